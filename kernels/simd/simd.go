@@ -1,0 +1,201 @@
+// Package simd holds segstack's vector primitives: separable convolution
+// along and across rows, reductions, a threshold mask and integer-to-float
+// conversions. Each primitive has an AVX-512 and an AVX2+FMA implementation
+// in Go assembly and a pure-Go twin that computes the same thing in the
+// same order, so every path gives bit-identical results.
+//
+// The widest path the CPU supports is chosen once at start (AVX-512F+BW+VL,
+// then AVX2+FMA, then Go). The environment variable SEGSTACK_SIMD=avx512,
+// avx2 or go forces a path; a forced path the CPU lacks falls back to the
+// best one present and Note says so. The build tag noasm leaves the assembly
+// out altogether.
+//
+// Floating-point order: a convolution output is w0*c, then for each tap k
+// in turn acc = fma(wk, left_k+right_k, acc), with one rounding per fused
+// multiply-add; the Go twins use an exactly rounded float32 FMA so they
+// match the vector units bit for bit.
+package simd
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"strings"
+)
+
+// Path names.
+const (
+	PathAVX512 = "avx512"
+	PathAVX2   = "avx2"
+	PathGo     = "go"
+)
+
+// impl is one code path: every primitive over whole slices.
+type impl struct {
+	name        string
+	convRow     func(dst, src, w []float32) float32
+	convCols    func(dst []float32, rows [][]float32, w []float32) float32
+	max         func(x []float32) float32
+	min         func(x []float32) float32
+	sum         func(x []float32) float64
+	copyMax     func(dst, src []float32) float32
+	greaterMask func(dst []uint8, src []float32, t float32)
+	u8ToF32     func(dst []float32, src []uint8)
+	u16ToF32    func(dst []float32, src []uint16)
+}
+
+var goImpl = &impl{
+	name:        PathGo,
+	convRow:     convRowGo,
+	convCols:    func(dst []float32, rows [][]float32, w []float32) float32 { return convColsGo(dst, rows, w, 0) },
+	max:         maxGo,
+	min:         minGo,
+	sum:         sumGo,
+	copyMax:     copyMaxGo,
+	greaterMask: greaterMaskGo,
+	u8ToF32:     u8ToF32Go,
+	u16ToF32:    u16ToF32Go,
+}
+
+// impls lists the paths this CPU and build can run, widest first; asmImpls
+// is filled by the amd64 assembly build.
+func impls() []*impl {
+	return append(asmImpls(), goImpl)
+}
+
+var (
+	cur  *impl
+	note string
+)
+
+func init() {
+	cur, note = choose(os.Getenv("SEGSTACK_SIMD"))
+}
+
+// choose picks the path named by want ("" for the best present).
+func choose(want string) (*impl, string) {
+	all := impls()
+	want = strings.ToLower(strings.TrimSpace(want))
+	if want == "" || want == "auto" {
+		return all[0], ""
+	}
+	for _, p := range all {
+		if p.name == want {
+			return p, ""
+		}
+	}
+	switch want {
+	case PathAVX512, PathAVX2, PathGo:
+		return all[0], fmt.Sprintf("SEGSTACK_SIMD=%s is not supported by this CPU or build; using %s", want, all[0].name)
+	}
+	return all[0], fmt.Sprintf("SEGSTACK_SIMD=%q is not a path (want avx512, avx2 or go); using %s", want, all[0].name)
+}
+
+// Path names the code path in use: "avx512", "avx2" or "go".
+func Path() string { return cur.name }
+
+// Note explains why the path in use differs from the one SEGSTACK_SIMD
+// asked for; it is empty when nothing was overridden.
+func Note() string { return note }
+
+// Paths lists the paths available on this CPU and build, widest first.
+func Paths() []string {
+	var names []string
+	for _, p := range impls() {
+		names = append(names, p.name)
+	}
+	return names
+}
+
+// Use switches to the named path and returns the previous one. It is meant
+// for tests and benchmarks and must not run while primitives are in use.
+func Use(path string) (prev string, err error) {
+	for _, p := range impls() {
+		if p.name == path {
+			prev, cur = cur.name, p
+			return prev, nil
+		}
+	}
+	return cur.name, fmt.Errorf("simd: path %q is not available (have %v)", path, Paths())
+}
+
+// ConvRow correlates src with the symmetric kernel whose taps are w[0]
+// (centre) and w[k] = w[-k] for k = 1..r, r = len(w)-1:
+//
+//	dst[i] = w[0]*src[i+r] + sum_k w[k]*(src[i+r-k] + src[i+r+k])
+//
+// src holds the row with r samples of halo on each side, so len(src) must be
+// at least len(dst)+2r. It returns the maximum of dst (-Inf when empty).
+func ConvRow(dst, src, w []float32) float32 {
+	if len(w) == 0 || len(src) < len(dst)+2*(len(w)-1) {
+		panic(fmt.Sprintf("simd.ConvRow: %d taps need %d source samples for %d outputs, have %d", len(w), len(dst)+2*(len(w)-1), len(dst), len(src)))
+	}
+	return cur.convRow(dst, src, w)
+}
+
+// ConvCols combines 2r+1 rows into one with the same symmetric kernel as
+// ConvRow, r = len(w)-1; rows[r] is the centre row, rows[r-k] and rows[r+k]
+// the pair weighted by w[k]:
+//
+//	dst[i] = w[0]*rows[r][i] + sum_k w[k]*(rows[r-k][i] + rows[r+k][i])
+//
+// Every row must be at least len(dst) long. It returns the maximum of dst.
+func ConvCols(dst []float32, rows [][]float32, w []float32) float32 {
+	if len(w) == 0 || len(rows) != 2*len(w)-1 {
+		panic(fmt.Sprintf("simd.ConvCols: %d taps need %d rows, have %d", len(w), 2*len(w)-1, len(rows)))
+	}
+	for _, r := range rows {
+		if len(r) < len(dst) {
+			panic(fmt.Sprintf("simd.ConvCols: row of %d samples is shorter than the output (%d)", len(r), len(dst)))
+		}
+	}
+	return cur.convCols(dst, rows, w)
+}
+
+// Max returns the largest element of x, or -Inf when x is empty. NaNs are
+// not supported: where x holds one, the result is unspecified.
+func Max(x []float32) float32 { return cur.max(x) }
+
+// Min returns the smallest element of x, or +Inf when x is empty.
+func Min(x []float32) float32 { return cur.min(x) }
+
+// Sum returns the sum of x accumulated in float64 in 32 interleaved partial
+// sums, which keeps it accurate and identical on every path.
+func Sum(x []float32) float64 { return cur.sum(x) }
+
+// CopyMax copies src into dst (len(dst) >= len(src)) and returns the
+// maximum of what it copied.
+func CopyMax(dst, src []float32) float32 {
+	if len(dst) < len(src) {
+		panic(fmt.Sprintf("simd.CopyMax: destination of %d is shorter than source of %d", len(dst), len(src)))
+	}
+	return cur.copyMax(dst[:len(src)], src)
+}
+
+// GreaterMask sets dst[i] to 1 where src[i] > t and to 0 elsewhere (NaN
+// compares false). len(dst) must be at least len(src).
+func GreaterMask(dst []uint8, src []float32, t float32) {
+	if len(dst) < len(src) {
+		panic(fmt.Sprintf("simd.GreaterMask: destination of %d is shorter than source of %d", len(dst), len(src)))
+	}
+	cur.greaterMask(dst[:len(src)], src, t)
+}
+
+// Uint8ToFloat32 converts src into dst (len(dst) >= len(src)).
+func Uint8ToFloat32(dst []float32, src []uint8) {
+	if len(dst) < len(src) {
+		panic(fmt.Sprintf("simd.Uint8ToFloat32: destination of %d is shorter than source of %d", len(dst), len(src)))
+	}
+	cur.u8ToF32(dst[:len(src)], src)
+}
+
+// Uint16ToFloat32 converts src into dst (len(dst) >= len(src)).
+func Uint16ToFloat32(dst []float32, src []uint16) {
+	if len(dst) < len(src) {
+		panic(fmt.Sprintf("simd.Uint16ToFloat32: destination of %d is shorter than source of %d", len(dst), len(src)))
+	}
+	cur.u16ToF32(dst[:len(src)], src)
+}
+
+var negInf = float32(math.Inf(-1))
+var posInf = float32(math.Inf(1))

@@ -1,0 +1,453 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// AVX-512 kernels (F, BW, VL). Lengths are multiples of 16; the Go
+// wrappers finish any tail. Z8 holds running maxima, Z31 the centre tap and
+// Z30 the current tap, broadcast.
+
+DATA negInf512<>+0(SB)/4, $0xff800000
+GLOBL negInf512<>(SB), RODATA|NOPTR, $4
+
+DATA posInf512<>+0(SB)/4, $0x7f800000
+GLOBL posInf512<>(SB), RODATA|NOPTR, $4
+
+// REDUCE_MAX leaves the maximum of the 16 lanes of Z8 in X8's low lane.
+#define REDUCE_MAX \
+	VEXTRACTF64X4 $1, Z8, Y9; \
+	VMAXPS        Y9, Y8, Y8; \
+	VEXTRACTF128  $1, Y8, X9; \
+	VMAXPS        X9, X8, X8; \
+	VPSHUFD       $0x4e, X8, X9; \
+	VMAXPS        X9, X8, X8; \
+	VPSHUFD       $0x01, X8, X9; \
+	VMAXSS        X9, X8, X8
+
+#define REDUCE_MIN \
+	VEXTRACTF64X4 $1, Z8, Y9; \
+	VMINPS        Y9, Y8, Y8; \
+	VEXTRACTF128  $1, Y8, X9; \
+	VMINPS        X9, X8, X8; \
+	VPSHUFD       $0x4e, X8, X9; \
+	VMINPS        X9, X8, X8; \
+	VPSHUFD       $0x01, X8, X9; \
+	VMINSS        X9, X8, X8
+
+// func convRowAVX512(dst *float32, n int, src *float32, w *float32, r int) float32
+TEXT ·convRowAVX512(SB), NOSPLIT, $0-44
+	MOVQ dst+0(FP), DI
+	MOVQ n+8(FP), CX
+	MOVQ src+16(FP), SI
+	MOVQ w+24(FP), DX
+	MOVQ r+32(FP), R8
+	LEAQ (SI)(R8*4), SI            // SI: centre sample of output 0
+	VBROADCASTSS (DX), Z31
+	VBROADCASTSS negInf512<>(SB), Z8
+	MOVQ CX, BX
+	SHRQ $6, BX
+	JZ   row16
+
+row64:
+	VMULPS (SI), Z31, Z0
+	VMULPS 64(SI), Z31, Z1
+	VMULPS 128(SI), Z31, Z2
+	VMULPS 192(SI), Z31, Z3
+	MOVQ   SI, R9
+	MOVQ   SI, R10
+	MOVQ   DX, R11
+	MOVQ   R8, R12
+	TESTQ  R12, R12
+	JZ     row64store
+
+row64tap:
+	SUBQ         $4, R9
+	ADDQ         $4, R10
+	ADDQ         $4, R11
+	VBROADCASTSS (R11), Z30
+	VMOVUPS      (R9), Z4
+	VMOVUPS      64(R9), Z5
+	VMOVUPS      128(R9), Z6
+	VMOVUPS      192(R9), Z7
+	VADDPS       (R10), Z4, Z4
+	VADDPS       64(R10), Z5, Z5
+	VADDPS       128(R10), Z6, Z6
+	VADDPS       192(R10), Z7, Z7
+	VFMADD231PS  Z4, Z30, Z0
+	VFMADD231PS  Z5, Z30, Z1
+	VFMADD231PS  Z6, Z30, Z2
+	VFMADD231PS  Z7, Z30, Z3
+	DECQ         R12
+	JNZ          row64tap
+
+row64store:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	VMAXPS  Z0, Z8, Z8
+	VMAXPS  Z1, Z8, Z8
+	VMAXPS  Z2, Z8, Z8
+	VMAXPS  Z3, Z8, Z8
+	ADDQ    $256, SI
+	ADDQ    $256, DI
+	DECQ    BX
+	JNZ     row64
+
+row16:
+	ANDQ $63, CX
+	SHRQ $4, CX
+	JZ   rowdone
+
+row16loop:
+	VMULPS (SI), Z31, Z0
+	MOVQ   SI, R9
+	MOVQ   SI, R10
+	MOVQ   DX, R11
+	MOVQ   R8, R12
+	TESTQ  R12, R12
+	JZ     row16store
+
+row16tap:
+	SUBQ         $4, R9
+	ADDQ         $4, R10
+	ADDQ         $4, R11
+	VBROADCASTSS (R11), Z30
+	VMOVUPS      (R9), Z4
+	VADDPS       (R10), Z4, Z4
+	VFMADD231PS  Z4, Z30, Z0
+	DECQ         R12
+	JNZ          row16tap
+
+row16store:
+	VMOVUPS Z0, (DI)
+	VMAXPS  Z0, Z8, Z8
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    CX
+	JNZ     row16loop
+
+rowdone:
+	REDUCE_MAX
+	VMOVSS X8, ret+40(FP)
+	VZEROUPPER
+	RET
+
+// func convColsAVX512(dst *float32, n int, rows *unsafe.Pointer, w *float32, r int) float32
+// rows: centre, then (above, below) for taps 1..r.
+TEXT ·convColsAVX512(SB), NOSPLIT, $0-44
+	MOVQ dst+0(FP), DI
+	MOVQ n+8(FP), CX
+	MOVQ rows+16(FP), SI
+	MOVQ w+24(FP), DX
+	MOVQ r+32(FP), R8
+	VBROADCASTSS (DX), Z31
+	VBROADCASTSS negInf512<>(SB), Z8
+	XORQ AX, AX                    // byte offset of the current block
+	MOVQ CX, BX
+	SHRQ $6, BX
+	JZ   col16
+
+col64:
+	MOVQ   (SI), R9
+	VMULPS (R9)(AX*1), Z31, Z0
+	VMULPS 64(R9)(AX*1), Z31, Z1
+	VMULPS 128(R9)(AX*1), Z31, Z2
+	VMULPS 192(R9)(AX*1), Z31, Z3
+	LEAQ   8(SI), R10
+	MOVQ   DX, R11
+	MOVQ   R8, R12
+	TESTQ  R12, R12
+	JZ     col64store
+
+col64tap:
+	ADDQ         $4, R11
+	VBROADCASTSS (R11), Z30
+	MOVQ         (R10), R9
+	MOVQ         8(R10), R13
+	VMOVUPS      (R9)(AX*1), Z4
+	VMOVUPS      64(R9)(AX*1), Z5
+	VMOVUPS      128(R9)(AX*1), Z6
+	VMOVUPS      192(R9)(AX*1), Z7
+	VADDPS       (R13)(AX*1), Z4, Z4
+	VADDPS       64(R13)(AX*1), Z5, Z5
+	VADDPS       128(R13)(AX*1), Z6, Z6
+	VADDPS       192(R13)(AX*1), Z7, Z7
+	VFMADD231PS  Z4, Z30, Z0
+	VFMADD231PS  Z5, Z30, Z1
+	VFMADD231PS  Z6, Z30, Z2
+	VFMADD231PS  Z7, Z30, Z3
+	ADDQ         $16, R10
+	DECQ         R12
+	JNZ          col64tap
+
+col64store:
+	VMOVUPS Z0, (DI)(AX*1)
+	VMOVUPS Z1, 64(DI)(AX*1)
+	VMOVUPS Z2, 128(DI)(AX*1)
+	VMOVUPS Z3, 192(DI)(AX*1)
+	VMAXPS  Z0, Z8, Z8
+	VMAXPS  Z1, Z8, Z8
+	VMAXPS  Z2, Z8, Z8
+	VMAXPS  Z3, Z8, Z8
+	ADDQ    $256, AX
+	DECQ    BX
+	JNZ     col64
+
+col16:
+	ANDQ $63, CX
+	SHRQ $4, CX
+	JZ   coldone
+
+col16loop:
+	MOVQ   (SI), R9
+	VMULPS (R9)(AX*1), Z31, Z0
+	LEAQ   8(SI), R10
+	MOVQ   DX, R11
+	MOVQ   R8, R12
+	TESTQ  R12, R12
+	JZ     col16store
+
+col16tap:
+	ADDQ         $4, R11
+	VBROADCASTSS (R11), Z30
+	MOVQ         (R10), R9
+	MOVQ         8(R10), R13
+	VMOVUPS      (R9)(AX*1), Z4
+	VADDPS       (R13)(AX*1), Z4, Z4
+	VFMADD231PS  Z4, Z30, Z0
+	ADDQ         $16, R10
+	DECQ         R12
+	JNZ          col16tap
+
+col16store:
+	VMOVUPS Z0, (DI)(AX*1)
+	VMAXPS  Z0, Z8, Z8
+	ADDQ    $64, AX
+	DECQ    CX
+	JNZ     col16loop
+
+coldone:
+	REDUCE_MAX
+	VMOVSS X8, ret+40(FP)
+	VZEROUPPER
+	RET
+
+// func maxAVX512(x *float32, n int) float32
+TEXT ·maxAVX512(SB), NOSPLIT, $0-20
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS negInf512<>(SB), Z8
+	VMOVAPS      Z8, Z1
+	VMOVAPS      Z8, Z2
+	VMOVAPS      Z8, Z3
+	MOVQ         CX, BX
+	SHRQ         $6, BX
+	JZ           max16
+
+max64:
+	VMAXPS (SI), Z8, Z8
+	VMAXPS 64(SI), Z1, Z1
+	VMAXPS 128(SI), Z2, Z2
+	VMAXPS 192(SI), Z3, Z3
+	ADDQ   $256, SI
+	DECQ   BX
+	JNZ    max64
+	VMAXPS Z1, Z8, Z8
+	VMAXPS Z3, Z2, Z2
+	VMAXPS Z2, Z8, Z8
+
+max16:
+	ANDQ $63, CX
+	SHRQ $4, CX
+	JZ   maxdone
+
+max16loop:
+	VMAXPS (SI), Z8, Z8
+	ADDQ   $64, SI
+	DECQ   CX
+	JNZ    max16loop
+
+maxdone:
+	REDUCE_MAX
+	VMOVSS X8, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func minAVX512(x *float32, n int) float32
+TEXT ·minAVX512(SB), NOSPLIT, $0-20
+	MOVQ         x+0(FP), SI
+	MOVQ         n+8(FP), CX
+	VBROADCASTSS posInf512<>(SB), Z8
+	VMOVAPS      Z8, Z1
+	VMOVAPS      Z8, Z2
+	VMOVAPS      Z8, Z3
+	MOVQ         CX, BX
+	SHRQ         $6, BX
+	JZ           min16
+
+min64:
+	VMINPS (SI), Z8, Z8
+	VMINPS 64(SI), Z1, Z1
+	VMINPS 128(SI), Z2, Z2
+	VMINPS 192(SI), Z3, Z3
+	ADDQ   $256, SI
+	DECQ   BX
+	JNZ    min64
+	VMINPS Z1, Z8, Z8
+	VMINPS Z3, Z2, Z2
+	VMINPS Z2, Z8, Z8
+
+min16:
+	ANDQ $63, CX
+	SHRQ $4, CX
+	JZ   mindone
+
+min16loop:
+	VMINPS (SI), Z8, Z8
+	ADDQ   $64, SI
+	DECQ   CX
+	JNZ    min16loop
+
+mindone:
+	REDUCE_MIN
+	VMOVSS X8, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func sumAVX512(x *float32, n int, acc *[32]float64)
+// n is a multiple of 32; lane j of each block of 32 goes to acc[j].
+TEXT ·sumAVX512(SB), NOSPLIT, $0-24
+	MOVQ    x+0(FP), SI
+	MOVQ    n+8(FP), CX
+	MOVQ    acc+16(FP), DI
+	VMOVUPD (DI), Z0
+	VMOVUPD 64(DI), Z1
+	VMOVUPD 128(DI), Z2
+	VMOVUPD 192(DI), Z3
+	SHRQ    $5, CX
+	JZ      sumdone
+
+sumloop:
+	VCVTPS2PD (SI), Z4
+	VCVTPS2PD 32(SI), Z5
+	VCVTPS2PD 64(SI), Z6
+	VCVTPS2PD 96(SI), Z7
+	VADDPD    Z4, Z0, Z0
+	VADDPD    Z5, Z1, Z1
+	VADDPD    Z6, Z2, Z2
+	VADDPD    Z7, Z3, Z3
+	ADDQ      $128, SI
+	DECQ      CX
+	JNZ       sumloop
+
+sumdone:
+	VMOVUPD Z0, (DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, 128(DI)
+	VMOVUPD Z3, 192(DI)
+	VZEROUPPER
+	RET
+
+// func copyMaxAVX512(dst, src *float32, n int) float32
+TEXT ·copyMaxAVX512(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS negInf512<>(SB), Z8
+	VMOVAPS      Z8, Z9
+	MOVQ         CX, BX
+	SHRQ         $5, BX
+	JZ           cm16
+
+cm32:
+	VMOVUPS (SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMAXPS  Z0, Z8, Z8
+	VMAXPS  Z1, Z9, Z9
+	ADDQ    $128, SI
+	ADDQ    $128, DI
+	DECQ    BX
+	JNZ     cm32
+	VMAXPS  Z9, Z8, Z8
+
+cm16:
+	ANDQ $31, CX
+	SHRQ $4, CX
+	JZ   cmdone
+	VMOVUPS (SI), Z0
+	VMOVUPS Z0, (DI)
+	VMAXPS  Z0, Z8, Z8
+
+cmdone:
+	REDUCE_MAX
+	VMOVSS X8, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func greaterMaskAVX512(dst *uint8, src *float32, n int, t float32)
+TEXT ·greaterMaskAVX512(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS t+24(FP), Z1
+	MOVL         $0x01010101, AX
+	VPBROADCASTD AX, X2
+	SHRQ         $4, CX
+	JZ           gmdone
+
+gmloop:
+	VCMPPS       $0x11, (SI), Z1, K1 // t < x, ordered: NaN gives 0
+	VMOVDQU8.Z   X2, K1, X3
+	VMOVDQU      X3, (DI)
+	ADDQ         $64, SI
+	ADDQ         $16, DI
+	DECQ         CX
+	JNZ          gmloop
+
+gmdone:
+	VZEROUPPER
+	RET
+
+// func u8ToF32AVX512(dst *float32, src *uint8, n int)
+TEXT ·u8ToF32AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	JZ   u8done
+
+u8loop:
+	VPMOVZXBD  (SI), Z0
+	VCVTDQ2PS  Z0, Z0
+	VMOVUPS    Z0, (DI)
+	ADDQ       $16, SI
+	ADDQ       $64, DI
+	DECQ       CX
+	JNZ        u8loop
+
+u8done:
+	VZEROUPPER
+	RET
+
+// func u16ToF32AVX512(dst *float32, src *uint16, n int)
+TEXT ·u16ToF32AVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $4, CX
+	JZ   u16done
+
+u16loop:
+	VPMOVZXWD  (SI), Z0
+	VCVTDQ2PS  Z0, Z0
+	VMOVUPS    Z0, (DI)
+	ADDQ       $32, SI
+	ADDQ       $64, DI
+	DECQ       CX
+	JNZ        u16loop
+
+u16done:
+	VZEROUPPER
+	RET

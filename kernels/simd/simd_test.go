@@ -1,0 +1,278 @@
+package simd
+
+import (
+	"math"
+	"math/big"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// asmPaths are the vector paths present on this machine; each test holds
+// them to the Go twin.
+func asmPaths(t *testing.T) []*impl {
+	p := asmImpls()
+	if len(p) == 0 {
+		t.Log("no assembly path on this CPU or build; only the Go path is tested")
+	}
+	return p
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64()*100 + 20)
+	}
+	return x
+}
+
+// kernel returns a normalised Gaussian-like symmetric kernel of radius r.
+func kernel(r int) []float32 {
+	w := make([]float32, r+1)
+	s := 0.0
+	for k := range w {
+		v := math.Exp(-0.5 * float64(k*k) / float64((r+1)*(r+1)) * 4)
+		w[k] = float32(v)
+		if k == 0 {
+			s += v
+		} else {
+			s += 2 * v
+		}
+	}
+	for k := range w {
+		w[k] /= float32(s)
+	}
+	return w
+}
+
+func bitsEqual(t *testing.T, want, got []float32, msg string, args ...any) {
+	t.Helper()
+	require.Equal(t, len(want), len(got))
+	for i := range want {
+		if math.Float32bits(want[i]) != math.Float32bits(got[i]) {
+			require.Failf(t, "values differ", "at %d: want %v got %v; "+msg, append([]any{i, want[i], got[i]}, args...)...)
+		}
+	}
+}
+
+// Lengths 0..70 and sub-slices starting at offsets 0..3 so vector loads are
+// unaligned and tails of every length occur.
+func TestConvRowPathsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, p := range asmPaths(t) {
+		for _, r := range []int{0, 1, 2, 4, 7, 12, 20} {
+			w := kernel(r)
+			for n := 0; n <= 70; n++ {
+				for off := 0; off < 4; off++ {
+					src := randSlice(rng, n+2*r+off)[off:]
+					want := make([]float32, n+off)[off:]
+					got := make([]float32, n+off)[off:]
+					mw := convRowGo(want, src, w)
+					mg := p.convRow(got, src, w)
+					bitsEqual(t, want, got, "path %s r=%d n=%d off=%d", p.name, r, n, off)
+					require.Equal(t, mw, mg, "max, path %s r=%d n=%d", p.name, r, n)
+				}
+			}
+		}
+	}
+}
+
+func TestConvColsPathsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, p := range asmPaths(t) {
+		for _, r := range []int{0, 1, 3, 4, 9, 40} {
+			w := kernel(r)
+			for n := 0; n <= 70; n++ {
+				off := n % 4
+				rows := make([][]float32, 2*r+1)
+				for i := range rows {
+					rows[i] = randSlice(rng, n+off+1)[off:]
+				}
+				want := make([]float32, n+1)[1:]
+				got := make([]float32, n+1)[1:]
+				mw := convColsGo(want, rows, w, 0)
+				mg := p.convCols(got, rows, w)
+				bitsEqual(t, want, got, "path %s r=%d n=%d", p.name, r, n)
+				require.Equal(t, mw, mg)
+			}
+		}
+	}
+}
+
+// The Go twin is itself checked against a direct evaluation: the same
+// operation order in exact arithmetic rounded once per step.
+func TestConvRowGoIsTheDocumentedFormula(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	w := kernel(3)
+	src := randSlice(rng, 40+6)
+	dst := make([]float32, 40)
+	convRowGo(dst, src, w)
+	for i := range dst {
+		acc := w[0] * src[i+3]
+		for k := 1; k <= 3; k++ {
+			acc = fmaBig(w[k], src[i+3-k]+src[i+3+k], acc)
+		}
+		require.Equal(t, acc, dst[i])
+	}
+}
+
+// fmaBig is a slow, obviously correct x*y+z rounded once to float32.
+func fmaBig(x, y, z float32) float32 {
+	p := new(big.Float).SetPrec(200).SetFloat64(float64(x))
+	p.Mul(p, new(big.Float).SetPrec(200).SetFloat64(float64(y)))
+	p.Add(p, new(big.Float).SetPrec(200).SetFloat64(float64(z)))
+	f, _ := p.Float32()
+	return f
+}
+
+func TestFMA32IsCorrectlyRounded(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for i := range 200000 {
+		var x, y, z float32
+		switch i % 3 {
+		case 0:
+			x, y, z = float32(rng.NormFloat64()), float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		case 1: // z close to -x*y: heavy cancellation
+			x, y = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+			z = -x * y * (1 + float32(rng.IntN(5)-2)*1e-7)
+		default: // random bit patterns in a moderate exponent range
+			x = math.Float32frombits(rng.Uint32()&0x807fffff | uint32(100+rng.IntN(50))<<23)
+			y = math.Float32frombits(rng.Uint32()&0x807fffff | uint32(100+rng.IntN(50))<<23)
+			z = math.Float32frombits(rng.Uint32()&0x807fffff | uint32(80+rng.IntN(90))<<23)
+		}
+		require.Equal(t, fmaBig(x, y, z), FMA32(x, y, z), "fma(%v,%v,%v)", x, y, z)
+	}
+}
+
+func TestReductionsPathsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, p := range asmPaths(t) {
+		for n := 0; n <= 300; n++ {
+			if n > 70 && n%17 != 0 {
+				continue
+			}
+			off := n % 5
+			x := randSlice(rng, n+off)[off:]
+			require.Equal(t, maxGo(x), p.max(x), "max %s n=%d", p.name, n)
+			require.Equal(t, minGo(x), p.min(x), "min %s n=%d", p.name, n)
+			require.Equal(t, math.Float64bits(sumGo(x)), math.Float64bits(p.sum(x)), "sum %s n=%d", p.name, n)
+			d1 := make([]float32, n)
+			d2 := make([]float32, n)
+			require.Equal(t, copyMaxGo(d1, x), p.copyMax(d2, x))
+			require.Equal(t, x, d2)
+		}
+	}
+}
+
+func TestReductionsAgainstBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{0, 1, 15, 16, 17, 1000, 4099} {
+		x := randSlice(rng, n)
+		mx, mn, s := float32(math.Inf(-1)), float32(math.Inf(1)), new(big.Float).SetPrec(300)
+		for _, v := range x {
+			mx = max(mx, v)
+			mn = min(mn, v)
+			s.Add(s, big.NewFloat(float64(v)))
+		}
+		exact, _ := s.Float64()
+		for _, path := range Paths() {
+			prev, err := Use(path)
+			require.NoError(t, err)
+			require.Equal(t, mx, Max(x))
+			require.Equal(t, mn, Min(x))
+			require.InDelta(t, exact, Sum(x), 1e-9*math.Max(1, math.Abs(exact)))
+			_, err = Use(prev)
+			require.NoError(t, err)
+		}
+	}
+}
+
+func TestGreaterMaskPathsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, p := range asmPaths(t) {
+		for n := 0; n <= 140; n++ {
+			off := n % 3
+			x := randSlice(rng, n+off)[off:]
+			if n > 5 {
+				x[1] = 20 // equal to the threshold: strictly greater gives 0
+				x[2] = float32(math.NaN())
+				x[3] = float32(math.Inf(1))
+			}
+			want := make([]uint8, n)
+			got := make([]uint8, n+off)[off:]
+			for i := range got {
+				got[i] = 7
+			}
+			greaterMaskGo(want, x, 20)
+			p.greaterMask(got, x, 20)
+			require.Equal(t, want, got, "path %s n=%d", p.name, n)
+			for i, v := range x {
+				require.Equal(t, v > 20, want[i] == 1)
+			}
+		}
+	}
+}
+
+func TestConversionsPathsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, p := range asmPaths(t) {
+		for n := 0; n <= 70; n++ {
+			off := n % 3
+			b := make([]uint8, n+off)
+			h := make([]uint16, n+off)
+			for i := range b {
+				b[i] = uint8(rng.Uint32())
+				h[i] = uint16(rng.Uint32())
+			}
+			b, h = b[off:], h[off:]
+			w1, g1 := make([]float32, n), make([]float32, n)
+			u8ToF32Go(w1, b)
+			p.u8ToF32(g1, b)
+			require.Equal(t, w1, g1)
+			w2, g2 := make([]float32, n), make([]float32, n)
+			u16ToF32Go(w2, h)
+			p.u16ToF32(g2, h)
+			require.Equal(t, w2, g2)
+			for i := range b {
+				require.Equal(t, float32(b[i]), g1[i])
+				require.Equal(t, float32(h[i]), g2[i])
+			}
+		}
+	}
+}
+
+func TestChoose(t *testing.T) {
+	p, n := choose("go")
+	require.Equal(t, PathGo, p.name)
+	require.Empty(t, n)
+	p, n = choose("")
+	require.Equal(t, impls()[0].name, p.name)
+	require.Empty(t, n)
+	p, n = choose("sse9")
+	require.Equal(t, impls()[0].name, p.name)
+	require.Contains(t, n, "not a path")
+	if !hasPath(PathAVX2) {
+		p, n = choose("avx2")
+		require.Equal(t, impls()[0].name, p.name)
+		require.Contains(t, n, "not supported")
+	}
+	_, err := Use("nope")
+	require.Error(t, err)
+	require.Contains(t, Paths(), Path())
+}
+
+func hasPath(name string) bool {
+	for _, p := range Paths() {
+		if p == name {
+			return true
+		}
+	}
+	return false
+}
+
+func TestPublicWrappersCheckLengths(t *testing.T) {
+	require.Panics(t, func() { ConvRow(make([]float32, 4), make([]float32, 5), []float32{1, 0}) })
+	require.Panics(t, func() { ConvCols(make([]float32, 4), [][]float32{make([]float32, 4)}, []float32{1, 0}) })
+	require.NotPanics(t, func() { ConvRow(make([]float32, 4), make([]float32, 6), []float32{1, 0}) })
+}

@@ -1,0 +1,238 @@
+//go:build amd64 && !noasm
+
+package simd
+
+import (
+	"unsafe"
+
+	"github.com/klauspost/cpuid/v2"
+)
+
+// Assembly kernels. Each processes only whole vector blocks (the length it
+// is given is a multiple of 16 for AVX-512 and 8 for AVX2); the wrappers
+// below finish the tail with the Go twins, which compute the same values.
+
+//go:noescape
+func convRowAVX512(dst *float32, n int, src *float32, w *float32, r int) float32
+
+//go:noescape
+func convColsAVX512(dst *float32, n int, rows *unsafe.Pointer, w *float32, r int) float32
+
+//go:noescape
+func maxAVX512(x *float32, n int) float32
+
+//go:noescape
+func minAVX512(x *float32, n int) float32
+
+//go:noescape
+func sumAVX512(x *float32, n int, acc *[sumLanes]float64)
+
+//go:noescape
+func copyMaxAVX512(dst, src *float32, n int) float32
+
+//go:noescape
+func greaterMaskAVX512(dst *uint8, src *float32, n int, t float32)
+
+//go:noescape
+func u8ToF32AVX512(dst *float32, src *uint8, n int)
+
+//go:noescape
+func u16ToF32AVX512(dst *float32, src *uint16, n int)
+
+//go:noescape
+func convRowAVX2(dst *float32, n int, src *float32, w *float32, r int) float32
+
+//go:noescape
+func convColsAVX2(dst *float32, n int, rows *unsafe.Pointer, w *float32, r int) float32
+
+//go:noescape
+func maxAVX2(x *float32, n int) float32
+
+//go:noescape
+func minAVX2(x *float32, n int) float32
+
+//go:noescape
+func sumAVX2(x *float32, n int, acc *[sumLanes]float64)
+
+//go:noescape
+func copyMaxAVX2(dst, src *float32, n int) float32
+
+//go:noescape
+func greaterMaskAVX2(dst *uint8, src *float32, n int, t float32)
+
+//go:noescape
+func u8ToF32AVX2(dst *float32, src *uint8, n int)
+
+//go:noescape
+func u16ToF32AVX2(dst *float32, src *uint16, n int)
+
+var (
+	hasAVX512 = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL)
+	hasAVX2   = cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
+)
+
+func asmImpls() []*impl {
+	var l []*impl
+	if hasAVX512 {
+		l = append(l, avx512Impl)
+	}
+	if hasAVX2 {
+		l = append(l, avx2Impl)
+	}
+	return l
+}
+
+// Block sizes: the assembly handles lengths rounded down to these.
+const (
+	block512 = 16
+	block2   = 8
+)
+
+var avx512Impl = &impl{
+	name: PathAVX512,
+	convRow: func(dst, src, w []float32) float32 {
+		return convRowAsm(dst, src, w, block512, convRowAVX512)
+	},
+	convCols: func(dst []float32, rows [][]float32, w []float32) float32 {
+		return convColsAsm(dst, rows, w, true)
+	},
+	max: func(x []float32) float32 { return reduceAsm(x, block512, maxAVX512, maxGo, maxOf) },
+	min: func(x []float32) float32 { return reduceAsm(x, block512, minAVX512, minGo, minOf) },
+	sum: func(x []float32) float64 { return sumAsm(x, sumAVX512) },
+	copyMax: func(dst, src []float32) float32 {
+		return copyMaxAsm(dst, src, block512, copyMaxAVX512)
+	},
+	greaterMask: func(dst []uint8, src []float32, t float32) {
+		greaterMaskAsm(dst, src, t, block512, greaterMaskAVX512)
+	},
+	u8ToF32: func(dst []float32, src []uint8) {
+		n := len(src) &^ (block512 - 1)
+		if n > 0 {
+			u8ToF32AVX512(&dst[0], &src[0], n)
+		}
+		u8ToF32Go(dst[n:], src[n:])
+	},
+	u16ToF32: func(dst []float32, src []uint16) {
+		n := len(src) &^ (block512 - 1)
+		if n > 0 {
+			u16ToF32AVX512(&dst[0], &src[0], n)
+		}
+		u16ToF32Go(dst[n:], src[n:])
+	},
+}
+
+var avx2Impl = &impl{
+	name: PathAVX2,
+	convRow: func(dst, src, w []float32) float32 {
+		return convRowAsm(dst, src, w, block2, convRowAVX2)
+	},
+	convCols: func(dst []float32, rows [][]float32, w []float32) float32 {
+		return convColsAsm(dst, rows, w, false)
+	},
+	max: func(x []float32) float32 { return reduceAsm(x, block2, maxAVX2, maxGo, maxOf) },
+	min: func(x []float32) float32 { return reduceAsm(x, block2, minAVX2, minGo, minOf) },
+	sum: func(x []float32) float64 { return sumAsm(x, sumAVX2) },
+	copyMax: func(dst, src []float32) float32 {
+		return copyMaxAsm(dst, src, block2, copyMaxAVX2)
+	},
+	greaterMask: func(dst []uint8, src []float32, t float32) {
+		greaterMaskAsm(dst, src, t, block2, greaterMaskAVX2)
+	},
+	u8ToF32: func(dst []float32, src []uint8) {
+		n := len(src) &^ (block2 - 1)
+		if n > 0 {
+			u8ToF32AVX2(&dst[0], &src[0], n)
+		}
+		u8ToF32Go(dst[n:], src[n:])
+	},
+	u16ToF32: func(dst []float32, src []uint16) {
+		n := len(src) &^ (block2 - 1)
+		if n > 0 {
+			u16ToF32AVX2(&dst[0], &src[0], n)
+		}
+		u16ToF32Go(dst[n:], src[n:])
+	},
+}
+
+func convRowAsm(dst, src, w []float32, block int, f func(*float32, int, *float32, *float32, int) float32) float32 {
+	r := len(w) - 1
+	n := len(dst) &^ (block - 1)
+	m := negInf
+	if n > 0 {
+		m = f(&dst[0], n, &src[0], &w[0], r)
+	}
+	return maxOf(m, convRowGo(dst[n:], src[n:], w))
+}
+
+// maxStackRows is how many row pointers convColsAsm keeps on the stack.
+const maxStackRows = 65
+
+// convColsAsm calls the kernels directly, not through a func value, so that
+// the pointer table stays on the stack.
+func convColsAsm(dst []float32, rows [][]float32, w []float32, avx512 bool) float32 {
+	r := len(w) - 1
+	block := block2
+	if avx512 {
+		block = block512
+	}
+	n := len(dst) &^ (block - 1)
+	m := negInf
+	if n > 0 {
+		// Row pointers in the order the kernel folds them: centre, then
+		// each pair (above, below) from the nearest out.
+		var buf [maxStackRows]unsafe.Pointer
+		ptrs := buf[:0]
+		if len(rows) > maxStackRows {
+			ptrs = make([]unsafe.Pointer, 0, len(rows))
+		}
+		ptrs = append(ptrs, unsafe.Pointer(&rows[r][0]))
+		for k := 1; k <= r; k++ {
+			ptrs = append(ptrs, unsafe.Pointer(&rows[r-k][0]), unsafe.Pointer(&rows[r+k][0]))
+		}
+		if avx512 {
+			m = convColsAVX512(&dst[0], n, &ptrs[0], &w[0], r)
+		} else {
+			m = convColsAVX2(&dst[0], n, &ptrs[0], &w[0], r)
+		}
+	}
+	return maxOf(m, convColsGo(dst, rows, w, n))
+}
+
+func reduceAsm(x []float32, block int, f func(*float32, int) float32, g func([]float32) float32, pick func(a, b float32) float32) float32 {
+	n := len(x) &^ (block - 1)
+	t := g(x[n:])
+	if n == 0 {
+		return t
+	}
+	return pick(f(&x[0], n), t)
+}
+
+func sumAsm(x []float32, f func(*float32, int, *[sumLanes]float64)) float64 {
+	var acc [sumLanes]float64
+	n := len(x) &^ (sumLanes - 1)
+	if n > 0 {
+		f(&x[0], n, &acc)
+	}
+	return sumFinish(&acc, x[n:])
+}
+
+func copyMaxAsm(dst, src []float32, block int, f func(*float32, *float32, int) float32) float32 {
+	n := len(src) &^ (block - 1)
+	m := negInf
+	if n > 0 {
+		m = f(&dst[0], &src[0], n)
+	}
+	return maxOf(m, copyMaxGo(dst[n:], src[n:]))
+}
+
+func greaterMaskAsm(dst []uint8, src []float32, t float32, block int, f func(*uint8, *float32, int, float32)) {
+	// The AVX2 kernel packs 32 results at a time.
+	if block == block2 {
+		block = 32
+	}
+	n := len(src) &^ (block - 1)
+	if n > 0 {
+		f(&dst[0], &src[0], n, t)
+	}
+	greaterMaskGo(dst[n:], src[n:], t)
+}
