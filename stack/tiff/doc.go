@@ -1,0 +1,22 @@
+// Package tiff reads and writes multi-page TIFF and BigTIFF stacks of
+// grayscale planes, as produced by Fiji/ImageJ, tifffile, microscope
+// software and OME tools.
+//
+// Reading is lazy and random-access: Open parses only the chain of image
+// file directories (IFDs) and keeps the file open; each plane is decoded on
+// demand into a buffer the caller owns, with ReadAt only, so several
+// goroutines may read planes of one Reader at the same time.
+//
+// Writing is streaming: Create returns a Writer to which planes are appended
+// one at a time. The file is written under a temporary name in the target
+// directory and renamed into place by Close, so a failed or cancelled write
+// never leaves a partial file under the final name.
+//
+// Supported: classic TIFF and BigTIFF, little- and big-endian files, one
+// sample per pixel of 8/16/32-bit unsigned, 16/32-bit signed or 32-bit
+// floating-point data; no compression, LZW, Deflate and PackBits, with the
+// horizontal-differencing (2) and floating-point (3) predictors; strips and
+// tiles. ImageJ hyperstack descriptions, OME-XML and tifffile's "shaped"
+// JSON descriptions are parsed into Metadata. Anything else is reported as an
+// UnsupportedError; damaged files are reported as a FormatError.
+package tiff

@@ -1,0 +1,269 @@
+package tiff
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/segstack/segstack/stack"
+	"github.com/stretchr/testify/require"
+)
+
+// fixture is one entry of testdata/manifest.json (see make_fixtures.py).
+type fixture struct {
+	File        string `json:"file"`
+	Expect      string `json:"expect"`
+	DType       string `json:"dtype"`
+	Shape       []int  `json:"shape"`
+	Compression string `json:"compression"`
+	Predictor   int    `json:"predictor"`
+	Tiled       bool   `json:"tiled"`
+	BigTIFF     bool   `json:"bigtiff"`
+	ByteOrder   string `json:"byteorder"`
+	Shaped      []int  `json:"shaped"`
+	ImageJ      *struct {
+		Images, Channels, Slices, Frames int
+		Spacing                          float64
+		Unit                             string
+		PixelSize                        float64 `json:"pixel_size"`
+	} `json:"imagej"`
+	OME *struct {
+		SizeZ  int     `json:"size_z"`
+		SizeC  int     `json:"size_c"`
+		SizeT  int     `json:"size_t"`
+		Order  string  `json:"order"`
+		PX     float64 `json:"px"`
+		PY     float64 `json:"py"`
+		PZ     float64 `json:"pz"`
+	} `json:"ome"`
+}
+
+type manifest struct {
+	Fixtures    []fixture `json:"fixtures"`
+	Unsupported []string  `json:"unsupported"`
+}
+
+func loadManifest(t testing.TB) manifest {
+	t.Helper()
+	b, err := os.ReadFile("testdata/manifest.json")
+	require.NoError(t, err)
+	var m manifest
+	require.NoError(t, json.Unmarshal(b, &m))
+	require.NotEmpty(t, m.Fixtures)
+	return m
+}
+
+func fixturePath(name string) string { return filepath.Join("testdata", "fixtures", name) }
+
+// expectedPlanes returns the fixture's expected pixels as native-endian
+// bytes, one slice per plane.
+func expectedPlanes(t testing.TB, f fixture) [][]byte {
+	t.Helper()
+	raw, err := os.ReadFile(fixturePath(f.Expect))
+	require.NoError(t, err)
+	dt, err := stack.ParseDType(f.DType)
+	require.NoError(t, err)
+	if !nativeLE {
+		swapBytes(raw, dt.Size())
+	}
+	n := f.Shape[len(f.Shape)-1] * f.Shape[len(f.Shape)-2] * dt.Size()
+	require.Zero(t, len(raw)%n)
+	var planes [][]byte
+	for i := 0; i < len(raw); i += n {
+		planes = append(planes, raw[i:i+n])
+	}
+	return planes
+}
+
+func TestFixturesReadPixelExact(t *testing.T) {
+	m := loadManifest(t)
+	seen := map[string]bool{}
+	for _, f := range m.Fixtures {
+		t.Run(f.File, func(t *testing.T) {
+			t.Parallel()
+			r, err := Open(fixturePath(f.File))
+			require.NoError(t, err)
+			defer r.Close()
+			want := expectedPlanes(t, f)
+			require.Equal(t, f.DType, r.DType().String())
+			require.Equal(t, stack.Shape{Z: len(want), Y: f.Shape[len(f.Shape)-2], X: f.Shape[len(f.Shape)-1]}, r.Shape())
+			require.Equal(t, len(want), r.Pages())
+			require.Equal(t, f.Compression, r.Compression().String())
+			require.Equal(t, Predictor(f.Predictor), r.Predictor())
+			require.Equal(t, f.Tiled, r.Tiled())
+			require.Equal(t, f.BigTIFF, r.BigTIFF())
+			if f.ByteOrder == "big" {
+				require.Equal(t, binary.BigEndian, r.ByteOrder())
+			} else {
+				require.Equal(t, binary.LittleEndian, r.ByteOrder())
+			}
+			// Read planes in reverse order to exercise random access.
+			buf := make([]byte, r.PlaneBytes())
+			for i := len(want) - 1; i >= 0; i-- {
+				require.NoError(t, r.ReadPlaneInto(i, buf))
+				require.Equal(t, want[i], buf, "plane %d", i)
+			}
+		})
+		seen[f.Compression+"/"+f.ByteOrder] = true
+	}
+	// The manifest must cover every codec in both byte orders.
+	for _, c := range []string{"none", "lzw", "deflate", "packbits"} {
+		for _, o := range []string{"little", "big"} {
+			require.True(t, seen[c+"/"+o], "no %s %s-endian fixture", c, o)
+		}
+	}
+}
+
+func TestFixturesMetadata(t *testing.T) {
+	for _, f := range loadManifest(t).Fixtures {
+		if f.ImageJ == nil && f.OME == nil && f.Shaped == nil {
+			continue
+		}
+		t.Run(f.File, func(t *testing.T) {
+			r, err := Open(fixturePath(f.File))
+			require.NoError(t, err)
+			defer r.Close()
+			md := r.Metadata()
+			if f.Shaped != nil {
+				require.Equal(t, f.Shaped, md.Shaped)
+			}
+			if ij := f.ImageJ; ij != nil {
+				require.NotNil(t, md.ImageJ)
+				require.Equal(t, ij.Images, md.ImageJ.Images)
+				require.Equal(t, []int{ij.Channels, ij.Slices, ij.Frames}, []int{md.Channels, md.Slices, md.Frames})
+				require.Equal(t, ij.Channels, r.Channels())
+				require.Equal(t, "XYCZT", md.DimensionOrder)
+				require.InDelta(t, ij.Spacing, md.PixelSizeZ, 1e-12)
+				if ij.Unit != "" {
+					require.Equal(t, ij.Unit, md.Unit)
+				}
+				if ij.PixelSize > 0 {
+					require.InDelta(t, ij.PixelSize, md.PixelSizeX, 1e-6)
+					require.InDelta(t, ij.PixelSize, md.PixelSizeY, 1e-6)
+				}
+			}
+			if o := f.OME; o != nil {
+				require.NotNil(t, md.OME)
+				require.Equal(t, []int{o.SizeC, o.SizeZ, o.SizeT}, []int{md.Channels, md.Slices, md.Frames})
+				require.Equal(t, r.Shape().X, md.OME.SizeX)
+				require.Equal(t, r.Shape().Y, md.OME.SizeY)
+				require.Equal(t, o.Order, md.DimensionOrder)
+				require.InDelta(t, o.PX, md.PixelSizeX, 1e-12)
+				require.InDelta(t, o.PY, md.PixelSizeY, 1e-12)
+				require.InDelta(t, o.PZ, md.PixelSizeZ, 1e-12)
+			}
+		})
+	}
+}
+
+// TestPlaneIndexMatchesLayout checks PlaneIndex against how tifffile laid
+// out the pages: the same array u16[c, z] written as ZCYX and CZYX.
+func TestPlaneIndexMatchesLayout(t *testing.T) {
+	ctx := context.Background()
+	zc, err := ReadFile[uint16](ctx, fixturePath("ome_zcyx_u16.tif"))
+	require.NoError(t, err)
+	rcz, err := Open(fixturePath("ome_czyx_u16.tif"))
+	require.NoError(t, err)
+	defer rcz.Close()
+	ij, err := Open(fixturePath("imagej_hyper_u16.tif"))
+	require.NoError(t, err)
+	defer ij.Close()
+	zcMeta := Metadata{Channels: 2, Slices: 3, Frames: 1, DimensionOrder: "XYCZT"}
+	buf := make([]uint16, 20*17)
+	for c := 0; c < 2; c++ {
+		for z := 0; z < 3; z++ {
+			// ome_zcyx stores flat index z*2+c; ome_czyx stores c*3+z of the
+			// same flat data, so page c*3+z of czyx holds flat index c*3+z.
+			iz, err := zcMeta.PlaneIndex(c, z, 0)
+			require.NoError(t, err)
+			require.Equal(t, z*2+c, iz)
+			md := rcz.Metadata()
+			ic, err := md.PlaneIndex(c, z, 0)
+			require.NoError(t, err)
+			require.Equal(t, c*3+z, ic)
+			mj := ij.Metadata()
+			ii, err := mj.PlaneIndex(c, z, 0)
+			require.NoError(t, err)
+			require.Equal(t, z*2+c, ii)
+			require.NoError(t, ReadPlane(ij, ii, buf))
+			require.Equal(t, zc.Plane(z*2+c), buf)
+		}
+	}
+	_, err = zcMeta.PlaneIndex(2, 0, 0)
+	require.Error(t, err)
+}
+
+func TestUnsupportedFixtures(t *testing.T) {
+	m := loadManifest(t)
+	require.Len(t, m.Unsupported, 6)
+	for _, name := range m.Unsupported {
+		t.Run(name, func(t *testing.T) {
+			r, err := Open(fixturePath(name))
+			if err == nil {
+				// Some (JPEG) are refused when the plane is decoded.
+				err = r.ReadPlaneInto(0, make([]byte, r.PlaneBytes()))
+				r.Close()
+			}
+			var ue UnsupportedError
+			require.True(t, errors.As(err, &ue), "want UnsupportedError, got %v", err)
+			require.NotEmpty(t, string(ue))
+		})
+	}
+}
+
+func TestReadPlaneGenericChecksType(t *testing.T) {
+	r, err := Open(fixturePath("uint16_none1_strip_le.tif"))
+	if err != nil {
+		r, err = Open(fixturePath("uint16_zip2_strip_le.tif"))
+	}
+	require.NoError(t, err)
+	defer r.Close()
+	require.Error(t, ReadPlane(r, 0, make([]float32, 20*17)))
+	require.Error(t, ReadPlane(r, 0, make([]uint16, 20*17-1)))
+	require.Error(t, ReadPlane(r, 3, make([]uint16, 20*17)))
+	require.Error(t, ReadPlane(r, -1, make([]uint16, 20*17)))
+	require.NoError(t, ReadPlane(r, 2, make([]uint16, 20*17)))
+	_, err = ReadVolume[int16](context.Background(), r)
+	require.Error(t, err)
+}
+
+// TestConcurrentReadPlane reads every plane of every fixture from many
+// goroutines at once through one Reader (run with -race).
+func TestConcurrentReadPlane(t *testing.T) {
+	for _, f := range loadManifest(t).Fixtures {
+		r, err := Open(fixturePath(f.File))
+		require.NoError(t, err)
+		want := expectedPlanes(t, f)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8*len(want))
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				buf := make([]byte, r.PlaneBytes())
+				for k := range want {
+					i := (k + g) % len(want)
+					if err := r.ReadPlaneInto(i, buf); err != nil {
+						errs <- err
+						return
+					}
+					if string(buf) != string(want[i]) {
+						errs <- errors.New(f.File + ": concurrent read differs")
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		require.NoError(t, r.Close())
+	}
+}

@@ -1,0 +1,254 @@
+package tiff
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"unsafe"
+
+	"github.com/segstack/segstack/stack"
+)
+
+// Shape is the stack's extent: Z is the number of planes (pages), whatever
+// their channel/slice/frame meaning; see Metadata and Channels.
+func (r *Reader) Shape() stack.Shape { return r.shape }
+
+// DType is the element type of every plane.
+func (r *Reader) DType() stack.DType { return r.dtype }
+
+// Pages is the number of planes.
+func (r *Reader) Pages() int { return len(r.pages) }
+
+// PlaneBytes is the size of one decoded plane in bytes.
+func (r *Reader) PlaneBytes() int { return r.shape.Y * r.shape.X * r.dtype.Size() }
+
+// Compression is the first page's compression.
+func (r *Reader) Compression() Compression {
+	if r.pages[0].comp == deflateOld {
+		return Deflate
+	}
+	return r.pages[0].comp
+}
+
+// Predictor is the first page's predictor.
+func (r *Reader) Predictor() Predictor { return r.pages[0].pred }
+
+// BigTIFF reports whether the file is a BigTIFF.
+func (r *Reader) BigTIFF() bool { return r.src.big }
+
+// ByteOrder is the file's byte order.
+func (r *Reader) ByteOrder() binary.ByteOrder { return r.src.bo }
+
+// Tiled reports whether the first page is stored in tiles (else strips).
+func (r *Reader) Tiled() bool { return r.pages[0].tiled }
+
+// TileSize returns the tile width and length, or (width, rows per strip)
+// for strips.
+func (r *Reader) TileSize() (w, h int) { return r.pages[0].blockW, r.pages[0].blockH }
+
+// Metadata returns what the file says about its layout and pixel size.
+func (r *Reader) Metadata() Metadata { return r.meta }
+
+// Channels is the number of channels the ImageJ or OME metadata declares
+// (1 when none); the channels of a plane are spread over pages, see
+// Metadata.PlaneIndex.
+func (r *Reader) Channels() int { return max(r.meta.Channels, 1) }
+
+// Name is the path given to Open, or "" for NewReader.
+func (r *Reader) Name() string { return r.name }
+
+// Close releases the file opened by Open.
+func (r *Reader) Close() error {
+	if r.closer == nil {
+		return nil
+	}
+	return r.closer.Close()
+}
+
+// ReadPlaneInto decodes plane i into dst as native-endian samples, row by
+// row. len(dst) must be PlaneBytes(). It may be called from several
+// goroutines at once.
+func (r *Reader) ReadPlaneInto(i int, dst []byte) error {
+	if i < 0 || i >= len(r.pages) {
+		return fmt.Errorf("tiff: plane %d out of range [0, %d)", i, len(r.pages))
+	}
+	if len(dst) != r.PlaneBytes() {
+		return fmt.Errorf("tiff: destination holds %d bytes, a plane needs %d", len(dst), r.PlaneBytes())
+	}
+	if err := r.readPlane(&r.pages[i], dst); err != nil {
+		if r.name != "" {
+			return fmt.Errorf("%s: plane %d: %w", r.name, i, err)
+		}
+		return fmt.Errorf("plane %d: %w", i, err)
+	}
+	return nil
+}
+
+// ReadPlane decodes plane i into dst, which must have Y*X elements of the
+// file's element type.
+func ReadPlane[T stack.Elem](r *Reader, i int, dst []T) error {
+	if dt := stack.DTypeOf[T](); dt != r.dtype {
+		return fmt.Errorf("tiff: file holds %s samples, destination is %s", r.dtype, dt)
+	}
+	return r.ReadPlaneInto(i, asBytes(dst))
+}
+
+// ReadVolume reads every plane into a new volume. It is meant for stacks
+// that fit in memory; T must match the file's element type.
+func ReadVolume[T stack.Elem](ctx context.Context, r *Reader) (*stack.Volume[T], error) {
+	if dt := stack.DTypeOf[T](); dt != r.dtype {
+		return nil, fmt.Errorf("tiff: file holds %s samples, volume is %s", r.dtype, dt)
+	}
+	v, err := stack.FromSlice(r.shape, make([]T, r.shape.Len()))
+	if err != nil {
+		return nil, err
+	}
+	for z := 0; z < r.shape.Z; z++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := ReadPlane(r, z, v.Plane(z)); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+// ReadFile opens path and reads the whole stack into a volume of type T.
+func ReadFile[T stack.Elem](ctx context.Context, path string, opts ...Option) (*stack.Volume[T], error) {
+	r, err := Open(path, opts...)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return ReadVolume[T](ctx, r)
+}
+
+// asBytes views a slice of samples as bytes.
+func asBytes[T stack.Elem](s []T) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	var z T
+	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*int(unsafe.Sizeof(z)))
+}
+
+func (r *Reader) getScratch(n int) *[]byte {
+	if v := r.scratch.Get(); v != nil {
+		b := v.(*[]byte)
+		if cap(*b) >= n {
+			*b = (*b)[:n]
+			return b
+		}
+	}
+	b := make([]byte, n)
+	return &b
+}
+
+// readPlane decodes one page into dst (len = PlaneBytes).
+func (r *Reader) readPlane(p *page, dst []byte) error {
+	size := r.dtype.Size()
+	swap := size > 1 && (r.src.bo == binary.BigEndian) == nativeLE
+	if p.contig >= 0 {
+		if err := r.src.readAt(dst, uint64(p.contig), "plane data"); err != nil {
+			return err
+		}
+		if swap {
+			swapBytes(dst, size)
+		}
+		return nil
+	}
+	offs, counts, err := r.blockTable(p)
+	if err != nil {
+		return err
+	}
+	W, H := r.shape.X, r.shape.Y
+	rowBytes := W * size
+
+	if !p.tiled && p.comp == None {
+		// Uncompressed strips: read runs of adjacent strips with one ReadAt
+		// each, straight into dst; usually the whole plane is one run.
+		for k := 0; k < p.blocks; {
+			start := k * p.blockH * rowBytes
+			pos := offs[k]
+			end := start
+			for ; k < p.blocks && offs[k] == pos+uint64(end-start); k++ {
+				need := min(p.blockH, H-k*p.blockH) * rowBytes
+				if counts[k] < uint64(need) {
+					return formatErrorf("strip %d holds %d bytes, want %d", k, counts[k], need)
+				}
+				end += need
+			}
+			if err := r.src.readAt(dst[start:end], pos, "strip data"); err != nil {
+				return err
+			}
+		}
+		if swap {
+			swapBytes(dst, size)
+		}
+		return nil
+	}
+
+	var raw *[]byte
+	defer func() {
+		if raw != nil {
+			r.scratch.Put(raw)
+		}
+	}()
+	var blk *[]byte
+	if p.tiled {
+		blk = r.getScratch(p.blockW * p.blockH * size)
+		defer r.scratch.Put(blk)
+	}
+	tmp := r.getScratch(max(p.blockW*size, 1))
+	defer r.scratch.Put(tmp)
+
+	for k := 0; k < p.blocks; k++ {
+		if counts[k] > uint64(r.src.size) {
+			return formatErrorf("%s %d claims %d bytes, more than the file", blockKind(p.tiled), k, counts[k])
+		}
+		if raw == nil || cap(*raw) < int(counts[k]) {
+			if raw != nil {
+				r.scratch.Put(raw)
+			}
+			raw = r.getScratch(int(counts[k]))
+		}
+		in := (*raw)[:counts[k]]
+		if err := r.src.readAt(in, offs[k], blockKind(p.tiled)+" data"); err != nil {
+			return err
+		}
+		var out []byte
+		var x0, y0, bw, bh int
+		if p.tiled {
+			out = *blk
+			x0, y0 = (k%p.across)*p.blockW, (k/p.across)*p.blockH
+			bw, bh = p.blockW, p.blockH
+		} else {
+			y0, bw, bh = k*p.blockH, W, min(p.blockH, H-k*p.blockH)
+			out = dst[y0*rowBytes : (y0+bh)*rowBytes]
+		}
+		if err := decompress(p.comp, in, out); err != nil {
+			return fmt.Errorf("%s %d: %w", blockKind(p.tiled), k, err)
+		}
+		switch p.pred {
+		case FloatingPoint:
+			undoFloat(out, *tmp, bw, size)
+		case Horizontal:
+			if swap {
+				swapBytes(out, size)
+			}
+			undoHorizontal(out, bw, size)
+		default:
+			if swap {
+				swapBytes(out, size)
+			}
+		}
+		if p.tiled && y0 < H {
+			cw := min(bw, W-x0) * size
+			for y := y0; y < min(y0+bh, H); y++ {
+				copy(dst[y*rowBytes+x0*size:y*rowBytes+x0*size+cw], out[(y-y0)*bw*size:])
+			}
+		}
+	}
+	return nil
+}

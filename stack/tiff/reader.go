@@ -1,0 +1,424 @@
+package tiff
+
+import (
+	"fmt"
+	"io"
+	"math/bits"
+	"os"
+	"sync"
+
+	"github.com/segstack/segstack/stack"
+)
+
+// Option configures Open and NewReader.
+type Option func(*options)
+
+type options struct {
+	maxPlaneBytes uint64
+	maxPages      int
+}
+
+// DefaultMaxPlaneBytes is the default limit on the decoded size of one plane.
+const DefaultMaxPlaneBytes = 4 << 30
+
+// DefaultMaxPages is the default limit on the number of pages.
+const DefaultMaxPages = 1 << 24
+
+// WithMaxPlaneBytes limits the decoded size of one plane (and of one tile);
+// files that need more are refused with a *LimitError before anything is
+// allocated. The default is DefaultMaxPlaneBytes.
+func WithMaxPlaneBytes(n int64) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.maxPlaneBytes = uint64(n)
+		}
+	}
+}
+
+// WithMaxPages limits the number of pages (IFDs) read. The default is
+// DefaultMaxPages.
+func WithMaxPages(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.maxPages = n
+		}
+	}
+}
+
+// page is what a Reader keeps about one plane.
+type page struct {
+	comp   Compression
+	pred   Predictor
+	tiled  bool
+	blockW int // tile width, or image width for strips
+	blockH int // tile length, or rows per strip
+	across int // blocks per row of blocks (1 for strips)
+	blocks int
+	// offsets and counts locate the strips or tiles; they are read when
+	// the plane is.
+	offsets, counts *entry
+	// contig is the file offset of the plane for pages without an IFD of
+	// their own (ImageJ's contiguous layout), else -1.
+	contig int64
+}
+
+// Reader gives random access to the planes of a TIFF stack. Its methods are
+// safe for concurrent use.
+type Reader struct {
+	src     *source
+	closer  io.Closer
+	name    string
+	pages   []page
+	shape   stack.Shape
+	dtype   stack.DType
+	meta    Metadata
+	opts    options
+	scratch sync.Pool // *[]byte
+}
+
+// Open opens the TIFF file at path and reads its IFD chain. Planes are read
+// on demand; Close releases the file.
+func Open(path string, opts ...Option) (*Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	r, err := NewReader(f, st.Size(), opts...)
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	r.closer, r.name = f, path
+	return r, nil
+}
+
+// NewReader reads the IFD chain of the TIFF data in ra, which holds size
+// bytes. ra must stay valid while the Reader is used.
+func NewReader(ra io.ReaderAt, size int64, opts ...Option) (*Reader, error) {
+	o := options{maxPlaneBytes: DefaultMaxPlaneBytes, maxPages: DefaultMaxPages}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	src, off, err := readHeader(ra, size)
+	if err != nil {
+		return nil, err
+	}
+	r := &Reader{src: src, opts: o}
+	seen := map[uint64]bool{}
+	var first map[uint16]*entry
+	for off != 0 {
+		if seen[off] {
+			return nil, formatErrorf("IFD chain loops back to offset %d", off)
+		}
+		seen[off] = true
+		if len(r.pages) >= o.maxPages {
+			return nil, &LimitError{What: "page count", Size: uint64(len(r.pages) + 1), Limit: uint64(o.maxPages)}
+		}
+		entries, next, err := src.readIFD(off)
+		if err != nil {
+			if len(r.pages) > 0 {
+				return nil, fmt.Errorf("page %d: %w", len(r.pages), err)
+			}
+			return nil, err
+		}
+		off = next
+		if e := entries[tagNewSubfileType]; e != nil {
+			if v, err := src.uint(e); err == nil && v&1 != 0 {
+				continue // a reduced-resolution copy, not a plane of the stack
+			}
+		}
+		p, shape, dt, err := r.parsePage(entries)
+		if err != nil {
+			return nil, fmt.Errorf("page %d: %w", len(r.pages), err)
+		}
+		if len(r.pages) == 0 {
+			r.shape, r.dtype, first = shape, dt, entries
+		} else if shape.Y != r.shape.Y || shape.X != r.shape.X || dt != r.dtype {
+			return nil, unsupportedf("page %d is %dx%d %s but page 0 is %dx%d %s; pages of different shapes or types",
+				len(r.pages), shape.Y, shape.X, dt, r.shape.Y, r.shape.X, r.dtype)
+		}
+		r.pages = append(r.pages, p)
+	}
+	if len(r.pages) == 0 {
+		return nil, FormatError("no image in file")
+	}
+	if err := r.readMetadata(first); err != nil {
+		return nil, err
+	}
+	r.expandContiguous()
+	r.shape.Z = len(r.pages)
+	return r, nil
+}
+
+// parsePage checks the tags of one IFD and returns the page, its shape
+// (Z = 1) and its element type.
+func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType, error) {
+	s := r.src
+	get := func(tag uint16, def uint64) (uint64, error) {
+		e := t[tag]
+		if e == nil {
+			return def, nil
+		}
+		return s.uint(e)
+	}
+	var p page
+	p.contig = -1
+	var err error
+	var w, h, spp, bps, fmtv, comp, pred, photo, planar, fill, depth uint64
+	for _, f := range []struct {
+		dst *uint64
+		tag uint16
+		def uint64
+	}{
+		{&w, tagImageWidth, 0}, {&h, tagImageLength, 0}, {&spp, tagSamplesPerPixel, 1},
+		{&bps, tagBitsPerSample, 1}, {&fmtv, tagSampleFormat, sampleUint}, {&comp, tagCompression, 1},
+		{&pred, tagPredictor, 1}, {&photo, tagPhotometric, 1}, {&planar, tagPlanarConfig, 1},
+		{&fill, tagFillOrder, 1}, {&depth, tagImageDepth, 1},
+	} {
+		if *f.dst, err = get(f.tag, f.def); err != nil {
+			return p, stack.Shape{}, 0, err
+		}
+	}
+	if w == 0 || h == 0 {
+		return p, stack.Shape{}, 0, formatErrorf("image size %dx%d (ImageWidth and ImageLength are required and positive)", w, h)
+	}
+	if w > 1<<31 || h > 1<<31 {
+		return p, stack.Shape{}, 0, formatErrorf("image size %dx%d is absurd", w, h)
+	}
+	if spp != 1 {
+		return p, stack.Shape{}, 0, unsupportedf("%d samples per pixel (RGB or multi-sample pixels; only one sample per pixel is supported)", spp)
+	}
+	if depth != 1 {
+		return p, stack.Shape{}, 0, unsupportedf("ImageDepth %d (SGI volume tiles)", depth)
+	}
+	if fill != 1 {
+		return p, stack.Shape{}, 0, unsupportedf("FillOrder %d (bit-reversed bytes)", fill)
+	}
+	if planar != 1 && planar != 2 {
+		return p, stack.Shape{}, 0, formatErrorf("PlanarConfiguration %d", planar)
+	}
+	switch photo {
+	case 0, 1:
+	case 2:
+		return p, stack.Shape{}, 0, UnsupportedError("RGB photometric interpretation")
+	case 3:
+		return p, stack.Shape{}, 0, UnsupportedError("palette-colour images")
+	default:
+		return p, stack.Shape{}, 0, unsupportedf("photometric interpretation %d", photo)
+	}
+	dt, err := dtypeFor(bps, fmtv)
+	if err != nil {
+		return p, stack.Shape{}, 0, err
+	}
+	size := uint64(dt.Size())
+	hi, planeBytes := bits.Mul64(w*h, size)
+	if hi != 0 || planeBytes > r.opts.maxPlaneBytes {
+		return p, stack.Shape{}, 0, &LimitError{What: fmt.Sprintf("a %dx%d %s plane", w, h, dt), Size: planeBytes, Limit: r.opts.maxPlaneBytes}
+	}
+	p.comp = Compression(comp)
+	switch p.comp {
+	case None, LZW, Deflate, deflateOld, PackBits:
+	default:
+		return p, stack.Shape{}, 0, unsupportedf("compression %s (%d)", p.comp, comp)
+	}
+	p.pred = Predictor(pred)
+	switch p.pred {
+	case NoPredictor:
+	case Horizontal:
+	case FloatingPoint:
+		if size < 2 {
+			return p, stack.Shape{}, 0, UnsupportedError("floating-point predictor on 8-bit samples")
+		}
+	default:
+		return p, stack.Shape{}, 0, unsupportedf("predictor %d", pred)
+	}
+	if p.comp == None || p.comp == PackBits {
+		p.pred = NoPredictor // predictors apply to LZW and Deflate only
+	}
+	offTag, cntTag := uint16(tagStripOffsets), uint16(tagStripByteCounts)
+	if t[tagTileWidth] != nil || t[tagTileOffsets] != nil {
+		p.tiled = true
+		offTag, cntTag = tagTileOffsets, tagTileByteCounts
+		tw, err := get(tagTileWidth, 0)
+		if err != nil {
+			return p, stack.Shape{}, 0, err
+		}
+		th, err := get(tagTileLength, 0)
+		if err != nil {
+			return p, stack.Shape{}, 0, err
+		}
+		if tw == 0 || th == 0 || tw > 1<<20 || th > 1<<20 {
+			return p, stack.Shape{}, 0, formatErrorf("tile size %dx%d", tw, th)
+		}
+		tileBytes := tw * th * size
+		limit := min(r.opts.maxPlaneBytes, max(4*planeBytes, 16<<20))
+		if tileBytes > limit {
+			return p, stack.Shape{}, 0, &LimitError{What: fmt.Sprintf("a %dx%d tile", tw, th), Size: tileBytes, Limit: limit}
+		}
+		p.blockW, p.blockH = int(tw), int(th)
+		p.across = int((w + tw - 1) / tw)
+		p.blocks = p.across * int((h+th-1)/th)
+	} else {
+		rps, err := get(tagRowsPerStrip, h)
+		if err != nil {
+			return p, stack.Shape{}, 0, err
+		}
+		if rps == 0 || rps > h {
+			rps = h
+		}
+		p.blockW, p.blockH, p.across = int(w), int(rps), 1
+		p.blocks = int((h + rps - 1) / rps)
+	}
+	p.offsets, p.counts = t[offTag], t[cntTag]
+	if p.offsets == nil {
+		return p, stack.Shape{}, 0, formatErrorf("missing %s offsets", blockKind(p.tiled))
+	}
+	if p.counts == nil {
+		if p.comp != None || p.blocks != 1 {
+			return p, stack.Shape{}, 0, formatErrorf("missing %s byte counts", blockKind(p.tiled))
+		}
+	} else if p.counts.count < uint64(p.blocks) {
+		return p, stack.Shape{}, 0, formatErrorf("%d %s byte counts for %d %ss", p.counts.count, blockKind(p.tiled), p.blocks, blockKind(p.tiled))
+	}
+	if p.offsets.count < uint64(p.blocks) {
+		return p, stack.Shape{}, 0, formatErrorf("%d %s offsets for %d %ss", p.offsets.count, blockKind(p.tiled), p.blocks, blockKind(p.tiled))
+	}
+	return p, stack.Shape{Z: 1, Y: int(h), X: int(w)}, dt, nil
+}
+
+func blockKind(tiled bool) string {
+	if tiled {
+		return "tile"
+	}
+	return "strip"
+}
+
+// dtypeFor maps BitsPerSample and SampleFormat to a stack.DType.
+func dtypeFor(bps, format uint64) (stack.DType, error) {
+	switch format {
+	case sampleUint, sampleVoid:
+		switch bps {
+		case 8:
+			return stack.Uint8, nil
+		case 16:
+			return stack.Uint16, nil
+		case 32:
+			return stack.Uint32, nil
+		}
+	case sampleInt:
+		switch bps {
+		case 16:
+			return stack.Int16, nil
+		case 32:
+			return stack.Int32, nil
+		}
+	case sampleFloat:
+		if bps == 32 {
+			return stack.Float32, nil
+		}
+		return 0, unsupportedf("%d-bit floating-point samples (only 32-bit float is supported)", bps)
+	default:
+		return 0, unsupportedf("sample format %d", format)
+	}
+	kind := map[uint64]string{sampleUint: "unsigned", sampleVoid: "unsigned", sampleInt: "signed"}[format]
+	return 0, unsupportedf("%d-bit %s samples", bps, kind)
+}
+
+// readMetadata fills r.meta from the first page's tags.
+func (r *Reader) readMetadata(t map[uint16]*entry) error {
+	s := r.src
+	var desc, soft string
+	var err error
+	if e := t[tagImageDescription]; e != nil {
+		if desc, err = s.text(e); err != nil {
+			return err
+		}
+	}
+	if e := t[tagSoftware]; e != nil {
+		if soft, err = s.text(e); err != nil {
+			return err
+		}
+	}
+	var res resolution
+	if e := t[tagXResolution]; e != nil {
+		if res.x, err = s.rational(e); err != nil {
+			return err
+		}
+	}
+	if e := t[tagYResolution]; e != nil {
+		if res.y, err = s.rational(e); err != nil {
+			return err
+		}
+	}
+	res.unit = 2
+	if e := t[tagResolutionUnit]; e != nil {
+		u, err := s.uint(e)
+		if err != nil {
+			return err
+		}
+		res.unit = int(u)
+	}
+	r.meta = buildMetadata(desc, soft, res)
+	return nil
+}
+
+// expandContiguous handles ImageJ's layout for stacks over 4 GiB: one IFD,
+// with the other planes stored uncompressed right after the first.
+func (r *Reader) expandContiguous() {
+	ij := r.meta.ImageJ
+	if ij == nil || len(r.pages) != 1 || ij.Images <= 1 || r.pages[0].comp != None || r.pages[0].tiled {
+		return
+	}
+	p := r.pages[0]
+	offs, counts, err := r.blockTable(&p)
+	if err != nil {
+		return
+	}
+	pb := uint64(r.PlaneBytes())
+	rowBytes := uint64(r.shape.X * r.dtype.Size())
+	pos := offs[0]
+	for k := range offs {
+		need := rowBytes * uint64(min(p.blockH, r.shape.Y-k*p.blockH))
+		if offs[k] != pos || counts[k] < need {
+			return
+		}
+		pos += need
+	}
+	hi, total := bits.Mul64(pb, uint64(ij.Images))
+	if hi != 0 || offs[0] > uint64(r.src.size) || total > uint64(r.src.size)-offs[0] || ij.Images > r.opts.maxPages {
+		return
+	}
+	r.pages = r.pages[:0]
+	for i := 0; i < ij.Images; i++ {
+		q := p
+		q.contig = int64(offs[0] + uint64(i)*pb)
+		r.pages = append(r.pages, q)
+	}
+}
+
+// blockTable reads the offsets and byte counts of a page's strips or tiles.
+func (r *Reader) blockTable(p *page) (offs, counts []uint64, err error) {
+	if offs, err = r.src.uints(firstValues(p.offsets, p.blocks), uint64(p.blocks)); err != nil {
+		return nil, nil, err
+	}
+	if p.counts == nil {
+		return offs, []uint64{uint64(r.PlaneBytes())}, nil
+	}
+	if counts, err = r.src.uints(firstValues(p.counts, p.blocks), uint64(p.blocks)); err != nil {
+		return nil, nil, err
+	}
+	return offs, counts, nil
+}
+
+// firstValues returns e restricted to its first n values; writers may store
+// more offsets than there are strips.
+func firstValues(e *entry, n int) *entry {
+	c := *e
+	c.count = uint64(n)
+	return &c
+}
