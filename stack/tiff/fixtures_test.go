@@ -33,13 +33,13 @@ type fixture struct {
 		PixelSize                        float64 `json:"pixel_size"`
 	} `json:"imagej"`
 	OME *struct {
-		SizeZ  int     `json:"size_z"`
-		SizeC  int     `json:"size_c"`
-		SizeT  int     `json:"size_t"`
-		Order  string  `json:"order"`
-		PX     float64 `json:"px"`
-		PY     float64 `json:"py"`
-		PZ     float64 `json:"pz"`
+		SizeZ int     `json:"size_z"`
+		SizeC int     `json:"size_c"`
+		SizeT int     `json:"size_t"`
+		Order string  `json:"order"`
+		PX    float64 `json:"px"`
+		PY    float64 `json:"py"`
+		PZ    float64 `json:"pz"`
 	} `json:"ome"`
 }
 

@@ -278,9 +278,10 @@ func (s *source) readIFD(off uint64) (map[uint16]*entry, uint64, error) {
 				e.off = uint64(s.bo.Uint32(val))
 			}
 			// Serve small out-of-line values from the chunk already read.
-			if e.count <= uint64(len(chunk)) && e.off >= off && e.off-off <= uint64(len(chunk))-e.count*sz {
+			if n := e.count * sz; e.count <= uint64(len(chunk)) && n <= uint64(len(chunk)) &&
+				e.off >= off && e.off-off <= uint64(len(chunk))-n {
 				start := e.off - off
-				e.inline = chunk[start : start+e.count*sz : start+e.count*sz]
+				e.inline = chunk[start : start+n : start+n]
 			}
 		}
 		if _, dup := entries[e.tag]; !dup {

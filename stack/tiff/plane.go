@@ -252,3 +252,26 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 	}
 	return nil
 }
+
+// WriterOptions returns options that write a stack like this one: same
+// shape, type, compression, predictor, tiling and physical metadata. The
+// caller may change any field before Create.
+func (r *Reader) WriterOptions() WriterOptions {
+	md := r.meta
+	o := WriterOptions{
+		Shape: r.shape, DType: r.dtype, Compression: r.Compression(), Predictor: r.Predictor(),
+		PixelSizeX: md.PixelSizeX, PixelSizeY: md.PixelSizeY, SpacingZ: md.PixelSizeZ, Unit: md.Unit,
+	}
+	if o.Predictor == Horizontal && o.DType == stack.Float32 || o.Predictor == FloatingPoint && o.DType != stack.Float32 {
+		o.Predictor = NoPredictor
+	}
+	if r.Tiled() {
+		if tw, th := r.TileSize(); tw == th && tw%16 == 0 {
+			o.Tile = tw
+		}
+	}
+	if c, f := max(md.Channels, 1), max(md.Frames, 1); r.shape.Z%(c*f) == 0 && (md.DimensionOrder == "" || md.DimensionOrder == "XYCZT") {
+		o.Channels, o.Frames = c, f
+	}
+	return o
+}
