@@ -1,0 +1,507 @@
+package array
+
+import (
+	"fmt"
+	"math"
+)
+
+// num is the set of element types a chunk can hold.
+type num interface {
+	~uint8 | ~uint16 | ~uint32 | ~uint64 | ~int16 | ~int32 | ~int64 | ~float32 | ~float64
+}
+
+// buf is one chunk's elements, stored row-major with a 3-D shape kept beside
+// it. All element-type dispatch goes through this interface so that each
+// kernel is written once, generically, in vec[T].
+type buf interface {
+	dtype() DType
+	length() int
+	raw() any
+	convert(to DType) buf
+	binary(op binOp, other buf) buf
+	scalar(op binOp, s float64, left bool) buf
+	compare(op cmpOp, other buf) buf
+	compareScalar(op cmpOp, s float64, left bool) buf
+	// copyTo copies count elements per axis, read from this buffer (of shape
+	// shape) starting at start and stepping by step, into dst (of shape
+	// dshape, same element type) starting at off.
+	copyTo(dst buf, dshape, off, shape, start, step, count [3]int)
+	fill(v float64, dshape, off, count [3]int)
+	transpose(shape [3]int, perm [3]int) buf
+	reduce(kind Reduction, shape [3]int, axes [3]bool) *partial
+	at(i int) float64
+}
+
+type vec[T num] []T
+
+func newBuf(d DType, n int) buf {
+	switch d {
+	case Uint8:
+		return make(vec[uint8], n)
+	case Uint16:
+		return make(vec[uint16], n)
+	case Uint32:
+		return make(vec[uint32], n)
+	case Uint64:
+		return make(vec[uint64], n)
+	case Int16:
+		return make(vec[int16], n)
+	case Int32:
+		return make(vec[int32], n)
+	case Int64:
+		return make(vec[int64], n)
+	case Float32:
+		return make(vec[float32], n)
+	case Float64:
+		return make(vec[float64], n)
+	}
+	panic(fmt.Sprintf("array: internal error: no buffer for dtype %v", d))
+}
+
+func dtypeOfT[T num]() DType {
+	var z T
+	switch any(z).(type) {
+	case uint8:
+		return Uint8
+	case uint16:
+		return Uint16
+	case uint32:
+		return Uint32
+	case uint64:
+		return Uint64
+	case int16:
+		return Int16
+	case int32:
+		return Int32
+	case int64:
+		return Int64
+	case float32:
+		return Float32
+	case float64:
+		return Float64
+	}
+	return Invalid
+}
+
+func (v vec[T]) dtype() DType     { return dtypeOfT[T]() }
+func (v vec[T]) length() int      { return len(v) }
+func (v vec[T]) raw() any         { return []T(v) }
+func (v vec[T]) at(i int) float64 { return float64(v[i]) }
+
+func convertVec[D, S num](src vec[S]) vec[D] {
+	out := make(vec[D], len(src))
+	for i, x := range src {
+		out[i] = D(x)
+	}
+	return out
+}
+
+func (v vec[T]) convert(to DType) buf {
+	if to == v.dtype() {
+		return v
+	}
+	switch to {
+	case Uint8:
+		return convertVec[uint8](v)
+	case Uint16:
+		return convertVec[uint16](v)
+	case Uint32:
+		return convertVec[uint32](v)
+	case Uint64:
+		return convertVec[uint64](v)
+	case Int16:
+		return convertVec[int16](v)
+	case Int32:
+		return convertVec[int32](v)
+	case Int64:
+		return convertVec[int64](v)
+	case Float32:
+		return convertVec[float32](v)
+	case Float64:
+		return convertVec[float64](v)
+	}
+	panic(fmt.Sprintf("array: internal error: convert to %v", to))
+}
+
+// binOp is an element-wise arithmetic operation.
+type binOp int
+
+const (
+	opAdd binOp = iota
+	opSub
+	opMul
+	opDiv
+	opMin
+	opMax
+)
+
+var binOpNames = [...]string{"add", "sub", "mul", "truediv", "minimum", "maximum"}
+
+func (op binOp) String() string { return binOpNames[op] }
+
+func apply[T num](op binOp, a, b T) T {
+	switch op {
+	case opAdd:
+		return a + b
+	case opSub:
+		return a - b
+	case opMul:
+		return a * b
+	case opDiv:
+		return a / b
+	case opMin:
+		return min(a, b)
+	}
+	return max(a, b)
+}
+
+func (v vec[T]) binary(op binOp, other buf) buf {
+	w := other.(vec[T])
+	out := make(vec[T], len(v))
+	// One loop per operation so that the compiler sees a simple body.
+	switch op {
+	case opAdd:
+		for i := range out {
+			out[i] = v[i] + w[i]
+		}
+	case opSub:
+		for i := range out {
+			out[i] = v[i] - w[i]
+		}
+	case opMul:
+		for i := range out {
+			out[i] = v[i] * w[i]
+		}
+	default:
+		for i := range out {
+			out[i] = apply(op, v[i], w[i])
+		}
+	}
+	return out
+}
+
+func (v vec[T]) scalar(op binOp, s float64, left bool) buf {
+	c := T(s)
+	out := make(vec[T], len(v))
+	if left {
+		for i := range out {
+			out[i] = apply(op, c, v[i])
+		}
+	} else {
+		for i := range out {
+			out[i] = apply(op, v[i], c)
+		}
+	}
+	return out
+}
+
+// cmpOp is an element-wise comparison.
+type cmpOp int
+
+const (
+	opLt cmpOp = iota
+	opLe
+	opGt
+	opGe
+	opEq
+	opNe
+)
+
+var cmpOpNames = [...]string{"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
+
+func (op cmpOp) String() string { return cmpOpNames[op] }
+
+func test[T num](op cmpOp, a, b T) uint8 {
+	var r bool
+	switch op {
+	case opLt:
+		r = a < b
+	case opLe:
+		r = a <= b
+	case opGt:
+		r = a > b
+	case opGe:
+		r = a >= b
+	case opEq:
+		r = a == b
+	default:
+		r = a != b
+	}
+	if r {
+		return 1
+	}
+	return 0
+}
+
+func (v vec[T]) compare(op cmpOp, other buf) buf {
+	w := other.(vec[T])
+	out := make(vec[uint8], len(v))
+	for i := range out {
+		out[i] = test(op, v[i], w[i])
+	}
+	return out
+}
+
+func (v vec[T]) compareScalar(op cmpOp, s float64, left bool) buf {
+	out := make(vec[uint8], len(v))
+	// Comparing in float64 keeps 2.5 > 2 true for an integer array.
+	if left {
+		for i := range out {
+			out[i] = test(op, s, float64(v[i]))
+		}
+	} else {
+		for i := range out {
+			out[i] = test(op, float64(v[i]), s)
+		}
+	}
+	return out
+}
+
+func (v vec[T]) copyTo(dst buf, dshape, off, shape, start, step, count [3]int) {
+	d := dst.(vec[T])
+	if count[0] <= 0 || count[1] <= 0 || count[2] <= 0 {
+		return
+	}
+	for i := range count[0] {
+		sz := start[0] + i*step[0]
+		dz := off[0] + i
+		for j := range count[1] {
+			sy := start[1] + j*step[1]
+			dy := off[1] + j
+			srow := (sz*shape[1] + sy) * shape[2]
+			drow := (dz*dshape[1]+dy)*dshape[2] + off[2]
+			if step[2] == 1 {
+				copy(d[drow:drow+count[2]], v[srow+start[2]:srow+start[2]+count[2]])
+				continue
+			}
+			sx := srow + start[2]
+			for k := range count[2] {
+				d[drow+k] = v[sx+k*step[2]]
+			}
+		}
+	}
+}
+
+func (v vec[T]) fill(val float64, dshape, off, count [3]int) {
+	c := T(val)
+	for i := range count[0] {
+		for j := range count[1] {
+			row := ((off[0]+i)*dshape[1]+off[1]+j)*dshape[2] + off[2]
+			for k := range count[2] {
+				v[row+k] = c
+			}
+		}
+	}
+}
+
+func (v vec[T]) transpose(shape [3]int, perm [3]int) buf {
+	out := make(vec[T], len(v))
+	var oshape [3]int
+	for a := range 3 {
+		oshape[a] = shape[perm[a]]
+	}
+	strides := [3]int{shape[1] * shape[2], shape[2], 1}
+	// Walking the output in order, the input moves by these strides.
+	s0, s1, s2 := strides[perm[0]], strides[perm[1]], strides[perm[2]]
+	o := 0
+	for i := range oshape[0] {
+		for j := range oshape[1] {
+			base := i*s0 + j*s1
+			for k := range oshape[2] {
+				out[o] = v[base+k*s2]
+				o++
+			}
+		}
+	}
+	return out
+}
+
+// partial is a reduction's summary of one chunk (or of several combined):
+// one entry per element of the chunk with the reduced axes collapsed.
+type partial struct {
+	shape [3]int
+	n     float64 // elements folded into each entry
+	i64   []int64
+	u64   []uint64
+	f64   []float64 // sums, or means for std
+	m2    []float64 // sums of squared deviations, for std
+	ext   buf       // minima or maxima
+}
+
+// Reduction names a reduction: ReduceSum, ReduceMean, ReduceMin, ReduceMax or
+// ReduceStd.
+type Reduction int
+
+const (
+	ReduceSum Reduction = iota
+	ReduceMean
+	ReduceMin
+	ReduceMax
+	ReduceStd
+)
+
+var redNames = [...]string{"sum", "mean", "min", "max", "std"}
+
+func (k Reduction) String() string {
+	if k < 0 || int(k) >= len(redNames) {
+		return fmt.Sprintf("Reduction(%d)", int(k))
+	}
+	return redNames[k]
+}
+
+func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool) *partial {
+	var ps [3]int
+	for a := range 3 {
+		ps[a] = shape[a]
+		if axes[a] {
+			ps[a] = 1
+		}
+	}
+	p := &partial{shape: ps, n: 1}
+	for a := range 3 {
+		if axes[a] {
+			p.n *= float64(shape[a])
+		}
+	}
+	m := ps[0] * ps[1] * ps[2]
+	ostr := [3]int{ps[1] * ps[2], ps[2], 1}
+	for a := range 3 {
+		if axes[a] {
+			ostr[a] = 0
+		}
+	}
+	each := func(f func(o, i int)) {
+		i := 0
+		for z := range shape[0] {
+			for y := range shape[1] {
+				o := z*ostr[0] + y*ostr[1]
+				for x := range shape[2] {
+					f(o+x*ostr[2], i)
+					i++
+				}
+			}
+		}
+	}
+	dt := v.dtype()
+	switch kind {
+	case ReduceSum, ReduceMean:
+		switch {
+		case kind == ReduceMean || dt.IsFloat():
+			p.f64 = make([]float64, m)
+			each(func(o, i int) { p.f64[o] += float64(v[i]) })
+		case dt.IsSigned():
+			p.i64 = make([]int64, m)
+			each(func(o, i int) { p.i64[o] += int64(v[i]) })
+		default:
+			p.u64 = make([]uint64, m)
+			each(func(o, i int) { p.u64[o] += uint64(v[i]) })
+		}
+	case ReduceStd:
+		p.f64 = make([]float64, m)
+		p.m2 = make([]float64, m)
+		each(func(o, i int) { p.f64[o] += float64(v[i]) })
+		for o := range p.f64 {
+			p.f64[o] /= p.n
+		}
+		each(func(o, i int) {
+			d := float64(v[i]) - p.f64[o]
+			p.m2[o] += d * d
+		})
+	case ReduceMin, ReduceMax:
+		e := make(vec[T], m)
+		seen := make([]bool, m)
+		isMin := kind == ReduceMin
+		each(func(o, i int) {
+			x := v[i]
+			switch {
+			case !seen[o]:
+				e[o], seen[o] = x, true
+			case isMin:
+				e[o] = min(e[o], x)
+			default:
+				e[o] = max(e[o], x)
+			}
+		})
+		p.ext = e
+	}
+	return p
+}
+
+// clone copies p so that combining never changes a task's result, which a
+// retried task may read again.
+func (p *partial) clone() *partial {
+	q := *p
+	q.i64 = append([]int64(nil), p.i64...)
+	q.u64 = append([]uint64(nil), p.u64...)
+	q.f64 = append([]float64(nil), p.f64...)
+	q.m2 = append([]float64(nil), p.m2...)
+	if p.ext != nil {
+		q.ext = cloneBuf(p.ext)
+	}
+	return &q
+}
+
+// combine folds q into p (both of the same shape and kind).
+func (p *partial) combine(kind Reduction, q *partial) {
+	switch kind {
+	case ReduceSum, ReduceMean:
+		for i := range p.f64 {
+			p.f64[i] += q.f64[i]
+		}
+		for i := range p.i64 {
+			p.i64[i] += q.i64[i]
+		}
+		for i := range p.u64 {
+			p.u64[i] += q.u64[i]
+		}
+	case ReduceStd:
+		// Chan et al.'s pairwise update of count, mean and M2.
+		na, nb := p.n, q.n
+		n := na + nb
+		for i := range p.f64 {
+			d := q.f64[i] - p.f64[i]
+			p.f64[i] += d * nb / n
+			p.m2[i] += q.m2[i] + d*d*na*nb/n
+		}
+	case ReduceMin:
+		p.ext = p.ext.binary(opMin, q.ext)
+	case ReduceMax:
+		p.ext = p.ext.binary(opMax, q.ext)
+	}
+	p.n += q.n
+}
+
+// finish turns p into the reduction's result for input type in.
+func (p *partial) finish(kind Reduction, in DType, ddof float64) buf {
+	switch kind {
+	case ReduceSum:
+		switch {
+		case p.i64 != nil:
+			return vec[int64](p.i64)
+		case p.u64 != nil:
+			return vec[uint64](p.u64)
+		}
+		return vec[float64](p.f64).convert(sumType(in))
+	case ReduceMean:
+		out := make(vec[float64], len(p.f64))
+		for i, s := range p.f64 {
+			out[i] = s / p.n
+		}
+		return out.convert(meanType(in))
+	case ReduceStd:
+		out := make(vec[float64], len(p.m2))
+		for i, s := range p.m2 {
+			out[i] = math.Sqrt(s / (p.n - ddof))
+		}
+		return out.convert(meanType(in))
+	}
+	return p.ext
+}
+
+func cloneBuf(b buf) buf {
+	n := b.length()
+	out := newBuf(b.dtype(), n)
+	s := [3]int{1, 1, n}
+	b.copyTo(out, s, [3]int{}, s, [3]int{}, [3]int{1, 1, 1}, s)
+	return out
+}

@@ -1,0 +1,205 @@
+package array
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/segstack/segstack/delayed"
+	"github.com/segstack/segstack/sched"
+	"github.com/segstack/segstack/stack"
+)
+
+// lower turns the tasks behind outs into delayed values, one per task,
+// sharing tasks that several chunks need. Priorities follow a depth-first
+// walk from the outputs, so that a scheduler that honours them (sched's
+// LocalCluster) finishes a chunk's consumers before it starts far-away
+// chunks, and memory stays bounded by the work in flight.
+func lower(outs []*node) []delayed.Value[any] {
+	vals := make(map[*node]delayed.Value[any], 2*len(outs))
+	prio := 0
+	var visit func(n *node) delayed.Value[any]
+	visit = func(n *node) delayed.Value[any] {
+		if v, ok := vals[n]; ok {
+			return v
+		}
+		var v delayed.Value[any]
+		if n.fn == nil {
+			v = delayed.Of[any](n.val)
+		} else {
+			args := make([]delayed.Value[any], len(n.deps))
+			for i, d := range n.deps {
+				args[i] = visit(d)
+			}
+			v = delayed.CallN(n.layer.name, n.fn, args, delayed.Priority(prio))
+			prio++
+		}
+		vals[n] = v
+		return v
+	}
+	res := make([]delayed.Value[any], len(outs))
+	for i, n := range outs {
+		res[i] = visit(n)
+	}
+	return res
+}
+
+// Graph returns the delayed graph that computes a's chunks, to inspect or
+// draw with its Dot method (dask's visualize).
+func (a *Array) Graph() (*delayed.Graph, error) {
+	if a.err != nil {
+		return nil, a.err
+	}
+	vals := lower(a.blocks)
+	nodes := make([]delayed.Node, len(vals))
+	for i, v := range vals {
+		nodes[i] = v
+	}
+	return delayed.GraphOf(nodes...), nil
+}
+
+// run computes the chunks of a on exec; a nil exec means a LocalCluster with
+// one worker per core for the duration of the call.
+func (a *Array) run(ctx context.Context, exec delayed.Executor) ([]buf, error) {
+	if a.err != nil {
+		return nil, a.err
+	}
+	if exec == nil {
+		c, err := sched.NewLocalCluster(sched.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("array: starting a local cluster: %w", err)
+		}
+		defer c.Close()
+		exec = c
+	}
+	vals := lower(a.blocks)
+	nodes := make([]delayed.Node, len(vals))
+	for i, v := range vals {
+		nodes[i] = v
+	}
+	if err := delayed.Compute(ctx, exec, nodes...); err != nil {
+		return nil, fmt.Errorf("array: computing %v: %w", a, err)
+	}
+	out := make([]buf, len(vals))
+	for i, v := range vals {
+		r, err := v.Result()
+		if err != nil {
+			return nil, fmt.Errorf("array: computing %v: %w", a, err)
+		}
+		b, ok := r.(buf)
+		if !ok {
+			return nil, fmt.Errorf("array: internal error: chunk %d is a %T", i, r)
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// Compute runs the graph on exec (a *sched.LocalCluster, delayed.Serial(),
+// ...; nil starts a LocalCluster with one worker per core for the call) and
+// assembles the chunks into one Result.
+func (a *Array) Compute(ctx context.Context, exec delayed.Executor) (*Result, error) {
+	blocks, err := a.run(ctx, exec)
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{shape: a.Shape(), dt: a.dt, shape3: a.shape}
+	if len(blocks) == 1 {
+		// The chunk may be a persisted one that other graphs still read.
+		r.data = cloneBuf(blocks[0])
+		return r, nil
+	}
+	r.data = newBuf(a.dt, a.Size())
+	starts := a.chunks.starts()
+	for i, b := range blocks {
+		idx := a.chunks.coords(i)
+		n := a.chunks.shapeOf(idx)
+		off := [3]int{starts[0][idx[0]], starts[1][idx[1]], starts[2][idx[2]]}
+		b.copyTo(r.data, a.shape, off, n, [3]int{}, [3]int{1, 1, 1}, n)
+	}
+	return r, nil
+}
+
+// Persist computes every chunk and returns an array with a's layout whose
+// chunks are those results, held in memory: later graphs built on it start
+// from them (one task per chunk) instead of recomputing a.
+func (a *Array) Persist(ctx context.Context, exec delayed.Executor) (*Array, error) {
+	blocks, err := a.run(ctx, exec)
+	if err != nil {
+		return nil, err
+	}
+	out := a.like(a.name, a.dt)
+	l := newLayer(a.name)
+	for i, b := range blocks {
+		out.blocks[i] = &node{layer: l, val: b}
+	}
+	return out, nil
+}
+
+// Result is a computed array: its shape, element type and elements in
+// row-major order.
+type Result struct {
+	shape  []int
+	shape3 [3]int
+	dt     DType
+	data   buf
+}
+
+// Shape is the extent along each axis (empty for a scalar).
+func (r *Result) Shape() []int { return append([]int{}, r.shape...) }
+
+// DType is the element type.
+func (r *Result) DType() DType { return r.dt }
+
+// Len is the number of elements.
+func (r *Result) Len() int { return r.data.length() }
+
+// At returns the element at the given index (one per axis) as float64.
+func (r *Result) At(idx ...int) (float64, error) {
+	if len(idx) != len(r.shape) {
+		return 0, fmt.Errorf("%w: %d indices for rank %d", ErrShape, len(idx), len(r.shape))
+	}
+	o := 0
+	for i, x := range idx {
+		if x < 0 || x >= r.shape[i] {
+			return 0, fmt.Errorf("%w: index %v out of range for shape %v", ErrShape, idx, r.shape)
+		}
+		o = o*r.shape[i] + x
+	}
+	return r.data.at(o), nil
+}
+
+// Float64s returns a copy of the elements converted to float64.
+func (r *Result) Float64s() []float64 {
+	if r.dt == Float64 {
+		return append([]float64(nil), r.data.raw().([]float64)...)
+	}
+	return r.data.convert(Float64).raw().([]float64)
+}
+
+// Scalar returns the only element of a rank-0 (or one-element) result.
+func (r *Result) Scalar() (float64, error) {
+	if r.data.length() != 1 {
+		return 0, fmt.Errorf("%w: result of shape %v is not a scalar", ErrShape, r.shape)
+	}
+	return r.data.at(0), nil
+}
+
+// Data returns r's elements when T is r's element type (no copy).
+func Data[T num](r *Result) ([]T, error) {
+	d, ok := r.data.raw().([]T)
+	if !ok {
+		var z T
+		return nil, fmt.Errorf("array: result holds %v, not %T", r.dt, z)
+	}
+	return d, nil
+}
+
+// ToVolume returns r as a stack volume of element type T, converting the
+// elements as Astype does. Results of rank below 3 get extent 1 in front.
+func ToVolume[T stack.Elem](r *Result) (*stack.Volume[T], error) {
+	dt, err := elemDType[T]()
+	if err != nil {
+		return nil, err
+	}
+	return stack.FromSlice(stack.ShapeOf(r.shape3), r.data.convert(dt).raw().([]T))
+}
