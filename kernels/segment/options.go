@@ -1,0 +1,139 @@
+package segment
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/segstack/segstack/kernels"
+	"github.com/segstack/segstack/stack"
+)
+
+// Mode says whether each plane is segmented on its own or the stack as one
+// volume.
+type Mode int
+
+const (
+	// Mode2D smooths, thresholds and labels every plane independently.
+	Mode2D Mode = iota
+	// Mode3D smooths in 3-D, thresholds against the whole volume and labels
+	// objects across planes.
+	Mode3D
+)
+
+func (m Mode) String() string {
+	if m == Mode3D {
+		return "3d"
+	}
+	return "2d"
+}
+
+// ParseMode parses "2d" or "3d".
+func ParseMode(s string) (Mode, error) {
+	switch strings.ToLower(s) {
+	case "2d":
+		return Mode2D, nil
+	case "3d":
+		return Mode3D, nil
+	}
+	return 0, fmt.Errorf("unknown mode %q (want 2d or 3d)", s)
+}
+
+// LabelDType is the pixel type of the labels output.
+type LabelDType int
+
+const (
+	// LabelAuto writes uint16 when every label fits and uint32 otherwise.
+	LabelAuto LabelDType = iota
+	// LabelUint16 writes uint16, failing if a label exceeds 65535.
+	LabelUint16
+	// LabelUint32 always writes uint32.
+	LabelUint32
+)
+
+func (d LabelDType) String() string {
+	switch d {
+	case LabelUint16:
+		return "uint16"
+	case LabelUint32:
+		return "uint32"
+	}
+	return "auto"
+}
+
+// ParseLabelDType parses "auto", "uint16" or "uint32".
+func ParseLabelDType(s string) (LabelDType, error) {
+	switch strings.ToLower(s) {
+	case "auto", "":
+		return LabelAuto, nil
+	case "uint16":
+		return LabelUint16, nil
+	case "uint32":
+		return LabelUint32, nil
+	}
+	return 0, fmt.Errorf("unknown label dtype %q (want auto, uint16 or uint32)", s)
+}
+
+// ParseSigma parses "S", "SY,SX" or "SZ,SY,SX" into per-axis sigmas ordered
+// Z, Y, X. One value applies to every axis.
+func ParseSigma(s string) ([3]float64, error) {
+	parts := strings.Split(s, ",")
+	var v []float64
+	for _, p := range parts {
+		var f float64
+		if _, err := fmt.Sscanf(strings.TrimSpace(p), "%g", &f); err != nil || f < 0 || f != f {
+			return [3]float64{}, fmt.Errorf("sigma %q: %q is not a non-negative number", s, p)
+		}
+		v = append(v, f)
+	}
+	switch len(v) {
+	case 1:
+		return [3]float64{v[0], v[0], v[0]}, nil
+	case 2:
+		return [3]float64{0, v[0], v[1]}, nil
+	case 3:
+		return [3]float64{v[0], v[1], v[2]}, nil
+	}
+	return [3]float64{}, fmt.Errorf("sigma %q: want 1, 2 or 3 comma-separated values", s)
+}
+
+// ParseConnectivity parses 4, 8, 6, 18 or 26 and checks it against mode; an
+// empty string gives the mode's default (4 in 2-D, 6 in 3-D).
+func ParseConnectivity(s string, mode Mode) (kernels.Connectivity, error) {
+	if s == "" {
+		return defaultConn(mode), nil
+	}
+	var n int
+	if _, err := fmt.Sscanf(s, "%d", &n); err != nil || fmt.Sprint(n) != strings.TrimSpace(s) {
+		return 0, fmt.Errorf("connectivity %q: want 4 or 8 (2d), 6, 18 or 26 (3d)", s)
+	}
+	c := kernels.Connectivity(n)
+	return c, checkConn(c, mode)
+}
+
+func defaultConn(mode Mode) kernels.Connectivity {
+	if mode == Mode3D {
+		return kernels.Conn6
+	}
+	return kernels.Conn4
+}
+
+func checkConn(c kernels.Connectivity, mode Mode) error {
+	switch {
+	case mode == Mode2D && (c == kernels.Conn4 || c == kernels.Conn8):
+		return nil
+	case mode == Mode3D && (c == kernels.Conn6 || c == kernels.Conn18 || c == kernels.Conn26):
+		return nil
+	case mode == Mode2D:
+		return fmt.Errorf("connectivity %d is not a 2d connectivity (want 4 or 8; 6, 18 and 26 need --mode 3d)", c)
+	}
+	return fmt.Errorf("connectivity %d is not a 3d connectivity (want 6, 18 or 26; 4 and 8 need --mode 2d)", c)
+}
+
+// ParseChunks parses "Z,Y,X" (or "Y,X") chunk extents.
+func ParseChunks(s string) (stack.Shape, error) {
+	sh, err := stack.ParseShape(s)
+	if err != nil {
+		return stack.Shape{}, fmt.Errorf("chunks: %w", err)
+	}
+	return sh, nil
+}

@@ -1,0 +1,312 @@
+package segment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/segstack/segstack/kernels"
+	"github.com/segstack/segstack/sched"
+	"github.com/segstack/segstack/stack"
+)
+
+// planeOut is what one 2-D plane task hands the writer.
+type planeOut struct {
+	z       int
+	labels  []uint32 // from run.u32; returned by the writer
+	n       int
+	thr     float32
+	regions []kernels.Region
+	tile    *previewTile
+	times   StageSeconds
+	// offsetDone is set once the unique-labels offset has been added.
+	offsetDone bool
+}
+
+// planeBuffers are the pools of plane-sized buffers of a 2-D run.
+type planeBuffers struct {
+	f32 *stack.Pool[float32]
+	u32 *stack.Pool[uint32]
+}
+
+// run2D segments each plane on its own, at most two planes per worker in
+// flight, and writes results in plane order.
+func (r *run) run2D(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	n := r.shape.PlaneLen()
+	bufs := &planeBuffers{f32: stack.NewPool[float32](n), u32: stack.NewPool[uint32](n)}
+	wantPreview := map[int]bool{}
+	if r.opt.Preview != "" {
+		for _, z := range previewPlanesOf(r.shape.Z) {
+			wantPreview[z] = true
+		}
+	}
+
+	window := 2 * r.workers
+	queue := make([]*sched.Future[*planeOut], 0, window)
+	var offset uint64
+	var offsets []uint64 // each plane's label offset, for a replay
+	done := 0
+	consume := func(f *sched.Future[*planeOut]) error {
+		out, err := f.Get(ctx)
+		if err != nil {
+			return err
+		}
+		defer bufs.u32.Put(out.labels)
+		err = r.writePlane(ctx, out, offset)
+		if errors.Is(err, errNeedUint32) {
+			if err = r.replayUint32(ctx, bufs, offsets); err == nil {
+				err = r.writePlane(ctx, out, offset)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		offsets = append(offsets, offset)
+		if r.opt.UniqueLabels {
+			offset += uint64(out.n)
+		}
+		done++
+		if r.opt.Progress != nil {
+			r.opt.Progress(done, r.shape.Z)
+		}
+		return nil
+	}
+	// drain waits for the tasks still running after a failure so that no
+	// worker touches a buffer or output once run2D returns.
+	drain := func() {
+		cancel()
+		for _, f := range queue {
+			if out, err := f.Get(context.Background()); err == nil {
+				bufs.u32.Put(out.labels)
+			}
+		}
+	}
+
+	for z := range r.shape.Z {
+		if len(queue) == window {
+			if err := consume(queue[0]); err != nil {
+				queue = queue[1:]
+				drain()
+				return err
+			}
+			queue = queue[1:]
+		}
+		f := sched.Submit(ctx, r.cluster, func(ctx context.Context) (*planeOut, error) {
+			return r.plane2D(ctx, z, bufs, r.stats != nil, wantPreview[z])
+		}, sched.Name(fmt.Sprintf("plane %d", z)), sched.Kind("plane"))
+		queue = append(queue, f)
+	}
+	for len(queue) > 0 {
+		f := queue[0]
+		queue = queue[1:]
+		if err := consume(f); err != nil {
+			drain()
+			return err
+		}
+	}
+	return nil
+}
+
+// replayUint32 switches the labels file to uint32 and writes again, from
+// recomputed labels, the planes already written as uint16.
+func (r *run) replayUint32(ctx context.Context, bufs *planeBuffers, offsets []uint64) error {
+	if err := r.sink.upgrade(); err != nil {
+		return err
+	}
+	return forEachOrdered(ctx, r, len(offsets), "replay", func(ctx context.Context, z int) (*planeOut, error) {
+		return r.plane2D(ctx, z, bufs, false, false)
+	}, func(z int, out *planeOut) error {
+		defer bufs.u32.Put(out.labels)
+		t0 := time.Now()
+		addOffset(out.labels, offsets[z])
+		err := r.sink.write(ctx, z, out.labels, uint32(offsets[z]+uint64(out.n)))
+		r.rep.Stages.Write += time.Since(t0).Seconds()
+		r.addTimes(out.times)
+		return err
+	})
+}
+
+func addOffset(labels []uint32, offset uint64) {
+	if offset == 0 {
+		return
+	}
+	off := uint32(offset)
+	for i, l := range labels {
+		if l != 0 {
+			labels[i] = l + off
+		}
+	}
+}
+
+// writePlane hands one finished plane to the outputs, in plane order. The
+// labels file may answer errNeedUint32, before any other output is touched,
+// and the caller then calls writePlane again.
+func (r *run) writePlane(ctx context.Context, out *planeOut, offset uint64) error {
+	maxLabel := uint64(out.n) + offset
+	if maxLabel > 1<<32-1 {
+		return fmt.Errorf("plane %d: more than %d objects in the stack do not fit uint32 labels", out.z, uint64(1<<32-1))
+	}
+	if !out.offsetDone {
+		addOffset(out.labels, offset)
+		if out.tile != nil {
+			addOffset(out.tile.labels, offset)
+		}
+		out.offsetDone = true
+	}
+	t0 := time.Now()
+	if r.sink != nil {
+		if err := r.sink.write(ctx, out.z, out.labels, uint32(maxLabel)); err != nil {
+			return err
+		}
+	}
+	if r.stats != nil {
+		objs := make([]Object, len(out.regions))
+		for i, g := range out.regions {
+			objs[i] = objectOf(g, out.z, g.Label+uint32(offset))
+		}
+		if err := r.stats.write(objs); err != nil {
+			return fmt.Errorf("write %s: %w", r.opt.Stats, err)
+		}
+	}
+	out.times.Write += time.Since(t0).Seconds()
+	if out.tile != nil {
+		r.preview = append(r.preview, *out.tile)
+	}
+	r.addTimes(out.times)
+	r.rep.Counts = append(r.rep.Counts, out.n)
+	r.rep.Thresholds = append(r.rep.Thresholds, out.thr)
+	r.rep.Objects += int64(out.n)
+	return nil
+}
+
+func objectOf(g kernels.Region, plane int, label uint32) Object {
+	return Object{
+		Plane:         plane,
+		Label:         label,
+		Area:          int64(g.Area),
+		Lo:            g.BBox.Lo,
+		Hi:            g.BBox.Hi,
+		Centroid:      g.Centroid,
+		MeanIntensity: g.MeanIntensity,
+		MaxIntensity:  g.MaxIntensity,
+	}
+}
+
+// plane2D runs one plane through read, Gaussian, threshold and label.
+func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, preview bool) (*planeOut, error) {
+	ps := stack.Shape{Z: 1, Y: r.shape.Y, X: r.shape.X}
+	raw, smooth := bufs.f32.GetVolume(ps), bufs.f32.GetVolume(ps)
+	defer bufs.f32.PutVolume(raw)
+	defer bufs.f32.PutVolume(smooth)
+	out := &planeOut{z: z}
+
+	t0 := time.Now()
+	if err := r.src.ReadPlane(ctx, z, raw.Data); err != nil {
+		return nil, fmt.Errorf("read plane %d: %w", z, err)
+	}
+	t1 := time.Now()
+	m, err := r.gaussian(ctx, smooth, raw)
+	if err != nil {
+		return nil, fmt.Errorf("plane %d: gaussian: %w", z, err)
+	}
+	t2 := time.Now()
+	switch r.opt.Threshold.Kind {
+	case Otsu:
+		out.thr = otsu(smooth.Data)
+	case Absolute:
+		out.thr = float32(r.opt.Threshold.Value)
+	default:
+		out.thr = r.opt.Threshold.fromMax(m)
+	}
+	t3 := time.Now()
+	labels := &stack.Volume[uint32]{Shape: ps, Data: bufs.u32.Get()}
+	if stats {
+		out.n, out.regions, err = kernels.LabelAboveWithStats(ctx, labels, smooth, out.thr, r.opt.Connectivity, raw)
+	} else {
+		out.n, err = r.backend.LabelAbove(ctx, labels, smooth, out.thr, r.opt.Connectivity)
+	}
+	if err != nil {
+		bufs.u32.Put(labels.Data)
+		return nil, fmt.Errorf("plane %d: label: %w", z, err)
+	}
+	out.labels = labels.Data
+	t4 := time.Now()
+	if preview {
+		tile := newPreviewTile(z, ps.Y, ps.X, raw.Data, labels.Data)
+		out.tile = &tile
+	}
+	out.times = StageSeconds{
+		Read:      t1.Sub(t0).Seconds(),
+		Gaussian:  t2.Sub(t1).Seconds(),
+		Threshold: t3.Sub(t2).Seconds(),
+		Label:     t4.Sub(t3).Seconds(),
+	}
+	return out, nil
+}
+
+// gaussian smooths src (one plane, or a slab in 3-D mode) into dst with the
+// run's sigmas and reflect boundaries, and returns dst's maximum. With
+// Chunks.Y or Chunks.X smaller than the plane, it works tile by tile, each
+// tile read with a halo of the kernel's radius, which gives the same values.
+func (r *run) gaussian(ctx context.Context, dst, src *stack.Volume[float32]) (float32, error) {
+	opt := kernels.GaussianOptions{Sigma: r.opt.Sigma, Mode: stack.Reflect}
+	if src.Shape.Z == 1 {
+		opt.Sigma[0] = 0
+	}
+	cy, cx := r.opt.Chunks.Y, r.opt.Chunks.X
+	if cy <= 0 || cy > src.Shape.Y {
+		cy = src.Shape.Y
+	}
+	if cx <= 0 || cx > src.Shape.X {
+		cx = src.Shape.X
+	}
+	if cy == src.Shape.Y && cx == src.Shape.X {
+		return r.backend.Gaussian(ctx, dst, src, opt)
+	}
+	g, err := stack.NewGrid(src.Shape, stack.Shape{Z: src.Shape.Z, Y: cy, X: cx})
+	if err != nil {
+		return 0, err
+	}
+	depth := [3]int{0, radius(opt.Sigma[1]), radius(opt.Sigma[2])}
+	var in, out *stack.Volume[float32]
+	first := true
+	var m float32
+	for _, b := range g.Boxes() {
+		in, err = stack.ExtractTile(src, b, depth, stack.Reflect, 0, in)
+		if err != nil {
+			return 0, err
+		}
+		if out == nil || len(out.Data) != len(in.Data) {
+			out = &stack.Volume[float32]{Data: make([]float32, len(in.Data))}
+		}
+		out.Shape = in.Shape
+		if _, err := r.backend.Gaussian(ctx, out, in, opt); err != nil {
+			return 0, err
+		}
+		if err := stack.WriteCore(dst, out, b, depth); err != nil {
+			return 0, err
+		}
+		for z := b.Lo[0]; z < b.Hi[0]; z++ {
+			for y := b.Lo[1]; y < b.Hi[1]; y++ {
+				row := dst.Row(z, y)[b.Lo[2]:b.Hi[2]]
+				if first {
+					m, first = row[0], false
+				}
+				m = max(m, slices.Max(row))
+			}
+		}
+	}
+	return m, nil
+}
+
+// radius is scipy's Gaussian kernel radius for sigma with truncate 4.
+func radius(sigma float64) int {
+	if sigma <= 0 {
+		return 0
+	}
+	return int(4*sigma + 0.5)
+}

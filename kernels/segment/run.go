@@ -1,0 +1,255 @@
+package segment
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	"github.com/segstack/segstack/kernels"
+	"github.com/segstack/segstack/sched"
+	"github.com/segstack/segstack/stack"
+	"github.com/segstack/segstack/stack/tiff"
+)
+
+// run is the state of one Run shared by the 2-D and 3-D pipelines.
+type run struct {
+	opt     Options
+	src     Source
+	shape   stack.Shape
+	backend kernels.Backend
+	cluster *sched.LocalCluster
+	workers int
+	sink    *tiffSink
+	stats   *statsWriter
+	preview []previewTile
+	rep     *Report
+}
+
+// Run segments the stack that opt describes and writes the outputs it asks
+// for. Outputs are written under temporary names and renamed into place only
+// when the whole run succeeds: on an error or when ctx is cancelled, Run
+// removes whatever it had written and returns the error.
+func Run(ctx context.Context, opt Options) (rep Report, err error) {
+	start := time.Now()
+	r := &run{opt: opt, rep: &rep}
+	rep.Started = start.UTC()
+	if err := r.normalize(); err != nil {
+		return rep, err
+	}
+	if err := r.checkOutputs(); err != nil {
+		return rep, err
+	}
+
+	src := opt.Source
+	if src == nil {
+		s, closeSrc, err := OpenTIFF(opt.Input, opt.Channel)
+		if err != nil {
+			return rep, err
+		}
+		defer closeSrc()
+		src = s
+	}
+	r.src, r.shape = src, src.Shape()
+	if err := r.shape.Validate(); err != nil {
+		return rep, err
+	}
+	rep.Shape = r.shape.Dims()
+	rep.InputDType = src.DType().String()
+	rep.InputBytes = int64(r.shape.Len()) * int64(max(src.DType().Size(), 1))
+
+	r.backend = opt.Backend
+	if r.backend == nil {
+		b, err := kernels.Select(r.opt.Device)
+		if err != nil {
+			return rep, fmt.Errorf("device %q: %w", r.opt.Device, err)
+		}
+		defer b.Close()
+		r.backend = b
+	}
+	rep.Backend = r.backend.Name()
+
+	cl, err := sched.NewLocalCluster(sched.Options{Workers: r.workers, Dashboard: opt.Dashboard})
+	if err != nil {
+		return rep, fmt.Errorf("start workers: %w", err)
+	}
+	r.cluster = cl
+	defer cl.Shutdown()
+
+	// Every output is created up front, so that a bad path fails before
+	// any work, and aborted together on any failure.
+	defer func() {
+		if err != nil {
+			r.abort()
+		}
+	}()
+	if opt.Output != "" {
+		var meta *tiff.Metadata
+		if m, ok := src.(interface{ Metadata() tiff.Metadata }); ok {
+			md := m.Metadata()
+			meta = &md
+		}
+		if r.sink, err = newTIFFSink(opt.Output, r.shape, opt.LabelDType, meta); err != nil {
+			return rep, err
+		}
+	}
+	if opt.Stats != "" {
+		if r.stats, err = newStatsWriter(opt.Stats, opt.Mode == Mode3D); err != nil {
+			return rep, err
+		}
+	}
+
+	if opt.Mode == Mode3D {
+		err = r.run3D(ctx)
+	} else {
+		err = r.run2D(ctx)
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return rep, err
+	}
+
+	if r.sink != nil {
+		rep.LabelDType = r.sink.dtype()
+		if err = r.sink.commit(); err != nil {
+			return rep, err
+		}
+	}
+	if r.stats != nil {
+		if err = r.stats.f.Commit(); err != nil {
+			return rep, err
+		}
+	}
+	if opt.Preview != "" {
+		if err = writePreview(opt.Preview, r.preview); err != nil {
+			return rep, err
+		}
+	}
+	wall := time.Since(start).Seconds()
+	rep.WallSeconds = wall
+	if wall > 0 {
+		rep.MBPerSecond = float64(rep.InputBytes) / 1e6 / wall
+		rep.PlanesPerSec = float64(r.shape.Z) / wall
+	}
+	rep.PeakRSSBytes = peakRSS()
+	if opt.Report != "" {
+		if err = writeReport(opt.Report, &rep); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+func writeReport(path string, rep *Report) error {
+	return writeAtomic(path, func(w *bufio.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	})
+}
+
+// abort removes every output written so far.
+func (r *run) abort() {
+	if r.sink != nil {
+		r.sink.abort()
+	}
+	if r.stats != nil {
+		r.stats.f.Abort()
+	}
+}
+
+func (r *run) normalize() error {
+	o := &r.opt
+	if o.Source == nil && o.Input == "" {
+		return errors.New("no input stack given")
+	}
+	if o.Sigma == ([3]float64{}) {
+		o.Sigma = [3]float64{1, 1, 1}
+	}
+	for _, s := range o.Sigma {
+		if s < 0 || s != s || s > 1e4 {
+			return fmt.Errorf("sigma %v: every value must be between 0 and 10000", o.Sigma)
+		}
+	}
+	if o.Mode == Mode2D {
+		o.Sigma[0] = 0
+	}
+	if o.Connectivity == 0 {
+		o.Connectivity = defaultConn(o.Mode)
+	}
+	if err := checkConn(o.Connectivity, o.Mode); err != nil {
+		return err
+	}
+	if o.UniqueLabels && o.Mode == Mode3D {
+		// 3-D labels are unique across the volume already.
+		o.UniqueLabels = false
+	}
+	if o.Device == "" {
+		o.Device = "auto"
+	}
+	r.workers = o.Workers
+	if r.workers <= 0 {
+		r.workers = runtime.GOMAXPROCS(0)
+	}
+	rep := r.rep
+	rep.Input = o.Input
+	rep.Output = o.Output
+	rep.Channel = o.Channel
+	rep.Mode = o.Mode.String()
+	rep.Sigma = o.Sigma
+	rep.Threshold = o.Threshold.String()
+	rep.Connectivity = int(o.Connectivity)
+	rep.UniqueLabels = o.UniqueLabels
+	rep.LabelDType = o.LabelDType.String()
+	rep.Chunks = o.Chunks.Dims()
+	rep.Workers = r.workers
+	rep.Device = o.Device
+	rep.GOMAXPROCS = runtime.GOMAXPROCS(0)
+	return nil
+}
+
+// checkOutputs refuses outputs that exist (unless Force), that name the
+// input, or that name each other.
+func (r *run) checkOutputs() error {
+	seen := map[string]string{}
+	if r.opt.Input != "" && r.opt.Source == nil {
+		if abs, err := filepath.Abs(r.opt.Input); err == nil {
+			seen[abs] = "input"
+		}
+	}
+	for _, o := range []struct{ what, path string }{
+		{"labels", r.opt.Output}, {"stats", r.opt.Stats}, {"preview", r.opt.Preview}, {"report", r.opt.Report},
+	} {
+		if o.path == "" {
+			continue
+		}
+		abs, err := filepath.Abs(o.path)
+		if err != nil {
+			return err
+		}
+		if other, ok := seen[abs]; ok {
+			return fmt.Errorf("%s output %s is also the %s", o.what, o.path, other)
+		}
+		seen[abs] = o.what + " output"
+		fi, err := os.Stat(o.path)
+		switch {
+		case err == nil && fi.IsDir():
+			return fmt.Errorf("%s output %s is a directory", o.what, o.path)
+		case err == nil && !r.opt.Force:
+			return fmt.Errorf("%s: %w", o.path, ErrExists)
+		}
+		if dir := filepath.Dir(o.path); dir != "" {
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+				return fmt.Errorf("%s output %s: directory %s does not exist", o.what, o.path, dir)
+			}
+		}
+	}
+	return nil
+}

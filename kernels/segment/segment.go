@@ -1,0 +1,142 @@
+// Package segment is segstack's end-to-end pipeline: it reads a Z-stack
+// plane by plane, smooths it with a Gaussian, thresholds it and labels its
+// connected components, writing labels, per-object statistics, a preview and
+// a run report, with memory bounded by the number of workers rather than the
+// size of the stack.
+//
+// In 2-D mode each plane is one task on a sched.LocalCluster: read, convert
+// to float32, Gaussian (the plane's maximum comes out of the same pass),
+// threshold, label (with region statistics in the labelling pass when
+// asked). At most two tasks per worker are in flight, and labels are written
+// in plane order as tasks finish. In 3-D mode the stack is smoothed in Z
+// slabs that carry a halo of the kernel's radius, the threshold is taken
+// over the whole smoothed volume, slabs are labelled independently and their
+// objects merged across slab faces with union-find, and a final pass writes
+// labels renumbered in scipy.ndimage.label's order. Results never depend on
+// the number of workers or on the chunk shape.
+package segment
+
+import (
+	"errors"
+	"time"
+
+	"github.com/segstack/segstack/kernels"
+	"github.com/segstack/segstack/stack"
+)
+
+// Options describe one segmentation run. The zero value of every field but
+// Input (or Source) is a sensible default.
+type Options struct {
+	// Input is the TIFF stack to segment. Source, when not nil, is used
+	// instead (Input then only names it in the report).
+	Input  string
+	Source Source
+	// Channel picks the channel of a multi-channel TIFF stack (0-based);
+	// -1 means none was chosen, which is an error for such a stack.
+	Channel int
+
+	// Output is the labels TIFF to write; empty writes none.
+	Output string
+	// Stats, Preview and Report are the CSV, PNG and JSON files to write;
+	// empty writes none.
+	Stats, Preview, Report string
+	// Force overwrites existing outputs; otherwise an existing output is an
+	// error wrapping ErrExists.
+	Force bool
+
+	// Mode is per-plane (Mode2D) or volumetric (Mode3D).
+	Mode Mode
+	// Sigma is the Gaussian's standard deviation per axis, ordered Z, Y, X;
+	// Mode2D ignores Z. All zero means 1 on every axis the mode uses.
+	Sigma [3]float64
+	// Threshold is where foreground starts; the zero value is 0.33 of the
+	// maximum (of each plane in Mode2D, of the volume in Mode3D).
+	Threshold Threshold
+	// Connectivity is 4 or 8 in Mode2D, 6, 18 or 26 in Mode3D; zero means
+	// 4 or 6.
+	Connectivity kernels.Connectivity
+	// UniqueLabels offsets each plane's labels (Mode2D) past the previous
+	// planes' so that every object of the stack has its own label.
+	UniqueLabels bool
+	// LabelDType is the labels' pixel type.
+	LabelDType LabelDType
+	// Chunks splits the work: in Mode3D, Chunks.Z is the slab thickness;
+	// Chunks.Y and Chunks.X tile each plane for the Gaussian. Zero extents
+	// mean whole planes and 16-plane slabs.
+	Chunks stack.Shape
+
+	// Workers is the number of CPU workers; zero means GOMAXPROCS.
+	Workers int
+	// Device is "auto", "cpu" or "cuda[:N]" (kernels.Select); empty means
+	// auto. Backend, when not nil, is used instead.
+	Device  string
+	Backend kernels.Backend
+	// Dashboard, when not empty, serves the scheduler's live dashboard on
+	// this address while the run lasts.
+	Dashboard string
+
+	// Progress, when not nil, is called from one goroutine after each plane
+	// is written (or, in Mode3D, after each step of each pass), with the
+	// work done and the total.
+	Progress func(done, total int)
+	// OnDashboard, when not nil, is told the dashboard's address once it
+	// serves.
+	OnDashboard func(addr string)
+}
+
+// ErrExists is wrapped by the error for an output that exists when
+// Options.Force is false.
+var ErrExists = errors.New("output exists (use --force to overwrite)")
+
+// ErrLabelOverflow is wrapped by the error for a label that does not fit
+// the requested LabelUint16.
+var ErrLabelOverflow = errors.New("label exceeds 65535; use --label-dtype uint32 or auto")
+
+// StageSeconds are the seconds spent in each stage, summed over tasks (so
+// with several workers their sum exceeds the wall time).
+type StageSeconds struct {
+	Read      float64 `json:"read"`
+	Gaussian  float64 `json:"gaussian"`
+	Threshold float64 `json:"threshold"`
+	Label     float64 `json:"label"`
+	Merge     float64 `json:"merge,omitempty"`
+	Write     float64 `json:"write"`
+}
+
+// Report describes a finished run; it is what --report writes as JSON.
+type Report struct {
+	Input        string     `json:"input"`
+	Output       string     `json:"output,omitempty"`
+	Shape        [3]int     `json:"shape_zyx"`
+	InputDType   string     `json:"input_dtype"`
+	Channel      int        `json:"channel"`
+	Mode         string     `json:"mode"`
+	Sigma        [3]float64 `json:"sigma_zyx"`
+	Threshold    string     `json:"threshold"`
+	Connectivity int        `json:"connectivity"`
+	UniqueLabels bool       `json:"unique_labels"`
+	LabelDType   string     `json:"label_dtype"`
+	Chunks       [3]int     `json:"chunks_zyx"`
+	Workers      int        `json:"workers"`
+	Backend      string     `json:"backend"`
+	Device       string     `json:"device"`
+	GOMAXPROCS   int        `json:"gomaxprocs"`
+
+	// Objects is the number of objects: summed over planes in Mode2D.
+	Objects int64 `json:"objects"`
+	// Counts is the number of objects in each plane (Mode2D) or, in Mode3D,
+	// a single count for the volume.
+	Counts []int `json:"counts"`
+	// Thresholds is the threshold applied to each plane (Mode2D) or to the
+	// volume (Mode3D).
+	Thresholds []float32 `json:"thresholds"`
+
+	Stages       StageSeconds `json:"stage_seconds"`
+	WallSeconds  float64      `json:"wall_seconds"`
+	InputBytes   int64        `json:"input_bytes"`
+	MBPerSecond  float64      `json:"mb_per_second"`
+	PlanesPerSec float64      `json:"planes_per_second"`
+	PeakRSSBytes int64        `json:"peak_rss_bytes"`
+	Started      time.Time    `json:"started"`
+	Dashboard    string       `json:"dashboard,omitempty"`
+}

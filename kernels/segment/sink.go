@@ -1,0 +1,93 @@
+package segment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/segstack/segstack/stack"
+	"github.com/segstack/segstack/stack/tiff"
+)
+
+// errNeedUint32 tells the pipeline that a label no longer fits the uint16
+// file being written: it must call upgrade and write every plane again.
+var errNeedUint32 = errors.New("labels need uint32")
+
+// tiffSink writes label planes, in order, to a TIFF stack of uint16 or
+// uint32 labels.
+//
+// With LabelAuto the file starts as uint16. A plane whose largest label
+// passes 65535 makes write return errNeedUint32; the pipeline then calls
+// upgrade, which abandons the uint16 file (nothing of it ever appears under
+// the final name), and writes the earlier planes again as uint32 before it
+// goes on. In 2-D mode the earlier planes are recomputed, so a stack that
+// overflows at plane k costs k extra planes of work; in 3-D mode the number
+// of labels is known before the first plane is written.
+type tiffSink struct {
+	path  string
+	opts  tiff.WriterOptions
+	want  LabelDType
+	w     *tiff.Writer
+	buf16 []uint16
+}
+
+func newTIFFSink(path string, shape stack.Shape, want LabelDType, meta *tiff.Metadata) (*tiffSink, error) {
+	s := &tiffSink{path: path, want: want, opts: tiff.WriterOptions{Shape: shape, DType: stack.Uint16}}
+	if meta != nil {
+		s.opts.PixelSizeX, s.opts.PixelSizeY, s.opts.SpacingZ = meta.PixelSizeX, meta.PixelSizeY, meta.PixelSizeZ
+		s.opts.Unit = meta.Unit
+	}
+	if want == LabelUint32 {
+		s.opts.DType = stack.Uint32
+	}
+	return s, s.create()
+}
+
+func (s *tiffSink) create() error {
+	w, err := tiff.Create(s.path, s.opts)
+	if err != nil {
+		return err
+	}
+	s.w = w
+	return nil
+}
+
+// write appends plane z; maxLabel is its largest label.
+func (s *tiffSink) write(ctx context.Context, z int, labels []uint32, maxLabel uint32) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.w.Planes() != z {
+		return fmt.Errorf("labels: plane %d written out of order (next is %d)", z, s.w.Planes())
+	}
+	if s.opts.DType == stack.Uint32 {
+		return tiff.WritePlaneOf(s.w, labels)
+	}
+	if maxLabel > 65535 {
+		if s.want == LabelUint16 {
+			return fmt.Errorf("plane %d has label %d: %w", z, maxLabel, ErrLabelOverflow)
+		}
+		return errNeedUint32
+	}
+	if len(s.buf16) != len(labels) {
+		s.buf16 = make([]uint16, len(labels))
+	}
+	for i, l := range labels {
+		s.buf16[i] = uint16(l)
+	}
+	return tiff.WritePlaneOf(s.w, s.buf16)
+}
+
+// upgrade abandons the uint16 file and starts a uint32 one.
+func (s *tiffSink) upgrade() error {
+	s.w.Abort()
+	s.opts.DType = stack.Uint32
+	s.buf16 = nil
+	return s.create()
+}
+
+func (s *tiffSink) dtype() string { return s.opts.DType.String() }
+
+func (s *tiffSink) commit() error { return s.w.Close() }
+
+func (s *tiffSink) abort() { s.w.Abort() }

@@ -1,0 +1,72 @@
+package segment
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// ThresholdKind says how a Threshold's value is found.
+type ThresholdKind int
+
+const (
+	// FractionOfMax thresholds at Value × the maximum of the smoothed data.
+	FractionOfMax ThresholdKind = iota
+	// Otsu thresholds at Otsu's threshold of the smoothed data (256 bins,
+	// as skimage.filters.threshold_otsu).
+	Otsu
+	// Absolute thresholds at Value.
+	Absolute
+)
+
+// Threshold is where foreground starts: a voxel is foreground when its
+// smoothed value is strictly greater. The zero value is 0.33 of the maximum.
+type Threshold struct {
+	Kind  ThresholdKind
+	Value float64
+}
+
+// ParseThreshold parses "0.33max" (a fraction of the maximum), "otsu" or a
+// plain number.
+func ParseThreshold(s string) (Threshold, error) {
+	t := strings.ToLower(strings.TrimSpace(s))
+	if t == "otsu" {
+		return Threshold{Kind: Otsu}, nil
+	}
+	if f, ok := strings.CutSuffix(t, "max"); ok {
+		v, err := strconv.ParseFloat(f, 64)
+		if err != nil || v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			return Threshold{}, fmt.Errorf("threshold %q: want FRACTIONmax (e.g. 0.33max), otsu or a number", s)
+		}
+		return Threshold{Kind: FractionOfMax, Value: v}, nil
+	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return Threshold{}, fmt.Errorf("threshold %q: want FRACTIONmax (e.g. 0.33max), otsu or a number", s)
+	}
+	return Threshold{Kind: Absolute, Value: v}, nil
+}
+
+func (t Threshold) String() string {
+	switch t.Kind {
+	case Otsu:
+		return "otsu"
+	case Absolute:
+		return strconv.FormatFloat(t.Value, 'g', -1, 64)
+	}
+	return strconv.FormatFloat(t.frac(), 'g', -1, 64) + "max"
+}
+
+func (t Threshold) frac() float64 {
+	if t.Kind == FractionOfMax && t.Value == 0 {
+		return 0.33
+	}
+	return t.Value
+}
+
+// fromMax is the threshold for data whose maximum is m, as numpy computes
+// 0.33 * a.max() (in float64) and compares it with float32 data.
+func (t Threshold) fromMax(m float32) float32 {
+	return float32(t.frac() * float64(m))
+}
