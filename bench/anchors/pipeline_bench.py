@@ -34,8 +34,9 @@ def ksize(sigma):
 
 
 def threshold_of(smoothed, frac):
-    # float32 product, as a float32 pipeline computes it.
-    return np.float32(frac) * smoothed.max()
+    # frac * max in float64, as "0.33 * smoothed.max()" computes it; numpy
+    # then compares the float32 data with it rounded to float32.
+    return frac * float(smoothed.max())
 
 
 def scipy_plane(plane, sigma, frac, conn, dtype):

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/segstack/segstack/stack"
+)
+
+// harness holds what one Run shares between its phases.
+type harness struct {
+	cfg       Config
+	work      string
+	segstack  string // the CLI binary
+	kernelrun string // the kernel runner binary
+	anchors   string // bench/anchors
+	impls     []impl
+	res       *Results
+	inputs    map[stack.Shape]string // generated stacks, by shape
+}
+
+func (h *harness) logf(format string, args ...any) {
+	if h.cfg.Log != nil {
+		fmt.Fprintf(h.cfg.Log, "compare: "+format+"\n", args...)
+	}
+}
+
+func (h *harness) note(format string, args ...any) {
+	s := fmt.Sprintf(format, args...)
+	h.res.Notes = append(h.res.Notes, s)
+	h.logf("%s", s)
+}
+
+// Run builds segstack's binaries, runs every comparison of cfg and writes
+// the results into cfg.Out.
+func Run(ctx context.Context, cfg Config) (*Results, error) {
+	start := time.Now()
+	if cfg.Root == "" {
+		root, err := moduleRoot()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Root = root
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 2
+	}
+	if cfg.Repeat < 1 {
+		cfg.Repeat = 1
+	}
+	h := &harness{cfg: cfg, anchors: filepath.Join(cfg.Root, "bench", "anchors"), inputs: map[stack.Shape]string{}}
+	h.res = &Results{
+		Date:    start.UTC().Format(time.RFC3339),
+		Machine: describeMachine(),
+		Config: ConfigDoc{
+			Command: "go run ./bench/compare " + strings.Join(os.Args[1:], " "),
+			Quick:   cfg.Quick, Repeat: cfg.Repeat, MinTime: cfg.MinTime, Seed: cfg.Seed,
+			Workers: cfg.Workers, Anchors: cfg.Anchors,
+		},
+		Notes: []string{},
+	}
+	h.res.Machine.Note = fmt.Sprintf("%d logical cores shared with other work (compilers, tests) while this ran: "+
+		"absolute times are noisy; compare implementations through the paired ratios of one run.", h.res.Machine.Cores)
+	for _, s := range cfg.KernelSizes {
+		h.res.Config.KernelSizes = append(h.res.Config.KernelSizes, s.String())
+	}
+	for _, s := range cfg.PipelineSizes {
+		h.res.Config.PipelineSizes = append(h.res.Config.PipelineSizes, s.String())
+	}
+
+	if cfg.Work == "" {
+		dir, err := os.MkdirTemp("", "segstack-bench-")
+		if err != nil {
+			return nil, err
+		}
+		h.work = dir
+		if !cfg.Keep {
+			defer os.RemoveAll(dir)
+		}
+	} else {
+		h.work = cfg.Work
+		if err := os.MkdirAll(h.work, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if err := h.build(ctx); err != nil {
+		return nil, err
+	}
+	h.selectImpls(ctx)
+
+	for _, s := range cfg.KernelSizes {
+		if err := h.kernelPhase(ctx, s); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			h.note("kernels %v: %v", s, err)
+		}
+	}
+	for _, s := range cfg.PipelineSizes {
+		if err := h.pipelinePhase(ctx, s); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			h.note("pipeline %v: %v", s, err)
+		}
+	}
+	h.targets()
+	h.res.Machine.LoadEnd = loadAvg()
+	h.res.Seconds = time.Since(start).Seconds()
+	if err := h.write(); err != nil {
+		return nil, err
+	}
+	return h.res, nil
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", errors.New("run from inside the segstack module")
+	}
+	return filepath.Dir(mod), nil
+}
+
+// build compiles the segstack CLI and the kernel runner into the scratch
+// directory, so that each timed process is a plain binary.
+func (h *harness) build(ctx context.Context) error {
+	bin := filepath.Join(h.work, "bin")
+	h.segstack = filepath.Join(bin, "segstack")
+	h.kernelrun = filepath.Join(bin, "kernelrun")
+	for _, b := range []struct{ out, pkg string }{{h.segstack, "./cmd/segstack"}, {h.kernelrun, "./bench/cmd/kernelrun"}} {
+		c := command{Args: []string{"go", "build", "-o", b.out, b.pkg}, Dir: h.cfg.Root}
+		if _, err := c.run(ctx); err != nil {
+			return fmt.Errorf("building %s: %w", b.pkg, err)
+		}
+	}
+	var info struct {
+		Backend string `json:"backend"`
+	}
+	if _, err := (command{Args: []string{h.kernelrun, "info"}}).runJSON(ctx, &info); err != nil {
+		return err
+	}
+	h.res.Machine.Backend = info.Backend
+	return nil
+}
+
+// selectImpls keeps segstack and the anchors this machine can run, noting
+// the ones it cannot.
+func (h *harness) selectImpls(ctx context.Context) {
+	all := allImpls(h.cfg.Workers)
+	wanted := func(name string) bool {
+		return len(h.cfg.Only) == 0 || name == "segstack" || slices.Contains(h.cfg.Only, name)
+	}
+	var have map[string]any
+	if h.cfg.Anchors {
+		var probe struct {
+			Impls    map[string]any    `json:"impls"`
+			Versions map[string]string `json:"versions"`
+		}
+		c := command{Args: []string{h.cfg.Python, filepath.Join(h.anchors, "kernel_bench.py"), "--probe"}}
+		if _, err := c.runJSON(ctx, &probe); err != nil {
+			h.note("Python anchors skipped: %s does not run them (%v)", h.cfg.Python, err)
+		} else {
+			have = probe.Impls
+			h.res.Machine.Python = probe.Versions
+		}
+	} else {
+		h.note("Python anchors skipped (--no-anchors): segstack figures only, no ratios")
+	}
+	for _, im := range all {
+		if !wanted(im.Name) {
+			continue
+		}
+		if im.Python != "" {
+			if have == nil {
+				continue
+			}
+			key := im.Python
+			if key == "opencv" {
+				key = "opencv-1t"
+			}
+			if v, ok := have[key]; !ok || v != true {
+				h.note("anchor %s skipped: %v", im.Name, v)
+				continue
+			}
+		}
+		h.impls = append(h.impls, im)
+	}
+}
+
+// input returns the synthetic uint16 TIFF stack of shape s, generating it
+// with `segstack gen` the first time.
+func (h *harness) input(ctx context.Context, s stack.Shape) (string, error) {
+	if p, ok := h.inputs[s]; ok {
+		return p, nil
+	}
+	p := filepath.Join(h.work, "in-"+s.String()+".tif")
+	c := command{Args: []string{h.segstack, "gen", p, "--shape", fmt.Sprintf("%d,%d,%d", s.Z, s.Y, s.X),
+		"--seed", strconv.FormatUint(h.cfg.Seed, 10)}}
+	h.logf("generating %v: %s", s, c)
+	if _, err := c.run(ctx); err != nil {
+		return "", err
+	}
+	h.inputs[s] = p
+	return p, nil
+}
+
+// addCommand records a command line for the report, once per distinct form.
+func (h *harness) addCommand(c command) {
+	s := strings.ReplaceAll(c.String(), h.work, "$WORK")
+	s = strings.ReplaceAll(s, h.cfg.Root+"/", "")
+	if !slices.Contains(h.res.Commands, s) {
+		h.res.Commands = append(h.res.Commands, s)
+	}
+}
+
+// rounds returns the implementations in the order of round r: rotated by
+// one each round, so that no implementation always runs first.
+func rounds[T any](xs []T, r int) []T {
+	if len(xs) == 0 {
+		return nil
+	}
+	k := r % len(xs)
+	return append(slices.Clone(xs[k:]), xs[:k]...)
+}
+
+func jsonIndent(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") }
