@@ -495,17 +495,21 @@ func (c *LocalCluster) execute(w *worker, t *task, start time.Time) (error, bool
 
 // complete releases t's pending slot (unless it is held until consumed) and
 // hands the final error to its job.
+//
+// The slot is released after Finish, so a task counts as pending for as
+// long as its future is not done; Finish must not block, or the worker
+// calling it would hold its slot.
 func (c *LocalCluster) complete(t *task, err error) {
-	t.finished.Store(true)
-	if !t.hold || t.consumed.Load() {
-		c.releaseSlot(t)
-	}
 	typ := EventFinished
 	if err != nil {
 		typ = EventFailed
 	}
 	c.events.emit(c, typ, t, nil, time.Now(), 0, err)
 	t.job.Finish(err)
+	t.finished.Store(true)
+	if !t.hold || t.consumed.Load() {
+		c.releaseSlot(t)
+	}
 }
 
 func runJob(ctx context.Context, j Job, w WorkerInfo) (err error) {
