@@ -3,6 +3,7 @@ package array
 import (
 	"fmt"
 	"math"
+	"unsafe"
 )
 
 // num is the set of element types a chunk can hold.
@@ -30,6 +31,7 @@ type buf interface {
 	transpose(shape [3]int, perm [3]int) buf
 	reduce(kind Reduction, shape [3]int, axes [3]bool) *partial
 	at(i int) float64
+	ptr() unsafe.Pointer
 }
 
 type vec[T num] []T
@@ -505,3 +507,14 @@ func cloneBuf(b buf) buf {
 	b.copyTo(out, s, [3]int{}, s, [3]int{}, [3]int{1, 1, 1}, s)
 	return out
 }
+
+// bytesOf views a buffer's elements as native-endian bytes, sharing them.
+func bytesOf(b buf) []byte {
+	n := b.length() * b.dtype().Size()
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(b.ptr()), n)
+}
+
+func (v vec[T]) ptr() unsafe.Pointer { return unsafe.Pointer(&v[0]) }

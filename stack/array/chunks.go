@@ -13,7 +13,7 @@ func regular(shape, size [3]int) (chunks, error) {
 	var c chunks
 	for a := range 3 {
 		if size[a] <= 0 {
-			return c, fmt.Errorf("array: chunk extent %d must be positive", size[a])
+			return c, fmt.Errorf("%w: chunk extent %d must be positive", ErrShape, size[a])
 		}
 		n := shape[a]
 		s := min(size[a], n)

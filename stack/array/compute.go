@@ -203,3 +203,5 @@ func ToVolume[T stack.Elem](r *Result) (*stack.Volume[T], error) {
 	}
 	return stack.FromSlice(stack.ShapeOf(r.shape3), r.data.convert(dt).raw().([]T))
 }
+
+func stackShape(s [3]int) stack.Shape { return stack.Shape{Z: s[0], Y: s[1], X: s[2]} }
