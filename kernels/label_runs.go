@@ -138,24 +138,69 @@ func aboveRuns(row []float32, t float32, out []run) []run {
 
 // fill sets every element of s to v.
 func fill(s []uint32, v uint32) {
-	if v == 0 {
-		clear(s)
+	if len(s) == 0 {
 		return
 	}
-	// Two labels per 64-bit store halve the store count on long runs.
-	for len(s) > 0 && uintptr(unsafe.Pointer(&s[0]))&7 != 0 {
-		s[0] = v
-		s = s[1:]
+	fillRun(unsafe.Pointer(unsafe.SliceData(s)), 0, uint32(len(s)), uint64(v)|uint64(v)<<32)
+}
+
+// fillRun stores the label pair vv (the label in both halves) over elements
+// [s, e) of the uint32 array at p, two at a time. It does not check bounds:
+// callers pass a run of a row they hold.
+func fillRun(p unsafe.Pointer, s, e uint32, vv uint64) {
+	i := uintptr(s)
+	end := uintptr(e)
+	for ; i+8 <= end; i += 8 {
+		q := unsafe.Add(p, i*4)
+		*(*uint64)(q) = vv
+		*(*uint64)(unsafe.Add(q, 8)) = vv
+		*(*uint64)(unsafe.Add(q, 16)) = vv
+		*(*uint64)(unsafe.Add(q, 24)) = vv
 	}
-	if n := len(s) / 2; n > 0 {
-		w := unsafe.Slice((*uint64)(unsafe.Pointer(&s[0])), n)
-		vv := uint64(v) | uint64(v)<<32
-		for i := range w {
-			w[i] = vv
+	for ; i+2 <= end; i += 2 {
+		*(*uint64)(unsafe.Add(p, i*4)) = vv
+	}
+	if i < end {
+		*(*uint32)(unsafe.Add(p, i*4)) = uint32(vv)
+	}
+}
+
+// store16 stores the label pair vv over 16 elements from element i of p.
+func store16(p unsafe.Pointer, i uintptr, vv uint64) {
+	q := unsafe.Add(p, i*4)
+	*(*uint64)(q) = vv
+	*(*uint64)(unsafe.Add(q, 8)) = vv
+	*(*uint64)(unsafe.Add(q, 16)) = vv
+	*(*uint64)(unsafe.Add(q, 24)) = vv
+	*(*uint64)(unsafe.Add(q, 32)) = vv
+	*(*uint64)(unsafe.Add(q, 40)) = vv
+	*(*uint64)(unsafe.Add(q, 48)) = vv
+	*(*uint64)(unsafe.Add(q, 56)) = vv
+}
+
+// rowWriter writes a row of n labels at p as consecutive segments. A
+// segment may spill up to 16 elements past its end, as long as it stays in
+// the row: the next segment, which starts where this one ends, overwrites
+// the spill. Most runs and gaps are short, so most segments cost one
+// unconditional block of stores and no unpredictable loop exit.
+type rowWriter struct {
+	p unsafe.Pointer
+	n uintptr
+}
+
+// seg writes the label pair vv over [s, e); s < e <= n.
+func (w rowWriter) seg(s, e uintptr, vv uint64) {
+	for s+16 <= w.n {
+		store16(w.p, s, vv)
+		s += 16
+		if s >= e {
+			return
 		}
-		s = s[2*n:]
 	}
-	for i := range s {
-		s[i] = v
+	for ; s+2 <= e; s += 2 {
+		*(*uint64)(unsafe.Add(w.p, s*4)) = vv
+	}
+	if s < e {
+		*(*uint32)(unsafe.Add(w.p, s*4)) = uint32(vv)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/segstack/segstack/stack"
 )
@@ -184,6 +185,8 @@ func (sc *scan) scanStrip(ctx context.Context, st *strip) {
 		if i0 == i1 {
 			continue
 		}
+		var cur [4]cursor
+		nc := 0
 		for _, nb := range sc.nbrs {
 			zz, yy := z+nb.dz, y+nb.dy
 			if zz < 0 || yy < 0 || yy >= Y {
@@ -193,8 +196,12 @@ func (sc *scan) scanStrip(ctx context.Context, st *strip) {
 			if q < 0 {
 				continue
 			}
-			connectRuns(parent, runs, i0, i1, st.rowStart[q], st.rowStart[q+1], nb.ext)
+			if b0, b1 := st.rowStart[q], st.rowStart[q+1]; b0 < b1 {
+				cur[nc] = cursor{b0, b1, nb.ext}
+				nc++
+			}
 		}
+		connectRuns(parent, runs, i0, i1, cur[:nc])
 	}
 	st.rowStart[st.r1-st.r0] = uint32(len(runs))
 	// Every parent index is smaller than its child, so one forward pass
@@ -205,17 +212,39 @@ func (sc *scan) scanStrip(ctx context.Context, st *strip) {
 	st.runs, st.parent = runs, parent
 }
 
-// connectRuns unites each run in [a0, a1) with the runs in [b0, b1) (an
-// earlier row) that it touches after growing by ext.
-func connectRuns(parent []uint32, runs []run, a0, a1, b0, b1, ext uint32) {
-	j := b0
+// cursor walks the runs [j, end) of an earlier row that the runs of the
+// current row may touch after growing by ext.
+type cursor struct{ j, end, ext uint32 }
+
+// connectRuns unites each new run in [a0, a1) with the runs it touches in
+// the earlier rows of cur. A new run starts as its own root and only this
+// loop links it, so its root is carried along and each touch costs at most
+// one find, none when the touched run already hangs off the same root.
+func connectRuns(parent []uint32, runs []run, a0, a1 uint32, cur []cursor) {
 	for i := a0; i < a1; i++ {
 		a := runs[i]
-		for j < b1 && runs[j].e+ext <= a.s {
-			j++
-		}
-		for k := j; k < b1 && runs[k].s < a.e+ext; k++ {
-			union(parent, i, k)
+		ri := i
+		for t := range cur {
+			c := &cur[t]
+			j := c.j
+			for j < c.end && runs[j].e+c.ext <= a.s {
+				j++
+			}
+			c.j = j
+			for k := j; k < c.end && runs[k].s < a.e+c.ext; k++ {
+				p := parent[k]
+				if p == ri {
+					continue
+				}
+				rk := find(parent, p)
+				switch {
+				case rk < ri:
+					parent[ri] = rk
+					ri = rk
+				case ri < rk:
+					parent[rk] = ri
+				}
+			}
 		}
 	}
 }
@@ -350,14 +379,23 @@ func (sc *scan) writeStrip(st *strip, dst []uint32) {
 	for r := st.r0; r < st.r1; r++ {
 		row := dst[r*X : (r+1)*X]
 		i0, i1 := st.rowStart[r-st.r0], st.rowStart[r-st.r0+1]
-		prev := uint32(0)
-		for i := i0; i < i1; i++ {
-			rn := st.runs[i]
-			clear(row[prev:rn.s])
-			fill(row[rn.s:rn.e], sc.label(st, int(i)))
-			prev = rn.e
+		w := rowWriter{unsafe.Pointer(unsafe.SliceData(row)), uintptr(len(row))}
+		prev := uintptr(0)
+		for i, rn := range st.runs[i0:i1:i1] {
+			s, e := uintptr(rn.s), min(uintptr(rn.e), w.n)
+			if s >= e || s < prev {
+				continue // cannot happen: runs are ordered and in the row
+			}
+			if prev < s {
+				w.seg(prev, s, 0)
+			}
+			v := uint64(sc.lab[sc.parent[st.off+i0+uint32(i)]])
+			w.seg(s, e, v|v<<32)
+			prev = e
 		}
-		clear(row[prev:])
+		if prev < w.n {
+			w.seg(prev, w.n, 0)
+		}
 	}
 }
 

@@ -479,4 +479,3 @@ func ExampleLabel() {
 	fmt.Println(n, labels.Data)
 	// Output: 4 [1 1 0 2 0 0 0 2 3 0 4 0]
 }
-

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"math"
+	"unsafe"
 
 	"github.com/segstack/segstack/stack"
 )
@@ -129,13 +130,12 @@ func (sc *scan) writeWithStats(dst []uint32, intensity *stack.Volume[float32]) [
 			}
 			z, y := r/Y, r%Y
 			i0, i1 := st.rowStart[r-st.r0], st.rowStart[r-st.r0+1]
-			prev := uint32(0)
+			clear(row)
+			p := unsafe.Pointer(unsafe.SliceData(row))
 			for i := i0; i < i1; i++ {
 				rn := st.runs[i]
 				l := sc.label(st, int(i))
-				clear(row[prev:rn.s])
-				fill(row[rn.s:rn.e], l)
-				prev = rn.e
+				fillRun(p, rn.s, min(rn.e, uint32(X)), uint64(l)|uint64(l)<<32)
 				var acc *RegionSums
 				if l >= st.base {
 					acc = &own[l-st.base]
@@ -145,7 +145,6 @@ func (sc *scan) writeWithStats(dst []uint32, intensity *stack.Volume[float32]) [
 				}
 				acc.addRun(z, y, int(rn.s), int(rn.e), irow)
 			}
-			clear(row[prev:])
 		}
 		foreign[k] = far
 	})
