@@ -1,0 +1,296 @@
+package kernels
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"testing"
+
+	"github.com/segstack/segstack/kernels/simd"
+	"github.com/segstack/segstack/stack"
+	"github.com/stretchr/testify/require"
+)
+
+// forEachPath runs f once per SIMD path present, switching the package-wide
+// path, so one test run covers AVX-512, AVX2 and Go where the CPU has them.
+func forEachPath(t *testing.T, f func(t *testing.T, path string)) {
+	for _, p := range simd.Paths() {
+		prev, err := simd.Use(p)
+		require.NoError(t, err)
+		t.Run(p, func(t *testing.T) { f(t, p) })
+		_, err = simd.Use(prev)
+		require.NoError(t, err)
+	}
+}
+
+// requireClose checks got against scipy's want within 1e-5 relative, with
+// an absolute floor of 1e-5 of the largest magnitude (near-zero outputs
+// carry the rounding of much larger terms).
+func requireClose(t *testing.T, want, got []float32, msg string) {
+	t.Helper()
+	require.Len(t, got, len(want))
+	scale := 0.0
+	for _, v := range want {
+		scale = math.Max(scale, math.Abs(float64(v)))
+	}
+	for i := range want {
+		d := math.Abs(float64(want[i]) - float64(got[i]))
+		tol := 1e-5*math.Abs(float64(want[i])) + 1e-6*scale
+		if d > tol {
+			require.Failf(t, "mismatch", "%s: element %d: scipy %v, got %v (diff %g > %g)", msg, i, want[i], got[i], d, tol)
+		}
+	}
+}
+
+func caseOptions(t *testing.T, c gaussCase) GaussianOptions {
+	m, err := stack.ParseMode(c.Mode)
+	require.NoError(t, err)
+	return GaussianOptions{Sigma: c.Sigma, Truncate: c.Truncate, Mode: m, Cval: c.Cval}
+}
+
+func runCase(t *testing.T, c gaussCase, blob []byte) (*stack.Volume[float32], float32) {
+	s := stack.ShapeOf(c.Shape)
+	dst := stack.New[float32](s)
+	opt := caseOptions(t, c)
+	ctx := context.Background()
+	var m float32
+	var err error
+	switch c.DType {
+	case "float32":
+		src, _ := stack.FromSlice(s, f32s(blob, c.Input, s.Len()))
+		m, err = Gaussian(ctx, dst, src, opt)
+	case "uint8":
+		src, _ := stack.FromSlice(s, append([]uint8(nil), blob[c.Input:c.Input+s.Len()]...))
+		m, err = GaussianOf(ctx, dst, src, opt)
+	case "uint16":
+		src, _ := stack.FromSlice(s, u16s(blob, c.Input, s.Len()))
+		m, err = GaussianOf(ctx, dst, src, opt)
+	default:
+		t.Fatalf("dtype %s", c.DType)
+	}
+	require.NoError(t, err, c.Name)
+	return dst, m
+}
+
+func TestGaussianMatchesScipy(t *testing.T) {
+	cases, blob := loadFixture[gaussCase](t, "gaussian")
+	forEachPath(t, func(t *testing.T, path string) {
+		for _, c := range cases {
+			dst, m := runCase(t, c, blob)
+			want := f32s(blob, c.Output, len(dst.Data))
+			requireClose(t, want, dst.Data, c.Name)
+			require.Equal(t, simdMaxRef(dst.Data), m, "%s: returned max", c.Name)
+		}
+	})
+}
+
+func simdMaxRef(x []float32) float32 {
+	m := float32(math.Inf(-1))
+	for _, v := range x {
+		m = max(m, v)
+	}
+	return m
+}
+
+// Every path gives the same bits as the pure-Go path.
+func TestGaussianPathsBitIdentical(t *testing.T) {
+	cases, blob := loadFixture[gaussCase](t, "gaussian")
+	ref := map[string][]float32{}
+	prev, err := simd.Use(simd.PathGo)
+	require.NoError(t, err)
+	for _, c := range cases {
+		d, _ := runCase(t, c, blob)
+		ref[c.Name] = d.Data
+	}
+	_, err = simd.Use(prev)
+	require.NoError(t, err)
+	forEachPath(t, func(t *testing.T, path string) {
+		for _, c := range cases {
+			d, _ := runCase(t, c, blob)
+			require.Equal(t, ref[c.Name], d.Data, c.Name)
+		}
+	})
+}
+
+func randVolume(rng *rand.Rand, s stack.Shape) *stack.Volume[float32] {
+	v := stack.New[float32](s)
+	for i := range v.Data {
+		v.Data[i] = float32(rng.ExpFloat64() * 50)
+	}
+	return v
+}
+
+// Parallel runs (row bands and planes on several workers) equal a serial run.
+func TestGaussianParallelEqualsSerial(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, s := range []stack.Shape{{Z: 1, Y: 300, X: 257}, {Z: 3, Y: 130, X: 200}, {Z: 17, Y: 40, X: 101}} {
+		src := randVolume(rng, s)
+		for _, opt := range []GaussianOptions{
+			{Sigma: [3]float64{0, 1, 1}},
+			{Sigma: [3]float64{1, 2, 1}, Mode: stack.Wrap},
+			{Sigma: [3]float64{2, 0, 3}, Mode: stack.Constant, Cval: 9},
+		} {
+			old := runtime.GOMAXPROCS(1)
+			serial := stack.New[float32](s)
+			m1, err := Gaussian(context.Background(), serial, src, opt)
+			require.NoError(t, err)
+			runtime.GOMAXPROCS(7)
+			par := stack.New[float32](s)
+			m2, err := Gaussian(context.Background(), par, src, opt)
+			runtime.GOMAXPROCS(old)
+			require.NoError(t, err)
+			require.Equal(t, serial.Data, par.Data, "%v %+v", s, opt)
+			require.Equal(t, m1, m2)
+		}
+	}
+}
+
+// Filtering chunk tiles with halos and cropping their cores gives the
+// whole-volume result: exactly for every mode but constant, where the
+// halo outside the volume holds filtered cval instead of cval.
+func TestGaussianTilesEqualWhole(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	s := stack.Shape{Z: 9, Y: 37, X: 41}
+	src := randVolume(rng, s)
+	for _, mode := range []stack.Mode{stack.Reflect, stack.Nearest, stack.Mirror, stack.Wrap, stack.Constant} {
+		opt := GaussianOptions{Sigma: [3]float64{1, 1.5, 0.8}, Mode: mode, Cval: 2}
+		whole := stack.New[float32](s)
+		_, err := Gaussian(context.Background(), whole, src, opt)
+		require.NoError(t, err)
+		depth := Depth(opt)
+		require.Equal(t, [3]int{4, 6, 3}, depth)
+		out := stack.New[float32](s)
+		for z0 := 0; z0 < s.Z; z0 += 4 {
+			for y0 := 0; y0 < s.Y; y0 += 16 {
+				for x0 := 0; x0 < s.X; x0 += 16 {
+					b := stack.Box{Lo: [3]int{z0, y0, x0}, Hi: [3]int{min(s.Z, z0+4), min(s.Y, y0+16), min(s.X, x0+16)}}
+					tile, err := stack.ExtractTile(src, b, depth, mode, float32(opt.Cval), nil)
+					require.NoError(t, err)
+					ft := stack.New[float32](tile.Shape)
+					_, err = Gaussian(context.Background(), ft, tile, opt)
+					require.NoError(t, err)
+					require.NoError(t, stack.WriteCore(out, ft, b, depth))
+				}
+			}
+		}
+		if mode == stack.Constant {
+			requireClose(t, whole.Data, out.Data, "tiles, constant")
+		} else {
+			require.Equal(t, whole.Data, out.Data, "tiles, mode %v", mode)
+		}
+	}
+}
+
+// A brute-force separable correlation in float64, applied axis by axis with
+// float32 rounding between passes, as scipy does.
+func bruteGaussian(src *stack.Volume[float32], opt GaussianOptions) []float32 {
+	s := src.Shape
+	cur := append([]float32(nil), src.Data...)
+	dims := s.Dims()
+	for a := range 3 {
+		k := Kernel1D(opt.Sigma[a], opt.Truncate)
+		if len(k) == 1 {
+			continue
+		}
+		r := len(k) / 2
+		next := make([]float32, len(cur))
+		for z := range s.Z {
+			for y := range s.Y {
+				for x := range s.X {
+					p := [3]int{z, y, x}
+					acc := 0.0
+					for o := -r; o <= r; o++ {
+						q := p
+						j, ok := opt.Mode.MapIndex(p[a]+o, dims[a])
+						v := opt.Cval
+						if ok {
+							q[a] = j
+							v = float64(cur[(q[0]*s.Y+q[1])*s.X+q[2]])
+						}
+						acc += k[o+r] * v
+					}
+					next[(z*s.Y+y)*s.X+x] = float32(acc)
+				}
+			}
+		}
+		cur = next
+	}
+	return cur
+}
+
+func TestGaussianAgainstBruteForce(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for i := range 30 {
+		s := stack.Shape{Z: 1 + rng.IntN(6), Y: 1 + rng.IntN(20), X: 1 + rng.IntN(40)}
+		opt := GaussianOptions{
+			Sigma:    [3]float64{rng.Float64() * 2.5, rng.Float64() * 3, rng.Float64() * 4},
+			Truncate: []float64{0, 2, 3.5}[rng.IntN(3)],
+			Mode:     stack.Mode(rng.IntN(5)),
+			Cval:     rng.Float64() * 10,
+		}
+		if i%4 == 0 {
+			opt.Sigma[rng.IntN(3)] = 0
+		}
+		src := randVolume(rng, s)
+		dst := stack.New[float32](s)
+		_, err := Gaussian(context.Background(), dst, src, opt)
+		require.NoError(t, err)
+		requireClose(t, bruteGaussian(src, opt), dst.Data, fmt.Sprintf("%v %+v", s, opt))
+	}
+}
+
+func TestKernel1D(t *testing.T) {
+	k := Kernel1D(1, 4)
+	require.Len(t, k, 9)
+	sum := 0.0
+	for i, v := range k {
+		require.Equal(t, k[len(k)-1-i], v)
+		sum += v
+	}
+	require.InDelta(t, 1, sum, 1e-15)
+	// scipy.ndimage._filters._gaussian_kernel1d values, to the bit.
+	require.Equal(t, 0.39894346935609776, k[4])
+	require.Equal(t, 0.00013383062461474175, k[0])
+	k3 := Kernel1D(3, 0)
+	require.Len(t, k3, 25)
+	require.Equal(t, 0.1329845385507837, k3[12])
+	require.Equal(t, 0.008740878047691292, k3[5])
+	require.Len(t, Kernel1D(1.5, 2.5), 9) // int(2.5*1.5+0.5) = 4
+	require.Equal(t, []float64{1}, Kernel1D(0, 4))
+	require.Nil(t, Kernel1D(-1, 4))
+	require.Nil(t, Kernel1D(math.NaN(), 4))
+}
+
+func TestGaussianErrors(t *testing.T) {
+	ctx := context.Background()
+	a := stack.New[float32](stack.Shape{Z: 1, Y: 4, X: 4})
+	b := stack.New[float32](stack.Shape{Z: 1, Y: 4, X: 5})
+	_, err := Gaussian(ctx, b, a, GaussianOptions{Sigma: [3]float64{0, 1, 1}})
+	require.ErrorIs(t, err, ErrInvalid)
+	_, err = Gaussian(ctx, a, a.Clone(), GaussianOptions{Sigma: [3]float64{0, -1, 1}})
+	require.ErrorIs(t, err, ErrInvalid)
+	_, err = Gaussian(ctx, a, a.Clone(), GaussianOptions{Sigma: [3]float64{0, 1, 1}, Mode: stack.Mode(9)})
+	require.ErrorIs(t, err, ErrInvalid)
+	_, err = Gaussian(ctx, a, a.Clone(), GaussianOptions{Sigma: [3]float64{0, 1e9, 1}})
+	require.ErrorIs(t, err, ErrInvalid)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = Gaussian(cctx, a, a.Clone(), GaussianOptions{Sigma: [3]float64{0, 1, 1}})
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+// In place (dst == src) gives the same result as into a fresh volume.
+func TestGaussianInPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	src := randVolume(rng, stack.Shape{Z: 2, Y: 30, X: 33})
+	want := stack.New[float32](src.Shape)
+	opt := GaussianOptions{Sigma: [3]float64{1, 1, 1}}
+	m1, err := Gaussian(context.Background(), want, src, opt)
+	require.NoError(t, err)
+	m2, err := Gaussian(context.Background(), src, src, opt)
+	require.NoError(t, err)
+	require.Equal(t, want.Data, src.Data)
+	require.Equal(t, m1, m2)
+}
