@@ -92,14 +92,6 @@ func (h *otsuHist) threshold() float32 {
 	return float32(centers[best])
 }
 
-// otsu is threshold_otsu of v.
-func otsu(v []float32) float32 {
-	lo, hi := minMax(v)
-	h := newOtsuHist(lo, hi)
-	h.add(v)
-	return h.threshold()
-}
-
 func minMax(v []float32) (lo, hi float32) {
 	if len(v) == 0 {
 		return 0, 0

@@ -216,7 +216,7 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 	t2 := time.Now()
 	switch r.opt.Threshold.Kind {
 	case Otsu:
-		out.thr = otsu(smooth.Data)
+		out.thr = kernels.Otsu(smooth.Data)
 	case Absolute:
 		out.thr = float32(r.opt.Threshold.Value)
 	default:

@@ -154,6 +154,7 @@ func (r *run) run3D(ctx context.Context) error {
 	}
 	var prevLast []uint32
 	var prevBase uint32
+	bases := make([]uint32, nslab) // provisional id of each slab's label 0
 	conn := r.opt.Connectivity
 	err = forEachOrdered(ctx, r, nslab, "label", func(ctx context.Context, k int) (*slabOut, error) {
 		z0, z1 := bounds(k)
@@ -176,15 +177,12 @@ func (r *run) run3D(ctx context.Context) error {
 		t1 := time.Now()
 		lab := stack.New[uint32](s)
 		var err error
-		if wantStats {
-			var regs []kernels.Region
-			out.n, regs, err = kernels.LabelAboveWithStats(ctx, lab, sm, thr, conn, raw)
-			out.sums = make([]regionAcc, len(regs))
-			for i, g := range regs {
-				out.sums[i] = accOf(g, z0)
-			}
-		} else {
-			out.n, err = r.backend.LabelAbove(ctx, lab, sm, thr, conn)
+		out.n, err = r.backend.LabelAbove(ctx, lab, sm, thr, conn)
+		if err == nil && wantStats {
+			// Sums of integer coordinates (and of integer intensities)
+			// are exact in float64, so objects cut by slab faces add up
+			// to the same statistics whatever the slab thickness.
+			out.sums = planeStats(lab.Data, raw.Data, out.n, z0, s.Y, s.X)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("label planes %d..%d: %w", z0, z1-1, err)
@@ -204,6 +202,7 @@ func (r *run) run3D(ctx context.Context) error {
 			return fmt.Errorf("more than %d provisional objects do not fit uint32 labels", uint64(1<<32-2))
 		}
 		uf.grow(out.n)
+		bases[k] = base
 		if wantStats {
 			sums = append(sums, out.sums...)
 		}
@@ -275,8 +274,12 @@ func (r *run) run3D(ctx context.Context) error {
 		if err := readScratch32(labelF, plane, z*planeLen); err != nil {
 			return err
 		}
+		// Scratch labels are the slab's own; 0 stays 0.
+		base := bases[z/slab]
 		for i, l := range plane {
-			plane[i] = final[l]
+			if l != 0 {
+				plane[i] = final[base+l]
+			}
 		}
 		if wantPreview[z] {
 			if raw == nil {
@@ -306,20 +309,6 @@ func (r *run) addTimes(t StageSeconds) {
 	s.Label += t.Label
 	s.Merge += t.Merge
 	s.Write += t.Write
-}
-
-// accOf turns a slab's Region (Z relative to the slab's first plane z0)
-// back into sums that merge with the object's parts in other slabs.
-func accOf(g kernels.Region, z0 int) regionAcc {
-	n := float64(g.Area)
-	return regionAcc{
-		n:    int64(g.Area),
-		lo:   [3]int32{int32(g.BBox.Lo[0] + z0), int32(g.BBox.Lo[1]), int32(g.BBox.Lo[2])},
-		hi:   [3]int32{int32(g.BBox.Hi[0] + z0), int32(g.BBox.Hi[1]), int32(g.BBox.Hi[2])},
-		sum:  [3]float64{(g.Centroid[0] + float64(z0)) * n, g.Centroid[1] * n, g.Centroid[2] * n},
-		isum: g.MeanIntensity * n,
-		imax: float32(g.MaxIntensity),
-	}
 }
 
 // forEachOrdered runs task(k) for k in [0, n) on the cluster, at most two

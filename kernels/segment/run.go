@@ -170,9 +170,6 @@ func (r *run) normalize() error {
 	if o.Source == nil && o.Input == "" {
 		return errors.New("no input stack given")
 	}
-	if o.Sigma == ([3]float64{}) {
-		o.Sigma = [3]float64{1, 1, 1}
-	}
 	for _, s := range o.Sigma {
 		if s < 0 || s != s || s > 1e4 {
 			return fmt.Errorf("sigma %v: every value must be between 0 and 10000", o.Sigma)

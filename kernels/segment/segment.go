@@ -24,8 +24,9 @@ import (
 	"github.com/segstack/segstack/stack"
 )
 
-// Options describe one segmentation run. The zero value of every field but
-// Input (or Source) is a sensible default.
+// Options describe one segmentation run. Start from DefaultOptions, which
+// is the reference workload (sigma 1, threshold 0.33 of the maximum,
+// connectivity 4, 2-D), and set Input (or Source) and the outputs.
 type Options struct {
 	// Input is the TIFF stack to segment. Source, when not nil, is used
 	// instead (Input then only names it in the report).
@@ -47,7 +48,7 @@ type Options struct {
 	// Mode is per-plane (Mode2D) or volumetric (Mode3D).
 	Mode Mode
 	// Sigma is the Gaussian's standard deviation per axis, ordered Z, Y, X;
-	// Mode2D ignores Z. All zero means 1 on every axis the mode uses.
+	// Mode2D ignores Z. A zero sigma leaves its axis unsmoothed.
 	Sigma [3]float64
 	// Threshold is where foreground starts; the zero value is 0.33 of the
 	// maximum (of each plane in Mode2D, of the volume in Mode3D).
@@ -82,6 +83,18 @@ type Options struct {
 	// OnDashboard, when not nil, is told the dashboard's address once it
 	// serves.
 	OnDashboard func(addr string)
+}
+
+// DefaultOptions returns the reference workload's options: 2-D, sigma 1,
+// threshold 0.33 of each plane's maximum, connectivity 4, automatic label
+// type, every core, the best device, no channel chosen.
+func DefaultOptions() Options {
+	return Options{
+		Channel:   -1,
+		Sigma:     [3]float64{1, 1, 1},
+		Threshold: Threshold{Kind: FractionOfMax, Value: 0.33},
+		Device:    "auto",
+	}
 }
 
 // ErrExists is wrapped by the error for an output that exists when

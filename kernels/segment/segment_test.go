@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/binary"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -160,3 +162,43 @@ func TestMatchesScipy(t *testing.T) {
 		})
 	}
 }
+
+// The streaming histogram of 3-D mode, added up from parts, gives
+// kernels.Otsu's answer for the whole.
+func TestOtsuHistMatchesKernels(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(3, 4))
+	for iter := range 200 {
+		n := 1 + r.IntN(5000)
+		v := make([]float32, n)
+		scale, off := float32(r.Float64()*3000+1e-3), float32(r.Float64()*200-100)
+		for i := range v {
+			v[i] = float32(r.Float64())*scale + off
+		}
+		if iter%7 == 0 {
+			for i := range v {
+				v[i] = float32(int(v[i])) // ties
+			}
+		}
+		lo, hi := minMax(v)
+		h := newOtsuHist(lo, hi)
+		cut := r.IntN(n + 1)
+		a, b := newOtsuHist(lo, hi), newOtsuHist(lo, hi)
+		a.add(v[:cut])
+		b.add(v[cut:])
+		h.merge(a)
+		h.merge(b)
+		require.Equal(t, kernels.Otsu(v), h.threshold(), "iter %d n %d", iter, n)
+	}
+}
+
+func csvOf(t *testing.T, b []byte) [][]string {
+	t.Helper()
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	require.NoError(t, err)
+	return rows
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func kernelsConn(c int) kernels.Connectivity { return kernels.Connectivity(c) }

@@ -2,9 +2,9 @@ package segment
 
 import (
 	"fmt"
-	"math"
 	"strconv"
-	"strings"
+
+	"github.com/segstack/segstack/kernels"
 )
 
 // ThresholdKind says how a Threshold's value is found.
@@ -28,24 +28,25 @@ type Threshold struct {
 }
 
 // ParseThreshold parses "0.33max" (a fraction of the maximum), "otsu" or a
-// plain number.
+// plain number, as kernels.ParseThreshold does.
 func ParseThreshold(s string) (Threshold, error) {
-	t := strings.ToLower(strings.TrimSpace(s))
-	if t == "otsu" {
+	spec, err := kernels.ParseThreshold(s)
+	if err != nil {
+		return Threshold{}, err
+	}
+	switch spec.Kind {
+	case kernels.ThresholdOtsu:
 		return Threshold{Kind: Otsu}, nil
-	}
-	if f, ok := strings.CutSuffix(t, "max"); ok {
-		v, err := strconv.ParseFloat(f, 64)
-		if err != nil || v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
-			return Threshold{}, fmt.Errorf("threshold %q: want FRACTIONmax (e.g. 0.33max), otsu or a number", s)
+	case kernels.ThresholdFractionOfMax:
+		if spec.Value < 0 {
+			return Threshold{}, fmt.Errorf("threshold %q: the fraction of the maximum must not be negative", s)
 		}
-		return Threshold{Kind: FractionOfMax, Value: v}, nil
+		if spec.Value == 0 {
+			return Threshold{Kind: Absolute}, nil // 0 × max
+		}
+		return Threshold{Kind: FractionOfMax, Value: spec.Value}, nil
 	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		return Threshold{}, fmt.Errorf("threshold %q: want FRACTIONmax (e.g. 0.33max), otsu or a number", s)
-	}
-	return Threshold{Kind: Absolute, Value: v}, nil
+	return Threshold{Kind: Absolute, Value: spec.Value}, nil
 }
 
 func (t Threshold) String() string {

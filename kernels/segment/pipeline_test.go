@@ -1,0 +1,285 @@
+package segment
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/segstack/segstack/stack"
+	"github.com/segstack/segstack/stack/synth"
+	"github.com/segstack/segstack/stack/tiff"
+	"github.com/stretchr/testify/require"
+)
+
+// runFiles runs opt with every output in a fresh directory and returns the
+// labels and the stats file's bytes.
+func runFiles(t *testing.T, opt Options) (*stack.Volume[uint32], stack.DType, []byte, Report) {
+	t.Helper()
+	dir := t.TempDir()
+	opt.Output = filepath.Join(dir, "labels.tif")
+	opt.Stats = filepath.Join(dir, "stats.csv")
+	rep, err := Run(context.Background(), opt)
+	require.NoError(t, err)
+	lab, dt := readLabels(t, opt.Output)
+	st, err := os.ReadFile(opt.Stats)
+	require.NoError(t, err)
+	return lab, dt, st, rep
+}
+
+// Results do not depend on the number of workers or on the chunks.
+func TestWorkersAndChunksDoNotChangeResults(t *testing.T) {
+	t.Parallel()
+	vol := synth.Nuclei(stack.Shape{Z: 9, Y: 90, X: 70}, 5)
+	for _, mode := range []Mode{Mode2D, Mode3D} {
+		base := DefaultOptions()
+		base.Source = VolumeSource(vol)
+		base.Mode = mode
+		base.Workers = 1
+		if mode == Mode3D {
+			base.Connectivity = 26
+		}
+		want, wantDT, wantStats, wantRep := runFiles(t, base)
+		require.Positive(t, wantRep.Objects)
+		for _, workers := range []int{2, 4} {
+			for _, chunks := range []stack.Shape{{}, {Z: 1, Y: 32, X: 17}, {Z: 4, Y: 90, X: 33}, {Z: 2, Y: 7, X: 70}} {
+				opt := base
+				opt.Workers, opt.Chunks = workers, chunks
+				got, gotDT, gotStats, rep := runFiles(t, opt)
+				require.Equal(t, wantDT, gotDT)
+				require.Equal(t, want.Data, got.Data, "mode %v workers %d chunks %v", mode, workers, chunks)
+				require.Equal(t, string(wantStats), string(gotStats), "mode %v workers %d chunks %v", mode, workers, chunks)
+				require.Equal(t, wantRep.Counts, rep.Counts)
+			}
+		}
+	}
+}
+
+// A 3-D run whose slabs are single planes merges every object across every
+// face; it must agree with the run that labels the whole volume at once.
+func TestSlabMergeEqualsWholeVolume(t *testing.T) {
+	t.Parallel()
+	vol := synth.Nuclei(stack.Shape{Z: 12, Y: 64, X: 64}, 9)
+	for _, conn := range []int{6, 18, 26} {
+		opt := DefaultOptions()
+		opt.Source = VolumeSource(vol)
+		opt.Mode = Mode3D
+		opt.Connectivity = kernelsConn(conn)
+		opt.Chunks = stack.Shape{Z: 12}
+		whole, _, wholeStats, _ := runFiles(t, opt)
+		opt.Chunks = stack.Shape{Z: 1}
+		sliced, _, slicedStats, _ := runFiles(t, opt)
+		require.Equal(t, whole.Data, sliced.Data, "conn %d", conn)
+		requireStatsMatch(t, "slabs", csvOf(t, wholeStats), csvOf(t, slicedStats))
+	}
+}
+
+func TestUniqueLabels(t *testing.T) {
+	t.Parallel()
+	vol := synth.Nuclei(stack.Shape{Z: 5, Y: 80, X: 80}, 2)
+	opt := DefaultOptions()
+	opt.Source = VolumeSource(vol)
+	plain, _, _, rep := runFiles(t, opt)
+	opt.UniqueLabels = true
+	uniq, _, stats, urep := runFiles(t, opt)
+	require.Equal(t, rep.Counts, urep.Counts)
+	offset := uint32(0)
+	for z := range vol.Shape.Z {
+		for i, l := range plain.Plane(z) {
+			want := l
+			if l != 0 {
+				want += offset
+			}
+			require.Equal(t, want, uniq.Plane(z)[i])
+		}
+		offset += uint32(rep.Counts[z])
+	}
+	rows := csvOf(t, stats)
+	require.Len(t, rows, 1+int(offset))
+	for i, row := range rows[1:] {
+		require.Equal(t, itoa(i+1), row[1], "stats rows carry the unique labels")
+	}
+}
+
+// checkerboard gives one object per foreground pixel under connectivity 4.
+func checkerboard(plane []float32, ny, nx int) {
+	for y := range ny {
+		for x := range nx {
+			plane[y*nx+x] = float32((x + y) % 2)
+		}
+	}
+}
+
+// Label type auto: uint16 while labels fit, then uint32 from the start of
+// the file, the planes already written recomputed.
+func TestLabelDTypeUpgrade(t *testing.T) {
+	t.Parallel()
+	s := stack.Shape{Z: 3, Y: 512, X: 512}
+	vol := stack.New[float32](s)
+	vol.Plane(0)[5*512+7] = 1                     // one object
+	checkerboard(vol.Plane(1), s.Y, s.X)          // 131072 objects
+	vol.Plane(2)[9*512+9], vol.Plane(2)[0] = 1, 1 // two
+	opt := DefaultOptions()
+	opt.Source = VolumeSource(vol)
+	opt.Sigma = [3]float64{}
+	opt.Threshold = Threshold{Kind: Absolute, Value: 0.5}
+	opt.UniqueLabels = true
+	lab, dt, _, rep := runFiles(t, opt)
+	require.Equal(t, stack.Uint32, dt)
+	require.Equal(t, []int{1, 131072, 2}, rep.Counts)
+	require.Equal(t, uint32(1), lab.At(0, 5, 7), "the replayed first plane")
+	n := uint32(1)
+	for y := range s.Y {
+		for x := range s.X {
+			want := uint32(0)
+			if (x+y)%2 == 1 {
+				n++
+				want = n
+			}
+			require.Equal(t, want, lab.At(1, y, x))
+		}
+	}
+	require.Equal(t, n+1, lab.At(2, 0, 0))
+	require.Equal(t, n+2, lab.At(2, 9, 9))
+
+	// Asked for uint16, the run fails and leaves nothing behind.
+	dir := t.TempDir()
+	opt.LabelDType = LabelUint16
+	opt.Output = filepath.Join(dir, "labels.tif")
+	_, err := Run(context.Background(), opt)
+	require.ErrorIs(t, err, ErrLabelOverflow)
+	requireEmptyDir(t, dir)
+
+	// Asked for uint32, small labels are uint32 too.
+	opt.LabelDType = LabelUint32
+	opt.Source = VolumeSource(synth.Nuclei(stack.Shape{Z: 2, Y: 40, X: 40}, 1))
+	opt.Sigma = [3]float64{1, 1, 1}
+	opt.Threshold = Threshold{}
+	_, dt, _, _ = runFiles(t, opt)
+	require.Equal(t, stack.Uint32, dt)
+}
+
+func requireEmptyDir(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	require.Empty(t, names, "partial outputs left in %s", dir)
+}
+
+func TestCancelRemovesOutputs(t *testing.T) {
+	t.Parallel()
+	vol := synth.Nuclei(stack.Shape{Z: 24, Y: 64, X: 64}, 4)
+	for _, mode := range []Mode{Mode2D, Mode3D} {
+		dir := t.TempDir()
+		ctx, cancel := context.WithCancel(context.Background())
+		opt := DefaultOptions()
+		opt.Source = VolumeSource(vol)
+		opt.Mode = mode
+		opt.Chunks = stack.Shape{Z: 2}
+		opt.Output = filepath.Join(dir, "labels.tif")
+		opt.Stats = filepath.Join(dir, "stats.csv")
+		opt.Preview = filepath.Join(dir, "preview.png")
+		opt.Report = filepath.Join(dir, "report.json")
+		calls := 0
+		opt.Progress = func(done, total int) {
+			calls++
+			if done >= total/3 {
+				cancel()
+			}
+		}
+		_, err := Run(ctx, opt)
+		cancel()
+		require.ErrorIs(t, err, context.Canceled, "mode %v", mode)
+		require.Positive(t, calls)
+		requireEmptyDir(t, dir)
+	}
+}
+
+func TestOutputExists(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "labels.tif")
+	require.NoError(t, os.WriteFile(out, []byte("keep me"), 0o644))
+	opt := DefaultOptions()
+	opt.Source = VolumeSource(synth.Nuclei(stack.Shape{Z: 2, Y: 32, X: 32}, 1))
+	opt.Output = out
+	_, err := Run(context.Background(), opt)
+	require.ErrorIs(t, err, ErrExists)
+	require.ErrorContains(t, err, out)
+	b, _ := os.ReadFile(out)
+	require.Equal(t, "keep me", string(b))
+	opt.Force = true
+	_, err = Run(context.Background(), opt)
+	require.NoError(t, err)
+	lab, _ := readLabels(t, out)
+	require.Equal(t, 2, lab.Shape.Z)
+}
+
+func TestBadInputs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	opt := DefaultOptions()
+	opt.Output = filepath.Join(dir, "labels.tif")
+
+	opt.Input = filepath.Join(dir, "missing.tif")
+	_, err := Run(context.Background(), opt)
+	require.ErrorIs(t, err, fs.ErrNotExist)
+
+	notTIFF := filepath.Join(dir, "notes.txt")
+	require.NoError(t, os.WriteFile(notTIFF, []byte("this is not an image at all"), 0o644))
+	opt.Input = notTIFF
+	_, err = Run(context.Background(), opt)
+	var fe tiff.FormatError
+	require.ErrorAs(t, err, &fe)
+
+	opt.Input = "testdata/blobs_u16.tif"
+	opt.Connectivity = 6
+	_, err = Run(context.Background(), opt)
+	require.ErrorContains(t, err, "not a 2d connectivity")
+	opt.Connectivity = 0
+	opt.Mode = Mode3D
+	opt.Connectivity = 8
+	_, err = Run(context.Background(), opt)
+	require.ErrorContains(t, err, "not a 3d connectivity")
+	ents, err := os.ReadDir(dir)
+	require.NoError(t, err)
+	require.Len(t, ents, 1, "only the text file; no partial output")
+}
+
+// A two-channel hyperstack needs a channel; channel 1 segments exactly
+// channel 1's planes.
+func TestMultiChannel(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	a := synth.Nuclei(stack.Shape{Z: 3, Y: 48, X: 40}, 1)
+	b := synth.Nuclei(stack.Shape{Z: 3, Y: 48, X: 40}, 2)
+	both := stack.New[uint16](stack.Shape{Z: 6, Y: 48, X: 40})
+	for z := range 3 {
+		copy(both.Plane(2*z), a.Plane(z))
+		copy(both.Plane(2*z+1), b.Plane(z))
+	}
+	in := filepath.Join(dir, "two.tif")
+	require.NoError(t, tiff.WriteVolume(context.Background(), in, both, tiff.WriterOptions{Channels: 2}))
+
+	opt := DefaultOptions()
+	opt.Input = in
+	opt.Output = filepath.Join(dir, "labels.tif")
+	_, err := Run(context.Background(), opt)
+	require.ErrorIs(t, err, ErrChannel)
+	require.ErrorContains(t, err, "--channel")
+	opt.Channel = 2
+	_, err = Run(context.Background(), opt)
+	require.ErrorIs(t, err, ErrChannel)
+
+	opt.Channel = 1
+	got, _, _, _ := runFiles(t, opt)
+	ref := DefaultOptions()
+	ref.Source = VolumeSource(b)
+	want, _, _, _ := runFiles(t, ref)
+	require.Equal(t, want.Data, got.Data)
+}
