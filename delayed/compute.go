@@ -28,6 +28,9 @@ func (serial) Go(ctx context.Context, spec sched.TaskSpec, job sched.Job) {
 	job.Finish(runRetrying(ctx, spec, job, sched.WorkerInfo{Kind: "cpu", Threads: 1, Resources: sched.CPU}))
 }
 
+// Parallelism reports n.
+func (p *parallel) Parallelism() int { return cap(p.sem) }
+
 // Parallel returns an executor that runs each task in its own goroutine, at
 // most n at once (n < 1 means 1). It ignores Resources and Priority.
 func Parallel(n int) Executor {
@@ -64,6 +67,12 @@ func runRetrying(ctx context.Context, spec sched.TaskSpec, job sched.Job, w sche
 		}
 	}
 }
+
+// windowPerWorker bounds the nodes handed to an executor that reports its
+// Parallelism: at most this many per worker are queued or running, so that
+// nodes becoming ready later (reductions, writes) are not stuck behind a
+// long queue of inputs, and memory follows the work in flight.
+const windowPerWorker = 4
 
 // computation is the state of one Compute.
 type computation struct {
@@ -228,7 +237,7 @@ func Compute(ctx context.Context, exec Executor, values ...Node) error {
 	c.out = make([]int32, c.outOff[n])
 	fill := make([]int32, n)
 	copy(fill, c.outOff[:n])
-	var ready []int32
+	var ready readyHeap
 	for i, nd := range c.nodes {
 		if k := c.alias[i]; k >= 0 {
 			c.out[fill[k]] = int32(i)
@@ -242,7 +251,7 @@ func Compute(ctx context.Context, exec Executor, values ...Node) error {
 			}
 		}
 		if c.wait[i] == 0 {
-			ready = append(ready, int32(i))
+			ready.push(c.orderKey(int32(i)))
 		}
 	}
 
@@ -250,10 +259,13 @@ func Compute(ctx context.Context, exec Executor, values ...Node) error {
 	defer cancel()
 	c.cancel = cancel
 	inflight := 0
+	window := int(^uint(0) >> 1)
+	if p, ok := exec.(interface{ Parallelism() int }); ok && p.Parallelism() > 0 {
+		window = windowPerWorker * p.Parallelism()
+	}
 	for {
-		for len(ready) > 0 && c.firstEr == nil {
-			i := ready[len(ready)-1]
-			ready = ready[:len(ready)-1]
+		for len(ready) > 0 && c.firstEr == nil && inflight < window {
+			i := ready.pop()
 			nd := c.nodes[i]
 			if k := c.alias[i]; k >= 0 {
 				if err := nd.impl.adopt(c.nodes[k]); err != nil {
@@ -270,7 +282,13 @@ func Compute(ctx context.Context, exec Executor, values ...Node) error {
 			j := &c.jobs[i]
 			j.c, j.n, j.i = c, nd, i
 			inflight++
-			exec.Go(cctx, nd.spec, j)
+			// Among equal user priorities, run nodes in the collection
+			// order (depth first): a reduction runs as soon as its inputs
+			// exist, before the next inputs are made, so memory stays
+			// bounded by the width of the graph actually in flight.
+			spec := nd.spec
+			spec.Priority = int(c.orderKey(i))
+			exec.Go(cctx, spec, j)
 			// Collect what finished meanwhile so results are released
 			// early and ready nodes keep flowing.
 			ready = c.drain(ready, &inflight)
@@ -296,7 +314,7 @@ func Compute(ctx context.Context, exec Executor, values ...Node) error {
 }
 
 // drain handles the finished nodes reported so far.
-func (c *computation) drain(ready []int32, inflight *int) []int32 {
+func (c *computation) drain(ready readyHeap, inflight *int) readyHeap {
 	c.mu.Lock()
 	done := c.done
 	c.done = c.spare[:0]
@@ -340,7 +358,7 @@ func unwrapTask(err error) error {
 
 // finish records node i as computed, releases inputs no longer needed and
 // appends newly ready nodes.
-func (c *computation) finish(i int32, ready []int32) []int32 {
+func (c *computation) finish(i int32, ready readyHeap) readyHeap {
 	nd := c.nodes[i]
 	if c.target[i] {
 		nd.state.Store(stateDone)
@@ -348,7 +366,7 @@ func (c *computation) finish(i int32, ready []int32) []int32 {
 	for _, j := range c.out[c.outOff[i]:c.outOff[i+1]] {
 		c.wait[j]--
 		if c.wait[j] == 0 {
-			ready = append(ready, j)
+			ready.push(c.orderKey(j))
 		}
 	}
 	if c.alias[i] >= 0 {
@@ -399,4 +417,54 @@ func Persist[T any](ctx context.Context, exec Executor, v Value[T]) (Value[T], e
 	p.leaf = true
 	p.impl = p
 	return Value[T]{p}, nil
+}
+
+// orderKey orders ready nodes: by the user's priority, then by collection
+// order.
+func (c *computation) orderKey(i int32) int64 {
+	return int64(c.nodes[i].spec.Priority)<<32 + int64(i)
+}
+
+// readyHeap is a min-heap of orderKeys.
+type readyHeap []int64
+
+func (h *readyHeap) push(x int64) {
+	*h = append(*h, x)
+	q := *h
+	i := len(q) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if q[p] <= q[i] {
+			break
+		}
+		q[i], q[p] = q[p], q[i]
+		i = p
+	}
+}
+
+// pop removes the smallest key and returns its node index.
+func (h *readyHeap) pop() int32 {
+	q := *h
+	n := len(q) - 1
+	x := q[0]
+	q[0] = q[n]
+	q = q[:n]
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && q[r] < q[l] {
+			m = r
+		}
+		if q[i] <= q[m] {
+			break
+		}
+		q[i], q[m] = q[m], q[i]
+		i = m
+	}
+	*h = q
+	return int32(x - (x>>32)<<32)
 }

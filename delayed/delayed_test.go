@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func inc(_ context.Context, x int) (int, error) { return x + 1, nil }
+func inc(_ context.Context, x int) (int, error)    { return x + 1, nil }
 func add(_ context.Context, a, b int) (int, error) { return a + b, nil }
 
 // executors returns the executors every test runs on.
@@ -448,4 +448,57 @@ func TestLargeGraph(t *testing.T) {
 	}
 	require.Equal(t, n, done["inc"])
 	require.Equal(t, n, done["double"])
+}
+
+// Ready nodes run depth first: a reduction runs as soon as its inputs are
+// there, before the next inputs are made; user priorities come first.
+func TestExecutionOrder(t *testing.T) {
+	t.Parallel()
+	c, err := sched.NewLocalCluster(sched.Options{Workers: 1})
+	require.NoError(t, err)
+	defer c.Close()
+	for name, ex := range map[string]Executor{"serial": Serial(), "cluster": c} {
+		t.Run(name, func(t *testing.T) {
+			var mu sync.Mutex
+			var order []string
+			rec := func(label string) func(context.Context, []int) (int, error) {
+				return func(_ context.Context, xs []int) (int, error) {
+					mu.Lock()
+					order = append(order, label)
+					mu.Unlock()
+					return len(xs), nil
+				}
+			}
+			var sums []Value[int]
+			for g := 0; g < 2; g++ {
+				var leaves []Value[int]
+				for k := 0; k < 3; k++ {
+					leaves = append(leaves, CallN("leaf", rec(fmt.Sprintf("leaf%d%d", g, k)), nil))
+				}
+				sums = append(sums, CallN("sum", rec(fmt.Sprintf("sum%d", g)), leaves))
+			}
+			urgent := CallN("urgent", rec("urgent"), nil, Priority(-1))
+			top := CallN("top", rec("top"), append(sums, urgent))
+			_, err := Compute1(context.Background(), ex, top)
+			require.NoError(t, err)
+			if name == "serial" {
+				require.Equal(t, []string{"urgent", "leaf00", "leaf01", "leaf02", "sum0", "leaf10", "leaf11", "leaf12", "sum1", "top"}, order)
+				return
+			}
+			// On a cluster a worker may take a queued input before the
+			// reduction that just became ready reaches the queue.
+			require.Len(t, order, 10)
+			require.Equal(t, "urgent", order[0])
+			require.Equal(t, "top", order[9])
+			pos := map[string]int{}
+			for i, s := range order {
+				pos[s] = i
+			}
+			for g := 0; g < 2; g++ {
+				for k := 0; k < 3; k++ {
+					require.Less(t, pos[fmt.Sprintf("leaf%d%d", g, k)], pos[fmt.Sprintf("sum%d", g)])
+				}
+			}
+		})
+	}
 }

@@ -100,6 +100,13 @@ type LocalCluster struct {
 }
 
 type worker struct {
+	// The context tasks run with: their own context, also cancelled when
+	// the cluster shuts down. It is kept while consecutive tasks share a
+	// parent, as the nodes of one delayed computation do.
+	parent  context.Context
+	merged  context.Context
+	release func()
+
 	info  WorkerInfo
 	cond  *sync.Cond
 	can   []bool // indexed by taskClass.idx
@@ -110,6 +117,9 @@ type worker struct {
 	cur   *task
 	since time.Time
 }
+
+// maxSpins is how many times an idle worker yields before it parks.
+const maxSpins = 4
 
 // task is one queued or running unit of work.
 type task struct {
@@ -386,8 +396,10 @@ func (c *LocalCluster) pickLocked(w *worker) *task {
 
 func (c *LocalCluster) work(w *worker) {
 	defer c.wg.Done()
+	defer w.dropContext()
 	var prev *task
 	var prevErr error
+	spins := 0
 	c.mu.Lock()
 	for {
 		t := c.pickLocked(w)
@@ -403,10 +415,22 @@ func (c *LocalCluster) work(w *worker) {
 				c.mu.Unlock()
 				return
 			}
+			if spins < maxSpins {
+				// Yield before parking: a producer that is feeding the
+				// queue one task at a time (a delayed computation) usually
+				// refills it at once, and parking costs more than a yield.
+				spins++
+				c.mu.Unlock()
+				runtime.Gosched()
+				c.mu.Lock()
+				continue
+			}
+			spins = 0
 			w.idle = true
 			w.cond.Wait()
 			continue
 		}
+		spins = 0
 		w.idle = false
 		w.cur = t
 		now := time.Now()
@@ -424,6 +448,29 @@ func (c *LocalCluster) work(w *worker) {
 	}
 }
 
+// runContext returns a context done when parent or cluster is.
+func (w *worker) runContext(cluster, parent context.Context) context.Context {
+	if parent.Done() == nil {
+		return cluster
+	}
+	if w.merged != nil && w.parent == parent && w.merged.Err() == nil {
+		return w.merged
+	}
+	w.dropContext()
+	merged, cancel := context.WithCancel(parent)
+	stop := context.AfterFunc(cluster, cancel)
+	w.parent, w.merged = parent, merged
+	w.release = func() { stop(); cancel() }
+	return merged
+}
+
+func (w *worker) dropContext() {
+	if w.release != nil {
+		w.release()
+	}
+	w.parent, w.merged, w.release = nil, nil, nil
+}
+
 // execute runs t on w and does the bookkeeping; it returns with c.mu held,
 // the task's final error, and whether the task was queued again to retry.
 func (c *LocalCluster) execute(w *worker, t *task, start time.Time) (error, bool) {
@@ -436,19 +483,9 @@ func (c *LocalCluster) execute(w *worker, t *task, start time.Time) (error, bool
 	} else {
 		ran = true
 		t.attempts++
-		runCtx := c.ctx
-		var cancel context.CancelFunc
-		var stop func() bool
-		if t.ctx.Done() != nil {
-			runCtx, cancel = context.WithCancel(t.ctx)
-			stop = context.AfterFunc(c.ctx, cancel)
-		}
+		runCtx := w.runContext(c.ctx, t.ctx)
 		err = runJob(runCtx, t.job, w.info)
 		retryable = err != nil && runCtx.Err() == nil && t.attempts <= t.spec.Retries
-		if cancel != nil {
-			stop()
-			cancel()
-		}
 	}
 	end := time.Now()
 	d := end.Sub(start)
@@ -572,3 +609,6 @@ func (c *LocalCluster) Shutdown() error {
 // Context returns a context that is cancelled when the cluster is shut down
 // or closed.
 func (c *LocalCluster) Context() context.Context { return c.ctx }
+
+// Parallelism returns the number of workers: how many tasks can run at once.
+func (c *LocalCluster) Parallelism() int { return len(c.workers) }

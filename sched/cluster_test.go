@@ -15,6 +15,10 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// raceEnabled is set under the race detector, which slows the stress test
+// tenfold.
+var raceEnabled bool
+
 func newCluster(t *testing.T, opts Options) *LocalCluster {
 	t.Helper()
 	c, err := NewLocalCluster(opts)
@@ -598,8 +602,8 @@ func toAwaitable[T any](fs []*Future[T]) []Awaitable {
 func TestStress(t *testing.T) {
 	t.Parallel()
 	n := 100_000
-	if testing.Short() {
-		n = 10_000
+	if testing.Short() || raceEnabled {
+		n = 20_000
 	}
 	c := newCluster(t, Options{Workers: 4, MaxPending: 1024})
 	ctx := context.Background()
