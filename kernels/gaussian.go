@@ -14,6 +14,10 @@ import (
 // never work: mismatched shapes, negative sigmas, unknown modes.
 var ErrInvalid = errors.New("kernels: invalid argument")
 
+// l2Budget is the share of a core's L2 cache that the input bands of one
+// plane's Z pass may fill.
+const l2Budget = 1 << 20
+
 // maxRadius bounds a kernel's half-width; wider kernels are refused rather
 // than allocated.
 const maxRadius = 1 << 16
@@ -247,8 +251,9 @@ func ToFloat32[T stack.Elem](dst []float32, src []T) {
 
 // gaussWorker holds one worker's scratch buffers.
 type gaussWorker struct {
-	tmp   []float32   // Z-filtered plane, filled row by row on demand
-	stamp []int       // stamp[y] == item+1 when tmp row y is valid for the current item
+	tmp   []float32 // Z-filtered plane, filled row by row on demand
+	stamp []int     // stamp[y] == gen when tmp row y holds the current plane
+	gen   int
 	line  []float32   // one row with its X halo
 	zrows [][]float32 // row tables for simd.ConvCols
 	yrows [][]float32
@@ -259,17 +264,38 @@ type gaussWorker struct {
 func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (float32, error) {
 	s := p.shape
 	az, ay, ax := &p.ax[0], &p.ax[1], &p.ax[2]
-	// Items are (plane, band of rows). Rows are split only when there are
-	// too few planes to keep every worker busy, and bands stay at least 16
-	// rows tall so the rows a band re-filters along Z stay a small share.
+	// Work items are (band of rows, run of planes). With a Z pass, a band is
+	// short enough that the 2rz+1 input bands it reads for one plane stay
+	// in L2, so moving to the next plane reads one new band from memory;
+	// without one, planes are independent and each is its own item. Rows and
+	// planes are split further only to give every worker enough items.
 	procs := workersFor(s.Len(), s.Z*s.Y)
-	bands := 1
-	if s.Z < 4*procs {
-		bands = min((4*procs+s.Z-1)/s.Z, max(1, s.Y/16))
+	want := 4 * procs
+	if procs == 1 {
+		want = 1
 	}
-	bandH := (s.Y + bands - 1) / bands
-	bands = (s.Y + bandH - 1) / bandH
-	items := s.Z * bands
+	bandH := s.Y
+	if az.active() {
+		perRow := (2*az.r + 1) * s.X * 4
+		bandH = min(s.Y, max(16, l2Budget/perRow-2*ay.r))
+	}
+	bands := (s.Y + bandH - 1) / bandH
+	zRuns := 1
+	if !az.active() {
+		zRuns = s.Z
+	} else if bands < want {
+		zRuns = min(s.Z, (want+bands-1)/bands)
+	}
+	if bands*zRuns < want {
+		more := min((want+zRuns-1)/zRuns, max(1, s.Y/16))
+		if more > bands {
+			bandH = (s.Y + more - 1) / more
+			bands = (s.Y + bandH - 1) / bandH
+		}
+	}
+	zLen := (s.Z + zRuns - 1) / zRuns
+	zRuns = (s.Z + zLen - 1) / zLen
+	items := bands * zRuns
 	workers := workersFor(s.Len(), items)
 
 	cvalRow := make([]float32, s.X)
@@ -295,66 +321,14 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 
 	err := forEachItem(ctx, workers, items, func(wi, item int) error {
 		w := &ws[wi]
-		z := item / bands
 		y0 := (item % bands) * bandH
 		y1 := min(s.Y, y0+bandH)
-		// zRows fills the Z pass's row table for row y of plane z.
-		zRows := func(y int) [][]float32 {
-			for k := -az.r; k <= az.r; k++ {
-				if zz := az.at(z + k); zz >= 0 {
-					w.zrows[k+az.r] = src.Row(zz, y)
-				} else {
-					w.zrows[k+az.r] = cvalRow
-				}
-			}
-			return w.zrows
-		}
-		// row returns row y of plane z after the Z pass, filtering it
-		// into the worker's plane buffer the first time it is asked for.
-		row := func(y int) []float32 {
-			if !az.active() {
-				return src.Row(z, y)
-			}
-			t := w.tmp[y*s.X : (y+1)*s.X]
-			if w.stamp[y] != item+1 {
-				simd.ConvCols(t, zRows(y), az.w)
-				w.stamp[y] = item + 1
-			}
-			return t
-		}
+		z0 := (item / bands) * zLen
+		z1 := min(s.Z, z0+zLen)
 		m := w.max
-		for y := y0; y < y1; y++ {
-			out := dst.Row(z, y)
-			if !ay.active() && !ax.active() {
-				if az.active() {
-					m = max(m, simd.ConvCols(out, zRows(y), az.w))
-				} else {
-					m = max(m, simd.CopyMax(out, src.Row(z, y)))
-				}
-				continue
-			}
-			target := out
-			if ax.active() {
-				target = w.line[ax.r : ax.r+s.X]
-			}
-			var mm float32
-			if ay.active() {
-				for k := -ay.r; k <= ay.r; k++ {
-					if yy := ay.at(y + k); yy >= 0 {
-						w.yrows[k+ay.r] = row(yy)
-					} else {
-						w.yrows[k+ay.r] = cvalRow
-					}
-				}
-				mm = simd.ConvCols(target, w.yrows, ay.w)
-			} else {
-				mm = simd.CopyMax(target, row(y))
-			}
-			if ax.active() {
-				p.fillHalo(w.line)
-				mm = simd.ConvRow(out, w.line, ax.w)
-			}
-			m = max(m, mm)
+		for z := z0; z < z1; z++ {
+			w.gen++
+			m = max(m, p.band(w, dst, src, cvalRow, z, y0, y1))
 		}
 		w.max = m
 		return nil
@@ -367,6 +341,71 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 		m = max(m, ws[i].max)
 	}
 	return m, nil
+}
+
+// band filters rows [y0, y1) of plane z into dst and returns their maximum.
+func (p *gaussPlan) band(w *gaussWorker, dst, src *stack.Volume[float32], cvalRow []float32, z, y0, y1 int) float32 {
+	s := p.shape
+	az, ay, ax := &p.ax[0], &p.ax[1], &p.ax[2]
+	// zRows fills the Z pass's row table for row y of plane z.
+	zRows := func(y int) [][]float32 {
+		for k := -az.r; k <= az.r; k++ {
+			if zz := az.at(z + k); zz >= 0 {
+				w.zrows[k+az.r] = src.Row(zz, y)
+			} else {
+				w.zrows[k+az.r] = cvalRow
+			}
+		}
+		return w.zrows
+	}
+	// row returns row y of plane z after the Z pass, filtering it into the
+	// worker's plane buffer the first time it is asked for.
+	row := func(y int) []float32 {
+		if !az.active() {
+			return src.Row(z, y)
+		}
+		t := w.tmp[y*s.X : (y+1)*s.X]
+		if w.stamp[y] != w.gen {
+			simd.ConvCols(t, zRows(y), az.w)
+			w.stamp[y] = w.gen
+		}
+		return t
+	}
+	m := float32(math.Inf(-1))
+	for y := y0; y < y1; y++ {
+		out := dst.Row(z, y)
+		if !ay.active() && !ax.active() {
+			if az.active() {
+				m = max(m, simd.ConvCols(out, zRows(y), az.w))
+			} else {
+				m = max(m, simd.CopyMax(out, src.Row(z, y)))
+			}
+			continue
+		}
+		target := out
+		if ax.active() {
+			target = w.line[ax.r : ax.r+s.X]
+		}
+		var mm float32
+		if ay.active() {
+			for k := -ay.r; k <= ay.r; k++ {
+				if yy := ay.at(y + k); yy >= 0 {
+					w.yrows[k+ay.r] = row(yy)
+				} else {
+					w.yrows[k+ay.r] = cvalRow
+				}
+			}
+			mm = simd.ConvCols(target, w.yrows, ay.w)
+		} else {
+			mm = simd.CopyMax(target, row(y))
+		}
+		if ax.active() {
+			p.fillHalo(w.line)
+			mm = simd.ConvRow(out, w.line, ax.w)
+		}
+		m = max(m, mm)
+	}
+	return m
 }
 
 // fillHalo writes the X halo of line (core at [r, r+X)) per the mode.
