@@ -4,6 +4,8 @@ go 1.26
 
 require github.com/stretchr/testify v1.12.1
 
+require golang.org/x/term v0.37.0
+
 require (
 	codeberg.org/go-fonts/liberation v0.5.0 // indirect
 	codeberg.org/go-latex/latex v0.2.0 // indirect

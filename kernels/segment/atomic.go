@@ -67,16 +67,20 @@ func (a *atomicFile) Abort() {
 	os.Remove(a.f.Name())
 }
 
-// writeAtomic writes the bytes that fill produces to path through an
-// atomicFile.
-func writeAtomic(path string, fill func(w *bufio.Writer) error) error {
+// fillAtomic writes what fill produces to a temporary file for path and
+// flushes it; the caller commits or aborts it.
+func fillAtomic(path string, fill func(w *bufio.Writer) error) (*atomicFile, error) {
 	a, err := createAtomic(path)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if err := fill(a.w); err != nil {
+	err = fill(a.w)
+	if err == nil {
+		err = a.w.Flush()
+	}
+	if err != nil {
 		a.Abort()
-		return fmt.Errorf("write %s: %w", path, err)
+		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
-	return a.Commit()
+	return a, nil
 }

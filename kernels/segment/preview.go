@@ -128,11 +128,12 @@ func percentiles(v []float32) (lo, hi float64) {
 	return float64(s[len(s)*5/1000]), float64(s[(len(s)-1)*995/1000])
 }
 
-// writePreview renders the tiles and writes them to path as a PNG, atomically.
-func writePreview(path string, tiles []previewTile) error {
+// renderPreviewFile renders the tiles as a PNG into a temporary file that
+// becomes path on Commit.
+func renderPreviewFile(path string, tiles []previewTile) (*atomicFile, error) {
 	sort.Slice(tiles, func(i, j int) bool { return tiles[i].z < tiles[j].z })
 	img := renderPreview(tiles)
-	return writeAtomic(path, func(w *bufio.Writer) error {
+	return fillAtomic(path, func(w *bufio.Writer) error {
 		return png.Encode(w, img)
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"syscall"
 	"time"
 
 	"github.com/segstack/segstack/kernels"
@@ -86,6 +87,9 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 	defer func() {
 		if err != nil {
 			r.abort()
+			if errors.Is(err, syscall.ENOSPC) {
+				err = fmt.Errorf("disk full; the partial outputs were removed: %w", err)
+			}
 		}
 	}()
 	if opt.Output != "" {
@@ -116,21 +120,22 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		return rep, err
 	}
 
+	// Every output is complete before any of them appears under its name.
+	var pending []*atomicFile
+	defer func() {
+		for _, f := range pending {
+			f.Abort()
+		}
+	}()
+	if opt.Preview != "" {
+		f, err := renderPreviewFile(opt.Preview, r.preview)
+		if err != nil {
+			return rep, err
+		}
+		pending = append(pending, f)
+	}
 	if r.sink != nil {
 		rep.LabelDType = r.sink.dtype()
-		if err = r.sink.commit(); err != nil {
-			return rep, err
-		}
-	}
-	if r.stats != nil {
-		if err = r.stats.f.Commit(); err != nil {
-			return rep, err
-		}
-	}
-	if opt.Preview != "" {
-		if err = writePreview(opt.Preview, r.preview); err != nil {
-			return rep, err
-		}
 	}
 	wall := time.Since(start).Seconds()
 	rep.WallSeconds = wall
@@ -140,15 +145,34 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 	}
 	rep.PeakRSSBytes = peakRSS()
 	if opt.Report != "" {
-		if err = writeReport(opt.Report, &rep); err != nil {
+		f, err := reportFile(opt.Report, &rep)
+		if err != nil {
+			return rep, err
+		}
+		pending = append(pending, f)
+	}
+	if r.sink != nil {
+		if err = r.sink.commit(); err != nil {
+			return rep, err
+		}
+	}
+	if r.stats != nil {
+		if err = r.stats.f.Commit(); err != nil {
+			return rep, err
+		}
+	}
+	for _, f := range pending {
+		if err = f.Commit(); err != nil {
 			return rep, err
 		}
 	}
 	return rep, nil
 }
 
-func writeReport(path string, rep *Report) error {
-	return writeAtomic(path, func(w *bufio.Writer) error {
+// reportFile writes rep as indented JSON to a temporary file that becomes
+// path on Commit.
+func reportFile(path string, rep *Report) (*atomicFile, error) {
+	return fillAtomic(path, func(w *bufio.Writer) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
