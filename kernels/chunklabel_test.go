@@ -1,0 +1,193 @@
+package kernels
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/segstack/segstack/stack"
+)
+
+// chunkShapesFor lists chunk shapes to try on s, from one voxel wide to
+// the whole volume, ragged ones included.
+func chunkShapesFor(rng *rand.Rand, s stack.Shape) []stack.Shape {
+	out := []stack.Shape{
+		s,
+		{Z: 1, Y: s.Y, X: s.X},
+		{Z: s.Z, Y: 1, X: s.X},
+		{Z: s.Z, Y: s.Y, X: 1},
+		{Z: 1, Y: 1, X: 1},
+		{Z: 2, Y: 3, X: 5},
+	}
+	for range 4 {
+		out = append(out, stack.Shape{Z: 1 + rng.IntN(s.Z), Y: 1 + rng.IntN(s.Y), X: 1 + rng.IntN(s.X)})
+	}
+	return out
+}
+
+// TestLabelChunkedMatchesLabel compares chunked labelling with the
+// whole-volume labeller on random volumes and many chunk shapes.
+func TestLabelChunkedMatchesLabel(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(11, 12))
+	ctx := context.Background()
+	cases := 150
+	if testing.Short() {
+		cases = 40
+	}
+	for c := range cases {
+		var s stack.Shape
+		if c%2 == 0 {
+			s = stack.Shape{Z: 1, Y: 1 + rng.IntN(20), X: 1 + rng.IntN(40)}
+		} else {
+			s = stack.Shape{Z: 1 + rng.IntN(6), Y: 1 + rng.IntN(9), X: 1 + rng.IntN(12)}
+		}
+		m := randomMask(rng, s, rng.Float64(), rng.IntN(2) == 0)
+		in := stack.New[float32](s)
+		for i := range in.Data {
+			in.Data[i] = rng.Float32()*10 - 3
+		}
+		for _, conn := range connsFor(s) {
+			want := stack.New[uint32](s)
+			wn, wreg, err := LabelWithStats(ctx, want, m, in, conn)
+			require.NoError(t, err)
+			for _, cs := range chunkShapesFor(rng, s) {
+				dst := stack.New[uint32](s)
+				n, err := LabelChunked(ctx, dst, m, cs, conn)
+				require.NoError(t, err)
+				require.Equal(t, wn, n, "shape %v chunks %v conn %d", s, cs, conn)
+				require.Equal(t, want.Data, dst.Data, "shape %v chunks %v conn %d", s, cs, conn)
+				clear(dst.Data)
+				n, reg, err := LabelChunkedWithStats(ctx, dst, m, in, cs, conn)
+				require.NoError(t, err)
+				require.Equal(t, wn, n)
+				require.Equal(t, want.Data, dst.Data)
+				requireRegionsClose(t, wreg, reg)
+			}
+		}
+	}
+}
+
+func requireRegionsClose(t *testing.T, want, got []Region) {
+	t.Helper()
+	require.Len(t, got, len(want))
+	for i := range want {
+		w, g := want[i], got[i]
+		require.Equal(t, w.Label, g.Label)
+		require.Equal(t, w.Area, g.Area)
+		require.Equal(t, w.BBox, g.BBox)
+		require.Equal(t, w.Centroid, g.Centroid) // exact: integer sums
+		require.InDelta(t, w.MeanIntensity, g.MeanIntensity, 1e-9)
+		require.Equal(t, w.MinIntensity, g.MinIntensity)
+		require.Equal(t, w.MaxIntensity, g.MaxIntensity)
+	}
+}
+
+// TestLabelChunkedFixtures runs the scipy fixtures through the chunked path.
+func TestLabelChunkedFixtures(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(13, 14))
+	ctx := context.Background()
+	for _, c := range loadLabelFixtures(t) {
+		for _, cs := range chunkShapesFor(rng, c.mask.Shape)[:7] {
+			dst := stack.New[uint32](c.mask.Shape)
+			n, err := LabelChunked(ctx, dst, c.mask, cs, Connectivity(c.Conn))
+			require.NoError(t, err)
+			require.Equal(t, c.N, n, "%s chunks %v", c.Name, cs)
+			require.Equal(t, c.labels, dst.Data, "%s chunks %v", c.Name, cs)
+		}
+		if c.intensity != nil {
+			dst := stack.New[uint32](c.mask.Shape)
+			_, reg, err := LabelChunkedWithStats(ctx, dst, c.mask, c.intensity, stack.Shape{Z: 2, Y: 7, X: 9}, Connectivity(c.Conn))
+			require.NoError(t, err)
+			checkRegions(t, c, reg)
+		}
+	}
+}
+
+// TestChunkStreaming drives the three steps as separate tasks over Z slabs,
+// with every ChunkLabels sent through gob as if to another machine and the
+// local labels kept apart until the relabel pass.
+func TestChunkStreaming(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(15, 16))
+	ctx := context.Background()
+	s := stack.Shape{Z: 23, Y: 31, X: 37}
+	m := randomMask(rng, s, 0.45, true)
+	for _, conn := range []Connectivity{Conn6, Conn18, Conn26} {
+		want := stack.New[uint32](s)
+		wn, err := Label(ctx, want, m, conn)
+		require.NoError(t, err)
+		grid, err := stack.NewGrid(s, stack.Shape{Z: 4, Y: s.Y, X: s.X})
+		require.NoError(t, err)
+		locals := make([]*stack.Volume[uint32], grid.Len())
+		infos := make([]*ChunkLabels, grid.Len())
+		for i, box := range grid.Boxes() {
+			slab := m.Slab(box.Lo[0], box.Hi[0])
+			locals[i] = stack.New[uint32](slab.Shape)
+			info, err := LabelChunk(ctx, grid, i, locals[i], slab, nil, conn)
+			require.NoError(t, err)
+			require.Nil(t, info.Faces[FaceYLo])
+			require.Nil(t, info.Faces[FaceXHi])
+			var buf bytes.Buffer
+			require.NoError(t, gob.NewEncoder(&buf).Encode(info))
+			infos[i] = &ChunkLabels{}
+			require.NoError(t, gob.NewDecoder(&buf).Decode(infos[i]))
+		}
+		rl, err := MergeChunks(ctx, grid, infos, conn)
+		require.NoError(t, err)
+		require.Equal(t, wn, rl.N)
+		require.Len(t, rl.Regions, wn)
+		for i, box := range grid.Boxes() {
+			require.NoError(t, RelabelChunk(locals[i], rl, i))
+			require.Equal(t, want.Slab(box.Lo[0], box.Hi[0]).Data, locals[i].Data, "conn %d slab %d", conn, i)
+		}
+	}
+}
+
+func TestMergeChunksErrors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := stack.Shape{Z: 1, Y: 4, X: 6}
+	m := stack.New[uint8](s)
+	for i := range m.Data {
+		m.Data[i] = uint8(i % 2)
+	}
+	grid, err := stack.NewGrid(s, stack.Shape{Z: 1, Y: 2, X: 3})
+	require.NoError(t, err)
+	infos := make([]*ChunkLabels, grid.Len())
+	for i, box := range grid.Boxes() {
+		sub, err := stack.ExtractTile(m, box, [3]int{}, stack.Constant, 0, nil)
+		require.NoError(t, err)
+		infos[i], err = LabelChunk(ctx, grid, i, stack.New[uint32](sub.Shape), sub, nil, Conn8)
+		require.NoError(t, err)
+	}
+	_, err = MergeChunks(ctx, grid, infos[:3], Conn8)
+	require.Error(t, err)
+	_, err = MergeChunks(ctx, grid, []*ChunkLabels{infos[1], infos[0], infos[2], infos[3]}, Conn8)
+	require.Error(t, err)
+	bad := *infos[0]
+	bad.Faces[FaceXHi] = []uint32{1}
+	_, err = MergeChunks(ctx, grid, []*ChunkLabels{&bad, infos[1], infos[2], infos[3]}, Conn8)
+	require.Error(t, err)
+	bad = *infos[0]
+	bad.Faces[FaceXHi] = []uint32{99, 0}
+	_, err = MergeChunks(ctx, grid, []*ChunkLabels{&bad, infos[1], infos[2], infos[3]}, Conn8)
+	require.Error(t, err)
+	_, err = MergeChunks(ctx, grid, infos, Conn26+1)
+	require.ErrorIs(t, err, ErrConnectivity)
+	rl, err := MergeChunks(ctx, grid, infos, Conn8)
+	require.NoError(t, err)
+	require.Error(t, RelabelChunk(stack.New[uint32](s), rl, 9))
+	tooBig := stack.New[uint32](stack.Shape{Z: 1, Y: 2, X: 3})
+	tooBig.Data[0] = 50
+	require.Error(t, RelabelChunk(tooBig, rl, 0))
+	_, err = LabelChunk(ctx, grid, 0, stack.New[uint32](s), m, nil, Conn8)
+	require.Error(t, err) // the whole mask is not chunk 0's shape
+	_, err = LabelChunk(ctx, grid, 7, stack.New[uint32](s), m, nil, Conn8)
+	require.Error(t, err)
+}
