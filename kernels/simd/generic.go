@@ -3,9 +3,28 @@ package simd
 import "math"
 
 // FMA32 returns x*y+z rounded once to float32, as a vector FMA instruction
-// computes it. The product is exact in float64; the sum is rounded to odd
-// in float64 so that the final rounding to float32 is the correct one.
+// computes it. The product is exact in float64, so the float64 sum is off
+// from the exact result by less than half a float64 ulp; rounding that sum
+// to float32 gives the correctly rounded result unless it landed exactly on
+// a float32 rounding midpoint, or in the float32 subnormal range. Those rare
+// cases take fma32Slow.
 func FMA32(x, y, z float32) float32 {
+	s := float64(x)*float64(y) + float64(z)
+	if fmaHard(s) {
+		return fma32Slow(x, y, z)
+	}
+	return float32(s)
+}
+
+// fmaHard reports whether the float64 sum s needs fma32Slow.
+func fmaHard(s float64) bool {
+	b := math.Float64bits(s)
+	return b&0x1fffffff == 0x10000000 || b&0x7ff0000000000000 < 0x3810000000000000
+}
+
+// fma32Slow rounds the float64 sum to odd, which makes the second rounding
+// to float32 exact in every case.
+func fma32Slow(x, y, z float32) float32 {
 	p := float64(x) * float64(y)
 	zz := float64(z)
 	s := p + zz
@@ -50,7 +69,13 @@ func convRowGo(dst, src, w []float32) float32 {
 		c := i + r
 		acc := w0 * src[c]
 		for k := 1; k <= r; k++ {
-			acc = FMA32(w[k], src[c-k]+src[c+k], acc)
+			// FMA32, with its common case inlined.
+			a := src[c-k] + src[c+k]
+			if f := float64(w[k])*float64(a) + float64(acc); !fmaHard(f) {
+				acc = float32(f)
+			} else {
+				acc = fma32Slow(w[k], a, acc)
+			}
 		}
 		dst[i] = acc
 		m = maxOf(m, acc)
@@ -66,7 +91,12 @@ func convColsGo(dst []float32, rows [][]float32, w []float32, off int) float32 {
 	for i := off; i < len(dst); i++ {
 		acc := w[0] * center[i]
 		for k := 1; k <= r; k++ {
-			acc = FMA32(w[k], rows[r-k][i]+rows[r+k][i], acc)
+			a := rows[r-k][i] + rows[r+k][i]
+			if f := float64(w[k])*float64(a) + float64(acc); !fmaHard(f) {
+				acc = float32(f)
+			} else {
+				acc = fma32Slow(w[k], a, acc)
+			}
 		}
 		dst[i] = acc
 		m = maxOf(m, acc)

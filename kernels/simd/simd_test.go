@@ -127,6 +127,16 @@ func fmaBig(x, y, z float32) float32 {
 }
 
 func TestFMA32IsCorrectlyRounded(t *testing.T) {
+	// x*y = 2^-24 - 2^-70 and z = 1+2^-23: the float64 sum rounds onto a
+	// float32 midpoint, where rounding twice would give 1+2^-22.
+	x := float32(math.Ldexp(1+math.Ldexp(1, -23), -12))
+	y := float32(math.Ldexp(1-math.Ldexp(1, -23), -12))
+	z := float32(1 + math.Ldexp(1, -23))
+	require.Equal(t, z, FMA32(x, y, z))
+	require.Equal(t, z, fmaBig(x, y, z))
+	require.NotEqual(t, z, float32(float64(x)*float64(y)+float64(z)))
+	// A float32 subnormal result.
+	require.Equal(t, fmaBig(1e-20, 1e-20, 3e-41), FMA32(1e-20, 1e-20, 3e-41))
 	rng := rand.New(rand.NewPCG(7, 8))
 	for i := range 200000 {
 		var x, y, z float32

@@ -1,0 +1,47 @@
+package simd
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// Kernel throughput on cache-resident rows, per path.
+func BenchmarkConvRow(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, p := range impls() {
+		for _, r := range []int{4, 12} {
+			n := 2048
+			src := randSlice(rng, n+2*r)
+			dst := make([]float32, n)
+			w := kernel(r)
+			b.Run(fmt.Sprintf("%s/r=%d/n=%d", p.name, r, n), func(b *testing.B) {
+				b.SetBytes(int64(4 * n))
+				for range b.N {
+					p.convRow(dst, src, w)
+				}
+			})
+		}
+	}
+}
+
+func BenchmarkConvCols(b *testing.B) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	for _, p := range impls() {
+		for _, r := range []int{4, 12} {
+			n := 2048
+			rows := make([][]float32, 2*r+1)
+			for i := range rows {
+				rows[i] = randSlice(rng, n)
+			}
+			dst := make([]float32, n)
+			w := kernel(r)
+			b.Run(fmt.Sprintf("%s/r=%d/n=%d", p.name, r, n), func(b *testing.B) {
+				b.SetBytes(int64(4 * n))
+				for range b.N {
+					p.convCols(dst, rows, w)
+				}
+			})
+		}
+	}
+}
