@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/segstack/segstack/stack/tiff"
+	"github.com/spf13/cobra"
+)
+
+// infoReport is what `segstack info --json` prints.
+type infoReport struct {
+	File         string        `json:"file"`
+	Shape        [3]int        `json:"shape"`
+	DType        string        `json:"dtype"`
+	Pages        int           `json:"pages"`
+	Compression  string        `json:"compression"`
+	Predictor    string        `json:"predictor"`
+	Tiled        bool          `json:"tiled"`
+	TileWidth    int           `json:"tile_width,omitempty"`
+	TileLength   int           `json:"tile_length,omitempty"`
+	RowsPerStrip int           `json:"rows_per_strip,omitempty"`
+	BigTIFF      bool          `json:"bigtiff"`
+	ByteOrder    string        `json:"byte_order"`
+	PlaneBytes   int           `json:"plane_bytes"`
+	Channels     int           `json:"channels"`
+	Metadata     tiff.Metadata `json:"metadata"`
+}
+
+func newInfoReport(path string, r *tiff.Reader) infoReport {
+	s := r.Shape()
+	rep := infoReport{
+		File: path, Shape: s.Dims(), DType: r.DType().String(), Pages: r.Pages(),
+		Compression: r.Compression().String(), Predictor: r.Predictor().String(),
+		Tiled: r.Tiled(), BigTIFF: r.BigTIFF(), ByteOrder: "little", PlaneBytes: r.PlaneBytes(),
+		Channels: r.Channels(), Metadata: r.Metadata(),
+	}
+	if r.ByteOrder().String() == "BigEndian" {
+		rep.ByteOrder = "big"
+	}
+	w, h := r.TileSize()
+	if r.Tiled() {
+		rep.TileWidth, rep.TileLength = w, h
+	} else {
+		rep.RowsPerStrip = h
+	}
+	return rep
+}
+
+func writeInfoText(w io.Writer, rep infoReport) error {
+	var b strings.Builder
+	line := func(k, format string, args ...any) {
+		fmt.Fprintf(&b, "%-12s %s\n", k+":", fmt.Sprintf(format, args...))
+	}
+	s := rep.Shape
+	line("file", "%s", rep.File)
+	line("shape", "%d x %d x %d (Z x Y x X)", s[0], s[1], s[2])
+	line("dtype", "%s", rep.DType)
+	line("pages", "%d", rep.Pages)
+	if rep.Predictor != "none" {
+		line("compression", "%s (predictor %s)", rep.Compression, rep.Predictor)
+	} else {
+		line("compression", "%s", rep.Compression)
+	}
+	if rep.Tiled {
+		line("layout", "tiles %dx%d", rep.TileWidth, rep.TileLength)
+	} else {
+		line("layout", "strips of %d rows", rep.RowsPerStrip)
+	}
+	line("bigtiff", "%t", rep.BigTIFF)
+	line("byte order", "%s-endian", rep.ByteOrder)
+	md := rep.Metadata
+	order := md.DimensionOrder
+	if order == "" {
+		order = "unknown"
+	}
+	line("hyperstack", "%d channels x %d slices x %d frames (order %s)", md.Channels, md.Slices, md.Frames, order)
+	if md.PixelSizeX > 0 || md.PixelSizeY > 0 || md.PixelSizeZ > 0 {
+		line("pixel size", "%g x %g x %g %s (X x Y x Z)", md.PixelSizeX, md.PixelSizeY, md.PixelSizeZ, md.Unit)
+	}
+	if ij := md.ImageJ; ij != nil {
+		line("imagej", "version %s, images=%d, spacing=%g, unit=%q", ij.Version, ij.Images, ij.Spacing, ij.Unit)
+	}
+	if o := md.OME; o != nil {
+		line("ome", "SizeX=%d SizeY=%d SizeZ=%d SizeC=%d SizeT=%d DimensionOrder=%s Type=%s (%d images)",
+			o.SizeX, o.SizeY, o.SizeZ, o.SizeC, o.SizeT, o.DimensionOrder, o.Type, o.Images)
+	}
+	if md.Shaped != nil {
+		line("shaped", "%v", md.Shaped)
+	}
+	if md.Software != "" {
+		line("software", "%s", md.Software)
+	}
+	if md.Description != "" && md.ImageJ == nil && md.OME == nil && md.Shaped == nil {
+		d := strings.ReplaceAll(md.Description, "\n", `\n`)
+		if len(d) > 200 {
+			d = d[:200] + "..."
+		}
+		line("description", "%s", d)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func init() {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "info [--json] FILE",
+		Short: "Describe a TIFF stack: shape, dtype, compression, layout, ImageJ/OME metadata",
+		Long: `info reads only the TIFF's directory chain (no pixel data) and prints the
+stack's shape (Z = pages), element type, compression and predictor, strip or
+tile layout, BigTIFF and byte order, and what ImageJ or OME-XML metadata says
+(channels, slices, frames, pixel size).`,
+		Example: `  segstack info cells.tif
+  segstack info --json cells.tif | jq .shape`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			if err := checkInput(path); err != nil {
+				return err
+			}
+			r, err := tiff.Open(path)
+			if err != nil {
+				return err
+			}
+			defer r.Close()
+			rep := newInfoReport(path, r)
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				return enc.Encode(rep)
+			}
+			return writeInfoText(cmd.OutOrStdout(), rep)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	root.AddCommand(cmd)
+}
