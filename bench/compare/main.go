@@ -96,7 +96,7 @@ func main() {
 		sizes, ksizes, psizes, only, kns string
 		big, noAnchors                   bool
 	)
-	flag.BoolVar(&cfg.Quick, "quick", false, "smoke test: one small size, 3 rounds (under 2 minutes)")
+	flag.BoolVar(&cfg.Quick, "quick", false, "smoke test: one small size, 2 rounds, no dask cluster for the kernels (under 2 minutes)")
 	flag.StringVar(&sizes, "sizes", "", "stack sizes ZxYxX,… for both the kernels and the pipeline")
 	flag.StringVar(&ksizes, "kernel-sizes", "", "stack sizes for the kernels (default 10x100x100,16x512x512)")
 	flag.StringVar(&psizes, "pipeline-sizes", "", "stack sizes for the pipeline (default 10x100x100,16x512x512,64x1024x1024)")
@@ -126,7 +126,7 @@ func main() {
 	if cfg.Quick {
 		cfg.KernelSizes, cfg.PipelineSizes = quickSizes, quickSizes
 		if !flagSet("repeat") {
-			cfg.Repeat = 3
+			cfg.Repeat = 2
 		}
 		if !flagSet("min-time") {
 			cfg.MinTime = 0.05

@@ -43,7 +43,8 @@ func (h *harness) pipelineCommand(im impl, in, out, report string) command {
 	w := strconv.Itoa(h.cfg.Workers)
 	if im.Python == "" {
 		c := command{Args: []string{h.segstack, "segment", in, "-o", out, "--workers", w,
-			"--label-dtype", "uint32", "--force"}, Env: im.Env}
+			"--sigma", pipeSigma, "--threshold", pipeFrac + "max", "--connectivity", pipeConn,
+			"--label-dtype", "uint32", "--force", "--quiet"}, Env: im.Env}
 		if report != "" {
 			c.Args = append(c.Args, "--report", report)
 		}
@@ -108,7 +109,7 @@ func (h *harness) pipelinePhase(ctx context.Context, s stack.Shape) error {
 		} else if refLabels == nil {
 			row.Check = "not checked: segstack produced no reference"
 		} else {
-			row.Check, row.ok = checkLabels(got, refLabels)
+			row.Check, row.ok = checkLabels(got, refLabels, s.PlaneLen())
 		}
 		if out != ref {
 			os.Remove(out)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"gonum.org/v1/plot"
@@ -13,8 +14,14 @@ import (
 // plots draws base-kernels.png (throughput per kernel per implementation
 // on the largest kernel size) and base-pipeline.png (end-to-end wall time
 // against stack size, log-log) and returns the files written.
-func (h *harness) plots(base string) ([]string, error) {
-	var files []string
+func (h *harness) plots(base string) (files []string, err error) {
+	// gonum/plot panics on some degenerate inputs; a plot is not worth the
+	// results it would take down with it.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("plot: %v", r)
+		}
+	}()
 	if f, err := kernelPlot(h.res, base+"-kernels.png"); err != nil {
 		return files, err
 	} else if f != "" {
@@ -90,11 +97,14 @@ func pipelinePlot(res *Results, path string) (string, error) {
 	p.X.Tick.Marker, p.Y.Tick.Marker = plot.LogTicks{Prec: -1}, plot.LogTicks{Prec: -1}
 	p.Legend.Top, p.Legend.Left = true, true
 	n := 0
+	xmin, xmax, ymin, ymax := math.Inf(1), 0.0, math.Inf(1), 0.0
 	for i, im := range impls {
 		var xys plotter.XYs
 		for _, r := range res.Pipeline {
 			if r.Impl == im && r.Timed && r.MedianWall > 0 {
 				xys = append(xys, plotter.XY{X: float64(r.Voxels), Y: r.MedianWall})
+				xmin, xmax = min(xmin, float64(r.Voxels)), max(xmax, float64(r.Voxels))
+				ymin, ymax = min(ymin, r.MedianWall), max(ymax, r.MedianWall)
 			}
 		}
 		if len(xys) == 0 {
@@ -114,6 +124,10 @@ func pipelinePlot(res *Results, path string) (string, error) {
 	if n == 0 {
 		return "", nil
 	}
+	// Explicit ranges: a single point would otherwise give a zero-width
+	// range, which a log scale cannot draw.
+	p.X.Min, p.X.Max = xmin/2, xmax*2
+	p.Y.Min, p.Y.Max = ymin/2, ymax*2
 	p.Add(plotter.NewGrid())
 	if err := p.Save(640, 440, path); err != nil {
 		return "", err
