@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/tiff"
 )
@@ -36,9 +37,7 @@ func (s volumeSource[T]) ReadPlane(ctx context.Context, z int, dst []float32) er
 	if z < 0 || z >= s.v.Shape.Z {
 		return fmt.Errorf("plane %d out of range [0, %d)", z, s.v.Shape.Z)
 	}
-	for i, x := range s.v.Plane(z) {
-		dst[i] = float32(x)
-	}
+	kernels.ToFloat32(dst, s.v.Plane(z))
 	return nil
 }
 
@@ -159,8 +158,6 @@ func readConvert[T stack.Elem](s *tiffSource, page int, dst []float32) error {
 	if err := tiff.ReadPlane(s.r, page, *buf); err != nil {
 		return err
 	}
-	for i, x := range *buf {
-		dst[i] = float32(x)
-	}
+	kernels.ToFloat32(dst, *buf)
 	return nil
 }
