@@ -20,6 +20,7 @@ type buf interface {
 	raw() any
 	convert(to DType) buf
 	binary(op binOp, other buf) buf
+	accumulate(op binOp, other buf) // in place
 	scalar(op binOp, s float64, left bool) buf
 	compare(op cmpOp, other buf) buf
 	compareScalar(op cmpOp, s float64, left bool) buf
@@ -180,6 +181,13 @@ func (v vec[T]) binary(op binOp, other buf) buf {
 		}
 	}
 	return out
+}
+
+func (v vec[T]) accumulate(op binOp, other buf) {
+	w := other.(vec[T])
+	for i := range v {
+		v[i] = apply(op, v[i], w[i])
+	}
 }
 
 func (v vec[T]) scalar(op binOp, s float64, left bool) buf {
@@ -384,6 +392,23 @@ func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool) *partial {
 			}
 		}
 	}
+	// eachFirst is each, telling f whether this is the first element that
+	// folds into o: in raster order that is the one whose reduced
+	// coordinates are all 0.
+	eachFirst := func(f func(o, i int, first bool)) {
+		i := 0
+		for z := range shape[0] {
+			fz := !axes[0] || z == 0
+			for y := range shape[1] {
+				fy := fz && (!axes[1] || y == 0)
+				o := z*ostr[0] + y*ostr[1]
+				for x := range shape[2] {
+					f(o+x*ostr[2], i, fy && (!axes[2] || x == 0))
+					i++
+				}
+			}
+		}
+	}
 	dt := v.dtype()
 	switch kind {
 	case ReduceSum, ReduceMean:
@@ -411,13 +436,12 @@ func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool) *partial {
 		})
 	case ReduceMin, ReduceMax:
 		e := make(vec[T], m)
-		seen := make([]bool, m)
 		isMin := kind == ReduceMin
-		each(func(o, i int) {
+		eachFirst(func(o, i int, first bool) {
 			x := v[i]
 			switch {
-			case !seen[o]:
-				e[o], seen[o] = x, true
+			case first:
+				e[o] = x
 			case isMin:
 				e[o] = min(e[o], x)
 			default:
@@ -427,20 +451,6 @@ func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool) *partial {
 		p.ext = e
 	}
 	return p
-}
-
-// clone copies p so that combining never changes a task's result, which a
-// retried task may read again.
-func (p *partial) clone() *partial {
-	q := *p
-	q.i64 = append([]int64(nil), p.i64...)
-	q.u64 = append([]uint64(nil), p.u64...)
-	q.f64 = append([]float64(nil), p.f64...)
-	q.m2 = append([]float64(nil), p.m2...)
-	if p.ext != nil {
-		q.ext = cloneBuf(p.ext)
-	}
-	return &q
 }
 
 // combine folds q into p (both of the same shape and kind).
@@ -466,9 +476,9 @@ func (p *partial) combine(kind Reduction, q *partial) {
 			p.m2[i] += q.m2[i] + d*d*na*nb/n
 		}
 	case ReduceMin:
-		p.ext = p.ext.binary(opMin, q.ext)
+		p.ext.accumulate(opMin, q.ext)
 	case ReduceMax:
-		p.ext = p.ext.binary(opMax, q.ext)
+		p.ext.accumulate(opMax, q.ext)
 	}
 	p.n += q.n
 }

@@ -76,7 +76,7 @@ func (a *Array) run(ctx context.Context, exec delayed.Executor) ([]buf, error) {
 	for i, v := range vals {
 		nodes[i] = v
 	}
-	if err := delayed.Compute(ctx, exec, nodes...); err != nil {
+	if err := delayed.Compute(ctx, gated(exec), nodes...); err != nil {
 		return nil, fmt.Errorf("array: computing %v: %w", a, err)
 	}
 	out := make([]buf, len(vals))

@@ -122,7 +122,9 @@ func (a *Array) Reduce(r Reduction, opt ReduceOptions) *Array {
 		groups[key] = append(groups[key], p)
 	}
 	combine := func(v []any) *partial {
-		acc := v[0].(*partial).clone()
+		// Summaries have this task as their only consumer and reduction
+		// tasks are not retried, so the first one is folded into in place.
+		acc := v[0].(*partial)
 		for _, x := range v[1:] {
 			acc.combine(r, x.(*partial))
 		}

@@ -136,7 +136,7 @@ func (a *Array) ToTIFF(ctx context.Context, exec delayed.Executor, path string, 
 		}}
 	}
 	last := lower([]*node{prev})[0]
-	if err := delayed.Compute(ctx, exec, last); err != nil {
+	if err := delayed.Compute(ctx, gated(exec), last); err != nil {
 		w.Abort()
 		return fmt.Errorf("array: writing %s: %w", path, err)
 	}

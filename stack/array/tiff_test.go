@@ -1,0 +1,167 @@
+package array
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/segstack/segstack/delayed"
+	"github.com/segstack/segstack/sched"
+	"github.com/segstack/segstack/stack"
+	"github.com/segstack/segstack/stack/tiff"
+)
+
+func TestTIFFRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	a := Random([]int{5, 33, 47}, []int{2, 10, 20}, 3).Mul(60000).Astype(Uint16)
+	want := compute(t, a)
+	path := filepath.Join(dir, "a.tif")
+	require.NoError(t, a.ToTIFF(ctx, delayed.Serial(), path, tiff.WriterOptions{Compression: tiff.LZW}))
+	v, err := tiff.ReadFile[uint16](ctx, path)
+	require.NoError(t, err)
+	wd, err := Data[uint16](want)
+	require.NoError(t, err)
+	require.Equal(t, wd, v.Data)
+
+	r, err := tiff.Open(path)
+	require.NoError(t, err)
+	defer r.Close()
+	for _, chunk := range [][]int{nil, {2, 16, 16}, {5, 33, 47}} {
+		b := FromTIFF(r, chunk)
+		require.NoError(t, b.Err())
+		require.Equal(t, []int{5, 33, 47}, b.Shape())
+		require.Equal(t, Uint16, b.DType())
+		got := compute(t, b)
+		gd, err := Data[uint16](got)
+		require.NoError(t, err)
+		require.Equal(t, wd, gd, "chunks %v", chunk)
+	}
+	// A 2-D float32 array is a one-plane file.
+	p2 := filepath.Join(dir, "b.tif")
+	f := Random([]int{7, 9}, []int{3, 4}, 1).Astype(Float32)
+	require.NoError(t, f.ToTIFF(ctx, nil, p2, tiff.WriterOptions{}))
+	fv, err := tiff.ReadFile[float32](ctx, p2)
+	require.NoError(t, err)
+	require.Equal(t, stack.Shape{Z: 1, Y: 7, X: 9}, fv.Shape)
+	fd, err := Data[float32](compute(t, f))
+	require.NoError(t, err)
+	require.Equal(t, fd, fv.Data)
+	// Types TIFF does not store are refused.
+	require.Error(t, Random([]int{2, 2}, nil, 1).ToTIFF(ctx, nil, filepath.Join(dir, "c.tif"), tiff.WriterOptions{}))
+}
+
+// writeStack streams a synthetic uint16 stack to path and returns the
+// maximum over Z, computed while writing.
+func writeStack(t testing.TB, path string, s stack.Shape) []uint16 {
+	w, err := tiff.Create(path, tiff.WriterOptions{Shape: s, DType: stack.Uint16})
+	require.NoError(t, err)
+	plane := make([]uint16, s.Y*s.X)
+	mip := make([]uint16, s.Y*s.X)
+	for z := range s.Z {
+		for i := range plane {
+			h := uint32(z*7919+i)*2654435761 + uint32(i>>9)
+			plane[i] = uint16(h >> 16)
+			mip[i] = max(mip[i], plane[i])
+		}
+		require.NoError(t, tiff.WritePlaneOf(w, plane))
+	}
+	require.NoError(t, w.Close())
+	return mip
+}
+
+// heapPeak samples the heap every millisecond until stop is called and
+// returns the largest HeapAlloc seen (live data plus garbage not yet
+// collected) and the largest live heap that a collection measured
+// (runtime/metrics' /gc/heap/live:bytes), which a loaded machine, where the
+// collector lags, does not inflate.
+func heapPeak() (stop func() (alloc, live uint64)) {
+	var peak, livePeak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var m runtime.MemStats
+		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		for {
+			runtime.ReadMemStats(&m)
+			peak.Store(max(peak.Load(), m.HeapAlloc))
+			metrics.Read(sample)
+			livePeak.Store(max(livePeak.Load(), sample[0].Value.Uint64()))
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	return func() (uint64, uint64) {
+		close(done)
+		wg.Wait()
+		return peak.Load(), livePeak.Load()
+	}
+}
+
+func liveHeap() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	return sample[0].Value.Uint64()
+}
+
+// TestMIPMemoryBounded takes the maximum over Z of a TIFF stack through a
+// lazy array and checks that the heap never holds more than a small part of
+// the file: planes are read by tasks as the reduction tree consumes them.
+func TestMIPMemoryBounded(t *testing.T) {
+	// Not parallel: it measures the heap, and lowers the GC target so that
+	// the heap tracks live data rather than garbage. What stays live is a
+	// few planes per level of the reduction tree plus the tasks in flight,
+	// whatever the number of planes.
+	defer debug.SetGCPercent(debug.SetGCPercent(1))
+	shape := stack.Shape{Z: 640, Y: 256, X: 256}
+	if testing.Short() {
+		shape.Z = 320
+	}
+	path := filepath.Join(t.TempDir(), "big.tif")
+	want := writeStack(t, path, shape)
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	r, err := tiff.Open(path)
+	require.NoError(t, err)
+	defer r.Close()
+	c, err := sched.NewLocalCluster(sched.Options{Workers: 2})
+	require.NoError(t, err)
+	defer c.Close()
+
+	mip := FromTIFF(r, nil).Max(0)
+	require.Equal(t, []int{256, 256}, mip.Shape())
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	base, baseLive := m.HeapAlloc, liveHeap()
+	stop := heapPeak()
+	res, err := mip.Compute(context.Background(), c)
+	peak, peakLive := stop()
+	require.NoError(t, err)
+	got, err := Data[uint16](res)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+	growth := int64(peak) - int64(base)
+	live := int64(peakLive) - int64(baseLive)
+	planes := func(n int64) float64 { return float64(n) / float64(r.PlaneBytes()) }
+	t.Logf("file %s (%d planes of %s): peak HeapAlloc growth %s (%.1f planes), peak live heap growth %s (%.1f planes)",
+		FormatBytes(int(st.Size())), shape.Z, FormatBytes(r.PlaneBytes()),
+		FormatBytes(int(max(growth, 0))), planes(growth), FormatBytes(int(max(live, 0))), planes(live))
+	require.Less(t, live, st.Size()/8, "the reduction must not hold the stack in memory")
+	require.Less(t, live, int64(96*r.PlaneBytes()), "a bounded number of planes stays live")
+}
