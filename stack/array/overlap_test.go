@@ -39,7 +39,6 @@ func boxSum(r [3]int) BlockFunc[float32, float32] {
 	}
 }
 
-
 // TestMapOverlapMatchesWholeArray applies a box filter chunk-wise with halos
 // and compares it with the filter's definition on the whole array under
 // each boundary mode, for random shapes, chunks and halos wider than chunks
