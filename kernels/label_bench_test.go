@@ -138,12 +138,22 @@ func benchLabel(b *testing.B, conn Connectivity, name string) {
 	ctx := context.Background()
 	b.SetBytes(int64(len(m.Data)))
 	b.ResetTimer()
+	cpu0 := processCPU()
 	for b.Loop() {
 		if _, err := Label(ctx, dst, m, conn); err != nil {
 			b.Fatal(err)
 		}
 	}
+	reportLabelRate(b, s, cpu0)
+}
+
+// reportLabelRate reports Mpix/s of wall time and, since the benchmark
+// machines are shared, the CPU milliseconds per operation (all threads).
+func reportLabelRate(b *testing.B, s stack.Shape, cpu0 float64) {
 	b.ReportMetric(float64(s.Len())*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpix/s")
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(cpu*1e3/float64(b.N), "cpu-ms/op")
+	}
 }
 
 func BenchmarkLabel2D(b *testing.B) {

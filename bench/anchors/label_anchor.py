@@ -10,7 +10,8 @@ at 0.5, about half the voxels set). Write them first, then time:
 
 Every timing is single-threaded (cv2.setNumThreads(1); scipy is serial) and
 is the median of --repeat runs. Output: one line per case, in the units of the
-Go benchmarks (Mpix/s), so ratios can be read off directly.
+Go benchmarks (Mpix/s of wall time, and CPU milliseconds per call, which a
+shared machine disturbs less), so ratios can be read off directly.
 """
 
 import argparse
@@ -33,17 +34,20 @@ def load(directory, name):
 
 
 def median_time(fn, repeat):
+    """Median wall and CPU (process) seconds of repeat calls."""
     fn()  # warm up caches and lazy initialisation
-    times = []
+    wall, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(wall), statistics.median(cpu)
 
 
-def report(name, npix, seconds, count):
-    print("%-40s %10.3f ms %10.1f Mpix/s  n=%d" % (name, seconds * 1e3, npix / seconds / 1e6, count))
+def report(name, npix, t, count):
+    wall, cpu = t
+    print("%-40s %10.3f ms %10.1f Mpix/s %10.3f cpu-ms  n=%d" % (name, wall * 1e3, npix / wall / 1e6, cpu * 1e3, count))
 
 
 def main():
