@@ -14,6 +14,12 @@ import (
 // Serial and Parallel are simple ones. Go must eventually call job.Finish
 // exactly once (possibly before it returns) and may block to apply
 // back-pressure.
+//
+// An executor may also have the methods Parallelism() int (Compute then
+// keeps at most a few tasks per worker handed to it, so that nodes that
+// become ready later are not queued behind every input) and Plan(kind
+// string, n int) (Compute announces its nodes by kind before it starts, for
+// progress reports).
 type Executor interface {
 	Go(ctx context.Context, spec sched.TaskSpec, job sched.Job)
 }
@@ -253,6 +259,31 @@ func Compute(ctx context.Context, exec Executor, values ...Node) error {
 		if c.wait[i] == 0 {
 			ready.push(c.orderKey(int32(i)))
 		}
+	}
+
+	planner, _ := exec.(interface{ Plan(kind string, n int) })
+	if planner != nil {
+		plan := map[string]int{}
+		for i, nd := range c.nodes {
+			if c.alias[i] < 0 {
+				plan[nd.spec.Kind]++
+			}
+		}
+		for k, n := range plan {
+			planner.Plan(k, n)
+		}
+		defer func() {
+			// Withdraw what was planned but never submitted.
+			left := map[string]int{}
+			for i, nd := range c.nodes {
+				if c.alias[i] < 0 && c.jobs[i].c == nil {
+					left[nd.spec.Kind]++
+				}
+			}
+			for k, n := range left {
+				planner.Plan(k, -n)
+			}
+		}()
 	}
 
 	cctx, cancel := context.WithCancel(ctx)

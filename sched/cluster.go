@@ -3,6 +3,7 @@ package sched
 import (
 	"context"
 	"fmt"
+	"io"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -58,6 +59,9 @@ type Options struct {
 	Dashboard string
 	// AllowRemote permits a dashboard address that is not loopback.
 	AllowRemote bool
+	// Log receives warnings (a dashboard reachable from other machines);
+	// nil means standard error.
+	Log io.Writer
 }
 
 // LocalCluster is a fixed set of workers in this process that run submitted
@@ -324,6 +328,9 @@ func (c *LocalCluster) enqueue(t *task) error {
 	t.seq = c.seq
 	t.class = cl
 	t.ks = c.kindLocked(t.spec.Kind)
+	if t.ks.planned > 0 {
+		t.ks.planned--
+	}
 	t.ks.submitted++
 	t.ks.waiting++
 	c.queued++

@@ -6,8 +6,8 @@ import (
 )
 
 type kindStats struct {
-	submitted, waiting, running, done, failed, retried int
-	busy                                               time.Duration
+	planned, submitted, waiting, running, done, failed, retried int
+	busy                                                        time.Duration
 }
 
 // Stats is a snapshot of a cluster's work.
@@ -32,6 +32,9 @@ type Stats struct {
 // KindStats counts the tasks of one kind.
 type KindStats struct {
 	Kind string
+	// Planned counts tasks announced with Plan that are not submitted yet
+	// (the rest of a delayed graph that waits for its inputs).
+	Planned int
 	// Submitted counts every task accepted; Waiting and Running those now
 	// queued and running; Done and Failed those that ended; Retried the
 	// attempts that failed and were run again.
@@ -108,7 +111,7 @@ func (c *LocalCluster) Stats() Stats {
 	for _, k := range c.kindOrder {
 		ks := c.kinds[k]
 		s.Kinds = append(s.Kinds, KindStats{
-			Kind: k, Submitted: ks.submitted, Waiting: ks.waiting, Running: ks.running,
+			Kind: k, Planned: ks.planned, Submitted: ks.submitted, Waiting: ks.waiting, Running: ks.running,
 			Done: ks.done, Failed: ks.failed, Retried: ks.retried, Busy: ks.busy,
 		})
 	}
@@ -154,11 +157,14 @@ func itoa(i int) string {
 }
 
 // recorder keeps the recent task spans for the dashboard's task stream.
+// Consecutive tasks of one kind on one worker that are closer than a pixel
+// of the widest chart are merged as they arrive, so the ring covers minutes
+// of tiny tasks as well as a few long ones.
 type recorder struct {
 	mu    sync.Mutex
-	spans []span
+	spans []span // ring of closed spans
 	next  int
-	full  bool
+	open  []span // per worker, the span still growing
 }
 
 type span struct {
@@ -166,6 +172,7 @@ type span struct {
 	kind       string
 	start, end time.Time
 	failed     bool
+	tasks      int
 }
 
 const recorderCap = 1 << 14
@@ -174,16 +181,30 @@ func newRecorder() *recorder { return &recorder{spans: make([]span, 0, 256)} }
 
 func (r *recorder) add(worker int, kind string, start, end time.Time, failed bool) {
 	r.mu.Lock()
-	if len(r.spans) < recorderCap {
-		r.spans = append(r.spans, span{worker, kind, start, end, failed})
-	} else {
-		r.spans[r.next] = span{worker, kind, start, end, failed}
-		r.next = (r.next + 1) % recorderCap
+	defer r.mu.Unlock()
+	for len(r.open) <= worker {
+		r.open = append(r.open, span{worker: len(r.open)})
 	}
-	r.mu.Unlock()
+	o := &r.open[worker]
+	if o.tasks > 0 && o.kind == kind && o.failed == failed && start.Sub(o.end) <= streamWindow/streamPixels {
+		if end.After(o.end) {
+			o.end = end
+		}
+		o.tasks++
+		return
+	}
+	if o.tasks > 0 {
+		if len(r.spans) < recorderCap {
+			r.spans = append(r.spans, *o)
+		} else {
+			r.spans[r.next] = *o
+			r.next = (r.next + 1) % recorderCap
+		}
+	}
+	*o = span{worker: worker, kind: kind, start: start, end: end, failed: failed, tasks: 1}
 }
 
-// since returns the spans that ended after t, oldest first.
+// since returns the spans that ended after t, oldest first per worker.
 func (r *recorder) since(t time.Time) []span {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -195,5 +216,25 @@ func (r *recorder) since(t time.Time) []span {
 			out = append(out, s)
 		}
 	}
+	for _, s := range r.open {
+		if s.tasks > 0 && s.end.After(t) {
+			out = append(out, s)
+		}
+	}
 	return out
+}
+
+// Plan announces n more tasks of kind that will be submitted later, so
+// progress and the dashboard can show the whole job and an ETA before every
+// task is queued; each submitted task of the kind uses up one. A negative n
+// withdraws tasks that will not come after all. The delayed package plans a
+// computation's nodes when it starts.
+func (c *LocalCluster) Plan(kind string, n int) {
+	if kind == "" {
+		kind = "task"
+	}
+	c.mu.Lock()
+	ks := c.kindLocked(kind)
+	ks.planned = max(0, ks.planned+n)
+	c.mu.Unlock()
 }

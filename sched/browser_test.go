@@ -1,0 +1,135 @@
+package sched
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// TestDashboardInBrowser loads the page in headless Chromium while tasks
+// run and checks that the task stream and the progress table update.
+// SEGSTACK_UPDATE_SCREENSHOT=1 also writes testdata/dashboard.png.
+func TestDashboardInBrowser(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skipf("skipping the browser test: %s not found (.ci/install-chromium.sh installs it)", chromiumPath)
+	}
+	c := newCluster(t, Options{Workers: 3, Devices: []Device{{Kind: "GPU", Name: "gpu0"}}, MaxPending: 16})
+	addr, err := c.ServeDashboard(":0")
+	require.NoError(t, err)
+	c.RegisterGauge("pool_bytes", "plane pool", func() float64 { return 48 << 20 })
+
+	// A pipeline-like load until the test ends.
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		c.Plan("write", 3000)
+		for plane := 0; ctx.Err() == nil; plane++ {
+			for _, k := range []struct {
+				kind string
+				d    time.Duration
+				opts []TaskOption
+			}{
+				{"read", 3 * time.Millisecond, nil},
+				{"gaussian", 8 * time.Millisecond, []TaskOption{CPU, GPU}},
+				{"label", 5 * time.Millisecond, nil},
+				{"write", 2 * time.Millisecond, nil},
+			} {
+				f := Submit(ctx, c, func(ctx context.Context) (int, error) {
+					time.Sleep(k.d)
+					if k.kind == "label" && plane%40 == 39 {
+						return 0, errors.New("too many objects in plane " + strconv.Itoa(plane))
+					}
+					return plane, nil
+				}, append(k.opts, Kind(k.kind), Name(k.kind+" "+strconv.Itoa(plane)), Priority(plane))...)
+				_ = f
+			}
+		}
+	}()
+	defer func() { stop(); wg.Wait() }()
+
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	bctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
+	defer cancelTimeout()
+
+	attr := func(sel, name string) int {
+		t.Helper()
+		r, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+		require.NoError(t, err)
+		require.True(t, r.Exists, "%s has no %s", sel, name)
+		n, err := strconv.Atoi(r.Value)
+		require.NoError(t, err, r.Value)
+		return n
+	}
+	require.NoError(t, chromedp.Do(bctx,
+		chromedp.Navigate("http://"+addr+"/"),
+		chromedp.WaitVisible(chromedp.ID("stream")),
+	))
+	_, err = chromedp.Run(bctx, chromedp.Poll[bool](
+		`Number(document.body.dataset.updates) >= 3 && document.querySelector('#progress tr[data-kind="label"]') !== null`,
+		chromedp.WithPollingTimeout(30*time.Second)))
+	require.NoError(t, err)
+	updates1 := attr("body", "data-updates")
+	done1 := attr(`#progress tr[data-kind="label"]`, "data-done")
+	require.NoError(t, chromedp.Do(bctx, chromedp.Sleep(1500*time.Millisecond)))
+	updates2 := attr("body", "data-updates")
+	done2 := attr(`#progress tr[data-kind="label"]`, "data-done")
+	spans := attr("#stream", "data-spans")
+	streamTasks := attr("#stream", "data-tasks")
+	conn, err := chromedp.Run(bctx, chromedp.Text(chromedp.ID("conn")))
+	require.NoError(t, err)
+	t.Logf("updates %d→%d, label done %d→%d, stream %d spans for %d tasks", updates1, updates2, done1, done2, spans, streamTasks)
+	require.Equal(t, "live", conn)
+	require.Greater(t, updates2, updates1, "snapshots keep arriving")
+	require.Greater(t, done2, done1, "progress advances")
+	require.Greater(t, spans, 0)
+	require.Greater(t, streamTasks, 0)
+
+	workerRows, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('#workers tbody tr').length`))
+	require.NoError(t, err)
+	require.Equal(t, 4, workerRows)
+	_, err = chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelectorAll('#failures li:not(.none)').length > 0`,
+		chromedp.WithPollingTimeout(20*time.Second)))
+	require.NoError(t, err)
+	gaugeText, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#gauges .gauge")))
+	require.NoError(t, err)
+	require.Contains(t, gaugeText, "48.0 MiB")
+
+	png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+	require.NoError(t, err)
+	require.Greater(t, len(png), 1000)
+	shot := filepath.Join(t.TempDir(), "dashboard.png")
+	require.NoError(t, os.WriteFile(shot, png, 0o644))
+	t.Logf("screenshot: %s (%d bytes)", shot, len(png))
+	if os.Getenv("SEGSTACK_UPDATE_SCREENSHOT") == "1" {
+		require.NoError(t, os.WriteFile(filepath.Join("testdata", "dashboard.png"), png, 0o644))
+	}
+}

@@ -1,0 +1,390 @@
+package sched
+
+import (
+	"bytes"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Status is the dashboard's view of a cluster, served as JSON at
+// /api/status and pushed to the page by server-sent events. Its size is
+// bounded whatever the number of tasks: the task stream is windowed,
+// merged and capped, histories are capped.
+type Status struct {
+	// Time is the snapshot's time in Unix milliseconds.
+	Time int64 `json:"time"`
+	// Uptime is the cluster's age in seconds.
+	Uptime float64 `json:"uptime_s"`
+	// Queued, Running, Pending, PeakPending and MaxPending are as in Stats.
+	Queued      int `json:"queued"`
+	Running     int `json:"running"`
+	Pending     int `json:"pending"`
+	PeakPending int `json:"peak_pending"`
+	MaxPending  int `json:"max_pending"`
+	// Kinds is the progress per task kind.
+	Kinds []KindStatus `json:"kinds"`
+	// Workers describes each worker.
+	Workers []WorkerStatus `json:"workers"`
+	// Stream is the recent task stream.
+	Stream StreamStatus `json:"stream"`
+	// Memory is the process's memory now and over time.
+	Memory MemoryStatus `json:"memory"`
+	// Gauges are the values registered with RegisterGauge.
+	Gauges []GaugeStatus `json:"gauges"`
+	// Failures are the most recent failures.
+	Failures []FailureStatus `json:"failures"`
+}
+
+// KindStatus is the progress of one task kind.
+type KindStatus struct {
+	Kind      string  `json:"kind"`
+	Planned   int     `json:"planned"`
+	Submitted int     `json:"submitted"`
+	Waiting   int     `json:"waiting"`
+	Running   int     `json:"running"`
+	Done      int     `json:"done"`
+	Failed    int     `json:"failed"`
+	Retried   int     `json:"retried"`
+	Busy      float64 `json:"busy_s"`
+	// Rate is tasks ended per second over the last few seconds.
+	Rate float64 `json:"rate"`
+	// ETA is the seconds left for the planned, waiting and running tasks at
+	// Rate; -1 when unknown.
+	ETA float64 `json:"eta_s"`
+}
+
+// WorkerStatus describes one worker.
+type WorkerStatus struct {
+	ID     int    `json:"id"`
+	Kind   string `json:"kind"`
+	Device string `json:"device,omitempty"`
+	// Busy is the total busy time in seconds; BusyFraction the busy share
+	// of the last few seconds.
+	Busy         float64 `json:"busy_s"`
+	BusyFraction float64 `json:"busy_fraction"`
+	Tasks        int     `json:"tasks"`
+	Failed       int     `json:"failed"`
+	Current      string  `json:"current,omitempty"`
+	CurrentKind  string  `json:"current_kind,omitempty"`
+	RunningFor   float64 `json:"running_for_s,omitempty"`
+}
+
+// StreamStatus is the task stream of the last Window seconds: one bar per
+// task, or per run of same-kind tasks on a worker when they are closer than
+// a pixel of a wide chart.
+type StreamStatus struct {
+	// Window is the stream's length in seconds.
+	Window float64 `json:"window_s"`
+	// KindNames are the kinds that Spans refer to by index.
+	KindNames []string `json:"kind_names"`
+	// Spans are [worker, kind index, start ms, end ms, failed 0/1, tasks],
+	// times relative to Status.Time (so negative).
+	Spans [][6]int64 `json:"spans"`
+	// Tasks counts the tasks the spans stand for.
+	Tasks int `json:"tasks"`
+	// Truncated says that older spans were left out to keep the payload
+	// small.
+	Truncated bool `json:"truncated"`
+}
+
+// MemoryStatus is the process's memory.
+type MemoryStatus struct {
+	// RSS is the resident set size in bytes (from /proc/self/statm, or the
+	// Go runtime's total when /proc is absent).
+	RSS int64 `json:"rss_bytes"`
+	// Heap is the Go heap in use.
+	Heap int64 `json:"heap_bytes"`
+	// History is [unix ms, rss, heap] at about 1 Hz over the last minutes.
+	History [][3]int64 `json:"history"`
+}
+
+// GaugeStatus is one registered gauge.
+type GaugeStatus struct {
+	Name  string  `json:"name"`
+	Help  string  `json:"help"`
+	Value float64 `json:"value"`
+	// History is [unix ms, value] at about 1 Hz.
+	History [][2]float64 `json:"history"`
+}
+
+// FailureStatus is one failure.
+type FailureStatus struct {
+	Time   int64  `json:"time"`
+	TaskID uint64 `json:"task_id"`
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	Err    string `json:"error"`
+}
+
+const (
+	streamWindow   = 60 * time.Second
+	streamPixels   = 1200 // spans closer than window/pixels merge
+	streamMaxSpans = 4000
+	historyLen     = 300 // samples at 1 Hz
+	rateWindow     = 5 * time.Second
+)
+
+type gauge struct {
+	name, help string
+	fn         func() float64
+}
+
+// gaugeSet holds registered gauges and the sampled history.
+type gaugeSet struct {
+	mu      sync.Mutex
+	gauges  []gauge
+	samples []sample // ring of historyLen
+	next    int
+	running bool
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+type sample struct {
+	at     time.Time
+	rss    int64
+	heap   int64
+	gauges []float64
+	kinds  map[string]int // tasks ended (done + failed) per kind
+	busy   []time.Duration
+}
+
+// RegisterGauge adds a value to the dashboard and to /metrics (as
+// segstack_<name>), sampled about once a second; fn must be cheap and safe
+// to call from another goroutine. Use it for, e.g., the bytes held by a
+// buffer pool ("pool_bytes"); a name ending in _bytes is shown as a size.
+// Registering a name again replaces its function.
+func (c *LocalCluster) RegisterGauge(name, help string, fn func() float64) {
+	g := &c.gauges
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for i := range g.gauges {
+		if g.gauges[i].name == name {
+			g.gauges[i] = gauge{name, help, fn}
+			return
+		}
+	}
+	g.gauges = append(g.gauges, gauge{name, help, fn})
+}
+
+// startSampler starts the 1 Hz history sampler once.
+func (c *LocalCluster) startSampler() {
+	g := &c.gauges
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.running {
+		return
+	}
+	g.running = true
+	g.stop = make(chan struct{})
+	g.done = make(chan struct{})
+	go func() {
+		defer close(g.done)
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		c.takeSample()
+		for {
+			select {
+			case <-g.stop:
+				return
+			case <-t.C:
+				c.takeSample()
+			}
+		}
+	}()
+}
+
+func (c *LocalCluster) stopSampler() {
+	g := &c.gauges
+	g.mu.Lock()
+	running := g.running
+	g.running = false
+	g.mu.Unlock()
+	if running {
+		close(g.stop)
+		<-g.done
+	}
+}
+
+func (c *LocalCluster) takeSample() {
+	st := c.Stats()
+	s := sample{at: time.Now(), kinds: map[string]int{}}
+	s.rss, s.heap = memory()
+	for _, k := range st.Kinds {
+		s.kinds[k.Kind] = k.Done + k.Failed
+	}
+	for _, w := range st.Workers {
+		s.busy = append(s.busy, w.Busy)
+	}
+	g := &c.gauges
+	g.mu.Lock()
+	gs := append([]gauge(nil), g.gauges...)
+	g.mu.Unlock()
+	for _, gg := range gs {
+		s.gauges = append(s.gauges, gg.fn())
+	}
+	g.mu.Lock()
+	if len(g.samples) < historyLen {
+		g.samples = append(g.samples, s)
+	} else {
+		g.samples[g.next] = s
+		g.next = (g.next + 1) % historyLen
+	}
+	g.mu.Unlock()
+}
+
+// history returns the samples oldest first, and the registered gauges.
+func (g *gaugeSet) history() ([]sample, []gauge) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := len(g.samples)
+	out := make([]sample, 0, n)
+	for i := 0; i < n; i++ {
+		out = append(out, g.samples[(g.next+i)%n])
+	}
+	return out, append([]gauge(nil), g.gauges...)
+}
+
+var pageSize = int64(os.Getpagesize())
+
+// memory returns the resident set size and the Go heap in use.
+func memory() (rss, heap int64) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	heap = int64(ms.HeapInuse)
+	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
+		f := bytes.Fields(b)
+		if len(f) > 1 {
+			if n, err := strconv.ParseInt(string(f[1]), 10, 64); err == nil {
+				return n * pageSize, heap
+			}
+		}
+	}
+	return int64(ms.Sys), heap
+}
+
+// Status returns the dashboard's snapshot of the cluster.
+func (c *LocalCluster) Status() Status {
+	now := time.Now()
+	st := c.Stats()
+	hist, gauges := c.gauges.history()
+	s := Status{
+		Time: now.UnixMilli(), Uptime: st.Uptime.Seconds(),
+		Queued: st.Queued, Running: st.Running, Pending: st.Pending,
+		PeakPending: st.PeakPending, MaxPending: st.MaxPending,
+		Kinds: []KindStatus{}, Workers: []WorkerStatus{}, Gauges: []GaugeStatus{},
+		Failures: []FailureStatus{},
+	}
+	// Rates and busy fractions from the sample about rateWindow ago.
+	var ref *sample
+	for i := len(hist) - 1; i >= 0; i-- {
+		ref = &hist[i]
+		if now.Sub(hist[i].at) >= rateWindow {
+			break
+		}
+	}
+	for _, k := range st.Kinds {
+		ks := KindStatus{Kind: k.Kind, Planned: k.Planned, Submitted: k.Submitted, Waiting: k.Waiting,
+			Running: k.Running, Done: k.Done, Failed: k.Failed, Retried: k.Retried,
+			Busy: k.Busy.Seconds(), ETA: -1}
+		if ref != nil {
+			if dt := now.Sub(ref.at).Seconds(); dt > 0.5 {
+				ks.Rate = float64(k.Done+k.Failed-ref.kinds[k.Kind]) / dt
+			}
+		}
+		left := k.Planned + k.Waiting + k.Running
+		switch {
+		case left == 0:
+			ks.ETA = 0
+		case ks.Rate > 0:
+			ks.ETA = float64(left) / ks.Rate
+		}
+		s.Kinds = append(s.Kinds, ks)
+	}
+	for i, w := range st.Workers {
+		ws := WorkerStatus{ID: w.ID, Kind: w.Kind, Device: w.Device, Busy: w.Busy.Seconds(),
+			Tasks: w.Tasks, Failed: w.Failed, Current: w.Current, CurrentKind: w.CurrentKind,
+			RunningFor: w.RunningFor.Seconds()}
+		if ref != nil && i < len(ref.busy) {
+			if dt := now.Sub(ref.at); dt > 500*time.Millisecond {
+				ws.BusyFraction = min(1, max(0, float64(w.Busy-ref.busy[i])/float64(dt)))
+			}
+		} else if st.Uptime > 0 {
+			ws.BusyFraction = min(1, float64(w.Busy)/float64(st.Uptime))
+		}
+		s.Workers = append(s.Workers, ws)
+	}
+	s.Stream = c.stream(now)
+	s.Memory.RSS, s.Memory.Heap = memory()
+	s.Memory.History = make([][3]int64, 0, len(hist))
+	for _, h := range hist {
+		s.Memory.History = append(s.Memory.History, [3]int64{h.at.UnixMilli(), h.rss, h.heap})
+	}
+	for gi, g := range gauges {
+		gs := GaugeStatus{Name: g.name, Help: g.help, Value: g.fn(), History: [][2]float64{}}
+		for _, h := range hist {
+			if gi < len(h.gauges) {
+				gs.History = append(gs.History, [2]float64{float64(h.at.UnixMilli()), h.gauges[gi]})
+			}
+		}
+		s.Gauges = append(s.Gauges, gs)
+	}
+	for _, f := range st.Failures {
+		s.Failures = append(s.Failures, FailureStatus{Time: f.Time.UnixMilli(), TaskID: f.TaskID, Name: f.Name, Kind: f.Kind, Err: truncate(f.Err, 2000)})
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// stream builds the windowed, merged task stream.
+func (c *LocalCluster) stream(now time.Time) StreamStatus {
+	from := now.Add(-streamWindow)
+	spans := c.rec.since(from)
+	out := StreamStatus{Window: streamWindow.Seconds(), KindNames: []string{}, Spans: [][6]int64{}}
+	kindIdx := map[string]int64{}
+	gap := streamWindow / streamPixels
+	last := map[int]int{} // worker → index in out.Spans of its latest span
+	for _, sp := range spans {
+		out.Tasks += sp.tasks
+		k, ok := kindIdx[sp.kind]
+		if !ok {
+			k = int64(len(out.KindNames))
+			kindIdx[sp.kind] = k
+			out.KindNames = append(out.KindNames, sp.kind)
+		}
+		st := sp.start
+		if st.Before(from) {
+			st = from
+		}
+		start := st.Sub(now).Milliseconds()
+		end := sp.end.Sub(now).Milliseconds()
+		failed := int64(0)
+		if sp.failed {
+			failed = 1
+		}
+		if i, ok := last[sp.worker]; ok {
+			p := &out.Spans[i]
+			if p[1] == k && p[4] == failed && start-p[3] <= gap.Milliseconds() {
+				p[3] = max(p[3], end)
+				p[5] += int64(sp.tasks)
+				continue
+			}
+		}
+		last[sp.worker] = len(out.Spans)
+		out.Spans = append(out.Spans, [6]int64{int64(sp.worker), k, start, end, failed, int64(sp.tasks)})
+	}
+	if len(out.Spans) > streamMaxSpans {
+		out.Spans = out.Spans[len(out.Spans)-streamMaxSpans:]
+		out.Truncated = true
+	}
+	return out
+}
