@@ -502,3 +502,42 @@ func TestExecutionOrder(t *testing.T) {
 		})
 	}
 }
+
+// Compute announces its nodes to a cluster (Plan) so progress covers the
+// whole graph, and withdraws what never ran after a failure.
+func TestPlansOnCluster(t *testing.T) {
+	t.Parallel()
+	c, err := sched.NewLocalCluster(sched.Options{Workers: 1})
+	require.NoError(t, err)
+	defer c.Close()
+	gate := make(chan struct{})
+	first := Call0("first", func(context.Context) (int, error) { <-gate; return 1, nil }, Kind("read"))
+	v := first
+	for i := 0; i < 9; i++ {
+		v = Call1("next", inc, v, Kind("label"))
+	}
+	errc := make(chan error)
+	go func() { errc <- Compute(context.Background(), c, v) }()
+	kinds := func() map[string]sched.KindStats {
+		m := map[string]sched.KindStats{}
+		for _, k := range c.Stats().Kinds {
+			m[k.Kind] = k
+		}
+		return m
+	}
+	require.Eventually(t, func() bool { return kinds()["read"].Running == 1 }, 5*time.Second, time.Millisecond)
+	require.Equal(t, 9, kinds()["label"].Planned, "the chain waiting on its input is planned")
+	close(gate)
+	require.NoError(t, <-errc)
+	require.Zero(t, kinds()["label"].Planned)
+	require.Equal(t, 9, kinds()["label"].Done)
+
+	bad := Call0("bad", func(context.Context) (int, error) { return 0, errors.New("x") }, Kind("read"))
+	w := bad
+	for i := 0; i < 5; i++ {
+		w = Call1("next", inc, w, Kind("write"))
+	}
+	require.Error(t, Compute(context.Background(), c, w))
+	require.Zero(t, kinds()["write"].Planned, "nodes that will never run are withdrawn")
+	require.Zero(t, kinds()["write"].Submitted)
+}
