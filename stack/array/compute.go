@@ -102,21 +102,7 @@ func (a *Array) Compute(ctx context.Context, exec delayed.Executor) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	r := &Result{shape: a.Shape(), dt: a.dt, shape3: a.shape}
-	if len(blocks) == 1 {
-		// The chunk may be a persisted one that other graphs still read.
-		r.data = cloneBuf(blocks[0])
-		return r, nil
-	}
-	r.data = newBuf(a.dt, a.Size())
-	starts := a.chunks.starts()
-	for i, b := range blocks {
-		idx := a.chunks.coords(i)
-		n := a.chunks.shapeOf(idx)
-		off := [3]int{starts[0][idx[0]], starts[1][idx[1]], starts[2][idx[2]]}
-		b.copyTo(r.data, a.shape, off, n, [3]int{}, [3]int{1, 1, 1}, n)
-	}
-	return r, nil
+	return assemble(a.Shape(), a.shape, a.dt, a.chunks, blocks), nil
 }
 
 // Persist computes every chunk and returns an array with a's layout whose
@@ -205,3 +191,43 @@ func ToVolume[T stack.Elem](r *Result) (*stack.Volume[T], error) {
 }
 
 func stackShape(s [3]int) stack.Shape { return stack.Shape{Z: s[0], Y: s[1], X: s[2]} }
+
+// ToDelayed returns a lazy value that computes a into a Result, so that an
+// array can feed delayed functions (dask's to_delayed, with the chunks
+// assembled). The value's graph holds a's tasks plus one assembling task.
+func (a *Array) ToDelayed() (delayed.Value[*Result], error) {
+	if a.err != nil {
+		return delayed.Value[*Result]{}, a.err
+	}
+	parts := lower(a.blocks)
+	shape := a.shape
+	dt := a.dt
+	ch := a.chunks
+	user := a.Shape()
+	return delayed.CallN("assemble", func(_ context.Context, v []any) (*Result, error) {
+		blocks := make([]buf, len(v))
+		for i, x := range v {
+			blocks[i] = x.(buf)
+		}
+		return assemble(user, shape, dt, ch, blocks), nil
+	}, parts), nil
+}
+
+// assemble copies computed chunks into one Result.
+func assemble(user []int, shape [3]int, dt DType, ch chunks, blocks []buf) *Result {
+	r := &Result{shape: user, dt: dt, shape3: shape}
+	if len(blocks) == 1 {
+		// The chunk may be a persisted one that other graphs still read.
+		r.data = cloneBuf(blocks[0])
+		return r
+	}
+	r.data = newBuf(dt, shape[0]*shape[1]*shape[2])
+	starts := ch.starts()
+	for i, b := range blocks {
+		idx := ch.coords(i)
+		n := ch.shapeOf(idx)
+		off := [3]int{starts[0][idx[0]], starts[1][idx[1]], starts[2][idx[2]]}
+		b.copyTo(r.data, shape, off, n, [3]int{}, [3]int{1, 1, 1}, n)
+	}
+	return r
+}

@@ -10,6 +10,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/segstack/segstack/delayed"
+	"github.com/segstack/segstack/kernels"
+	"github.com/segstack/segstack/stack"
 )
 
 // fixtureArray is one array written by testdata/make_fixtures.py.
@@ -181,6 +183,61 @@ func TestMatchesNumpy(t *testing.T) {
 		requireMatches(t, name, want, got, rel)
 		if c, ok := f.Chunks[name]; ok {
 			require.Equal(t, c, a.Chunks(), "%s: chunks as dask lays them out", name)
+		}
+	}
+}
+
+// TestTutorialMatchesNumpy checks the tutorial's array cells, which the
+// examples print rounded, in full against numpy and dask.
+func TestTutorialMatchesNumpy(t *testing.T) {
+	t.Parallel()
+	f := loadFixtures(t)
+	ctx := context.Background()
+	x := Random([]int{100, 100}, []int{10, 10}, 0)
+	require.Equal(t, f.Tutorial.XNBytes, x.NBytes())
+	y := x.Add(x.T())
+	require.Equal(t, f.Tutorial.YEvery2Shape, y.Slice(Every(2)).Shape())
+	z := y.Slice(Every(2), From(50)).Mean(1)
+	require.Equal(t, f.Tutorial.ZChunks, z.Chunks())
+	zr, err := z.Compute(ctx, nil)
+	require.NoError(t, err)
+	requireMatches(t, "z", fixtureArray{Shape: []int{50}, DType: "float64", Data: f.Tutorial.Z}, zr, 1e-12)
+	yp, err := y.Persist(ctx, nil)
+	require.NoError(t, err)
+	s, err := yp.Sum().Compute(ctx, nil)
+	require.NoError(t, err)
+	v, err := s.Scalar()
+	require.NoError(t, err)
+	require.InDelta(t, f.Tutorial.YSum, v, 1e-12*f.Tutorial.YSum)
+	require.Empty(t, s.Shape())
+}
+
+// TestSegmentationMatchesScipy runs the segmentation exercise's per-plane
+// pipeline on MapOverlap-smoothed planes of the random stack and compares
+// object and foreground counts with scipy, at the tutorial's threshold and
+// at a higher one that splits planes into many objects.
+func TestSegmentationMatchesScipy(t *testing.T) {
+	t.Parallel()
+	f := loadFixtures(t)
+	ctx := context.Background()
+	st := Random([]int{10, 100, 100}, []int{10, 10, 10}, 0).Astype(Float32)
+	opt := kernels.GaussianOptions{Sigma: [3]float64{0, 1, 1}}
+	d := kernels.Depth(opt)
+	// Smoothed chunk-wise through halos; equal to per-plane smoothing.
+	sm, err := ToVolume[float32](compute(t, MapOverlap(st, OverlapOptions{Depth: d[:]}, gaussianBlock(opt))))
+	require.NoError(t, err)
+	for z := range 10 {
+		plane := sm.PlaneVolume(z)
+		mx, err := kernels.Max(ctx, plane)
+		require.NoError(t, err)
+		labels := stack.New[uint32](plane.Shape)
+		for _, tc := range []struct {
+			frac float64
+			want int
+		}{{0.33, f.Segmentation.Labels[z]}, {0.9, f.Segmentation.Labels09[z]}} {
+			n, err := kernels.LabelAbove(ctx, labels, plane, float32(tc.frac*float64(mx)), kernels.Conn4)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, n, "plane %d, threshold %.2f max", z, tc.frac)
 		}
 	}
 }

@@ -136,6 +136,10 @@ func (a *Array) Reduce(r Reduction, opt ReduceOptions) *Array {
 			next := make([]*node, 0, (len(level)+every-1)/every)
 			for lo := 0; lo < len(level); lo += every {
 				deps := level[lo:min(lo+every, len(level))]
+				if len(deps) == 1 {
+					next = append(next, deps[0]) // nothing to combine
+					continue
+				}
 				next = append(next, &node{layer: combineLayer, deps: deps, fn: func(_ context.Context, v []any) (any, error) {
 					return combine(v), nil
 				}})
