@@ -382,3 +382,25 @@ func abs3(a int) int {
 	}
 	return a
 }
+
+// A full disk stops the run with a message that says so, and the partial
+// labels file is removed. The disk is a 256 KiB tmpfs, which needs root;
+// the test skips where mounting is not allowed.
+func TestDiskFull(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	full := filepath.Join(dir, "full")
+	require.NoError(t, os.Mkdir(full, 0o755))
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", full).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs: %v %s", err, out)
+	}
+	defer exec.Command("umount", full).Run()
+	_, errOut, code := run(t, dir, "gen", "in.tif", "--shape", "8,256,256")
+	require.Equal(t, 0, code, errOut)
+	_, errOut, code = run(t, dir, "segment", "in.tif", "-o", "full/labels.tif", "--stats", "full/objects.csv")
+	require.Equal(t, 1, code, errOut)
+	require.Contains(t, errOut, "disk full; the partial outputs were removed")
+	ents, err := os.ReadDir(full)
+	require.NoError(t, err)
+	require.Empty(t, ents, "nothing left on the full disk")
+}
