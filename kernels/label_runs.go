@@ -56,51 +56,57 @@ func b2u(b bool) uint64 {
 	return uint64(*(*uint8)(unsafe.Pointer(&b)))
 }
 
-// runScanner turns a row's 64-bit words of foreground bits into runs. It
-// carries the open run across words.
-type runScanner struct {
-	open  bool
-	start uint32
+// edges appends the runs of a row given as 64-bit words of foreground bits
+// (bits past the row's end are zero). Bit changes are found for a whole
+// word at once, w ^ (w<<1 | carry), and written out in pairs (start, end)
+// straight into the run slice's storage, so a run costs a few instructions
+// and no data-dependent branch besides the loop over a word's changes.
+type edges struct {
+	pos  []uint32 // the run slice's storage seen as uint32s
+	k    int      // entries of pos used
+	prev uint64   // the previous word's last bit
+}
+
+// startEdges makes room in out for the runs of n more columns and returns
+// out's full-capacity storage and the edge writer over it.
+func startEdges(out []run, n int) ([]run, edges) {
+	if need := len(out) + n/2 + 1; cap(out) < need {
+		grown := make([]run, len(out), max(need, 2*cap(out)))
+		copy(grown, out)
+		out = grown
+	}
+	k := 2 * len(out)
+	full := out[:cap(out)]
+	return full, edges{pos: unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(full))), 2*len(full)), k: k}
 }
 
 // word consumes the bits of the 64 columns starting at base.
-func (sc *runScanner) word(w uint64, base uint32, out []run) []run {
-	if sc.open {
-		w = ^w
+func (e *edges) word(w uint64, base uint32) {
+	t := w ^ (w<<1 | e.prev)
+	e.prev = w >> 63
+	for t != 0 {
+		e.pos[e.k] = base + uint32(bits.TrailingZeros64(t))
+		e.k++
+		t &= t - 1
 	}
-	for w != 0 {
-		tz := uint32(bits.TrailingZeros64(w))
-		if sc.open {
-			out = append(out, run{sc.start, base + tz})
-		} else {
-			sc.start = base + tz
-		}
-		sc.open = !sc.open
-		w = ^w & (^uint64(0) << tz)
-	}
-	return out
 }
 
-// end closes a run left open at the row's end, n.
-func (sc *runScanner) end(n uint32, out []run) []run {
-	if sc.open {
-		out = append(out, run{sc.start, n})
-		sc.open = false
+// finish closes a run still open at the row's end n and returns the runs.
+func (e *edges) finish(full []run, n uint32) []run {
+	if e.prev != 0 {
+		e.pos[e.k] = n
+		e.k++
 	}
-	return out
+	return full[:e.k/2]
 }
 
 // maskRuns appends the runs of non-zero bytes in row.
 func maskRuns(row []uint8, out []run) []run {
-	var sc runScanner
 	n := len(row)
+	full, e := startEdges(out, n)
 	i := 0
 	for ; i+64 <= n; i += 64 {
-		w := maskWord(row[i : i+64])
-		if w == 0 && !sc.open || w == ^uint64(0) && sc.open {
-			continue
-		}
-		out = sc.word(w, uint32(i), out)
+		e.word(maskWord(row[i:i+64]), uint32(i))
 	}
 	if i < n {
 		var w uint64
@@ -109,31 +115,27 @@ func maskRuns(row []uint8, out []run) []run {
 				w |= 1 << j
 			}
 		}
-		out = sc.word(w, uint32(i), out)
+		e.word(w, uint32(i))
 	}
-	return sc.end(uint32(n), out)
+	return e.finish(full, uint32(n))
 }
 
 // aboveRuns appends the runs of elements of row that are > t.
 func aboveRuns(row []float32, t float32, out []run) []run {
-	var sc runScanner
 	n := len(row)
+	full, e := startEdges(out, n)
 	i := 0
 	for ; i+64 <= n; i += 64 {
-		w := aboveWord(row[i:i+64], t)
-		if w == 0 && !sc.open || w == ^uint64(0) && sc.open {
-			continue
-		}
-		out = sc.word(w, uint32(i), out)
+		e.word(aboveWord(row[i:i+64], t), uint32(i))
 	}
 	if i < n {
 		var w uint64
 		for j, v := range row[i:] {
 			w |= b2u(v > t) << j
 		}
-		out = sc.word(w, uint32(i), out)
+		e.word(w, uint32(i))
 	}
-	return sc.end(uint32(n), out)
+	return e.finish(full, uint32(n))
 }
 
 // fill sets every element of s to v.

@@ -186,8 +186,11 @@ func TestRunsOfRows(t *testing.T) {
 			want = append(want, run{uint32(i), uint32(j)})
 			i = j
 		}
-		require.Equal(t, want, maskRuns(row, nil))
-		require.Equal(t, want, aboveRuns(frow, 0.25, nil))
+		// Appending to a non-empty slice keeps what was there.
+		pre := []run{{1, 2}}
+		require.Equal(t, append(pre, want...), maskRuns(row, pre[:1:1]))
+		require.Equal(t, append(pre, want...), aboveRuns(frow, 0.25, pre[:1:1]))
+		require.Equal(t, len(want), len(maskRuns(row, nil)))
 	}
 }
 
