@@ -52,3 +52,30 @@ func BenchmarkGaussian2D(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPipeline models a device and its host link by delays (the fake
+// device sleeps bytes/rate per copy and per kernel, on one copy-in, one
+// copy-out and one compute engine) and measures what overlapping copies
+// and kernels on several streams gains over running them in turn on one.
+func BenchmarkPipeline(b *testing.B) {
+	const n = 1024
+	src := randVolume(2, stack.Shape{Z: 1, Y: n, X: n})
+	dst := stack.New[float32](src.Shape)
+	opt := kernels.GaussianOptions{Sigma: [3]float64{0, 1, 1}}
+	for _, streams := range []int{1, 3} {
+		b.Run(fmt.Sprintf("link=200MB/s/device=400MB/s/streams=%d", streams), func(b *testing.B) {
+			dev := fakedev.New(fakedev.Config{Memory: 1 << 30, CopyRate: 200e6, KernelRate: 400e6})
+			e, err := offload.New([]offload.Device{dev}, offload.Options{Streams: streams})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer e.Close()
+			for b.Loop() {
+				if _, err := e.Gaussian(context.Background(), dst, src, opt); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)*n*n/1e6/b.Elapsed().Seconds(), "Mpix/s")
+		})
+	}
+}

@@ -47,6 +47,10 @@ type Options struct {
 // devices or to the fallback.
 const maxConsecutiveFailures = 3
 
+// minPipelinedTile is the fewest elements a tile is cut down to only to
+// keep the pipeline busy.
+const minPipelinedTile = 256 << 10
+
 // maxShrinks bounds how often one call halves its tiles after running out
 // of device memory before it gives up on the devices.
 const maxShrinks = 8
@@ -297,6 +301,13 @@ func (e *Executor) plan(j *job, budget int64) error {
 	if maxElems < 1 {
 		return fmt.Errorf("offload: %d bytes per stream leave no room for a tile: %w", budget, ErrOutOfMemory)
 	}
+	// A volume that fits in one tile would leave the copy engines and the
+	// kernels taking turns: cut it so that every stream of every device
+	// gets about two tiles, but into no smaller tiles than
+	// minPipelinedTile, so that halos and per-tile costs stay small.
+	inFlight := int64(2 * e.opt.Streams * len(e.devs))
+	n := int64(j.shape.Len())
+	maxElems = min(maxElems, max((n+inFlight-1)/inFlight, minPipelinedTile))
 	chunk, err := planChunk(j.shape, j.halo, j.wrap, int(min(maxElems, int64(j.shape.Len())*64)))
 	if err != nil {
 		return err

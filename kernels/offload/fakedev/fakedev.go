@@ -65,6 +65,10 @@ type Config struct {
 	// CopyDelay is added to every copy, KernelDelay to every kernel, both
 	// while the engine is held, to make overlap measurable.
 	CopyDelay, KernelDelay time.Duration
+	// CopyRate and KernelRate, in bytes per second, add a delay in
+	// proportion to the bytes copied or the kernel's input, to model a
+	// host link and a device of that speed; 0 adds nothing.
+	CopyRate, KernelRate float64
 	// SharedCopyEngine makes copies in and out share one engine, as on
 	// GPUs with a single copy engine.
 	SharedCopyEngine bool
@@ -430,10 +434,13 @@ func (d *Device) Synchronize(os offload.Stream) error {
 // enqueue queues an operation of kind k on s. It runs on engine, with the
 // configured delay, unless an earlier operation since the last Synchronize
 // failed; a failure of its own is recorded for Synchronize.
-func (d *Device) enqueue(os offload.Stream, k Kind, name string, engine chan struct{}, delay time.Duration, run func() error) error {
+func (d *Device) enqueue(os offload.Stream, k Kind, name string, engine chan struct{}, delay time.Duration, rate float64, bytes int, run func() error) error {
 	s, err := d.stream(os)
 	if err != nil {
 		return err
+	}
+	if rate > 0 {
+		delay += time.Duration(float64(bytes) / rate * float64(time.Second))
 	}
 	d.mu.Lock()
 	fault := d.next(k, name)
@@ -500,7 +507,7 @@ func (d *Device) CopyToDevice(s offload.Stream, dst offload.Buffer, off int, src
 	if off < 0 || off+len(src) > len(b.data) {
 		return fmt.Errorf("fakedev: copy of %d bytes at %d overruns a %d-byte buffer", len(src), off, len(b.data))
 	}
-	return d.enqueue(s, CopyToDevice, "", d.h2d, d.cfg.CopyDelay, func() error {
+	return d.enqueue(s, CopyToDevice, "", d.h2d, d.cfg.CopyDelay, d.cfg.CopyRate, len(src), func() error {
 		copy(b.data[off:], src)
 		return nil
 	})
@@ -518,7 +525,7 @@ func (d *Device) CopyToHost(s offload.Stream, dst []byte, src offload.Buffer, of
 	if off < 0 || off+len(dst) > len(b.data) {
 		return fmt.Errorf("fakedev: copy of %d bytes at %d overruns a %d-byte buffer", len(dst), off, len(b.data))
 	}
-	return d.enqueue(s, CopyToHost, "", d.d2h, d.cfg.CopyDelay, func() error {
+	return d.enqueue(s, CopyToHost, "", d.d2h, d.cfg.CopyDelay, d.cfg.CopyRate, len(dst), func() error {
 		copy(dst, b.data[off:off+len(dst)])
 		return nil
 	})
@@ -551,7 +558,7 @@ func (d *Device) Gaussian(s offload.Stream, dst, src offload.Buffer, shape stack
 	if err != nil {
 		return err
 	}
-	return d.enqueue(s, Kernel, "gaussian", d.compute, d.cfg.KernelDelay, func() error {
+	return d.enqueue(s, Kernel, "gaussian", d.compute, d.cfg.KernelDelay, d.cfg.KernelRate, 4*shape.Len(), func() error {
 		_, err := d.be.Gaussian(context.Background(), dv, sv, opt)
 		return err
 	})
@@ -575,7 +582,7 @@ func (d *Device) Max(s offload.Stream, dst, src offload.Buffer, shape stack.Shap
 	if err != nil {
 		return fmt.Errorf("fakedev: max source: %w", err)
 	}
-	return d.enqueue(s, Kernel, "max", d.compute, d.cfg.KernelDelay, func() error {
+	return d.enqueue(s, Kernel, "max", d.compute, d.cfg.KernelDelay, d.cfg.KernelRate, 4*region.Shape().Len(), func() error {
 		part, err := stack.ExtractTile(sv, region, [3]int{}, stack.Reflect, 0, nil)
 		if err != nil {
 			return err
@@ -595,7 +602,7 @@ func (d *Device) Threshold(s offload.Stream, dst, src offload.Buffer, n int, t f
 	if err != nil {
 		return err
 	}
-	return d.enqueue(s, Kernel, "threshold", d.compute, d.cfg.KernelDelay, func() error {
+	return d.enqueue(s, Kernel, "threshold", d.compute, d.cfg.KernelDelay, d.cfg.KernelRate, 4*n, func() error {
 		return d.be.Threshold(context.Background(), dv, sv, t)
 	})
 }
