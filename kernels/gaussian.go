@@ -16,7 +16,7 @@ var ErrInvalid = errors.New("kernels: invalid argument")
 
 // l2Budget is the share of a core's L2 cache that the input bands of one
 // plane's Z pass may fill.
-const l2Budget = 1 << 20
+const l2Budget = 3 << 19
 
 // maxRadius bounds a kernel's half-width; wider kernels are refused rather
 // than allocated.
@@ -251,8 +251,11 @@ func ToFloat32[T stack.Elem](dst []float32, src []T) {
 
 // gaussWorker holds one worker's scratch buffers.
 type gaussWorker struct {
-	tmp   []float32 // Z-filtered plane, filled row by row on demand
-	stamp []int     // stamp[y] == gen when tmp row y holds the current plane
+	// tmp holds Z-filtered rows of a band for a group of zGroup planes:
+	// slot i of plane j (row y0-ry+i of the band) is at ((j*slots)+i)*X.
+	tmp   []float32
+	slots int
+	stamp []int // stamp[i] == gen when slot i holds the current group's rows
 	gen   int
 	line  []float32   // one row with its X halo
 	zrows [][]float32 // row tables for simd.ConvCols
@@ -276,8 +279,9 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 	}
 	bandH := s.Y
 	if az.active() {
-		perRow := (2*az.r + 1) * s.X * 4
-		bandH = min(s.Y, max(16, l2Budget/perRow-2*ay.r))
+		// Input bands of a plane group plus their Z-filtered rows.
+		perRow := (2*az.r + 2*zGroup) * s.X * 4
+		bandH = min(s.Y, max(32, l2Budget/perRow-2*ay.r))
 	}
 	bands := (s.Y + bandH - 1) / bandH
 	zRuns := 1
@@ -307,8 +311,9 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 		w := &ws[i]
 		w.max = float32(math.Inf(-1))
 		if az.active() {
-			w.tmp = make([]float32, s.PlaneLen())
-			w.stamp = make([]int, s.Y)
+			w.slots = bandH + 2*ay.r
+			w.tmp = make([]float32, zGroup*w.slots*s.X)
+			w.stamp = make([]int, w.slots)
 			w.zrows = make([][]float32, 2*az.r+1)
 		}
 		if ay.active() {
@@ -326,9 +331,14 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 		z0 := (item / bands) * zLen
 		z1 := min(s.Z, z0+zLen)
 		m := w.max
-		for z := z0; z < z1; z++ {
-			w.gen++
-			m = max(m, p.band(w, dst, src, cvalRow, z, y0, y1))
+		if az.active() && (ay.active() || ax.active()) {
+			for g0 := z0; g0 < z1; g0 += zGroup {
+				m = max(m, p.group(w, dst, src, cvalRow, g0, min(z1, g0+zGroup), y0, y1))
+			}
+		} else {
+			for z := z0; z < z1; z++ {
+				m = max(m, p.band(w, dst, src, cvalRow, z, y0, y1))
+			}
 		}
 		w.max = m
 		return nil
@@ -343,67 +353,128 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 	return m, nil
 }
 
-// band filters rows [y0, y1) of plane z into dst and returns their maximum.
+// band filters rows [y0, y1) of plane z into dst and returns their
+// maximum, for filters with no Z pass or with only a Z pass.
 func (p *gaussPlan) band(w *gaussWorker, dst, src *stack.Volume[float32], cvalRow []float32, z, y0, y1 int) float32 {
-	s := p.shape
-	az, ay, ax := &p.ax[0], &p.ax[1], &p.ax[2]
-	// zRows fills the Z pass's row table for row y of plane z.
-	zRows := func(y int) [][]float32 {
-		for k := -az.r; k <= az.r; k++ {
-			if zz := az.at(z + k); zz >= 0 {
-				w.zrows[k+az.r] = src.Row(zz, y)
-			} else {
-				w.zrows[k+az.r] = cvalRow
-			}
-		}
-		return w.zrows
-	}
-	// row returns row y of plane z after the Z pass, filtering it into the
-	// worker's plane buffer the first time it is asked for.
-	row := func(y int) []float32 {
-		if !az.active() {
-			return src.Row(z, y)
-		}
-		t := w.tmp[y*s.X : (y+1)*s.X]
-		if w.stamp[y] != w.gen {
-			simd.ConvCols(t, zRows(y), az.w)
-			w.stamp[y] = w.gen
-		}
-		return t
-	}
+	az, ay := &p.ax[0], &p.ax[1]
 	m := float32(math.Inf(-1))
+	if az.active() {
+		for y := y0; y < y1; y++ {
+			m = max(m, simd.ConvCols(dst.Row(z, y), p.zRows(w, src, cvalRow, z, y, 0, p.shape.X), az.w))
+		}
+		return m
+	}
 	for y := y0; y < y1; y++ {
-		out := dst.Row(z, y)
-		if !ay.active() && !ax.active() {
-			if az.active() {
-				m = max(m, simd.ConvCols(out, zRows(y), az.w))
-			} else {
-				m = max(m, simd.CopyMax(out, src.Row(z, y)))
-			}
-			continue
-		}
-		target := out
-		if ax.active() {
-			target = w.line[ax.r : ax.r+s.X]
-		}
-		var mm float32
+		var yrows [][]float32
 		if ay.active() {
+			yrows = w.yrows
 			for k := -ay.r; k <= ay.r; k++ {
 				if yy := ay.at(y + k); yy >= 0 {
-					w.yrows[k+ay.r] = row(yy)
+					yrows[k+ay.r] = src.Row(z, yy)
 				} else {
-					w.yrows[k+ay.r] = cvalRow
+					yrows[k+ay.r] = cvalRow
 				}
 			}
-			mm = simd.ConvCols(target, w.yrows, ay.w)
+		}
+		m = max(m, p.finishRow(w, dst.Row(z, y), yrows, src.Row(z, y)))
+	}
+	return m
+}
+
+// finishRow runs the Y pass over yrows (or copies row when there is no Y
+// pass) and then the X pass, into out, and returns the maximum of out.
+func (p *gaussPlan) finishRow(w *gaussWorker, out []float32, yrows [][]float32, row []float32) float32 {
+	ay, ax := &p.ax[1], &p.ax[2]
+	target := out
+	if ax.active() {
+		target = w.line[ax.r : ax.r+len(out)]
+	}
+	var m float32
+	if ay.active() {
+		m = simd.ConvCols(target, yrows, ay.w)
+	} else {
+		m = simd.CopyMax(target, row)
+	}
+	if ax.active() {
+		p.fillHalo(w.line)
+		m = simd.ConvRow(out, w.line, ax.w)
+	}
+	return m
+}
+
+// zRows fills the Z pass's row table with columns [c0, c1) of row y of the
+// planes around z.
+func (p *gaussPlan) zRows(w *gaussWorker, src *stack.Volume[float32], cvalRow []float32, z, y, c0, c1 int) [][]float32 {
+	az := &p.ax[0]
+	for k := -az.r; k <= az.r; k++ {
+		if zz := az.at(z + k); zz >= 0 {
+			w.zrows[k+az.r] = src.Row(zz, y)[c0:c1]
 		} else {
-			mm = simd.CopyMax(target, row(y))
+			w.zrows[k+az.r] = cvalRow[c0:c1]
 		}
-		if ax.active() {
-			p.fillHalo(w.line)
-			mm = simd.ConvRow(out, w.line, ax.w)
+	}
+	return w.zrows
+}
+
+// zGroup is how many planes the Z pass produces from one read of its input
+// rows: the 2rz+zGroup rows around a group are loaded into L1 once for
+// zGroup outputs instead of 2rz+1 loads per output.
+const zGroup = 4
+
+// zChunk bounds the columns the Z pass handles per call so that the input
+// rows of a plane group stay in L1 while the group's outputs are computed.
+const zChunk = 512
+
+// group filters rows [y0, y1) of planes [g0, g1) (at most zGroup) into dst
+// and returns their maximum. Z-filtered rows are made on first use, for all
+// planes of the group at once, into band-local slots.
+func (p *gaussPlan) group(w *gaussWorker, dst, src *stack.Volume[float32], cvalRow []float32, g0, g1, y0, y1 int) float32 {
+	s := p.shape
+	az, ay := &p.ax[0], &p.ax[1]
+	w.gen++
+	base := y0 - ay.r
+	slotRow := func(j, i int) []float32 {
+		o := (j*w.slots + i) * s.X
+		return w.tmp[o : o+s.X : o+s.X]
+	}
+	// get returns row position pos (in [-ry, Y+ry)) of plane g0+j after the
+	// Z pass; the caller has checked that pos maps inside the volume.
+	get := func(j, pos int) []float32 {
+		i := pos - base
+		if w.stamp[i] != w.gen {
+			y := pos
+			if ay.active() {
+				y = ay.at(pos)
+			}
+			for c0 := 0; c0 < s.X; c0 += zChunk {
+				c1 := min(s.X, c0+zChunk)
+				for z := g0; z < g1; z++ {
+					simd.ConvCols(slotRow(z-g0, i)[c0:c1], p.zRows(w, src, cvalRow, z, y, c0, c1), az.w)
+				}
+			}
+			w.stamp[i] = w.gen
 		}
-		m = max(m, mm)
+		return slotRow(j, i)
+	}
+	m := float32(math.Inf(-1))
+	for z := g0; z < g1; z++ {
+		for y := y0; y < y1; y++ {
+			var yrows [][]float32
+			var row []float32
+			if ay.active() {
+				yrows = w.yrows
+				for k := -ay.r; k <= ay.r; k++ {
+					if ay.at(y+k) >= 0 {
+						yrows[k+ay.r] = get(z-g0, y+k)
+					} else {
+						yrows[k+ay.r] = cvalRow
+					}
+				}
+			} else {
+				row = get(z-g0, y)
+			}
+			m = max(m, p.finishRow(w, dst.Row(z, y), yrows, row))
+		}
 	}
 	return m
 }
