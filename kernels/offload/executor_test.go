@@ -197,7 +197,7 @@ func TestMaxNaN(t *testing.T) {
 
 // overlaps reports whether some event of kind a and some event of kind b
 // ran at the same time.
-func overlaps(tl []fakedev.Event, a, b fakedev.Kind) bool {
+func overlaps(tl []fakedev.Event, a, b fakedev.OpKind) bool {
 	for _, x := range tl {
 		for _, y := range tl {
 			if x.Kind == a && y.Kind == b && x.Start.Before(y.End) && y.Start.Before(x.End) {
@@ -223,8 +223,8 @@ func TestCopiesOverlapKernels(t *testing.T) {
 			requireSame(t, want.Data, got.Data, "pipelined")
 			require.GreaterOrEqual(t, e.Stats().Tiles, int64(6))
 			tl := fakes[0].Timeline()
-			in := overlaps(tl, fakedev.CopyToDevice, fakedev.Kernel)
-			out := overlaps(tl, fakedev.CopyToHost, fakedev.Kernel)
+			in := overlaps(tl, fakedev.OpCopyToDevice, fakedev.OpKernel)
+			out := overlaps(tl, fakedev.OpCopyToHost, fakedev.OpKernel)
 			if streams == 1 {
 				require.False(t, in || out, "one stream runs everything in order")
 				return
@@ -269,7 +269,7 @@ func TestBuffersReused(t *testing.T) {
 
 // failNth fails the n-th operation of kind k (and, with every, every later
 // one too).
-func failNth(k fakedev.Kind, n int, every bool, err error) func(fakedev.Op) error {
+func failNth(k fakedev.OpKind, n int, every bool, err error) func(fakedev.Op) error {
 	return func(op fakedev.Op) error {
 		if op.Kind == k && (op.Seq == n || every && op.Seq > n) {
 			return err
@@ -290,11 +290,11 @@ func TestFailuresFallBackToCPU(t *testing.T) {
 		fault func(fakedev.Op) error
 		all   bool // every tile fails
 	}{
-		{"kernel", failNth(fakedev.Kernel, 3, false, errInjected), false},
-		{"copy-in", failNth(fakedev.CopyToDevice, 2, false, errInjected), false},
-		{"copy-out", failNth(fakedev.CopyToHost, 5, false, errInjected), false},
-		{"device-dies", failNth(fakedev.Kernel, 4, true, errInjected), false},
-		{"always", failNth(fakedev.Kernel, 0, true, errInjected), true},
+		{"kernel", failNth(fakedev.OpKernel, 3, false, errInjected), false},
+		{"copy-in", failNth(fakedev.OpCopyToDevice, 2, false, errInjected), false},
+		{"copy-out", failNth(fakedev.OpCopyToHost, 5, false, errInjected), false},
+		{"device-dies", failNth(fakedev.OpKernel, 4, true, errInjected), false},
+		{"always", failNth(fakedev.OpKernel, 0, true, errInjected), true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -312,7 +312,7 @@ func TestFailuresFallBackToCPU(t *testing.T) {
 				require.Zero(t, st.Tiles)
 				kernelsRun := 0
 				for _, ev := range fakes[0].Timeline() {
-					if ev.Kind == fakedev.Kernel {
+					if ev.Kind == fakedev.OpKernel {
 						kernelsRun++
 					}
 				}
@@ -328,7 +328,7 @@ func TestFailPolicyReturnsTileError(t *testing.T) {
 	t.Parallel()
 	src := randVolume(14, stack.Shape{Z: 2, Y: 48, X: 48})
 	e, _ := newExec(t, offload.Options{Policy: offload.Fail},
-		fakedev.Config{Memory: 64 << 10, Fault: failNth(fakedev.Kernel, 2, false, errInjected)})
+		fakedev.Config{Memory: 64 << 10, Fault: failNth(fakedev.OpKernel, 2, false, errInjected)})
 	_, err := e.Gaussian(context.Background(), stack.New[float32](src.Shape), src, kernels.GaussianOptions{Sigma: [3]float64{0, 1, 1}})
 	require.ErrorIs(t, err, errInjected)
 	var te *offload.TileError
@@ -354,7 +354,7 @@ func TestOutOfMemory(t *testing.T) {
 
 	t.Run("shrinks", func(t *testing.T) {
 		t.Parallel()
-		oom := failNth(fakedev.Alloc, 2, false, offload.ErrOutOfMemory)
+		oom := failNth(fakedev.OpAlloc, 2, false, offload.ErrOutOfMemory)
 		e, _ := newExec(t, offload.Options{}, fakedev.Config{Memory: 1 << 20, Fault: oom})
 		got := stack.New[float32](src.Shape)
 		m, err := e.Gaussian(ctx, got, src, opt)
@@ -387,7 +387,7 @@ func TestOutOfMemory(t *testing.T) {
 	})
 	t.Run("always-oom", func(t *testing.T) {
 		t.Parallel()
-		oom := failNth(fakedev.Alloc, 0, true, offload.ErrOutOfMemory)
+		oom := failNth(fakedev.OpAlloc, 0, true, offload.ErrOutOfMemory)
 		e, _ := newExec(t, offload.Options{}, fakedev.Config{Memory: 1 << 20, Fault: oom})
 		got := stack.New[float32](src.Shape)
 		_, err := e.Gaussian(ctx, got, src, opt)
@@ -402,7 +402,7 @@ func TestOutOfMemory(t *testing.T) {
 func TestStreamFailureFallsBack(t *testing.T) {
 	t.Parallel()
 	src := randVolume(16, stack.Shape{Z: 1, Y: 50, X: 50})
-	e, _ := newExec(t, offload.Options{}, fakedev.Config{Fault: failNth(fakedev.NewStream, 1, false, errInjected)})
+	e, _ := newExec(t, offload.Options{}, fakedev.Config{Fault: failNth(fakedev.OpNewStream, 1, false, errInjected)})
 	want, err := kernels.CPU().Max(context.Background(), src)
 	require.NoError(t, err)
 	got, err := e.Max(context.Background(), src)
@@ -438,7 +438,7 @@ func TestMultiDevice(t *testing.T) {
 	t.Run("one-broken", func(t *testing.T) {
 		t.Parallel()
 		broken := slow
-		broken.Fault = failNth(fakedev.Kernel, 0, true, errInjected)
+		broken.Fault = failNth(fakedev.OpKernel, 0, true, errInjected)
 		e, _ := newExec(t, offload.Options{}, slow, broken)
 		got := stack.New[float32](src.Shape)
 		_, err := e.Gaussian(context.Background(), got, src, opt)
@@ -457,7 +457,7 @@ func TestCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	cancelAt := func(op fakedev.Op) error {
-		if op.Kind == fakedev.Kernel && op.Seq == 5 {
+		if op.Kind == fakedev.OpKernel && op.Seq == 5 {
 			cancel()
 		}
 		return nil

@@ -22,36 +22,36 @@ import (
 	"github.com/segstack/segstack/stack"
 )
 
-// Kind classifies operations for fault injection and the timeline.
-type Kind int
+// OpKind classifies operations for fault injection and the timeline.
+type OpKind int
 
 // Operation kinds.
 const (
-	Alloc Kind = iota
-	AllocHost
-	NewStream
-	CopyToDevice
-	CopyToHost
-	Kernel
+	OpAlloc OpKind = iota
+	OpAllocHost
+	OpNewStream
+	OpCopyToDevice
+	OpCopyToHost
+	OpKernel
 )
 
 var kindNames = [...]string{"alloc", "alloc-host", "new-stream", "copy-to-device", "copy-to-host", "kernel"}
 
-func (k Kind) String() string {
+func (k OpKind) String() string {
 	if k < 0 || int(k) >= len(kindNames) {
-		return fmt.Sprintf("Kind(%d)", int(k))
+		return fmt.Sprintf("OpKind(%d)", int(k))
 	}
 	return kindNames[k]
 }
 
 // Op identifies one operation to a fault injector.
 type Op struct {
-	Kind Kind
+	Kind OpKind
 	// Seq counts operations of this kind on the device, from 1, in the
 	// order they were issued.
 	Seq int
 	// Name is the kernel's name ("gaussian", "max", "threshold") for
-	// Kernel, and "" otherwise.
+	// OpKernel, and "" otherwise.
 	Name string
 }
 
@@ -84,7 +84,7 @@ type Config struct {
 // Event is one operation on the timeline.
 type Event struct {
 	Stream     int // the stream's number, from 0
-	Kind       Kind
+	Kind       OpKind
 	Name       string // the kernel's name, or "" for copies
 	Start, End time.Time
 }
@@ -107,7 +107,7 @@ type Device struct {
 
 	mu       sync.Mutex
 	closed   bool
-	seq      map[Kind]int
+	seq      map[OpKind]int
 	counts   Counts
 	buffers  map[*buffer]bool
 	hosts    map[*hostBuffer]bool
@@ -131,7 +131,7 @@ func New(cfg Config) *Device {
 	d := &Device{
 		cfg: cfg, be: be,
 		h2d: make(chan struct{}, 1), d2h: make(chan struct{}, 1), compute: make(chan struct{}, 1),
-		seq: map[Kind]int{}, buffers: map[*buffer]bool{}, hosts: map[*hostBuffer]bool{}, streams: map[*stream]bool{},
+		seq: map[OpKind]int{}, buffers: map[*buffer]bool{}, hosts: map[*hostBuffer]bool{}, streams: map[*stream]bool{},
 	}
 	if cfg.SharedCopyEngine {
 		d.d2h = d.h2d
@@ -143,7 +143,7 @@ var errClosed = errors.New("fakedev: device is closed")
 
 // next counts an operation of kind k and asks the fault injector about it.
 // It is called with d.mu held; the returned function runs the check.
-func (d *Device) next(k Kind, name string) func() error {
+func (d *Device) next(k OpKind, name string) func() error {
 	d.seq[k]++
 	op := Op{Kind: k, Seq: d.seq[k], Name: name}
 	f := d.cfg.Fault
@@ -198,7 +198,7 @@ func (d *Device) Alloc(n int) (offload.Buffer, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("fakedev: alloc of %d bytes", n)
 	}
-	if err := d.next(Alloc, "")(); err != nil {
+	if err := d.next(OpAlloc, "")(); err != nil {
 		return nil, err
 	}
 	if d.counts.Used+int64(n) > d.cfg.Memory {
@@ -237,7 +237,7 @@ func (d *Device) AllocHost(n int) (offload.HostBuffer, error) {
 	if n <= 0 {
 		return nil, fmt.Errorf("fakedev: host alloc of %d bytes", n)
 	}
-	if err := d.next(AllocHost, "")(); err != nil {
+	if err := d.next(OpAllocHost, "")(); err != nil {
 		return nil, err
 	}
 	b := &hostBuffer{dev: d, data: view.Aligned(n)}
@@ -373,7 +373,7 @@ func (d *Device) NewStream() (offload.Stream, error) {
 	if d.closed {
 		return nil, errClosed
 	}
-	if err := d.next(NewStream, "")(); err != nil {
+	if err := d.next(OpNewStream, "")(); err != nil {
 		return nil, err
 	}
 	s := &stream{dev: d, id: d.nstreams, ops: make(chan func(), 64), done: make(chan struct{})}
@@ -434,7 +434,7 @@ func (d *Device) Synchronize(os offload.Stream) error {
 // enqueue queues an operation of kind k on s. It runs on engine, with the
 // configured delay, unless an earlier operation since the last Synchronize
 // failed; a failure of its own is recorded for Synchronize.
-func (d *Device) enqueue(os offload.Stream, k Kind, name string, engine chan struct{}, delay time.Duration, rate float64, bytes int, run func() error) error {
+func (d *Device) enqueue(os offload.Stream, k OpKind, name string, engine chan struct{}, delay time.Duration, rate float64, bytes int, run func() error) error {
 	s, err := d.stream(os)
 	if err != nil {
 		return err
@@ -507,7 +507,7 @@ func (d *Device) CopyToDevice(s offload.Stream, dst offload.Buffer, off int, src
 	if off < 0 || off+len(src) > len(b.data) {
 		return fmt.Errorf("fakedev: copy of %d bytes at %d overruns a %d-byte buffer", len(src), off, len(b.data))
 	}
-	return d.enqueue(s, CopyToDevice, "", d.h2d, d.cfg.CopyDelay, d.cfg.CopyRate, len(src), func() error {
+	return d.enqueue(s, OpCopyToDevice, "", d.h2d, d.cfg.CopyDelay, d.cfg.CopyRate, len(src), func() error {
 		copy(b.data[off:], src)
 		return nil
 	})
@@ -525,7 +525,7 @@ func (d *Device) CopyToHost(s offload.Stream, dst []byte, src offload.Buffer, of
 	if off < 0 || off+len(dst) > len(b.data) {
 		return fmt.Errorf("fakedev: copy of %d bytes at %d overruns a %d-byte buffer", len(dst), off, len(b.data))
 	}
-	return d.enqueue(s, CopyToHost, "", d.d2h, d.cfg.CopyDelay, d.cfg.CopyRate, len(dst), func() error {
+	return d.enqueue(s, OpCopyToHost, "", d.d2h, d.cfg.CopyDelay, d.cfg.CopyRate, len(dst), func() error {
 		copy(dst, b.data[off:off+len(dst)])
 		return nil
 	})
@@ -558,7 +558,7 @@ func (d *Device) Gaussian(s offload.Stream, dst, src offload.Buffer, shape stack
 	if err != nil {
 		return err
 	}
-	return d.enqueue(s, Kernel, "gaussian", d.compute, d.cfg.KernelDelay, d.cfg.KernelRate, 4*shape.Len(), func() error {
+	return d.enqueue(s, OpKernel, "gaussian", d.compute, d.cfg.KernelDelay, d.cfg.KernelRate, 4*shape.Len(), func() error {
 		_, err := d.be.Gaussian(context.Background(), dv, sv, opt)
 		return err
 	})
@@ -582,7 +582,7 @@ func (d *Device) Max(s offload.Stream, dst, src offload.Buffer, shape stack.Shap
 	if err != nil {
 		return fmt.Errorf("fakedev: max source: %w", err)
 	}
-	return d.enqueue(s, Kernel, "max", d.compute, d.cfg.KernelDelay, d.cfg.KernelRate, 4*region.Shape().Len(), func() error {
+	return d.enqueue(s, OpKernel, "max", d.compute, d.cfg.KernelDelay, d.cfg.KernelRate, 4*region.Shape().Len(), func() error {
 		part, err := stack.ExtractTile(sv, region, [3]int{}, stack.Reflect, 0, nil)
 		if err != nil {
 			return err
@@ -602,7 +602,7 @@ func (d *Device) Threshold(s offload.Stream, dst, src offload.Buffer, n int, t f
 	if err != nil {
 		return err
 	}
-	return d.enqueue(s, Kernel, "threshold", d.compute, d.cfg.KernelDelay, d.cfg.KernelRate, 4*n, func() error {
+	return d.enqueue(s, OpKernel, "threshold", d.compute, d.cfg.KernelDelay, d.cfg.KernelRate, 4*n, func() error {
 		return d.be.Threshold(context.Background(), dv, sv, t)
 	})
 }

@@ -115,7 +115,7 @@ func TestCopiesNeedPinnedMemory(t *testing.T) {
 func TestFaultsSurfaceAtSynchronize(t *testing.T) {
 	boom := errors.New("boom")
 	d := fakedev.New(fakedev.Config{Fault: func(op fakedev.Op) error {
-		if op.Kind == fakedev.Kernel && op.Seq == 1 {
+		if op.Kind == fakedev.OpKernel && op.Seq == 1 {
 			return boom
 		}
 		return nil
@@ -164,7 +164,7 @@ func TestEnginesSerialiseAndStreamsOverlap(t *testing.T) {
 	require.Len(t, tl, 3)
 	var kernelsRun []fakedev.Event
 	for _, e := range tl {
-		if e.Kind == fakedev.Kernel {
+		if e.Kind == fakedev.OpKernel {
 			kernelsRun = append(kernelsRun, e)
 		}
 	}
