@@ -294,3 +294,56 @@ func TestGaussianInPlace(t *testing.T) {
 	require.Equal(t, want.Data, src.Data)
 	require.Equal(t, m1, m2)
 }
+
+// GaussianOf converts any element type first; signed and 32-bit types
+// included.
+func TestGaussianOfConverts(t *testing.T) {
+	ctx := context.Background()
+	s := stack.Shape{Z: 2, Y: 9, X: 21}
+	i16 := stack.New[int16](s)
+	u32 := stack.New[uint32](s)
+	for i := range i16.Data {
+		i16.Data[i] = int16(i*37%200 - 100)
+		u32.Data[i] = uint32(i * 1009 % 70000)
+	}
+	opt := GaussianOptions{Sigma: [3]float64{0.7, 1, 2}, Mode: stack.Mirror}
+	for _, c := range []struct {
+		name string
+		run  func(dst *stack.Volume[float32]) (float32, error)
+		f32  *stack.Volume[float32]
+	}{
+		{"int16", func(d *stack.Volume[float32]) (float32, error) { return GaussianOf(ctx, d, i16, opt) }, stack.Convert[float32](i16)},
+		{"uint32", func(d *stack.Volume[float32]) (float32, error) { return GaussianOf(ctx, d, u32, opt) }, stack.Convert[float32](u32)},
+	} {
+		got := stack.New[float32](s)
+		m1, err := c.run(got)
+		require.NoError(t, err, c.name)
+		want := stack.New[float32](s)
+		m2, err := Gaussian(ctx, want, c.f32, opt)
+		require.NoError(t, err)
+		require.Equal(t, want.Data, got.Data, c.name)
+		require.Equal(t, m2, m1)
+	}
+	_, err := GaussianOf(ctx, stack.New[float32](stack.Shape{Z: 1, Y: 1, X: 1}), i16, opt)
+	require.ErrorIs(t, err, ErrInvalid)
+}
+
+// Larger planes exercise the full-width vector blocks and the column
+// chunks of the Z pass on every path.
+func TestGaussianLargePathsBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	src := randVolume(rng, stack.Shape{Z: 6, Y: 21, X: 1100})
+	opt := GaussianOptions{Sigma: [3]float64{1, 2, 3}, Mode: stack.Nearest}
+	var ref []float32
+	forEachPath(t, func(t *testing.T, path string) {
+		dst := stack.New[float32](src.Shape)
+		_, err := Gaussian(context.Background(), dst, src, opt)
+		require.NoError(t, err)
+		if ref == nil {
+			ref = dst.Data
+			requireClose(t, bruteGaussian(src, opt), dst.Data, "large")
+			return
+		}
+		require.Equal(t, ref, dst.Data, path)
+	})
+}
