@@ -6,6 +6,8 @@ require github.com/stretchr/testify v1.12.1
 
 require golang.org/x/term v0.37.0
 
+require github.com/klauspost/compress v1.20.4
+
 require (
 	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/chromedp/chromedp v0.23.0

@@ -281,3 +281,56 @@ func TestTruncatedFiles(t *testing.T) {
 }
 
 func readFileBytes(path string) ([]byte, error) { return os.ReadFile(path) }
+
+// TestImageJContiguousLayout reads ImageJ's layout for stacks over 4 GiB,
+// scaled down: one IFD whose description says images=3, with the three
+// planes stored back to back.
+func TestImageJContiguousLayout(t *testing.T) {
+	data := make([]byte, 3*12)
+	for i := range data {
+		data[i] = byte(i)
+	}
+	fields := with(grayFields(4, 3, 1, 12), asciiField(tagImageDescription, "ImageJ=1.53t\nimages=3\nslices=3\nloop=false\n"))
+	b := craft(false, []craftPage{{fields: fields, data: data}})
+	r, err := openBytes(b)
+	require.NoError(t, err)
+	require.Equal(t, 3, r.Pages())
+	require.Equal(t, 3, r.Metadata().Slices)
+	buf := make([]byte, 12)
+	for i := 2; i >= 0; i-- {
+		require.NoError(t, r.ReadPlaneInto(i, buf))
+		require.Equal(t, data[12*i:12*i+12], buf)
+	}
+	// When the file is too short for the planes it announces, only the
+	// pages with IFDs are offered.
+	r, err = openBytes(b[:len(b)-13])
+	require.NoError(t, err)
+	require.Equal(t, 1, r.Pages())
+}
+
+func TestMissingByteCountsSingleStrip(t *testing.T) {
+	fields := grayFields(4, 3, 1, 12)
+	var kept []field
+	for _, f := range fields {
+		if f.tag != tagStripByteCounts {
+			kept = append(kept, f)
+		}
+	}
+	r, err := openBytes(craft(false, []craftPage{{fields: kept, data: bytes.Repeat([]byte{5}, 12)}}))
+	require.NoError(t, err)
+	buf := make([]byte, 12)
+	require.NoError(t, r.ReadPlaneInto(0, buf))
+	require.Equal(t, bytes.Repeat([]byte{5}, 12), buf)
+	// Compressed strips need their byte counts.
+	kept = with(kept, shortField(tagCompression, 8))
+	_, err = openBytes(craft(false, []craftPage{{fields: kept, data: bytes.Repeat([]byte{5}, 12)}}))
+	requireFormatError(t, err)
+}
+
+func TestOpenErrorsNameTheFile(t *testing.T) {
+	_, err := Open("testdata/does-not-exist.tif")
+	require.Error(t, err)
+	_, err = Open("testdata/manifest.json")
+	require.ErrorContains(t, err, "testdata/manifest.json")
+	requireFormatError(t, err)
+}

@@ -3,10 +3,10 @@ package tiff
 import (
 	"bufio"
 	"bytes"
-	"compress/zlib"
 	"context"
 	"errors"
 	"fmt"
+	"github.com/klauspost/compress/zlib"
 	"math"
 	"os"
 	"path/filepath"
