@@ -137,6 +137,7 @@ type task struct {
 	attempts  int
 	submitted time.Time
 	hold      bool
+	pooled    bool // made by Go: recycled once complete
 	slot      atomic.Bool
 	finished  atomic.Bool
 	consumed  atomic.Bool
@@ -273,10 +274,25 @@ func (c *LocalCluster) kindLocked(kind string) *kindStats {
 // cluster closed, no worker offering its resources) job.Finish is called
 // with the error before Go returns. Finish is otherwise called from a worker.
 func (c *LocalCluster) Go(ctx context.Context, spec TaskSpec, job Job) {
-	t := &task{spec: spec, job: job, ctx: ctx}
+	t := taskPool.Get().(*task)
+	t.spec, t.job, t.ctx, t.pooled = spec, job, ctx, true
 	if err := c.enqueue(t); err != nil {
+		recycle(t)
 		job.Finish(err)
 	}
+}
+
+// taskPool recycles the tasks made by Go; nothing refers to such a task
+// once complete has handed its error to the job.
+var taskPool = sync.Pool{New: func() any { return new(task) }}
+
+func recycle(t *task) {
+	t.spec, t.job, t.ctx, t.class, t.ks, t.c, t.lastWorker = TaskSpec{}, nil, nil, nil, nil, nil, nil
+	t.id, t.seq, t.attempts, t.hold = 0, 0, 0, false
+	t.slot.Store(false)
+	t.finished.Store(false)
+	t.consumed.Store(false)
+	taskPool.Put(t)
 }
 
 // enqueue queues t or returns the (wrapped) reason it could not.
@@ -553,6 +569,9 @@ func (c *LocalCluster) complete(t *task, err error) {
 	t.finished.Store(true)
 	if !t.hold || t.consumed.Load() {
 		c.releaseSlot(t)
+	}
+	if t.pooled {
+		recycle(t)
 	}
 }
 
