@@ -14,8 +14,12 @@ import (
 	"github.com/segstack/segstack/stack"
 )
 
-// defaultSlab is the slab thickness of 3-D mode when Chunks.Z is not set.
-const defaultSlab = 16
+// defaultSlab is the largest slab thickness of 3-D mode when Chunks.Z is
+// not set; slabBudget bounds one slab buffer (with its halo) in bytes.
+const (
+	defaultSlab = 16
+	slabBudget  = 64 << 20
+)
 
 // slabOut is what one 3-D labelling task hands the merger.
 type slabOut struct {
@@ -36,7 +40,10 @@ func (r *run) run3D(ctx context.Context) error {
 	defer cancel()
 	slab := r.opt.Chunks.Z
 	if slab <= 0 {
-		slab = defaultSlab
+		// Up to 16 planes, fewer where a slab and its halo would pass
+		// slabBudget bytes of float32.
+		h := radius(r.opt.Sigma[0])
+		slab = max(1, min(defaultSlab, slabBudget/(4*r.shape.PlaneLen())-2*h))
 	}
 	slab = min(slab, r.shape.Z)
 	nslab := (r.shape.Z + slab - 1) / slab
@@ -68,19 +75,24 @@ func (r *run) run3D(ctx context.Context) error {
 
 	planeLen := r.shape.PlaneLen()
 	bounds := func(k int) (int, int) { return k * slab, min((k+1)*slab, r.shape.Z) }
+	halo := radius(r.opt.Sigma[0])
+	// Slab buffers are pooled so that memory stays at a few slabs per
+	// worker instead of growing with garbage between collections.
+	f32 := stack.NewPool[float32]((slab + 2*halo) * planeLen)
+	u32 := stack.NewPool[uint32](slab * planeLen)
 
 	// Pass 1: smooth each slab with a halo of the kernel's Z radius.
 	type extremes struct {
 		lo, hi float32
 		times  StageSeconds
 	}
-	halo := radius(r.opt.Sigma[0])
 	var lo, hi float32
 	err = forEachOrdered(ctx, r, nslab, "smooth", func(ctx context.Context, k int) (extremes, error) {
 		z0, z1 := bounds(k)
 		var e extremes
 		t0 := time.Now()
-		in := stack.New[float32](stack.Shape{Z: z1 - z0 + 2*halo, Y: r.shape.Y, X: r.shape.X})
+		in := f32.GetVolume(stack.Shape{Z: z1 - z0 + 2*halo, Y: r.shape.Y, X: r.shape.X})
+		defer f32.PutVolume(in)
 		for i := range in.Shape.Z {
 			z, _ := stack.Reflect.MapIndex(z0-halo+i, r.shape.Z)
 			if err := r.src.ReadPlane(ctx, z, in.Plane(i)); err != nil {
@@ -88,7 +100,8 @@ func (r *run) run3D(ctx context.Context) error {
 			}
 		}
 		t1 := time.Now()
-		out := stack.New[float32](in.Shape)
+		out := f32.GetVolume(in.Shape)
+		defer f32.PutVolume(out)
 		if _, err := r.gaussian(ctx, out, in); err != nil {
 			return e, fmt.Errorf("gaussian: %w", err)
 		}
@@ -161,13 +174,15 @@ func (r *run) run3D(ctx context.Context) error {
 		s := stack.Shape{Z: z1 - z0, Y: r.shape.Y, X: r.shape.X}
 		out := &slabOut{k: k, z0: z0, z1: z1}
 		t0 := time.Now()
-		sm := stack.New[float32](s)
+		sm := f32.GetVolume(s)
+		defer f32.PutVolume(sm)
 		if err := readScratch(smoothF, sm.Data, z0*planeLen); err != nil {
 			return nil, err
 		}
 		var raw *stack.Volume[float32]
 		if wantStats {
-			raw = stack.New[float32](s)
+			raw = f32.GetVolume(s)
+			defer f32.PutVolume(raw)
 			for z := z0; z < z1; z++ {
 				if err := r.src.ReadPlane(ctx, z, raw.Plane(z-z0)); err != nil {
 					return nil, fmt.Errorf("read plane %d: %w", z, err)
@@ -175,7 +190,8 @@ func (r *run) run3D(ctx context.Context) error {
 			}
 		}
 		t1 := time.Now()
-		lab := stack.New[uint32](s)
+		lab := u32.GetVolume(s)
+		defer u32.PutVolume(lab)
 		var err error
 		out.n, err = r.backend.LabelAbove(ctx, lab, sm, thr, conn)
 		if err == nil && wantStats {

@@ -63,7 +63,8 @@ type Options struct {
 	LabelDType LabelDType
 	// Chunks splits the work: in Mode3D, Chunks.Z is the slab thickness;
 	// Chunks.Y and Chunks.X tile each plane for the Gaussian. Zero extents
-	// mean whole planes and 16-plane slabs.
+	// mean whole planes and slabs of up to 16 planes, fewer for large planes
+	// (a slab with its halo stays within 64 MiB of float32).
 	Chunks stack.Shape
 
 	// Workers is the number of CPU workers; zero means GOMAXPROCS.
