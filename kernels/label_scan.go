@@ -60,6 +60,7 @@ type strip struct {
 	base     uint32   // label of the strip's first root
 	runBuf   *[]run
 	parBuf   *[]uint32
+	rowBuf   *[]uint32
 	err      error
 }
 
@@ -72,13 +73,31 @@ type scan struct {
 	slen   int      // rows per strip (the last may be shorter)
 	parent []uint32 // global union-find, indexed by global run index
 	lab    []uint32 // lab[root] is the root's final label
-	n      int      // number of components
+	bufs   []*[]uint32
+	n      int // number of components
 }
 
 var (
 	runPool    = sync.Pool{New: func() any { b := make([]run, 0, 1024); return &b }}
 	uint32Pool = sync.Pool{New: func() any { b := make([]uint32, 0, 1024); return &b }}
 )
+
+// getU32 returns a pooled []uint32 of length n (contents undefined).
+func getU32(n int) *[]uint32 {
+	b := uint32Pool.Get().(*[]uint32)
+	if cap(*b) < n {
+		*b = make([]uint32, n, n+n/4)
+	}
+	*b = (*b)[:n]
+	return b
+}
+
+// putU32 returns b to the pool; nil is ignored.
+func putU32(b *[]uint32) {
+	if b != nil {
+		uint32Pool.Put(b)
+	}
+}
 
 // stripCount picks the number of strips: at most workers, and not so many
 // that a strip is too small to be worth a goroutine.
@@ -118,7 +137,9 @@ func runScan(ctx context.Context, shape stack.Shape, conn Connectivity, runsOf r
 	if ns == 1 {
 		sc.parent = sc.strips[0].parent
 	} else {
-		sc.parent = make([]uint32, total)
+		pb := getU32(total)
+		sc.bufs = append(sc.bufs, pb)
+		sc.parent = *pb
 		parallel(ns, func(k int) {
 			st := sc.strips[k]
 			dst := sc.parent[st.off : int(st.off)+len(st.runs)]
@@ -132,7 +153,9 @@ func runScan(ctx context.Context, shape stack.Shape, conn Connectivity, runsOf r
 		sc.release()
 		return nil, err
 	}
-	sc.lab = make([]uint32, total)
+	lb := getU32(total)
+	sc.bufs = append(sc.bufs, lb)
+	sc.lab = *lb
 	parallel(ns, func(k int) { sc.flatten(sc.strips[k]) })
 	next := uint32(1)
 	for _, st := range sc.strips {
@@ -157,9 +180,15 @@ func (sc *scan) release() {
 			uint32Pool.Put(st.parBuf)
 			st.parBuf = nil
 		}
-		st.runs, st.parent = nil, nil
+		putU32(st.rowBuf)
+		st.rowBuf = nil
+		st.runs, st.parent, st.rowStart = nil, nil, nil
 	}
-	sc.parent = nil
+	for _, b := range sc.bufs {
+		putU32(b)
+	}
+	sc.bufs = nil
+	sc.parent, sc.lab = nil, nil
 }
 
 // scanStrip finds the strip's runs and unites those that touch within it.
@@ -167,7 +196,8 @@ func (sc *scan) scanStrip(ctx context.Context, st *strip) {
 	st.runBuf = runPool.Get().(*[]run)
 	st.parBuf = uint32Pool.Get().(*[]uint32)
 	runs, parent := (*st.runBuf)[:0], (*st.parBuf)[:0]
-	st.rowStart = make([]uint32, st.r1-st.r0+1)
+	st.rowBuf = getU32(st.r1 - st.r0 + 1)
+	st.rowStart = *st.rowBuf
 	Y := sc.shape.Y
 	for r := st.r0; r < st.r1; r++ {
 		if (r-st.r0)&255 == 255 && ctx.Err() != nil {
