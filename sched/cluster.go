@@ -497,13 +497,14 @@ func (w *worker) dropContext() {
 // execute runs t on w and does the bookkeeping; it returns with c.mu held,
 // the task's final error, and whether the task was queued again to retry.
 func (c *LocalCluster) execute(w *worker, t *task, start time.Time) (error, bool) {
-	c.events.emit(c, EventStarted, t, w, start, 0, nil)
 	var err error
 	retryable := false
 	ran := false
 	if e := t.ctx.Err(); e != nil {
+		// Cancelled while queued: it ends without starting.
 		err = e
 	} else {
+		c.events.emit(c, EventStarted, t, w, start, 0, nil)
 		ran = true
 		t.attempts++
 		runCtx := w.runContext(c.ctx, t.ctx)

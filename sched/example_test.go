@@ -3,6 +3,7 @@ package sched_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/segstack/segstack/sched"
@@ -74,4 +75,23 @@ func ExampleSubmitW() {
 	// on GPU 0
 	// on the CPU
 	// <nil>
+}
+
+// ServeDashboard is the one call a program needs to show its work live: it
+// returns the address to open in a browser.
+func ExampleLocalCluster_ServeDashboard() {
+	cluster, err := sched.NewLocalCluster(sched.Options{Workers: 2})
+	if err != nil {
+		panic(err)
+	}
+	defer cluster.Close()
+	addr, err := cluster.ServeDashboard(":0") // a host-less address means loopback
+	if err != nil {
+		panic(err)
+	}
+	cluster.RegisterGauge("pool_bytes", "bytes held by the plane pool", func() float64 { return 0 })
+	fmt.Println("loopback:", strings.HasPrefix(addr, "127.0.0.1:"))
+	// fmt.Println("dashboard at http://" + addr + "/")
+	// Output:
+	// loopback: true
 }
