@@ -45,7 +45,7 @@ varied size and brightness on a noisy background (mean 100, sd 12). The same
 			if err := tiff.WriteVolume(cmd.Context(), out, v, tiff.WriterOptions{Compression: comp}); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d planes %dx%d uint16, %d nuclei, seed %d\n", out, s.Z, s.Y, s.X, len(synth.Blobs(s, seed)), seed)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d planes %dx%d uint16, seed %d, %d blobs\n", out, s.Z, s.Y, s.X, seed, len(synth.Blobs(s, seed)))
 			return nil
 		},
 	}
