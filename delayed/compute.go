@@ -110,13 +110,26 @@ type nodeJob struct {
 	i int32
 }
 
-func (j *nodeJob) Run(ctx context.Context, _ sched.WorkerInfo) (err error) {
+func (j *nodeJob) Run(ctx context.Context, w sched.WorkerInfo) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = &sched.PanicError{Value: r, Stack: debug.Stack()}
 		}
 	}()
+	if len(j.n.spec.Resources) > 0 {
+		ctx = context.WithValue(ctx, workerKey{}, w)
+	}
 	return j.n.impl.run(ctx)
+}
+
+type workerKey struct{}
+
+// WorkerOf tells a node's function which worker runs it, so a node given
+// alternative Resources (say sched.CPU and sched.GPU) can pick its
+// implementation. It reports false for nodes given no Resources.
+func WorkerOf(ctx context.Context) (sched.WorkerInfo, bool) {
+	w, ok := ctx.Value(workerKey{}).(sched.WorkerInfo)
+	return w, ok
 }
 
 func (j *nodeJob) Finish(err error) {

@@ -541,3 +541,24 @@ func TestPlansOnCluster(t *testing.T) {
 	require.Zero(t, kinds()["write"].Planned, "nodes that will never run are withdrawn")
 	require.Zero(t, kinds()["write"].Submitted)
 }
+
+func TestWorkerOf(t *testing.T) {
+	t.Parallel()
+	c, err := sched.NewLocalCluster(sched.Options{Workers: 1, Devices: []sched.Device{{Kind: "GPU"}}})
+	require.NoError(t, err)
+	defer c.Close()
+	where := func(ctx context.Context) (string, error) {
+		w, ok := WorkerOf(ctx)
+		if !ok {
+			return "unknown", nil
+		}
+		return w.Kind, nil
+	}
+	gpu := Call0("where", where, Resources(sched.GPU))
+	plain := Call0("where", where)
+	require.NoError(t, Compute(context.Background(), c, gpu, plain))
+	g, _ := gpu.Result()
+	p, _ := plain.Result()
+	require.Equal(t, "GPU", g)
+	require.Equal(t, "unknown", p)
+}

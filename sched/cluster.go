@@ -350,10 +350,12 @@ func (c *LocalCluster) enqueue(t *task) error {
 	t.ks.submitted++
 	t.ks.waiting++
 	c.queued++
+	// Emitted under the lock so that no worker can report the task
+	// started before it is reported submitted; emit never blocks.
+	c.events.emit(c, EventSubmitted, t, nil, t.submitted, 0, nil)
 	cl.q.push(t)
 	c.wakeLocked(cl)
 	c.mu.Unlock()
-	c.events.emit(c, EventSubmitted, t, nil, t.submitted, 0, nil)
 	return nil
 }
 
