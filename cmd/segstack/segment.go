@@ -142,8 +142,8 @@ func runSegment(cmd *cobra.Command, opt segment.Options, quiet bool) error {
 		bar = newProgress("3d passes", "planes", quiet)
 	}
 	opt.Progress = bar.update
-	if opt.Dashboard != "" && !quiet {
-		fmt.Fprintf(os.Stderr, "dashboard: http://%s/\n", opt.Dashboard)
+	if !quiet {
+		opt.OnDashboard = func(addr string) { fmt.Fprintf(os.Stderr, "dashboard: http://%s/\n", addr) }
 	}
 	rep, err := segment.Run(cmd.Context(), opt)
 	bar.finish()

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"image/png"
+	"net/http"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -118,4 +119,29 @@ func TestFailureRemovesOutputs(t *testing.T) {
 			requireEmptyDir(t, dir)
 		}
 	}
+}
+
+// The scheduler's dashboard serves while the run lasts.
+func TestDashboard(t *testing.T) {
+	t.Parallel()
+	opt := DefaultOptions()
+	opt.Source = VolumeSource(synth.Nuclei(stack.Shape{Z: 4, Y: 64, X: 64}, 1))
+	opt.Dashboard = "127.0.0.1:0"
+	var addr string
+	opt.OnDashboard = func(a string) { addr = a }
+	status := 0
+	opt.Progress = func(done, total int) {
+		if done == 1 {
+			resp, err := http.Get("http://" + addr + "/api/status")
+			if err == nil {
+				status = resp.StatusCode
+				resp.Body.Close()
+			}
+		}
+	}
+	rep, err := Run(context.Background(), opt)
+	require.NoError(t, err)
+	require.NotEmpty(t, addr)
+	require.Equal(t, addr, rep.Dashboard)
+	require.Equal(t, http.StatusOK, status)
 }

@@ -81,6 +81,12 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 	}
 	r.cluster = cl
 	defer cl.Shutdown()
+	if addrs := cl.DashboardAddrs(); len(addrs) > 0 {
+		rep.Dashboard = addrs[0]
+		if opt.OnDashboard != nil {
+			opt.OnDashboard(addrs[0])
+		}
+	}
 
 	// Every output is created up front, so that a bad path fails before
 	// any work, and aborted together on any failure.

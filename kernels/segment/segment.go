@@ -81,6 +81,9 @@ type Options struct {
 	// is written (or, in Mode3D, after each step of each pass), with the
 	// work done and the total.
 	Progress func(done, total int)
+	// OnDashboard, when not nil, is told the address the dashboard
+	// listens on once it serves (useful with port 0).
+	OnDashboard func(addr string)
 }
 
 // DefaultOptions returns the reference workload's options: 2-D, sigma 1,
