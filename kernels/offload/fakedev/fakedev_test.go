@@ -11,6 +11,7 @@ import (
 
 	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/kernels/offload"
+	"github.com/segstack/segstack/kernels/offload/devicetest"
 	"github.com/segstack/segstack/kernels/offload/fakedev"
 	"github.com/segstack/segstack/kernels/offload/internal/view"
 	"github.com/segstack/segstack/stack"
@@ -189,4 +190,10 @@ func TestCloseStopsStreams(t *testing.T) {
 	require.Error(t, err)
 	_, err = d.NewStream()
 	require.Error(t, err)
+}
+
+func TestConformance(t *testing.T) {
+	devicetest.Run(t, func() (offload.Device, error) {
+		return fakedev.New(fakedev.Config{Memory: 8 << 20}), nil
+	}, devicetest.Options{Exact: true})
 }
