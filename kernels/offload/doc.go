@@ -30,4 +30,7 @@
 //
 // Labelling (Label, LabelAbove) runs on the fallback: it is not offloaded
 // yet.
+//
+// A Device implementation checks itself with package devicetest, which the
+// fake device passes bit for bit.
 package offload
