@@ -5,7 +5,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/synth"
@@ -282,4 +284,45 @@ func TestMultiChannel(t *testing.T) {
 	ref.Source = VolumeSource(b)
 	want, _, _, _ := runFiles(t, ref)
 	require.Equal(t, want.Data, got.Data)
+}
+
+// countingSource records how far reading runs ahead of writing.
+type countingSource struct {
+	Source
+	written *atomic.Int64
+	ahead   *atomic.Int64 // the most planes read but not yet written
+}
+
+func (c countingSource) ReadPlane(ctx context.Context, z int, dst []float32) error {
+	d := int64(z) + 1 - c.written.Load()
+	for {
+		old := c.ahead.Load()
+		if d <= old || c.ahead.CompareAndSwap(old, d) {
+			break
+		}
+	}
+	return c.Source.ReadPlane(ctx, z, dst)
+}
+
+// 2-D mode keeps at most two planes per worker between reading and
+// writing, however long the stack: memory is O(workers × plane).
+func TestBackPressure(t *testing.T) {
+	t.Parallel()
+	vol := synth.Nuclei(stack.Shape{Z: 60, Y: 32, X: 32}, 6)
+	for _, workers := range []int{1, 3} {
+		var written, ahead atomic.Int64
+		opt := DefaultOptions()
+		opt.Source = countingSource{VolumeSource(vol), &written, &ahead}
+		opt.Workers = workers
+		opt.Output = filepath.Join(t.TempDir(), "l.tif")
+		opt.Progress = func(done, total int) {
+			time.Sleep(200 * time.Microsecond) // a slow disk
+			written.Store(int64(done))
+		}
+		_, err := Run(context.Background(), opt)
+		require.NoError(t, err)
+		require.Equal(t, int64(60), written.Load())
+		require.LessOrEqual(t, ahead.Load(), int64(2*workers), "workers %d", workers)
+		require.Greater(t, ahead.Load(), int64(1), "workers %d: planes do overlap", workers)
+	}
 }
