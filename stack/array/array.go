@@ -26,7 +26,26 @@ type node struct {
 	layer *layer
 	deps  []*node
 	fn    func(ctx context.Context, in []any) (any, error)
-	val   any // the value when fn is nil (persisted chunks)
+	val   any      // the value when fn is nil (persisted chunks)
+	inl   [2]*node // deps' storage for one or two dependencies
+}
+
+type taskFunc = func(ctx context.Context, in []any) (any, error)
+
+// unary and binary make a node of one or two dependencies without a
+// separate allocation for the list.
+func unary(l *layer, d *node, fn taskFunc) *node {
+	n := &node{layer: l, fn: fn}
+	n.inl[0] = d
+	n.deps = n.inl[:1:1]
+	return n
+}
+
+func binary(l *layer, d, e *node, fn taskFunc) *node {
+	n := &node{layer: l, fn: fn}
+	n.inl[0], n.inl[1] = d, e
+	n.deps = n.inl[:2:2]
+	return n
 }
 
 // layer is one operation's set of tasks (dask's graph layer); its name
@@ -213,9 +232,9 @@ func (a *Array) mapChunks(name string, dt DType, f func(b buf) buf) *Array {
 	out := a.like(name, dt)
 	layer := newLayer(name)
 	for i, in := range a.blocks {
-		out.blocks[i] = &node{layer: layer, deps: []*node{in}, fn: func(_ context.Context, v []any) (any, error) {
+		out.blocks[i] = unary(layer, in, func(_ context.Context, v []any) (any, error) {
 			return f(v[0].(buf)), nil
-		}}
+		})
 	}
 	return out
 }

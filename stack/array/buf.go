@@ -185,8 +185,20 @@ func (v vec[T]) binary(op binOp, other buf) buf {
 
 func (v vec[T]) accumulate(op binOp, other buf) {
 	w := other.(vec[T])
-	for i := range v {
-		v[i] = apply(op, v[i], w[i])
+	w = w[:len(v)]
+	switch op {
+	case opMin:
+		for i, x := range w {
+			v[i] = min(v[i], x)
+		}
+	case opMax:
+		for i, x := range w {
+			v[i] = max(v[i], x)
+		}
+	default:
+		for i := range v {
+			v[i] = apply(op, v[i], w[i])
+		}
 	}
 }
 
@@ -336,6 +348,10 @@ type partial struct {
 	f64   []float64 // sums, or means for std
 	m2    []float64 // sums of squared deviations, for std
 	ext   buf       // minima or maxima
+	// shared says that ext is the input chunk itself (a chunk one element
+	// deep along every reduced axis), which must be copied before it is
+	// folded into.
+	shared bool
 }
 
 // Reduction names a reduction: ReduceSum, ReduceMean, ReduceMin, ReduceMax or
@@ -380,32 +396,20 @@ func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool) *partial {
 			ostr[a] = 0
 		}
 	}
-	each := func(f func(o, i int)) {
-		i := 0
-		for z := range shape[0] {
-			for y := range shape[1] {
-				o := z*ostr[0] + y*ostr[1]
-				for x := range shape[2] {
-					f(o+x*ostr[2], i)
-					i++
-				}
-			}
-		}
-	}
-	// eachFirst is each, telling f whether this is the first element that
-	// folds into o: in raster order that is the one whose reduced
-	// coordinates are all 0.
-	eachFirst := func(f func(o, i int, first bool)) {
+	// rows calls f once per input row with the output offset of its first
+	// element, and whether that row is the first to fold into its outputs
+	// (in raster order, the one whose reduced coordinates are 0). The X
+	// axis is either kept (row k folds into output o+k) or reduced (the
+	// whole row folds into output o); the loops below handle both.
+	X := shape[2]
+	keepX := !axes[2]
+	rows := func(f func(o int, row []T, first bool)) {
 		i := 0
 		for z := range shape[0] {
 			fz := !axes[0] || z == 0
 			for y := range shape[1] {
-				fy := fz && (!axes[1] || y == 0)
-				o := z*ostr[0] + y*ostr[1]
-				for x := range shape[2] {
-					f(o+x*ostr[2], i, fy && (!axes[2] || x == 0))
-					i++
-				}
+				f(z*ostr[0]+y*ostr[1], v[i:i+X], fz && (!axes[1] || y == 0))
+				i += X
 			}
 		}
 	}
@@ -415,38 +419,116 @@ func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool) *partial {
 		switch {
 		case kind == ReduceMean || dt.IsFloat():
 			p.f64 = make([]float64, m)
-			each(func(o, i int) { p.f64[o] += float64(v[i]) })
+			rows(func(o int, row []T, _ bool) {
+				if keepX {
+					out := p.f64[o : o+len(row)]
+					for k, x := range row {
+						out[k] += float64(x)
+					}
+					return
+				}
+				var s float64
+				for _, x := range row {
+					s += float64(x)
+				}
+				p.f64[o] += s
+			})
 		case dt.IsSigned():
 			p.i64 = make([]int64, m)
-			each(func(o, i int) { p.i64[o] += int64(v[i]) })
+			rows(func(o int, row []T, _ bool) {
+				if keepX {
+					out := p.i64[o : o+len(row)]
+					for k, x := range row {
+						out[k] += int64(x)
+					}
+					return
+				}
+				var s int64
+				for _, x := range row {
+					s += int64(x)
+				}
+				p.i64[o] += s
+			})
 		default:
 			p.u64 = make([]uint64, m)
-			each(func(o, i int) { p.u64[o] += uint64(v[i]) })
+			rows(func(o int, row []T, _ bool) {
+				if keepX {
+					out := p.u64[o : o+len(row)]
+					for k, x := range row {
+						out[k] += uint64(x)
+					}
+					return
+				}
+				var s uint64
+				for _, x := range row {
+					s += uint64(x)
+				}
+				p.u64[o] += s
+			})
 		}
 	case ReduceStd:
 		p.f64 = make([]float64, m)
 		p.m2 = make([]float64, m)
-		each(func(o, i int) { p.f64[o] += float64(v[i]) })
+		rows(func(o int, row []T, _ bool) {
+			for k, x := range row {
+				if keepX {
+					p.f64[o+k] += float64(x)
+				} else {
+					p.f64[o] += float64(x)
+				}
+			}
+		})
 		for o := range p.f64 {
 			p.f64[o] /= p.n
 		}
-		each(func(o, i int) {
-			d := float64(v[i]) - p.f64[o]
-			p.m2[o] += d * d
+		rows(func(o int, row []T, _ bool) {
+			for k, x := range row {
+				j := o
+				if keepX {
+					j += k
+				}
+				d := float64(x) - p.f64[j]
+				p.m2[j] += d * d
+			}
 		})
 	case ReduceMin, ReduceMax:
+		if m == len(v) {
+			p.ext, p.shared = v, true
+			return p
+		}
 		e := make(vec[T], m)
 		isMin := kind == ReduceMin
-		eachFirst(func(o, i int, first bool) {
-			x := v[i]
-			switch {
-			case first:
-				e[o] = x
-			case isMin:
-				e[o] = min(e[o], x)
-			default:
-				e[o] = max(e[o], x)
+		rows(func(o int, row []T, first bool) {
+			if keepX {
+				out := e[o : o+len(row)]
+				switch {
+				case first:
+					copy(out, row)
+				case isMin:
+					for k, x := range row {
+						out[k] = min(out[k], x)
+					}
+				default:
+					for k, x := range row {
+						out[k] = max(out[k], x)
+					}
+				}
+				return
 			}
+			acc := row[0]
+			if !first {
+				acc = e[o]
+			}
+			if isMin {
+				for _, x := range row {
+					acc = min(acc, x)
+				}
+			} else {
+				for _, x := range row {
+					acc = max(acc, x)
+				}
+			}
+			e[o] = acc
 		})
 		p.ext = e
 	}
@@ -475,10 +557,15 @@ func (p *partial) combine(kind Reduction, q *partial) {
 			p.f64[i] += d * nb / n
 			p.m2[i] += q.m2[i] + d*d*na*nb/n
 		}
-	case ReduceMin:
-		p.ext.accumulate(opMin, q.ext)
-	case ReduceMax:
-		p.ext.accumulate(opMax, q.ext)
+	case ReduceMin, ReduceMax:
+		if p.shared {
+			p.ext, p.shared = cloneBuf(p.ext), false
+		}
+		op := opMax
+		if kind == ReduceMin {
+			op = opMin
+		}
+		p.ext.accumulate(op, q.ext)
 	}
 	p.n += q.n
 }

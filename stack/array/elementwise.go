@@ -71,9 +71,9 @@ func zip(name string, dt DType, a, b *Array, f func(x, y buf) buf) *Array {
 	out := a.like(name, dt)
 	layer := newLayer(name)
 	for i := range out.blocks {
-		out.blocks[i] = &node{layer: layer, deps: []*node{a.blocks[i], b.blocks[i]}, fn: func(_ context.Context, v []any) (any, error) {
+		out.blocks[i] = binary(layer, a.blocks[i], b.blocks[i], func(_ context.Context, v []any) (any, error) {
 			return f(v[0].(buf), v[1].(buf)), nil
-		}}
+		})
 	}
 	return out
 }

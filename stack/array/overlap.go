@@ -71,9 +71,9 @@ func MapBlocks[T, U stack.Elem](a *Array, fn BlockFunc[T, U]) *Array {
 	layer := newLayer("map_blocks")
 	for i, in := range a.blocks {
 		shape := a.chunks.shapeOf(a.chunks.coords(i))
-		out.blocks[i] = &node{layer: layer, deps: []*node{in}, fn: func(ctx context.Context, v []any) (any, error) {
+		out.blocks[i] = unary(layer, in, func(ctx context.Context, v []any) (any, error) {
 			return applyBlock(ctx, fn, v[0].(buf), shape)
-		}}
+		})
 	}
 	return out
 }

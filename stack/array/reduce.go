@@ -113,9 +113,9 @@ func (a *Array) Reduce(r Reduction, opt ReduceOptions) *Array {
 			}
 		}
 		shape := a.chunks.shapeOf(idx)
-		p := &node{layer: partialLayer, deps: []*node{blk}, fn: func(_ context.Context, v []any) (any, error) {
+		p := unary(partialLayer, blk, func(_ context.Context, v []any) (any, error) {
 			return v[0].(buf).reduce(r, shape, axes), nil
-		}}
+		})
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
 		}

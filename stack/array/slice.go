@@ -218,11 +218,11 @@ func (a *Array) Slice(specs ...Spec) *Array {
 					continue
 				}
 				dt, st := a.dt, step
-				out.blocks = append(out.blocks, &node{layer: layer, deps: []*node{in}, fn: func(_ context.Context, v []any) (any, error) {
+				out.blocks = append(out.blocks, unary(layer, in, func(_ context.Context, v []any) (any, error) {
 					dst := newBuf(dt, count[0]*count[1]*count[2])
 					v[0].(buf).copyTo(dst, count, [3]int{}, shape, start, st, count)
 					return dst, nil
-				}})
+				}))
 			}
 		}
 	}

@@ -64,6 +64,7 @@ func TestTIFFRoundTrip(t *testing.T) {
 // writeStack streams a synthetic uint16 stack to path and returns the
 // maximum over Z, computed while writing.
 func writeStack(t testing.TB, path string, s stack.Shape) []uint16 {
+	t.Helper()
 	w, err := tiff.Create(path, tiff.WriterOptions{Shape: s, DType: stack.Uint16})
 	require.NoError(t, err)
 	plane := make([]uint16, s.Y*s.X)

@@ -50,9 +50,9 @@ func (a *Array) Transpose(axes ...int) *Array {
 			iidx[perm[o]] = oidx[o]
 		}
 		shape := a.chunks.shapeOf(iidx)
-		out.blocks[i] = &node{layer: layer, deps: []*node{a.blocks[a.chunks.index(iidx)]}, fn: func(_ context.Context, v []any) (any, error) {
+		out.blocks[i] = unary(layer, a.blocks[a.chunks.index(iidx)], func(_ context.Context, v []any) (any, error) {
 			return v[0].(buf).transpose(shape, perm), nil
-		}}
+		})
 	}
 	return out
 }
