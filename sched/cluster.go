@@ -528,7 +528,7 @@ func (c *LocalCluster) execute(w *worker, t *task, start time.Time) (error, bool
 		w.tasks++
 		t.ks.busy += d
 	}
-	if retryable && !c.closing {
+	if retryable {
 		t.ks.retried++
 		t.ks.waiting++
 		c.queued++

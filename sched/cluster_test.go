@@ -358,8 +358,20 @@ func TestCloseDrains(t *testing.T) {
 	for i := 0; i < 100; i++ {
 		fs = append(fs, Submit(ctx, c, func(context.Context) (int, error) { time.Sleep(50 * time.Microsecond); return i, nil }))
 	}
+	// A retry during Close still happens.
+	var tries atomic.Int32
+	flaky := Submit(ctx, c, func(context.Context) (int, error) {
+		if tries.Add(1) == 1 {
+			time.Sleep(time.Millisecond)
+			return 0, errors.New("once")
+		}
+		return 7, nil
+	}, Retries(1))
 	events, _ := c.Subscribe()
 	require.NoError(t, c.Close())
+	v, err := flaky.Get(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 7, v)
 	for _, f := range fs {
 		select {
 		case <-f.Done():
