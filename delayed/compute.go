@@ -82,6 +82,7 @@ const windowPerWorker = 4
 
 // computation is the state of one Compute.
 type computation struct {
+	claimed []*node // every node this computation owns
 	nodes   []*node
 	wait    []int32 // unfinished dependencies
 	left    []int32 // dependents not yet run (for releasing results)
@@ -165,6 +166,7 @@ func (c *computation) collect(targets []Node) error {
 		if !root.owner.CompareAndSwap(nil, c) {
 			return fmt.Errorf("%w: %q", ErrBusy, root.spec.Name)
 		}
+		c.claimed = append(c.claimed, root)
 		stack = append(stack[:0], frame{n: root})
 		for len(stack) > 0 {
 			f := &stack[len(stack)-1]
@@ -187,6 +189,7 @@ func (c *computation) collect(targets []Node) error {
 				if !d.owner.CompareAndSwap(nil, c) {
 					return fmt.Errorf("%w: %q", ErrBusy, d.spec.Name)
 				}
+				c.claimed = append(c.claimed, d)
 				stack = append(stack, frame{n: d})
 				continue
 			}
@@ -201,7 +204,7 @@ func (c *computation) collect(targets []Node) error {
 }
 
 func (c *computation) release() {
-	for _, n := range c.nodes {
+	for _, n := range c.claimed {
 		n.owner.Store(nil)
 	}
 }

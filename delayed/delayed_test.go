@@ -331,18 +331,22 @@ func TestBusy(t *testing.T) {
 	t.Parallel()
 	gate := make(chan struct{})
 	started := make(chan struct{})
-	v := Call0("block", func(context.Context) (int, error) { close(started); <-gate; return 1, nil })
+	var once sync.Once
+	v := Call0("block", func(context.Context) (int, error) { once.Do(func() { close(started) }); <-gate; return 1, nil })
 	top := Call1("inc", inc, v)
 	errc := make(chan error)
 	go func() { errc <- Compute(context.Background(), Parallel(1), top) }()
 	<-started
 	require.ErrorIs(t, Compute(context.Background(), Serial(), Call1("inc", inc, v)), ErrBusy)
+	// A refused computation leaves no node claimed.
+	w := Call2("add", add, Call1("inc", inc, Of(1)), v)
+	require.ErrorIs(t, Compute(context.Background(), Serial(), w), ErrBusy)
 	close(gate)
 	require.NoError(t, <-errc)
 	// Once done the nodes are free again.
-	got, err := Compute1(context.Background(), Serial(), Call1("inc", inc, Call1("inc", inc, Of(0))))
+	got, err := Compute1(context.Background(), Serial(), w)
 	require.NoError(t, err)
-	require.Equal(t, 2, got)
+	require.Equal(t, 3, got)
 }
 
 func TestGraphDot(t *testing.T) {
