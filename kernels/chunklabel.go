@@ -59,28 +59,37 @@ type ChunkLabels struct {
 // sums' intensity figures (same shape). conn is resolved against the whole volume's shape, as Label
 // resolves it.
 func LabelChunk(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], mask *stack.Volume[uint8], intensity *stack.Volume[float32], conn Connectivity) (*ChunkLabels, error) {
-	return labelChunk(ctx, grid, idx, dst, mask, intensity, conn, 0)
-}
-
-func labelChunk(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], mask *stack.Volume[uint8], intensity *stack.Volume[float32], conn Connectivity, strips int) (*ChunkLabels, error) {
-	if idx < 0 || idx >= grid.Len() {
-		return nil, fmt.Errorf("kernels: label chunk: index %d outside a grid of %d chunks", idx, grid.Len())
-	}
 	if mask == nil {
 		return nil, errors.New("kernels: label chunk: nil mask")
 	}
+	return labelChunk(ctx, grid, idx, dst, mask.Shape, len(mask.Data), maskRunFunc(mask), intensity, conn, 0)
+}
+
+// LabelChunkAbove is LabelChunk on the voxels of src that are > t, without
+// materialising the mask; intensity may differ from src or be nil.
+func LabelChunkAbove(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, intensity *stack.Volume[float32], conn Connectivity) (*ChunkLabels, error) {
+	if src == nil {
+		return nil, errors.New("kernels: label chunk: nil source")
+	}
+	return labelChunk(ctx, grid, idx, dst, src.Shape, len(src.Data), aboveRunFunc(src, t), intensity, conn, 0)
+}
+
+func labelChunk(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], shape stack.Shape, srcLen int, runsOf runFunc, intensity *stack.Volume[float32], conn Connectivity, strips int) (*ChunkLabels, error) {
+	if idx < 0 || idx >= grid.Len() {
+		return nil, fmt.Errorf("kernels: label chunk: index %d outside a grid of %d chunks", idx, grid.Len())
+	}
 	box := grid.Box(idx)
-	if mask.Shape != box.Shape() {
-		return nil, fmt.Errorf("kernels: label chunk %d: mask shape %v, chunk %v is %v", idx, mask.Shape, box, box.Shape())
+	if shape != box.Shape() {
+		return nil, fmt.Errorf("kernels: label chunk %d: source shape %v, chunk %v is %v", idx, shape, box, box.Shape())
 	}
 	c, err := normConn(conn, grid.Shape)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkLabelArgs(dst, mask.Shape, len(mask.Data), intensity); err != nil {
+	if err := checkLabelArgs(dst, shape, srcLen, intensity); err != nil {
 		return nil, err
 	}
-	cc, err := normConn(c, mask.Shape)
+	cc, err := normConn(c, shape)
 	if err != nil {
 		return nil, err
 	}
@@ -88,9 +97,9 @@ func labelChunk(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume
 		return nil, err
 	}
 	if strips <= 0 {
-		strips = stripCount(mask.Shape, defaultWorkers())
+		strips = stripCount(shape, defaultWorkers())
 	}
-	sc, err := runScan(ctx, mask.Shape, cc, maskRunFunc(mask), strips)
+	sc, err := runScan(ctx, shape, cc, runsOf, strips)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +115,7 @@ func labelChunk(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume
 		}
 	}
 	out.First = sc.firsts()
-	cs, vs := mask.Shape, grid.Shape
+	cs, vs := shape, grid.Shape
 	for i, f := range out.First {
 		z, rem := f/int64(cs.Y*cs.X), f%int64(cs.Y*cs.X)
 		y, x := rem/int64(cs.X), rem%int64(cs.X)
@@ -218,45 +227,37 @@ func MergeChunks(ctx context.Context, grid stack.Grid, chunks []*ChunkLabels, co
 			}
 		}
 	}
-	cd := grid.Chunk.Dims()
+	// Each cut between two layers of chunks along an axis is handled as two
+	// whole planes of provisional ids (offset + local label, 0 for
+	// background): the layer below's high faces and the layer above's low
+	// faces, so neighbours are plain offsets within the planes.
 	counts := grid.Counts()
-	for ci, A := range chunks {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	for a := range 3 {
+		b, cax := otherAxes(a)
+		nb, nc := dims[b], dims[cax]
+		if counts[a] < 2 {
+			continue
 		}
-		for a := range 3 {
-			hf := A.Faces[2*a+1]
-			if hf == nil {
-				continue
+		lo := make([]uint32, nb*nc)
+		hi := make([]uint32, nb*nc)
+		for k := 1; k < counts[a]; k++ {
+			if err := ctx.Err(); err != nil {
+				return nil, err
 			}
-			b, cax := otherAxes(a)
-			nb, nc := A.Box.Hi[b]-A.Box.Lo[b], A.Box.Hi[cax]-A.Box.Lo[cax]
-			for u := range nb {
-				for v := range nc {
-					la := hf[u*nc+v]
-					if la == 0 {
-						continue
-					}
-					gb, gc := A.Box.Lo[b]+u, A.Box.Lo[cax]+v
-					for _, d := range across[a] {
-						qb, qc := gb+d[b], gc+d[cax]
-						if qb < 0 || qc < 0 || qb >= dims[b] || qc >= dims[cax] {
-							continue
-						}
-						var idx [3]int
-						idx[a] = A.Box.Hi[a] / cd[a]
-						idx[b], idx[cax] = qb/cd[b], qc/cd[cax]
-						ni := (idx[0]*counts[1]+idx[1])*counts[2] + idx[2]
-						C := chunks[ni]
-						lf := C.Faces[2*a]
-						lb := lf[(qb-C.Box.Lo[b])*(C.Box.Hi[cax]-C.Box.Lo[cax])+qc-C.Box.Lo[cax]]
-						if lb == 0 {
-							continue
-						}
-						union(parent, uint32(offsets[ci])+la-1, uint32(offsets[ni])+lb-1)
-					}
+			for ib := range counts[b] {
+				for ic := range counts[cax] {
+					var idx [3]int
+					idx[b], idx[cax] = ib, ic
+					idx[a] = k - 1
+					below := (idx[0]*counts[1]+idx[1])*counts[2] + idx[2]
+					idx[a] = k
+					above := (idx[0]*counts[1]+idx[1])*counts[2] + idx[2]
+					box := chunks[below].Box
+					pastePlane(hi, nc, box.Lo[b], box.Hi[b], box.Lo[cax], box.Hi[cax], chunks[below].Faces[2*a+1], uint32(offsets[below]))
+					pastePlane(lo, nc, box.Lo[b], box.Hi[b], box.Lo[cax], box.Hi[cax], chunks[above].Faces[2*a], uint32(offsets[above]))
 				}
 			}
+			joinPlanes(parent, hi, lo, nb, nc, across[a], b, cax)
 		}
 	}
 	// An object's first voxel is the earliest first voxel of its parts.
@@ -303,6 +304,50 @@ func MergeChunks(ctx context.Context, grid stack.Grid, chunks []*ChunkLabels, co
 		out.Regions = regionsOf(sums)
 	}
 	return out, nil
+}
+
+// pastePlane copies a chunk's face into rows [b0, b1) and columns [c0, c1)
+// of a plane nc wide, as provisional ids off+label (0 stays 0).
+func pastePlane(plane []uint32, nc, b0, b1, c0, c1 int, face []uint32, off uint32) {
+	w := c1 - c0
+	for u := b0; u < b1; u++ {
+		src := face[(u-b0)*w : (u-b0+1)*w]
+		dst := plane[u*nc+c0 : u*nc+c1]
+		for i, l := range src {
+			if l != 0 {
+				l += off
+			}
+			dst[i] = l
+		}
+	}
+}
+
+// joinPlanes unites every voxel of hi with its neighbours in lo (the next
+// plane along the cut's axis) at the in-plane offsets of across. A
+// neighbour pair seen just before is skipped: along a row, the same two
+// objects meet again and again.
+func joinPlanes(parent []uint32, hi, lo []uint32, nb, nc int, across [][3]int, b, cax int) {
+	var last [9][2]uint32
+	for u := range nb {
+		for v := range nc {
+			ga := hi[u*nc+v]
+			if ga == 0 {
+				continue
+			}
+			for o, d := range across {
+				qb, qc := u+d[b], v+d[cax]
+				if qb < 0 || qc < 0 || qb >= nb || qc >= nc {
+					continue
+				}
+				gb := lo[qb*nc+qc]
+				if gb == 0 || last[o] == [2]uint32{ga, gb} {
+					continue
+				}
+				last[o] = [2]uint32{ga, gb}
+				union(parent, ga-1, gb-1)
+			}
+		}
+	}
 }
 
 // checkChunk validates what MergeChunks reads of chunk i.
@@ -386,15 +431,20 @@ func RelabelChunk(dst *stack.Volume[uint32], r *Relabeling, idx int) error {
 
 // relabel maps each non-zero l in data to table[l-1].
 func relabel(data []uint32, table []uint32) error {
-	n := uint32(len(table))
+	// A leading 0 makes the lookup branch-free: background maps to itself.
+	t0 := make([]uint32, len(table)+1)
+	copy(t0[1:], table)
+	return relabelWith(data, t0)
+}
+
+// relabelWith maps each l in data to t0[l]; t0[0] must be 0.
+func relabelWith(data []uint32, t0 []uint32) error {
+	n := uint32(len(t0))
 	for i, l := range data {
-		if l == 0 {
-			continue
+		if l >= n {
+			return fmt.Errorf("kernels: relabel chunk: label %d but the chunk has %d", l, n-1)
 		}
-		if l > n {
-			return fmt.Errorf("kernels: relabel chunk: label %d but the chunk has %d", l, n)
-		}
-		data[i] = table[l-1]
+		data[i] = t0[l]
 	}
 	return nil
 }
@@ -432,20 +482,31 @@ func labelChunked(ctx context.Context, dst *stack.Volume[uint32], mask *stack.Vo
 	errs := make([]error, grid.Len())
 	forChunks(grid.Len(), func(i int) {
 		box := grid.Box(i)
-		m, err := stack.ExtractTile(mask, box, [3]int{}, stack.Constant, 0, nil)
-		if err != nil {
-			errs[i] = err
-			return
-		}
+		var m *stack.Volume[uint8]
 		var in *stack.Volume[float32]
-		if intensity != nil {
-			if in, err = stack.ExtractTile(intensity, box, [3]int{}, stack.Constant, 0, nil); err != nil {
+		var lab *stack.Volume[uint32]
+		inPlace := box.Lo[1] == 0 && box.Hi[1] == mask.Shape.Y && box.Lo[2] == 0 && box.Hi[2] == mask.Shape.X
+		if inPlace {
+			// A slab of whole planes is contiguous: label it in place.
+			m, lab = mask.Slab(box.Lo[0], box.Hi[0]), dst.Slab(box.Lo[0], box.Hi[0])
+			if intensity != nil {
+				in = intensity.Slab(box.Lo[0], box.Hi[0])
+			}
+		} else {
+			var err error
+			if m, err = stack.ExtractTile(mask, box, [3]int{}, stack.Constant, 0, nil); err != nil {
 				errs[i] = err
 				return
 			}
+			if intensity != nil {
+				if in, err = stack.ExtractTile(intensity, box, [3]int{}, stack.Constant, 0, nil); err != nil {
+					errs[i] = err
+					return
+				}
+			}
+			lab = stack.New[uint32](m.Shape)
 		}
-		lab := stack.New[uint32](m.Shape)
-		if chunks[i], errs[i] = labelChunk(ctx, grid, i, lab, m, in, conn, 1); errs[i] == nil {
+		if chunks[i], errs[i] = labelChunk(ctx, grid, i, lab, m.Shape, len(m.Data), maskRunFunc(m), in, conn, 1); errs[i] == nil && !inPlace {
 			errs[i] = stack.WriteCore(dst, lab, box, [3]int{})
 		}
 	})
@@ -458,10 +519,11 @@ func labelChunked(ctx context.Context, dst *stack.Volume[uint32], mask *stack.Vo
 	}
 	forChunks(grid.Len(), func(i int) {
 		box := grid.Box(i)
-		table := rl.Table(i)
+		t0 := make([]uint32, len(rl.Table(i))+1)
+		copy(t0[1:], rl.Table(i))
 		for z := box.Lo[0]; z < box.Hi[0]; z++ {
 			for y := box.Lo[1]; y < box.Hi[1]; y++ {
-				if err := relabel(dst.Row(z, y)[box.Lo[2]:box.Hi[2]], table); err != nil {
+				if err := relabelWith(dst.Row(z, y)[box.Lo[2]:box.Hi[2]], t0); err != nil {
 					errs[i] = err
 					return
 				}

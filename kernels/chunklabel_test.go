@@ -129,7 +129,14 @@ func TestChunkStreaming(t *testing.T) {
 		for i, box := range grid.Boxes() {
 			slab := m.Slab(box.Lo[0], box.Hi[0])
 			locals[i] = stack.New[uint32](slab.Shape)
-			info, err := LabelChunk(ctx, grid, i, locals[i], slab, nil, conn)
+			var info *ChunkLabels
+			if i%2 == 0 {
+				info, err = LabelChunk(ctx, grid, i, locals[i], slab, nil, conn)
+			} else {
+				// The fused threshold path on the same voxels.
+				src := stack.Convert[float32](slab)
+				info, err = LabelChunkAbove(ctx, grid, i, locals[i], src, 0, nil, conn)
+			}
 			require.NoError(t, err)
 			require.Nil(t, info.Faces[FaceYLo])
 			require.Nil(t, info.Faces[FaceXHi])

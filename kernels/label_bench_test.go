@@ -198,3 +198,21 @@ func BenchmarkLabelWithStats2D(b *testing.B) {
 	}
 	b.ReportMetric(float64(s.Len())*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpix/s")
 }
+
+func BenchmarkLabelChunked3D(b *testing.B) {
+	s := benchShapes["64x512x512"]
+	m := blobMask(s)
+	dst := stack.New[uint32](s)
+	ctx := context.Background()
+	for _, cs := range []stack.Shape{{Z: 16, Y: 512, X: 512}, {Z: 32, Y: 128, X: 128}} {
+		b.Run(fmt.Sprintf("conn=26/64x512x512/chunk=%v", cs), func(b *testing.B) {
+			cpu0 := processCPU()
+			for b.Loop() {
+				if _, err := LabelChunked(ctx, dst, m, cs, Conn26); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportLabelRate(b, s, cpu0)
+		})
+	}
+}
