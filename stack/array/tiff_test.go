@@ -2,6 +2,8 @@ package array
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -120,6 +122,61 @@ func liveHeap() uint64 {
 	return sample[0].Value.Uint64()
 }
 
+// mipRun is what measureMIP saw.
+type mipRun struct {
+	mip               []uint16
+	fileBytes         int64
+	planeBytes        int
+	heapGrowth, live  int64 // peak HeapAlloc and live-heap growth
+	mipTime, readTime time.Duration
+}
+
+func (m mipRun) String() string {
+	planes := func(n int64) float64 { return float64(n) / float64(m.planeBytes) }
+	return fmt.Sprintf("file %s: MIP %v (%.0f MB/s), sequential read %v (%.0f MB/s); peak HeapAlloc growth %s (%.1f planes of %s), peak live heap growth %s (%.1f planes)",
+		FormatBytes(int(m.fileBytes)), m.mipTime.Round(time.Millisecond), float64(m.fileBytes)/m.mipTime.Seconds()/1e6,
+		m.readTime.Round(time.Millisecond), float64(m.fileBytes)/m.readTime.Seconds()/1e6,
+		FormatBytes(int(max(m.heapGrowth, 0))), planes(m.heapGrowth), FormatBytes(m.planeBytes),
+		FormatBytes(int(max(m.live, 0))), planes(m.live))
+}
+
+// measureMIP computes the maximum over Z of the uint16 TIFF stack at path
+// on a cluster of the given workers, sampling the heap, then times a plain
+// sequential read of the file as the anchor.
+func measureMIP(t *testing.T, path string, workers int) mipRun {
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	r, err := tiff.Open(path)
+	require.NoError(t, err)
+	defer r.Close()
+	c, err := sched.NewLocalCluster(sched.Options{Workers: workers})
+	require.NoError(t, err)
+	defer c.Close()
+	mip := FromTIFF(r, nil).Max(0)
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	base, baseLive := m.HeapAlloc, liveHeap()
+	stop := heapPeak()
+	t0 := time.Now()
+	res, err := mip.Compute(context.Background(), c)
+	dt := time.Since(t0)
+	peak, peakLive := stop()
+	require.NoError(t, err)
+	got, err := Data[uint16](res)
+	require.NoError(t, err)
+	run := mipRun{mip: got, fileBytes: st.Size(), planeBytes: r.PlaneBytes(),
+		heapGrowth: int64(peak) - int64(base), live: int64(peakLive) - int64(baseLive), mipTime: dt}
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	t0 = time.Now()
+	_, err = io.CopyBuffer(io.Discard, struct{ io.Reader }{f}, make([]byte, 1<<20))
+	require.NoError(t, err)
+	run.readTime = time.Since(t0)
+	return run
+}
+
 // TestMIPMemoryBounded takes the maximum over Z of a TIFF stack through a
 // lazy array and checks that the heap never holds more than a small part of
 // the file: planes are read by tasks as the reduction tree consumes them.
@@ -135,34 +192,33 @@ func TestMIPMemoryBounded(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "big.tif")
 	want := writeStack(t, path, shape)
-	st, err := os.Stat(path)
-	require.NoError(t, err)
-	r, err := tiff.Open(path)
-	require.NoError(t, err)
-	defer r.Close()
-	c, err := sched.NewLocalCluster(sched.Options{Workers: 2})
-	require.NoError(t, err)
-	defer c.Close()
+	run := measureMIP(t, path, 2)
+	t.Log(run)
+	require.Equal(t, want, run.mip)
+	require.Less(t, run.live, run.fileBytes/8, "the reduction must not hold the stack in memory")
+	require.Less(t, run.live, int64(96*run.planeBytes), "a bounded number of planes stays live")
+}
 
-	mip := FromTIFF(r, nil).Max(0)
-	require.Equal(t, []int{256, 256}, mip.Shape())
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	base, baseLive := m.HeapAlloc, liveHeap()
-	stop := heapPeak()
-	res, err := mip.Compute(context.Background(), c)
-	peak, peakLive := stop()
+// TestMIPLarge is the same on a stack whose shape SEGSTACK_MIP_SHAPE gives
+// as "Z,Y,X" (e.g. 256,2048,2048 for 2 GiB), written to SEGSTACK_MIP_DIR
+// (default: a temporary directory). It is skipped when the variable is not
+// set.
+func TestMIPLarge(t *testing.T) {
+	spec := os.Getenv("SEGSTACK_MIP_SHAPE")
+	if spec == "" {
+		t.Skip("set SEGSTACK_MIP_SHAPE=Z,Y,X to run")
+	}
+	shape, err := stack.ParseShape(spec)
 	require.NoError(t, err)
-	got, err := Data[uint16](res)
-	require.NoError(t, err)
-	require.Equal(t, want, got)
-	growth := int64(peak) - int64(base)
-	live := int64(peakLive) - int64(baseLive)
-	planes := func(n int64) float64 { return float64(n) / float64(r.PlaneBytes()) }
-	t.Logf("file %s (%d planes of %s): peak HeapAlloc growth %s (%.1f planes), peak live heap growth %s (%.1f planes)",
-		FormatBytes(int(st.Size())), shape.Z, FormatBytes(r.PlaneBytes()),
-		FormatBytes(int(max(growth, 0))), planes(growth), FormatBytes(int(max(live, 0))), planes(live))
-	require.Less(t, live, st.Size()/8, "the reduction must not hold the stack in memory")
-	require.Less(t, live, int64(96*r.PlaneBytes()), "a bounded number of planes stays live")
+	dir := os.Getenv("SEGSTACK_MIP_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	path := filepath.Join(dir, "segstack-mip-large.tif")
+	defer os.Remove(path)
+	want := writeStack(t, path, shape)
+	run := measureMIP(t, path, 0)
+	t.Log(run)
+	require.Equal(t, want, run.mip)
+	require.Less(t, run.live, run.fileBytes/8)
 }
