@@ -98,9 +98,10 @@ type LocalCluster struct {
 	events eventHub
 	rec    *recorder
 
-	dashMu sync.Mutex
-	dash   []*dashboard
-	gauges gaugeSet
+	dashMu      sync.Mutex
+	dash        []*dashboard
+	gauges      gaugeSet
+	statusCache statusCache
 }
 
 type worker struct {

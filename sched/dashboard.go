@@ -132,9 +132,14 @@ func (c *LocalCluster) dashboardHandler(d *dashboard) http.Handler {
 	})
 	mux.Handle("GET /static/", http.StripPrefix("/static/", files))
 	mux.HandleFunc("GET /api/status", func(w http.ResponseWriter, r *http.Request) {
+		b, err := c.statusJSON()
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
-		_ = json.NewEncoder(w).Encode(c.Status())
+		_, _ = w.Write(b)
 	})
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
@@ -152,7 +157,11 @@ func (c *LocalCluster) dashboardHandler(d *dashboard) http.Handler {
 		t := time.NewTicker(snapshotInterval)
 		defer t.Stop()
 		for {
-			if err := writeEvent(w, c.Status()); err != nil {
+			b, err := c.statusJSON()
+			if err != nil {
+				return
+			}
+			if err := writeEvent(w, b); err != nil {
 				return
 			}
 			fl.Flush()
@@ -168,17 +177,39 @@ func (c *LocalCluster) dashboardHandler(d *dashboard) http.Handler {
 	return mux
 }
 
-func writeEvent(w io.Writer, s Status) error {
-	b, err := json.Marshal(s)
-	if err != nil {
-		return err
+// statusJSON returns the Status as JSON, built at most once per
+// statusMaxAge however many pages are open.
+func (c *LocalCluster) statusJSON() ([]byte, error) {
+	sc := &c.statusCache
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.b != nil && time.Since(sc.at) < statusMaxAge {
+		return sc.b, nil
 	}
+	b, err := json.Marshal(c.Status())
+	if err != nil {
+		return nil, err
+	}
+	sc.b, sc.at = b, time.Now()
+	return b, nil
+}
+
+// statusMaxAge is how long a built status is reused.
+const statusMaxAge = 100 * time.Millisecond
+
+type statusCache struct {
+	mu sync.Mutex
+	at time.Time
+	b  []byte
+}
+
+func writeEvent(w io.Writer, b []byte) error {
 	if _, err := io.WriteString(w, "event: status\ndata: "); err != nil {
 		return err
 	}
 	if _, err := w.Write(b); err != nil {
 		return err
 	}
-	_, err = io.WriteString(w, "\n\n")
+	_, err := io.WriteString(w, "\n\n")
 	return err
 }

@@ -289,3 +289,28 @@ func TestEscapeLabel(t *testing.T) {
 	m := parseMetrics(t, "# TYPE x counter\nx{kind=\"a\\\"b\"} 3\n")
 	require.EqualValues(t, 3, m[`x{kind="a\"b"}`])
 }
+
+// Close ends open event streams and stops the server promptly.
+func TestDashboardCloseWithOpenStream(t *testing.T) {
+	t.Parallel()
+	c, err := NewLocalCluster(Options{Workers: 1})
+	require.NoError(t, err)
+	addr, err := c.ServeDashboard(":0")
+	require.NoError(t, err)
+	resp, err := testClient.Get("http://" + addr + "/api/events")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	line, err := br.ReadString('\n')
+	require.NoError(t, err)
+	require.Equal(t, "event: status\n", line)
+	t0 := time.Now()
+	require.NoError(t, c.Close())
+	require.Less(t, time.Since(t0), 2*time.Second)
+	_, err = io.ReadAll(br)
+	require.NoError(t, err, "the stream ends cleanly")
+	_, err = testClient.Get("http://" + addr + "/api/status")
+	require.Error(t, err, "the server is gone")
+	_, err = c.ServeDashboard(":0")
+	require.ErrorIs(t, err, ErrClosed)
+}
