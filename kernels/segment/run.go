@@ -43,6 +43,7 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 	if err := r.normalize(); err != nil {
 		return rep, err
 	}
+	opt = r.opt
 	if err := r.checkOutputs(); err != nil {
 		return rep, err
 	}
@@ -126,11 +127,19 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		return rep, err
 	}
 
-	// Every output is complete before any of them appears under its name.
+	// Every output is complete before any of them appears under its name;
+	// if a later one fails, those already in place are removed again, so
+	// a run leaves all of its outputs or none.
 	var pending []*atomicFile
+	var committed []string
 	defer func() {
 		for _, f := range pending {
 			f.Abort()
+		}
+		if err != nil {
+			for _, p := range committed {
+				os.Remove(p)
+			}
 		}
 	}()
 	if opt.Preview != "" {
@@ -142,6 +151,17 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 	}
 	if r.sink != nil {
 		rep.LabelDType = r.sink.dtype()
+		// Closing flushes and syncs the labels: part of the run's time.
+		if err = r.sink.commit(); err != nil {
+			return rep, err
+		}
+		committed = append(committed, opt.Output)
+	}
+	if r.stats != nil {
+		if err = r.stats.f.Commit(); err != nil {
+			return rep, err
+		}
+		committed = append(committed, opt.Stats)
 	}
 	wall := time.Since(start).Seconds()
 	rep.WallSeconds = wall
@@ -157,20 +177,11 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		}
 		pending = append(pending, f)
 	}
-	if r.sink != nil {
-		if err = r.sink.commit(); err != nil {
-			return rep, err
-		}
-	}
-	if r.stats != nil {
-		if err = r.stats.f.Commit(); err != nil {
-			return rep, err
-		}
-	}
 	for _, f := range pending {
 		if err = f.Commit(); err != nil {
 			return rep, err
 		}
+		committed = append(committed, f.path)
 	}
 	return rep, nil
 }

@@ -119,22 +119,29 @@ type StageSeconds struct {
 
 // Report describes a finished run; it is what --report writes as JSON.
 type Report struct {
-	Input        string     `json:"input"`
-	Output       string     `json:"output,omitempty"`
-	Shape        [3]int     `json:"shape_zyx"`
-	InputDType   string     `json:"input_dtype"`
-	Channel      int        `json:"channel"`
+	// Input and Output are the paths of the stack and of the labels.
+	Input  string `json:"input"`
+	Output string `json:"output,omitempty"`
+	// Shape is the segmented stack's extent (of the chosen channel).
+	Shape      [3]int `json:"shape_zyx"`
+	InputDType string `json:"input_dtype"`
+	Channel    int    `json:"channel"`
+	// Mode, Sigma, Threshold, Connectivity, UniqueLabels and Chunks are
+	// the parameters as run (after defaults were applied).
 	Mode         string     `json:"mode"`
 	Sigma        [3]float64 `json:"sigma_zyx"`
 	Threshold    string     `json:"threshold"`
 	Connectivity int        `json:"connectivity"`
 	UniqueLabels bool       `json:"unique_labels"`
-	LabelDType   string     `json:"label_dtype"`
 	Chunks       [3]int     `json:"chunks_zyx"`
-	Workers      int        `json:"workers"`
-	Backend      string     `json:"backend"`
-	Device       string     `json:"device"`
-	GOMAXPROCS   int        `json:"gomaxprocs"`
+	// LabelDType is the labels' pixel type as written.
+	LabelDType string `json:"label_dtype"`
+	// Workers is the number of CPU workers; Backend names the kernels'
+	// code path (e.g. "cpu/avx512") and Device what was asked for.
+	Workers    int    `json:"workers"`
+	Backend    string `json:"backend"`
+	Device     string `json:"device"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
 
 	// Objects is the number of objects: summed over planes in Mode2D.
 	Objects int64 `json:"objects"`
@@ -145,12 +152,19 @@ type Report struct {
 	// volume (Mode3D).
 	Thresholds []float32 `json:"thresholds"`
 
-	Stages       StageSeconds `json:"stage_seconds"`
-	WallSeconds  float64      `json:"wall_seconds"`
-	InputBytes   int64        `json:"input_bytes"`
-	MBPerSecond  float64      `json:"mb_per_second"`
-	PlanesPerSec float64      `json:"planes_per_second"`
-	PeakRSSBytes int64        `json:"peak_rss_bytes"`
-	Started      time.Time    `json:"started"`
-	Dashboard    string       `json:"dashboard,omitempty"`
+	// Stages are the seconds per stage, summed over tasks.
+	Stages StageSeconds `json:"stage_seconds"`
+	// WallSeconds runs from the start of Run until the labels and stats
+	// are flushed, synced and in place (the report itself excluded).
+	WallSeconds float64 `json:"wall_seconds"`
+	// InputBytes is the size of the segmented samples (Z*Y*X*dtype size);
+	// MBPerSecond is InputBytes/1e6 per second of wall time.
+	InputBytes   int64   `json:"input_bytes"`
+	MBPerSecond  float64 `json:"mb_per_second"`
+	PlanesPerSec float64 `json:"planes_per_second"`
+	// PeakRSSBytes is the process's peak resident memory (VmHWM) so far.
+	PeakRSSBytes int64     `json:"peak_rss_bytes"`
+	Started      time.Time `json:"started"`
+	// Dashboard is the address the scheduler's dashboard served on.
+	Dashboard string `json:"dashboard,omitempty"`
 }
