@@ -14,14 +14,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-const chromiumPath = "/usr/bin/chromium"
+// chromiumPath is the browser the test drives; SEGSTACK_CHROMIUM overrides
+// it.
+func chromiumPath() string {
+	if p := os.Getenv("SEGSTACK_CHROMIUM"); p != "" {
+		return p
+	}
+	return "/usr/bin/chromium"
+}
 
 // TestDashboardInBrowser loads the page in headless Chromium while tasks
 // run and checks that the task stream and the progress table update.
 // SEGSTACK_UPDATE_SCREENSHOT=1 also writes testdata/dashboard.png.
 func TestDashboardInBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("skipping the browser test: %s not found (.ci/install-chromium.sh installs it)", chromiumPath)
+	browser := chromiumPath()
+	if _, err := os.Stat(browser); err != nil {
+		t.Skipf("skipping the browser test: %s not found (.ci/install-chromium.sh installs it)", browser)
 	}
 	c := newCluster(t, Options{Workers: 3, Devices: []Device{{Kind: "GPU", Name: "gpu0"}}, MaxPending: 16})
 	addr, err := c.ServeDashboard(":0")
@@ -60,7 +68,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	defer func() { stop(); wg.Wait() }()
 
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
+		chromedp.ExecPath(browser),
 		chromedp.Headless,
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
