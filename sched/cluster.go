@@ -46,8 +46,9 @@ type Options struct {
 	// no bound.
 	MaxPending int
 	// HoldUntilConsumed keeps a future's pending slot until its result is
-	// consumed: by Get, Gather, Wait or AsCompleted returning it, or by
-	// Future.Release. This bounds the results a producer can build up ahead
+	// consumed: by Get returning it, by Gather (which consumes every future
+	// it is given), or by Future.Release; Wait and AsCompleted only observe
+	// completion. This bounds the results a producer can build up ahead
 	// of a slow consumer, at the price that every future must be consumed
 	// or released. Jobs handed to Go are released when they finish.
 	HoldUntilConsumed bool
