@@ -21,6 +21,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"sync/atomic"
 )
 
 // Path names.
@@ -64,12 +65,16 @@ func impls() []*impl {
 }
 
 var (
-	cur  *impl
+	// cur is the path in use; atomic so that Use in a test cannot race
+	// with kernels running elsewhere.
+	cur  atomic.Pointer[impl]
 	note string
 )
 
 func init() {
-	cur, note = choose(os.Getenv("SEGSTACK_SIMD"))
+	p, n := choose(os.Getenv("SEGSTACK_SIMD"))
+	cur.Store(p)
+	note = n
 }
 
 // choose picks the path named by want ("" for the best present).
@@ -92,7 +97,7 @@ func choose(want string) (*impl, string) {
 }
 
 // Path names the code path in use: "avx512", "avx2" or "go".
-func Path() string { return cur.name }
+func Path() string { return cur.Load().name }
 
 // Note explains why the path in use differs from the one SEGSTACK_SIMD
 // asked for; it is empty when nothing was overridden.
@@ -112,11 +117,10 @@ func Paths() []string {
 func Use(path string) (prev string, err error) {
 	for _, p := range impls() {
 		if p.name == path {
-			prev, cur = cur.name, p
-			return prev, nil
+			return cur.Swap(p).name, nil
 		}
 	}
-	return cur.name, fmt.Errorf("simd: path %q is not available (have %v)", path, Paths())
+	return cur.Load().name, fmt.Errorf("simd: path %q is not available (have %v)", path, Paths())
 }
 
 // ConvRow correlates src with the symmetric kernel whose taps are w[0]
@@ -130,7 +134,7 @@ func ConvRow(dst, src, w []float32) float32 {
 	if len(w) == 0 || len(src) < len(dst)+2*(len(w)-1) {
 		panic(fmt.Sprintf("simd.ConvRow: %d taps need %d source samples for %d outputs, have %d", len(w), len(dst)+2*(len(w)-1), len(dst), len(src)))
 	}
-	return cur.convRow(dst, src, w)
+	return cur.Load().convRow(dst, src, w)
 }
 
 // ConvCols combines 2r+1 rows into one with the same symmetric kernel as
@@ -149,19 +153,19 @@ func ConvCols(dst []float32, rows [][]float32, w []float32) float32 {
 			panic(fmt.Sprintf("simd.ConvCols: row of %d samples is shorter than the output (%d)", len(r), len(dst)))
 		}
 	}
-	return cur.convCols(dst, rows, w)
+	return cur.Load().convCols(dst, rows, w)
 }
 
 // Max returns the largest element of x, or -Inf when x is empty. NaNs are
 // not supported: where x holds one, the result is unspecified.
-func Max(x []float32) float32 { return cur.max(x) }
+func Max(x []float32) float32 { return cur.Load().max(x) }
 
 // Min returns the smallest element of x, or +Inf when x is empty.
-func Min(x []float32) float32 { return cur.min(x) }
+func Min(x []float32) float32 { return cur.Load().min(x) }
 
 // Sum returns the sum of x accumulated in float64 in 32 interleaved partial
 // sums, which keeps it accurate and identical on every path.
-func Sum(x []float32) float64 { return cur.sum(x) }
+func Sum(x []float32) float64 { return cur.Load().sum(x) }
 
 // CopyMax copies src into dst (len(dst) >= len(src)) and returns the
 // maximum of what it copied.
@@ -169,7 +173,7 @@ func CopyMax(dst, src []float32) float32 {
 	if len(dst) < len(src) {
 		panic(fmt.Sprintf("simd.CopyMax: destination of %d is shorter than source of %d", len(dst), len(src)))
 	}
-	return cur.copyMax(dst[:len(src)], src)
+	return cur.Load().copyMax(dst[:len(src)], src)
 }
 
 // GreaterMask sets dst[i] to 1 where src[i] > t and to 0 elsewhere (NaN
@@ -178,7 +182,7 @@ func GreaterMask(dst []uint8, src []float32, t float32) {
 	if len(dst) < len(src) {
 		panic(fmt.Sprintf("simd.GreaterMask: destination of %d is shorter than source of %d", len(dst), len(src)))
 	}
-	cur.greaterMask(dst[:len(src)], src, t)
+	cur.Load().greaterMask(dst[:len(src)], src, t)
 }
 
 // Uint8ToFloat32 converts src into dst (len(dst) >= len(src)).
@@ -186,7 +190,7 @@ func Uint8ToFloat32(dst []float32, src []uint8) {
 	if len(dst) < len(src) {
 		panic(fmt.Sprintf("simd.Uint8ToFloat32: destination of %d is shorter than source of %d", len(dst), len(src)))
 	}
-	cur.u8ToF32(dst[:len(src)], src)
+	cur.Load().u8ToF32(dst[:len(src)], src)
 }
 
 // Uint16ToFloat32 converts src into dst (len(dst) >= len(src)).
@@ -194,7 +198,7 @@ func Uint16ToFloat32(dst []float32, src []uint16) {
 	if len(dst) < len(src) {
 		panic(fmt.Sprintf("simd.Uint16ToFloat32: destination of %d is shorter than source of %d", len(dst), len(src)))
 	}
-	cur.u16ToF32(dst[:len(src)], src)
+	cur.Load().u16ToF32(dst[:len(src)], src)
 }
 
 var negInf = float32(math.Inf(-1))
