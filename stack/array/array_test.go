@@ -3,8 +3,11 @@ package array
 import (
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -399,4 +402,101 @@ func TestResultTypeTable(t *testing.T) {
 		require.Equal(t, d, p)
 		require.Equal(t, d, ResultType(d, d))
 	}
+}
+
+func TestFromVolumeAndFill(t *testing.T) {
+	t.Parallel()
+	v := stack.New[int16](stack.Shape{Z: 3, Y: 4, X: 5})
+	for i := range v.Data {
+		v.Data[i] = int16(i*37%200 - 100)
+	}
+	a := FromVolume(v, []int{2, 3, 2})
+	require.Equal(t, Int16, a.DType())
+	require.Equal(t, [][]int{{2, 1}, {3, 1}, {2, 2, 1}}, a.Chunks())
+	got, err := ToVolume[int16](compute(t, a))
+	require.NoError(t, err)
+	require.Equal(t, v, got)
+	// Sum of int16 is int64, as numpy's.
+	s := compute(t, a.Sum())
+	require.Equal(t, Int64, s.DType())
+	want := 0
+	for _, x := range v.Data {
+		want += int(x)
+	}
+	sv, err := s.Scalar()
+	require.NoError(t, err)
+	require.Equal(t, float64(want), sv)
+	// Zeros, Ones and Full.
+	for _, tc := range []struct {
+		a    *Array
+		want float64
+	}{{Zeros([]int{5}, []int{2}, Uint8), 0}, {Ones([]int{2, 3}, nil, Float64), 1}, {Full([]int{2, 2, 2}, []int{1, 1, 1}, Int32, -7), -7}} {
+		for _, x := range compute(t, tc.a).Float64s() {
+			require.Equal(t, tc.want, x)
+		}
+	}
+	// Std with ddof 1 against the two-pass definition.
+	r := Random([]int{37}, []int{5}, 2)
+	xs := compute(t, r).Float64s()
+	mean := 0.0
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	ss := 0.0
+	for _, x := range xs {
+		ss += (x - mean) * (x - mean)
+	}
+	sd, err := compute(t, r.Reduce(ReduceStd, ReduceOptions{Ddof: 1, SplitEvery: 2})).Scalar()
+	require.NoError(t, err)
+	require.InDelta(t, math.Sqrt(ss/36), sd, 1e-12)
+	// An element of a result by index.
+	res := compute(t, a)
+	e, err := res.At(2, 3, 4)
+	require.NoError(t, err)
+	require.Equal(t, float64(v.At(2, 3, 4)), e)
+	_, err = res.At(3, 0, 0)
+	require.Error(t, err)
+	_, err = Data[float32](res)
+	require.Error(t, err)
+}
+
+// TestNoGoroutineLeak checks that computing with a nil executor (which
+// starts and stops a cluster) leaves no goroutines behind. Not parallel, so
+// that other tests' goroutines do not blur the count.
+func TestNoGoroutineLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for range 3 {
+		_, err := Random([]int{20, 20}, []int{5, 5}, 1).Sum(0).Compute(context.Background(), nil)
+		require.NoError(t, err)
+	}
+	bad := MapBlocks(Ones([]int{4, 4}, []int{2, 2}, Float32), func(context.Context, *stack.Volume[float32]) (*stack.Volume[float32], error) {
+		return nil, errors.New("fails")
+	})
+	_, err := bad.Compute(context.Background(), nil)
+	require.Error(t, err)
+	// Polled here rather than with require.Eventually, whose own goroutine
+	// would be counted.
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.LessOrEqual(t, runtime.NumGoroutine(), before, "goroutines left behind")
+}
+
+func TestGraphAndToDelayed(t *testing.T) {
+	t.Parallel()
+	x := Random([]int{6, 6}, []int{3, 3}, 1)
+	z := x.Add(x.T()).Max(0)
+	g, err := z.Graph()
+	require.NoError(t, err)
+	require.Equal(t, z.NumTasks(), g.Len())
+	require.Contains(t, g.Dot(), "max-partial")
+	d, err := z.ToDelayed()
+	require.NoError(t, err)
+	r, err := delayed.Compute1(context.Background(), delayed.Serial(), d)
+	require.NoError(t, err)
+	require.Equal(t, compute(t, z).Float64s(), r.Float64s())
+	_, err = x.Add(z).ToDelayed()
+	require.ErrorIs(t, err, ErrShape)
 }
