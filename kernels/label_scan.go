@@ -416,11 +416,19 @@ func (sc *scan) writeStrip(st *strip, dst []uint32) {
 			if s >= e || s < prev {
 				continue // cannot happen: runs are ordered and in the row
 			}
-			if prev < s {
+			// Short segments (most of them) take one inlined block of
+			// stores; the rest go through seg.
+			if s+16 <= w.n && s-prev <= 16 {
+				store16(w.p, prev, 0)
+			} else if prev < s {
 				w.seg(prev, s, 0)
 			}
 			v := uint64(sc.lab[sc.parent[st.off+i0+uint32(i)]])
-			w.seg(s, e, v|v<<32)
+			if e+16 <= w.n && e-s <= 16 {
+				store16(w.p, s, v|v<<32)
+			} else {
+				w.seg(s, e, v|v<<32)
+			}
 			prev = e
 		}
 		if prev < w.n {
