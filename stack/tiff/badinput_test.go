@@ -232,11 +232,11 @@ func TestMaxPages(t *testing.T) {
 }
 
 func TestDecompressionBombBounded(t *testing.T) {
-	// A 4x3 plane whose deflate strip expands to 64 MiB: only the 12 bytes
+	// A 4x3 plane whose deflate strip expands to 8 MiB: only the 12 bytes
 	// the plane needs are produced.
 	var z bytes.Buffer
 	zw := zlib.NewWriter(&z)
-	zw.Write(make([]byte, 64<<20))
+	zw.Write(make([]byte, 8<<20))
 	zw.Close()
 	b := craft(false, []craftPage{{fields: grayFields(4, 3, 8, uint32(z.Len())), data: z.Bytes()}})
 	r, err := openBytes(b)
@@ -333,4 +333,35 @@ func TestOpenErrorsNameTheFile(t *testing.T) {
 	_, err = Open("testdata/manifest.json")
 	require.ErrorContains(t, err, "testdata/manifest.json")
 	requireFormatError(t, err)
+}
+
+// TestSparseBlocksReadAsZeros reads a file whose second tile (or strip) is
+// missing, recorded with offset and byte count 0.
+func TestSparseBlocksReadAsZeros(t *testing.T) {
+	for _, tiled := range []bool{false, true} {
+		data := bytes.Repeat([]byte{9}, 8)
+		offTag, cntTag := uint16(tagStripOffsets), uint16(tagStripByteCounts)
+		fields := []field{
+			longField(tagImageWidth, 4), longField(tagImageLength, 4), shortField(tagBitsPerSample, 8),
+			shortField(tagCompression, 1), shortField(tagPhotometric, 1),
+		}
+		if tiled {
+			offTag, cntTag = tagTileOffsets, tagTileByteCounts
+			fields = append(fields, longField(tagTileWidth, 4), longField(tagTileLength, 2))
+		} else {
+			fields = append(fields, longField(tagRowsPerStrip, 2))
+		}
+		build := func(dataAt uint32) []byte {
+			f := append(append([]field(nil), fields...), longField(offTag, dataAt, 0), longField(cntTag, 8, 0))
+			return encodeIFD(f, false, 8, 0)
+		}
+		ifd := build(0)
+		b := append([]byte{'I', 'I', 42, 0, 8, 0, 0, 0}, build(uint32(8+len(ifd)))...)
+		b = append(b, data...)
+		r, err := openBytes(b)
+		require.NoError(t, err)
+		buf := bytes.Repeat([]byte{1}, 16)
+		require.NoError(t, r.ReadPlaneInto(0, buf))
+		require.Equal(t, append(bytes.Repeat([]byte{9}, 8), make([]byte, 8)...), buf, "tiled=%v", tiled)
+	}
 }

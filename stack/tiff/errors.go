@@ -6,12 +6,14 @@ import "fmt"
 // (truncated, offsets past the end, loops in the IFD chain, bad counts...).
 type FormatError string
 
+// Error describes what is wrong with the file.
 func (e FormatError) Error() string { return "tiff: invalid format: " + string(e) }
 
 // UnsupportedError reports a valid TIFF feature that this package does not
 // handle, such as RGB pixels, 1-bit or 64-bit samples, or JPEG compression.
 type UnsupportedError string
 
+// Error names the unsupported feature.
 func (e UnsupportedError) Error() string { return "tiff: unsupported feature: " + string(e) }
 
 // LimitError reports that a file asks for more memory than the reader was
@@ -22,6 +24,7 @@ type LimitError struct {
 	Limit uint64 // bytes allowed
 }
 
+// Error says what exceeds which limit.
 func (e *LimitError) Error() string {
 	return fmt.Sprintf("tiff: %s needs %d bytes, more than the limit of %d", e.What, e.Size, e.Limit)
 }

@@ -165,7 +165,7 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 	W, H := r.shape.X, r.shape.Y
 	rowBytes := W * size
 
-	if !p.tiled && p.comp == None {
+	if !p.tiled && p.comp == None && !sparse(offs, counts) {
 		// Uncompressed strips: read runs of adjacent strips with one ReadAt
 		// each, straight into dst; usually the whole plane is one run.
 		for k := 0; k < p.blocks; {
@@ -195,7 +195,7 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 			r.scratch.Put(raw)
 		}
 	}()
-	var blk *[]byte
+	blk := new([]byte)
 	if p.tiled {
 		blk = r.getScratch(p.blockW * p.blockH * size)
 		defer r.scratch.Put(blk)
@@ -204,6 +204,18 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 	defer r.scratch.Put(tmp)
 
 	for k := 0; k < p.blocks; k++ {
+		x0, y0, bw, bh := 0, k*p.blockH, W, min(p.blockH, H-k*p.blockH)
+		if p.tiled {
+			x0, y0 = (k%p.across)*p.blockW, (k/p.across)*p.blockH
+			bw, bh = p.blockW, p.blockH
+		}
+		if counts[k] == 0 && offs[k] == 0 {
+			// A sparse file's missing block reads as zeros.
+			for y := y0; y < min(y0+bh, H); y++ {
+				clear(dst[y*rowBytes+x0*size : y*rowBytes+min(x0+bw, W)*size])
+			}
+			continue
+		}
 		if counts[k] > uint64(r.src.size) {
 			return formatErrorf("%s %d claims %d bytes, more than the file", blockKind(p.tiled), k, counts[k])
 		}
@@ -217,14 +229,8 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 		if err := r.src.readAt(in, offs[k], blockKind(p.tiled)+" data"); err != nil {
 			return err
 		}
-		var out []byte
-		var x0, y0, bw, bh int
-		if p.tiled {
-			out = *blk
-			x0, y0 = (k%p.across)*p.blockW, (k/p.across)*p.blockH
-			bw, bh = p.blockW, p.blockH
-		} else {
-			y0, bw, bh = k*p.blockH, W, min(p.blockH, H-k*p.blockH)
+		out := *blk
+		if !p.tiled {
 			out = dst[y0*rowBytes : (y0+bh)*rowBytes]
 		}
 		if err := decompress(p.comp, in, out); err != nil {
@@ -274,4 +280,15 @@ func (r *Reader) WriterOptions() WriterOptions {
 		o.Channels, o.Frames = c, f
 	}
 	return o
+}
+
+// sparse reports whether some block is missing (offset and count 0), as
+// sparse files written by some tools have.
+func sparse(offs, counts []uint64) bool {
+	for k := range offs {
+		if offs[k] == 0 && counts[k] == 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -120,7 +120,10 @@ func TestRoundTripEveryCombination(t *testing.T) {
 		t.Run(c.String(), func(t *testing.T) {
 			t.Parallel()
 			for si, s := range shapes {
-				if si == 1 && c.dt.Size() == 1 && c.tile == 0 {
+				if si == 1 && c.tile > 0 {
+					continue // the small shape has edge tiles already; many tiny tiles are slow under -race
+				}
+				if si == 1 && c.dt.Size() == 1 {
 					s.X = 1000 // keep several strips for 8-bit data too
 				}
 				planes := testPlanes(c.dt, s, uint64(si))
@@ -332,8 +335,8 @@ func TestLZWRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var enc lzwEncoder
 	inputs := [][]byte{{}, {7}, {1, 1}, bytes.Repeat([]byte{0}, 100000), []byte(strings.Repeat("abcabcabd", 5000))}
-	for n := 0; n < 40; n++ {
-		b := make([]byte, rng.IntN(200000))
+	for n := 0; n < 24; n++ {
+		b := make([]byte, rng.IntN(60000))
 		alpha := 1 + rng.IntN(256)
 		for i := range b {
 			b[i] = byte(rng.IntN(alpha))
