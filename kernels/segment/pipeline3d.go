@@ -280,41 +280,57 @@ func (r *run) run3D(ctx context.Context) error {
 			wantPreview[z] = true
 		}
 	}
-	plane := make([]uint32, planeLen)
-	var raw []float32
-	for z := range r.shape.Z {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		t0 := time.Now()
-		if err := readScratch32(labelF, plane, z*planeLen); err != nil {
-			return err
-		}
-		// Scratch labels are the slab's own; 0 stays 0.
-		base := bases[z/slab]
-		for i, l := range plane {
-			if l != 0 {
-				plane[i] = final[base+l]
-			}
-		}
-		if wantPreview[z] {
-			if raw == nil {
-				raw = make([]float32, planeLen)
-			}
-			if err := r.src.ReadPlane(ctx, z, raw); err != nil {
-				return fmt.Errorf("read plane %d: %w", z, err)
-			}
-			r.preview = append(r.preview, newPreviewTile(z, r.shape.Y, r.shape.X, raw, plane))
-		}
-		if r.sink != nil {
-			if err := r.sink.write(ctx, z, plane, count); err != nil {
-				return err
-			}
-		}
-		r.rep.Stages.Write += time.Since(t0).Seconds()
-		progress(1)
+	// Slabs are read back and renumbered on the workers; planes are
+	// written in order here.
+	type renumbered struct {
+		lab   *stack.Volume[uint32]
+		times StageSeconds
 	}
-	return nil
+	var raw []float32
+	err = forEachOrdered(ctx, r, nslab, "renumber", func(ctx context.Context, k int) (renumbered, error) {
+		z0, z1 := bounds(k)
+		t0 := time.Now()
+		lab := u32.GetVolume(stack.Shape{Z: z1 - z0, Y: r.shape.Y, X: r.shape.X})
+		if err := readScratch32(labelF, lab.Data, z0*planeLen); err != nil {
+			u32.PutVolume(lab)
+			return renumbered{}, err
+		}
+		t1 := time.Now()
+		// Scratch labels are the slab's own; 0 stays 0.
+		base := bases[k]
+		for i, l := range lab.Data {
+			if l != 0 {
+				lab.Data[i] = final[base+l]
+			}
+		}
+		return renumbered{lab, StageSeconds{Read: t1.Sub(t0).Seconds(), Merge: time.Since(t1).Seconds()}}, nil
+	}, func(k int, out renumbered) error {
+		defer u32.PutVolume(out.lab)
+		r.addTimes(out.times)
+		z0, _ := bounds(k)
+		for i := range out.lab.Shape.Z {
+			z, plane := z0+i, out.lab.Plane(i)
+			t0 := time.Now()
+			if wantPreview[z] {
+				if raw == nil {
+					raw = make([]float32, planeLen)
+				}
+				if err := r.src.ReadPlane(ctx, z, raw); err != nil {
+					return fmt.Errorf("read plane %d: %w", z, err)
+				}
+				r.preview = append(r.preview, newPreviewTile(z, r.shape.Y, r.shape.X, raw, plane))
+			}
+			if r.sink != nil {
+				if err := r.sink.write(ctx, z, plane, count); err != nil {
+					return err
+				}
+			}
+			r.rep.Stages.Write += time.Since(t0).Seconds()
+			progress(1)
+		}
+		return nil
+	})
+	return err
 }
 
 func (r *run) addTimes(t StageSeconds) {
