@@ -226,7 +226,14 @@ func TestInterrupt(t *testing.T) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
-	time.Sleep(300 * time.Millisecond)
+	// Signal once the run has created its temporary outputs.
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		ents, _ := os.ReadDir(dir)
+		if len(ents) > 1 {
+			break
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
 	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
 	err := cmd.Wait()
 	ee, ok := err.(*exec.ExitError)
