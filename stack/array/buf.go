@@ -6,8 +6,10 @@ import (
 	"unsafe"
 )
 
-// num is the set of element types a chunk can hold.
-type num interface {
+// Number is the set of Go element types an array can hold: those of
+// stack.Elem and the 64-bit integers and float64. FromSlice and Data take
+// them; a named type (type gray uint16) is refused with an error.
+type Number interface {
 	~uint8 | ~uint16 | ~uint32 | ~uint64 | ~int16 | ~int32 | ~int64 | ~float32 | ~float64
 }
 
@@ -35,7 +37,7 @@ type buf interface {
 	ptr() unsafe.Pointer
 }
 
-type vec[T num] []T
+type vec[T Number] []T
 
 func newBuf(d DType, n int) buf {
 	switch d {
@@ -61,7 +63,7 @@ func newBuf(d DType, n int) buf {
 	panic(fmt.Sprintf("array: internal error: no buffer for dtype %v", d))
 }
 
-func dtypeOfT[T num]() DType {
+func dtypeOfT[T Number]() DType {
 	var z T
 	switch any(z).(type) {
 	case uint8:
@@ -91,7 +93,7 @@ func (v vec[T]) length() int      { return len(v) }
 func (v vec[T]) raw() any         { return []T(v) }
 func (v vec[T]) at(i int) float64 { return float64(v[i]) }
 
-func convertVec[D, S num](src vec[S]) vec[D] {
+func convertVec[D, S Number](src vec[S]) vec[D] {
 	out := make(vec[D], len(src))
 	for i, x := range src {
 		out[i] = D(x)
@@ -142,7 +144,7 @@ var binOpNames = [...]string{"add", "sub", "mul", "truediv", "minimum", "maximum
 
 func (op binOp) String() string { return binOpNames[op] }
 
-func apply[T num](op binOp, a, b T) T {
+func apply[T Number](op binOp, a, b T) T {
 	switch op {
 	case opAdd:
 		return a + b
@@ -233,7 +235,7 @@ var cmpOpNames = [...]string{"less", "less_equal", "greater", "greater_equal", "
 
 func (op cmpOp) String() string { return cmpOpNames[op] }
 
-func test[T num](op cmpOp, a, b T) uint8 {
+func test[T Number](op cmpOp, a, b T) uint8 {
 	var r bool
 	switch op {
 	case opLt:

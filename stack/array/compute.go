@@ -171,7 +171,7 @@ func (r *Result) Scalar() (float64, error) {
 }
 
 // Data returns r's elements when T is r's element type (no copy).
-func Data[T num](r *Result) ([]T, error) {
+func Data[T Number](r *Result) ([]T, error) {
 	d, ok := r.data.raw().([]T)
 	if !ok {
 		var z T

@@ -229,3 +229,55 @@ func Example_segmentCluster() {
 	// Output:
 	// objects per plane: [1 1 1 1 1 1 1 1 1 1]
 }
+
+// Slices with steps, negative bounds and integer indices, as numpy's.
+func ExampleArray_Slice() {
+	a := array.FromSlice([]int32{
+		0, 1, 2, 3, 4,
+		5, 6, 7, 8, 9,
+		10, 11, 12, 13, 14,
+	}, []int{3, 5}, []int{2, 2})
+	show := func(b *array.Array) {
+		r, err := b.Compute(context.Background(), delayed.Serial())
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(b.Shape(), r.Float64s())
+	}
+	show(a.Slice(array.S(nil, nil, 2), array.S(-1, 0, -2))) // a[::2, -1:0:-2]
+	show(a.Slice(array.At(1)))                              // a[1]
+	show(a.Slice(array.All(), array.Range(1, 3)).T())       // a[:, 1:3].T
+	fmt.Println(a.Slice(array.From(5)).Err())
+	// Output:
+	// [2 2] [4 2 14 12]
+	// [5] [5 6 7 8 9]
+	// [2 3] [1 6 11 2 7 12]
+	// axis 0: array: shape mismatch: slice 5::1 selects nothing from extent 3 (empty arrays are not supported)
+}
+
+// A Gaussian filter applied chunk by chunk with halos equals the filter on
+// the whole array.
+func ExampleMapOverlap() {
+	ctx := context.Background()
+	opt := kernels.GaussianOptions{Sigma: [3]float64{0, 2, 2}}
+	depth := kernels.Depth(opt) // the kernel radius per axis: [0 8 8]
+	gauss := func(ctx context.Context, v *stack.Volume[float32]) (*stack.Volume[float32], error) {
+		out := stack.New[float32](v.Shape)
+		_, err := kernels.Gaussian(ctx, out, v, opt)
+		return out, err
+	}
+	x := array.Random([]int{1, 64, 64}, []int{1, 16, 16}, 7).Astype(array.Float32)
+	chunked := array.MapOverlap(x, array.OverlapOptions{Depth: depth[:], Mode: stack.Reflect}, gauss)
+	whole := array.MapBlocks(x.Rechunk([]int{1, 64, 64}), gauss)
+	same := chunked.Eq(whole).Min()
+	r, err := same.Compute(ctx, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	v, _ := r.Scalar()
+	fmt.Println(depth, chunked.NumChunks(), "chunks, equal:", v == 1)
+	// Output:
+	// [0 8 8] 16 chunks, equal: true
+}
