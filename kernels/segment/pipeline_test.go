@@ -5,7 +5,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -325,4 +327,29 @@ func TestBackPressure(t *testing.T) {
 		require.LessOrEqual(t, ahead.Load(), int64(2*workers), "workers %d", workers)
 		require.Greater(t, ahead.Load(), int64(1), "workers %d: planes do overlap", workers)
 	}
+}
+
+// Runs that finish, fail or are cancelled leave no goroutine behind. Not
+// parallel, so that other tests' goroutines do not blur the count.
+func TestNoGoroutineLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	vol := synth.Nuclei(stack.Shape{Z: 8, Y: 48, X: 48}, 3)
+	for _, mode := range []Mode{Mode2D, Mode3D} {
+		opt := DefaultOptions()
+		opt.Source = VolumeSource(vol)
+		opt.Mode = mode
+		opt.Workers = 3
+		opt.Output = filepath.Join(t.TempDir(), "l.tif")
+		_, err := Run(context.Background(), opt)
+		require.NoError(t, err)
+		opt.Source = failingSource{VolumeSource(vol), 5, syscall.EIO}
+		opt.Force = true
+		_, err = Run(context.Background(), opt)
+		require.ErrorIs(t, err, syscall.EIO)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.LessOrEqual(t, runtime.NumGoroutine(), before)
 }
