@@ -42,10 +42,13 @@ func nbrRows(conn Connectivity) []nbrRow {
 		return []nbrRow{{0, -1, 1}}
 	case Conn6:
 		return []nbrRow{{0, -1, 0}, {-1, 0, 0}}
+	// The row straight below comes before the diagonal ones: its objects
+	// are the likeliest to be the diagonals' too, which connectRuns then
+	// recognises without a find.
 	case Conn18:
-		return []nbrRow{{0, -1, 1}, {-1, -1, 0}, {-1, 0, 1}, {-1, 1, 0}}
+		return []nbrRow{{0, -1, 1}, {-1, 0, 1}, {-1, -1, 0}, {-1, 1, 0}}
 	default: // Conn26
-		return []nbrRow{{0, -1, 1}, {-1, -1, 1}, {-1, 0, 1}, {-1, 1, 1}}
+		return []nbrRow{{0, -1, 1}, {-1, 0, 1}, {-1, -1, 1}, {-1, 1, 1}}
 	}
 }
 
