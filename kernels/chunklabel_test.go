@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/gob"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -197,4 +198,34 @@ func TestMergeChunksErrors(t *testing.T) {
 	require.Error(t, err) // the whole mask is not chunk 0's shape
 	_, err = LabelChunk(ctx, grid, 7, stack.New[uint32](s), m, nil, Conn8)
 	require.Error(t, err)
+}
+
+// Example_chunked labels a stack slab by slab, as separate tasks would: each
+// slab's local labels could go to disk while only its ChunkLabels is kept.
+func Example_chunked() {
+	ctx := context.Background()
+	mask, _ := stack.FromSlice(stack.Shape{Z: 4, Y: 2, X: 3}, []uint8{
+		1, 0, 0, 0, 0, 1, // z=0
+		1, 0, 0, 0, 0, 1, // z=1
+		0, 0, 0, 0, 0, 1, // z=2
+		1, 0, 0, 0, 1, 1, // z=3
+	})
+	grid, _ := stack.NewGrid(mask.Shape, stack.Shape{Z: 2, Y: 2, X: 3})
+	locals := make([]*stack.Volume[uint32], grid.Len())
+	infos := make([]*ChunkLabels, grid.Len())
+	for i, box := range grid.Boxes() {
+		slab := mask.Slab(box.Lo[0], box.Hi[0])
+		locals[i] = stack.New[uint32](slab.Shape)
+		infos[i], _ = LabelChunk(ctx, grid, i, locals[i], slab, nil, Conn6)
+	}
+	rl, _ := MergeChunks(ctx, grid, infos, Conn6)
+	for i := range locals {
+		_ = RelabelChunk(locals[i], rl, i)
+		fmt.Println(locals[i].Data)
+	}
+	fmt.Println(rl.N, rl.Regions[1].Area)
+	// Output:
+	// [1 0 0 0 0 2 1 0 0 0 0 2]
+	// [0 0 0 0 0 2 3 0 0 0 2 2]
+	// 3 5
 }
