@@ -2,6 +2,7 @@ package tiff
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"testing"
@@ -78,4 +79,55 @@ func FuzzReadPlane(f *testing.F) {
 			t.Fatal("two reads of the same plane differ")
 		}
 	})
+}
+
+// TestRandomCorruption flips, overwrites and truncates bytes of the
+// fixtures at random (deterministically) and reads the results: a cheap,
+// always-run complement to the fuzz targets. Any panic fails the test.
+func TestRandomCorruption(t *testing.T) {
+	names, err := filepath.Glob(filepath.Join("testdata", "fixtures", "*.tif"))
+	if err != nil || len(names) == 0 {
+		t.Fatal("no fixtures")
+	}
+	files := make([][]byte, len(names))
+	for i, n := range names {
+		if files[i], err = os.ReadFile(n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	iters := 4000
+	if testing.Short() {
+		iters = 500
+	}
+	opened := 0
+	for it := 0; it < iters; it++ {
+		b := append([]byte(nil), files[rng.IntN(len(files))]...)
+		for k := 0; k < 1+rng.IntN(6); k++ {
+			i := rng.IntN(len(b))
+			switch rng.IntN(4) {
+			case 0:
+				b[i] ^= 1 << rng.IntN(8)
+			case 1:
+				b[i] = byte(rng.IntN(256))
+			case 2:
+				b[i] = 0xff
+			case 3:
+				b = b[:i+1]
+			}
+		}
+		r, err := NewReader(bytes.NewReader(b), int64(len(b)), fuzzLimits...)
+		if err != nil {
+			continue
+		}
+		opened++
+		buf := make([]byte, r.PlaneBytes())
+		for i := 0; i < min(r.Pages(), 8); i++ {
+			_ = r.ReadPlaneInto(i, buf)
+		}
+	}
+	t.Logf("%d of %d corrupted files opened", opened, iters)
+	if opened == 0 {
+		t.Fatal("no corrupted file opened: the mutations are too destructive to test decoding")
+	}
 }
