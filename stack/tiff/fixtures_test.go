@@ -267,3 +267,45 @@ func TestConcurrentReadPlane(t *testing.T) {
 		require.NoError(t, r.Close())
 	}
 }
+
+func TestMetadataUnitlessResolution(t *testing.T) {
+	r, err := Open(fixturePath("uint16_lzw2_strip_le.tif"))
+	require.NoError(t, err)
+	defer r.Close()
+	md := r.Metadata()
+	require.Equal(t, 1.0, md.PixelSizeX, "tifffile writes a unitless resolution of 1")
+	require.Empty(t, md.Unit)
+	require.Equal(t, []int{1, 3, 1}, []int{md.Channels, md.Slices, md.Frames}, "a plain stack's pages are slices")
+	md = buildMetadata("", "", resolution{unit: 2})
+	require.Empty(t, md.Unit, "no unit without resolution tags")
+}
+
+func TestBuildMetadataSources(t *testing.T) {
+	// Resolution in centimetres, no description.
+	md := buildMetadata("", "", resolution{x: 2e4, y: 4e4, unit: 3})
+	require.InDelta(t, 5e-5, md.PixelSizeX, 1e-12)
+	require.InDelta(t, 2.5e-5, md.PixelSizeY, 1e-12)
+	require.Equal(t, "cm", md.Unit)
+	// ImageJ's escaped micro sign, and a plain stack (images only).
+	md = buildMetadata("ImageJ=1.53t\nimages=7\nunit=\\u00B5m\nspacing=0.5\nmin=3\nmax=90.5\nfoo=bar\n", "", resolution{x: 4, y: 4, unit: 1})
+	require.Equal(t, "µm", md.Unit)
+	require.Equal(t, 7, md.Slices)
+	require.Equal(t, 0.25, md.PixelSizeX)
+	require.Equal(t, 0.5, md.PixelSizeZ)
+	require.Equal(t, 3.0, *md.ImageJ.Min)
+	require.Equal(t, 90.5, *md.ImageJ.Max)
+	require.Equal(t, map[string]string{"foo": "bar"}, md.ImageJ.Extra)
+	// Not OME despite the angle bracket; not shaped despite the brace.
+	md = buildMetadata("<html>", "", resolution{})
+	require.Nil(t, md.OME)
+	md = buildMetadata(`{"shape": "x"}`, "", resolution{})
+	require.Nil(t, md.Shaped)
+	require.Equal(t, formatShaped(3, 4, 5), `{"shape": [3, 4, 5]}`)
+	require.Equal(t, []int{3, 4, 5}, parseShaped(formatShaped(3, 4, 5)))
+	// Writing then parsing an ImageJ description round-trips.
+	ij := parseImageJ(formatImageJ(2, 3, 4, 1.5, "µm", nil))
+	require.Equal(t, []int{24, 2, 3, 4}, []int{ij.Images, ij.Channels, ij.Slices, ij.Frames})
+	require.True(t, ij.Hyperstack)
+	require.Equal(t, "µm", ij.Unit)
+	require.Equal(t, 1.5, ij.Spacing)
+}

@@ -18,8 +18,9 @@ type Metadata struct {
 	Software string `json:"software,omitempty"`
 
 	// Channels, Slices and Frames describe how the pages form a
-	// hyperstack (1 when not stated). Their product is the page count for
-	// files that declare it consistently.
+	// hyperstack. Without ImageJ or OME metadata every page is a slice.
+	// Their product is the page count for files that declare it
+	// consistently.
 	Channels int `json:"channels"`
 	Slices   int `json:"slices"`
 	Frames   int `json:"frames"`
@@ -310,11 +311,13 @@ func buildMetadata(desc, software string, res resolution) Metadata {
 	if res.y > 0 {
 		m.PixelSizeY = 1 / res.y
 	}
-	switch res.unit {
-	case 2:
-		m.Unit = "inch"
-	case 3:
-		m.Unit = "cm"
+	if res.x > 0 || res.y > 0 {
+		switch res.unit {
+		case 2:
+			m.Unit = "inch"
+		case 3:
+			m.Unit = "cm"
+		}
 	}
 	if ij := parseImageJ(desc); ij != nil {
 		m.ImageJ = ij

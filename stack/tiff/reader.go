@@ -152,6 +152,9 @@ func NewReader(ra io.ReaderAt, size int64, opts ...Option) (*Reader, error) {
 	}
 	r.expandContiguous()
 	r.shape.Z = len(r.pages)
+	if m := &r.meta; m.Channels*m.Slices*m.Frames == 1 {
+		m.Slices = r.shape.Z // a plain stack: every page is a slice
+	}
 	return r, nil
 }
 
