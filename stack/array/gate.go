@@ -19,14 +19,15 @@ type gate struct {
 	slots chan struct{}
 }
 
-// gated wraps exec with a bound of twice its workers (or twice GOMAXPROCS
-// for executors that do not say), enough to keep every worker busy.
+// gated wraps exec with a bound of one task more than its workers (or than
+// GOMAXPROCS for executors that do not say): every worker stays busy and
+// one task waits to start.
 func gated(exec delayed.Executor) delayed.Executor {
 	n := runtime.GOMAXPROCS(0)
 	if c, ok := exec.(*sched.LocalCluster); ok {
 		n = len(c.Workers())
 	}
-	return &gate{exec: exec, slots: make(chan struct{}, 2*max(n, 1))}
+	return &gate{exec: exec, slots: make(chan struct{}, max(n, 1)+1)}
 }
 
 func (g *gate) Go(ctx context.Context, spec sched.TaskSpec, job sched.Job) {

@@ -85,9 +85,8 @@ func writeStack(t testing.TB, path string, s stack.Shape) []uint16 {
 
 // heapPeak samples the heap every millisecond until stop is called and
 // returns the largest HeapAlloc seen (live data plus garbage not yet
-// collected) and the largest live heap that a collection measured
-// (runtime/metrics' /gc/heap/live:bytes), which a loaded machine, where the
-// collector lags, does not inflate.
+// collected) and the largest live heap a collection measured (runtime/
+// metrics' /gc/heap/live:bytes), which garbage does not inflate.
 func heapPeak() (stop func() (alloc, live uint64)) {
 	var peak, livePeak atomic.Uint64
 	done := make(chan struct{})
@@ -96,12 +95,10 @@ func heapPeak() (stop func() (alloc, live uint64)) {
 	go func() {
 		defer wg.Done()
 		var m runtime.MemStats
-		sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		for {
 			runtime.ReadMemStats(&m)
 			peak.Store(max(peak.Load(), m.HeapAlloc))
-			metrics.Read(sample)
-			livePeak.Store(max(livePeak.Load(), sample[0].Value.Uint64()))
+			livePeak.Store(max(livePeak.Load(), liveHeap()))
 			select {
 			case <-done:
 				return
@@ -182,9 +179,10 @@ func measureMIP(t *testing.T, path string, workers int) mipRun {
 // the file: planes are read by tasks as the reduction tree consumes them.
 func TestMIPMemoryBounded(t *testing.T) {
 	// Not parallel: it measures the heap, and lowers the GC target so that
-	// the heap tracks live data rather than garbage. What stays live is a
-	// few planes per level of the reduction tree plus the tasks in flight,
-	// whatever the number of planes.
+	// collections run back to back and the heap tracks live data rather
+	// than garbage. What stays live is a few planes per level of the
+	// reduction tree plus the tasks in flight, whatever the number of
+	// planes.
 	defer debug.SetGCPercent(debug.SetGCPercent(1))
 	shape := stack.Shape{Z: 640, Y: 256, X: 256}
 	if testing.Short() {
