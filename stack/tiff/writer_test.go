@@ -437,3 +437,19 @@ func TestPredictorsRoundTrip(t *testing.T) {
 	}
 	require.Equal(t, want, b)
 }
+
+// TestWriterClassicOverflowGuard checks that a classic file which would
+// pass 4 GiB fails cleanly instead of writing wrapped 32-bit offsets (the
+// size bound normally picks BigTIFF before that can happen).
+func TestWriterClassicOverflowGuard(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "out.tif")
+	w, err := Create(path, WriterOptions{Shape: stack.Shape{Z: 2, Y: 8, X: 8}, DType: stack.Uint8})
+	require.NoError(t, err)
+	require.False(t, w.BigTIFF())
+	w.pos = math.MaxUint32 - 16 // pretend 4 GiB were written already
+	err = w.WritePlane(make([]byte, 64))
+	require.ErrorContains(t, err, "4 GiB")
+	require.ErrorContains(t, err, path)
+	require.Empty(t, dirNames(t, dir))
+}
