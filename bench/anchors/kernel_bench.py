@@ -20,7 +20,6 @@ import argparse
 import json
 import math
 import os
-import resource
 import sys
 import time
 
@@ -32,6 +31,20 @@ KERNELS = [
     "label2d-c4", "label2d-c8", "label3d-c6", "label3d-c18", "label3d-c26",
 ]
 
+
+
+def peak_rss_mib():
+    """This process's own peak RSS: VmHWM, which (unlike ru_maxrss) does not
+    carry over the high-water mark of the parent that started it."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    import resource as r
+    return r.getrusage(r.RUSAGE_SELF).ru_maxrss / 1024.0
 
 def sigma_of(kernel):
     return float(kernel.split("-s")[1])
@@ -172,10 +185,7 @@ class Cluster:
         return self.client.gather(futs)
 
     def worker_peak_rss_mb(self):
-        def peak():
-            import resource as r
-            return r.getrusage(r.RUSAGE_SELF).ru_maxrss / 1024.0
-        return sorted(self.client.run(peak).values())
+        return sorted(self.client.run(peak_rss_mib).values())
 
     def close(self):
         self.client.close()
@@ -304,7 +314,7 @@ def main():
     if cl is not None:
         doc["worker_peak_rss_mb"] = cl.worker_peak_rss_mb()
         cl.close()
-    doc["self_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    doc["self_peak_rss_mb"] = peak_rss_mib()
     json.dump(doc, sys.stdout)
     sys.stdout.write("\n")
 

@@ -19,7 +19,6 @@ the peak RSS of this process and, for dask-cluster, of each worker.
 import argparse
 import json
 import os
-import resource
 import sys
 import time
 
@@ -28,6 +27,20 @@ T_START = time.perf_counter()
 import numpy as np  # noqa: E402
 import tifffile  # noqa: E402
 
+
+
+def peak_rss_mib():
+    """This process's own peak RSS: VmHWM, which (unlike ru_maxrss) does not
+    carry over the high-water mark of the parent that started it."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    import resource as r
+    return r.getrusage(r.RUSAGE_SELF).ru_maxrss / 1024.0
 
 def ksize(sigma):
     return 2 * int(4.0 * sigma + 0.5) + 1
@@ -111,10 +124,7 @@ def main():
     seconds = time.perf_counter() - imported
 
     if client is not None:
-        def peak():
-            import resource as r
-            return r.getrusage(r.RUSAGE_SELF).ru_maxrss / 1024.0
-        workers_rss = sorted(client.run(peak).values())
+        workers_rss = sorted(client.run(peak_rss_mib).values())
         client.close()
         cluster.close()
     doc = {
@@ -123,7 +133,7 @@ def main():
         "import_s": imported - T_START,
         "planes": int(out.shape[0]),
         "objects": int(sum(int(out[z].max()) for z in range(out.shape[0]))),
-        "self_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0,
+        "self_peak_rss_mb": peak_rss_mib(),
     }
     if workers_rss is not None:
         doc["worker_peak_rss_mb"] = workers_rss

@@ -22,6 +22,7 @@ type harness struct {
 	work      string
 	segstack  string // the CLI binary
 	kernelrun string // the kernel runner binary
+	peakrss   string // the spawner that measures a process's own peak RSS
 	anchors   string // bench/anchors
 	impls     []impl
 	res       *Results
@@ -138,9 +139,18 @@ func moduleRoot() (string, error) {
 // directory, so that each timed process is a plain binary.
 func (h *harness) build(ctx context.Context) error {
 	bin := filepath.Join(h.work, "bin")
+	if h.cfg.BinDir != "" {
+		bin = h.cfg.BinDir
+	}
 	h.segstack = filepath.Join(bin, "segstack")
 	h.kernelrun = filepath.Join(bin, "kernelrun")
-	for _, b := range []struct{ out, pkg string }{{h.segstack, "./cmd/segstack"}, {h.kernelrun, "./bench/cmd/kernelrun"}} {
+	h.peakrss = filepath.Join(bin, "peakrss")
+	for _, b := range []struct{ out, pkg string }{
+		{h.segstack, "./cmd/segstack"}, {h.kernelrun, "./bench/cmd/kernelrun"}, {h.peakrss, "./bench/cmd/peakrss"},
+	} {
+		if _, err := os.Stat(b.out); err == nil && h.cfg.BinDir != "" {
+			continue
+		}
 		c := command{Args: []string{"go", "build", "-o", b.out, b.pkg}, Dir: h.cfg.Root}
 		if _, err := c.run(ctx); err != nil {
 			return fmt.Errorf("building %s: %w", b.pkg, err)
@@ -153,6 +163,17 @@ func (h *harness) build(ctx context.Context) error {
 		return err
 	}
 	h.res.Machine.Backend = info.Backend
+	// What the spawner hands on to each child's peak RSS.
+	var floor struct {
+		MaxRSSKB float64 `json:"floor_kib"`
+	}
+	f := filepath.Join(h.work, "floor.json")
+	if _, err := (command{Args: []string{h.peakrss, "--out", f, "--", h.kernelrun, "info"}}).run(ctx); err != nil {
+		return err
+	}
+	if b, err := os.ReadFile(f); err == nil && json.Unmarshal(b, &floor) == nil {
+		h.res.Machine.RSSFloorMiB = floor.MaxRSSKB / 1024
+	}
 	return nil
 }
 

@@ -67,6 +67,7 @@ func (h *harness) kernelCommand(im impl, inputs, outdir string, kernels []string
 	} else {
 		c.Args = []string{h.cfg.Python, filepath.Join(h.anchors, "kernel_bench.py"), "--impl", im.Python}
 	}
+	c.Spawn = h.peakrss
 	c.Args = append(c.Args, "--inputs", inputs, "--kernels", strings.Join(kernels, ","),
 		"--min-time", strconv.FormatFloat(h.cfg.MinTime, 'g', -1, 64))
 	if outdir != "" {

@@ -27,6 +27,9 @@ type Machine struct {
 	LoadStart float64 `json:"load_avg_start"`
 	LoadEnd   float64 `json:"load_avg_end"`
 	Note      string  `json:"note"`
+	// RSSFloorMiB is the peak RSS every measured process inherits from
+	// bench/cmd/peakrss, which starts it: figures below it mean nothing.
+	RSSFloorMiB float64 `json:"rss_floor_mib"`
 }
 
 func describeMachine() Machine {

@@ -60,6 +60,9 @@ type Config struct {
 	Keep bool
 	// Root is the module root, for building the binaries.
 	Root string
+	// BinDir, when set, holds the built binaries and is reused: they are
+	// built only when absent there.
+	BinDir string
 	// Log receives progress lines.
 	Log *os.File
 }

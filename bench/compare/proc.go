@@ -26,6 +26,10 @@ type command struct {
 	Args []string
 	Env  []string
 	Dir  string
+	// Spawn, when set, is bench/cmd/peakrss: the command runs under it so
+	// that its peak RSS is its own (see that command's documentation), and
+	// its wall time is taken there, next to the process.
+	Spawn string
 }
 
 // String renders the command as a shell line, for the report.
@@ -49,7 +53,19 @@ func (c command) String() string {
 // run executes c and waits for it. A non-zero exit is an error that
 // carries the end of stderr.
 func (c command) run(ctx context.Context) (proc, error) {
-	cmd := exec.CommandContext(ctx, c.Args[0], c.Args[1:]...)
+	args := c.Args
+	var rusage string
+	if c.Spawn != "" {
+		f, err := os.CreateTemp("", "peakrss-*.json")
+		if err != nil {
+			return proc{}, err
+		}
+		rusage = f.Name()
+		f.Close()
+		defer os.Remove(rusage)
+		args = append([]string{c.Spawn, "--out", rusage, "--"}, args...)
+	}
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	cmd.Dir = c.Dir
 	cmd.Env = append(os.Environ(), c.Env...)
 	var out, errb bytes.Buffer
@@ -59,7 +75,20 @@ func (c command) run(ctx context.Context) (proc, error) {
 	err := cmd.Run()
 	p := proc{Wall: time.Since(start), Stdout: out.Bytes(), Stderr: errb.String()}
 	if cmd.ProcessState != nil {
+		// Without the spawner this includes the harness's own peak.
 		p.PeakRSS = maxRSSMiB(cmd.ProcessState)
+	}
+	if rusage != "" {
+		var r struct {
+			WallS    float64 `json:"wall_s"`
+			MaxRSSKB float64 `json:"maxrss_kib"`
+		}
+		if b, rerr := os.ReadFile(rusage); rerr == nil && json.Unmarshal(b, &r) == nil && r.WallS > 0 {
+			p.Wall = time.Duration(r.WallS * float64(time.Second))
+			p.PeakRSS = r.MaxRSSKB / 1024
+		} else if err == nil {
+			return p, fmt.Errorf("%s: no rusage from %s", c.Args[0], c.Spawn)
+		}
 	}
 	if err != nil {
 		if ctx.Err() != nil {

@@ -199,7 +199,8 @@ func markdown(res *Results, base string, pngs []string) string {
 			}
 		}
 		if len(res.KernelProcesses) > 0 {
-			p("Peak RSS of each kernel process (all kernels of one size run in one process; dask's worker processes listed apart):\n\n")
+			p("Peak RSS of each kernel process (all kernels of one size run in one process; dask's worker processes listed apart; "+
+				"each process's own ru_maxrss, started through `bench/cmd/peakrss`, which hands on a floor of %.1f MiB):\n\n", m.RSSFloorMiB)
 			p("| size | implementation | threads | peak RSS (MiB) | setup |\n|---|---|---|---|---|\n")
 			for _, pr := range res.KernelProcesses {
 				rss := fmt.Sprintf("%.0f", pr.PeakRSS)
@@ -219,12 +220,17 @@ func markdown(res *Results, base string, pngs []string) string {
 			"Wall = the process from start to exit (interpreter start-up and imports included); in-process = what "+
 			"the program reports (Python: after the imports until the output is closed, cluster start-up included; "+
 			"segstack: its report's wall time). Every output's labels were compared with segstack's before timing.\n\n", c.Workers)
+		p("Peak RSS: the process's own ru_maxrss (through `bench/cmd/peakrss`, floor %.1f MiB), with the figure the program "+
+			"reports for itself (VmHWM) in brackets; dask's workers apart.\n\n", m.RSSFloorMiB)
 		p("| size | implementation | threads | check | wall (median) | in-process (median) | wall ÷ segstack | peak RSS (MiB) |\n")
 		p("|---|---|---|---|---|---|---|---|\n")
 		for _, r := range res.Pipeline {
 			rss := ""
 			if r.PeakRSS > 0 {
 				rss = fmt.Sprintf("%.0f", r.PeakRSS)
+			}
+			if r.SelfPeakRSS > 0 {
+				rss += fmt.Sprintf(" (%.0f)", r.SelfPeakRSS)
 			}
 			if len(r.WorkerPeakRSS) > 0 {
 				rss += " + workers " + joinF(r.WorkerPeakRSS)

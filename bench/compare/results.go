@@ -97,9 +97,12 @@ type PipelineRow struct {
 	MedianInProcess float64   `json:"median_in_process_s,omitempty"`
 	Ratio           float64   `json:"ratio_vs_segstack,omitempty"`
 	// PeakRSS is the largest peak over the rounds of the process (and the
-	// children it waited for).
+	// children it waited for), from its rusage.
 	PeakRSS       float64   `json:"peak_rss_mib,omitempty"`
 	WorkerPeakRSS []float64 `json:"worker_peak_rss_mib,omitempty"`
+	// SelfPeakRSS is the largest peak the program reported for itself
+	// (VmHWM): segstack's --report, the anchors' reply.
+	SelfPeakRSS float64 `json:"self_reported_peak_rss_mib,omitempty"`
 	// Stages are segstack's per-stage medians from its --report.
 	Stages map[string]float64 `json:"stages_s,omitempty"`
 	Error  string             `json:"error,omitempty"`
