@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/segstack/segstack/stack/tiff"
@@ -10,6 +11,7 @@ import (
 // convertOptions are the flags of `segstack convert`.
 type convertOptions struct {
 	compression string
+	predictor   string
 	bigTIFF     bool
 	tile        int
 	force       bool
@@ -34,6 +36,7 @@ interrupted conversion (Ctrl-C) leaves no output behind.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.compression, "compression", "", "none, lzw, deflate or packbits (default: as the input)")
+	fl.StringVar(&o.predictor, "predictor", "", "none, horizontal (integers) or float (float32), with lzw or deflate (default: as the input when the compression is kept, else none)")
 	fl.BoolVar(&o.bigTIFF, "bigtiff", false, "write BigTIFF even when classic TIFF would do")
 	fl.IntVar(&o.tile, "tile", 0, "write square tiles of this size (a multiple of 16); 0 writes strips (default: as the input)")
 	fl.BoolVar(&o.force, "force", false, "overwrite an existing output")
@@ -63,6 +66,13 @@ func runConvert(cmd *cobra.Command, in, out string, o convertOptions) error {
 			opts.Compression, opts.Predictor = comp, tiff.NoPredictor
 		}
 	}
+	if cmd.Flags().Changed("predictor") {
+		pred, err := tiff.ParsePredictor(o.predictor)
+		if err != nil {
+			return fmt.Errorf("--predictor: %w", err)
+		}
+		opts.Predictor = pred
+	}
 	if cmd.Flags().Changed("tile") {
 		if o.tile < 0 || o.tile%16 != 0 {
 			return fmt.Errorf("--tile %d: want 0 (strips) or a positive multiple of 16", o.tile)
@@ -77,20 +87,9 @@ func runConvert(cmd *cobra.Command, in, out string, o convertOptions) error {
 	if err != nil {
 		return err
 	}
-	buf := make([]byte, r.PlaneBytes())
-	for i := 0; i < r.Pages(); i++ {
-		if err := ctx.Err(); err != nil {
-			w.Abort()
-			return err
-		}
-		if err := r.ReadPlaneInto(i, buf); err != nil {
-			w.Abort()
-			return err
-		}
-		if err := w.WritePlane(buf); err != nil {
-			w.Abort()
-			return err
-		}
+	if err := copyPlanes(ctx, r, w); err != nil {
+		w.Abort()
+		return err
 	}
 	if err := ctx.Err(); err != nil {
 		w.Abort()
@@ -110,4 +109,53 @@ func runConvert(cmd *cobra.Command, in, out string, o convertOptions) error {
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: %d planes %dx%d %s, %s, %s, %s\n", out, r.Pages(), r.Shape().Y, r.Shape().X,
 		r.DType(), opts.Compression, layout, kind)
 	return nil
+}
+
+// copyPlanes streams every plane of r into w, decoding plane i+1 while
+// plane i is being encoded and written. It stops at the first error or
+// when ctx is cancelled.
+func copyPlanes(ctx context.Context, r *tiff.Reader, w *tiff.Writer) error {
+	type plane struct {
+		buf []byte
+		err error
+	}
+	free := make(chan []byte, 2)
+	free <- make([]byte, r.PlaneBytes())
+	free <- make([]byte, r.PlaneBytes())
+	full := make(chan plane, 1)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(full)
+		for i := 0; i < r.Pages(); i++ {
+			var buf []byte
+			select {
+			case buf = <-free:
+			case <-stop:
+				return
+			}
+			err := r.ReadPlaneInto(i, buf)
+			select {
+			case full <- plane{buf, err}:
+			case <-stop:
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for p := range full {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if p.err != nil {
+			return p.err
+		}
+		if err := w.WritePlane(p.buf); err != nil {
+			return err
+		}
+		free <- p.buf
+	}
+	return ctx.Err()
 }

@@ -39,6 +39,7 @@ func TestConvertPixelExact(t *testing.T) {
 		{"int32_packbits1_tile_le_big.tif", []string{"--tile", "32", "--bigtiff"}, tiff.PackBits, true, true},
 		{"uint8_zip2_tile_be.tif", nil, tiff.Deflate, true, false},
 		{"tifffile_tiles_be_big.tif", []string{"--compression", "none"}, tiff.None, true, false},
+		{"int16_none1_strip_le_big.tif", []string{"--compression", "lzw", "--predictor", "horizontal"}, tiff.LZW, false, false},
 	} {
 		out := filepath.Join(dir, c.in)
 		msg, err := runTIFFCmd(t, context.Background(), append([]string{"convert", tiffFixture(c.in), out}, c.args...)...)
@@ -86,6 +87,8 @@ func TestConvertRefusesOverwrite(t *testing.T) {
 
 	_, err = runTIFFCmd(t, context.Background(), "convert", tiffFixture("uint8_none1_tile_be.tif"), filepath.Join(dir, "x.tif"), "--compression", "jpeg")
 	require.ErrorContains(t, err, "--compression")
+	_, err = runTIFFCmd(t, context.Background(), "convert", tiffFixture("uint8_none1_tile_be.tif"), filepath.Join(dir, "x.tif"), "--predictor", "float", "--compression", "lzw")
+	require.ErrorContains(t, err, "predictor float does not apply to uint8")
 	_, err = runTIFFCmd(t, context.Background(), "convert", tiffFixture("uint8_none1_tile_be.tif"), filepath.Join(dir, "x.tif"), "--tile", "10")
 	require.ErrorContains(t, err, "--tile")
 	entries, _ := os.ReadDir(dir)

@@ -160,3 +160,16 @@ func (p Predictor) String() string {
 	}
 	return fmt.Sprintf("predictor(%d)", int(p))
 }
+
+// ParsePredictor accepts none, horizontal (or 2) and float (or 3).
+func ParsePredictor(s string) (Predictor, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "none", "1":
+		return NoPredictor, nil
+	case "horizontal", "2":
+		return Horizontal, nil
+	case "float", "floatingpoint", "3":
+		return FloatingPoint, nil
+	}
+	return 0, fmt.Errorf("tiff: unknown predictor %q (want none, horizontal or float)", s)
+}

@@ -453,3 +453,22 @@ func TestWriterClassicOverflowGuard(t *testing.T) {
 	require.ErrorContains(t, err, path)
 	require.Empty(t, dirNames(t, dir))
 }
+
+func TestParseNames(t *testing.T) {
+	for s, want := range map[string]Compression{"none": None, "LZW": LZW, "zip": Deflate, "deflate": Deflate, "packbits": PackBits} {
+		c, err := ParseCompression(s)
+		require.NoError(t, err)
+		require.Equal(t, want, c)
+	}
+	_, err := ParseCompression("jpeg")
+	require.Error(t, err)
+	for s, want := range map[string]Predictor{"none": NoPredictor, "horizontal": Horizontal, "2": Horizontal, "float": FloatingPoint} {
+		p, err := ParsePredictor(s)
+		require.NoError(t, err)
+		require.Equal(t, want, p)
+	}
+	_, err = ParsePredictor("4")
+	require.Error(t, err)
+	require.Equal(t, "deflate", Compression(32946).String())
+	require.Equal(t, "zstd", Compression(50000).String())
+}
