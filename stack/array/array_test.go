@@ -490,7 +490,8 @@ func TestGraphAndToDelayed(t *testing.T) {
 	z := x.Add(x.T()).Max(0)
 	g, err := z.Graph()
 	require.NoError(t, err)
-	require.Equal(t, z.NumTasks(), g.Len())
+	// Each chunk's add fuses with its reduction summary: 4 fewer tasks.
+	require.Equal(t, z.NumTasks()-4, g.Len())
 	require.Contains(t, g.Dot(), "max-partial")
 	d, err := z.ToDelayed()
 	require.NoError(t, err)

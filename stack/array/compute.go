@@ -9,13 +9,37 @@ import (
 	"github.com/segstack/segstack/stack"
 )
 
-// lower turns the tasks behind outs into delayed values, one per task,
-// sharing tasks that several chunks need. Priorities follow a depth-first
-// walk from the outputs, so that a scheduler that honours them (sched's
-// LocalCluster) finishes a chunk's consumers before it starts far-away
-// chunks, and memory stays bounded by the work in flight.
+// lower turns the tasks behind outs into delayed values, sharing tasks that
+// several chunks need. A linear chain of tasks, each the only consumer of
+// the one below (a chunk read, then its reduction summary, say), becomes one
+// delayed task, as dask's fuse does: the intermediate chunk never waits in
+// memory between two tasks. Priorities follow a depth-first walk from the
+// outputs, so that a scheduler that honours them (sched's LocalCluster)
+// finishes a chunk's consumers before it starts far-away chunks.
 func lower(outs []*node) []delayed.Value[any] {
-	vals := make(map[*node]delayed.Value[any], 2*len(outs))
+	users := make(map[*node]int32, 2*len(outs))
+	out := make(map[*node]bool, len(outs))
+	work := make([]*node, 0, len(outs))
+	for _, n := range outs {
+		out[n] = true
+		if _, ok := users[n]; !ok {
+			users[n] = 0
+			work = append(work, n)
+		}
+	}
+	for len(work) > 0 {
+		n := work[len(work)-1]
+		work = work[:len(work)-1]
+		for _, d := range n.deps {
+			if _, ok := users[d]; !ok {
+				work = append(work, d)
+			}
+			users[d]++
+		}
+	}
+	fusible := func(d *node) bool { return d.fn != nil && users[d] == 1 && !out[d] }
+
+	vals := make(map[*node]delayed.Value[any], len(users))
 	prio := 0
 	var visit func(n *node) delayed.Value[any]
 	visit = func(n *node) delayed.Value[any] {
@@ -26,11 +50,12 @@ func lower(outs []*node) []delayed.Value[any] {
 		if n.fn == nil {
 			v = delayed.Of[any](n.val)
 		} else {
-			args := make([]delayed.Value[any], len(n.deps))
-			for i, d := range n.deps {
+			fn, deps := fuseChain(n, fusible)
+			args := make([]delayed.Value[any], len(deps))
+			for i, d := range deps {
 				args[i] = visit(d)
 			}
-			v = delayed.CallN(n.layer.name, n.fn, args, delayed.Priority(prio))
+			v = delayed.CallN(n.layer.name, fn, args, delayed.Priority(prio))
 			prio++
 		}
 		vals[n] = v
@@ -41,6 +66,27 @@ func lower(outs []*node) []delayed.Value[any] {
 		res[i] = visit(n)
 	}
 	return res
+}
+
+// fuseChain follows top down through single dependencies that fusible
+// allows and returns one function computing top from the dependencies of
+// the chain's lowest task.
+func fuseChain(top *node, fusible func(*node) bool) (taskFunc, []*node) {
+	chain := []*node{top}
+	for n := top; len(n.deps) == 1 && fusible(n.deps[0]); n = n.deps[0] {
+		chain = append(chain, n.deps[0])
+	}
+	if len(chain) == 1 {
+		return top.fn, top.deps
+	}
+	bottom := chain[len(chain)-1]
+	return func(ctx context.Context, v []any) (any, error) {
+		x, err := bottom.fn(ctx, v)
+		for i := len(chain) - 2; i >= 0 && err == nil; i-- {
+			x, err = chain[i].fn(ctx, []any{x})
+		}
+		return x, err
+	}, bottom.deps
 }
 
 // Graph returns the delayed graph that computes a's chunks, to inspect or
