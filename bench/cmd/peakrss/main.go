@@ -23,6 +23,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -43,8 +45,6 @@ func main() {
 		os.Exit(2)
 	}
 	out, argv := args[1], args[3:]
-	var self syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
 
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
@@ -56,7 +56,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "peakrss:", err)
 		os.Exit(127)
 	}
-	r := report{WallS: wall.Seconds(), FloorKB: self.Maxrss, Exit: cmd.ProcessState.ExitCode()}
+	r := report{WallS: wall.Seconds(), FloorKB: vmHWM(), Exit: cmd.ProcessState.ExitCode()}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.MaxRSSKB = ru.Maxrss
 		r.UserS = time.Duration(ru.Utime.Nano()).Seconds()
@@ -68,4 +68,23 @@ func main() {
 		os.Exit(127)
 	}
 	os.Exit(max(r.Exit, 0))
+}
+
+// vmHWM is this process's own memory high-water mark in KiB — what the
+// child inherits. (Its ru_maxrss would include its parent's.)
+func vmHWM() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				n, _ := strconv.ParseInt(f[0], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
 }
