@@ -177,12 +177,13 @@ func BenchmarkLabelAbove2D(b *testing.B) {
 	src := blobField(s)
 	dst := stack.New[uint32](s)
 	ctx := context.Background()
+	cpu0 := processCPU()
 	for b.Loop() {
 		if _, err := LabelAbove(ctx, dst, src, 0.5, Conn8); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(s.Len())*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpix/s")
+	reportLabelRate(b, s, cpu0)
 }
 
 func BenchmarkLabelWithStats2D(b *testing.B) {
@@ -191,12 +192,13 @@ func BenchmarkLabelWithStats2D(b *testing.B) {
 	m := blobMask(s)
 	dst := stack.New[uint32](s)
 	ctx := context.Background()
+	cpu0 := processCPU()
 	for b.Loop() {
 		if _, _, err := LabelWithStats(ctx, dst, m, src, Conn8); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(s.Len())*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpix/s")
+	reportLabelRate(b, s, cpu0)
 }
 
 func BenchmarkLabelChunked3D(b *testing.B) {

@@ -482,3 +482,24 @@ func ExampleLabel() {
 	fmt.Println(n, labels.Data)
 	// Output: 4 [1 1 0 2 0 0 0 2 3 0 4 0]
 }
+
+func TestSummarise(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(17, 18))
+	for n := 1; n < 40; n++ {
+		seg := make([]float32, n)
+		for i := range seg {
+			seg[i] = rng.Float32()*200 - 100
+		}
+		var want float64
+		lo, hi := seg[0], seg[0]
+		for _, v := range seg {
+			want += float64(v)
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		s, l, h := summarise(seg)
+		require.InEpsilon(t, want, s, 1e-12)
+		require.Equal(t, lo, l)
+		require.Equal(t, hi, h)
+	}
+}

@@ -82,13 +82,7 @@ func (s *RegionSums) addRun(z, y, x0, x1 int, irow []float32) {
 	var sum float64
 	var lo, hi float32
 	if irow != nil {
-		seg := irow[x0:x1]
-		lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
-		for _, v := range seg {
-			sum += float64(v)
-			lo = min(lo, v)
-			hi = max(hi, v)
-		}
+		sum, lo, hi = summarise(irow[x0:x1])
 	}
 	if s.Area == 0 {
 		*s = RegionSums{Lo: [3]int{z, y, x0}, Hi: [3]int{z + 1, y + 1, x1}, Min: lo, Max: hi}
@@ -107,6 +101,30 @@ func (s *RegionSums) addRun(z, y, x0, x1 int, irow []float32) {
 	s.Coord[1] += int64(y) * n
 	s.Coord[2] += (int64(x0) + int64(x1) - 1) * n / 2
 	s.Sum += sum
+}
+
+// summarise returns the sum (in float64), minimum and maximum of seg. Four
+// partial sums and two lanes of extremes break the dependency chains that
+// would otherwise bound the loop by the adder's latency.
+func summarise(seg []float32) (float64, float32, float32) {
+	var s0, s1, s2, s3 float64
+	lo0, hi0 := float32(math.Inf(1)), float32(math.Inf(-1))
+	lo1, hi1 := lo0, hi0
+	i := 0
+	for ; i+4 <= len(seg); i += 4 {
+		q := seg[i : i+4 : i+4]
+		s0 += float64(q[0])
+		s1 += float64(q[1])
+		s2 += float64(q[2])
+		s3 += float64(q[3])
+		lo0, hi0 = min(lo0, q[0], q[2]), max(hi0, q[0], q[2])
+		lo1, hi1 = min(lo1, q[1], q[3]), max(hi1, q[1], q[3])
+	}
+	for _, v := range seg[i:] {
+		s0 += float64(v)
+		lo0, hi0 = min(lo0, v), max(hi0, v)
+	}
+	return (s0 + s1) + (s2 + s3), min(lo0, lo1), max(hi0, hi1)
 }
 
 // writeWithStats writes the labels like writeStrip and returns every
@@ -130,12 +148,19 @@ func (sc *scan) writeWithStats(dst []uint32, intensity *stack.Volume[float32]) [
 			}
 			z, y := r/Y, r%Y
 			i0, i1 := st.rowStart[r-st.r0], st.rowStart[r-st.r0+1]
-			clear(row)
-			p := unsafe.Pointer(unsafe.SliceData(row))
+			w := rowWriter{unsafe.Pointer(unsafe.SliceData(row)), uintptr(len(row))}
+			prev := uintptr(0)
 			for i := i0; i < i1; i++ {
 				rn := st.runs[i]
+				if uintptr(rn.s) < prev || rn.s >= rn.e || int(rn.e) > X {
+					continue // cannot happen: runs are ordered and in the row
+				}
 				l := sc.label(st, int(i))
-				fillRun(p, rn.s, min(rn.e, uint32(X)), uint64(l)|uint64(l)<<32)
+				if prev < uintptr(rn.s) {
+					w.seg(prev, uintptr(rn.s), 0)
+				}
+				w.seg(uintptr(rn.s), uintptr(rn.e), uint64(l)|uint64(l)<<32)
+				prev = uintptr(rn.e)
 				var acc *RegionSums
 				if l >= st.base {
 					acc = &own[l-st.base]
@@ -144,6 +169,9 @@ func (sc *scan) writeWithStats(dst []uint32, intensity *stack.Volume[float32]) [
 					far[l] = acc
 				}
 				acc.addRun(z, y, int(rn.s), int(rn.e), irow)
+			}
+			if prev < w.n {
+				w.seg(prev, w.n, 0)
 			}
 		}
 		foreign[k] = far
