@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ import (
 
 func TestCheckPipelineLabels(t *testing.T) {
 	ctx := context.Background()
-	s := stack.Shape{Z: 2, Y: 40, X: 48}
+	s := stack.Shape{Z: 2, Y: 128, X: 128}
 	in := filepath.Join(t.TempDir(), "in.tif")
 	vol := synth.Nuclei(s, 3)
 	require.NoError(t, tiff.WriteVolume(ctx, in, vol, tiff.WriterOptions{}))
@@ -47,7 +48,16 @@ func TestCheckPipelineLabels(t *testing.T) {
 	}
 	require.GreaterOrEqual(t, far, 0)
 
-	msg, ok := checkPipelineLabels(ctx, append([]uint32(nil), ref...), ref, s, in)
+	dir := filepath.Dir(in)
+	refPath := filepath.Join(dir, "ref.tif")
+	require.NoError(t, tiff.WriteVolume(ctx, refPath, &stack.Volume[uint32]{Shape: s, Data: ref}, tiff.WriterOptions{}))
+	check := func(labels []uint32) (string, bool) {
+		p := filepath.Join(dir, "got.tif")
+		require.NoError(t, tiff.WriteVolume(ctx, p, &stack.Volume[uint32]{Shape: s, Data: labels}, tiff.WriterOptions{}))
+		return checkPipeline(ctx, p, refPath, in, s)
+	}
+
+	msg, ok := check(append([]uint32(nil), ref...))
 	require.True(t, ok, msg)
 	require.Equal(t, checkOK, msg)
 
@@ -60,15 +70,40 @@ func TestCheckPipelineLabels(t *testing.T) {
 			swapped[i] = 1
 		}
 	}
-	msg, ok = checkPipelineLabels(ctx, swapped, ref, s, in)
+	msg, ok = check(swapped)
 	require.True(t, ok, msg)
 	require.Equal(t, checkRenumber, msg)
 
 	// A voxel far below the threshold marked foreground is a mismatch.
 	bad := append([]uint32(nil), ref...)
 	bad[far] = 99
-	msg, ok = checkPipelineLabels(ctx, bad, ref, s, in)
+	msg, ok = check(bad)
 	require.False(t, ok)
 	require.True(t, strings.HasPrefix(msg, "MISMATCH"), msg)
 	require.Contains(t, msg, "from the threshold")
+
+	// Two objects merged in a plane is a mismatch too.
+	merged := append([]uint32(nil), ref...)
+	plane := -1
+	for i, v := range merged {
+		if v == 2 {
+			plane = i / s.PlaneLen()
+			break
+		}
+	}
+	require.GreaterOrEqual(t, plane, 0, "no plane with two objects")
+	for i := plane * s.PlaneLen(); i < (plane+1)*s.PlaneLen(); i++ {
+		if merged[i] == 2 {
+			merged[i] = 1
+		}
+	}
+	msg, ok = check(merged)
+	require.False(t, ok)
+	require.Contains(t, msg, fmt.Sprintf("MISMATCH in plane %d", plane))
+
+	// A file of another shape.
+	p := filepath.Join(dir, "small.tif")
+	require.NoError(t, tiff.WriteVolume(ctx, p, &stack.Volume[uint32]{Shape: stack.Shape{Z: 1, Y: 2, X: 2}, Data: make([]uint32, 4)}, tiff.WriterOptions{}))
+	_, ok = checkPipeline(ctx, p, refPath, in, s)
+	require.False(t, ok)
 }
