@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/segstack/segstack/delayed"
 	"github.com/segstack/segstack/sched"
 	"github.com/segstack/segstack/stack"
+	"github.com/segstack/segstack/stack/tiff"
 )
 
 func compute(t *testing.T, a *Array) *Result {
@@ -475,6 +477,10 @@ func TestNoGoroutineLeak(t *testing.T) {
 	})
 	_, err := bad.Compute(context.Background(), nil)
 	require.Error(t, err)
+	// A write that fails part way stops its producer too.
+	path := filepath.Join(t.TempDir(), "x.tif")
+	require.Error(t, bad.ToTIFF(context.Background(), nil, path, tiff.WriterOptions{}))
+	require.NoError(t, Ones([]int{6, 4, 4}, []int{1, 2, 2}, Uint8).ToTIFF(context.Background(), nil, path, tiff.WriterOptions{}))
 	// Polled here rather than with require.Eventually, whose own goroutine
 	// would be counted.
 	deadline := time.Now().Add(5 * time.Second)

@@ -15,7 +15,9 @@ import (
 // delayed task, as dask's fuse does: the intermediate chunk never waits in
 // memory between two tasks. Priorities follow a depth-first walk from the
 // outputs, so that a scheduler that honours them (sched's LocalCluster)
-// finishes a chunk's consumers before it starts far-away chunks.
+// finishes a chunk's consumers before it starts far-away chunks. delayed
+// itself starts the ready tasks it collected last first; the walk visits
+// dependencies last to first so that both orders agree.
 func lower(outs []*node) []delayed.Value[any] {
 	users := make(map[*node]int32, 2*len(outs))
 	out := make(map[*node]bool, len(outs))
@@ -52,8 +54,10 @@ func lower(outs []*node) []delayed.Value[any] {
 		} else {
 			fn, deps := fuseChain(n, fusible)
 			args := make([]delayed.Value[any], len(deps))
-			for i, d := range deps {
-				args[i] = visit(d)
+			// Last to first, as delayed starts the ready tasks it found
+			// last first: priorities then agree with its order.
+			for i := len(deps) - 1; i >= 0; i-- {
+				args[i] = visit(deps[i])
 			}
 			v = delayed.CallN(n.layer.name, fn, args, delayed.Priority(prio))
 			prio++
@@ -62,8 +66,8 @@ func lower(outs []*node) []delayed.Value[any] {
 		return v
 	}
 	res := make([]delayed.Value[any], len(outs))
-	for i, n := range outs {
-		res[i] = visit(n)
+	for i := len(outs) - 1; i >= 0; i-- {
+		res[i] = visit(outs[i])
 	}
 	return res
 }
@@ -117,19 +121,28 @@ func (a *Array) run(ctx context.Context, exec delayed.Executor) ([]buf, error) {
 		defer c.Close()
 		exec = c
 	}
-	vals := lower(a.blocks)
+	out, err := runNodes(ctx, exec, a.blocks)
+	if err != nil {
+		return nil, fmt.Errorf("array: computing %v: %w", a, err)
+	}
+	return out, nil
+}
+
+// runNodes computes the chunks of blocks on exec.
+func runNodes(ctx context.Context, exec delayed.Executor, blocks []*node) ([]buf, error) {
+	vals := lower(blocks)
 	nodes := make([]delayed.Node, len(vals))
 	for i, v := range vals {
 		nodes[i] = v
 	}
 	if err := delayed.Compute(ctx, gated(exec), nodes...); err != nil {
-		return nil, fmt.Errorf("array: computing %v: %w", a, err)
+		return nil, err
 	}
 	out := make([]buf, len(vals))
 	for i, v := range vals {
 		r, err := v.Result()
 		if err != nil {
-			return nil, fmt.Errorf("array: computing %v: %w", a, err)
+			return nil, err
 		}
 		b, ok := r.(buf)
 		if !ok {

@@ -23,11 +23,17 @@ type gate struct {
 // GOMAXPROCS for executors that do not say): every worker stays busy and
 // one task waits to start.
 func gated(exec delayed.Executor) delayed.Executor {
+	return &gate{exec: exec, slots: make(chan struct{}, workersOf(exec)+1)}
+}
+
+// workersOf is the number of workers of a LocalCluster, or GOMAXPROCS for
+// executors that do not say (at least 1).
+func workersOf(exec delayed.Executor) int {
 	n := runtime.GOMAXPROCS(0)
 	if c, ok := exec.(*sched.LocalCluster); ok {
 		n = len(c.Workers())
 	}
-	return &gate{exec: exec, slots: make(chan struct{}, max(n, 1)+1)}
+	return max(n, 1)
 }
 
 func (g *gate) Go(ctx context.Context, spec sched.TaskSpec, job sched.Job) {

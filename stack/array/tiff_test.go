@@ -2,6 +2,7 @@ package array
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -59,6 +60,18 @@ func TestTIFFRoundTrip(t *testing.T) {
 	fd, err := Data[float32](compute(t, f))
 	require.NoError(t, err)
 	require.Equal(t, fd, fv.Data)
+	// A failing chunk deep in the stack fails the write and leaves no file.
+	boom := errors.New("boom")
+	bad := MapBlocks(Random([]int{9, 8, 8}, []int{1, 8, 8}, 1).Astype(Float32), func(_ context.Context, v *stack.Volume[float32]) (*stack.Volume[float32], error) {
+		if v.Data[0] > 0.5 {
+			return nil, boom
+		}
+		return v, nil
+	})
+	p3 := filepath.Join(dir, "bad.tif")
+	require.ErrorIs(t, bad.ToTIFF(ctx, nil, p3, tiff.WriterOptions{}), boom)
+	_, err = os.Stat(p3)
+	require.True(t, os.IsNotExist(err))
 	// Types TIFF does not store are refused.
 	require.Error(t, Random([]int{2, 2}, nil, 1).ToTIFF(ctx, nil, filepath.Join(dir, "c.tif"), tiff.WriterOptions{}))
 }
@@ -219,4 +232,44 @@ func TestMIPLarge(t *testing.T) {
 	t.Log(run)
 	require.Equal(t, want, run.mip)
 	require.Less(t, run.live, run.fileBytes/8)
+}
+
+// TestToTIFFStreams copies a TIFF stack through an element-wise operation
+// into a new file and checks that the heap does not hold the stack: planes
+// are computed in file order and written as they come.
+func TestToTIFFStreams(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(1))
+	shape := stack.Shape{Z: 320, Y: 256, X: 256}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "in.tif")
+	writeStack(t, src, shape)
+	r, err := tiff.Open(src)
+	require.NoError(t, err)
+	defer r.Close()
+	c, err := sched.NewLocalCluster(sched.Options{Workers: 2})
+	require.NoError(t, err)
+	defer c.Close()
+	dst := filepath.Join(dir, "out.tif")
+	inc := FromTIFF(r, nil).Add(1)
+	runtime.GC()
+	baseLive := liveHeap()
+	stop := heapPeak()
+	require.NoError(t, inc.ToTIFF(context.Background(), c, dst, tiff.WriterOptions{}))
+	_, peakLive := stop()
+	live := int64(peakLive) - int64(baseLive)
+	t.Logf("copied %d planes of %s: peak live heap growth %s (%.1f planes)", shape.Z, FormatBytes(r.PlaneBytes()),
+		FormatBytes(int(max(live, 0))), float64(live)/float64(r.PlaneBytes()))
+	require.Less(t, live, int64(shape.Z*r.PlaneBytes()/5), "planes are written as they are computed")
+	// Spot-check the copy.
+	out, err := tiff.Open(dst)
+	require.NoError(t, err)
+	defer out.Close()
+	a, b := make([]uint16, shape.Y*shape.X), make([]uint16, shape.Y*shape.X)
+	for _, z := range []int{0, 17, shape.Z - 1} {
+		require.NoError(t, tiff.ReadPlane(r, z, a))
+		require.NoError(t, tiff.ReadPlane(out, z, b))
+		for i := range a {
+			require.Equal(t, a[i]+1, b[i])
+		}
+	}
 }

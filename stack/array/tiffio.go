@@ -67,10 +67,13 @@ func FromTIFF(r *tiff.Reader, chunk []int) *Array {
 
 // ToTIFF computes a (rank 2 or 3, of an element type TIFF stores) and
 // streams it plane by plane into a new TIFF file at path. opts gives the
-// compression and metadata; its Shape and DType are set from a. The
-// writes are tasks of the same graph, chained in plane order, so slabs of
-// planes are written as soon as they are computed and not all held at once.
-// A nil exec starts a LocalCluster for the call.
+// compression and metadata; its Shape and DType are set from a. The array
+// is computed a window of Z chunks at a time (one Z chunk more than the
+// executor has workers, all chunks of a window in parallel) while the
+// previous window is written, so memory holds about three windows whatever
+// the stack's depth. Tasks that two windows share, such as the neighbours
+// MapOverlap reads, are computed once per window. A nil exec starts a
+// LocalCluster for the call.
 func (a *Array) ToTIFF(ctx context.Context, exec delayed.Executor, path string, opts tiff.WriterOptions) error {
 	if a.err != nil {
 		return a.err
@@ -96,49 +99,67 @@ func (a *Array) ToTIFF(ctx context.Context, exec delayed.Executor, path string, 
 	if err != nil {
 		return err
 	}
-	counts := a.chunks.counts()
-	starts := a.chunks.starts()
-	layer := newLayer("to_tiff")
-	var prev *node
-	for cz := range counts[0] {
-		deps := make([]*node, 0, 1+counts[1]*counts[2])
-		if prev != nil {
-			deps = append(deps, prev)
-		}
-		type piece struct{ shape, off [3]int }
-		var pieces []piece
-		for cy := range counts[1] {
-			for cx := range counts[2] {
-				idx := [3]int{cz, cy, cx}
-				deps = append(deps, a.blocks[a.chunks.index(idx)])
-				pieces = append(pieces, piece{a.chunks.shapeOf(idx), [3]int{0, starts[1][cy], starts[2][cx]}})
-			}
-		}
-		nz := a.chunks[0][cz]
-		first := 0
-		if prev != nil {
-			first = 1
-		}
-		dt, shape := a.dt, a.shape
-		prev = &node{layer: layer, deps: deps, fn: func(ctx context.Context, v []any) (any, error) {
-			ps := [3]int{1, shape[1], shape[2]}
-			plane := newBuf(dt, shape[1]*shape[2])
-			for z := range nz {
-				for j, p := range pieces {
-					b := v[first+j].(buf)
-					b.copyTo(plane, ps, p.off, p.shape, [3]int{z, 0, 0}, [3]int{1, 1, 1}, [3]int{1, p.shape[1], p.shape[2]})
-				}
-				if err := w.WritePlane(bytesOf(plane)); err != nil {
-					return nil, err
-				}
-			}
-			return nil, nil
-		}}
-	}
-	last := lower([]*node{prev})[0]
-	if err := delayed.Compute(ctx, gated(exec), last); err != nil {
+	if err := a.writeSlabs(ctx, exec, w); err != nil {
 		w.Abort()
 		return fmt.Errorf("array: writing %s: %w", path, err)
 	}
 	return w.Close()
+}
+
+// window is the chunks of a run of Z chunks, computed.
+type window struct {
+	first  int // first Z chunk
+	blocks []buf
+	err    error
+}
+
+func (a *Array) writeSlabs(ctx context.Context, exec delayed.Executor, w *tiff.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	counts := a.chunks.counts()
+	per := counts[1] * counts[2] // chunks per Z chunk
+	size := workersOf(exec) + 1
+	results := make(chan window, 1)
+	go func() {
+		defer close(results)
+		for first := 0; first < counts[0]; first += size {
+			last := min(first+size, counts[0])
+			blocks, err := runNodes(ctx, exec, a.blocks[first*per:last*per])
+			select {
+			case results <- window{first, blocks, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	starts := a.chunks.starts()
+	shape := a.shape
+	ps := [3]int{1, shape[1], shape[2]}
+	plane := newBuf(a.dt, shape[1]*shape[2])
+	for win := range results {
+		if win.err != nil {
+			return win.err
+		}
+		for k := 0; k*per < len(win.blocks); k++ {
+			cz := win.first + k
+			for z := range a.chunks[0][cz] {
+				for j := range per {
+					idx := [3]int{cz, j / counts[2], j % counts[2]}
+					n := a.chunks.shapeOf(idx)
+					off := [3]int{0, starts[1][idx[1]], starts[2][idx[2]]}
+					win.blocks[k*per+j].copyTo(plane, ps, off, n, [3]int{z, 0, 0}, [3]int{1, 1, 1}, [3]int{1, n[1], n[2]})
+				}
+				if err := w.WritePlane(bytesOf(plane)); err != nil {
+					cancel()
+					for range results { // let the producer finish
+					}
+					return err
+				}
+			}
+		}
+	}
+	return ctx.Err()
 }
