@@ -43,6 +43,18 @@
 //   - Astype converts as numpy's astype does for in-range values: floats are
 //     truncated toward zero when converted to integers.
 //
+// # Running
+//
+// Compute, Persist and ToTIFF take a delayed.Executor: a *sched.LocalCluster,
+// delayed.Serial() or delayed.Parallel(n); nil starts a LocalCluster with one
+// worker per core for the call. The chunk tasks are turned into delayed
+// nodes, with linear chains fused into one task (a chunk read and its
+// reduction summary, say), and the executor is handed at most one task more
+// than it has workers, in depth-first order. A reduction therefore streams:
+// the maximum over Z of a TIFF stack holds a few planes per level of the
+// reduction tree plus the tasks in flight, whatever the stack's depth.
+// ToTIFF computes and writes windows of planes in turn.
+//
 // Random fills an array from a counter-based generator (SplitMix64 of the
 // seed and the element's flat index), so its values do not depend on the
 // chunk shape and can be reproduced in a few lines of numpy.
