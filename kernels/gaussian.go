@@ -257,7 +257,9 @@ type gaussWorker struct {
 	slots int
 	stamp []int // stamp[i] == gen when slot i holds the current group's rows
 	gen   int
-	line  []float32   // one row with its X halo
+	lines [][]float32 // yGroup rows, each with its X halo
+	win   [][]float32 // Y-pass input rows for a group of output rows
+	outs  [][]float32
 	zrows [][]float32 // row tables for simd.ConvCols
 	yrows [][]float32
 	max   float32
@@ -320,8 +322,13 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 			w.yrows = make([][]float32, 2*ay.r+1)
 		}
 		if ax.active() {
-			w.line = make([]float32, s.X+2*ax.r)
+			w.lines = make([][]float32, yGroup)
+			for j := range w.lines {
+				w.lines[j] = make([]float32, s.X+2*ax.r)
+			}
 		}
+		w.win = make([][]float32, yGroup+2*ay.r)
+		w.outs = make([][]float32, yGroup)
 	}
 
 	err := forEachItem(ctx, workers, items, func(wi, item int) error {
@@ -364,40 +371,74 @@ func (p *gaussPlan) band(w *gaussWorker, dst, src *stack.Volume[float32], cvalRo
 		}
 		return m
 	}
-	for y := y0; y < y1; y++ {
-		var yrows [][]float32
-		if ay.active() {
-			yrows = w.yrows
-			for k := -ay.r; k <= ay.r; k++ {
-				if yy := ay.at(y + k); yy >= 0 {
-					yrows[k+ay.r] = src.Row(z, yy)
-				} else {
-					yrows[k+ay.r] = cvalRow
-				}
+	for y := y0; y < y1; y += yGroup {
+		n := min(yGroup, y1-y)
+		win := w.win[:n+2*ay.r]
+		for i := range win {
+			yy := y - ay.r + i
+			if ay.active() {
+				yy = ay.at(yy)
+			}
+			if yy >= 0 {
+				win[i] = src.Row(z, yy)
+			} else {
+				win[i] = cvalRow
 			}
 		}
-		m = max(m, p.finishRow(w, dst.Row(z, y), yrows, src.Row(z, y)))
+		m = max(m, p.finishRows(w, dst, z, y, n, win))
 	}
 	return m
 }
 
-// finishRow runs the Y pass over yrows (or copies row when there is no Y
-// pass) and then the X pass, into out, and returns the maximum of out.
-func (p *gaussPlan) finishRow(w *gaussWorker, out []float32, yrows [][]float32, row []float32) float32 {
+// yGroup is how many output rows the Y pass makes from one read of its
+// input rows, and yChunk the columns per call, so that the 2ry+yGroup input
+// rows stay in L1 while the group's outputs are computed.
+const (
+	yGroup = 4
+	yChunk = 512
+)
+
+// finishRows runs the Y pass (or a copy when there is none) and then the X
+// pass for rows y..y+n-1 of plane z into dst, and returns their maximum.
+// win holds the Y pass's input rows for positions y-ry .. y+n-1+ry (with
+// no Y pass, the n rows themselves).
+func (p *gaussPlan) finishRows(w *gaussWorker, dst *stack.Volume[float32], z, y, n int, win [][]float32) float32 {
+	X := p.shape.X
 	ay, ax := &p.ax[1], &p.ax[2]
-	target := out
-	if ax.active() {
-		target = w.line[ax.r : ax.r+len(out)]
+	m := float32(math.Inf(-1))
+	outs := w.outs[:n]
+	for j := range outs {
+		outs[j] = dst.Row(z, y+j)
 	}
-	var m float32
-	if ay.active() {
-		m = simd.ConvCols(target, yrows, ay.w)
-	} else {
-		m = simd.CopyMax(target, row)
+	target := func(j, c0, c1 int) []float32 {
+		if ax.active() {
+			return w.lines[j][ax.r+c0 : ax.r+c1]
+		}
+		return outs[j][c0:c1]
+	}
+	for c0 := 0; c0 < X; c0 += yChunk {
+		c1 := min(X, c0+yChunk)
+		for j := range outs {
+			var mm float32
+			if ay.active() {
+				rows := w.yrows
+				for k := range rows {
+					rows[k] = win[j+k][c0:c1]
+				}
+				mm = simd.ConvCols(target(j, c0, c1), rows, ay.w)
+			} else {
+				mm = simd.CopyMax(target(j, c0, c1), win[j][c0:c1])
+			}
+			if !ax.active() {
+				m = max(m, mm)
+			}
+		}
 	}
 	if ax.active() {
-		p.fillHalo(w.line)
-		m = simd.ConvRow(out, w.line, ax.w)
+		for j, out := range outs {
+			p.fillHalo(w.lines[j])
+			m = max(m, simd.ConvRow(out, w.lines[j], ax.w))
+		}
 	}
 	return m
 }
@@ -458,22 +499,17 @@ func (p *gaussPlan) group(w *gaussWorker, dst, src *stack.Volume[float32], cvalR
 	}
 	m := float32(math.Inf(-1))
 	for z := g0; z < g1; z++ {
-		for y := y0; y < y1; y++ {
-			var yrows [][]float32
-			var row []float32
-			if ay.active() {
-				yrows = w.yrows
-				for k := -ay.r; k <= ay.r; k++ {
-					if ay.at(y+k) >= 0 {
-						yrows[k+ay.r] = get(z-g0, y+k)
-					} else {
-						yrows[k+ay.r] = cvalRow
-					}
+		for y := y0; y < y1; y += yGroup {
+			n := min(yGroup, y1-y)
+			win := w.win[:n+2*ay.r]
+			for i := range win {
+				if pos := y - ay.r + i; !ay.active() || ay.at(pos) >= 0 {
+					win[i] = get(z-g0, pos)
+				} else {
+					win[i] = cvalRow
 				}
-			} else {
-				row = get(z-g0, y)
 			}
-			m = max(m, p.finishRow(w, dst.Row(z, y), yrows, row))
+			m = max(m, p.finishRows(w, dst, z, y, n, win))
 		}
 	}
 	return m
