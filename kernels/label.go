@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/segstack/segstack/kernels/simd"
 	"github.com/segstack/segstack/stack"
 )
 
@@ -66,12 +67,21 @@ func checkLabelArgs(dst *stack.Volume[uint32], src stack.Shape, srcLen int, inte
 
 func maskRunFunc(mask *stack.Volume[uint8]) runFunc {
 	X := mask.Shape.X
-	return func(r int, out []run) []run { return maskRuns(mask.Data[r*X:(r+1)*X], out) }
+	return func(r int, out []run, _ []uint8) []run { return maskRuns(mask.Data[r*X:(r+1)*X], out) }
 }
 
 func aboveRunFunc(src *stack.Volume[float32], t float32) runFunc {
 	X := src.Shape.X
-	return func(r int, out []run) []run { return aboveRuns(src.Data[r*X:(r+1)*X], t, out) }
+	// The vector compare into a row of bytes, then the byte scan, beats
+	// comparing element by element into bit words.
+	return func(r int, out []run, tmp []uint8) []run {
+		row := src.Data[r*X : (r+1)*X]
+		if len(tmp) < X {
+			return aboveRuns(row, t, out)
+		}
+		simd.GreaterMask(tmp[:X], row, t)
+		return maskRuns(tmp[:X], out)
+	}
 }
 
 // Label labels the non-zero voxels of mask into dst (same shape) and returns

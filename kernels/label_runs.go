@@ -10,7 +10,8 @@ import (
 type run struct{ s, e uint32 }
 
 // runFunc appends the foreground runs of flat row r (r = z*Y + y) to out.
-type runFunc func(r int, out []run) []run
+// tmp is scratch space of one row's length, owned by the calling strip.
+type runFunc func(r int, out []run, tmp []uint8) []run
 
 const (
 	lo7  = 0x7f7f7f7f7f7f7f7f

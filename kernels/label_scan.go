@@ -201,6 +201,9 @@ func (sc *scan) scanStrip(ctx context.Context, st *strip) {
 	runs, parent := (*st.runBuf)[:0], (*st.parBuf)[:0]
 	st.rowBuf = getU32(st.r1 - st.r0 + 1)
 	st.rowStart = *st.rowBuf
+	tmpBuf := getU32((sc.shape.X + 3) / 4)
+	defer putU32(tmpBuf)
+	tmp := unsafe.Slice((*uint8)(unsafe.Pointer(unsafe.SliceData(*tmpBuf))), 4*len(*tmpBuf))
 	Y := sc.shape.Y
 	for r := st.r0; r < st.r1; r++ {
 		if (r-st.r0)&255 == 255 && ctx.Err() != nil {
@@ -210,7 +213,7 @@ func (sc *scan) scanStrip(ctx context.Context, st *strip) {
 		z, y := r/Y, r%Y
 		i0 := uint32(len(runs))
 		st.rowStart[r-st.r0] = i0
-		runs = sc.runsOf(r, runs)
+		runs = sc.runsOf(r, runs, tmp)
 		i1 := uint32(len(runs))
 		for i := i0; i < i1; i++ {
 			parent = append(parent, i)
