@@ -222,7 +222,8 @@ func FormatBytes(n int) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-// derive starts an array with a's layout and a new layer.
+// like starts an array with a's layout, shape and chunks, and room for
+// its chunk tasks.
 func (a *Array) like(name string, dt DType) *Array {
 	return &Array{name: name, dt: dt, rank: a.rank, shape: a.shape, chunks: a.chunks, blocks: make([]*node, len(a.blocks))}
 }

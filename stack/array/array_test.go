@@ -290,6 +290,7 @@ func TestErrorsAreCarried(t *testing.T) {
 		"overlap":     MapOverlap(a, OverlapOptions{Depth: []int{1}}, identity[float32]),
 		"rank 4":      Zeros([]int{1, 2, 3, 4}, nil, Uint8),
 		"zero extent": Zeros([]int{0, 2}, nil, Uint8),
+		"many chunks": Zeros([]int{1 << 20, 1 << 20}, []int{1, 1}, Uint8),
 	} {
 		require.ErrorIs(t, bad.Err(), ErrShape, name)
 		// Later operations keep the first error, and Compute reports it.

@@ -7,6 +7,10 @@ import "fmt"
 // last r axes and has extent 1 (a single chunk) along the others.
 type chunks [3][]int
 
+// maxChunks bounds the chunks of one array, so that a tiny chunk shape on
+// a huge array is an error rather than an allocation of billions of tasks.
+const maxChunks = 1 << 26
+
 // regular splits each extent into pieces of the given size, the last one
 // ragged.
 func regular(shape, size [3]int) (chunks, error) {
@@ -17,6 +21,13 @@ func regular(shape, size [3]int) (chunks, error) {
 		}
 		n := shape[a]
 		s := min(size[a], n)
+		total := 1
+		for b := range a {
+			total *= len(c[b])
+		}
+		if total*((n+s-1)/s) > maxChunks {
+			return c, fmt.Errorf("%w: chunks %v split shape %v into more than %d chunks", ErrShape, size, shape, maxChunks)
+		}
 		for lo := 0; lo < n; lo += s {
 			c[a] = append(c[a], min(s, n-lo))
 		}
