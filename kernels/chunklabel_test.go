@@ -6,7 +6,9 @@ import (
 	"encoding/gob"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -228,4 +230,32 @@ func Example_chunked() {
 	// [1 0 0 0 0 2 1 0 0 0 0 2]
 	// [0 0 0 0 0 2 3 0 0 0 2 2]
 	// 3 5
+}
+
+// TestLabelLeavesNoGoroutines checks that the parallel labellers, finished
+// or cancelled, leave no goroutine behind.
+func TestLabelLeavesNoGoroutines(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(19, 20))
+	s := stack.Shape{Z: 6, Y: 80, X: 90}
+	m := randomMask(rng, s, 0.5, true)
+	dst := stack.New[uint32](s)
+	before := runtime.NumGoroutine()
+	for range 5 {
+		_, err := Label(ctx, dst, m, Conn26)
+		require.NoError(t, err)
+		_, err = LabelChunked(ctx, dst, m, stack.Shape{Z: 2, Y: 33, X: 40}, Conn26)
+		require.NoError(t, err)
+		_, _, err = labelVolume(ctx, dst, s, len(m.Data), maskRunFunc(m), Conn6, nil, true, 4)
+		require.NoError(t, err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err := LabelChunked(cctx, dst, m, stack.Shape{Z: 1, Y: 7, X: 9}, Conn6)
+	require.ErrorIs(t, err, context.Canceled)
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.LessOrEqual(t, runtime.NumGoroutine(), before)
 }
