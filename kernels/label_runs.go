@@ -139,35 +139,6 @@ func aboveRuns(row []float32, t float32, out []run) []run {
 	return e.finish(full, uint32(n))
 }
 
-// fill sets every element of s to v.
-func fill(s []uint32, v uint32) {
-	if len(s) == 0 {
-		return
-	}
-	fillRun(unsafe.Pointer(unsafe.SliceData(s)), 0, uint32(len(s)), uint64(v)|uint64(v)<<32)
-}
-
-// fillRun stores the label pair vv (the label in both halves) over elements
-// [s, e) of the uint32 array at p, two at a time. It does not check bounds:
-// callers pass a run of a row they hold.
-func fillRun(p unsafe.Pointer, s, e uint32, vv uint64) {
-	i := uintptr(s)
-	end := uintptr(e)
-	for ; i+8 <= end; i += 8 {
-		q := unsafe.Add(p, i*4)
-		*(*uint64)(q) = vv
-		*(*uint64)(unsafe.Add(q, 8)) = vv
-		*(*uint64)(unsafe.Add(q, 16)) = vv
-		*(*uint64)(unsafe.Add(q, 24)) = vv
-	}
-	for ; i+2 <= end; i += 2 {
-		*(*uint64)(unsafe.Add(p, i*4)) = vv
-	}
-	if i < end {
-		*(*uint32)(unsafe.Add(p, i*4)) = uint32(vv)
-	}
-}
-
 // store16 stores the label pair vv over 16 elements from element i of p.
 func store16(p unsafe.Pointer, i uintptr, vv uint64) {
 	q := unsafe.Add(p, i*4)

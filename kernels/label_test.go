@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 
@@ -194,20 +195,32 @@ func TestRunsOfRows(t *testing.T) {
 	}
 }
 
-func TestFill(t *testing.T) {
+// TestRowWriter writes random rows as consecutive segments and checks that
+// every spill past a segment's end is overwritten and none leaves the row.
+func TestRowWriter(t *testing.T) {
 	t.Parallel()
-	buf := make([]uint32, 40)
-	for lo := range 8 {
-		for hi := lo; hi <= 40; hi++ {
-			clear(buf)
-			fill(buf[lo:hi], 7)
-			for i, v := range buf {
-				want := uint32(0)
-				if i >= lo && i < hi {
-					want = 7
-				}
-				require.Equal(t, want, v)
+	rng := rand.New(rand.NewPCG(21, 22))
+	for range 3000 {
+		n := 1 + rng.IntN(120)
+		buf := make([]uint32, n+40)
+		for i := range buf {
+			buf[i] = 0xfeedface
+		}
+		row := buf[:n]
+		want := make([]uint32, n)
+		w := rowWriter{unsafe.Pointer(unsafe.SliceData(row)), uintptr(n)}
+		for s := 0; s < n; {
+			e := min(n, s+1+rng.IntN(max(1, rng.IntN(40))))
+			v := uint32(rng.IntN(3))
+			for i := s; i < e; i++ {
+				want[i] = v
 			}
+			w.seg(uintptr(s), uintptr(e), uint64(v)|uint64(v)<<32)
+			s = e
+		}
+		require.Equal(t, want, row)
+		for _, v := range buf[n:] {
+			require.Equal(t, uint32(0xfeedface), v, "stored past the row")
 		}
 	}
 }
