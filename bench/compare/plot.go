@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 	"slices"
 
@@ -9,6 +10,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // plots draws base-kernels.png (throughput per kernel per implementation
@@ -47,9 +49,11 @@ func kernelPlot(res *Results, path string) (string, error) {
 		return "", nil
 	}
 	var rows []KernelRow
+	lo, hi := math.Inf(1), 0.0
 	for _, r := range res.Kernels {
 		if r.Size == size && r.Timed && r.MvoxPerS > 0 {
 			rows = append(rows, r)
+			lo, hi = min(lo, r.MvoxPerS), max(hi, r.MvoxPerS)
 		}
 	}
 	kernels := uniq(rows, func(r KernelRow) string { return r.Kernel })
@@ -57,34 +61,64 @@ func kernelPlot(res *Results, path string) (string, error) {
 
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Kernel throughput, %s stack (higher is better)", size)
-	p.Y.Label.Text = "Mvoxel/s"
+	p.Y.Label.Text = "Mvoxel/s (log scale)"
+	// A log scale: the kernels' throughputs span four decades.
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	base := math.Pow(10, math.Floor(math.Log10(lo)))
+	p.Y.Min, p.Y.Max = base, hi*8 // headroom for the legend
 	p.Legend.Top = true
+	p.Legend.Left = true
+	p.Legend.Padding = 2
 	w := vg.Points(60 / float64(len(impls)+1))
+	p.Add(plotter.NewGrid())
 	for i, im := range impls {
-		vals := make(plotter.Values, len(kernels))
+		b := &logBars{base: base, width: w, color: implColor(im, i),
+			offset: w * vg.Length(float64(i)-float64(len(impls)-1)/2)}
 		for j, k := range kernels {
 			for _, r := range rows {
 				if r.Kernel == k && r.Impl == im {
-					vals[j] = r.MvoxPerS
+					b.x = append(b.x, float64(j))
+					b.y = append(b.y, r.MvoxPerS)
 				}
 			}
 		}
-		bars, err := plotter.NewBarChart(vals, w)
-		if err != nil {
-			return "", err
-		}
-		bars.LineStyle.Width = 0
-		bars.Color = plotutil.Color(i)
-		bars.Offset = w * vg.Length(float64(i)-float64(len(impls)-1)/2)
-		p.Add(bars)
-		p.Legend.Add(im, bars)
+		p.Add(b)
+		p.Legend.Add(im, b)
 	}
 	p.NominalX(kernels...)
-	p.Add(plotter.NewGrid())
-	if err := p.Save(vg.Length(80+70*len(kernels))*vg.Points(1), 420, path); err != nil {
+	p.X.Min, p.X.Max = -0.6, float64(len(kernels))-0.4
+	if err := p.Save(vg.Length(80+70*len(kernels))*vg.Points(1), 440, path); err != nil {
 		return "", err
 	}
 	return path, nil
+}
+
+// logBars draws bars from base up to each value, which plotter.BarChart
+// cannot do on a log scale (its bars start at 0).
+type logBars struct {
+	x, y   []float64
+	base   float64
+	width  vg.Length
+	offset vg.Length
+	color  color.Color
+}
+
+// Plot implements plot.Plotter.
+func (b *logBars) Plot(c draw.Canvas, plt *plot.Plot) {
+	trX, trY := plt.Transforms(&c)
+	for i, x := range b.x {
+		x0 := trX(x) + b.offset - b.width/2
+		y0, y1 := trY(b.base), trY(b.y[i])
+		c.FillPolygon(b.color, c.ClipPolygonY([]vg.Point{{X: x0, Y: y0}, {X: x0 + b.width, Y: y0},
+			{X: x0 + b.width, Y: y1}, {X: x0, Y: y1}}))
+	}
+}
+
+// Thumbnail implements plot.Thumbnailer for the legend.
+func (b *logBars) Thumbnail(c *draw.Canvas) {
+	r := c.Rectangle
+	c.FillPolygon(b.color, []vg.Point{r.Min, {X: r.Max.X, Y: r.Min.Y}, r.Max, {X: r.Min.X, Y: r.Max.Y}})
 }
 
 func pipelinePlot(res *Results, path string) (string, error) {
@@ -115,7 +149,8 @@ func pipelinePlot(res *Results, path string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		l.Color, pts.Color = plotutil.Color(i), plotutil.Color(i)
+		l.Color, pts.Color = implColor(im, i), implColor(im, i)
+		l.Width = vg.Points(1.5)
 		pts.Shape = plotutil.Shape(i)
 		p.Add(l, pts)
 		p.Legend.Add(im, l, pts)
@@ -127,10 +162,30 @@ func pipelinePlot(res *Results, path string) (string, error) {
 	// Explicit ranges: a single point would otherwise give a zero-width
 	// range, which a log scale cannot draw.
 	p.X.Min, p.X.Max = xmin/2, xmax*2
-	p.Y.Min, p.Y.Max = ymin/2, ymax*2
+	p.Y.Min, p.Y.Max = ymin/2, ymax*6 // headroom for the legend
 	p.Add(plotter.NewGrid())
 	if err := p.Save(640, 440, path); err != nil {
 		return "", err
 	}
 	return path, nil
+}
+
+// palette gives each implementation the same colour in every plot.
+var palette = map[string]color.RGBA{
+	"segstack":     {0xE1, 0x57, 0x59, 0xff},
+	"segstack-1t":  {0xFF, 0x9D, 0xA7, 0xff},
+	"scipy":        {0x4E, 0x79, 0xA7, 0xff},
+	"skimage":      {0x76, 0xB7, 0xB2, 0xff},
+	"opencv-1t":    {0x59, 0xA1, 0x4F, 0xff},
+	"opencv-all":   {0xED, 0xC9, 0x48, 0xff},
+	"opencv":       {0x59, 0xA1, 0x4F, 0xff},
+	"dask-delayed": {0xB0, 0x7A, 0xA1, 0xff},
+	"dask-cluster": {0x9C, 0x75, 0x5F, 0xff},
+}
+
+func implColor(name string, i int) color.Color {
+	if c, ok := palette[name]; ok {
+		return c
+	}
+	return plotutil.Color(i)
 }
