@@ -11,7 +11,13 @@ import (
 
 // Machine describes where the figures were taken.
 type Machine struct {
-	CPU        string   `json:"cpu"`
+	CPU string `json:"cpu"`
+	// CPUID is "family F model M stepping S" and Cache the cache size
+	// /proc/cpuinfo gives, for a CPU whose name says little.
+	CPUID string `json:"cpu_id,omitempty"`
+	Cache string `json:"cpu_cache,omitempty"`
+	// Virtual is true when the CPU reports running under a hypervisor.
+	Virtual    bool     `json:"virtual_machine"`
 	Cores      int      `json:"logical_cores"`
 	GOMAXPROCS int      `json:"gomaxprocs"`
 	CPUFlags   []string `json:"cpu_simd_flags"`
@@ -39,6 +45,7 @@ func describeMachine() Machine {
 		Go:         runtime.Version(),
 		LoadStart:  loadAvg(),
 	}
+	var id [3]string
 	if f, err := os.Open("/proc/cpuinfo"); err == nil {
 		sc := bufio.NewScanner(f)
 		sc.Buffer(make([]byte, 1<<16), 1<<20)
@@ -48,11 +55,23 @@ func describeMachine() Machine {
 				continue
 			}
 			k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-			if k == "model name" && m.CPU == "" {
+			switch {
+			case k == "model name" && m.CPU == "":
 				m.CPU = v
+			case k == "cpu family" && id[0] == "":
+				id[0] = v
+			case k == "model" && id[1] == "":
+				id[1] = v
+			case k == "stepping" && id[2] == "":
+				id[2] = v
+			case k == "cache size" && m.Cache == "":
+				m.Cache = v
 			}
 			if k == "flags" && m.CPUFlags == nil {
 				for _, fl := range strings.Fields(v) {
+					if fl == "hypervisor" {
+						m.Virtual = true
+					}
 					if fl == "sse4_2" || fl == "avx" || fl == "avx2" || fl == "fma" || strings.HasPrefix(fl, "avx512") {
 						m.CPUFlags = append(m.CPUFlags, fl)
 					}
@@ -63,6 +82,9 @@ func describeMachine() Machine {
 	}
 	if m.CPU == "" {
 		m.CPU = runtime.GOARCH
+	}
+	if id[0] != "" {
+		m.CPUID = "family " + id[0] + " model " + id[1] + " stepping " + id[2]
 	}
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = runtime.GOOS + " " + strings.TrimSpace(string(b))

@@ -106,8 +106,12 @@ func markdown(res *Results, base string, pngs []string) string {
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	m := res.Machine
 	p("# segstack benchmark comparison — %s\n\n", res.Date)
-	p("Machine: **%s**, %d logical cores (GOMAXPROCS %d), %.1f GiB, %s; segstack backend **%s**; %s.\n",
-		m.CPU, m.Cores, m.GOMAXPROCS, m.MemoryGiB, m.Kernel, m.Backend, m.Go)
+	virt := ""
+	if m.Virtual {
+		virt = ", virtual machine"
+	}
+	p("Machine: **%s** (%s, cache %s%s), %d logical cores (GOMAXPROCS %d), %.1f GiB, %s; segstack backend **%s**; %s.\n",
+		m.CPU, m.CPUID, m.Cache, virt, m.Cores, m.GOMAXPROCS, m.MemoryGiB, m.Kernel, m.Backend, m.Go)
 	if len(m.CPUFlags) > 0 {
 		p("CPU SIMD flags: %s.\n", strings.Join(m.CPUFlags, " "))
 	}
@@ -277,7 +281,8 @@ func markdown(res *Results, base string, pngs []string) string {
 		}
 	}
 	if len(res.Commands) > 0 {
-		p("## Commands\n\nThe checked runs ($WORK is the harness's scratch directory):\n\n```sh\n")
+		p("## Commands\n\nThe checked runs ($WORK is the harness's scratch directory; the timed rounds run the same lines "+
+			"without --outdir, or with an output path of their own, each under `bench/cmd/peakrss`):\n\n```sh\n")
 		for _, cmd := range res.Commands {
 			p("%s\n", cmd)
 		}
