@@ -281,7 +281,7 @@ func markdown(res *Results, base string, pngs []string) string {
 		}
 	}
 	if len(res.Commands) > 0 {
-		p("## Commands\n\nThe checked runs ($WORK is the harness's scratch directory; the timed rounds run the same lines "+
+		p("## Commands\n\nThe checked runs ($WORK is the harness's scratch directory; the timed rounds run the same lines " +
 			"without --outdir, or with an output path of their own, each under `bench/cmd/peakrss`):\n\n```sh\n")
 		for _, cmd := range res.Commands {
 			p("%s\n", cmd)
