@@ -132,6 +132,88 @@ rowdone:
 	VZEROUPPER
 	RET
 
+// func convRowPermAVX512(dst *float32, n int, src *float32, w *float32, r int, idx *int32) float32
+// As convRowAVX512 for 1 <= r <= 16 and n a multiple of 64, with src
+// readable up to 16 samples past the last block: the left sample of each
+// tap pair is permuted out of aligned-offset registers (VPERMT2PS, index row
+// r-k of idx) instead of loaded at an unaligned address, which balances the
+// load ports against the shuffle port. Same operations, same results.
+TEXT ·convRowPermAVX512(SB), NOSPLIT, $0-52
+	MOVQ         dst+0(FP), DI
+	MOVQ         n+8(FP), BX
+	MOVQ         src+16(FP), SI
+	MOVQ         w+24(FP), DX
+	MOVQ         r+32(FP), R8
+	MOVQ         idx+40(FP), R9
+	VBROADCASTSS (DX), Z31
+	VBROADCASTSS negInf512<>(SB), Z8
+	MOVQ         R8, R13
+	SHLQ         $2, R13            // byte offset of the centre sample
+	SHRQ         $6, BX
+	JZ           permdone
+
+perm64:
+	VMOVUPS (SI), Z10
+	VMOVUPS 64(SI), Z11
+	VMOVUPS 128(SI), Z12
+	VMOVUPS 192(SI), Z13
+	VMOVUPS 256(SI), Z14
+	LEAQ    (SI)(R13*1), R10
+	VMULPS  (R10), Z31, Z0
+	VMULPS  64(R10), Z31, Z1
+	VMULPS  128(R10), Z31, Z2
+	VMULPS  192(R10), Z31, Z3
+	MOVQ    DX, R11
+	MOVQ    R8, R12
+	MOVQ    R10, CX
+	MOVQ    R8, AX
+	SHLQ    $6, AX
+	LEAQ    -64(R9)(AX*1), AX      // index row r-1
+
+permtap:
+	ADDQ         $4, R11
+	ADDQ         $4, CX
+	VBROADCASTSS (R11), Z30
+	VMOVDQU32    (AX), Z29
+	VMOVAPS      Z10, Z4
+	VMOVAPS      Z11, Z5
+	VMOVAPS      Z12, Z6
+	VMOVAPS      Z13, Z7
+	VPERMT2PS    Z11, Z29, Z4
+	VPERMT2PS    Z12, Z29, Z5
+	VPERMT2PS    Z13, Z29, Z6
+	VPERMT2PS    Z14, Z29, Z7
+	VADDPS       (CX), Z4, Z4
+	VADDPS       64(CX), Z5, Z5
+	VADDPS       128(CX), Z6, Z6
+	VADDPS       192(CX), Z7, Z7
+	VFMADD231PS  Z4, Z30, Z0
+	VFMADD231PS  Z5, Z30, Z1
+	VFMADD231PS  Z6, Z30, Z2
+	VFMADD231PS  Z7, Z30, Z3
+	SUBQ         $64, AX
+	DECQ         R12
+	JNZ          permtap
+
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	VMAXPS  Z0, Z8, Z8
+	VMAXPS  Z1, Z8, Z8
+	VMAXPS  Z2, Z8, Z8
+	VMAXPS  Z3, Z8, Z8
+	ADDQ    $256, SI
+	ADDQ    $256, DI
+	DECQ    BX
+	JNZ     perm64
+
+permdone:
+	REDUCE_MAX
+	VMOVSS X8, ret+48(FP)
+	VZEROUPPER
+	RET
+
 // func convColsAVX512(dst *float32, n int, rows *unsafe.Pointer, w *float32, r int) float32
 // rows: centre, then (above, below) for taps 1..r.
 TEXT ·convColsAVX512(SB), NOSPLIT, $0-44

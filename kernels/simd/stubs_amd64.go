@@ -16,6 +16,9 @@ import (
 func convRowAVX512(dst *float32, n int, src *float32, w *float32, r int) float32
 
 //go:noescape
+func convRowPermAVX512(dst *float32, n int, src *float32, w *float32, r int, idx *int32) float32
+
+//go:noescape
 func convColsAVX512(dst *float32, n int, rows *unsafe.Pointer, w *float32, r int) float32
 
 //go:noescape
@@ -89,10 +92,8 @@ const (
 )
 
 var avx512Impl = &impl{
-	name: PathAVX512,
-	convRow: func(dst, src, w []float32) float32 {
-		return convRowAsm(dst, src, w, block512, convRowAVX512)
-	},
+	name:    PathAVX512,
+	convRow: convRowAVX512Full,
 	convCols: func(dst []float32, rows [][]float32, w []float32) float32 {
 		return convColsAsm(dst, rows, w, true)
 	},
@@ -162,6 +163,33 @@ func convRowAsm(dst, src, w []float32, block int, f func(*float32, int, *float32
 		m = f(&dst[0], n, &src[0], &w[0], r)
 	}
 	return maxOf(m, convRowGo(dst[n:], src[n:], w))
+}
+
+// permIdx row t selects elements t..t+15 of two concatenated vectors.
+var permIdx = func() (t [16][16]int32) {
+	for i := range t {
+		for j := range t[i] {
+			t[i][j] = int32(i + j)
+		}
+	}
+	return t
+}()
+
+// convRowAVX512Full runs the permuting kernel on the 64-sample blocks it can
+// take (it reads 16 samples beyond each block) and the plain kernel on the
+// rest; both compute the same values.
+func convRowAVX512Full(dst, src, w []float32) float32 {
+	r := len(w) - 1
+	nb := 0
+	if r >= 1 && r <= 16 && len(src) >= 80 {
+		nb = min(len(dst)/64, (len(src)-80)/64+1)
+	}
+	m := negInf
+	if nb > 0 {
+		m = convRowPermAVX512(&dst[0], nb*64, &src[0], &w[0], r, &permIdx[0][0])
+	}
+	k := nb * 64
+	return maxOf(m, convRowAsm(dst[k:], src[k:], w, block512, convRowAVX512))
 }
 
 // maxStackRows is how many row pointers convColsAsm keeps on the stack.
