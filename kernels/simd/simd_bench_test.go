@@ -10,8 +10,8 @@ import (
 func BenchmarkConvRow(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	for _, p := range impls() {
-		for _, r := range []int{4, 12} {
-			n := 2048
+		for _, c := range [][2]int{{4, 512}, {4, 2048}, {12, 512}, {12, 2048}} {
+			r, n := c[0], c[1]
 			src := randSlice(rng, n+2*r)
 			dst := make([]float32, n)
 			w := kernel(r)
@@ -28,8 +28,8 @@ func BenchmarkConvRow(b *testing.B) {
 func BenchmarkConvCols(b *testing.B) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	for _, p := range impls() {
-		for _, r := range []int{4, 12} {
-			n := 2048
+		for _, c := range [][2]int{{4, 512}, {4, 2048}, {12, 256}, {12, 2048}} {
+			r, n := c[0], c[1]
 			rows := make([][]float32, 2*r+1)
 			for i := range rows {
 				rows[i] = randSlice(rng, n)
