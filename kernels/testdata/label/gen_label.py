@@ -176,9 +176,11 @@ def main():
     for name, m in pats3.items():
         for conn in (6, 18, 26):
             cases.append(case("pat3d_" + name, m, conn))
-    with gzip.open("label_cases.jsonl.gz", "wt", compresslevel=9) as f:
-        for c in cases:
-            f.write(json.dumps(c, separators=(",", ":")) + "\n")
+    text = "".join(json.dumps(c, separators=(",", ":")) + "\n" for c in cases)
+    # mtime=0 keeps the file byte-identical from one run to the next.
+    with open("label_cases.jsonl.gz", "wb") as raw:
+        with gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as f:
+            f.write(text.encode("ascii"))
     print("wrote %d cases" % len(cases))
 
 
