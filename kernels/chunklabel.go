@@ -206,7 +206,9 @@ func MergeChunks(ctx context.Context, grid stack.Grid, chunks []*ChunkLabels, co
 			return nil, err
 		}
 		offsets[i+1] = offsets[i] + ch.N
-		stats = stats && ch.Sums != nil
+		// A chunk without labels has no sums to miss (and gob decodes its
+		// empty Sums as nil).
+		stats = stats && (ch.Sums != nil || ch.N == 0)
 	}
 	total := offsets[len(chunks)]
 	if total >= math.MaxUint32 {
