@@ -262,7 +262,12 @@ type gaussWorker struct {
 	lines [][]float32 // yGroup rows, each with its X halo
 	win   [][]float32 // Y-pass input rows for a group of output rows
 	outs  [][]float32
+	// targets are the Y pass's output rows for one call of simd.ConvColsN.
+	targets [][]float32
+	// zouts are a slot's rows for each plane of a group.
+	zouts [][]float32
 	zrows [][]float32 // row tables for simd.ConvCols
+	zwin  [][]float32 // Z-pass input rows for a group of planes
 	yrows [][]float32
 	max   float32
 }
@@ -326,11 +331,16 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 		if ax.active() {
 			w.lines = make([][]float32, yGroup)
 			for j := range w.lines {
-				w.lines[j] = make([]float32, s.X+2*ax.r)
+				// The slack lets simd.ConvRow use its widest kernel up to
+				// the row's end.
+				w.lines[j] = make([]float32, s.X+2*ax.r+lineSlack)
 			}
 		}
 		w.win = make([][]float32, yGroup+2*ay.r)
 		w.outs = make([][]float32, yGroup)
+		w.targets = make([][]float32, yGroup)
+		w.zouts = make([][]float32, zGroup)
+		w.zwin = make([][]float32, zGroup+2*az.r)
 	}
 
 	err := forEachItem(ctx, workers, items, func(wi, item int) error {
@@ -393,12 +403,8 @@ func (p *gaussPlan) band(w *gaussWorker, dst, src *stack.Volume[float32], cvalRo
 }
 
 // yGroup is how many output rows the Y pass makes from one read of its
-// input rows, and yChunk the columns per call, so that the 2ry+yGroup input
-// rows stay in L1 while the group's outputs are computed.
-const (
-	yGroup = 4
-	yChunk = 512
-)
+// input rows (simd.ConvColsN keeps them in L1 block by block).
+const yGroup = 4
 
 // finishRows runs the Y pass (or a copy when there is none) and then the X
 // pass for rows y..y+n-1 of plane z into dst, and returns their maximum.
@@ -412,27 +418,24 @@ func (p *gaussPlan) finishRows(w *gaussWorker, dst *stack.Volume[float32], z, y,
 	for j := range outs {
 		outs[j] = dst.Row(z, y+j)
 	}
-	target := func(j, c0, c1 int) []float32 {
+	if ay.active() {
+		targets := outs
 		if ax.active() {
-			return w.lines[j][ax.r+c0 : ax.r+c1]
-		}
-		return outs[j][c0:c1]
-	}
-	for c0 := 0; c0 < X; c0 += yChunk {
-		c1 := min(X, c0+yChunk)
-		for j := range outs {
-			var mm float32
-			if ay.active() {
-				rows := w.yrows
-				for k := range rows {
-					rows[k] = win[j+k][c0:c1]
-				}
-				mm = simd.ConvCols(target(j, c0, c1), rows, ay.w)
-			} else {
-				mm = simd.CopyMax(target(j, c0, c1), win[j][c0:c1])
+			targets = w.targets[:n]
+			for j := range targets {
+				targets[j] = w.lines[j][ax.r : ax.r+X]
 			}
-			if !ax.active() {
-				m = max(m, mm)
+		}
+		mm := simd.ConvColsN(targets, win, ay.w)
+		if !ax.active() {
+			m = mm
+		}
+	} else {
+		for j, out := range outs {
+			if ax.active() {
+				copy(w.lines[j][ax.r:ax.r+X], win[j][:X])
+			} else {
+				m = max(m, simd.CopyMax(out, win[j][:X]))
 			}
 		}
 	}
@@ -464,9 +467,8 @@ func (p *gaussPlan) zRows(w *gaussWorker, src *stack.Volume[float32], cvalRow []
 // zGroup outputs instead of 2rz+1 loads per output.
 const zGroup = 4
 
-// zChunk bounds the columns the Z pass handles per call so that the input
-// rows of a plane group stay in L1 while the group's outputs are computed.
-const zChunk = 512
+// lineSlack is the spare samples after each X-pass input line.
+const lineSlack = 16
 
 // group filters rows [y0, y1) of planes [g0, g1) (at most zGroup) into dst
 // and returns their maximum. Z-filtered rows are made on first use, for all
@@ -489,12 +491,19 @@ func (p *gaussPlan) group(w *gaussWorker, dst, src *stack.Volume[float32], cvalR
 			if ay.active() {
 				y = ay.at(pos)
 			}
-			for c0 := 0; c0 < s.X; c0 += zChunk {
-				c1 := min(s.X, c0+zChunk)
-				for z := g0; z < g1; z++ {
-					simd.ConvCols(slotRow(z-g0, i)[c0:c1], p.zRows(w, src, cvalRow, z, y, c0, c1), az.w)
+			zwin := w.zwin[:g1-g0+2*az.r]
+			for k := range zwin {
+				if zz := az.at(g0 - az.r + k); zz >= 0 {
+					zwin[k] = src.Row(zz, y)
+				} else {
+					zwin[k] = cvalRow
 				}
 			}
+			zouts := w.zouts[:g1-g0]
+			for j := range zouts {
+				zouts[j] = slotRow(j, i)
+			}
+			simd.ConvColsN(zouts, zwin, az.w)
 			w.stamp[i] = w.gen
 		}
 		return slotRow(j, i)

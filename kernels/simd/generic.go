@@ -104,6 +104,17 @@ func convColsGo(dst []float32, rows [][]float32, w []float32, off int) float32 {
 	return m
 }
 
+// convColsNEach computes ConvColsN one output at a time with f, a
+// ConvCols of one output row from its 2r+1 rows.
+func convColsNEach(dst, rows [][]float32, w []float32, f func(d []float32, rs [][]float32) float32) float32 {
+	k := 2*len(w) - 1
+	m := negInf
+	for j, d := range dst {
+		m = maxOf(m, f(d, rows[j:j+k]))
+	}
+	return m
+}
+
 func maxGo(x []float32) float32 {
 	m := negInf
 	for _, v := range x {

@@ -36,6 +36,7 @@ type impl struct {
 	name        string
 	convRow     func(dst, src, w []float32) float32
 	convCols    func(dst []float32, rows [][]float32, w []float32) float32
+	convColsN   func(dst, rows [][]float32, w []float32) float32
 	max         func(x []float32) float32
 	min         func(x []float32) float32
 	sum         func(x []float32) float64
@@ -46,9 +47,12 @@ type impl struct {
 }
 
 var goImpl = &impl{
-	name:        PathGo,
-	convRow:     convRowGo,
-	convCols:    func(dst []float32, rows [][]float32, w []float32) float32 { return convColsGo(dst, rows, w, 0) },
+	name:     PathGo,
+	convRow:  convRowGo,
+	convCols: func(dst []float32, rows [][]float32, w []float32) float32 { return convColsGo(dst, rows, w, 0) },
+	convColsN: func(dst, rows [][]float32, w []float32) float32 {
+		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 { return convColsGo(d, rs, w, 0) })
+	},
 	max:         maxGo,
 	min:         minGo,
 	sum:         sumGo,
@@ -154,6 +158,38 @@ func ConvCols(dst []float32, rows [][]float32, w []float32) float32 {
 		}
 	}
 	return cur.Load().convCols(dst, rows, w)
+}
+
+// ConvColsN makes len(dst) outputs of ConvCols at once from consecutive
+// rows: dst[j] combines rows[j .. j+2r] (centre rows[j+r]), r = len(w)-1,
+// with the same values ConvCols would give. len(rows) must be
+// len(dst)+2r, every dst row as long as dst[0] and every input row at least
+// that long. Vector paths walk the columns in blocks and make every output
+// for a block before the next, so the input rows are read from cache once
+// per block rather than once per output. It returns the maximum of all
+// outputs (-Inf when there are none).
+func ConvColsN(dst, rows [][]float32, w []float32) float32 {
+	if len(w) == 0 || len(rows) != len(dst)+2*(len(w)-1) {
+		panic(fmt.Sprintf("simd.ConvColsN: %d outputs with %d taps need %d rows, have %d", len(dst), len(w), len(dst)+2*(len(w)-1), len(rows)))
+	}
+	if len(dst) == 0 {
+		return negInf
+	}
+	n := len(dst[0])
+	for _, d := range dst {
+		if len(d) != n {
+			panic(fmt.Sprintf("simd.ConvColsN: output rows of %d and %d samples", n, len(d)))
+		}
+	}
+	for _, r := range rows {
+		if len(r) < n {
+			panic(fmt.Sprintf("simd.ConvColsN: row of %d samples is shorter than the output (%d)", len(r), n))
+		}
+	}
+	if n == 0 {
+		return negInf
+	}
+	return cur.Load().convColsN(dst, rows, w)
 }
 
 // Max returns the largest element of x, or -Inf when x is empty. NaNs are

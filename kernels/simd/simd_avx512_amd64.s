@@ -533,3 +533,127 @@ u16loop:
 u16done:
 	VZEROUPPER
 	RET
+
+// func convColsNAVX512(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, r int) float32
+// m outputs at once: output j combines rows j..j+2r of the table (centre
+// row j+r, then the pairs from the nearest out) exactly as convColsAVX512
+// does. Column blocks are the outer loop and outputs the inner one, so the
+// blocks of the m+2r input rows stay in L1 while every output is made.
+TEXT ·convColsNAVX512(SB), NOSPLIT, $0-52
+	MOVQ         dst+0(FP), DI
+	MOVQ         n+16(FP), CX
+	MOVQ         rows+24(FP), SI
+	MOVQ         w+32(FP), DX
+	MOVQ         r+40(FP), R8
+	VBROADCASTSS (DX), Z31
+	VBROADCASTSS negInf512<>(SB), Z8
+	SHLQ         $2, CX             // bytes per row
+	MOVQ         CX, BX
+	ANDQ         $-256, BX          // bytes in 64-column blocks
+	XORQ         AX, AX             // byte offset of the current block
+	CMPQ         AX, BX
+	JGE          ncol16
+
+ncol64:
+	XORQ R14, R14
+
+nout64:
+	LEAQ   (SI)(R14*8), R9
+	LEAQ   (R9)(R8*8), R9           // table slot of the centre row
+	MOVQ   (R9), R13
+	VMULPS (R13)(AX*1), Z31, Z0
+	VMULPS 64(R13)(AX*1), Z31, Z1
+	VMULPS 128(R13)(AX*1), Z31, Z2
+	VMULPS 192(R13)(AX*1), Z31, Z3
+	MOVQ   R9, R10
+	MOVQ   DX, R11
+	MOVQ   R8, R12
+	TESTQ  R12, R12
+	JZ     nstore64
+
+ntap64:
+	SUBQ         $8, R9
+	ADDQ         $8, R10
+	ADDQ         $4, R11
+	VBROADCASTSS (R11), Z30
+	MOVQ         (R9), R13
+	VMOVUPS      (R13)(AX*1), Z4
+	VMOVUPS      64(R13)(AX*1), Z5
+	VMOVUPS      128(R13)(AX*1), Z6
+	VMOVUPS      192(R13)(AX*1), Z7
+	MOVQ         (R10), R13
+	VADDPS       (R13)(AX*1), Z4, Z4
+	VADDPS       64(R13)(AX*1), Z5, Z5
+	VADDPS       128(R13)(AX*1), Z6, Z6
+	VADDPS       192(R13)(AX*1), Z7, Z7
+	VFMADD231PS  Z4, Z30, Z0
+	VFMADD231PS  Z5, Z30, Z1
+	VFMADD231PS  Z6, Z30, Z2
+	VFMADD231PS  Z7, Z30, Z3
+	DECQ         R12
+	JNZ          ntap64
+
+nstore64:
+	MOVQ    (DI)(R14*8), R13
+	VMOVUPS Z0, (R13)(AX*1)
+	VMOVUPS Z1, 64(R13)(AX*1)
+	VMOVUPS Z2, 128(R13)(AX*1)
+	VMOVUPS Z3, 192(R13)(AX*1)
+	VMAXPS  Z0, Z8, Z8
+	VMAXPS  Z1, Z8, Z8
+	VMAXPS  Z2, Z8, Z8
+	VMAXPS  Z3, Z8, Z8
+	INCQ    R14
+	CMPQ    R14, m+8(FP)
+	JLT     nout64
+	ADDQ    $256, AX
+	CMPQ    AX, BX
+	JLT     ncol64
+
+ncol16:
+	CMPQ AX, CX
+	JGE  ndone
+
+ncol16loop:
+	XORQ R14, R14
+
+nout16:
+	LEAQ   (SI)(R14*8), R9
+	LEAQ   (R9)(R8*8), R9
+	MOVQ   (R9), R13
+	VMULPS (R13)(AX*1), Z31, Z0
+	MOVQ   R9, R10
+	MOVQ   DX, R11
+	MOVQ   R8, R12
+	TESTQ  R12, R12
+	JZ     nstore16
+
+ntap16:
+	SUBQ         $8, R9
+	ADDQ         $8, R10
+	ADDQ         $4, R11
+	VBROADCASTSS (R11), Z30
+	MOVQ         (R9), R13
+	VMOVUPS      (R13)(AX*1), Z4
+	MOVQ         (R10), R13
+	VADDPS       (R13)(AX*1), Z4, Z4
+	VFMADD231PS  Z4, Z30, Z0
+	DECQ         R12
+	JNZ          ntap16
+
+nstore16:
+	MOVQ    (DI)(R14*8), R13
+	VMOVUPS Z0, (R13)(AX*1)
+	VMAXPS  Z0, Z8, Z8
+	INCQ    R14
+	CMPQ    R14, m+8(FP)
+	JLT     nout16
+	ADDQ    $64, AX
+	CMPQ    AX, CX
+	JLT     ncol16loop
+
+ndone:
+	REDUCE_MAX
+	VMOVSS X8, ret+48(FP)
+	VZEROUPPER
+	RET

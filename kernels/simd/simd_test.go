@@ -103,6 +103,41 @@ func TestConvColsPathsMatchGo(t *testing.T) {
 	}
 }
 
+// ConvColsN on every path gives, output by output, what the Go ConvCols
+// twin gives for that output's rows: widths with every tail length, rows
+// at unaligned offsets, 1..20 outputs (beyond the stack tables too) and
+// radii up to past the stack limit.
+func TestConvColsNPathsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, p := range append(asmPaths(t), goImpl) {
+		for _, r := range []int{0, 1, 4, 12, 30} {
+			w := kernel(r)
+			for _, m := range []int{1, 2, 4, 5, 8, 17} {
+				for _, n := range []int{1, 15, 16, 17, 63, 64, 65, 130, 200, 256} {
+					off := (n + m) % 4
+					rows := make([][]float32, m+2*r)
+					for i := range rows {
+						rows[i] = randSlice(rng, n+off+i%3)[off:]
+					}
+					mw := negInf
+					want := make([][]float32, m)
+					got := make([][]float32, m)
+					for j := range want {
+						want[j] = make([]float32, n)
+						got[j] = make([]float32, n+1)[1:]
+						mw = maxOf(mw, convColsGo(want[j], rows[j:j+2*r+1], w, 0))
+					}
+					mg := p.convColsN(got, rows, w)
+					for j := range want {
+						bitsEqual(t, want[j], got[j], "path %s r=%d m=%d n=%d output %d", p.name, r, m, n, j)
+					}
+					require.Equal(t, mw, mg, "max, path %s r=%d m=%d n=%d", p.name, r, m, n)
+				}
+			}
+		}
+	}
+}
+
 // The Go twin is itself checked against a direct evaluation: the same
 // operation order in exact arithmetic rounded once per step.
 func TestConvRowGoIsTheDocumentedFormula(t *testing.T) {

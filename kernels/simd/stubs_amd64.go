@@ -22,6 +22,9 @@ func convRowPermAVX512(dst *float32, n int, src *float32, w *float32, r int, idx
 func convColsAVX512(dst *float32, n int, rows *unsafe.Pointer, w *float32, r int) float32
 
 //go:noescape
+func convColsNAVX512(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, r int) float32
+
+//go:noescape
 func maxAVX512(x *float32, n int) float32
 
 //go:noescape
@@ -97,9 +100,10 @@ var avx512Impl = &impl{
 	convCols: func(dst []float32, rows [][]float32, w []float32) float32 {
 		return convColsAsm(dst, rows, w, true)
 	},
-	max: func(x []float32) float32 { return reduceAsm(x, block512, maxAVX512, maxGo, maxOf) },
-	min: func(x []float32) float32 { return reduceAsm(x, block512, minAVX512, minGo, minOf) },
-	sum: func(x []float32) float64 { return sumAsm(x, sumAVX512) },
+	convColsN: convColsNAVX512Full,
+	max:       func(x []float32) float32 { return reduceAsm(x, block512, maxAVX512, maxGo, maxOf) },
+	min:       func(x []float32) float32 { return reduceAsm(x, block512, minAVX512, minGo, minOf) },
+	sum:       func(x []float32) float64 { return sumAsm(x, sumAVX512) },
 	copyMax: func(dst, src []float32) float32 {
 		return copyMaxAsm(dst, src, block512, copyMaxAVX512)
 	},
@@ -129,6 +133,11 @@ var avx2Impl = &impl{
 	},
 	convCols: func(dst []float32, rows [][]float32, w []float32) float32 {
 		return convColsAsm(dst, rows, w, false)
+	},
+	convColsN: func(dst, rows [][]float32, w []float32) float32 {
+		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 {
+			return convColsAsm(d, rs, w, false)
+		})
 	},
 	max: func(x []float32) float32 { return reduceAsm(x, block2, maxAVX2, maxGo, maxOf) },
 	min: func(x []float32) float32 { return reduceAsm(x, block2, minAVX2, minGo, minOf) },
@@ -263,4 +272,42 @@ func greaterMaskAsm(dst []uint8, src []float32, t float32, block int, f func(*ui
 		f(&dst[0], &src[0], n, t)
 	}
 	greaterMaskGo(dst[n:], src[n:], t)
+}
+
+// Pointer tables convColsNAVX512Full keeps on the stack; larger calls go
+// output by output.
+const (
+	maxStackOuts  = 16
+	maxStackNRows = 64
+)
+
+// convColsNAVX512Full runs the multi-output kernel on the whole 16-column
+// blocks and the Go twin on the tail columns.
+func convColsNAVX512Full(dst, rows [][]float32, w []float32) float32 {
+	r := len(w) - 1
+	if len(dst) > maxStackOuts || len(rows) > maxStackNRows {
+		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 {
+			return convColsAsm(d, rs, w, true)
+		})
+	}
+	cols := len(dst[0])
+	n := cols &^ (block512 - 1)
+	m := negInf
+	if n > 0 {
+		var db [maxStackOuts]unsafe.Pointer
+		var rb [maxStackNRows]unsafe.Pointer
+		for j, d := range dst {
+			db[j] = unsafe.Pointer(&d[0])
+		}
+		for i, row := range rows {
+			rb[i] = unsafe.Pointer(&row[0])
+		}
+		m = convColsNAVX512(&db[0], len(dst), n, &rb[0], &w[0], r)
+	}
+	if n < cols {
+		for j, d := range dst {
+			m = maxOf(m, convColsGo(d, rows[j:j+2*r+1], w, n))
+		}
+	}
+	return m
 }
