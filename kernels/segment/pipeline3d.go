@@ -134,24 +134,23 @@ func (r *run) run3D(ctx context.Context) error {
 		thr = float32(r.opt.Threshold.Value)
 	case Otsu:
 		t0 := time.Now()
-		h := newOtsuHist(lo, hi)
-		err = forEachOrdered(ctx, r, nslab, "histogram", func(ctx context.Context, k int) (*otsuHist, error) {
+		h := kernels.NewOtsuHistogram(lo, hi)
+		err = forEachOrdered(ctx, r, nslab, "histogram", func(ctx context.Context, k int) (*kernels.OtsuHistogram, error) {
 			z0, z1 := bounds(k)
 			buf := make([]float32, (z1-z0)*planeLen)
 			if err := readScratch(smoothF, buf, z0*planeLen); err != nil {
 				return nil, err
 			}
-			part := newOtsuHist(lo, hi)
-			part.add(buf)
+			part := kernels.NewOtsuHistogram(lo, hi)
+			part.Add(buf)
 			return part, nil
-		}, func(k int, part *otsuHist) error {
-			h.merge(part)
-			return nil
+		}, func(k int, part *kernels.OtsuHistogram) error {
+			return h.Merge(part)
 		})
 		if err != nil {
 			return err
 		}
-		thr = h.threshold()
+		thr = h.Threshold()
 		r.rep.Stages.Threshold += time.Since(t0).Seconds()
 	default:
 		thr = r.opt.Threshold.fromMax(hi)
@@ -487,4 +486,16 @@ func readScratch32(f *os.File, dst []uint32, off int) error {
 		return fmt.Errorf("scratch file: %w", err)
 	}
 	return nil
+}
+
+func minMax(v []float32) (lo, hi float32) {
+	if len(v) == 0 {
+		return 0, 0
+	}
+	lo, hi = v[0], v[0]
+	for _, x := range v[1:] {
+		lo = min(lo, x)
+		hi = max(hi, x)
+	}
+	return lo, hi
 }

@@ -181,14 +181,14 @@ func TestOtsuHistMatchesKernels(t *testing.T) {
 			}
 		}
 		lo, hi := minMax(v)
-		h := newOtsuHist(lo, hi)
+		h := kernels.NewOtsuHistogram(lo, hi)
 		cut := r.IntN(n + 1)
-		a, b := newOtsuHist(lo, hi), newOtsuHist(lo, hi)
-		a.add(v[:cut])
-		b.add(v[cut:])
-		h.merge(a)
-		h.merge(b)
-		require.Equal(t, kernels.Otsu(v), h.threshold(), "iter %d n %d", iter, n)
+		a, b := kernels.NewOtsuHistogram(lo, hi), kernels.NewOtsuHistogram(lo, hi)
+		a.Add(v[:cut])
+		b.Add(v[cut:])
+		require.NoError(t, h.Merge(a))
+		require.NoError(t, h.Merge(b))
+		require.Equal(t, kernels.Otsu(v), h.Threshold(), "iter %d n %d", iter, n)
 	}
 }
 
