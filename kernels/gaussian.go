@@ -254,7 +254,8 @@ func ToFloat32[T stack.Elem](dst []float32, src []T) {
 // gaussWorker holds one worker's scratch buffers.
 type gaussWorker struct {
 	// tmp holds Z-filtered rows of a band for a group of zGroup planes:
-	// slot i of plane j (row y0-ry+i of the band) is at ((j*slots)+i)*X.
+	// slot i of plane j (row y0-ry+i of the band) is at
+	// ((j*slots)+i)*rowStride(X).
 	tmp   []float32
 	slots int
 	stamp []int // stamp[i] == gen when slot i holds the current group's rows
@@ -269,7 +270,13 @@ type gaussWorker struct {
 	zrows [][]float32 // row tables for simd.ConvCols
 	zwin  [][]float32 // Z-pass input rows for a group of planes
 	yrows [][]float32
-	max   float32
+	// ring holds copies of the Y pass's input rows in the no-Z path, at
+	// rowStride apart; ringPos[i] is the row position slot i holds for
+	// ringGen.
+	ring    []float32
+	ringPos []int
+	ringGen []int
+	max     float32
 }
 
 // run filters src into dst (distinct buffers).
@@ -321,12 +328,18 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 		w.max = float32(math.Inf(-1))
 		if az.active() {
 			w.slots = bandH + 2*ay.r
-			w.tmp = make([]float32, zGroup*w.slots*s.X)
+			w.tmp = make([]float32, zGroup*w.slots*rowStride(s.X))
 			w.stamp = make([]int, w.slots)
 			w.zrows = make([][]float32, 2*az.r+1)
 		}
 		if ay.active() {
 			w.yrows = make([][]float32, 2*ay.r+1)
+			if !az.active() {
+				n := yGroup + 2*ay.r
+				w.ring = make([]float32, n*rowStride(s.X))
+				w.ringPos = make([]int, n)
+				w.ringGen = make([]int, n)
+			}
 		}
 		if ax.active() {
 			w.lines = make([][]float32, yGroup)
@@ -383,23 +396,49 @@ func (p *gaussPlan) band(w *gaussWorker, dst, src *stack.Volume[float32], cvalRo
 		}
 		return m
 	}
+	w.gen++
 	for y := y0; y < y1; y += yGroup {
 		n := min(yGroup, y1-y)
 		win := w.win[:n+2*ay.r]
 		for i := range win {
-			yy := y - ay.r + i
+			pos := y - ay.r + i
+			yy := pos
 			if ay.active() {
-				yy = ay.at(yy)
+				yy = ay.at(pos)
 			}
-			if yy >= 0 {
-				win[i] = src.Row(z, yy)
-			} else {
+			switch {
+			case yy < 0:
 				win[i] = cvalRow
+			case ay.active():
+				win[i] = p.ringRow(w, src, z, pos, yy)
+			default:
+				win[i] = src.Row(z, yy)
 			}
 		}
 		m = max(m, p.finishRows(w, dst, z, y, n, win))
 	}
 	return m
+}
+
+// ringRow returns a copy of row yy of plane z, which is row position pos of
+// the current band, from the worker's ring of rows, copying it in on first
+// use. Consecutive groups of output rows share all but yGroup of their
+// input rows, so each row is copied once per band.
+func (p *gaussPlan) ringRow(w *gaussWorker, src *stack.Volume[float32], z, pos, yy int) []float32 {
+	X := p.shape.X
+	n := len(w.ringPos)
+	i := pos % n
+	if i < 0 {
+		i += n
+	}
+	o := i * rowStride(X)
+	row := w.ring[o : o+X : o+X]
+	if w.ringGen[i] != w.gen || w.ringPos[i] != pos {
+		copy(row, src.Row(z, yy))
+		w.ringGen[i] = w.gen
+		w.ringPos[i] = pos
+	}
+	return row
 }
 
 // yGroup is how many output rows the Y pass makes from one read of its
@@ -470,6 +509,13 @@ const zGroup = 4
 // lineSlack is the spare samples after each X-pass input line.
 const lineSlack = 16
 
+// rowStride is the distance between rows of x samples in scratch buffers:
+// one cache line more than a row, so that the rows a column block of
+// simd.ConvColsN reads fall into different L1 sets even when a row is a
+// multiple of 4 KiB (rows of the volume itself, 4 KiB apart, would all
+// compete for the same few sets).
+func rowStride(x int) int { return x + 16 }
+
 // group filters rows [y0, y1) of planes [g0, g1) (at most zGroup) into dst
 // and returns their maximum. Z-filtered rows are made on first use, for all
 // planes of the group at once, into band-local slots.
@@ -479,7 +525,7 @@ func (p *gaussPlan) group(w *gaussWorker, dst, src *stack.Volume[float32], cvalR
 	w.gen++
 	base := y0 - ay.r
 	slotRow := func(j, i int) []float32 {
-		o := (j*w.slots + i) * s.X
+		o := (j*w.slots + i) * rowStride(s.X)
 		return w.tmp[o : o+s.X : o+s.X]
 	}
 	// get returns row position pos (in [-ry, Y+ry)) of plane g0+j after the
