@@ -57,6 +57,49 @@ func extract(src *stack.Volume[float32], t tile, wrap bool, dst *stack.Volume[fl
 	return err
 }
 
+// loadTile returns a job's load step: it fills a tile's input buffer with
+// the tile's region of src.
+func loadTile(src *stack.Volume[float32], wrap bool) func(tile, []byte) error {
+	return func(t tile, in []byte) error {
+		v, err := view.Volume[float32](in, t.shape())
+		if err != nil {
+			return err
+		}
+		return extract(src, t, wrap, v)
+	}
+}
+
+// tileOf returns a new volume holding tile t's region of src, for the
+// fallback's run of one tile.
+func tileOf(src *stack.Volume[float32], t tile, wrap bool) (*stack.Volume[float32], error) {
+	in := stack.New[float32](t.shape())
+	if err := extract(src, t, wrap, in); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// maxParts gathers a reducing job's maximum: one partial per tile, or the
+// fallback's answer when it ran on the whole volume.
+type maxParts struct {
+	partial  []float32
+	whole    float32
+	wholeRan bool
+}
+
+func (m *maxParts) begin(n int) { m.partial = make([]float32, n) }
+
+// runMax runs j, whose steps fill m, and returns the maximum they found.
+func (e *Executor) runMax(ctx context.Context, j *job, m *maxParts) (float32, error) {
+	if err := e.run(ctx, j); err != nil {
+		return 0, err
+	}
+	if m.wholeRan {
+		return m.whole, nil
+	}
+	return e.maxOf(ctx, m.partial)
+}
+
 // writeCore copies the core of tile t from v (of the tile's shape) into dst.
 func writeCore[T stack.Elem](dst *stack.Volume[T], v *stack.Volume[T], t tile) {
 	c := t.coreInTile()
@@ -97,37 +140,29 @@ func (e *Executor) Gaussian(ctx context.Context, dst, src *stack.Volume[float32]
 		src = src.Clone()
 	}
 	wrap := opt.Mode == stack.Wrap
-	var partial []float32
-	var whole float32
-	wholeRan := false
+	var m maxParts
 	j := &job{
 		op: "gaussian", shape: src.Shape, halo: r, wrap: wrap, inSize: 4, outSize: 4, red: true,
-		begin: func(n int) { partial = make([]float32, n) },
-		load: func(t tile, in []byte) error {
-			v, err := view.Volume[float32](in, t.shape())
-			if err != nil {
-				return err
-			}
-			return extract(src, t, wrap, v)
-		},
+		begin: m.begin,
+		load:  loadTile(src, wrap),
 		launch: func(d Device, s Stream, t tile, in, out, red Buffer) error {
 			if err := d.Gaussian(s, out, in, t.shape(), opt); err != nil {
 				return err
 			}
 			return d.Max(s, red, out, t.shape(), t.coreInTile())
 		},
-		store: func(i int, t tile, out []byte, m float32) error {
+		store: func(i int, t tile, out []byte, tileMax float32) error {
 			v, err := view.Volume[float32](out, t.shape())
 			if err != nil {
 				return err
 			}
 			writeCore(dst, v, t)
-			partial[i] = m
+			m.partial[i] = tileMax
 			return nil
 		},
 		cpu: func(i int, t tile) error {
-			in := stack.New[float32](t.shape())
-			if err := extract(src, t, wrap, in); err != nil {
+			in, err := tileOf(src, t, wrap)
+			if err != nil {
 				return err
 			}
 			out := stack.New[float32](t.shape())
@@ -139,23 +174,17 @@ func (e *Executor) Gaussian(ctx context.Context, dst, src *stack.Volume[float32]
 			if err != nil {
 				return err
 			}
-			partial[i], err = e.fb.Max(ctx, core)
+			m.partial[i], err = e.fb.Max(ctx, core)
 			return err
 		},
 		whole: func() error {
-			wholeRan = true
+			m.wholeRan = true
 			var err error
-			whole, err = e.fb.Gaussian(ctx, dst, src, opt)
+			m.whole, err = e.fb.Gaussian(ctx, dst, src, opt)
 			return err
 		},
 	}
-	if err := e.run(ctx, j); err != nil {
-		return 0, err
-	}
-	if wholeRan {
-		return whole, nil
-	}
-	return e.maxOf(ctx, partial)
+	return e.runMax(ctx, j, &m)
 }
 
 // Max returns the largest element of src, reduced per tile on the devices.
@@ -163,49 +192,34 @@ func (e *Executor) Max(ctx context.Context, src *stack.Volume[float32]) (float32
 	if err := checkVolume("source", src); err != nil {
 		return 0, err
 	}
-	var partial []float32
-	var whole float32
-	wholeRan := false
+	var m maxParts
 	j := &job{
 		op: "max", shape: src.Shape, inSize: 4, red: true,
-		begin: func(n int) { partial = make([]float32, n) },
-		load: func(t tile, in []byte) error {
-			v, err := view.Volume[float32](in, t.shape())
-			if err != nil {
-				return err
-			}
-			return extract(src, t, false, v)
-		},
+		begin: m.begin,
+		load:  loadTile(src, false),
 		launch: func(d Device, s Stream, t tile, in, _, red Buffer) error {
 			return d.Max(s, red, in, t.shape(), stack.Box{Hi: t.shape().Dims()})
 		},
-		store: func(i int, _ tile, _ []byte, m float32) error {
-			partial[i] = m
+		store: func(i int, _ tile, _ []byte, tileMax float32) error {
+			m.partial[i] = tileMax
 			return nil
 		},
 		cpu: func(i int, t tile) error {
-			in := stack.New[float32](t.shape())
-			if err := extract(src, t, false, in); err != nil {
+			in, err := tileOf(src, t, false)
+			if err != nil {
 				return err
 			}
-			var err error
-			partial[i], err = e.fb.Max(ctx, in)
+			m.partial[i], err = e.fb.Max(ctx, in)
 			return err
 		},
 		whole: func() error {
-			wholeRan = true
+			m.wholeRan = true
 			var err error
-			whole, err = e.fb.Max(ctx, src)
+			m.whole, err = e.fb.Max(ctx, src)
 			return err
 		},
 	}
-	if err := e.run(ctx, j); err != nil {
-		return 0, err
-	}
-	if wholeRan {
-		return whole, nil
-	}
-	return e.maxOf(ctx, partial)
+	return e.runMax(ctx, j, &m)
 }
 
 // Threshold sets dst to 1 where src > t and to 0 elsewhere, tile by tile
@@ -217,13 +231,7 @@ func (e *Executor) Threshold(ctx context.Context, dst *stack.Volume[uint8], src 
 	j := &job{
 		op: "threshold", shape: src.Shape, inSize: 4, outSize: 1,
 		begin: func(int) {},
-		load: func(t tile, in []byte) error {
-			v, err := view.Volume[float32](in, t.shape())
-			if err != nil {
-				return err
-			}
-			return extract(src, t, false, v)
-		},
+		load:  loadTile(src, false),
 		launch: func(d Device, s Stream, t tile, in, out, _ Buffer) error {
 			return d.Threshold(s, out, in, t.shape().Len(), th)
 		},
@@ -236,8 +244,8 @@ func (e *Executor) Threshold(ctx context.Context, dst *stack.Volume[uint8], src 
 			return nil
 		},
 		cpu: func(_ int, t tile) error {
-			in := stack.New[float32](t.shape())
-			if err := extract(src, t, false, in); err != nil {
+			in, err := tileOf(src, t, false)
+			if err != nil {
 				return err
 			}
 			out := stack.New[uint8](t.shape())
