@@ -7,16 +7,14 @@ import (
 	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/kernels/segment"
 	"github.com/segstack/segstack/stack"
-	"github.com/segstack/segstack/stack/tiff"
 	"github.com/spf13/cobra"
 )
 
 func init() {
 	var (
-		output, sigma, mode string
-		cval, truncate      float64
-		channel             int
-		force, quiet        bool
+		pf             planeFlags
+		sigma, mode    string
+		cval, truncate float64
 	)
 	cmd := &cobra.Command{
 		Use:   "gaussian IN.tif -o OUT.tif",
@@ -42,84 +40,57 @@ smoothed in 3-D; the whole stack is then held in memory.`,
 			if truncate <= 0 {
 				return fmt.Errorf("--truncate %g: want a positive number of sigmas", truncate)
 			}
-			if err := checkInput(args[0]); err != nil {
-				return err
-			}
-			if err := checkOutput(output, force); err != nil {
-				return err
-			}
-			src, closeSrc, err := segment.OpenTIFF(args[0], channel)
+			p, err := pf.open(args[0], stack.Float32)
 			if err != nil {
 				return err
 			}
-			defer closeSrc()
-			s := src.Shape()
+			defer p.close()
+			s := p.shape
 			opt := kernels.GaussianOptions{Sigma: sig, Truncate: truncate, Mode: m, Cval: cval}
-			w, err := tiff.Create(output, tiff.WriterOptions{Shape: s, DType: stack.Float32})
-			if err != nil {
-				return err
-			}
-			defer w.Abort() // after Close, a no-op
 			ctx := cmd.Context()
-			bar := newProgress("planes", "planes", quiet)
 			if threeD {
 				v := stack.New[float32](s)
 				for z := range s.Z {
-					if err := src.ReadPlane(ctx, z, v.Plane(z)); err != nil {
+					if err := p.src.ReadPlane(ctx, z, v.Plane(z)); err != nil {
 						return err
 					}
 				}
 				if _, err := kernels.Gaussian(ctx, v, v, opt); err != nil {
 					return err
 				}
-				for z := range s.Z {
-					if err := tiff.WritePlaneOf(w, v.Plane(z)); err != nil {
-						return err
-					}
-					bar.update(z+1, s.Z)
-				}
+				err = writePlanes(ctx, p, func(z int) ([]float32, error) { return v.Plane(z), nil })
 			} else {
 				opt.Sigma[0] = 0
 				ps := stack.Shape{Z: 1, Y: s.Y, X: s.X}
 				in, out := stack.New[float32](ps), stack.New[float32](ps)
-				for z := range s.Z {
-					if err := ctx.Err(); err != nil {
-						return err
-					}
-					if err := src.ReadPlane(ctx, z, in.Data); err != nil {
-						return err
+				err = writePlanes(ctx, p, func(z int) ([]float32, error) {
+					if err := p.src.ReadPlane(ctx, z, in.Data); err != nil {
+						return nil, err
 					}
 					if _, err := kernels.Gaussian(ctx, out, in, opt); err != nil {
-						return err
+						return nil, err
 					}
-					if err := tiff.WritePlaneOf(w, out.Data); err != nil {
-						return err
-					}
-					bar.update(z+1, s.Z)
-				}
+					return out.Data, nil
+				})
 			}
-			bar.finish()
-			if err := w.Close(); err != nil {
+			if err != nil {
 				return err
 			}
-			if !quiet {
+			if !pf.quiet {
 				dims := fmt.Sprintf("Y,X %g,%g per plane", sig[1], sig[2])
 				if threeD {
 					dims = fmt.Sprintf("Z,Y,X %g,%g,%g in 3-D", sig[0], sig[1], sig[2])
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: %d planes %dx%d float32, sigma %s, mode %s\n", output, s.Z, s.Y, s.X, dims, m)
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: %d planes %dx%d float32, sigma %s, mode %s\n", pf.output, s.Z, s.Y, s.X, dims, m)
 			}
 			return nil
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&output, "output", "o", "", "float32 TIFF to write (required)")
+	pf.add(cmd, "float32")
 	fl.StringVar(&sigma, "sigma", "1", "S or SY,SX (2-D per plane), or SZ,SY,SX (3-D)")
 	fl.StringVar(&mode, "mode", "reflect", "boundary mode: reflect, nearest, mirror, constant or wrap")
 	fl.Float64Var(&cval, "cval", 0, "value outside the stack for --mode constant")
 	fl.Float64Var(&truncate, "truncate", 4, "kernel radius in sigmas")
-	fl.IntVar(&channel, "channel", -1, "channel of a multi-channel stack (0-based; required there)")
-	fl.BoolVar(&force, "force", false, "overwrite an existing output")
-	fl.BoolVarP(&quiet, "quiet", "q", false, "no progress bar or summary")
 	root.AddCommand(cmd)
 }

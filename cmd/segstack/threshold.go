@@ -4,18 +4,15 @@ import (
 	"fmt"
 
 	"github.com/segstack/segstack/kernels"
-	"github.com/segstack/segstack/kernels/segment"
 	"github.com/segstack/segstack/stack"
-	"github.com/segstack/segstack/stack/tiff"
 	"github.com/spf13/cobra"
 )
 
 func init() {
 	var (
-		output, threshold string
-		foreground        int
-		channel           int
-		force, quiet      bool
+		pf         planeFlags
+		threshold  string
+		foreground int
 	)
 	cmd := &cobra.Command{
 		Use:   "threshold IN.tif -o MASK.tif",
@@ -39,65 +36,46 @@ not smoothed: run gaussian first, or use segment, which does both.`,
 			if foreground < 1 || foreground > 255 {
 				return fmt.Errorf("--foreground %d: want 1 to 255", foreground)
 			}
-			if err := checkInput(args[0]); err != nil {
-				return err
-			}
-			if err := checkOutput(output, force); err != nil {
-				return err
-			}
-			src, closeSrc, err := segment.OpenTIFF(args[0], channel)
+			p, err := pf.open(args[0], stack.Uint8)
 			if err != nil {
 				return err
 			}
-			defer closeSrc()
-			s := src.Shape()
-			w, err := tiff.Create(output, tiff.WriterOptions{Shape: s, DType: stack.Uint8})
-			if err != nil {
-				return err
-			}
-			defer w.Abort()
+			defer p.close()
+			s := p.shape
 			ctx := cmd.Context()
 			ps := stack.Shape{Z: 1, Y: s.Y, X: s.X}
 			in, mask := stack.New[float32](ps), stack.New[uint8](ps)
-			bar := newProgress("planes", "planes", quiet)
-			for z := range s.Z {
-				if err := src.ReadPlane(ctx, z, in.Data); err != nil {
-					return err
+			err = writePlanes(ctx, p, func(z int) ([]uint8, error) {
+				if err := p.src.ReadPlane(ctx, z, in.Data); err != nil {
+					return nil, err
 				}
 				m, err := kernels.Max(ctx, in)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				t := spec.Resolve(in.Data, m)
 				if err := kernels.Threshold(ctx, mask, in, t); err != nil {
-					return err
+					return nil, err
 				}
 				if foreground != 1 {
 					for i, b := range mask.Data {
 						mask.Data[i] = b * uint8(foreground)
 					}
 				}
-				if err := tiff.WritePlaneOf(w, mask.Data); err != nil {
-					return err
-				}
-				bar.update(z+1, s.Z)
-			}
-			bar.finish()
-			if err := w.Close(); err != nil {
+				return mask.Data, nil
+			})
+			if err != nil {
 				return err
 			}
-			if !quiet {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: %d planes %dx%d uint8 mask (0/%d), threshold %s per plane\n", output, s.Z, s.Y, s.X, foreground, spec)
+			if !pf.quiet {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: %d planes %dx%d uint8 mask (0/%d), threshold %s per plane\n", pf.output, s.Z, s.Y, s.X, foreground, spec)
 			}
 			return nil
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&output, "output", "o", "", "uint8 mask TIFF to write (required)")
+	pf.add(cmd, "uint8 mask")
 	fl.StringVar(&threshold, "threshold", "0.33max", "FRACTIONmax, otsu or a value, per plane")
 	fl.IntVar(&foreground, "foreground", 255, "mask value of foreground pixels (1 to 255)")
-	fl.IntVar(&channel, "channel", -1, "channel of a multi-channel stack (0-based; required there)")
-	fl.BoolVar(&force, "force", false, "overwrite an existing output")
-	fl.BoolVarP(&quiet, "quiet", "q", false, "no progress bar or summary")
 	root.AddCommand(cmd)
 }
