@@ -70,6 +70,7 @@ func (r *run) run2D(ctx context.Context) error {
 			offset += uint64(out.n)
 		}
 		done++
+		r.publishStages()
 		if r.opt.Progress != nil {
 			r.opt.Progress(done, r.shape.Z)
 		}
@@ -86,6 +87,7 @@ func (r *run) run2D(ctx context.Context) error {
 		}
 	}
 
+	r.cluster.Plan("plane", r.shape.Z)
 	for z := range r.shape.Z {
 		if len(queue) == window {
 			if err := consume(queue[0]); err != nil {

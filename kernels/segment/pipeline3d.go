@@ -51,6 +51,7 @@ func (r *run) run3D(ctx context.Context) error {
 	done := 0
 	progress := func(planes int) {
 		done += planes
+		r.publishStages()
 		if r.opt.Progress != nil {
 			r.opt.Progress(done, total)
 		}
@@ -352,6 +353,7 @@ func forEachOrdered[T any](ctx context.Context, r *run, n int, kind string, task
 	window := 2 * r.workers
 	queue := make([]*sched.Future[T], 0, window)
 	next := 0
+	r.cluster.Plan(kind, n)
 	fail := func(err error) error {
 		cancel()
 		for _, f := range queue {

@@ -30,6 +30,8 @@ type run struct {
 	stats   *statsWriter
 	preview []previewTile
 	rep     *Report
+	// stageSnap feeds the dashboard's stage gauges.
+	stageSnap stageSnapshot
 }
 
 // Run segments the stack that opt describes and writes the outputs it asks
@@ -84,6 +86,7 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 	defer cl.Shutdown()
 	if addrs := cl.DashboardAddrs(); len(addrs) > 0 {
 		rep.Dashboard = addrs[0]
+		r.watchStages()
 		if opt.OnDashboard != nil {
 			opt.OnDashboard(addrs[0])
 		}
