@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/segstack/segstack/kernels/segment"
@@ -135,6 +134,10 @@ func parseSigma(s string, threeD bool) ([3]float64, error) {
 	return sig, nil
 }
 
+// segmentHook, when not nil, may change a run's options just before it
+// starts; tests use it to pace the input.
+var segmentHook func(*segment.Options)
+
 // runSegment runs the pipeline with a progress bar and prints a summary.
 func runSegment(cmd *cobra.Command, opt segment.Options, quiet bool) error {
 	bar := newProgress("planes", "planes", quiet)
@@ -143,7 +146,11 @@ func runSegment(cmd *cobra.Command, opt segment.Options, quiet bool) error {
 	}
 	opt.Progress = bar.update
 	if !quiet {
-		opt.OnDashboard = func(addr string) { fmt.Fprintf(os.Stderr, "dashboard: http://%s/\n", addr) }
+		errw := cmd.ErrOrStderr()
+		opt.OnDashboard = func(addr string) { fmt.Fprintf(errw, "dashboard: http://%s/\n", addr) }
+	}
+	if segmentHook != nil {
+		segmentHook(&opt)
 	}
 	rep, err := segment.Run(cmd.Context(), opt)
 	bar.finish()
