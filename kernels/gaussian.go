@@ -415,6 +415,15 @@ func (p *gaussPlan) band(w *gaussWorker, dst, src *stack.Volume[float32], cvalRo
 				win[i] = src.Row(z, yy)
 			}
 		}
+		if ay.active() {
+			// The next group's new input rows, fetched while this one is
+			// filtered.
+			for pos := y + n + ay.r; pos < min(y+n+ay.r+yGroup, y1+ay.r); pos++ {
+				if yy := ay.at(pos); yy >= 0 {
+					simd.Prefetch(src.Row(z, yy))
+				}
+			}
+		}
 		m = max(m, p.finishRows(w, dst, z, y, n, win))
 	}
 	return m

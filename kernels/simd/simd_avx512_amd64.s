@@ -132,88 +132,6 @@ rowdone:
 	VZEROUPPER
 	RET
 
-// func convRowPermAVX512(dst *float32, n int, src *float32, w *float32, r int, idx *int32) float32
-// As convRowAVX512 for 1 <= r <= 16 and n a multiple of 64, with src
-// readable up to 16 samples past the last block: the left sample of each
-// tap pair is permuted out of aligned-offset registers (VPERMT2PS, index row
-// r-k of idx) instead of loaded at an unaligned address, which balances the
-// load ports against the shuffle port. Same operations, same results.
-TEXT ·convRowPermAVX512(SB), NOSPLIT, $0-52
-	MOVQ         dst+0(FP), DI
-	MOVQ         n+8(FP), BX
-	MOVQ         src+16(FP), SI
-	MOVQ         w+24(FP), DX
-	MOVQ         r+32(FP), R8
-	MOVQ         idx+40(FP), R9
-	VBROADCASTSS (DX), Z31
-	VBROADCASTSS negInf512<>(SB), Z8
-	MOVQ         R8, R13
-	SHLQ         $2, R13            // byte offset of the centre sample
-	SHRQ         $6, BX
-	JZ           permdone
-
-perm64:
-	VMOVUPS (SI), Z10
-	VMOVUPS 64(SI), Z11
-	VMOVUPS 128(SI), Z12
-	VMOVUPS 192(SI), Z13
-	VMOVUPS 256(SI), Z14
-	LEAQ    (SI)(R13*1), R10
-	VMULPS  (R10), Z31, Z0
-	VMULPS  64(R10), Z31, Z1
-	VMULPS  128(R10), Z31, Z2
-	VMULPS  192(R10), Z31, Z3
-	MOVQ    DX, R11
-	MOVQ    R8, R12
-	MOVQ    R10, CX
-	MOVQ    R8, AX
-	SHLQ    $6, AX
-	LEAQ    -64(R9)(AX*1), AX      // index row r-1
-
-permtap:
-	ADDQ         $4, R11
-	ADDQ         $4, CX
-	VBROADCASTSS (R11), Z30
-	VMOVDQU32    (AX), Z29
-	VMOVAPS      Z10, Z4
-	VMOVAPS      Z11, Z5
-	VMOVAPS      Z12, Z6
-	VMOVAPS      Z13, Z7
-	VPERMT2PS    Z11, Z29, Z4
-	VPERMT2PS    Z12, Z29, Z5
-	VPERMT2PS    Z13, Z29, Z6
-	VPERMT2PS    Z14, Z29, Z7
-	VADDPS       (CX), Z4, Z4
-	VADDPS       64(CX), Z5, Z5
-	VADDPS       128(CX), Z6, Z6
-	VADDPS       192(CX), Z7, Z7
-	VFMADD231PS  Z4, Z30, Z0
-	VFMADD231PS  Z5, Z30, Z1
-	VFMADD231PS  Z6, Z30, Z2
-	VFMADD231PS  Z7, Z30, Z3
-	SUBQ         $64, AX
-	DECQ         R12
-	JNZ          permtap
-
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z1, 64(DI)
-	VMOVUPS Z2, 128(DI)
-	VMOVUPS Z3, 192(DI)
-	VMAXPS  Z0, Z8, Z8
-	VMAXPS  Z1, Z8, Z8
-	VMAXPS  Z2, Z8, Z8
-	VMAXPS  Z3, Z8, Z8
-	ADDQ    $256, SI
-	ADDQ    $256, DI
-	DECQ    BX
-	JNZ     perm64
-
-permdone:
-	REDUCE_MAX
-	VMOVSS X8, ret+48(FP)
-	VZEROUPPER
-	RET
-
 // func convColsAVX512(dst *float32, n int, rows *unsafe.Pointer, w *float32, r int) float32
 // rows: centre, then (above, below) for taps 1..r.
 TEXT ·convColsAVX512(SB), NOSPLIT, $0-44
@@ -656,4 +574,106 @@ ndone:
 	REDUCE_MAX
 	VMOVSS X8, ret+48(FP)
 	VZEROUPPER
+	RET
+
+// ALIGN_TAP(k) folds tap k (skipped when k > r) into the four accumulators
+// of convRowAlignAVX512: the left samples of the pair come out of the
+// registers holding the block and the vector before it (VALIGND by 16-k,
+// a shift that depends on k only), the right ones are loaded.
+#define ALIGN_TAP(k) \
+	CMPQ         R8, $k; \
+	JLT          alignstore; \
+	VBROADCASTSS (4*k)(DX), Z30; \
+	VALIGND      $(16-k), Z9, Z10, Z4; \
+	VALIGND      $(16-k), Z10, Z11, Z5; \
+	VALIGND      $(16-k), Z11, Z12, Z6; \
+	VALIGND      $(16-k), Z12, Z13, Z7; \
+	VADDPS       (4*k)(SI), Z4, Z4; \
+	VADDPS       (64+4*k)(SI), Z5, Z5; \
+	VADDPS       (128+4*k)(SI), Z6, Z6; \
+	VADDPS       (192+4*k)(SI), Z7, Z7; \
+	VFMADD231PS  Z4, Z30, Z0; \
+	VFMADD231PS  Z5, Z30, Z1; \
+	VFMADD231PS  Z6, Z30, Z2; \
+	VFMADD231PS  Z7, Z30, Z3
+
+// func convRowAlignAVX512(dst *float32, n int, c *float32, w *float32, r int) float32
+// As convRowAVX512 for 1 <= r <= 16 and n a multiple of 64, with c pointing
+// at the centre sample of output 0 and the 16 samples before it readable.
+// Taps are unrolled so that each left operand is one VALIGND of registers
+// loaded once per block, with no register copies. Same operations, same
+// results.
+TEXT ·convRowAlignAVX512(SB), NOSPLIT, $0-44
+	MOVQ         dst+0(FP), DI
+	MOVQ         n+8(FP), BX
+	MOVQ         c+16(FP), SI
+	MOVQ         w+24(FP), DX
+	MOVQ         r+32(FP), R8
+	VBROADCASTSS (DX), Z31
+	VBROADCASTSS negInf512<>(SB), Z8
+	SHRQ         $6, BX
+	JZ           aligndone
+
+align64:
+	VMOVUPS -64(SI), Z9
+	VMOVUPS (SI), Z10
+	VMOVUPS 64(SI), Z11
+	VMOVUPS 128(SI), Z12
+	VMOVUPS 192(SI), Z13
+	VMULPS  Z10, Z31, Z0
+	VMULPS  Z11, Z31, Z1
+	VMULPS  Z12, Z31, Z2
+	VMULPS  Z13, Z31, Z3
+	ALIGN_TAP(1)
+	ALIGN_TAP(2)
+	ALIGN_TAP(3)
+	ALIGN_TAP(4)
+	ALIGN_TAP(5)
+	ALIGN_TAP(6)
+	ALIGN_TAP(7)
+	ALIGN_TAP(8)
+	ALIGN_TAP(9)
+	ALIGN_TAP(10)
+	ALIGN_TAP(11)
+	ALIGN_TAP(12)
+	ALIGN_TAP(13)
+	ALIGN_TAP(14)
+	ALIGN_TAP(15)
+	ALIGN_TAP(16)
+
+alignstore:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	VMAXPS  Z0, Z8, Z8
+	VMAXPS  Z1, Z8, Z8
+	VMAXPS  Z2, Z8, Z8
+	VMAXPS  Z3, Z8, Z8
+	ADDQ    $256, SI
+	ADDQ    $256, DI
+	DECQ    BX
+	JNZ     align64
+
+aligndone:
+	REDUCE_MAX
+	VMOVSS X8, ret+40(FP)
+	VZEROUPPER
+	RET
+
+// func prefetchL2(x *float32, n int)
+// Hints the n bytes from x (a multiple of 64) into L2.
+TEXT ·prefetchL2(SB), NOSPLIT, $0-16
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	SHRQ $6, CX
+	JZ   pfdone
+
+pfloop:
+	PREFETCHT1 (SI)
+	ADDQ       $64, SI
+	DECQ       CX
+	JNZ        pfloop
+
+pfdone:
 	RET

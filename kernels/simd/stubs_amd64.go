@@ -16,13 +16,16 @@ import (
 func convRowAVX512(dst *float32, n int, src *float32, w *float32, r int) float32
 
 //go:noescape
-func convRowPermAVX512(dst *float32, n int, src *float32, w *float32, r int, idx *int32) float32
+func convRowAlignAVX512(dst *float32, n int, c *float32, w *float32, r int) float32
 
 //go:noescape
 func convColsAVX512(dst *float32, n int, rows *unsafe.Pointer, w *float32, r int) float32
 
 //go:noescape
 func convColsNAVX512(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, r int) float32
+
+//go:noescape
+func prefetchL2(x *float32, n int)
 
 //go:noescape
 func maxAVX512(x *float32, n int) float32
@@ -174,30 +177,22 @@ func convRowAsm(dst, src, w []float32, block int, f func(*float32, int, *float32
 	return maxOf(m, convRowGo(dst[n:], src[n:], w))
 }
 
-// permIdx row t selects elements t..t+15 of two concatenated vectors.
-var permIdx = func() (t [16][16]int32) {
-	for i := range t {
-		for j := range t[i] {
-			t[i][j] = int32(i + j)
-		}
-	}
-	return t
-}()
-
-// convRowAVX512Full runs the permuting kernel on the 64-sample blocks it can
-// take (it reads 16 samples beyond each block) and the plain kernel on the
-// rest; both compute the same values.
+// convRowAVX512Full runs the unrolled kernel on the 64-sample blocks from
+// output 16 on (it reads the 16 samples before each block's centre) and the
+// plain kernel on the rest; both compute the same values.
 func convRowAVX512Full(dst, src, w []float32) float32 {
+	const lead = 16
 	r := len(w) - 1
 	nb := 0
-	if r >= 1 && r <= 16 && len(src) >= 80 {
-		nb = min(len(dst)/64, (len(src)-80)/64+1)
+	if r >= 1 && r <= 16 {
+		nb = max(0, len(dst)-lead) / 64
 	}
-	m := negInf
-	if nb > 0 {
-		m = convRowPermAVX512(&dst[0], nb*64, &src[0], &w[0], r, &permIdx[0][0])
+	if nb == 0 {
+		return convRowAsm(dst, src, w, block512, convRowAVX512)
 	}
-	k := nb * 64
+	m := convRowAsm(dst[:lead], src, w, block512, convRowAVX512)
+	m = maxOf(m, convRowAlignAVX512(&dst[lead], nb*64, &src[lead+r], &w[0], r))
+	k := lead + nb*64
 	return maxOf(m, convRowAsm(dst[k:], src[k:], w, block512, convRowAVX512))
 }
 
@@ -310,4 +305,12 @@ func convColsNAVX512Full(dst, rows [][]float32, w []float32) float32 {
 		}
 	}
 	return m
+}
+
+// Prefetch hints the cache lines of x into L2, for data about to be
+// read; it changes no values.
+func Prefetch(x []float32) {
+	if len(x) > 0 {
+		prefetchL2(&x[0], (len(x)*4+63)&^63)
+	}
 }
