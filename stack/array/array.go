@@ -28,6 +28,13 @@ type node struct {
 	fn    func(ctx context.Context, in []any) (any, error)
 	val   any      // the value when fn is nil (persisted chunks)
 	inl   [2]*node // deps' storage for one or two dependencies
+	// fresh says that fn returns a buffer that nothing else refers to
+	// (a chunk just read or generated).
+	fresh bool
+	// own, when set, is fn for a task whose only input is a fresh buffer
+	// that no other task sees (its producer was fused into it): it may
+	// change the buffer or recycle it.
+	own taskFunc
 }
 
 type taskFunc = func(ctx context.Context, in []any) (any, error)
@@ -288,7 +295,7 @@ func generate(name string, dt DType, shape, chunk []int, f func(lo, n [3]int) bu
 		idx := a.chunks.coords(i)
 		lo := [3]int{starts[0][idx[0]], starts[1][idx[1]], starts[2][idx[2]]}
 		n := a.chunks.shapeOf(idx)
-		a.blocks[i] = &node{layer: layer, fn: func(context.Context, []any) (any, error) { return f(lo, n), nil }}
+		a.blocks[i] = &node{layer: layer, fresh: true, fn: func(context.Context, []any) (any, error) { return f(lo, n), nil }}
 	}
 	return a
 }

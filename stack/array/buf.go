@@ -32,7 +32,9 @@ type buf interface {
 	copyTo(dst buf, dshape, off, shape, start, step, count [3]int)
 	fill(v float64, dshape, off, count [3]int)
 	transpose(shape [3]int, perm [3]int) buf
-	reduce(kind Reduction, shape [3]int, axes [3]bool) *partial
+	// reduce summarises the chunk; owned says that the caller holds the
+	// only reference to it, which the summary may then keep or recycle.
+	reduce(kind Reduction, shape [3]int, axes [3]bool, owned bool) *partial
 	at(i int) float64
 	ptr() unsafe.Pointer
 }
@@ -190,13 +192,9 @@ func (v vec[T]) accumulate(op binOp, other buf) {
 	w = w[:len(v)]
 	switch op {
 	case opMin:
-		for i, x := range w {
-			v[i] = min(v[i], x)
-		}
+		minInto(v, w)
 	case opMax:
-		for i, x := range w {
-			v[i] = max(v[i], x)
-		}
+		maxInto(v, w)
 	default:
 		for i := range v {
 			v[i] = apply(op, v[i], w[i])
@@ -351,9 +349,21 @@ type partial struct {
 	m2    []float64 // sums of squared deviations, for std
 	ext   buf       // minima or maxima
 	// shared says that ext is the input chunk itself (a chunk one element
-	// deep along every reduced axis), which must be copied before it is
-	// folded into.
+	// deep along every reduced axis) and others may see it, so it must be
+	// copied before it is folded into.
 	shared bool
+	// pooled says that ext belongs to this summary alone: once folded into
+	// another summary it goes back to the buffer pool.
+	pooled bool
+}
+
+// release recycles p's buffer after p has been folded into another
+// summary; p must not be used afterwards.
+func (p *partial) release() {
+	if p.pooled && !p.shared {
+		putBuf(p.ext)
+	}
+	p.ext, p.pooled = nil, false
 }
 
 // Reduction names a reduction: ReduceSum, ReduceMean, ReduceMin, ReduceMax or
@@ -377,7 +387,7 @@ func (k Reduction) String() string {
 	return redNames[k]
 }
 
-func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool) *partial {
+func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool, owned bool) *partial {
 	var ps [3]int
 	for a := range 3 {
 		ps[a] = shape[a]
@@ -495,10 +505,12 @@ func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool) *partial {
 		})
 	case ReduceMin, ReduceMax:
 		if m == len(v) {
-			p.ext, p.shared = v, true
+			p.ext, p.shared, p.pooled = v, !owned, owned
 			return p
 		}
-		e := make(vec[T], m)
+		// Every output element is written by its first row before any
+		// other folds into it, so the pooled buffer needs no clearing.
+		e := getBuf(dt, m).(vec[T])
 		isMin := kind == ReduceMin
 		rows(func(o int, row []T, first bool) {
 			if keepX {
@@ -507,13 +519,9 @@ func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool) *partial {
 				case first:
 					copy(out, row)
 				case isMin:
-					for k, x := range row {
-						out[k] = min(out[k], x)
-					}
+					minInto(out, row)
 				default:
-					for k, x := range row {
-						out[k] = max(out[k], x)
-					}
+					maxInto(out, row)
 				}
 				return
 			}
@@ -532,7 +540,10 @@ func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool) *partial {
 			}
 			e[o] = acc
 		})
-		p.ext = e
+		p.ext, p.pooled = e, true
+	}
+	if owned {
+		putBuf(v)
 	}
 	return p
 }
@@ -561,7 +572,18 @@ func (p *partial) combine(kind Reduction, q *partial) {
 		}
 	case ReduceMin, ReduceMax:
 		if p.shared {
-			p.ext, p.shared = cloneBuf(p.ext), false
+			if !q.shared {
+				// Fold p into q's buffer instead of copying p's: the
+				// extremes do not depend on the order.
+				p.ext, q.ext = q.ext, p.ext
+				p.pooled, q.pooled = q.pooled, false
+				p.shared, q.shared = false, true
+			} else {
+				c := getBuf(p.ext.dtype(), p.ext.length())
+				s := [3]int{1, 1, c.length()}
+				p.ext.copyTo(c, s, [3]int{}, s, [3]int{}, [3]int{1, 1, 1}, s)
+				p.ext, p.shared, p.pooled = c, false, true
+			}
 		}
 		op := opMax
 		if kind == ReduceMin {

@@ -84,10 +84,19 @@ func fuseChain(top *node, fusible func(*node) bool) (taskFunc, []*node) {
 		return top.fn, top.deps
 	}
 	bottom := chain[len(chain)-1]
+	// A fresh intermediate is seen by the next task of the chain only, so
+	// that task may take it over (reuse or recycle it).
+	fns := make([]taskFunc, len(chain)-1)
+	for i := range fns {
+		fns[i] = chain[i].fn
+		if chain[i+1].fresh && chain[i].own != nil {
+			fns[i] = chain[i].own
+		}
+	}
 	return func(ctx context.Context, v []any) (any, error) {
 		x, err := bottom.fn(ctx, v)
 		for i := len(chain) - 2; i >= 0 && err == nil; i-- {
-			x, err = chain[i].fn(ctx, []any{x})
+			x, err = fns[i](ctx, []any{x})
 		}
 		return x, err
 	}, bottom.deps
@@ -135,7 +144,7 @@ func runNodes(ctx context.Context, exec delayed.Executor, blocks []*node) ([]buf
 	for i, v := range vals {
 		nodes[i] = v
 	}
-	if err := delayed.Compute(ctx, gated(exec), nodes...); err != nil {
+	if err := delayed.Compute(ctx, bounded(exec), nodes...); err != nil {
 		return nil, err
 	}
 	out := make([]buf, len(vals))

@@ -8,12 +8,30 @@ import (
 	"github.com/segstack/segstack/sched"
 )
 
-// gate bounds the tasks an executor holds at once. delayed hands every
-// ready task to the executor at once, so without a bound the cheap leaves
-// of a reduction (reading planes) run far ahead of the tasks that consume
-// them and the whole input ends up in memory. With a bound, a task is
-// handed over only when one finishes; delayed then picks the most recently
-// readied task first, which is the consumer, and a reduction streams.
+// parallelism is the optional method by which an executor tells delayed
+// how many workers it has; delayed then keeps only a few tasks per worker
+// handed over and starts ready tasks in priority order, so the cheap leaves
+// of a reduction (reading planes) do not run far ahead of the tasks that
+// consume them. sched's LocalCluster and delayed.Parallel have it.
+type parallelism interface{ Parallelism() int }
+
+// planner is the optional method by which delayed announces the tasks it
+// will submit (progress and ETA on sched's dashboard).
+type planner interface{ Plan(kind string, n int) }
+
+// bounded returns exec itself when delayed can bound the tasks it holds,
+// and otherwise wraps it in a gate that does.
+func bounded(exec delayed.Executor) delayed.Executor {
+	if p, ok := exec.(parallelism); ok && p.Parallelism() > 0 {
+		return exec
+	}
+	return gated(exec)
+}
+
+// gate bounds the tasks an executor that does not report its parallelism
+// holds at once: a task is handed over only when one finishes, and delayed
+// meanwhile picks the next ready task by priority, which is the consumer,
+// so a reduction streams.
 type gate struct {
 	exec  delayed.Executor
 	slots chan struct{}
@@ -44,6 +62,14 @@ func (g *gate) Go(ctx context.Context, spec sched.TaskSpec, job sched.Job) {
 		return
 	}
 	g.exec.Go(ctx, spec, gatedJob{Job: job, g: g})
+}
+
+// Plan forwards delayed's announcements to the executor when it takes
+// them.
+func (g *gate) Plan(kind string, n int) {
+	if p, ok := g.exec.(planner); ok {
+		p.Plan(kind, n)
+	}
 }
 
 type gatedJob struct {

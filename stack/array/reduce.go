@@ -114,8 +114,11 @@ func (a *Array) Reduce(r Reduction, opt ReduceOptions) *Array {
 		}
 		shape := a.chunks.shapeOf(idx)
 		p := unary(partialLayer, blk, func(_ context.Context, v []any) (any, error) {
-			return v[0].(buf).reduce(r, shape, axes), nil
+			return v[0].(buf).reduce(r, shape, axes, false), nil
 		})
+		p.own = func(_ context.Context, v []any) (any, error) {
+			return v[0].(buf).reduce(r, shape, axes, true), nil
+		}
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
 		}
@@ -126,7 +129,9 @@ func (a *Array) Reduce(r Reduction, opt ReduceOptions) *Array {
 		// tasks are not retried, so the first one is folded into in place.
 		acc := v[0].(*partial)
 		for _, x := range v[1:] {
-			acc.combine(r, x.(*partial))
+			q := x.(*partial)
+			acc.combine(r, q)
+			q.release()
 		}
 		return acc
 	}

@@ -37,24 +37,30 @@ func FromTIFF(r *tiff.Reader, chunk []int) *Array {
 		lo := [3]int{starts[0][idx[0]], starts[1][idx[1]], starts[2][idx[2]]}
 		n := a.chunks.shapeOf(idx)
 		whole := n[1] == s.Y && n[2] == s.X
-		a.blocks[i] = &node{layer: layer, fn: func(ctx context.Context, _ []any) (any, error) {
-			out := newBuf(dt, n[0]*n[1]*n[2])
+		// Planes are read straight into pooled buffers (every element is
+		// overwritten); a reduction fused with the read recycles them.
+		a.blocks[i] = &node{layer: layer, fresh: true, fn: func(ctx context.Context, _ []any) (any, error) {
+			out := getBuf(dt, n[0]*n[1]*n[2])
 			if whole {
 				raw := bytesOf(out)
 				for z := range n[0] {
 					if err := ctx.Err(); err != nil {
+						putBuf(out)
 						return nil, err
 					}
 					if err := r.ReadPlaneInto(lo[0]+z, raw[z*planeBytes:(z+1)*planeBytes]); err != nil {
+						putBuf(out)
 						return nil, err
 					}
 				}
 				return out, nil
 			}
-			plane := newBuf(dt, s.Y*s.X)
+			plane := getBuf(dt, s.Y*s.X)
+			defer putBuf(plane)
 			ps := [3]int{1, s.Y, s.X}
 			for z := range n[0] {
 				if err := r.ReadPlaneInto(lo[0]+z, bytesOf(plane)); err != nil {
+					putBuf(out)
 					return nil, err
 				}
 				plane.copyTo(out, n, [3]int{z, 0, 0}, ps, [3]int{0, lo[1], lo[2]}, [3]int{1, 1, 1}, [3]int{1, n[1], n[2]})
