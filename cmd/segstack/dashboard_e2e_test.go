@@ -50,19 +50,25 @@ func (b *lockedBuffer) String() string {
 	return b.b.String()
 }
 
-// slowSource reads planes like a slow disk would: each read takes delay
-// until release is closed, so that the run lasts while the browser looks.
+// slowSource reads planes like a slow disk would: until release is
+// closed, each read takes delay and the planes from hold on wait, so that
+// the run lasts while the browser looks, however slowly it starts.
 type slowSource struct {
 	segment.Source
 	delay   time.Duration
+	hold    int
 	release <-chan struct{}
 }
 
 func (s slowSource) ReadPlane(ctx context.Context, z int, dst []float32) error {
-	t := time.NewTimer(s.delay)
-	defer t.Stop()
+	var wait <-chan time.Time
+	if z < s.hold {
+		t := time.NewTimer(s.delay)
+		defer t.Stop()
+		wait = t.C
+	}
 	select {
-	case <-t.C:
+	case <-wait:
 	case <-s.release:
 	case <-ctx.Done():
 		return ctx.Err()
@@ -93,7 +99,8 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 	vol := synth.Nuclei(stack.Shape{Z: planes, Y: 160, X: 160}, 7)
 	require.NoError(t, tiff.WriteVolume(context.Background(), in, vol, tiff.WriterOptions{}))
 
-	// 80 ms a read on two workers: about 12 s for the stack unless let go.
+	// 80 ms a read on two workers: about 12 s for the stack, and the last
+	// planes wait until the test lets them go.
 	release := make(chan struct{})
 	var releaseOnce sync.Once
 	letGo := func() { releaseOnce.Do(func() { close(release) }) }
@@ -106,7 +113,7 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 			return
 		}
 		closers = append(closers, closeSrc)
-		opt.Source = slowSource{Source: src, delay: 80 * time.Millisecond, release: release}
+		opt.Source = slowSource{Source: src, delay: 80 * time.Millisecond, hold: planes - 2, release: release}
 	}
 
 	seg, _, err := root.Find([]string{"segment"})
