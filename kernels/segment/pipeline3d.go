@@ -14,12 +14,11 @@ import (
 	"github.com/segstack/segstack/stack"
 )
 
-// defaultSlab is the largest slab thickness of 3-D mode when Chunks.Z is
-// not set; slabBudget bounds one slab buffer (with its halo) in bytes.
-const (
-	defaultSlab = 16
-	slabBudget  = 64 << 20
-)
+// defaultSlab is the slab thickness of 3-D mode's labelling when Chunks.Z
+// is not set: one plane, so that the labelling and renumbering passes use
+// the plane buffers the smoothing pass used, and memory stays at a few
+// planes per worker.
+const defaultSlab = 1
 
 // slabOut is what one 3-D labelling task hands the merger.
 type slabOut struct {
@@ -40,10 +39,7 @@ func (r *run) run3D(ctx context.Context) error {
 	defer cancel()
 	slab := r.opt.Chunks.Z
 	if slab <= 0 {
-		// Up to 16 planes, fewer where a slab and its halo would pass
-		// slabBudget bytes of float32.
-		h := radius(r.opt.Sigma[0])
-		slab = max(1, min(defaultSlab, slabBudget/(4*r.shape.PlaneLen())-2*h))
+		slab = defaultSlab
 	}
 	slab = min(slab, r.shape.Z)
 	nslab := (r.shape.Z + slab - 1) / slab
@@ -76,54 +72,19 @@ func (r *run) run3D(ctx context.Context) error {
 
 	planeLen := r.shape.PlaneLen()
 	bounds := func(k int) (int, int) { return k * slab, min((k+1)*slab, r.shape.Z) }
-	halo := radius(r.opt.Sigma[0])
-	// Slab buffers are pooled so that memory stays at a few slabs per
-	// worker instead of growing with garbage between collections.
-	f32 := stack.NewPool[float32]((slab + 2*halo) * planeLen)
-	u32 := stack.NewPool[uint32](slab * planeLen)
-
-	// Pass 1: smooth each slab with a halo of the kernel's Z radius.
-	type extremes struct {
-		lo, hi float32
-		times  StageSeconds
+	// Buffers are pooled so that memory stays at a few planes per worker
+	// instead of growing with garbage between collections; with slabs of
+	// one plane every pass draws on the same two pools.
+	planes := stack.NewPool[float32](planeLen)
+	faces := stack.NewPool[uint32](planeLen) // slab faces kept for the merge
+	f32, u32 := planes, faces
+	if slab > 1 {
+		f32 = stack.NewPool[float32](slab * planeLen)
+		u32 = stack.NewPool[uint32](slab * planeLen)
 	}
-	var lo, hi float32
-	err = forEachOrdered(ctx, r, nslab, "smooth", func(ctx context.Context, k int) (extremes, error) {
-		z0, z1 := bounds(k)
-		var e extremes
-		t0 := time.Now()
-		in := f32.GetVolume(stack.Shape{Z: z1 - z0 + 2*halo, Y: r.shape.Y, X: r.shape.X})
-		defer f32.PutVolume(in)
-		for i := range in.Shape.Z {
-			z, _ := stack.Reflect.MapIndex(z0-halo+i, r.shape.Z)
-			if err := r.src.ReadPlane(ctx, z, in.Plane(i)); err != nil {
-				return e, fmt.Errorf("read plane %d: %w", z, err)
-			}
-		}
-		t1 := time.Now()
-		out := f32.GetVolume(in.Shape)
-		defer f32.PutVolume(out)
-		if _, err := r.gaussian(ctx, out, in); err != nil {
-			return e, fmt.Errorf("gaussian: %w", err)
-		}
-		core := out.Slab(halo, halo+z1-z0)
-		e.lo, e.hi = minMax(core.Data)
-		t2 := time.Now()
-		if _, err := smoothF.WriteAt(f32Bytes(core.Data), int64(z0)*int64(planeLen)*4); err != nil {
-			return e, fmt.Errorf("scratch file: %w", err)
-		}
-		e.times = StageSeconds{Read: t1.Sub(t0).Seconds(), Gaussian: t2.Sub(t1).Seconds(), Write: time.Since(t2).Seconds()}
-		return e, nil
-	}, func(k int, e extremes) error {
-		if k == 0 {
-			lo, hi = e.lo, e.hi
-		}
-		lo, hi = min(lo, e.lo), max(hi, e.hi)
-		r.addTimes(e.times)
-		z0, z1 := bounds(k)
-		progress(z1 - z0)
-		return nil
-	})
+
+	// Pass 1: smooth plane by plane into the scratch file.
+	lo, hi, err := r.smooth3D(ctx, smoothF, planes, progress)
 	if err != nil {
 		return err
 	}
@@ -138,7 +99,8 @@ func (r *run) run3D(ctx context.Context) error {
 		h := kernels.NewOtsuHistogram(lo, hi)
 		err = forEachOrdered(ctx, r, nslab, "histogram", func(ctx context.Context, k int) (*kernels.OtsuHistogram, error) {
 			z0, z1 := bounds(k)
-			buf := make([]float32, (z1-z0)*planeLen)
+			buf := f32.Get()[:(z1-z0)*planeLen]
+			defer f32.Put(buf)
 			if err := readScratch(smoothF, buf, z0*planeLen); err != nil {
 				return nil, err
 			}
@@ -204,8 +166,11 @@ func (r *run) run3D(ctx context.Context) error {
 			return nil, fmt.Errorf("label planes %d..%d: %w", z0, z1-1, err)
 		}
 		t2 := time.Now()
-		out.first = append([]uint32(nil), lab.Plane(0)...)
-		out.last = append([]uint32(nil), lab.Plane(s.Z-1)...)
+		out.first = append(faces.Get()[:0], lab.Plane(0)...)
+		out.last = out.first
+		if s.Z > 1 {
+			out.last = append(faces.Get()[:0], lab.Plane(s.Z-1)...)
+		}
 		if _, err := labelF.WriteAt(u32Bytes(lab.Data), int64(z0)*int64(planeLen)*4); err != nil {
 			return nil, fmt.Errorf("scratch file: %w", err)
 		}
@@ -224,6 +189,10 @@ func (r *run) run3D(ctx context.Context) error {
 		}
 		if prevLast != nil {
 			mergeFace(&uf, prevLast, prevBase, out.first, base, r.shape.Y, r.shape.X, conn)
+			faces.Put(prevLast)
+		}
+		if &out.first[0] != &out.last[0] {
+			faces.Put(out.first)
 		}
 		prevLast, prevBase = out.last, base
 		r.addTimes(out.times)
@@ -393,35 +362,38 @@ func forEachOrdered[T any](ctx context.Context, r *run, n int, kind string, task
 
 // mergeFace unites the objects of two adjacent planes that touch under
 // conn: a (labels offset by baseA) lies just above b (offset by baseB).
+// Neighbouring voxels mostly repeat the pair just united, so a pair equal
+// to the previous one is skipped without a union.
 func mergeFace(uf *unionFind, a []uint32, baseA uint32, b []uint32, baseB uint32, ny, nx int, conn kernels.Connectivity) {
 	reach := 0 // how far in Y and X a neighbour across the face may be
 	if conn == kernels.Conn18 || conn == kernels.Conn26 {
 		reach = 1
 	}
+	var pa, pb uint32 // the last pair united; 0 never labels a voxel
+	join := func(la, lb uint32) {
+		if la != 0 && (la != pa || lb != pb) {
+			uf.union(baseA+la, baseB+lb)
+			pa, pb = la, lb
+		}
+	}
 	for y := range ny {
-		for x := range nx {
-			lb := b[y*nx+x]
+		rowB := b[y*nx : (y+1)*nx]
+		y0, y1 := max(0, y-reach), min(ny-1, y+reach)
+		for x, lb := range rowB {
 			if lb == 0 {
 				continue
 			}
-			for dy := -reach; dy <= reach; dy++ {
-				yy := y + dy
-				if yy < 0 || yy >= ny {
-					continue
-				}
-				for dx := -reach; dx <= reach; dx++ {
-					xx := x + dx
-					if xx < 0 || xx >= nx {
-						continue
-					}
+			x0, x1 := max(0, x-reach), min(nx-1, x+reach)
+			for yy := y0; yy <= y1; yy++ {
+				rowA := a[yy*nx : (yy+1)*nx]
+				if conn == kernels.Conn18 && yy != y {
 					// 18-connectivity crosses the face through its
 					// edges, not its corners.
-					if conn == kernels.Conn18 && dy != 0 && dx != 0 {
-						continue
-					}
-					if la := a[yy*nx+xx]; la != 0 {
-						uf.union(baseA+la, baseB+lb)
-					}
+					join(rowA[x], lb)
+					continue
+				}
+				for xx := x0; xx <= x1; xx++ {
+					join(rowA[xx], lb)
 				}
 			}
 		}

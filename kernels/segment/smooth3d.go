@@ -1,0 +1,102 @@
+package segment
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/segstack/segstack/kernels"
+	"github.com/segstack/segstack/stack"
+)
+
+// smoothRuns is how many runs of planes per worker the 3-D smoothing pass
+// is split into: more than one so that a worker slowed by others on the
+// machine does not hold up the end of the pass, few because each run
+// re-reads the 2r raw planes around it.
+const smoothRuns = 2
+
+// smoothRun is what one 3-D smoothing task hands back.
+type smoothRun struct {
+	z0, z1 int
+	lo, hi float32
+	times  StageSeconds
+}
+
+// smooth3D smooths the volume into the scratch file f (float32 planes in
+// order) and returns the extremes of the smoothed volume. Each task streams
+// a run of consecutive planes: the Z pass through a window of at most 2r+1
+// raw planes (zWindow), then the Y and X passes on the one Z-smoothed
+// plane, so a worker holds 2r+3 planes whatever the run's length and no
+// plane is smoothed twice. Plane buffers come from planes (one plane
+// each). done is called with each run's plane count, in order.
+func (r *run) smooth3D(ctx context.Context, f *os.File, planes *stack.Pool[float32], done func(planes int)) (lo, hi float32, err error) {
+	s := r.shape
+	planeLen := s.PlaneLen()
+	gopt := kernels.GaussianOptions{Sigma: r.opt.Sigma, Mode: stack.Reflect}
+	nruns := min(s.Z, smoothRuns*r.workers)
+	thick := (s.Z + nruns - 1) / nruns
+	nruns = (s.Z + thick - 1) / thick
+	plane := stack.Shape{Z: 1, Y: s.Y, X: s.X}
+
+	err = forEachOrdered(ctx, r, nruns, "smooth", func(ctx context.Context, k int) (smoothRun, error) {
+		out := smoothRun{z0: k * thick, z1: min(s.Z, (k+1)*thick)}
+		var readSec float64
+		read := func(ctx context.Context, z int, dst []float32) error {
+			t0 := time.Now()
+			defer func() { readSec += time.Since(t0).Seconds() }()
+			if err := r.src.ReadPlane(ctx, z, dst); err != nil {
+				return fmt.Errorf("read plane %d: %w", z, err)
+			}
+			return nil
+		}
+		zw, err := newZWindow(gopt, s.Z, s.Y, s.X, planes, read)
+		if err != nil {
+			return out, fmt.Errorf("gaussian: %w", err)
+		}
+		defer zw.release()
+		zs := &stack.Volume[float32]{Shape: plane, Data: planes.Get()}
+		defer planes.Put(zs.Data)
+		sm := &stack.Volume[float32]{Shape: plane, Data: planes.Get()}
+		defer planes.Put(sm.Data)
+		var smoothSec, writeSec float64
+		for z := out.z0; z < out.z1; z++ {
+			if err := ctx.Err(); err != nil {
+				return out, err
+			}
+			t0 := time.Now()
+			before := readSec
+			if err := zw.plane(ctx, z, zs.Data); err != nil {
+				return out, err
+			}
+			// The Y and X passes of the volume's filter are the 2-D
+			// filter of each Z-smoothed plane (r.gaussian drops the Z
+			// sigma of a one-plane volume).
+			if _, err := r.gaussian(ctx, sm, zs); err != nil {
+				return out, fmt.Errorf("gaussian: %w", err)
+			}
+			l, h := minMax(sm.Data)
+			if z == out.z0 {
+				out.lo, out.hi = l, h
+			}
+			out.lo, out.hi = min(out.lo, l), max(out.hi, h)
+			t1 := time.Now()
+			smoothSec += t1.Sub(t0).Seconds() - (readSec - before)
+			if _, err := f.WriteAt(f32Bytes(sm.Data), int64(z)*int64(planeLen)*4); err != nil {
+				return out, fmt.Errorf("scratch file: %w", err)
+			}
+			writeSec += time.Since(t1).Seconds()
+		}
+		out.times = StageSeconds{Read: readSec, Gaussian: smoothSec, Write: writeSec}
+		return out, nil
+	}, func(k int, out smoothRun) error {
+		if k == 0 {
+			lo, hi = out.lo, out.hi
+		}
+		lo, hi = min(lo, out.lo), max(hi, out.hi)
+		r.addTimes(out.times)
+		done(out.z1 - out.z0)
+		return nil
+	})
+	return lo, hi, err
+}
