@@ -344,9 +344,7 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 		if ax.active() {
 			w.lines = make([][]float32, yGroup)
 			for j := range w.lines {
-				// The slack lets simd.ConvRow use its widest kernel up to
-				// the row's end.
-				w.lines[j] = make([]float32, s.X+2*ax.r+lineSlack)
+				w.lines[j] = make([]float32, lineAhead+s.X+2*ax.r+lineSlack)
 			}
 		}
 		w.win = make([][]float32, yGroup+2*ay.r)
@@ -471,7 +469,7 @@ func (p *gaussPlan) finishRows(w *gaussWorker, dst *stack.Volume[float32], z, y,
 		if ax.active() {
 			targets = w.targets[:n]
 			for j := range targets {
-				targets[j] = w.lines[j][ax.r : ax.r+X]
+				targets[j] = w.lines[j][lineAhead+ax.r : lineAhead+ax.r+X]
 			}
 		}
 		mm := simd.ConvColsN(targets, win, ay.w)
@@ -481,7 +479,7 @@ func (p *gaussPlan) finishRows(w *gaussWorker, dst *stack.Volume[float32], z, y,
 	} else {
 		for j, out := range outs {
 			if ax.active() {
-				copy(w.lines[j][ax.r:ax.r+X], win[j][:X])
+				copy(w.lines[j][lineAhead+ax.r:lineAhead+ax.r+X], win[j][:X])
 			} else {
 				m = max(m, simd.CopyMax(out, win[j][:X]))
 			}
@@ -489,8 +487,8 @@ func (p *gaussPlan) finishRows(w *gaussWorker, dst *stack.Volume[float32], z, y,
 	}
 	if ax.active() {
 		for j, out := range outs {
-			p.fillHalo(w.lines[j])
-			m = max(m, simd.ConvRow(out, w.lines[j], ax.w))
+			p.fillHalo(w.lines[j][lineAhead:])
+			m = max(m, simd.ConvRowIn(out, w.lines[j], lineAhead, ax.w))
 		}
 	}
 	return m
@@ -515,8 +513,13 @@ func (p *gaussPlan) zRows(w *gaussWorker, src *stack.Volume[float32], cvalRow []
 // zGroup outputs instead of 2rz+1 loads per output.
 const zGroup = 4
 
-// lineSlack is the spare samples after each X-pass input line.
-const lineSlack = 16
+// lineAhead and lineSlack are the spare samples before and after each
+// X-pass input line, so that simd.ConvRowIn can use its widest kernel over
+// the whole row.
+const (
+	lineAhead = 16
+	lineSlack = 16
+)
 
 // rowStride is the distance between rows of x samples in scratch buffers:
 // one cache line more than a row, so that the rows a column block of

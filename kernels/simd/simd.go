@@ -33,23 +33,26 @@ const (
 
 // impl is one code path: every primitive over whole slices.
 type impl struct {
-	name        string
-	convRow     func(dst, src, w []float32) float32
-	convCols    func(dst []float32, rows [][]float32, w []float32) float32
-	convColsN   func(dst, rows [][]float32, w []float32) float32
-	max         func(x []float32) float32
-	min         func(x []float32) float32
-	sum         func(x []float32) float64
-	copyMax     func(dst, src []float32) float32
-	greaterMask func(dst []uint8, src []float32, t float32)
-	u8ToF32     func(dst []float32, src []uint8)
-	u16ToF32    func(dst []float32, src []uint16)
+	name    string
+	convRow func(dst, src, w []float32) float32
+	// convRowAhead may read ahead samples before src.
+	convRowAhead func(dst, src, w []float32, ahead int) float32
+	convCols     func(dst []float32, rows [][]float32, w []float32) float32
+	convColsN    func(dst, rows [][]float32, w []float32) float32
+	max          func(x []float32) float32
+	min          func(x []float32) float32
+	sum          func(x []float32) float64
+	copyMax      func(dst, src []float32) float32
+	greaterMask  func(dst []uint8, src []float32, t float32)
+	u8ToF32      func(dst []float32, src []uint8)
+	u16ToF32     func(dst []float32, src []uint16)
 }
 
 var goImpl = &impl{
-	name:     PathGo,
-	convRow:  convRowGo,
-	convCols: func(dst []float32, rows [][]float32, w []float32) float32 { return convColsGo(dst, rows, w, 0) },
+	name:         PathGo,
+	convRow:      convRowGo,
+	convRowAhead: func(dst, src, w []float32, _ int) float32 { return convRowGo(dst, src, w) },
+	convCols:     func(dst []float32, rows [][]float32, w []float32) float32 { return convColsGo(dst, rows, w, 0) },
 	convColsN: func(dst, rows [][]float32, w []float32) float32 {
 		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 { return convColsGo(d, rs, w, 0) })
 	},
@@ -139,6 +142,21 @@ func ConvRow(dst, src, w []float32) float32 {
 		panic(fmt.Sprintf("simd.ConvRow: %d taps need %d source samples for %d outputs, have %d", len(w), len(dst)+2*(len(w)-1), len(dst), len(src)))
 	}
 	return cur.Load().convRow(dst, src, w)
+}
+
+// ConvRowIn is ConvRow(dst, buf[off:], w) for a row that sits at offset off
+// of buf: the vector paths may read (never write) the samples of buf before
+// off, which lets them use their fastest kernel from the first output on
+// when off is at least 16.
+func ConvRowIn(dst, buf []float32, off int, w []float32) float32 {
+	if off < 0 || off > len(buf) {
+		panic(fmt.Sprintf("simd.ConvRowIn: offset %d outside a buffer of %d", off, len(buf)))
+	}
+	src := buf[off:]
+	if len(w) == 0 || len(src) < len(dst)+2*(len(w)-1) {
+		panic(fmt.Sprintf("simd.ConvRowIn: %d taps need %d source samples for %d outputs, have %d", len(w), len(dst)+2*(len(w)-1), len(dst), len(src)))
+	}
+	return cur.Load().convRowAhead(dst, src, w, off)
 }
 
 // ConvCols combines 2r+1 rows into one with the same symmetric kernel as

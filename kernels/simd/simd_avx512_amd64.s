@@ -597,8 +597,17 @@ ndone:
 	VFMADD231PS  Z6, Z30, Z2; \
 	VFMADD231PS  Z7, Z30, Z3
 
+// ALIGN_TAP1(k) is ALIGN_TAP for one accumulator.
+#define ALIGN_TAP1(k) \
+	CMPQ         R8, $k; \
+	JLT          align16store; \
+	VBROADCASTSS (4*k)(DX), Z30; \
+	VALIGND      $(16-k), Z9, Z10, Z4; \
+	VADDPS       (4*k)(SI), Z4, Z4; \
+	VFMADD231PS  Z4, Z30, Z0
+
 // func convRowAlignAVX512(dst *float32, n int, c *float32, w *float32, r int) float32
-// As convRowAVX512 for 1 <= r <= 16 and n a multiple of 64, with c pointing
+// As convRowAVX512 for 1 <= r <= 16 and n a multiple of 16, with c pointing
 // at the centre sample of output 0 and the 16 samples before it readable.
 // Taps are unrolled so that each left operand is one VALIGND of registers
 // loaded once per block, with no register copies. Same operations, same
@@ -612,7 +621,7 @@ TEXT ·convRowAlignAVX512(SB), NOSPLIT, $0-44
 	VBROADCASTSS (DX), Z31
 	VBROADCASTSS negInf512<>(SB), Z8
 	SHRQ         $6, BX
-	JZ           aligndone
+	JZ           align16
 
 align64:
 	VMOVUPS -64(SI), Z9
@@ -654,6 +663,41 @@ alignstore:
 	ADDQ    $256, DI
 	DECQ    BX
 	JNZ     align64
+
+align16:
+	MOVQ n+8(FP), BX
+	ANDQ $63, BX
+	SHRQ $4, BX
+	JZ   aligndone
+
+align16loop:
+	VMOVUPS -64(SI), Z9
+	VMOVUPS (SI), Z10
+	VMULPS  Z10, Z31, Z0
+	ALIGN_TAP1(1)
+	ALIGN_TAP1(2)
+	ALIGN_TAP1(3)
+	ALIGN_TAP1(4)
+	ALIGN_TAP1(5)
+	ALIGN_TAP1(6)
+	ALIGN_TAP1(7)
+	ALIGN_TAP1(8)
+	ALIGN_TAP1(9)
+	ALIGN_TAP1(10)
+	ALIGN_TAP1(11)
+	ALIGN_TAP1(12)
+	ALIGN_TAP1(13)
+	ALIGN_TAP1(14)
+	ALIGN_TAP1(15)
+	ALIGN_TAP1(16)
+
+align16store:
+	VMOVUPS Z0, (DI)
+	VMAXPS  Z0, Z8, Z8
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    BX
+	JNZ     align16loop
 
 aligndone:
 	REDUCE_MAX

@@ -103,6 +103,30 @@ func TestConvColsPathsMatchGo(t *testing.T) {
 	}
 }
 
+// ConvRowIn, which may read the samples before the row, gives ConvRow's
+// values on every path for rows at every small offset into their buffer.
+func TestConvRowInPathsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, p := range append(asmPaths(t), goImpl) {
+		for _, r := range []int{1, 3, 4, 12, 16, 17} {
+			w := kernel(r)
+			for _, n := range []int{0, 5, 16, 17, 63, 64, 79, 80, 81, 143, 144, 200, 512} {
+				for _, off := range []int{0, 1, 5, 15, 16, 20} {
+					buf := randSlice(rng, off+n+2*r)
+					want := make([]float32, n)
+					got := make([]float32, n)
+					mw := convRowGo(want, buf[off:], w)
+					mg := p.convRowAhead(got, buf[off:], w, off)
+					bitsEqual(t, want, got, "path %s r=%d n=%d off=%d", p.name, r, n, off)
+					require.Equal(t, mw, mg, "max, path %s r=%d n=%d off=%d", p.name, r, n, off)
+				}
+			}
+		}
+	}
+	require.Panics(t, func() { ConvRowIn(make([]float32, 4), make([]float32, 8), 9, kernel(1)) })
+	require.Panics(t, func() { ConvRowIn(make([]float32, 4), make([]float32, 8), 3, kernel(1)) })
+}
+
 // ConvColsN on every path gives, output by output, what the Go ConvCols
 // twin gives for that output's rows: widths with every tail length, rows
 // at unaligned offsets, 1..20 outputs (beyond the stack tables too) and

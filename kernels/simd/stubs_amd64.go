@@ -98,8 +98,9 @@ const (
 )
 
 var avx512Impl = &impl{
-	name:    PathAVX512,
-	convRow: convRowAVX512Full,
+	name:         PathAVX512,
+	convRow:      func(dst, src, w []float32) float32 { return convRowAVX512Full(dst, src, w, 0) },
+	convRowAhead: convRowAVX512Full,
 	convCols: func(dst []float32, rows [][]float32, w []float32) float32 {
 		return convColsAsm(dst, rows, w, true)
 	},
@@ -132,6 +133,9 @@ var avx512Impl = &impl{
 var avx2Impl = &impl{
 	name: PathAVX2,
 	convRow: func(dst, src, w []float32) float32 {
+		return convRowAsm(dst, src, w, block2, convRowAVX2)
+	},
+	convRowAhead: func(dst, src, w []float32, _ int) float32 {
 		return convRowAsm(dst, src, w, block2, convRowAVX2)
 	},
 	convCols: func(dst []float32, rows [][]float32, w []float32) float32 {
@@ -177,23 +181,30 @@ func convRowAsm(dst, src, w []float32, block int, f func(*float32, int, *float32
 	return maxOf(m, convRowGo(dst[n:], src[n:], w))
 }
 
-// convRowAVX512Full runs the unrolled kernel on the 64-sample blocks from
-// output 16 on (it reads the 16 samples before each block's centre) and the
-// plain kernel on the rest; both compute the same values.
-func convRowAVX512Full(dst, src, w []float32) float32 {
-	const lead = 16
+// convRowAVX512Full runs the unrolled kernel on the 16-sample blocks whose
+// centres have 16 readable samples before them (from output lead on, where
+// the caller vouches for ahead samples before src) and the plain kernel on
+// the rest; both compute the same values.
+func convRowAVX512Full(dst, src, w []float32, ahead int) float32 {
 	r := len(w) - 1
-	nb := 0
-	if r >= 1 && r <= 16 {
-		nb = max(0, len(dst)-lead) / 64
+	if r < 1 || r > 16 {
+		return convRowAsm(dst, src, w, block512, convRowAVX512)
 	}
+	lead := 0
+	if ahead+r < 16 {
+		lead = 16
+	}
+	nb := max(0, len(dst)-lead) &^ (block512 - 1)
 	if nb == 0 {
 		return convRowAsm(dst, src, w, block512, convRowAVX512)
 	}
-	m := convRowAsm(dst[:lead], src, w, block512, convRowAVX512)
-	m = maxOf(m, convRowAlignAVX512(&dst[lead], nb*64, &src[lead+r], &w[0], r))
-	k := lead + nb*64
-	return maxOf(m, convRowAsm(dst[k:], src[k:], w, block512, convRowAVX512))
+	m := negInf
+	if lead > 0 {
+		m = convRowAsm(dst[:lead], src, w, block512, convRowAVX512)
+	}
+	m = maxOf(m, convRowAlignAVX512(&dst[lead], nb, &src[lead+r], &w[0], r))
+	k := lead + nb
+	return maxOf(m, convRowGo(dst[k:], src[k:], w))
 }
 
 // maxStackRows is how many row pointers convColsAsm keeps on the stack.
