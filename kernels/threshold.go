@@ -16,8 +16,13 @@ type ThresholdKind int
 
 // Threshold kinds.
 const (
+	// ThresholdDefault, the zero kind, is the reference workload's
+	// threshold, 0.33 of the image's maximum; Value is not read. It makes
+	// the zero ThresholdSpec a useful default (ParseThreshold never returns
+	// it: "0.33max" is a ThresholdFractionOfMax).
+	ThresholdDefault ThresholdKind = iota
 	// ThresholdAbsolute is a fixed value.
-	ThresholdAbsolute ThresholdKind = iota
+	ThresholdAbsolute
 	// ThresholdFractionOfMax is a fraction of the image's maximum.
 	ThresholdFractionOfMax
 	// ThresholdOtsu is Otsu's threshold of the image.
@@ -25,15 +30,19 @@ const (
 )
 
 // ThresholdSpec is a threshold as a user writes it: "120.5", "0.33max" or
-// "otsu".
+// "otsu". The zero value is 0.33 of the maximum.
 type ThresholdSpec struct {
 	Kind ThresholdKind
 	// Value is the absolute threshold or the fraction of the maximum.
 	Value float64
 }
 
+// defaultFraction is the fraction of the maximum of ThresholdDefault.
+const defaultFraction = 0.33
+
 // ParseThreshold reads "otsu", a fraction of the maximum such as "0.33max",
-// or a number such as "120.5".
+// or a number such as "120.5". A negative fraction of the maximum is an
+// error.
 func ParseThreshold(s string) (ThresholdSpec, error) {
 	t := strings.ToLower(strings.TrimSpace(s))
 	switch {
@@ -43,6 +52,9 @@ func ParseThreshold(s string) (ThresholdSpec, error) {
 		f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(t, "max")), 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 			return ThresholdSpec{}, fmt.Errorf("%w: threshold %q: want a number before \"max\", as in 0.33max", ErrInvalid, s)
+		}
+		if f < 0 {
+			return ThresholdSpec{}, fmt.Errorf("%w: threshold %q: the fraction of the maximum must not be negative", ErrInvalid, s)
 		}
 		return ThresholdSpec{Kind: ThresholdFractionOfMax, Value: f}, nil
 	}
@@ -58,6 +70,8 @@ func (s ThresholdSpec) String() string {
 	switch s.Kind {
 	case ThresholdOtsu:
 		return "otsu"
+	case ThresholdDefault:
+		return strconv.FormatFloat(defaultFraction, 'g', -1, 64) + "max"
 	case ThresholdFractionOfMax:
 		return strconv.FormatFloat(s.Value, 'g', -1, 64) + "max"
 	}
@@ -72,6 +86,8 @@ func (s ThresholdSpec) Resolve(img []float32, max float32) float32 {
 	switch s.Kind {
 	case ThresholdOtsu:
 		return Otsu(img)
+	case ThresholdDefault:
+		return float32(defaultFraction * float64(max))
 	case ThresholdFractionOfMax:
 		return float32(s.Value * float64(max))
 	}

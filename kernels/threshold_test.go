@@ -30,7 +30,7 @@ func TestParseThreshold(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, got, back)
 	}
-	for _, bad := range []string{"", "max", "abc", "0.3maxx", "nan", "NaNmax", "otsu2"} {
+	for _, bad := range []string{"", "max", "abc", "0.3maxx", "nan", "NaNmax", "otsu2", "-0.5max", "-1e-9 max"} {
 		_, err := ParseThreshold(bad)
 		require.ErrorIs(t, err, ErrInvalid, bad)
 	}
@@ -45,6 +45,18 @@ func TestResolve(t *testing.T) {
 	require.Equal(t, float32(7.25), s.Resolve(img, 12))
 	s, _ = ParseThreshold("otsu")
 	require.Equal(t, Otsu(img), s.Resolve(img, 12))
+
+	// The zero spec is the reference workload's 0.33 of the maximum, and
+	// says so.
+	var zero ThresholdSpec
+	require.Equal(t, float32(0.33*float64(float32(12))), zero.Resolve(img, 12))
+	require.Equal(t, "0.33max", zero.String())
+	// An explicit zero fraction is 0 × max, as numpy has it: NaN (nothing
+	// above it) when the maximum is NaN.
+	s, _ = ParseThreshold("0max")
+	require.Equal(t, "0max", s.String())
+	require.Equal(t, float32(0), s.Resolve(img, 12))
+	require.True(t, math.IsNaN(float64(s.Resolve(img, float32(math.NaN())))))
 }
 
 func TestThreshold(t *testing.T) {

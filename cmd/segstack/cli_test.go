@@ -183,6 +183,8 @@ func TestUserErrors(t *testing.T) {
 		{"gaussian mode", []string{"gaussian", in, "-o", "o.tif", "--mode", "edge"}, "boundary mode"},
 		{"label conn", []string{"label", in, "-o", "o.tif", "--connectivity", "5"}, "connectivity"},
 		{"threshold fg", []string{"threshold", in, "-o", "o.tif", "--foreground", "256"}, "foreground"},
+		{"negative fraction", []string{"segment", in, "-o", "o.tif", "--threshold", "-0.5max"}, "the fraction of the maximum must not be negative"},
+		{"threshold negative fraction", []string{"threshold", in, "-o", "o.tif", "--threshold", "-0.5max"}, "the fraction of the maximum must not be negative"},
 	}
 	for _, tc := range tests {
 		_, errOut, code := run(t, dir, tc.args...)

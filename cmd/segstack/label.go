@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/kernels/segment"
 	"github.com/spf13/cobra"
 )
@@ -67,7 +68,7 @@ volume, streamed in slabs.`,
 			// No smoothing, and foreground is |x| > 0, that is x != 0.
 			opt.Input, opt.Source = args[0], nonzero{src}
 			opt.Sigma = [3]float64{}
-			opt.Threshold = segment.Threshold{Kind: segment.Absolute, Value: 0}
+			opt.Threshold = kernels.ThresholdSpec{Kind: kernels.ThresholdAbsolute, Value: 0}
 			opt.Output, opt.Force, opt.UniqueLabels, opt.Workers = output, force, unique, workers
 			return runSegment(cmd, opt, quiet)
 		},

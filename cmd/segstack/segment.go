@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/kernels/segment"
 	"github.com/spf13/cobra"
 )
@@ -86,7 +87,7 @@ func (f *segmentFlags) options(cmd *cobra.Command, input string) (segment.Option
 	if opt.Sigma, err = parseSigma(f.sigma, opt.Mode == segment.Mode3D); err != nil {
 		return opt, err
 	}
-	if opt.Threshold, err = segment.ParseThreshold(f.threshold); err != nil {
+	if opt.Threshold, err = kernels.ParseThreshold(f.threshold); err != nil {
 		return opt, err
 	}
 	if opt.Connectivity, err = segment.ParseConnectivity(f.connectivity, opt.Mode); err != nil {

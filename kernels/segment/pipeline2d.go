@@ -216,14 +216,7 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 		return nil, fmt.Errorf("plane %d: gaussian: %w", z, err)
 	}
 	t2 := time.Now()
-	switch r.opt.Threshold.Kind {
-	case Otsu:
-		out.thr = kernels.Otsu(smooth.Data)
-	case Absolute:
-		out.thr = float32(r.opt.Threshold.Value)
-	default:
-		out.thr = r.opt.Threshold.fromMax(m)
-	}
+	out.thr = r.opt.Threshold.Resolve(smooth.Data, m)
 	t3 := time.Now()
 	labels := &stack.Volume[uint32]{Shape: ps, Data: bufs.u32.Get()}
 	if stats {

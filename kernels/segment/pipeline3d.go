@@ -92,9 +92,7 @@ func (r *run) run3D(ctx context.Context) error {
 	// The threshold, from the whole smoothed volume.
 	var thr float32
 	switch r.opt.Threshold.Kind {
-	case Absolute:
-		thr = float32(r.opt.Threshold.Value)
-	case Otsu:
+	case kernels.ThresholdOtsu:
 		t0 := time.Now()
 		h := kernels.NewOtsuHistogram(lo, hi)
 		err = forEachOrdered(ctx, r, nslab, "histogram", func(ctx context.Context, k int) (*kernels.OtsuHistogram, error) {
@@ -116,7 +114,7 @@ func (r *run) run3D(ctx context.Context) error {
 		thr = h.Threshold()
 		r.rep.Stages.Threshold += time.Since(t0).Seconds()
 	default:
-		thr = r.opt.Threshold.fromMax(hi)
+		thr = r.opt.Threshold.Resolve(nil, hi) // only Otsu reads the data
 	}
 	r.rep.Thresholds = []float32{thr}
 

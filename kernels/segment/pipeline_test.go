@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/synth"
 	"github.com/segstack/segstack/stack/tiff"
@@ -127,7 +128,7 @@ func TestLabelDTypeUpgrade(t *testing.T) {
 	opt := DefaultOptions()
 	opt.Source = VolumeSource(vol)
 	opt.Sigma = [3]float64{}
-	opt.Threshold = Threshold{Kind: Absolute, Value: 0.5}
+	opt.Threshold = kernels.ThresholdSpec{Kind: kernels.ThresholdAbsolute, Value: 0.5}
 	opt.UniqueLabels = true
 	lab, dt, _, rep := runFiles(t, opt)
 	require.Equal(t, stack.Uint32, dt)
@@ -159,7 +160,7 @@ func TestLabelDTypeUpgrade(t *testing.T) {
 	opt.LabelDType = LabelUint32
 	opt.Source = VolumeSource(synth.Nuclei(stack.Shape{Z: 2, Y: 40, X: 40}, 1))
 	opt.Sigma = [3]float64{1, 1, 1}
-	opt.Threshold = Threshold{}
+	opt.Threshold = kernels.ThresholdSpec{}
 	_, dt, _, _ = runFiles(t, opt)
 	require.Equal(t, stack.Uint32, dt)
 }
@@ -352,4 +353,27 @@ func TestNoGoroutineLeak(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	require.LessOrEqual(t, runtime.NumGoroutine(), before)
+}
+
+// The zero Options.Threshold is 0.33 of the maximum: it gives the same
+// thresholds, labels and report as DefaultOptions' explicit 0.33max, in
+// both modes.
+func TestZeroThresholdIsDefault(t *testing.T) {
+	t.Parallel()
+	vol := synth.Nuclei(stack.Shape{Z: 3, Y: 48, X: 40}, 2)
+	for _, mode := range []Mode{Mode2D, Mode3D} {
+		opt := DefaultOptions()
+		opt.Source = VolumeSource(vol)
+		opt.Mode = mode
+		wantLab, _, _, want := runFiles(t, opt)
+		opt.Threshold = kernels.ThresholdSpec{}
+		lab, _, _, got := runFiles(t, opt)
+		require.Equal(t, want.Thresholds, got.Thresholds, "mode %v", mode)
+		require.Equal(t, want.Counts, got.Counts, "mode %v", mode)
+		require.Equal(t, wantLab.Data, lab.Data, "mode %v", mode)
+		require.Equal(t, "0.33max", got.Threshold)
+		// And it is not the absolute 0 that the zero ThresholdSpec of an
+		// absolute kind would be.
+		require.Greater(t, got.Thresholds[0], float32(1))
+	}
 }

@@ -50,9 +50,11 @@ type Options struct {
 	// Sigma is the Gaussian's standard deviation per axis, ordered Z, Y, X;
 	// Mode2D ignores Z. A zero sigma leaves its axis unsmoothed.
 	Sigma [3]float64
-	// Threshold is where foreground starts; the zero value is 0.33 of the
-	// maximum (of each plane in Mode2D, of the volume in Mode3D).
-	Threshold Threshold
+	// Threshold is where foreground starts: a voxel is foreground when its
+	// smoothed value is strictly greater. A fraction of the maximum (and
+	// Otsu) is taken of each plane in Mode2D, of the volume in Mode3D. The
+	// zero value is 0.33 of the maximum.
+	Threshold kernels.ThresholdSpec
 	// Connectivity is 4 or 8 in Mode2D, 6, 18 or 26 in Mode3D; zero means
 	// 4 or 6.
 	Connectivity kernels.Connectivity
@@ -93,7 +95,7 @@ func DefaultOptions() Options {
 	return Options{
 		Channel:   -1,
 		Sigma:     [3]float64{1, 1, 1},
-		Threshold: Threshold{Kind: FractionOfMax, Value: 0.33},
+		Threshold: kernels.ThresholdSpec{Kind: kernels.ThresholdFractionOfMax, Value: 0.33},
 		Device:    "auto",
 	}
 }

@@ -66,7 +66,7 @@ func (c refCase) options(t *testing.T, dir string) Options {
 	t.Helper()
 	mode, err := ParseMode(c.Mode)
 	require.NoError(t, err)
-	thr, err := ParseThreshold(c.Threshold)
+	thr, err := kernels.ParseThreshold(c.Threshold)
 	require.NoError(t, err)
 	return Options{
 		Input:        filepath.Join("testdata", c.Input),
