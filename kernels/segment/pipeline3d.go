@@ -328,23 +328,8 @@ func forEachOrdered[T any](ctx context.Context, r *run, n int, kind string, task
 		}
 		return err
 	}
-	for k := range n {
-		if len(queue) == window {
-			v, err := queue[0].Get(ctx)
-			queue = queue[1:]
-			if err == nil {
-				err = merge(next, v)
-			}
-			if err != nil {
-				return fail(err)
-			}
-			next++
-		}
-		queue = append(queue, sched.Submit(ctx, r.cluster, func(ctx context.Context) (T, error) {
-			return task(ctx, k)
-		}, sched.Name(fmt.Sprintf("%s %d", kind, k)), sched.Kind(kind)))
-	}
-	for len(queue) > 0 {
+	// pop waits for the oldest task in flight and merges its result.
+	pop := func() error {
 		v, err := queue[0].Get(ctx)
 		queue = queue[1:]
 		if err == nil {
@@ -354,6 +339,22 @@ func forEachOrdered[T any](ctx context.Context, r *run, n int, kind string, task
 			return fail(err)
 		}
 		next++
+		return nil
+	}
+	for k := range n {
+		if len(queue) == window {
+			if err := pop(); err != nil {
+				return err
+			}
+		}
+		queue = append(queue, sched.Submit(ctx, r.cluster, func(ctx context.Context) (T, error) {
+			return task(ctx, k)
+		}, sched.Name(fmt.Sprintf("%s %d", kind, k)), sched.Kind(kind)))
+	}
+	for len(queue) > 0 {
+		if err := pop(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -112,29 +112,25 @@ const (
 func (o *Object) appendCSV(buf []byte, threeD bool) []byte {
 	i := func(v int) { buf = strconv.AppendInt(buf, int64(v), 10); buf = append(buf, ',') }
 	f := func(v float64) { buf = strconv.AppendFloat(buf, v, 'g', -1, 64); buf = append(buf, ',') }
-	if threeD {
-		buf = strconv.AppendUint(buf, uint64(o.Label), 10)
-		buf = append(buf, ',')
-		i(int(o.Area))
-		i(o.Lo[0])
-		i(o.Lo[1])
-		i(o.Lo[2])
-		i(o.Hi[0])
-		i(o.Hi[1])
-		i(o.Hi[2])
-		f(o.Centroid[0])
-	} else {
+	// The 2-D layout leads with the plane and leaves Z out of the box and
+	// the centroid.
+	axis0 := 0
+	if !threeD {
 		i(o.Plane)
-		buf = strconv.AppendUint(buf, uint64(o.Label), 10)
-		buf = append(buf, ',')
-		i(int(o.Area))
-		i(o.Lo[1])
-		i(o.Lo[2])
-		i(o.Hi[1])
-		i(o.Hi[2])
+		axis0 = 1
 	}
-	f(o.Centroid[1])
-	f(o.Centroid[2])
+	buf = strconv.AppendUint(buf, uint64(o.Label), 10)
+	buf = append(buf, ',')
+	i(int(o.Area))
+	for a := axis0; a < 3; a++ {
+		i(o.Lo[a])
+	}
+	for a := axis0; a < 3; a++ {
+		i(o.Hi[a])
+	}
+	for a := axis0; a < 3; a++ {
+		f(o.Centroid[a])
+	}
 	f(o.MeanIntensity)
 	if math.IsInf(o.MaxIntensity, 0) || math.IsNaN(o.MaxIntensity) {
 		buf = append(buf, "nan"...)
