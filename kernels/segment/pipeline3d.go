@@ -31,9 +31,10 @@ type slabOut struct {
 
 // run3D segments the stack as one volume in three streamed passes over Z
 // slabs: smooth (to a scratch file, tracking the volume's extremes), label
-// each slab and merge labels across slab faces with union-find, then write
-// the labels renumbered in scipy's raster order. Scratch files take 8 bytes
-// per voxel and are removed when run3D returns.
+// each slab and merge labels across slab faces with union-find, then label
+// each slab again and write its labels renumbered in scipy's raster order.
+// The scratch file takes 4 bytes per voxel and is removed when run3D
+// returns.
 func (r *run) run3D(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -63,12 +64,6 @@ func (r *run) run3D(ctx context.Context) error {
 	}
 	defer os.Remove(smoothF.Name())
 	defer smoothF.Close()
-	labelF, err := os.CreateTemp(dir, ".segstack-labels-*")
-	if err != nil {
-		return fmt.Errorf("scratch file: %w", err)
-	}
-	defer os.Remove(labelF.Name())
-	defer labelF.Close()
 
 	planeLen := r.shape.PlaneLen()
 	bounds := func(k int) (int, int) { return k * slab, min((k+1)*slab, r.shape.Z) }
@@ -128,6 +123,7 @@ func (r *run) run3D(ctx context.Context) error {
 	var prevLast []uint32
 	var prevBase uint32
 	bases := make([]uint32, nslab) // provisional id of each slab's label 0
+	counts := make([]int, nslab)   // provisional labels of each slab
 	conn := r.opt.Connectivity
 	err = forEachOrdered(ctx, r, nslab, "label", func(ctx context.Context, k int) (*slabOut, error) {
 		z0, z1 := bounds(k)
@@ -151,7 +147,17 @@ func (r *run) run3D(ctx context.Context) error {
 		}
 		t1 := time.Now()
 		lab := u32.GetVolume(s)
-		defer u32.PutVolume(lab)
+		if s.Z > 1 {
+			defer u32.PutVolume(lab)
+		} else {
+			// A one-plane slab's labels are its faces: they go to the
+			// merger as they are (u32 is faces then).
+			defer func() {
+				if out.first == nil {
+					u32.PutVolume(lab)
+				}
+			}()
+		}
 		var err error
 		out.n, err = r.backend.LabelAbove(ctx, lab, sm, thr, conn)
 		if err == nil && wantStats {
@@ -164,15 +170,13 @@ func (r *run) run3D(ctx context.Context) error {
 			return nil, fmt.Errorf("label planes %d..%d: %w", z0, z1-1, err)
 		}
 		t2 := time.Now()
-		out.first = append(faces.Get()[:0], lab.Plane(0)...)
-		out.last = out.first
-		if s.Z > 1 {
+		if s.Z == 1 {
+			out.first, out.last = lab.Data, lab.Data
+		} else {
+			out.first = append(faces.Get()[:0], lab.Plane(0)...)
 			out.last = append(faces.Get()[:0], lab.Plane(s.Z-1)...)
 		}
-		if _, err := labelF.WriteAt(u32Bytes(lab.Data), int64(z0)*int64(planeLen)*4); err != nil {
-			return nil, fmt.Errorf("scratch file: %w", err)
-		}
-		out.times = StageSeconds{Read: t1.Sub(t0).Seconds(), Label: t2.Sub(t1).Seconds(), Write: time.Since(t2).Seconds()}
+		out.times = StageSeconds{Read: t1.Sub(t0).Seconds(), Label: t2.Sub(t1).Seconds(), Merge: time.Since(t2).Seconds()}
 		return out, nil
 	}, func(k int, out *slabOut) error {
 		t0 := time.Now()
@@ -181,7 +185,7 @@ func (r *run) run3D(ctx context.Context) error {
 			return fmt.Errorf("more than %d provisional objects do not fit uint32 labels", uint64(1<<32-2))
 		}
 		uf.grow(out.n)
-		bases[k] = base
+		bases[k], counts[k] = base, out.n
 		if wantStats {
 			sums = append(sums, out.sums...)
 		}
@@ -247,8 +251,11 @@ func (r *run) run3D(ctx context.Context) error {
 			wantPreview[z] = true
 		}
 	}
-	// Slabs are read back and renumbered on the workers; planes are
-	// written in order here.
+	// Slabs are labelled again from the smoothed scratch file, which gives
+	// the provisional labels of pass 2 (the labeller is deterministic), and
+	// renumbered on the workers; planes are written in order here. Labelling
+	// a slab costs less than writing its labels to a scratch file and
+	// reading them back.
 	type renumbered struct {
 		lab   *stack.Volume[uint32]
 		times StageSeconds
@@ -256,21 +263,32 @@ func (r *run) run3D(ctx context.Context) error {
 	var raw []float32
 	err = forEachOrdered(ctx, r, nslab, "renumber", func(ctx context.Context, k int) (renumbered, error) {
 		z0, z1 := bounds(k)
+		s := stack.Shape{Z: z1 - z0, Y: r.shape.Y, X: r.shape.X}
 		t0 := time.Now()
-		lab := u32.GetVolume(stack.Shape{Z: z1 - z0, Y: r.shape.Y, X: r.shape.X})
-		if err := readScratch32(labelF, lab.Data, z0*planeLen); err != nil {
-			u32.PutVolume(lab)
+		sm := f32.GetVolume(s)
+		defer f32.PutVolume(sm)
+		if err := readScratch(smoothF, sm.Data, z0*planeLen); err != nil {
 			return renumbered{}, err
 		}
 		t1 := time.Now()
-		// Scratch labels are the slab's own; 0 stays 0.
-		base := bases[k]
+		lab := u32.GetVolume(s)
+		n, err := r.backend.LabelAbove(ctx, lab, sm, thr, conn)
+		if err == nil && n != counts[k] {
+			err = fmt.Errorf("%d objects where the first pass found %d", n, counts[k])
+		}
+		if err != nil {
+			u32.PutVolume(lab)
+			return renumbered{}, fmt.Errorf("label planes %d..%d: %w", z0, z1-1, err)
+		}
+		t2 := time.Now()
+		// Labels are the slab's own; 0 stays 0.
+		table := final[bases[k]:]
 		for i, l := range lab.Data {
 			if l != 0 {
-				lab.Data[i] = final[base+l]
+				lab.Data[i] = table[l]
 			}
 		}
-		return renumbered{lab, StageSeconds{Read: t1.Sub(t0).Seconds(), Merge: time.Since(t1).Seconds()}}, nil
+		return renumbered{lab, StageSeconds{Read: t1.Sub(t0).Seconds(), Label: t2.Sub(t1).Seconds(), Merge: time.Since(t2).Seconds()}}, nil
 	}, func(k int, out renumbered) error {
 		defer u32.PutVolume(out.lab)
 		r.addTimes(out.times)
@@ -438,24 +456,10 @@ func f32Bytes(s []float32) []byte {
 	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), 4*len(s))
 }
 
-func u32Bytes(s []uint32) []byte {
-	if len(s) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), 4*len(s))
-}
-
 // readScratch fills dst from a scratch file of float32 values, starting at
 // element off.
 func readScratch(f *os.File, dst []float32, off int) error {
 	if _, err := f.ReadAt(f32Bytes(dst), int64(off)*4); err != nil && err != io.EOF {
-		return fmt.Errorf("scratch file: %w", err)
-	}
-	return nil
-}
-
-func readScratch32(f *os.File, dst []uint32, off int) error {
-	if _, err := f.ReadAt(u32Bytes(dst), int64(off)*4); err != nil && err != io.EOF {
 		return fmt.Errorf("scratch file: %w", err)
 	}
 	return nil

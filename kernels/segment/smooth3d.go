@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/segstack/segstack/kernels"
+	"github.com/segstack/segstack/kernels/simd"
 	"github.com/segstack/segstack/stack"
 )
 
@@ -72,10 +73,11 @@ func (r *run) smooth3D(ctx context.Context, f *os.File, planes *stack.Pool[float
 			// The Y and X passes of the volume's filter are the 2-D
 			// filter of each Z-smoothed plane (r.gaussian drops the Z
 			// sigma of a one-plane volume).
-			if _, err := r.gaussian(ctx, sm, zs); err != nil {
+			h, err := r.gaussian(ctx, sm, zs)
+			if err != nil {
 				return out, fmt.Errorf("gaussian: %w", err)
 			}
-			l, h := minMax(sm.Data)
+			l := simd.Min(sm.Data)
 			if z == out.z0 {
 				out.lo, out.hi = l, h
 			}
