@@ -32,26 +32,29 @@ func newPool(dev Device, stats *counters) *pool {
 	return &pool{dev: dev, buffers: map[int][]Buffer{}, hosts: map[int][]HostBuffer{}, stats: stats}
 }
 
-// smallestFit is the smallest size class of at least c that has an idle
-// buffer, or 0. An idle buffer larger than asked for is used rather than
-// a new one allocated: it costs no more memory than it already holds.
-func smallestFit[B any](idle map[int][]B, c int) int {
-	best := 0
+// takeIdle removes and returns an idle buffer of the smallest size class
+// of at least c, with that class; ok is false when there is none. An idle
+// buffer larger than asked for is used rather than a new one allocated: it
+// costs no more memory than it already holds.
+func takeIdle[B any](idle map[int][]B, c int) (b B, size int, ok bool) {
 	for k, l := range idle {
-		if k >= c && len(l) > 0 && (best == 0 || k < best) {
-			best = k
+		if k >= c && len(l) > 0 && (size == 0 || k < size) {
+			size = k
 		}
 	}
-	return best
+	if size == 0 {
+		return b, 0, false
+	}
+	l := idle[size]
+	b = l[len(l)-1]
+	idle[size] = l[:len(l)-1]
+	return b, size, true
 }
 
 // get returns a device buffer of at least n bytes.
 func (p *pool) get(n int) (Buffer, error) {
 	c := sizeClass(n)
-	if k := smallestFit(p.buffers, c); k > 0 {
-		l := p.buffers[k]
-		b := l[len(l)-1]
-		p.buffers[k] = l[:len(l)-1]
+	if b, k, ok := takeIdle(p.buffers, c); ok {
 		p.idleBytes -= int64(k)
 		p.stats.reuses.Add(1)
 		return b, nil
@@ -74,10 +77,7 @@ func (p *pool) get(n int) (Buffer, error) {
 // getHost returns pinned host memory of at least n bytes.
 func (p *pool) getHost(n int) (HostBuffer, error) {
 	c := sizeClass(n)
-	if k := smallestFit(p.hosts, c); k > 0 {
-		l := p.hosts[k]
-		b := l[len(l)-1]
-		p.hosts[k] = l[:len(l)-1]
+	if b, _, ok := takeIdle(p.hosts, c); ok {
 		p.stats.reuses.Add(1)
 		return b, nil
 	}
