@@ -13,9 +13,10 @@ import (
 
 func init() {
 	var (
-		output, connectivity, labelDType, chunks string
-		workers, channel                         int
-		unique, force, quiet                     bool
+		pf                               planeFlags
+		connectivity, labelDType, chunks string
+		workers                          int
+		unique                           bool
 	)
 	cmd := &cobra.Command{
 		Use:   "label MASK.tif -o LABELS.tif",
@@ -31,7 +32,7 @@ volume, streamed in slabs.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opt := segment.DefaultOptions()
-			if output == "" {
+			if pf.output == "" {
 				return errors.New("no output given: use -o LABELS.tif")
 			}
 			if err := checkInput(args[0]); err != nil {
@@ -60,7 +61,7 @@ volume, streamed in slabs.`,
 			if unique && opt.Mode == segment.Mode3D {
 				return errors.New("--unique-labels applies to connectivity 4 or 8 (3-D labels are unique already)")
 			}
-			src, closeSrc, err := segment.OpenTIFF(args[0], channel)
+			src, closeSrc, err := segment.OpenTIFF(args[0], pf.channel)
 			if err != nil {
 				return err
 			}
@@ -69,20 +70,17 @@ volume, streamed in slabs.`,
 			opt.Input, opt.Source = args[0], nonzero{src}
 			opt.Sigma = [3]float64{}
 			opt.Threshold = kernels.ThresholdSpec{Kind: kernels.ThresholdAbsolute, Value: 0}
-			opt.Output, opt.Force, opt.UniqueLabels, opt.Workers = output, force, unique, workers
-			return runSegment(cmd, opt, quiet)
+			opt.Output, opt.Force, opt.UniqueLabels, opt.Workers = pf.output, pf.force, unique, workers
+			return runSegment(cmd, opt, pf.quiet)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&output, "output", "o", "", "labels TIFF to write (required)")
+	pf.add(cmd, "labels")
 	fl.StringVar(&connectivity, "connectivity", "4", "4 or 8 (per plane); 6, 18 or 26 (3-D)")
 	fl.BoolVar(&unique, "unique-labels", false, "per plane: number objects across the whole stack")
 	fl.StringVar(&labelDType, "label-dtype", "auto", "uint16, uint32, or auto (uint16 when every label fits)")
 	fl.StringVar(&chunks, "chunks", "", "Z,Y,X work chunks (Z: planes per 3-D slab)")
 	fl.IntVar(&workers, "workers", 0, "worker count (default GOMAXPROCS)")
-	fl.IntVar(&channel, "channel", -1, "channel of a multi-channel stack (0-based; required there)")
-	fl.BoolVar(&force, "force", false, "overwrite an existing output")
-	fl.BoolVarP(&quiet, "quiet", "q", false, "no progress bar or summary")
 	root.AddCommand(cmd)
 }
 

@@ -10,8 +10,8 @@ import (
 )
 
 // planeFlags are the flags of the commands that turn a stack into another
-// stack plane by plane (gaussian, threshold): where to write, which
-// channel to read, whether to overwrite, whether to stay quiet.
+// stack (gaussian, threshold, label): where to write, which channel to
+// read, whether to overwrite, whether to stay quiet.
 type planeFlags struct {
 	output       string
 	channel      int
