@@ -379,40 +379,44 @@ func forEachOrdered[T any](ctx context.Context, r *run, n int, kind string, task
 
 // mergeFace unites the objects of two adjacent planes that touch under
 // conn: a (labels offset by baseA) lies just above b (offset by baseB).
-// Neighbouring voxels mostly repeat the pair just united, so a pair equal
-// to the previous one is skipped without a union.
+// It walks b by runs of one label: the voxels of a that a run [x0, x1) of
+// row y touches are, in each row of a within reach, one interval (x0-1 ..
+// x1 where corners or edges count, x0 .. x1-1 straight across), so each
+// voxel of a is read about once per row of b instead of once per
+// neighbour. Repeats of the pair just united are skipped.
 func mergeFace(uf *unionFind, a []uint32, baseA uint32, b []uint32, baseB uint32, ny, nx int, conn kernels.Connectivity) {
 	reach := 0 // how far in Y and X a neighbour across the face may be
 	if conn == kernels.Conn18 || conn == kernels.Conn26 {
 		reach = 1
 	}
 	var pa, pb uint32 // the last pair united; 0 never labels a voxel
-	join := func(la, lb uint32) {
-		if la != 0 && (la != pa || lb != pb) {
-			uf.union(baseA+la, baseB+lb)
-			pa, pb = la, lb
-		}
-	}
 	for y := range ny {
 		rowB := b[y*nx : (y+1)*nx]
 		y0, y1 := max(0, y-reach), min(ny-1, y+reach)
-		for x, lb := range rowB {
-			if lb == 0 {
-				continue
+		for x0 := 0; x0 < nx; {
+			lb := rowB[x0]
+			x1 := x0 + 1
+			for x1 < nx && rowB[x1] == lb {
+				x1++
 			}
-			x0, x1 := max(0, x-reach), min(nx-1, x+reach)
-			for yy := y0; yy <= y1; yy++ {
-				rowA := a[yy*nx : (yy+1)*nx]
-				if conn == kernels.Conn18 && yy != y {
+			if lb != 0 {
+				for yy := y0; yy <= y1; yy++ {
+					lo, hi := x0, x1
 					// 18-connectivity crosses the face through its
-					// edges, not its corners.
-					join(rowA[x], lb)
-					continue
-				}
-				for xx := x0; xx <= x1; xx++ {
-					join(rowA[xx], lb)
+					// edges, not its corners: rows above and below
+					// are reached straight across only.
+					if reach == 1 && (conn == kernels.Conn26 || yy == y) {
+						lo, hi = max(0, x0-1), min(nx, x1+1)
+					}
+					for _, la := range a[yy*nx+lo : yy*nx+hi] {
+						if la != 0 && (la != pa || lb != pb) {
+							uf.union(baseA+la, baseB+lb)
+							pa, pb = la, lb
+						}
+					}
 				}
 			}
+			x0 = x1
 		}
 	}
 }
