@@ -58,7 +58,7 @@ the run succeeds; on an error or Ctrl-C every partial output is removed.`,
 	fl.StringVar(&f.mode, "mode", "2d", "2d: each plane on its own; 3d: the stack as one volume")
 	fl.BoolVar(&f.unique, "unique-labels", false, "2d: number objects across the whole stack instead of from 1 in every plane")
 	fl.StringVar(&f.labelDType, "label-dtype", "auto", "labels type: uint16, uint32, or auto (uint16 when every label fits)")
-	fl.StringVar(&f.chunks, "chunks", "", "Z,Y,X work chunks: Z planes per 3d slab (default up to 16), Y,X tiles for the Gaussian (default whole planes)")
+	fl.StringVar(&f.chunks, "chunks", "", "Z,Y,X work chunks: Z planes per 3d labelling slab (default 1), Y,X tiles for the Gaussian (default whole planes)")
 	fl.IntVar(&f.workers, "workers", 0, "worker count (default GOMAXPROCS)")
 	fl.StringVar(&f.device, "device", "auto", "auto, cpu or cuda[:N]")
 	fl.IntVar(&f.channel, "channel", -1, "channel to segment in a multi-channel stack (0-based; required there)")

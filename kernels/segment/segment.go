@@ -8,12 +8,14 @@
 // to float32, Gaussian (the plane's maximum comes out of the same pass),
 // threshold, label (with region statistics in the labelling pass when
 // asked). At most two tasks per worker are in flight, and labels are written
-// in plane order as tasks finish. In 3-D mode the stack is smoothed in Z
-// slabs that carry a halo of the kernel's radius, the threshold is taken
-// over the whole smoothed volume, slabs are labelled independently and their
-// objects merged across slab faces with union-find, and a final pass writes
-// labels renumbered in scipy.ndimage.label's order. Results never depend on
-// the number of workers or on the chunk shape.
+// in plane order as tasks finish. In 3-D mode the stack is smoothed plane
+// by plane, each worker streaming a run of planes through a window of the
+// 2r+1 raw planes the Z pass needs, into a scratch file; the threshold is
+// taken over the whole smoothed volume, slabs (one plane by default) are
+// labelled independently and their objects merged across slab faces with
+// union-find, and a final pass labels each slab again and writes its labels
+// renumbered in scipy.ndimage.label's order. Results never depend on the
+// number of workers or on the chunk shape.
 package segment
 
 import (
@@ -63,10 +65,9 @@ type Options struct {
 	UniqueLabels bool
 	// LabelDType is the labels' pixel type.
 	LabelDType LabelDType
-	// Chunks splits the work: in Mode3D, Chunks.Z is the slab thickness;
-	// Chunks.Y and Chunks.X tile each plane for the Gaussian. Zero extents
-	// mean whole planes and slabs of up to 16 planes, fewer for large planes
-	// (a slab with its halo stays within 64 MiB of float32).
+	// Chunks splits the work: in Mode3D, Chunks.Z is the thickness of the
+	// slabs labelled as one; Chunks.Y and Chunks.X tile each plane for the
+	// Gaussian. Zero extents mean whole planes and one-plane slabs.
 	Chunks stack.Shape
 
 	// Workers is the number of CPU workers; zero means GOMAXPROCS.
