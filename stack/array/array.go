@@ -35,6 +35,18 @@ type node struct {
 	// that no other task sees (its producer was fused into it): it may
 	// change the buffer or recycle it.
 	own taskFunc
+	// stream, when set, computes the same as fn one input at a time, so
+	// that inputs made by chains of tasks used nowhere else can be made
+	// inside this task, each folded in as soon as it exists.
+	stream *streamer
+}
+
+// streamer is a task that folds its inputs in one by one: add folds x into
+// acc (nil before the first input) and returns the new acc; done turns the
+// last acc into the task's value.
+type streamer struct {
+	add  func(acc, x any) any
+	done func(acc any) any
 }
 
 type taskFunc = func(ctx context.Context, in []any) (any, error)

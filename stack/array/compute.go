@@ -49,7 +49,10 @@ func lower(outs []*node) []delayed.Value[any] {
 			return v
 		}
 		var v delayed.Value[any]
-		if n.fn == nil {
+		if fn, ok := streamInputs(n, fusible); ok {
+			v = delayed.CallN(n.layer.name, fn, nil, delayed.Priority(prio))
+			prio++
+		} else if n.fn == nil {
 			v = delayed.Of[any](n.val)
 		} else {
 			fn, deps := fuseChain(n, fusible)
@@ -100,6 +103,45 @@ func fuseChain(top *node, fusible func(*node) bool) (taskFunc, []*node) {
 		}
 		return x, err
 	}, bottom.deps
+}
+
+// streamInputs makes one task of a streaming node (a reduction's combine)
+// and the chains of tasks that make its inputs, when each input's chain is
+// used by this node alone and needs nothing from elsewhere (a plane read
+// and its summary, say): the task runs the chains one after another and
+// folds each result in at once. A reduction over Z then reads a plane into
+// a buffer that the previous plane just left, on the core that folds it,
+// and holds two planes per task instead of one per input.
+func streamInputs(n *node, fusible func(*node) bool) (taskFunc, bool) {
+	if n.stream == nil || n.fn == nil || len(n.deps) < 2 {
+		return nil, false
+	}
+	fns := make([]taskFunc, len(n.deps))
+	for i, d := range n.deps {
+		if !fusible(d) {
+			return nil, false
+		}
+		fn, deps := fuseChain(d, fusible)
+		if len(deps) > 0 {
+			return nil, false
+		}
+		fns[i] = fn
+	}
+	st := n.stream
+	return func(ctx context.Context, _ []any) (any, error) {
+		var acc any
+		for _, fn := range fns {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			x, err := fn(ctx, nil)
+			if err != nil {
+				return nil, err
+			}
+			acc = st.add(acc, x)
+		}
+		return st.done(acc), nil
+	}, true
 }
 
 // Graph returns the delayed graph that computes a's chunks, to inspect or

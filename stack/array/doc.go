@@ -49,11 +49,18 @@
 // delayed.Serial() or delayed.Parallel(n); nil starts a LocalCluster with one
 // worker per core for the call. The chunk tasks are turned into delayed
 // nodes, with linear chains fused into one task (a chunk read and its
-// reduction summary, say), and the executor is handed at most one task more
-// than it has workers, in depth-first order. A reduction therefore streams:
-// the maximum over Z of a TIFF stack holds a few planes per level of the
-// reduction tree plus the tasks in flight, whatever the stack's depth.
-// ToTIFF computes and writes windows of planes in turn.
+// reduction summary, say), and a reduction's combine runs the fused chains
+// of its inputs itself when nothing else uses them, folding each result in
+// as soon as it exists: the maximum over Z of a TIFF stack reads a plane
+// into a pooled buffer, folds it into the running maximum and recycles the
+// buffer for the next plane. delayed keeps a few tasks per worker handed to
+// executors that report their parallelism (sched's LocalCluster,
+// delayed.Parallel) and starts them in depth-first order, and announces
+// them with Plan (the dashboard's counts and ETA); other executors are
+// handed at most one task more than they have workers. A reduction
+// therefore streams: a MIP holds a few planes per level of the reduction
+// tree plus the tasks in flight, whatever the stack's depth. ToTIFF
+// computes and writes windows of planes in turn.
 //
 // Random fills an array from a counter-based generator (SplitMix64 of the
 // seed and the element's flat index), so its values do not depend on the

@@ -124,6 +124,17 @@ func (a *Array) Reduce(r Reduction, opt ReduceOptions) *Array {
 		}
 		groups[key] = append(groups[key], p)
 	}
+	fold := func(acc, x any) any {
+		if acc == nil {
+			return x
+		}
+		q := x.(*partial)
+		acc.(*partial).combine(r, q)
+		q.release()
+		return acc
+	}
+	combineStream := &streamer{add: fold, done: func(acc any) any { return acc }}
+	aggStream := &streamer{add: fold, done: func(acc any) any { return acc.(*partial).finish(r, in, ddof) }}
 	combine := func(v []any) *partial {
 		// Summaries have this task as their only consumer and reduction
 		// tasks are not retried, so the first one is folded into in place.
@@ -145,7 +156,7 @@ func (a *Array) Reduce(r Reduction, opt ReduceOptions) *Array {
 					next = append(next, deps[0]) // nothing to combine
 					continue
 				}
-				next = append(next, &node{layer: combineLayer, deps: deps, fn: func(_ context.Context, v []any) (any, error) {
+				next = append(next, &node{layer: combineLayer, deps: deps, stream: combineStream, fn: func(_ context.Context, v []any) (any, error) {
 					return combine(v), nil
 				}})
 			}
@@ -156,7 +167,7 @@ func (a *Array) Reduce(r Reduction, opt ReduceOptions) *Array {
 		for i, ax := range keep {
 			oidx[3-rank+i] = key[ax]
 		}
-		out.blocks[out.chunks.index(oidx)] = &node{layer: aggLayer, deps: level, fn: func(_ context.Context, v []any) (any, error) {
+		out.blocks[out.chunks.index(oidx)] = &node{layer: aggLayer, deps: level, stream: aggStream, fn: func(_ context.Context, v []any) (any, error) {
 			return combine(v).finish(r, in, ddof), nil
 		}}
 	}
