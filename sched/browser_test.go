@@ -67,36 +67,8 @@ func TestDashboardInBrowser(t *testing.T) {
 	}()
 	defer func() { stop(); wg.Wait() }()
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browser),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	bctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
-	defer cancelTimeout()
-
-	attr := func(sel, name string) int {
-		t.Helper()
-		r, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
-		require.NoError(t, err)
-		require.True(t, r.Exists, "%s has no %s", sel, name)
-		n, err := strconv.Atoi(r.Value)
-		require.NoError(t, err, r.Value)
-		return n
-	}
+	bctx := newBrowser(t, browser)
+	attr := func(sel, name string) int { return intAttr(t, bctx, sel, name) }
 	require.NoError(t, chromedp.Do(bctx,
 		chromedp.Navigate("http://"+addr+"/"),
 		chromedp.WaitVisible(chromedp.ID("stream")),
@@ -139,5 +111,125 @@ func TestDashboardInBrowser(t *testing.T) {
 	t.Logf("screenshot: %s (%d bytes)", shot, len(png))
 	if os.Getenv("SEGSTACK_UPDATE_SCREENSHOT") == "1" {
 		require.NoError(t, os.WriteFile(filepath.Join("testdata", "dashboard.png"), png, 0o644))
+	}
+}
+
+// newBrowser starts headless Chromium for one test; it is stopped when the
+// test ends.
+func newBrowser(t *testing.T, browser string) context.Context {
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(browser),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 1000),
+	)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	bctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc() })
+	return bctx
+}
+
+// intAttr reads an integer attribute of the first element matching sel.
+func intAttr(t *testing.T, bctx context.Context, sel, name string) int {
+	t.Helper()
+	r, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+	require.NoError(t, err)
+	require.True(t, r.Exists, "%s has no %s", sel, name)
+	n, err := strconv.Atoi(r.Value)
+	require.NoError(t, err, r.Value)
+	return n
+}
+
+// TestDashboardStagesInBrowser runs one task per plane that records its
+// stages as spans, and an ordered writer on a row of its own, and checks
+// that the page draws and lists the stages.
+// SEGSTACK_UPDATE_SCREENSHOT=1 also writes testdata/dashboard-stages.png.
+func TestDashboardStagesInBrowser(t *testing.T) {
+	browser := chromiumPath()
+	if _, err := os.Stat(browser); err != nil {
+		t.Skipf("skipping the browser test: %s not found (.ci/install-chromium.sh installs it)", browser)
+	}
+	c := newCluster(t, Options{Workers: 4, MaxPending: 8})
+	addr, err := c.ServeDashboard(":0")
+	require.NoError(t, err)
+
+	const planes = 100_000
+	stages := []struct {
+		kind string
+		d    time.Duration
+	}{{"read", 4 * time.Millisecond}, {"gaussian", 9 * time.Millisecond}, {"threshold", time.Millisecond}, {"label", 6 * time.Millisecond}}
+	for _, st := range stages {
+		c.PlanSpans(st.kind, planes)
+	}
+	c.PlanSpans("write", planes)
+	c.Plan("plane", planes)
+	ctx, stop := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		wctx := c.WithSpanRow(ctx, "writer")
+		var queue []*Future[int]
+		for plane := 0; ctx.Err() == nil && plane < planes; plane++ {
+			queue = append(queue, Submit(ctx, c, func(ctx context.Context) (int, error) {
+				for _, st := range stages {
+					sp := StartSpan(ctx, st.kind)
+					time.Sleep(st.d)
+					sp.End()
+				}
+				return plane, nil
+			}, Kind("plane"), Name("plane "+strconv.Itoa(plane))))
+			if len(queue) == 8 {
+				if _, err := queue[0].Get(ctx); err != nil {
+					return
+				}
+				queue = queue[1:]
+				sp := StartSpan(wctx, "write")
+				time.Sleep(3 * time.Millisecond)
+				sp.End()
+			}
+		}
+	}()
+	defer func() { stop(); wg.Wait() }()
+
+	bctx := newBrowser(t, browser)
+	require.NoError(t, chromedp.Do(bctx,
+		chromedp.Navigate("http://"+addr+"/"),
+		chromedp.WaitVisible(chromedp.ID("stream")),
+	))
+	_, err = chromedp.Run(bctx, chromedp.Poll[bool](
+		`Number(document.body.dataset.updates) >= 3 && document.querySelector('#progress tr[data-stage="write"]') !== null`,
+		chromedp.WithPollingTimeout(30*time.Second)))
+	require.NoError(t, err)
+	done1 := intAttr(t, bctx, `#progress tr[data-stage="gaussian"]`, "data-done")
+	require.NoError(t, chromedp.Do(bctx, chromedp.Sleep(3*time.Second)))
+	done2 := intAttr(t, bctx, `#progress tr[data-stage="gaussian"]`, "data-done")
+	require.Greater(t, done2, done1, "stage progress advances")
+	require.Equal(t, planes, intAttr(t, bctx, `#progress tr[data-stage="gaussian"]`, "data-total"))
+	require.Greater(t, intAttr(t, bctx, "#stream", "data-stages"), 0)
+	legend, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll('#legend [data-stage]')).map((e) => e.dataset.stage)`))
+	require.NoError(t, err)
+	require.Equal(t, []string{"read", "gaussian", "threshold", "label", "write"}, legend)
+	eta, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#progress tr[data-stage="label"] td:last-child`)))
+	require.NoError(t, err)
+	require.Regexp(t, `^[0-9.]+ (s|min|h)$`, eta, "an ETA from the planned total")
+
+	png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+	require.NoError(t, err)
+	shot := filepath.Join(t.TempDir(), "dashboard-stages.png")
+	require.NoError(t, os.WriteFile(shot, png, 0o644))
+	t.Logf("screenshot: %s (%d bytes)", shot, len(png))
+	if os.Getenv("SEGSTACK_UPDATE_SCREENSHOT") == "1" {
+		require.NoError(t, os.WriteFile(filepath.Join("testdata", "dashboard-stages.png"), png, 0o644))
 	}
 }

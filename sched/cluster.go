@@ -96,8 +96,9 @@ type LocalCluster struct {
 	pending     atomic.Int64
 	peakPending atomic.Int64
 
-	events eventHub
-	rec    *recorder
+	events  eventHub
+	rec     *recorder
+	spanLog spanLog
 
 	dashMu      sync.Mutex
 	dash        []*dashboard
@@ -122,6 +123,11 @@ type worker struct {
 	fails int
 	cur   *task
 	since time.Time
+	// row is the worker's row of the task stream, carried by the context
+	// its tasks run with (see StartSpan); sctx is that context, kept while
+	// the task context under it stays the same.
+	row  *spanRow
+	sctx *spanCtx
 }
 
 // maxSpins is how many times an idle worker yields before it parks.
@@ -201,8 +207,10 @@ func NewLocalCluster(opts Options) (*LocalCluster, error) {
 			ID: len(c.workers), Kind: d.Kind, Threads: 1, Device: &d, Resources: res,
 		}})
 	}
+	c.spanLog.init(len(c.workers))
 	for _, w := range c.workers {
 		w.cond = sync.NewCond(&c.mu)
+		w.row = &spanRow{c: c, id: w.info.ID}
 		if w.info.Device != nil {
 			c.wakeOrder = append(c.wakeOrder, w)
 		}
@@ -512,7 +520,7 @@ func (c *LocalCluster) execute(w *worker, t *task, start time.Time) (error, bool
 		ran = true
 		t.attempts++
 		runCtx := w.runContext(c.ctx, t.ctx)
-		err = runJob(runCtx, t.job, w.info)
+		err = runJob(w.spanContext(runCtx), t.job, w.info)
 		retryable = err != nil && runCtx.Err() == nil && t.attempts <= t.spec.Retries
 	}
 	end := time.Now()

@@ -24,4 +24,14 @@
 // without ever blocking workers, and Stats returns a snapshot of counts per
 // task kind and busy time per worker. ServeDashboard (or Options.Dashboard)
 // serves a live page, a JSON status and Prometheus metrics over HTTP.
+//
+// A task that does several things in a row records each as a Span, which
+// the dashboard's task stream draws in the worker's row, coloured by kind:
+//
+//	defer sched.StartSpan(ctx, "gaussian").End()
+//
+// StartSpan costs no allocation and records nothing when ctx is not a
+// task's (the same code run without a cluster). Work outside tasks, such as
+// a writer that must run in order, gets a row of its own with WithSpanRow,
+// and PlanSpans announces how many spans of a kind to expect, for an ETA.
 package sched

@@ -43,6 +43,15 @@ func (c *LocalCluster) WriteMetrics(w io.Writer) error {
 	for _, wk := range st.Workers {
 		fmt.Fprintf(b, "segstack_worker_tasks_total{worker=\"%d\",kind=\"%s\"} %d\n", wk.ID, escapeLabel(wk.Kind), wk.Tasks)
 	}
+	spans := c.SpanStats()
+	family("segstack_span_seconds_total", "counter", "Time spent in ended spans (stages recorded inside tasks) by span kind.")
+	for _, k := range spans {
+		fmt.Fprintf(b, "segstack_span_seconds_total{kind=\"%s\"} %s\n", escapeLabel(k.Kind), ftoa(k.Busy.Seconds()))
+	}
+	family("segstack_spans_total", "counter", "Ended spans by span kind.")
+	for _, k := range spans {
+		fmt.Fprintf(b, "segstack_spans_total{kind=\"%s\"} %d\n", escapeLabel(k.Kind), k.Done)
+	}
 	family("segstack_pending_tasks", "gauge", "Tasks holding a MaxPending slot.")
 	fmt.Fprintf(b, "segstack_pending_tasks %d\n", st.Pending)
 	family("segstack_pending_tasks_peak", "gauge", "The most tasks that held a MaxPending slot at once.")

@@ -26,6 +26,9 @@ type Status struct {
 	MaxPending  int `json:"max_pending"`
 	// Kinds is the progress per task kind.
 	Kinds []KindStatus `json:"kinds"`
+	// Stages is the progress per span kind (see StartSpan): the stages
+	// tasks record inside themselves.
+	Stages []StageStatus `json:"stages"`
 	// Workers describes each worker.
 	Workers []WorkerStatus `json:"workers"`
 	// Stream is the recent task stream.
@@ -53,6 +56,22 @@ type KindStatus struct {
 	Rate float64 `json:"rate"`
 	// ETA is the seconds left for the planned, waiting and running tasks at
 	// Rate; -1 when unknown.
+	ETA float64 `json:"eta_s"`
+}
+
+// StageStatus is the progress of one span kind.
+type StageStatus struct {
+	Kind    string `json:"kind"`
+	Running int    `json:"running"`
+	Done    int    `json:"done"`
+	// Total is the number of spans announced with PlanSpans; 0 when
+	// unknown.
+	Total int     `json:"total"`
+	Busy  float64 `json:"busy_s"`
+	// Rate is spans ended per second over the last few seconds.
+	Rate float64 `json:"rate"`
+	// ETA is the seconds left for Total at Rate: 0 once Done reaches
+	// Total, -1 when Total or Rate is unknown.
 	ETA float64 `json:"eta_s"`
 }
 
@@ -85,8 +104,20 @@ type StreamStatus struct {
 	Spans [][6]int64 `json:"spans"`
 	// Tasks counts the tasks the spans stand for.
 	Tasks int `json:"tasks"`
-	// Truncated says that older spans were left out to keep the payload
-	// small.
+	// Stages are the spans recorded inside tasks (StartSpan): [row, kind
+	// index into KindNames, start ms, end ms, busy µs, spans]. Spans of a
+	// kind that follow each other closely on a row are merged into one
+	// entry whose busy time says how much of start..end they took (the
+	// page draws that share of the row's height). Row numbers are worker
+	// IDs, or len(Workers)+i for Rows[i].
+	Stages [][6]int64 `json:"stages"`
+	// OpenStages are the spans running now: [row, kind index, start ms].
+	OpenStages [][3]int64 `json:"open_stages"`
+	// Rows names the rows after the workers' ones, made by WithSpanRow
+	// for work outside tasks.
+	Rows []string `json:"rows"`
+	// Truncated says that older spans (or stages) were left out to keep
+	// the payload small.
 	Truncated bool `json:"truncated"`
 }
 
@@ -149,6 +180,7 @@ type sample struct {
 	heap   int64
 	gauges []float64
 	kinds  map[string]int // tasks ended (done + failed) per kind
+	stages map[string]int // spans ended per kind
 	busy   []time.Duration
 }
 
@@ -211,10 +243,13 @@ func (c *LocalCluster) stopSampler() {
 
 func (c *LocalCluster) takeSample() {
 	st := c.Stats()
-	s := sample{at: time.Now(), kinds: map[string]int{}}
+	s := sample{at: time.Now(), kinds: map[string]int{}, stages: map[string]int{}}
 	s.rss, s.heap = memory()
 	for _, k := range st.Kinds {
 		s.kinds[k.Kind] = k.Done + k.Failed
+	}
+	for _, k := range c.SpanStats() {
+		s.stages[k.Kind] = k.Done
 	}
 	for _, w := range st.Workers {
 		s.busy = append(s.busy, w.Busy)
@@ -275,7 +310,7 @@ func (c *LocalCluster) Status() Status {
 		Time: now.UnixMilli(), Uptime: st.Uptime.Seconds(),
 		Queued: st.Queued, Running: st.Running, Pending: st.Pending,
 		PeakPending: st.PeakPending, MaxPending: st.MaxPending,
-		Kinds: []KindStatus{}, Workers: []WorkerStatus{}, Gauges: []GaugeStatus{},
+		Kinds: []KindStatus{}, Stages: []StageStatus{}, Workers: []WorkerStatus{}, Gauges: []GaugeStatus{},
 		Failures: []FailureStatus{},
 	}
 	// Rates and busy fractions from the sample about rateWindow ago.
@@ -303,6 +338,21 @@ func (c *LocalCluster) Status() Status {
 			ks.ETA = float64(left) / ks.Rate
 		}
 		s.Kinds = append(s.Kinds, ks)
+	}
+	for _, k := range c.SpanStats() {
+		ss := StageStatus{Kind: k.Kind, Running: k.Running, Done: k.Done, Total: k.Total, Busy: k.Busy.Seconds(), ETA: -1}
+		if ref != nil {
+			if dt := now.Sub(ref.at).Seconds(); dt > 0.5 {
+				ss.Rate = float64(k.Done-ref.stages[k.Kind]) / dt
+			}
+		}
+		switch {
+		case k.Total > 0 && k.Done >= k.Total:
+			ss.ETA = 0
+		case k.Total > 0 && ss.Rate > 0:
+			ss.ETA = float64(k.Total-k.Done) / ss.Rate
+		}
+		s.Stages = append(s.Stages, ss)
 	}
 	for i, w := range st.Workers {
 		ws := WorkerStatus{ID: w.ID, Kind: w.Kind, Device: w.Device, Busy: w.Busy.Seconds(),
@@ -345,22 +395,61 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// stream builds the windowed, merged task stream.
+// stream builds the windowed, merged task stream and the stages in it.
 func (c *LocalCluster) stream(now time.Time) StreamStatus {
 	from := now.Add(-streamWindow)
-	spans := c.rec.since(from)
-	out := StreamStatus{Window: streamWindow.Seconds(), KindNames: []string{}, Spans: [][6]int64{}}
+	out := StreamStatus{Window: streamWindow.Seconds(), KindNames: []string{}, Spans: [][6]int64{},
+		Stages: [][6]int64{}, OpenStages: [][3]int64{}, Rows: c.spanLog.rowNames()}
 	kindIdx := map[string]int64{}
-	gap := streamWindow / streamPixels
-	last := map[int]int{} // worker → index in out.Spans of its latest span
-	for _, sp := range spans {
-		out.Tasks += sp.tasks
-		k, ok := kindIdx[sp.kind]
+	kind := func(name string) int64 {
+		k, ok := kindIdx[name]
 		if !ok {
 			k = int64(len(out.KindNames))
-			kindIdx[sp.kind] = k
-			out.KindNames = append(out.KindNames, sp.kind)
+			kindIdx[name] = k
+			out.KindNames = append(out.KindNames, name)
 		}
+		return k
+	}
+	var n int
+	out.Spans, n = mergeSpans(c.rec.since(from), from, now, kind, out.Spans)
+	out.Tasks = n
+	for _, sp := range c.spanLog.since(from) {
+		st := sp.start
+		if st.Before(from) {
+			// Clipped to the window: keep the share of busy time.
+			sp.busy = time.Duration(float64(sp.busy) * float64(sp.end.Sub(from)) / float64(sp.end.Sub(sp.start)))
+			st = from
+		}
+		out.Stages = append(out.Stages, [6]int64{int64(sp.row), kind(sp.kind.name),
+			st.Sub(now).Milliseconds(), sp.end.Sub(now).Milliseconds(), sp.busy.Microseconds(), int64(sp.n)})
+	}
+	if len(out.Spans) > streamMaxSpans {
+		out.Spans = out.Spans[len(out.Spans)-streamMaxSpans:]
+		out.Truncated = true
+	}
+	if len(out.Stages) > streamMaxSpans {
+		out.Stages = out.Stages[len(out.Stages)-streamMaxSpans:]
+		out.Truncated = true
+	}
+	rows, kinds, starts := c.spanLog.openSpans()
+	for i, r := range rows {
+		st := max(starts[i].Sub(now).Milliseconds(), -streamWindow.Milliseconds())
+		out.OpenStages = append(out.OpenStages, [3]int64{int64(r), kind(kinds[i]), st})
+	}
+	return out
+}
+
+// mergeSpans appends spans to out as [row, kind index, start, end, failed,
+// count], times relative to now, merging a span into the row's previous one
+// when they are of one kind and closer than a pixel; it also returns the
+// count of recorded spans (tasks) they stand for.
+func mergeSpans(spans []span, from, now time.Time, kind func(string) int64, out [][6]int64) ([][6]int64, int) {
+	gap := streamWindow / streamPixels
+	last := map[int]int{} // row → index in out of its latest span
+	n := 0
+	for _, sp := range spans {
+		n += sp.tasks
+		k := kind(sp.kind)
 		st := sp.start
 		if st.Before(from) {
 			st = from
@@ -372,19 +461,15 @@ func (c *LocalCluster) stream(now time.Time) StreamStatus {
 			failed = 1
 		}
 		if i, ok := last[sp.worker]; ok {
-			p := &out.Spans[i]
+			p := &out[i]
 			if p[1] == k && p[4] == failed && start-p[3] <= gap.Milliseconds() {
 				p[3] = max(p[3], end)
 				p[5] += int64(sp.tasks)
 				continue
 			}
 		}
-		last[sp.worker] = len(out.Spans)
-		out.Spans = append(out.Spans, [6]int64{int64(sp.worker), k, start, end, failed, int64(sp.tasks)})
+		last[sp.worker] = len(out)
+		out = append(out, [6]int64{int64(sp.worker), k, start, end, failed, int64(sp.tasks)})
 	}
-	if len(out.Spans) > streamMaxSpans {
-		out.Spans = out.Spans[len(out.Spans)-streamMaxSpans:]
-		out.Truncated = true
-	}
-	return out
+	return out, n
 }

@@ -1,8 +1,9 @@
 "use strict";
 // The dashboard page: it draws each snapshot the server pushes.
 (function () {
-  const palette = ["#3b7dd8", "#e08a2c", "#2f9e6e", "#9b59b6", "#d64545", "#17a2b8",
-    "#8c6d3f", "#e75fa8", "#6c7a89", "#b5b82b"];
+  // Red is kept for failures.
+  const palette = ["#3b7dd8", "#e08a2c", "#2f9e6e", "#9b59b6", "#17a2b8", "#e7b416",
+    "#8c6d3f", "#e75fa8", "#6c7a89", "#5b4fc4"];
   const colours = new Map();
   function colour(kind) {
     if (!colours.has(kind)) colours.set(kind, palette[colours.size % palette.length]);
@@ -48,9 +49,19 @@
     const workers = s.workers;
     const cpu = workers.filter((w) => w.kind === "cpu");
     const dev = workers.filter((w) => w.kind !== "cpu");
-    const rowH = Math.max(6, Math.min(18, Math.floor(360 / Math.max(1, workers.length))));
-    const labelW = 92, axisH = 18, groupGap = dev.length && cpu.length ? 10 : 0;
-    const h = workers.length * rowH + groupGap + axisH + 4;
+    const extra = (s.stream.rows || []).map((name, i) => ({ id: workers.length + i, name: name }));
+    const stages = s.stream.stages || [];
+    const open = s.stream.open_stages || [];
+    // With stages, a row shows them above a thin strip of the task bars.
+    const staged = stages.length > 0 || open.length > 0;
+    const nRows = workers.length + extra.length;
+    const rowH = Math.max(6, Math.min(staged ? 30 : 18, Math.floor(360 / Math.max(1, nRows))));
+    const taskH = staged ? Math.max(2, Math.round(rowH * 0.22)) : rowH - 3;
+    const stageH = rowH - 3 - (staged ? taskH + 1 : 0);
+    const labelW = 92, axisH = 18;
+    const groups = [["cpu", cpu], ["dev", dev], ["extra", extra]].filter((g) => g[1].length);
+    const groupGap = 10;
+    const h = nRows * rowH + groupGap * (groups.length - 1) + axisH + 4;
     const [ctx, w] = sizeCanvas(cv, h);
     const plotW = w - labelW - 6;
     // Early on, stretch the short history over the whole width.
@@ -60,40 +71,51 @@
     let y = 2;
     ctx.font = "11px system-ui, sans-serif";
     ctx.textBaseline = "middle";
-    for (const [group, ws] of [["cpu", cpu], ["dev", dev]]) {
+    const bg = { cpu: "#f3f5f8", dev: "#fbf4ea", extra: "#eef6f1" };
+    groups.forEach(([group, ws], gi) => {
+      if (gi) y += groupGap;
       for (const wk of ws) {
         row.set(wk.id, y);
-        ctx.fillStyle = group === "cpu" ? "#f3f5f8" : "#fbf4ea";
+        ctx.fillStyle = bg[group];
         ctx.fillRect(labelW, y, plotW, rowH - 1);
         if (rowH >= 9) {
           ctx.fillStyle = "#6b7385";
-          const name = group === "cpu" ? "cpu " + wk.id : (wk.device || wk.kind) + " (" + wk.id + ")";
+          const name = group === "cpu" ? "cpu " + wk.id : group === "dev" ?
+            (wk.device || wk.kind) + " (" + wk.id + ")" : wk.name;
           ctx.fillText(name, 4, y + rowH / 2);
         }
         y += rowH;
       }
-      if (group === "cpu") y += groupGap;
-    }
+    });
     const names = s.stream.kind_names;
-    for (const sp of s.stream.spans) {
+    const xOf = (ms) => labelW + plotW * (1 + Math.max(ms, -win) / win);
+    const bar = (sp, top, hh) => {
       const ry = row.get(sp[0]);
-      if (ry === undefined) continue;
-      if (sp[3] < -win) continue;
-      const x0 = labelW + plotW * (1 + Math.max(sp[2], -win) / win);
-      const x1 = labelW + plotW * (1 + sp[3] / win);
+      if (ry === undefined || sp[3] < -win) return;
+      const x0 = xOf(sp[2]), x1 = xOf(sp[3]);
       ctx.fillStyle = sp[4] ? "#d64545" : colour(names[sp[1]]);
-      ctx.fillRect(x0, ry + 1, Math.max(1, x1 - x0), rowH - 3);
-    }
-    // Running tasks, drawn up to now.
+      ctx.fillRect(x0, ry + top, Math.max(1, x1 - x0), hh);
+    };
+    const taskTop = staged ? rowH - 2 - taskH : 1;
+    for (const sp of s.stream.spans) bar(sp, taskTop, taskH);
+    drawStages(ctx, stages, s, row, labelW, plotW, win, stageH);
+    // Running tasks and stages, drawn up to now.
+    ctx.globalAlpha = 0.55;
     for (const wk of workers) {
       if (!wk.current_kind) continue;
       const ry = row.get(wk.id);
       const x0 = labelW + plotW * (1 - Math.min(win, wk.running_for_s * 1000) / win);
       ctx.fillStyle = colour(wk.current_kind);
-      ctx.globalAlpha = 0.55;
-      ctx.fillRect(x0, ry + 1, Math.max(1, labelW + plotW - x0), rowH - 3);
-      ctx.globalAlpha = 1;
+      ctx.fillRect(x0, ry + taskTop, Math.max(1, labelW + plotW - x0), taskH);
     }
+    for (const op of open) {
+      const ry = row.get(op[0]);
+      if (ry === undefined) continue;
+      const x0 = xOf(op[2]);
+      ctx.fillStyle = colour(names[op[1]]);
+      ctx.fillRect(x0, ry + 1, Math.max(1, labelW + plotW - x0), stageH);
+    }
+    ctx.globalAlpha = 1;
     ctx.fillStyle = "#6b7385";
     ctx.textBaseline = "top";
     const step = winS > 30 ? 10 : winS > 12 ? 5 : 2;
@@ -104,14 +126,72 @@
     }
     cv.dataset.spans = String(s.stream.spans.length);
     cv.dataset.tasks = String(s.stream.tasks);
+    cv.dataset.stages = String(stages.length);
     $("stream-note").textContent = "last " + winS + " s · " + s.stream.tasks + " tasks" +
+      (staged ? " · stages above, tasks in the thin strip" : "") +
       (s.stream.truncated ? " (oldest left out)" : "");
   }
 
+  // drawStages adds up, per row and pixel column, the time each stage kind
+  // took there (an entry covering start..end with busy µs spreads its
+  // share evenly), and stacks the kinds in legend order, each as tall as
+  // its share of the column's time: a long stage is a solid bar, stages
+  // shorter than a pixel become bands as thick as their share.
+  function drawStages(ctx, stages, s, row, labelW, plotW, win, stageH) {
+    const names = s.stream.kind_names;
+    const K = names.length;
+    const cols = Math.max(1, Math.floor(plotW));
+    const colMs = win / cols, colW = plotW / cols;
+    const acc = new Map();
+    for (const sp of stages) {
+      if (!row.has(sp[0]) || sp[3] < -win) continue;
+      let a = acc.get(sp[0]);
+      if (!a) { a = new Float64Array(cols * K); acc.set(sp[0], a); }
+      const busy = sp[4] / 1000, dur = sp[3] - sp[2];
+      const t0 = Math.max(sp[2], -win) + win, t1 = sp[3] + win;
+      if (dur <= 0) {
+        a[Math.min(cols - 1, Math.floor(t0 / colMs)) * K + sp[1]] += busy;
+        continue;
+      }
+      const f = Math.min(1, busy / dur);
+      const c1 = Math.min(cols - 1, Math.floor(t1 / colMs));
+      for (let c = Math.floor(t0 / colMs); c <= c1; c++) {
+        const ov = Math.min(t1, (c + 1) * colMs) - Math.max(t0, c * colMs);
+        if (ov > 0) a[c * K + sp[1]] += ov * f;
+      }
+    }
+    const order = [];
+    for (const k of s.stages || []) {
+      const i = names.indexOf(k.kind);
+      if (i >= 0) order.push(i);
+    }
+    for (let i = 0; i < K; i++) if (!order.includes(i)) order.push(i);
+    const fills = order.map((i) => colour(names[i]));
+    for (const [r, a] of acc) {
+      const bottom = row.get(r) + 1 + stageH;
+      for (let c = 0; c < cols; c++) {
+        let y = bottom;
+        for (let j = 0; j < order.length; j++) {
+          const v = a[c * K + order[j]];
+          if (v <= 0) continue;
+          const hh = Math.min(y - (bottom - stageH), stageH * Math.min(1, v / colMs));
+          if (hh <= 0) break;
+          ctx.fillStyle = fills[j];
+          ctx.fillRect(labelW + c * colW, y - hh, colW + 0.4, hh);
+          y -= hh;
+        }
+      }
+    }
+  }
+
   function drawLegend(s) {
-    $("legend").innerHTML = s.kinds.map((k) =>
-      '<span><i class="swatch" style="background:' + colour(k.kind) + '"></i>' + esc(k.kind) + "</span>").join("") +
-      '<span><i class="swatch" style="background:#d64545"></i>failed</span>';
+    const item = (k, attr) => '<span ' + attr + '="' + esc(k) + '"><i class="swatch" style="background:' +
+      colour(k) + '"></i>' + esc(k) + "</span>";
+    const stages = s.stages || [];
+    $("legend").innerHTML = (stages.length ? '<b>tasks</b>' : "") +
+      s.kinds.map((k) => item(k.kind, "data-kind")).join("") +
+      '<span><i class="swatch" style="background:#d64545"></i>failed</span>' +
+      (stages.length ? '<b>stages</b>' + stages.map((k) => item(k.kind, "data-stage")).join("") : "");
   }
 
   function drawProgress(s) {
@@ -134,6 +214,22 @@
         '<td class="num">' + fmtRate(k.rate) + "</td>" +
         '<td class="num">' + (k.eta_s === 0 ? "done" : fmtDur(k.eta_s)) + "</td></tr>";
     });
+    for (const k of s.stages || []) {
+      const total = k.total || k.done + k.running;
+      const pct = (n) => (100 * n / Math.max(1, total)).toFixed(2) + "%";
+      const c = colour(k.kind);
+      rows.push('<tr class="stage" data-stage="' + esc(k.kind) + '" data-done="' + k.done + '" data-running="' +
+        k.running + '" data-total="' + k.total + '">' +
+        '<td><i class="swatch" style="background:' + c + '"></i>' + esc(k.kind) + ' <small class="muted">stage · ' + k.busy_s.toFixed(1) + " s</small></td>" +
+        '<td><div class="bar">' +
+        '<span style="width:' + pct(k.done) + ';background:' + c + '"></span>' +
+        '<span style="width:' + pct(k.running) + ';background:' + c + ';opacity:.55"></span>' +
+        "</div></td>" +
+        '<td class="num">' + k.done + (k.total ? " / " + k.total : "") + "</td>" +
+        '<td class="num">–</td>' +
+        '<td class="num">' + fmtRate(k.rate) + "</td>" +
+        '<td class="num">' + (k.eta_s === 0 ? "done" : fmtDur(k.eta_s)) + "</td></tr>");
+    }
     $("progress").tBodies[0].innerHTML = rows.join("");
     const total = s.kinds.reduce((a, k) => a + k.planned + k.submitted, 0);
     $("graph-summary").textContent = total + " tasks in " + s.kinds.length + " kind" + (s.kinds.length === 1 ? "" : "s");
@@ -219,6 +315,7 @@
 
   function render(s) {
     s.kinds.forEach((k) => colour(k.kind));
+    (s.stages || []).forEach((k) => colour(k.kind));
     $("summary").textContent = "up " + fmtDur(s.uptime_s) + " · " + s.workers.length + " workers · " +
       s.running + " running · " + s.queued + " queued" +
       (s.max_pending ? " · pending " + s.pending + "/" + s.max_pending : "");
