@@ -17,6 +17,12 @@ import (
 // re-reads the 2r raw planes around it.
 const smoothRuns = 2
 
+// zGroup3D is how many planes the 3-D smoothing pass takes through the Z
+// pass at once: each input row is then read from memory once per group
+// rather than once per output, for zGroup3D-1 more raw planes and zGroup3D
+// Z-smoothed planes held per worker.
+const zGroup3D = 2
+
 // smoothRun is what one 3-D smoothing task hands back.
 type smoothRun struct {
 	z0, z1 int
@@ -26,11 +32,12 @@ type smoothRun struct {
 
 // smooth3D smooths the volume into the scratch file f (float32 planes in
 // order) and returns the extremes of the smoothed volume. Each task streams
-// a run of consecutive planes: the Z pass through a window of at most 2r+1
-// raw planes (zWindow), then the Y and X passes on the one Z-smoothed
-// plane, so a worker holds 2r+3 planes whatever the run's length and no
-// plane is smoothed twice. Plane buffers come from planes (one plane
-// each). done is called with each run's plane count, in order.
+// a run of consecutive planes, zGroup3D at a time: the Z pass through a
+// window of the 2r+zGroup3D raw planes they need (zWindow), then the Y and
+// X passes on each Z-smoothed plane. A worker holds 2r+2*zGroup3D+1 planes
+// whatever the run's length, and no plane is smoothed twice. Plane buffers
+// come from planes (one plane each). done is called with each run's plane
+// count, in order.
 func (r *run) smooth3D(ctx context.Context, f *os.File, planes *stack.Pool[float32], done func(planes int)) (lo, hi float32, err error) {
 	s := r.shape
 	planeLen := s.PlaneLen()
@@ -56,38 +63,51 @@ func (r *run) smooth3D(ctx context.Context, f *os.File, planes *stack.Pool[float
 			return out, fmt.Errorf("gaussian: %w", err)
 		}
 		defer zw.release()
-		zs := &stack.Volume[float32]{Shape: plane, Data: planes.Get()}
-		defer planes.Put(zs.Data)
+		zs := make([]*stack.Volume[float32], zGroup3D)
+		for i := range zs {
+			zs[i] = &stack.Volume[float32]{Shape: plane, Data: planes.Get()}
+			defer planes.Put(zs[i].Data)
+		}
 		sm := &stack.Volume[float32]{Shape: plane, Data: planes.Get()}
 		defer planes.Put(sm.Data)
+		group := make([][]float32, zGroup3D)
 		var smoothSec, writeSec float64
-		for z := out.z0; z < out.z1; z++ {
+		for g0 := out.z0; g0 < out.z1; g0 += zGroup3D {
 			if err := ctx.Err(); err != nil {
 				return out, err
 			}
 			t0 := time.Now()
 			before := readSec
-			if err := zw.plane(ctx, z, zs.Data); err != nil {
+			n := min(zGroup3D, out.z1-g0)
+			for i := range n {
+				group[i] = zs[i].Data
+			}
+			if err := zw.planes(ctx, g0, group[:n]); err != nil {
 				return out, err
 			}
-			// The Y and X passes of the volume's filter are the 2-D
-			// filter of each Z-smoothed plane (r.gaussian drops the Z
-			// sigma of a one-plane volume).
-			h, err := r.gaussian(ctx, sm, zs)
-			if err != nil {
-				return out, fmt.Errorf("gaussian: %w", err)
+			smoothSec -= readSec - before
+			for i := range n {
+				z := g0 + i
+				// The Y and X passes of the volume's filter are the 2-D
+				// filter of each Z-smoothed plane (r.gaussian drops the
+				// Z sigma of a one-plane volume).
+				h, err := r.gaussian(ctx, sm, zs[i])
+				if err != nil {
+					return out, fmt.Errorf("gaussian: %w", err)
+				}
+				l := simd.Min(sm.Data)
+				if z == out.z0 {
+					out.lo, out.hi = l, h
+				}
+				out.lo, out.hi = min(out.lo, l), max(out.hi, h)
+				t1 := time.Now()
+				smoothSec += t1.Sub(t0).Seconds()
+				if _, err := f.WriteAt(f32Bytes(sm.Data), int64(z)*int64(planeLen)*4); err != nil {
+					return out, fmt.Errorf("scratch file: %w", err)
+				}
+				t0 = time.Now()
+				writeSec += t0.Sub(t1).Seconds()
 			}
-			l := simd.Min(sm.Data)
-			if z == out.z0 {
-				out.lo, out.hi = l, h
-			}
-			out.lo, out.hi = min(out.lo, l), max(out.hi, h)
-			t1 := time.Now()
-			smoothSec += t1.Sub(t0).Seconds() - (readSec - before)
-			if _, err := f.WriteAt(f32Bytes(sm.Data), int64(z)*int64(planeLen)*4); err != nil {
-				return out, fmt.Errorf("scratch file: %w", err)
-			}
-			writeSec += time.Since(t1).Seconds()
 		}
 		out.times = StageSeconds{Read: readSec, Gaussian: smoothSec, Write: writeSec}
 		return out, nil

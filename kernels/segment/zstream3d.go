@@ -14,16 +14,16 @@ import (
 // the same pieces.
 const zColumnChunk = 512
 
-// zWindow streams a volume's Z pass plane by plane: to make output plane z
-// it holds the raw planes that Mode maps positions z-r .. z+r onto (at most
-// 2r+1 of them, fewer where a mode maps several positions onto one plane)
-// and combines them with the Z taps. Walking a run of consecutive output
-// planes reads each raw plane once, so memory is (2r+1) planes however
-// thick the run is.
+// zWindow streams a volume's Z pass: to make output planes z0..z1-1 it
+// holds the raw planes that Mode maps positions z0-r .. z1-1+r onto (fewer
+// where a mode maps several positions onto one plane) and combines them
+// with the Z taps. Walking a run of consecutive output planes reads each raw
+// plane once, so memory is 2r+1 planes (plus one per extra output made at
+// once) however thick the run is.
 //
 // The result equals the Z pass of kernels.Gaussian on the whole volume bit
-// for bit: the same taps, the same simd.ConvCols over the same column
-// pieces, and the same boundary mapping.
+// for bit: the same taps, the same simd.ConvCols arithmetic (ConvColsN
+// gives the same values) and the same boundary mapping.
 type zWindow struct {
 	nz, planeLen, nx int
 	r                int
@@ -83,16 +83,29 @@ func (zw *zWindow) source(p int) int {
 	return j
 }
 
-// plane writes the Z-smoothed plane z into dst (planeLen elements). Planes
-// no longer needed for z are given back to the pool before new ones are
-// read, so at most 2r+1 are held.
+// plane writes the Z-smoothed plane z into dst (planeLen elements).
 func (zw *zWindow) plane(ctx context.Context, z int, dst []float32) error {
+	return zw.planes(ctx, z, [][]float32{dst})
+}
+
+// planes writes the Z-smoothed planes z0, z0+1, ... into dst (one plane of
+// planeLen elements each). Planes no longer needed are given back to the
+// pool before new ones are read, so at most len(dst)+2r are held; several
+// outputs at once read each input row from memory once for all of them.
+func (zw *zWindow) planes(ctx context.Context, z0 int, dst [][]float32) error {
 	if zw.w == nil {
-		return zw.read(ctx, z, dst[:zw.planeLen])
+		for i, d := range dst {
+			if err := zw.read(ctx, z0+i, d[:zw.planeLen]); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	need := make(map[int]bool, 2*zw.r+1)
-	for k := -zw.r; k <= zw.r; k++ {
-		if j := zw.source(z + k); j >= 0 {
+	n := len(dst)
+	span := n + 2*zw.r // input positions z0-r .. z0+n-1+r
+	need := make(map[int]bool, span)
+	for p := z0 - zw.r; p < z0+n+zw.r; p++ {
+		if j := zw.source(p); j >= 0 {
 			need[j] = true
 		}
 	}
@@ -113,21 +126,33 @@ func (zw *zWindow) plane(ctx context.Context, z int, dst []float32) error {
 		}
 		zw.have[j] = buf
 	}
-	planes := make([][]float32, 2*zw.r+1)
-	for k := -zw.r; k <= zw.r; k++ {
-		if j := zw.source(z + k); j >= 0 {
-			planes[k+zw.r] = zw.have[j]
+	in := make([][]float32, span)
+	for i := range in {
+		if j := zw.source(z0 - zw.r + i); j >= 0 {
+			in[i] = zw.have[j]
 		} else {
-			planes[k+zw.r] = zw.cvalPlane
+			in[i] = zw.cvalPlane
 		}
 	}
+	if cap(zw.rows) < span {
+		zw.rows = make([][]float32, span)
+	}
+	rows := zw.rows[:span]
+	outs := make([][]float32, n)
 	for o := 0; o < zw.planeLen; o += zw.nx {
 		for c0 := 0; c0 < zw.nx; c0 += zColumnChunk {
 			c1 := min(zw.nx, c0+zColumnChunk)
-			for k, p := range planes {
-				zw.rows[k] = p[o+c0 : o+c1]
+			for k, p := range in {
+				rows[k] = p[o+c0 : o+c1]
 			}
-			simd.ConvCols(dst[o+c0:o+c1], zw.rows, zw.w)
+			if n == 1 {
+				simd.ConvCols(dst[0][o+c0:o+c1], rows, zw.w)
+				continue
+			}
+			for i, d := range dst {
+				outs[i] = d[o+c0 : o+c1]
+			}
+			simd.ConvColsN(outs, rows, zw.w)
 		}
 	}
 	return nil
