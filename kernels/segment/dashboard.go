@@ -2,10 +2,33 @@ package segment
 
 import "sync/atomic"
 
+// The span kinds of a 2-D run. A plane task runs read, gaussian, threshold
+// and label in one go; each is recorded as a span (sched.StartSpan) on the
+// worker's row of the dashboard's task stream, and the ordered writer's
+// work as write spans on a row of its own, writerRow.
+const (
+	spanRead      = "read"
+	spanGaussian  = "gaussian"
+	spanThreshold = "threshold"
+	spanLabel     = "label"
+	spanWrite     = "write"
+	writerRow     = "writer"
+)
+
+// planSpans announces n planes' worth of each 2-D span kind, so the
+// dashboard shows an ETA per stage.
+func (r *run) planSpans(n int) {
+	for _, k := range []string{spanRead, spanGaussian, spanThreshold, spanLabel} {
+		r.cluster.PlanSpans(k, n)
+	}
+	if r.sink != nil || r.stats != nil {
+		r.cluster.PlanSpans(spanWrite, n)
+	}
+}
+
 // stageGauges are the stages shown on the dashboard as gauges, in
-// pipeline order. A plane task runs read, gaussian, threshold and label in
-// one go, so the task stream alone cannot tell the stages apart; these
-// gauges say where the time goes while the run lasts.
+// pipeline order: the seconds summed over all workers so far, which say
+// where the time goes while the run lasts (the task stream shows when).
 var stageGauges = []struct {
 	name string
 	get  func(*StageSeconds) float64

@@ -50,16 +50,20 @@ func (r *run) run2D(ctx context.Context) error {
 	var offset uint64
 	var offsets []uint64 // each plane's label offset, for a replay
 	done := 0
+	// The writer runs here, in plane order, outside the tasks: its spans
+	// go on a row of their own.
+	wctx := r.cluster.WithSpanRow(ctx, writerRow)
+	r.planSpans(r.shape.Z)
 	consume := func(f *sched.Future[*planeOut]) error {
 		out, err := f.Get(ctx)
 		if err != nil {
 			return err
 		}
 		defer bufs.u32.Put(out.labels)
-		err = r.writePlane(ctx, out, offset)
+		err = r.writePlane(wctx, out, offset)
 		if errors.Is(err, errNeedUint32) {
 			if err = r.replayUint32(ctx, bufs, offsets); err == nil {
-				err = r.writePlane(ctx, out, offset)
+				err = r.writePlane(wctx, out, offset)
 			}
 		}
 		if err != nil {
@@ -119,14 +123,18 @@ func (r *run) replayUint32(ctx context.Context, bufs *planeBuffers, offsets []ui
 	if err := r.sink.upgrade(); err != nil {
 		return err
 	}
+	r.planSpans(len(offsets))
+	wctx := r.cluster.WithSpanRow(ctx, writerRow)
 	return forEachOrdered(ctx, r, len(offsets), "replay", func(ctx context.Context, z int) (*planeOut, error) {
 		return r.plane2D(ctx, z, bufs, false, false)
 	}, func(z int, out *planeOut) error {
 		defer bufs.u32.Put(out.labels)
+		sp := sched.StartSpan(wctx, spanWrite)
 		t0 := time.Now()
 		addOffset(out.labels, offsets[z])
 		err := r.sink.write(ctx, z, out.labels, uint32(offsets[z]+uint64(out.n)))
 		r.rep.Stages.Write += time.Since(t0).Seconds()
+		sp.End()
 		r.addTimes(out.times)
 		return err
 	})
@@ -159,9 +167,14 @@ func (r *run) writePlane(ctx context.Context, out *planeOut, offset uint64) erro
 		}
 		out.offsetDone = true
 	}
+	var sp sched.Span
+	if r.sink != nil || r.stats != nil {
+		sp = sched.StartSpan(ctx, spanWrite)
+	}
 	t0 := time.Now()
 	if r.sink != nil {
 		if err := r.sink.write(ctx, out.z, out.labels, uint32(maxLabel)); err != nil {
+			sp.End()
 			return err
 		}
 	}
@@ -171,10 +184,12 @@ func (r *run) writePlane(ctx context.Context, out *planeOut, offset uint64) erro
 			objs[i] = objectOf(g, out.z, g.Label+uint32(offset))
 		}
 		if err := r.stats.write(objs); err != nil {
+			sp.End()
 			return fmt.Errorf("write %s: %w", r.opt.Stats, err)
 		}
 	}
 	out.times.Write += time.Since(t0).Seconds()
+	sp.End()
 	if out.tile != nil {
 		r.preview = append(r.preview, *out.tile)
 	}
@@ -206,24 +221,35 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 	defer bufs.f32.PutVolume(smooth)
 	out := &planeOut{z: z}
 
+	// Each stage is a span on the worker's row of the dashboard's task
+	// stream (nothing is recorded when no cluster runs the plane).
+	sp := sched.StartSpan(ctx, spanRead)
 	t0 := time.Now()
-	if err := r.src.ReadPlane(ctx, z, raw.Data); err != nil {
+	err := r.src.ReadPlane(ctx, z, raw.Data)
+	sp.End()
+	if err != nil {
 		return nil, fmt.Errorf("read plane %d: %w", z, err)
 	}
+	sp = sched.StartSpan(ctx, spanGaussian)
 	t1 := time.Now()
 	m, err := r.gaussian(ctx, smooth, raw)
+	sp.End()
 	if err != nil {
 		return nil, fmt.Errorf("plane %d: gaussian: %w", z, err)
 	}
+	sp = sched.StartSpan(ctx, spanThreshold)
 	t2 := time.Now()
 	out.thr = r.opt.Threshold.Resolve(smooth.Data, m)
 	t3 := time.Now()
+	sp.End()
+	sp = sched.StartSpan(ctx, spanLabel)
 	labels := &stack.Volume[uint32]{Shape: ps, Data: bufs.u32.Get()}
 	if stats {
 		out.n, out.regions, err = kernels.LabelAboveWithStats(ctx, labels, smooth, out.thr, r.opt.Connectivity, raw)
 	} else {
 		out.n, err = r.backend.LabelAbove(ctx, labels, smooth, out.thr, r.opt.Connectivity)
 	}
+	sp.End()
 	if err != nil {
 		bufs.u32.Put(labels.Data)
 		return nil, fmt.Errorf("plane %d: label: %w", z, err)
