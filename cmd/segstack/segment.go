@@ -34,8 +34,9 @@ uint32), with optional per-object statistics (CSV), a preview (PNG) and a
 run report (JSON). With --mode 3d the stack is smoothed in 3-D, thresholded
 against the whole volume and labelled across planes.
 
-Memory stays proportional to the number of workers times a plane (times a
-slab in 3-D mode), whatever the size of the stack. Outputs appear only when
+Memory stays proportional to the number of workers times a plane (times
+the 2r+1 planes the Z kernel spans in 3-D mode, 9 for sigma 1), whatever
+the size of the stack. Outputs appear only when
 the run succeeds; on an error or Ctrl-C every partial output is removed.`,
 		Example: `  segstack segment cells.tif -o labels.tif
   segstack segment cells.tif -o labels.tif --stats objects.csv --preview preview.png
