@@ -25,6 +25,11 @@
     if (s < 5400) return (s / 60).toFixed(1) + " min";
     return (s / 3600).toFixed(1) + " h";
   }
+  function fmtSecs(s) {
+    if (s >= 1) return s.toFixed(1) + " s";
+    if (s >= 0.001) return (s * 1000).toPrecision(2) + " ms";
+    return s > 0 ? (s * 1e6).toFixed(0) + " µs" : "0 s";
+  }
   function fmtRate(r) { return r >= 100 ? r.toFixed(0) + "/s" : r.toFixed(1) + "/s"; }
   function esc(s) {
     return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
@@ -220,7 +225,7 @@
       const c = colour(k.kind);
       rows.push('<tr class="stage" data-stage="' + esc(k.kind) + '" data-done="' + k.done + '" data-running="' +
         k.running + '" data-total="' + k.total + '">' +
-        '<td><i class="swatch" style="background:' + c + '"></i>' + esc(k.kind) + ' <small class="muted">stage · ' + k.busy_s.toFixed(1) + " s</small></td>" +
+        '<td><i class="swatch" style="background:' + c + '"></i>' + esc(k.kind) + ' <small class="muted">stage · ' + fmtSecs(k.busy_s) + "</small></td>" +
         '<td><div class="bar">' +
         '<span style="width:' + pct(k.done) + ';background:' + c + '"></span>' +
         '<span style="width:' + pct(k.running) + ';background:' + c + ';opacity:.55"></span>' +
