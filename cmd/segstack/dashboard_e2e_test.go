@@ -250,7 +250,8 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 	require.Greater(t, attr("#stream", "data-spans"), 0)
 	require.Greater(t, attr("#stream", "data-tasks"), 0)
 	streamRows, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](`(() => {
-		// Rows of the task-stream canvas with plane-coloured pixels.
+		// Rows of the task-stream canvas with pixels of the plane tasks'
+		// colour (#3b7dd8), the strip under each worker's stages.
 		const cv = document.getElementById('stream');
 		const px = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
 		const rows = [];
@@ -258,7 +259,7 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 			let n = 0;
 			for (let x = Math.floor(cv.width / 2); x < cv.width; x++) {
 				const i = 4 * (y * cv.width + x);
-				if (px[i] < 120 && px[i + 2] > 150) n++;
+				if (Math.abs(px[i] - 0x3b) < 10 && Math.abs(px[i + 1] - 0x7d) < 10 && Math.abs(px[i + 2] - 0xd8) < 10) n++;
 			}
 			if (n > 0) rows.push(y);
 		}
@@ -266,9 +267,45 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 	})()`))
 	require.NoError(t, err)
 	require.NotEmpty(t, streamRows, "the task stream has no bars")
-	// One worker's row is at most 18 CSS pixels high: bars on pixel rows
-	// further apart than that belong to both workers.
-	require.Greater(t, streamRows[len(streamRows)-1]-streamRows[0], 18, "bars on one worker's row only: %v", streamRows)
+	// A worker's strip of task bars is at most 7 CSS pixels high: bars on
+	// pixel rows further apart than that belong to both workers.
+	require.Greater(t, streamRows[len(streamRows)-1]-streamRows[0], 12, "bars on one worker's row only: %v", streamRows)
+
+	// The stages inside the plane tasks are spans: in /api/status on the
+	// workers' rows (writes on the writer's), each stage planned for the
+	// whole stack, and in the page's legend and progress table.
+	resp, err = http.Get("http://" + addr + "/api/status")
+	require.NoError(t, err)
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, []string{"writer"}, st.Stream.Rows)
+	spans := map[string]int64{}
+	for _, sp := range st.Stream.Stages {
+		k := st.Stream.KindNames[sp[1]]
+		spans[k] += sp[5]
+		if k == "write" {
+			require.EqualValues(t, workers, sp[0], "writes on the writer row")
+		} else {
+			require.Less(t, sp[0], int64(workers), "%s spans on a worker row", k)
+		}
+	}
+	stageDone := map[string]int{}
+	for _, k := range st.Stages {
+		stageDone[k.Kind] = k.Done
+		require.Equal(t, planes, k.Total, "%s planned for the whole stack", k.Kind)
+	}
+	t.Logf("stage spans in the stream: %v; done: %v", spans, stageDone)
+	for _, k := range []string{"read", "gaussian", "threshold", "label", "write"} {
+		require.Greater(t, spans[k], int64(0), "no %s spans in the stream", k)
+		require.Greater(t, stageDone[k], 0, k)
+	}
+	legendStages, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](
+		`Array.from(document.querySelectorAll('#legend [data-stage]')).map((e) => e.dataset.stage)`))
+	require.NoError(t, err)
+	require.Subset(t, legendStages, []string{"read", "gaussian", "label"})
+	require.Greater(t, attr("#stream", "data-stages"), 0)
+	require.Greater(t, attr(`#progress tr[data-stage="read"]`, "data-done"), 0)
+	require.Equal(t, planes, attr(`#progress tr[data-stage="gaussian"]`, "data-total"))
 
 	// Stage gauges: every stage of the plane task is shown, and reading
 	// (slowed down here) has taken time.
