@@ -302,7 +302,7 @@ func (l *spanLog) openSpans() (rows []int, kinds []string, starts []time.Time) {
 func (l *spanLog) rowNames() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]string(nil), l.names...)
+	return append([]string{}, l.names...)
 }
 
 // spanContext returns ctx carrying w's row, reusing the last one made while

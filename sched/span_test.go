@@ -2,6 +2,7 @@ package sched
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -160,6 +161,9 @@ func TestSpanOpenShown(t *testing.T) {
 	})
 	<-started
 	s := c.Status()
+	js, err := json.Marshal(s)
+	require.NoError(t, err)
+	require.Contains(t, string(js), `"rows":[]`, "no extra rows: an empty list, not null")
 	require.Len(t, s.Stream.OpenStages, 1)
 	op := s.Stream.OpenStages[0]
 	require.EqualValues(t, 0, op[0], "worker 0's row")
@@ -168,7 +172,7 @@ func TestSpanOpenShown(t *testing.T) {
 	require.Len(t, s.Stages, 1)
 	require.Equal(t, 1, s.Stages[0].Running)
 	close(release)
-	_, err := f.Get(ctx)
+	_, err = f.Get(ctx)
 	require.NoError(t, err)
 	s = c.Status()
 	require.Empty(t, s.Stream.OpenStages)

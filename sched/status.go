@@ -61,13 +61,16 @@ type KindStatus struct {
 
 // StageStatus is the progress of one span kind.
 type StageStatus struct {
-	Kind    string `json:"kind"`
-	Running int    `json:"running"`
-	Done    int    `json:"done"`
+	// Kind is the span kind, e.g. "gaussian".
+	Kind string `json:"kind"`
+	// Running counts spans started and not ended; Done those ended.
+	Running int `json:"running"`
+	Done    int `json:"done"`
 	// Total is the number of spans announced with PlanSpans; 0 when
 	// unknown.
-	Total int     `json:"total"`
-	Busy  float64 `json:"busy_s"`
+	Total int `json:"total"`
+	// Busy is the summed length of the ended spans in seconds.
+	Busy float64 `json:"busy_s"`
 	// Rate is spans ended per second over the last few seconds.
 	Rate float64 `json:"rate"`
 	// ETA is the seconds left for Total at Rate: 0 once Done reaches
