@@ -271,8 +271,8 @@ type gaussWorker struct {
 	zwin  [][]float32 // Z-pass input rows for a group of planes
 	yrows [][]float32
 	// ring holds copies of the Y pass's input rows in the no-Z path, at
-	// rowStride apart; ringPos[i] is the row position slot i holds for
-	// ringGen.
+	// rowStride apart, when the window has more than l1Ways rows (nil
+	// otherwise); ringPos[i] is the row position slot i holds for ringGen.
 	ring    []float32
 	ringPos []int
 	ringGen []int
@@ -334,7 +334,7 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 		}
 		if ay.active() {
 			w.yrows = make([][]float32, 2*ay.r+1)
-			if !az.active() {
+			if !az.active() && yGroup+2*ay.r > l1Ways {
 				n := yGroup + 2*ay.r
 				w.ring = make([]float32, n*rowStride(s.X))
 				w.ringPos = make([]int, n)
@@ -407,7 +407,7 @@ func (p *gaussPlan) band(w *gaussWorker, dst, src *stack.Volume[float32], cvalRo
 			switch {
 			case yy < 0:
 				win[i] = cvalRow
-			case ay.active():
+			case w.ring != nil:
 				win[i] = p.ringRow(w, src, z, pos, yy)
 			default:
 				win[i] = src.Row(z, yy)
@@ -527,6 +527,11 @@ const (
 // multiple of 4 KiB (rows of the volume itself, 4 KiB apart, would all
 // compete for the same few sets).
 func rowStride(x int) int { return x + 16 }
+
+// l1Ways is the L1 associativity assumed by the ring decision: a Y-pass
+// window of at most this many rows fits a set even when the rows compete
+// for it, and is read in place rather than copied into the ring.
+const l1Ways = 12
 
 // group filters rows [y0, y1) of planes [g0, g1) (at most zGroup) into dst
 // and returns their maximum. Z-filtered rows are made on first use, for all
