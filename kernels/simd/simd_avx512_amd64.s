@@ -606,18 +606,20 @@ ndone:
 	VADDPS       (4*k)(SI), Z4, Z4; \
 	VFMADD231PS  Z4, Z30, Z0
 
-// func convRowAlignAVX512(dst *float32, n int, c *float32, w *float32, r int) float32
+// func convRowAlignAVX512(dst *float32, n int, c *float32, w *float32, r int, nt int) float32
 // As convRowAVX512 for 1 <= r <= 16 and n a multiple of 16, with c pointing
 // at the centre sample of output 0 and the 16 samples before it readable.
 // Taps are unrolled so that each left operand is one VALIGND of registers
 // loaded once per block, with no register copies. Same operations, same
-// results.
-TEXT ·convRowAlignAVX512(SB), NOSPLIT, $0-44
+// results. With nt != 0 (dst 64-byte aligned) the 64-sample blocks are
+// written with non-temporal stores.
+TEXT ·convRowAlignAVX512(SB), NOSPLIT, $0-52
 	MOVQ         dst+0(FP), DI
 	MOVQ         n+8(FP), BX
 	MOVQ         c+16(FP), SI
 	MOVQ         w+24(FP), DX
 	MOVQ         r+32(FP), R8
+	MOVQ         nt+40(FP), R9
 	VBROADCASTSS (DX), Z31
 	VBROADCASTSS negInf512<>(SB), Z8
 	SHRQ         $6, BX
@@ -651,10 +653,21 @@ align64:
 	ALIGN_TAP(16)
 
 alignstore:
+	TESTQ   R9, R9
+	JNZ     alignstorent
 	VMOVUPS Z0, (DI)
 	VMOVUPS Z1, 64(DI)
 	VMOVUPS Z2, 128(DI)
 	VMOVUPS Z3, 192(DI)
+	JMP     alignmax
+
+alignstorent:
+	VMOVNTPS Z0, (DI)
+	VMOVNTPS Z1, 64(DI)
+	VMOVNTPS Z2, 128(DI)
+	VMOVNTPS Z3, 192(DI)
+
+alignmax:
 	VMAXPS  Z0, Z8, Z8
 	VMAXPS  Z1, Z8, Z8
 	VMAXPS  Z2, Z8, Z8
@@ -700,8 +713,13 @@ align16store:
 	JNZ     align16loop
 
 aligndone:
+	TESTQ R9, R9
+	JZ    alignret
+	SFENCE
+
+alignret:
 	REDUCE_MAX
-	VMOVSS X8, ret+40(FP)
+	VMOVSS X8, ret+48(FP)
 	VZEROUPPER
 	RET
 

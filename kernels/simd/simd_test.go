@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
@@ -103,6 +104,16 @@ func TestConvColsPathsMatchGo(t *testing.T) {
 	}
 }
 
+// alignedSlice returns n floats starting on a 64-byte boundary.
+func alignedSlice(n int) []float32 {
+	b := make([]float32, n+16)
+	k := 0
+	for uintptr(unsafe.Pointer(&b[k]))&63 != 0 {
+		k++
+	}
+	return b[k : k+n : k+n]
+}
+
 // ConvRowIn, which may read the samples before the row, gives ConvRow's
 // values on every path for rows at every small offset into their buffer.
 func TestConvRowInPathsMatchGo(t *testing.T) {
@@ -116,9 +127,16 @@ func TestConvRowInPathsMatchGo(t *testing.T) {
 					want := make([]float32, n)
 					got := make([]float32, n)
 					mw := convRowGo(want, buf[off:], w)
-					mg := p.convRowAhead(got, buf[off:], w, off)
+					mg := p.convRowAhead(got, buf[off:], w, off, false)
 					bitsEqual(t, want, got, "path %s r=%d n=%d off=%d", p.name, r, n, off)
 					require.Equal(t, mw, mg, "max, path %s r=%d n=%d off=%d", p.name, r, n, off)
+					// Streaming stores, to aligned and unaligned outputs.
+					for _, lag := range []int{0, 1, 16} {
+						out := alignedSlice(n + lag)[lag:]
+						ms := p.convRowAhead(out, buf[off:], w, off, true)
+						bitsEqual(t, want, out, "stream, path %s r=%d n=%d off=%d lag=%d", p.name, r, n, off, lag)
+						require.Equal(t, mw, ms)
+					}
 				}
 			}
 		}
