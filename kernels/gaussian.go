@@ -284,7 +284,10 @@ type gaussWorker struct {
 	ring    []float32
 	ringPos []int
 	ringGen []int
-	max     float32
+	// pf are the source rows finishRows prefetches, spread over its X
+	// passes so that the requests go out while the rows are filtered.
+	pf  [][]float32
+	max float32
 }
 
 // run filters src into dst (distinct buffers).
@@ -424,13 +427,20 @@ func (p *gaussPlan) band(w *gaussWorker, dst, src *stack.Volume[float32], cvalRo
 		if ay.active() {
 			// The next group's new input rows, fetched while this one is
 			// filtered.
+			w.pf = w.pf[:0]
 			for pos := y + n + ay.r; pos < min(y+n+ay.r+yGroup, y1+ay.r); pos++ {
 				if yy := ay.at(pos); yy >= 0 {
-					simd.Prefetch(src.Row(z, yy))
+					w.pf = append(w.pf, src.Row(z, yy))
+				}
+			}
+			if !p.ax[2].active() {
+				for _, row := range w.pf {
+					simd.Prefetch(row)
 				}
 			}
 		}
 		m = max(m, p.finishRows(w, dst, z, y, n, win))
+		w.pf = w.pf[:0]
 	}
 	return m
 }
@@ -495,6 +505,10 @@ func (p *gaussPlan) finishRows(w *gaussWorker, dst *stack.Volume[float32], z, y,
 	}
 	if ax.active() {
 		for j, out := range outs {
+			// An even share of the rows to prefetch before each X pass.
+			for _, row := range w.pf[j*len(w.pf)/n : (j+1)*len(w.pf)/n] {
+				simd.Prefetch(row)
+			}
 			p.fillHalo(w.lines[j][lineAhead:])
 			if p.stream {
 				m = max(m, simd.ConvRowInStream(out, w.lines[j], lineAhead, ax.w))
