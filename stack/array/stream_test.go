@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -122,4 +123,43 @@ func TestFusedMIPGraph(t *testing.T) {
 	got, err := Data[uint16](compute(t, m))
 	require.NoError(t, err)
 	require.Equal(t, want, got)
+}
+
+// TestClusterShowsPlannedTasks checks, on a real LocalCluster, that an
+// array's tasks still waiting for their inputs are counted as planned
+// while the computation runs (what the dashboard's ETA is made of).
+func TestClusterShowsPlannedTasks(t *testing.T) {
+	c, err := sched.NewLocalCluster(sched.Options{Workers: 2})
+	require.NoError(t, err)
+	defer c.Close()
+	release := make(chan struct{})
+	var once sync.Once
+	let := func() { once.Do(func() { close(release) }) }
+	defer let() // before the cluster closes, should a check fail
+	a := MapBlocks(Random([]int{16, 4, 4}, []int{1, 4, 4}, 5).Astype(Float32), func(ctx context.Context, v *stack.Volume[float32]) (*stack.Volume[float32], error) {
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return v, nil
+	})
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.Max(0).Compute(context.Background(), c)
+		done <- err
+	}()
+	planned := func(kind string) int {
+		for _, k := range c.Stats().Kinds {
+			if k.Kind == kind {
+				return k.Planned
+			}
+		}
+		return -1
+	}
+	require.Eventually(t, func() bool { return planned("max-aggregate") == 1 }, 10*time.Second, time.Millisecond,
+		"the aggregate waits for its inputs and is counted as planned")
+	let()
+	require.NoError(t, <-done)
+	require.Zero(t, planned("max-aggregate"))
 }
