@@ -203,9 +203,9 @@ func Depth(opt GaussianOptions) [3]int {
 // The passes are fused: output rows are made four at a time (eight for
 // 2-D filters with wide kernels) from the Z-filtered rows around them while
 // those are still in cache, and the work is split across GOMAXPROCS
-// workers by row bands and planes, with results
-// identical to a serial run. Outputs of 8 MiB or more are written past the
-// caches (non-temporal stores), which changes no values.
+// workers by row bands and planes, with results identical to a serial run.
+// Outputs of 8 MiB or more are written past the caches (non-temporal
+// stores), which changes no values.
 func Gaussian(ctx context.Context, dst, src *stack.Volume[float32], opt GaussianOptions) (float32, error) {
 	if dst == nil || src == nil {
 		return 0, fmt.Errorf("%w: nil volume", ErrInvalid)

@@ -141,14 +141,10 @@ var avx2Impl = &impl{
 	convCols: func(dst []float32, rows [][]float32, w []float32) float32 {
 		return convColsAsm(dst, rows, w, false)
 	},
-	convColsN: func(dst, rows [][]float32, w []float32) float32 {
-		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 {
-			return convColsAsm(d, rs, w, false)
-		})
-	},
-	max: func(x []float32) float32 { return reduceAsm(x, block2, maxAVX2, maxGo, maxOf) },
-	min: func(x []float32) float32 { return reduceAsm(x, block2, minAVX2, minGo, minOf) },
-	sum: func(x []float32) float64 { return sumAsm(x, sumAVX2) },
+	convColsN: convColsNAVX2,
+	max:       func(x []float32) float32 { return reduceAsm(x, block2, maxAVX2, maxGo, maxOf) },
+	min:       func(x []float32) float32 { return reduceAsm(x, block2, minAVX2, minGo, minOf) },
+	sum:       func(x []float32) float64 { return sumAsm(x, sumAVX2) },
 	copyMax: func(dst, src []float32) float32 {
 		return copyMaxAsm(dst, src, block2, copyMaxAVX2)
 	},
@@ -329,4 +325,30 @@ func Prefetch(x []float32) {
 	if len(x) > 0 {
 		prefetchL2(&x[0], (len(x)*4+63)&^63)
 	}
+}
+
+// convColsNAVX2 makes the outputs one at a time over column chunks of
+// chunkN2, so that a chunk of the input rows stays in L1 for all outputs.
+func convColsNAVX2(dst, rows [][]float32, w []float32) float32 {
+	const chunkN2 = 256
+	if len(rows) > maxStackNRows {
+		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 {
+			return convColsAsm(d, rs, w, false)
+		})
+	}
+	var buf [maxStackNRows][]float32
+	k := 2*len(w) - 1
+	n := len(dst[0])
+	m := negInf
+	for c0 := 0; c0 < n; c0 += chunkN2 {
+		c1 := min(n, c0+chunkN2)
+		cut := buf[:len(rows)]
+		for i, row := range rows {
+			cut[i] = row[c0:c1]
+		}
+		for j, d := range dst {
+			m = maxOf(m, convColsAsm(d[c0:c1], cut[j:j+k], w, false))
+		}
+	}
+	return m
 }
