@@ -287,8 +287,12 @@ func checkPipeline(ctx context.Context, gotPath, refPath, input string, s stack.
 	}
 	switch {
 	case onThreshold > 0:
-		return fmt.Sprintf("%s (%d voxels on the threshold differ, within %.0e of it; objects otherwise the same)",
-			checkOK, onThreshold, math.Max(worst, 1e-9)), true
+		what := "voxels"
+		if onThreshold == 1 {
+			what = "voxel"
+		}
+		return fmt.Sprintf("%s (%d %s on the threshold differ, within %.0e of it; objects otherwise the same)",
+			checkOK, onThreshold, what, math.Max(worst, 1e-9)), true
 	case renumbered:
 		return checkRenumber, true
 	}
