@@ -525,16 +525,17 @@ func (p *gaussPlan) finishRows(w *gaussWorker, dst *stack.Volume[float32], z, y,
 	}
 	if ax.active() {
 		for j, out := range outs {
-			// An even share of the rows to prefetch before each X pass.
-			for _, row := range w.pf[j*len(w.pf)/n : (j+1)*len(w.pf)/n] {
-				simd.Prefetch(row)
+			// An even share of the rows to prefetch, hinted along each X
+			// pass.
+			var next []float32
+			if share := w.pf[j*len(w.pf)/n : (j+1)*len(w.pf)/n]; len(share) > 0 {
+				next = share[0]
+				for _, row := range share[1:] {
+					simd.Prefetch(row)
+				}
 			}
 			p.fillHalo(w.lines[j][lineAhead:])
-			if p.stream {
-				m = max(m, simd.ConvRowInStream(out, w.lines[j], lineAhead, ax.w))
-			} else {
-				m = max(m, simd.ConvRowIn(out, w.lines[j], lineAhead, ax.w))
-			}
+			m = max(m, simd.ConvRowInPrefetch(out, w.lines[j], lineAhead, ax.w, p.stream, next))
 		}
 	}
 	return m

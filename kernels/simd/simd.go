@@ -37,7 +37,7 @@ type impl struct {
 	convRow func(dst, src, w []float32) float32
 	// convRowAhead may read ahead samples before src and, with stream,
 	// write dst with non-temporal stores.
-	convRowAhead func(dst, src, w []float32, ahead int, stream bool) float32
+	convRowAhead func(dst, src, w []float32, ahead int, stream bool, pf []float32) float32
 	convCols     func(dst []float32, rows [][]float32, w []float32) float32
 	convColsN    func(dst, rows [][]float32, w []float32) float32
 	max          func(x []float32) float32
@@ -50,10 +50,13 @@ type impl struct {
 }
 
 var goImpl = &impl{
-	name:         PathGo,
-	convRow:      convRowGo,
-	convRowAhead: func(dst, src, w []float32, _ int, _ bool) float32 { return convRowGo(dst, src, w) },
-	convCols:     func(dst []float32, rows [][]float32, w []float32) float32 { return convColsGo(dst, rows, w, 0) },
+	name:    PathGo,
+	convRow: convRowGo,
+	convRowAhead: func(dst, src, w []float32, _ int, _ bool, pf []float32) float32 {
+		Prefetch(pf)
+		return convRowGo(dst, src, w)
+	},
+	convCols: func(dst []float32, rows [][]float32, w []float32) float32 { return convColsGo(dst, rows, w, 0) },
 	convColsN: func(dst, rows [][]float32, w []float32) float32 {
 		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 { return convColsGo(d, rs, w, 0) })
 	},
@@ -150,7 +153,7 @@ func ConvRow(dst, src, w []float32) float32 {
 // off, which lets them use their fastest kernel from the first output on
 // when off is at least 16.
 func ConvRowIn(dst, buf []float32, off int, w []float32) float32 {
-	return convRowIn(dst, buf, off, w, false)
+	return convRowIn(dst, buf, off, w, false, nil)
 }
 
 // ConvRowInStream is ConvRowIn for an output that will not be read again
@@ -158,10 +161,18 @@ func ConvRowIn(dst, buf []float32, off int, w []float32) float32 {
 // around the caches and save the memory read that a cached store of a
 // line not in cache costs. Values are the same as ConvRowIn's.
 func ConvRowInStream(dst, buf []float32, off int, w []float32) float32 {
-	return convRowIn(dst, buf, off, w, true)
+	return convRowIn(dst, buf, off, w, true, nil)
 }
 
-func convRowIn(dst, buf []float32, off int, w []float32, stream bool) float32 {
+// ConvRowInPrefetch is ConvRowIn, or ConvRowInStream with stream, that
+// also hints next into L2 while it works, spread over the row rather than
+// all at once, so that reading the caller's next input overlaps the
+// filtering. Values are the same as ConvRowIn's.
+func ConvRowInPrefetch(dst, buf []float32, off int, w []float32, stream bool, next []float32) float32 {
+	return convRowIn(dst, buf, off, w, stream, next)
+}
+
+func convRowIn(dst, buf []float32, off int, w []float32, stream bool, pf []float32) float32 {
 	if off < 0 || off > len(buf) {
 		panic(fmt.Sprintf("simd.ConvRowIn: offset %d outside a buffer of %d", off, len(buf)))
 	}
@@ -169,7 +180,7 @@ func convRowIn(dst, buf []float32, off int, w []float32, stream bool) float32 {
 	if len(w) == 0 || len(src) < len(dst)+2*(len(w)-1) {
 		panic(fmt.Sprintf("simd.ConvRowIn: %d taps need %d source samples for %d outputs, have %d", len(w), len(dst)+2*(len(w)-1), len(dst), len(src)))
 	}
-	return cur.Load().convRowAhead(dst, src, w, off, stream)
+	return cur.Load().convRowAhead(dst, src, w, off, stream, pf)
 }
 
 // ConvCols combines 2r+1 rows into one with the same symmetric kernel as

@@ -606,26 +606,38 @@ ndone:
 	VADDPS       (4*k)(SI), Z4, Z4; \
 	VFMADD231PS  Z4, Z30, Z0
 
-// func convRowAlignAVX512(dst *float32, n int, c *float32, w *float32, r int, nt int) float32
+// func convRowAlignAVX512(dst *float32, n int, c *float32, w *float32, r int, nt int, pf *float32) float32
 // As convRowAVX512 for 1 <= r <= 16 and n a multiple of 16, with c pointing
 // at the centre sample of output 0 and the 16 samples before it readable.
 // Taps are unrolled so that each left operand is one VALIGND of registers
 // loaded once per block, with no register copies. Same operations, same
 // results. With nt != 0 (dst 64-byte aligned) the 64-sample blocks are
-// written with non-temporal stores.
-TEXT ·convRowAlignAVX512(SB), NOSPLIT, $0-52
+// written with non-temporal stores. With pf != nil, each 64-sample block
+// also hints the next 256 bytes from pf into L2, so that a caller's next
+// input streams in while this row is filtered.
+TEXT ·convRowAlignAVX512(SB), NOSPLIT, $0-60
 	MOVQ         dst+0(FP), DI
 	MOVQ         n+8(FP), BX
 	MOVQ         c+16(FP), SI
 	MOVQ         w+24(FP), DX
 	MOVQ         r+32(FP), R8
 	MOVQ         nt+40(FP), R9
+	MOVQ         pf+48(FP), R10
 	VBROADCASTSS (DX), Z31
 	VBROADCASTSS negInf512<>(SB), Z8
 	SHRQ         $6, BX
 	JZ           align16
 
 align64:
+	TESTQ      R10, R10
+	JZ         alignload
+	PREFETCHT1 (R10)
+	PREFETCHT1 64(R10)
+	PREFETCHT1 128(R10)
+	PREFETCHT1 192(R10)
+	ADDQ       $256, R10
+
+alignload:
 	VMOVUPS -64(SI), Z9
 	VMOVUPS (SI), Z10
 	VMOVUPS 64(SI), Z11
@@ -719,7 +731,7 @@ aligndone:
 
 alignret:
 	REDUCE_MAX
-	VMOVSS X8, ret+48(FP)
+	VMOVSS X8, ret+56(FP)
 	VZEROUPPER
 	RET
 

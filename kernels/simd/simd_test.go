@@ -118,6 +118,7 @@ func alignedSlice(n int) []float32 {
 // values on every path for rows at every small offset into their buffer.
 func TestConvRowInPathsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
+	next := make([]float32, 1600) // hinted into cache by some calls
 	for _, p := range append(asmPaths(t), goImpl) {
 		for _, r := range []int{1, 3, 4, 12, 16, 17} {
 			w := kernel(r)
@@ -127,13 +128,13 @@ func TestConvRowInPathsMatchGo(t *testing.T) {
 					want := make([]float32, n)
 					got := make([]float32, n)
 					mw := convRowGo(want, buf[off:], w)
-					mg := p.convRowAhead(got, buf[off:], w, off, false)
+					mg := p.convRowAhead(got, buf[off:], w, off, false, nil)
 					bitsEqual(t, want, got, "path %s r=%d n=%d off=%d", p.name, r, n, off)
 					require.Equal(t, mw, mg, "max, path %s r=%d n=%d off=%d", p.name, r, n, off)
 					// Streaming stores, to aligned and unaligned outputs.
 					for _, lag := range []int{0, 1, 16} {
 						out := alignedSlice(n + lag)[lag:]
-						ms := p.convRowAhead(out, buf[off:], w, off, true)
+						ms := p.convRowAhead(out, buf[off:], w, off, true, next[:lag*100])
 						bitsEqual(t, want, out, "stream, path %s r=%d n=%d off=%d lag=%d", p.name, r, n, off, lag)
 						require.Equal(t, mw, ms)
 					}

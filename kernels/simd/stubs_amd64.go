@@ -16,7 +16,7 @@ import (
 func convRowAVX512(dst *float32, n int, src *float32, w *float32, r int) float32
 
 //go:noescape
-func convRowAlignAVX512(dst *float32, n int, c *float32, w *float32, r int, nt int) float32
+func convRowAlignAVX512(dst *float32, n int, c *float32, w *float32, r int, nt int, pf *float32) float32
 
 //go:noescape
 func convColsAVX512(dst *float32, n int, rows *unsafe.Pointer, w *float32, r int) float32
@@ -99,7 +99,7 @@ const (
 
 var avx512Impl = &impl{
 	name:         PathAVX512,
-	convRow:      func(dst, src, w []float32) float32 { return convRowAVX512Full(dst, src, w, 0, false) },
+	convRow:      func(dst, src, w []float32) float32 { return convRowAVX512Full(dst, src, w, 0, false, nil) },
 	convRowAhead: convRowAVX512Full,
 	convCols: func(dst []float32, rows [][]float32, w []float32) float32 {
 		return convColsAsm(dst, rows, w, true)
@@ -135,7 +135,8 @@ var avx2Impl = &impl{
 	convRow: func(dst, src, w []float32) float32 {
 		return convRowAsm(dst, src, w, block2, convRowAVX2)
 	},
-	convRowAhead: func(dst, src, w []float32, _ int, _ bool) float32 {
+	convRowAhead: func(dst, src, w []float32, _ int, _ bool, pf []float32) float32 {
+		Prefetch(pf)
 		return convRowAsm(dst, src, w, block2, convRowAVX2)
 	},
 	convCols: func(dst []float32, rows [][]float32, w []float32) float32 {
@@ -181,10 +182,12 @@ func convRowAsm(dst, src, w []float32, block int, f func(*float32, int, *float32
 // centres have 16 readable samples before them (from output lead on, where
 // the caller vouches for ahead samples before src) and the plain kernel on
 // the rest; both compute the same values. With stream, whole blocks of an
-// aligned dst are written around the cache.
-func convRowAVX512Full(dst, src, w []float32, ahead int, stream bool) float32 {
+// aligned dst are written around the cache. pf is hinted into L2 along the
+// way.
+func convRowAVX512Full(dst, src, w []float32, ahead int, stream bool, pf []float32) float32 {
 	r := len(w) - 1
 	if r < 1 || r > 16 {
+		Prefetch(pf)
 		return convRowAsm(dst, src, w, block512, convRowAVX512)
 	}
 	lead := 0
@@ -193,6 +196,7 @@ func convRowAVX512Full(dst, src, w []float32, ahead int, stream bool) float32 {
 	}
 	nb := max(0, len(dst)-lead) &^ (block512 - 1)
 	if nb == 0 {
+		Prefetch(pf)
 		return convRowAsm(dst, src, w, block512, convRowAVX512)
 	}
 	m := negInf
@@ -203,7 +207,14 @@ func convRowAVX512Full(dst, src, w []float32, ahead int, stream bool) float32 {
 	if stream && uintptr(unsafe.Pointer(&dst[lead]))&63 == 0 {
 		nt = 1
 	}
-	m = maxOf(m, convRowAlignAVX512(&dst[lead], nb, &src[lead+r], &w[0], r, nt))
+	// The kernel hints nb*4 bytes from pf; what it does not cover is
+	// hinted here.
+	var pfp *float32
+	if len(pf) > 0 {
+		pfp = &pf[0]
+		Prefetch(pf[min(len(pf), nb):])
+	}
+	m = maxOf(m, convRowAlignAVX512(&dst[lead], nb, &src[lead+r], &w[0], r, nt, pfp))
 	k := lead + nb
 	return maxOf(m, convRowGo(dst[k:], src[k:], w))
 }
