@@ -613,7 +613,7 @@ func (p *gaussPlan) group(w *gaussWorker, dst, src *stack.Volume[float32], cvalR
 			for j := range zouts {
 				zouts[j] = slotRow(j, i)
 			}
-			simd.ConvColsN(zouts, zwin, az.w)
+			simd.ConvColsNPrefetch(zouts, zwin, az.w)
 			w.stamp[i] = w.gen
 		}
 		return slotRow(j, i)

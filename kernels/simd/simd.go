@@ -39,14 +39,15 @@ type impl struct {
 	// write dst with non-temporal stores.
 	convRowAhead func(dst, src, w []float32, ahead int, stream bool, pf []float32) float32
 	convCols     func(dst []float32, rows [][]float32, w []float32) float32
-	convColsN    func(dst, rows [][]float32, w []float32) float32
-	max          func(x []float32) float32
-	min          func(x []float32) float32
-	sum          func(x []float32) float64
-	copyMax      func(dst, src []float32) float32
-	greaterMask  func(dst []uint8, src []float32, t float32)
-	u8ToF32      func(dst []float32, src []uint8)
-	u16ToF32     func(dst []float32, src []uint16)
+	// convColsN may, with pf, hint its input rows into L1 ahead of use.
+	convColsN   func(dst, rows [][]float32, w []float32, pf bool) float32
+	max         func(x []float32) float32
+	min         func(x []float32) float32
+	sum         func(x []float32) float64
+	copyMax     func(dst, src []float32) float32
+	greaterMask func(dst []uint8, src []float32, t float32)
+	u8ToF32     func(dst []float32, src []uint8)
+	u16ToF32    func(dst []float32, src []uint16)
 }
 
 var goImpl = &impl{
@@ -57,7 +58,7 @@ var goImpl = &impl{
 		return convRowGo(dst, src, w)
 	},
 	convCols: func(dst []float32, rows [][]float32, w []float32) float32 { return convColsGo(dst, rows, w, 0) },
-	convColsN: func(dst, rows [][]float32, w []float32) float32 {
+	convColsN: func(dst, rows [][]float32, w []float32, _ bool) float32 {
 		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 { return convColsGo(d, rs, w, 0) })
 	},
 	max:         maxGo,
@@ -211,6 +212,19 @@ func ConvCols(dst []float32, rows [][]float32, w []float32) float32 {
 // per block rather than once per output. It returns the maximum of all
 // outputs (-Inf when there are none).
 func ConvColsN(dst, rows [][]float32, w []float32) float32 {
+	return convColsN(dst, rows, w, false)
+}
+
+// ConvColsNPrefetch is ConvColsN for input rows that are not in L1 (rows
+// of a large volume, or scratch rows last written long ago): the AVX-512
+// path also hints each row's next column blocks into L1 while it works,
+// since the hardware follows that many interleaved streams poorly. Values
+// are the same as ConvColsN's; rows already in L1 are faster without it.
+func ConvColsNPrefetch(dst, rows [][]float32, w []float32) float32 {
+	return convColsN(dst, rows, w, true)
+}
+
+func convColsN(dst, rows [][]float32, w []float32, pf bool) float32 {
 	if len(w) == 0 || len(rows) != len(dst)+2*(len(w)-1) {
 		panic(fmt.Sprintf("simd.ConvColsN: %d outputs with %d taps need %d rows, have %d", len(dst), len(w), len(dst)+2*(len(w)-1), len(rows)))
 	}
@@ -231,7 +245,7 @@ func ConvColsN(dst, rows [][]float32, w []float32) float32 {
 	if n == 0 {
 		return negInf
 	}
-	return cur.Load().convColsN(dst, rows, w)
+	return cur.Load().convColsN(dst, rows, w, pf)
 }
 
 // Max returns the largest element of x, or -Inf when x is empty. NaNs are

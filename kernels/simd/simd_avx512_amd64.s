@@ -452,12 +452,15 @@ u16done:
 	VZEROUPPER
 	RET
 
-// func convColsNAVX512(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, r int) float32
+// func convColsNAVX512(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, r int, pf int) float32
 // m outputs at once: output j combines rows j..j+2r of the table (centre
 // row j+r, then the pairs from the nearest out) exactly as convColsAVX512
 // does. Column blocks are the outer loop and outputs the inner one, so the
 // blocks of the m+2r input rows stay in L1 while every output is made.
-TEXT ·convColsNAVX512(SB), NOSPLIT, $0-52
+// With pf != 0, each 64-column block first prefetches the block 512 bytes
+// further on in every input row (past a row's end this only hints unused
+// lines).
+TEXT ·convColsNAVX512(SB), NOSPLIT, $0-60
 	MOVQ         dst+0(FP), DI
 	MOVQ         n+16(FP), CX
 	MOVQ         rows+24(FP), SI
@@ -473,6 +476,26 @@ TEXT ·convColsNAVX512(SB), NOSPLIT, $0-52
 	JGE          ncol16
 
 ncol64:
+	// Hint the block two ahead of every input row into L1: the rows of a
+	// call come from L2 (or memory) and are walked as m+2r interleaved
+	// streams, which the hardware prefetchers follow poorly.
+	CMPQ pf+48(FP), $0
+	JEQ  npf64done
+	MOVQ m+8(FP), R12
+	LEAQ (R12)(R8*2), R12           // rows in the table
+	MOVQ SI, R9
+
+npf64:
+	MOVQ       (R9), R13
+	PREFETCHT0 512(R13)(AX*1)
+	PREFETCHT0 576(R13)(AX*1)
+	PREFETCHT0 640(R13)(AX*1)
+	PREFETCHT0 704(R13)(AX*1)
+	ADDQ       $8, R9
+	DECQ       R12
+	JNZ        npf64
+
+npf64done:
 	XORQ R14, R14
 
 nout64:
@@ -572,7 +595,7 @@ nstore16:
 
 ndone:
 	REDUCE_MAX
-	VMOVSS X8, ret+48(FP)
+	VMOVSS X8, ret+56(FP)
 	VZEROUPPER
 	RET
 

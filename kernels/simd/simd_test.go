@@ -149,7 +149,7 @@ func TestConvRowInPathsMatchGo(t *testing.T) {
 // ConvColsN on every path gives, output by output, what the Go ConvCols
 // twin gives for that output's rows: widths with every tail length, rows
 // at unaligned offsets, 1..20 outputs (beyond the stack tables too) and
-// radii up to past the stack limit.
+// radii up to past the stack limit, with and without the L1 prefetch.
 func TestConvColsNPathsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, p := range append(asmPaths(t), goImpl) {
@@ -170,11 +170,16 @@ func TestConvColsNPathsMatchGo(t *testing.T) {
 						got[j] = make([]float32, n+1)[1:]
 						mw = maxOf(mw, convColsGo(want[j], rows[j:j+2*r+1], w, 0))
 					}
-					mg := p.convColsN(got, rows, w)
-					for j := range want {
-						bitsEqual(t, want[j], got[j], "path %s r=%d m=%d n=%d output %d", p.name, r, m, n, j)
+					for _, pf := range []bool{false, true} {
+						for j := range got {
+							clear(got[j])
+						}
+						mg := p.convColsN(got, rows, w, pf)
+						for j := range want {
+							bitsEqual(t, want[j], got[j], "path %s r=%d m=%d n=%d pf=%v output %d", p.name, r, m, n, pf, j)
+						}
+						require.Equal(t, mw, mg, "max, path %s r=%d m=%d n=%d pf=%v", p.name, r, m, n, pf)
 					}
-					require.Equal(t, mw, mg, "max, path %s r=%d m=%d n=%d", p.name, r, m, n)
 				}
 			}
 		}

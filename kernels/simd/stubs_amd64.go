@@ -22,7 +22,7 @@ func convRowAlignAVX512(dst *float32, n int, c *float32, w *float32, r int, nt i
 func convColsAVX512(dst *float32, n int, rows *unsafe.Pointer, w *float32, r int) float32
 
 //go:noescape
-func convColsNAVX512(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, r int) float32
+func convColsNAVX512(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, r int, pf int) float32
 
 //go:noescape
 func prefetchL2(x *float32, n int)
@@ -301,7 +301,7 @@ const (
 
 // convColsNAVX512Full runs the multi-output kernel on the whole 16-column
 // blocks and the Go twin on the tail columns.
-func convColsNAVX512Full(dst, rows [][]float32, w []float32) float32 {
+func convColsNAVX512Full(dst, rows [][]float32, w []float32, pf bool) float32 {
 	r := len(w) - 1
 	if len(dst) > maxStackOuts || len(rows) > maxStackNRows {
 		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 {
@@ -320,7 +320,11 @@ func convColsNAVX512Full(dst, rows [][]float32, w []float32) float32 {
 		for i, row := range rows {
 			rb[i] = unsafe.Pointer(&row[0])
 		}
-		m = convColsNAVX512(&db[0], len(dst), n, &rb[0], &w[0], r)
+		flag := 0
+		if pf {
+			flag = 1
+		}
+		m = convColsNAVX512(&db[0], len(dst), n, &rb[0], &w[0], r, flag)
 	}
 	if n < cols {
 		for j, d := range dst {
@@ -340,7 +344,7 @@ func Prefetch(x []float32) {
 
 // convColsNAVX2 makes the outputs one at a time over column chunks of
 // chunkN2, so that a chunk of the input rows stays in L1 for all outputs.
-func convColsNAVX2(dst, rows [][]float32, w []float32) float32 {
+func convColsNAVX2(dst, rows [][]float32, w []float32, _ bool) float32 {
 	const chunkN2 = 256
 	if len(rows) > maxStackNRows {
 		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 {
