@@ -142,7 +142,8 @@ type gaussPlan struct {
 	ax    [3]axisPlan
 	cval  float32
 	// stream: the output is too large to stay in cache, so the X pass
-	// writes it with non-temporal stores.
+	// writes it with non-temporal stores, fenced once per work item
+	// rather than once per row.
 	stream bool
 }
 
@@ -383,6 +384,11 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 			}
 		}
 		w.max = m
+		if p.stream {
+			// The item's non-temporal stores reach memory before the
+			// item is reported done.
+			simd.StoreFence()
+		}
 		return nil
 	})
 	if err != nil {
@@ -535,7 +541,12 @@ func (p *gaussPlan) finishRows(w *gaussWorker, dst *stack.Volume[float32], z, y,
 				}
 			}
 			p.fillHalo(w.lines[j][lineAhead:])
-			m = max(m, simd.ConvRowInPrefetch(out, w.lines[j], lineAhead, ax.w, p.stream, next))
+			if p.stream {
+				// Fenced once per work item, in run.
+				m = max(m, simd.ConvRowInStreamDeferred(out, w.lines[j], lineAhead, ax.w, next))
+			} else {
+				m = max(m, simd.ConvRowInPrefetch(out, w.lines[j], lineAhead, ax.w, false, next))
+			}
 		}
 	}
 	return m

@@ -37,7 +37,7 @@ type impl struct {
 	convRow func(dst, src, w []float32) float32
 	// convRowAhead may read ahead samples before src and, with stream,
 	// write dst with non-temporal stores.
-	convRowAhead func(dst, src, w []float32, ahead int, stream bool, pf []float32) float32
+	convRowAhead func(dst, src, w []float32, ahead int, stream streamMode, pf []float32) float32
 	convCols     func(dst []float32, rows [][]float32, w []float32) float32
 	// convColsN may, with pf, hint its input rows into L1 ahead of use.
 	convColsN   func(dst, rows [][]float32, w []float32, pf bool) float32
@@ -53,7 +53,7 @@ type impl struct {
 var goImpl = &impl{
 	name:    PathGo,
 	convRow: convRowGo,
-	convRowAhead: func(dst, src, w []float32, _ int, _ bool, pf []float32) float32 {
+	convRowAhead: func(dst, src, w []float32, _ int, _ streamMode, pf []float32) float32 {
 		Prefetch(pf)
 		return convRowGo(dst, src, w)
 	},
@@ -154,15 +154,35 @@ func ConvRow(dst, src, w []float32) float32 {
 // off, which lets them use their fastest kernel from the first output on
 // when off is at least 16.
 func ConvRowIn(dst, buf []float32, off int, w []float32) float32 {
-	return convRowIn(dst, buf, off, w, false, nil)
+	return convRowIn(dst, buf, off, w, cached, nil)
 }
+
+// streamMode is how a row kernel stores its output.
+type streamMode int
+
+// The values are the assembly kernel's nt argument.
+const (
+	cached          streamMode = 0 // ordinary stores
+	streamed        streamMode = 1 // non-temporal stores, then a store fence
+	streamedNoFence streamMode = 2 // non-temporal stores; the caller fences
+)
 
 // ConvRowInStream is ConvRowIn for an output that will not be read again
 // soon: the vector paths may write it with non-temporal stores, which go
 // around the caches and save the memory read that a cached store of a
 // line not in cache costs. Values are the same as ConvRowIn's.
 func ConvRowInStream(dst, buf []float32, off int, w []float32) float32 {
-	return convRowIn(dst, buf, off, w, true, nil)
+	return convRowIn(dst, buf, off, w, streamed, nil)
+}
+
+// ConvRowInStreamDeferred is ConvRowInPrefetch with stream, except that
+// it does not wait at the end for its non-temporal stores to reach memory
+// (an SFENCE per row costs about as long as filtering a 512-sample row).
+// Before dst is read by another goroutine, or handed to code that may
+// pass it on, the caller must run StoreFence; the goroutine that wrote dst
+// reads its own values as usual. Values are the same as ConvRowIn's.
+func ConvRowInStreamDeferred(dst, buf []float32, off int, w []float32, next []float32) float32 {
+	return convRowIn(dst, buf, off, w, streamedNoFence, next)
 }
 
 // ConvRowInPrefetch is ConvRowIn, or ConvRowInStream with stream, that
@@ -170,10 +190,14 @@ func ConvRowInStream(dst, buf []float32, off int, w []float32) float32 {
 // all at once, so that reading the caller's next input overlaps the
 // filtering. Values are the same as ConvRowIn's.
 func ConvRowInPrefetch(dst, buf []float32, off int, w []float32, stream bool, next []float32) float32 {
-	return convRowIn(dst, buf, off, w, stream, next)
+	mode := cached
+	if stream {
+		mode = streamed
+	}
+	return convRowIn(dst, buf, off, w, mode, next)
 }
 
-func convRowIn(dst, buf []float32, off int, w []float32, stream bool, pf []float32) float32 {
+func convRowIn(dst, buf []float32, off int, w []float32, stream streamMode, pf []float32) float32 {
 	if off < 0 || off > len(buf) {
 		panic(fmt.Sprintf("simd.ConvRowIn: offset %d outside a buffer of %d", off, len(buf)))
 	}

@@ -635,7 +635,8 @@ ndone:
 // Taps are unrolled so that each left operand is one VALIGND of registers
 // loaded once per block, with no register copies. Same operations, same
 // results. With nt != 0 (dst 64-byte aligned) the 64-sample blocks are
-// written with non-temporal stores. With pf != nil, each 64-sample block
+// written with non-temporal stores, followed by an SFENCE when nt == 1
+// (nt == 2 leaves the fence to the caller). With pf != nil, each 64-sample block
 // also hints the next 256 bytes from pf into L2, so that a caller's next
 // input streams in while this row is filtered.
 TEXT ·convRowAlignAVX512(SB), NOSPLIT, $0-60
@@ -748,8 +749,8 @@ align16store:
 	JNZ     align16loop
 
 aligndone:
-	TESTQ R9, R9
-	JZ    alignret
+	CMPQ R9, $1
+	JNE  alignret
 	SFENCE
 
 alignret:
@@ -773,4 +774,9 @@ pfloop:
 	JNZ        pfloop
 
 pfdone:
+	RET
+
+// func storeFence()
+TEXT ·storeFence(SB), NOSPLIT, $0-0
+	SFENCE
 	RET

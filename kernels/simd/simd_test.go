@@ -128,15 +128,19 @@ func TestConvRowInPathsMatchGo(t *testing.T) {
 					want := make([]float32, n)
 					got := make([]float32, n)
 					mw := convRowGo(want, buf[off:], w)
-					mg := p.convRowAhead(got, buf[off:], w, off, false, nil)
+					mg := p.convRowAhead(got, buf[off:], w, off, cached, nil)
 					bitsEqual(t, want, got, "path %s r=%d n=%d off=%d", p.name, r, n, off)
 					require.Equal(t, mw, mg, "max, path %s r=%d n=%d off=%d", p.name, r, n, off)
-					// Streaming stores, to aligned and unaligned outputs.
-					for _, lag := range []int{0, 1, 16} {
-						out := alignedSlice(n + lag)[lag:]
-						ms := p.convRowAhead(out, buf[off:], w, off, true, next[:lag*100])
-						bitsEqual(t, want, out, "stream, path %s r=%d n=%d off=%d lag=%d", p.name, r, n, off, lag)
-						require.Equal(t, mw, ms)
+					// Streaming stores, fenced or not, to aligned and
+					// unaligned outputs.
+					for _, mode := range []streamMode{streamed, streamedNoFence} {
+						for _, lag := range []int{0, 1, 16} {
+							out := alignedSlice(n + lag)[lag:]
+							ms := p.convRowAhead(out, buf[off:], w, off, mode, next[:lag*100])
+							StoreFence()
+							bitsEqual(t, want, out, "stream %d, path %s r=%d n=%d off=%d lag=%d", mode, p.name, r, n, off, lag)
+							require.Equal(t, mw, ms)
+						}
 					}
 				}
 			}

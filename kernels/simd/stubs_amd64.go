@@ -27,6 +27,12 @@ func convColsNAVX512(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w 
 //go:noescape
 func prefetchL2(x *float32, n int)
 
+func storeFence()
+
+// StoreFence waits until this goroutine's non-temporal stores (from
+// ConvRowInStreamDeferred) are visible to every core, as an SFENCE does.
+func StoreFence() { storeFence() }
+
 //go:noescape
 func maxAVX512(x *float32, n int) float32
 
@@ -99,7 +105,7 @@ const (
 
 var avx512Impl = &impl{
 	name:         PathAVX512,
-	convRow:      func(dst, src, w []float32) float32 { return convRowAVX512Full(dst, src, w, 0, false, nil) },
+	convRow:      func(dst, src, w []float32) float32 { return convRowAVX512Full(dst, src, w, 0, cached, nil) },
 	convRowAhead: convRowAVX512Full,
 	convCols: func(dst []float32, rows [][]float32, w []float32) float32 {
 		return convColsAsm(dst, rows, w, true)
@@ -135,7 +141,7 @@ var avx2Impl = &impl{
 	convRow: func(dst, src, w []float32) float32 {
 		return convRowAsm(dst, src, w, block2, convRowAVX2)
 	},
-	convRowAhead: func(dst, src, w []float32, _ int, _ bool, pf []float32) float32 {
+	convRowAhead: func(dst, src, w []float32, _ int, _ streamMode, pf []float32) float32 {
 		Prefetch(pf)
 		return convRowAsm(dst, src, w, block2, convRowAVX2)
 	},
@@ -181,10 +187,11 @@ func convRowAsm(dst, src, w []float32, block int, f func(*float32, int, *float32
 // convRowAVX512Full runs the unrolled kernel on the 16-sample blocks whose
 // centres have 16 readable samples before them (from output lead on, where
 // the caller vouches for ahead samples before src) and the plain kernel on
-// the rest; both compute the same values. With stream, whole blocks of an
-// aligned dst are written around the cache. pf is hinted into L2 along the
+// the rest; both compute the same values. With stream (streamed or
+// streamedNoFence), whole blocks of an aligned dst are written around the
+// cache. pf is hinted into L2 along the
 // way.
-func convRowAVX512Full(dst, src, w []float32, ahead int, stream bool, pf []float32) float32 {
+func convRowAVX512Full(dst, src, w []float32, ahead int, stream streamMode, pf []float32) float32 {
 	r := len(w) - 1
 	if r < 1 || r > 16 {
 		Prefetch(pf)
@@ -204,8 +211,8 @@ func convRowAVX512Full(dst, src, w []float32, ahead int, stream bool, pf []float
 		m = convRowAsm(dst[:lead], src, w, block512, convRowAVX512)
 	}
 	nt := 0
-	if stream && uintptr(unsafe.Pointer(&dst[lead]))&63 == 0 {
-		nt = 1
+	if stream != cached && uintptr(unsafe.Pointer(&dst[lead]))&63 == 0 {
+		nt = int(stream)
 	}
 	// The kernel hints nb*4 bytes from pf; what it does not cover is
 	// hinted here.
