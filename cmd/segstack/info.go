@@ -81,7 +81,14 @@ func writeInfoText(w io.Writer, rep infoReport) error {
 		line("pixel size", "%g x %g x %g %s (X x Y x Z)", md.PixelSizeX, md.PixelSizeY, md.PixelSizeZ, md.Unit)
 	}
 	if ij := md.ImageJ; ij != nil {
-		line("imagej", "version %s, images=%d, spacing=%g, unit=%q", ij.Version, ij.Images, ij.Spacing, ij.Unit)
+		text := fmt.Sprintf("version %s, images=%d", ij.Version, ij.Images)
+		if ij.Spacing != 0 {
+			text += fmt.Sprintf(", spacing=%g", ij.Spacing)
+		}
+		if ij.Unit != "" {
+			text += fmt.Sprintf(", unit=%s", ij.Unit)
+		}
+		line("imagej", "%s", text)
 	}
 	if o := md.OME; o != nil {
 		line("ome", "SizeX=%d SizeY=%d SizeZ=%d SizeC=%d SizeT=%d DimensionOrder=%s Type=%s (%d images)",
