@@ -14,13 +14,16 @@ import (
 
 // planeOut is what one 2-D plane task hands the writer.
 type planeOut struct {
-	z       int
-	labels  []uint32 // from run.u32; returned by the writer
-	n       int
-	thr     float32
-	regions []kernels.Region
-	tile    *previewTile
-	times   StageSeconds
+	z      int
+	labels []uint32 // from run.u32; returned by the writer
+	// labels16 is labels narrowed to uint16 (from run.u16), made by the
+	// task when the labels file may be uint16 and the plane's labels fit.
+	labels16 []uint16
+	n        int
+	thr      float32
+	regions  []kernels.Region
+	tile     *previewTile
+	times    StageSeconds
 	// offsetDone is set once the unique-labels offset has been added.
 	offsetDone bool
 }
@@ -29,6 +32,16 @@ type planeOut struct {
 type planeBuffers struct {
 	f32 *stack.Pool[float32]
 	u32 *stack.Pool[uint32]
+	u16 *stack.Pool[uint16]
+}
+
+// release returns out's label buffers to their pools.
+func (b *planeBuffers) release(out *planeOut) {
+	b.u32.Put(out.labels)
+	if out.labels16 != nil {
+		b.u16.Put(out.labels16)
+		out.labels16 = nil
+	}
 }
 
 // run2D segments each plane on its own, at most two planes per worker in
@@ -37,7 +50,11 @@ func (r *run) run2D(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	n := r.shape.PlaneLen()
-	bufs := &planeBuffers{f32: stack.NewPool[float32](n), u32: stack.NewPool[uint32](n)}
+	bufs := &planeBuffers{f32: stack.NewPool[float32](n), u32: stack.NewPool[uint32](n), u16: stack.NewPool[uint16](n)}
+	// Without per-plane offsets every plane's labels are final when its
+	// task ends, so the task narrows them to uint16 while they are still in
+	// cache, and the writer only writes.
+	narrow := r.sink != nil && r.sink.mayWrite16() && !r.opt.UniqueLabels
 	wantPreview := map[int]bool{}
 	if r.opt.Preview != "" {
 		for _, z := range previewPlanesOf(r.shape.Z) {
@@ -59,7 +76,7 @@ func (r *run) run2D(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		defer bufs.u32.Put(out.labels)
+		defer bufs.release(out)
 		err = r.writePlane(wctx, out, offset)
 		if errors.Is(err, errNeedUint32) {
 			if err = r.replayUint32(ctx, bufs, offsets); err == nil {
@@ -86,7 +103,7 @@ func (r *run) run2D(ctx context.Context) error {
 		cancel()
 		for _, f := range queue {
 			if out, err := f.Get(context.Background()); err == nil {
-				bufs.u32.Put(out.labels)
+				bufs.release(out)
 			}
 		}
 	}
@@ -102,7 +119,7 @@ func (r *run) run2D(ctx context.Context) error {
 			queue = queue[1:]
 		}
 		f := sched.Submit(ctx, r.cluster, func(ctx context.Context) (*planeOut, error) {
-			return r.plane2D(ctx, z, bufs, r.stats != nil, wantPreview[z])
+			return r.plane2D(ctx, z, bufs, r.stats != nil, wantPreview[z], narrow)
 		}, sched.Name(fmt.Sprintf("plane %d", z)), sched.Kind("plane"))
 		queue = append(queue, f)
 	}
@@ -126,13 +143,13 @@ func (r *run) replayUint32(ctx context.Context, bufs *planeBuffers, offsets []ui
 	r.planSpans(len(offsets))
 	wctx := r.cluster.WithSpanRow(ctx, writerRow)
 	return forEachOrdered(ctx, r, len(offsets), "replay", func(ctx context.Context, z int) (*planeOut, error) {
-		return r.plane2D(ctx, z, bufs, false, false)
+		return r.plane2D(ctx, z, bufs, false, false, false)
 	}, func(z int, out *planeOut) error {
-		defer bufs.u32.Put(out.labels)
+		defer bufs.release(out)
 		sp := sched.StartSpan(wctx, spanWrite)
 		t0 := time.Now()
 		addOffset(out.labels, offsets[z])
-		err := r.sink.write(ctx, z, out.labels, uint32(offsets[z]+uint64(out.n)))
+		err := r.sink.write(ctx, z, out.labels, nil, uint32(offsets[z]+uint64(out.n)))
 		r.rep.Stages.Write += time.Since(t0).Seconds()
 		sp.End()
 		r.addTimes(out.times)
@@ -173,7 +190,11 @@ func (r *run) writePlane(ctx context.Context, out *planeOut, offset uint64) erro
 	}
 	t0 := time.Now()
 	if r.sink != nil {
-		if err := r.sink.write(ctx, out.z, out.labels, uint32(maxLabel)); err != nil {
+		var l16 []uint16
+		if offset == 0 {
+			l16 = out.labels16
+		}
+		if err := r.sink.write(ctx, out.z, out.labels, l16, uint32(maxLabel)); err != nil {
 			sp.End()
 			return err
 		}
@@ -213,8 +234,9 @@ func objectOf(g kernels.Region, plane int, label uint32) Object {
 	}
 }
 
-// plane2D runs one plane through read, Gaussian, threshold and label.
-func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, preview bool) (*planeOut, error) {
+// plane2D runs one plane through read, Gaussian, threshold and label. With
+// narrow, a plane whose labels fit uint16 also gets them as uint16.
+func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, preview, narrow bool) (*planeOut, error) {
 	ps := stack.Shape{Z: 1, Y: r.shape.Y, X: r.shape.X}
 	raw, smooth := bufs.f32.GetVolume(ps), bufs.f32.GetVolume(ps)
 	defer bufs.f32.PutVolume(raw)
@@ -255,6 +277,10 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 		return nil, fmt.Errorf("plane %d: label: %w", z, err)
 	}
 	out.labels = labels.Data
+	if narrow && out.n <= 65535 {
+		out.labels16 = bufs.u16.Get()
+		narrow16(out.labels16, out.labels)
+	}
 	t4 := time.Now()
 	if preview {
 		tile := newPreviewTile(z, ps.Y, ps.X, raw.Data, labels.Data)

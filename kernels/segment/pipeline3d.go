@@ -306,7 +306,7 @@ func (r *run) run3D(ctx context.Context) error {
 				r.preview = append(r.preview, newPreviewTile(z, r.shape.Y, r.shape.X, raw, plane))
 			}
 			if r.sink != nil {
-				if err := r.sink.write(ctx, z, plane, count); err != nil {
+				if err := r.sink.write(ctx, z, plane, nil, count); err != nil {
 					return err
 				}
 			}

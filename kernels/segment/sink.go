@@ -43,6 +43,9 @@ func newTIFFSink(path string, shape stack.Shape, want LabelDType, meta *tiff.Met
 	return s, s.create()
 }
 
+// mayWrite16 is whether the file may be uint16, at its start or for good.
+func (s *tiffSink) mayWrite16() bool { return s.want != LabelUint32 }
+
 func (s *tiffSink) create() error {
 	w, err := tiff.Create(s.path, s.opts)
 	if err != nil {
@@ -52,8 +55,10 @@ func (s *tiffSink) create() error {
 	return nil
 }
 
-// write appends plane z; maxLabel is its largest label.
-func (s *tiffSink) write(ctx context.Context, z int, labels []uint32, maxLabel uint32) error {
+// write appends plane z; maxLabel is its largest label. labels16, when not
+// nil, holds the same labels already narrowed to uint16 and is written
+// as is to a uint16 file.
+func (s *tiffSink) write(ctx context.Context, z int, labels []uint32, labels16 []uint16, maxLabel uint32) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -69,12 +74,13 @@ func (s *tiffSink) write(ctx context.Context, z int, labels []uint32, maxLabel u
 		}
 		return errNeedUint32
 	}
+	if labels16 != nil {
+		return tiff.WritePlaneOf(s.w, labels16)
+	}
 	if len(s.buf16) != len(labels) {
 		s.buf16 = make([]uint16, len(labels))
 	}
-	for i, l := range labels {
-		s.buf16[i] = uint16(l)
-	}
+	narrow16(s.buf16, labels)
 	return tiff.WritePlaneOf(s.w, s.buf16)
 }
 
