@@ -11,26 +11,15 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/segstack/segstack/sched/dashboardtest"
 	"github.com/stretchr/testify/require"
 )
-
-// chromiumPath is the browser the test drives; SEGSTACK_CHROMIUM overrides
-// it.
-func chromiumPath() string {
-	if p := os.Getenv("SEGSTACK_CHROMIUM"); p != "" {
-		return p
-	}
-	return "/usr/bin/chromium"
-}
 
 // TestDashboardInBrowser loads the page in headless Chromium while tasks
 // run and checks that the task stream and the progress table update.
 // SEGSTACK_UPDATE_SCREENSHOT=1 also writes testdata/dashboard.png.
 func TestDashboardInBrowser(t *testing.T) {
-	browser := chromiumPath()
-	if _, err := os.Stat(browser); err != nil {
-		t.Skipf("skipping the browser test: %s not found (.ci/install-chromium.sh installs it)", browser)
-	}
+	dashboardtest.Require(t)
 	c := newCluster(t, Options{Workers: 3, Devices: []Device{{Kind: "GPU", Name: "gpu0"}}, MaxPending: 16})
 	addr, err := c.ServeDashboard(":0")
 	require.NoError(t, err)
@@ -67,7 +56,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	}()
 	defer func() { stop(); wg.Wait() }()
 
-	bctx := newBrowser(t, browser)
+	bctx := dashboardtest.Browser(t, 1400, 1000, 90*time.Second)
 	attr := func(sel, name string) int { return intAttr(t, bctx, sel, name) }
 	require.NoError(t, chromedp.Do(bctx,
 		chromedp.Navigate("http://"+addr+"/"),
@@ -114,35 +103,6 @@ func TestDashboardInBrowser(t *testing.T) {
 	}
 }
 
-// newBrowser starts headless Chromium for one test; it is stopped when the
-// test ends.
-func newBrowser(t *testing.T, browser string) context.Context {
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browser),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 1000),
-	)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	bctx, cancelTimeout := context.WithTimeout(bctx, 90*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc() })
-	// An empty Do only starts the browser: if an installed Chromium cannot
-	// start on this machine, that is the environment, not the dashboard.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Skipf("skipping the browser test: %s does not start here: %v", browser, err)
-	}
-	return bctx
-}
-
 // intAttr reads an integer attribute of the first element matching sel.
 func intAttr(t *testing.T, bctx context.Context, sel, name string) int {
 	t.Helper()
@@ -159,10 +119,7 @@ func intAttr(t *testing.T, bctx context.Context, sel, name string) int {
 // that the page draws and lists the stages.
 // SEGSTACK_UPDATE_SCREENSHOT=1 also writes testdata/dashboard-stages.png.
 func TestDashboardStagesInBrowser(t *testing.T) {
-	browser := chromiumPath()
-	if _, err := os.Stat(browser); err != nil {
-		t.Skipf("skipping the browser test: %s not found (.ci/install-chromium.sh installs it)", browser)
-	}
+	dashboardtest.Require(t)
 	c := newCluster(t, Options{Workers: 4, MaxPending: 8})
 	addr, err := c.ServeDashboard(":0")
 	require.NoError(t, err)
@@ -206,7 +163,7 @@ func TestDashboardStagesInBrowser(t *testing.T) {
 	}()
 	defer func() { stop(); wg.Wait() }()
 
-	bctx := newBrowser(t, browser)
+	bctx := dashboardtest.Browser(t, 1400, 1000, 90*time.Second)
 	require.NoError(t, chromedp.Do(bctx,
 		chromedp.Navigate("http://"+addr+"/"),
 		chromedp.WaitVisible(chromedp.ID("stream")),

@@ -16,20 +16,12 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/segstack/segstack/kernels/segment"
 	"github.com/segstack/segstack/sched"
+	"github.com/segstack/segstack/sched/dashboardtest"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/synth"
 	"github.com/segstack/segstack/stack/tiff"
 	"github.com/stretchr/testify/require"
 )
-
-// browserPath is the browser the dashboard test drives; SEGSTACK_CHROMIUM
-// overrides it.
-func browserPath() string {
-	if p := os.Getenv("SEGSTACK_CHROMIUM"); p != "" {
-		return p
-	}
-	return "/usr/bin/chromium"
-}
 
 // lockedBuffer is a bytes.Buffer that a running command writes while the
 // test reads it.
@@ -89,10 +81,7 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping the browser test in -short mode")
 	}
-	browser := browserPath()
-	if _, err := os.Stat(browser); err != nil {
-		t.Skipf("skipping the browser test: %s not found (.ci/install-chromium.sh installs it)", browser)
-	}
+	dashboardtest.Require(t)
 	const planes, workers = 300, 2
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "cells.tif"), filepath.Join(dir, "labels.tif")
@@ -176,31 +165,7 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 	require.ElementsMatch(t, []string{"stage_read_seconds", "stage_gaussian_seconds", "stage_threshold_seconds",
 		"stage_label_seconds", "stage_write_seconds"}, gauges)
 
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(browser),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-	)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	bctx, cancelTimeout := context.WithTimeout(bctx, 60*time.Second)
-	defer cancelTimeout()
-	// An empty Do only starts the browser: if an installed Chromium cannot
-	// start on this machine, that is the environment, not the dashboard.
-	if err := chromedp.Do(bctx); err != nil {
-		t.Skipf("skipping the browser test: %s does not start here: %v", browser, err)
-	}
+	bctx := dashboardtest.Browser(t, 1280, 1000, 60*time.Second)
 
 	attr := func(sel, name string) int {
 		t.Helper()
