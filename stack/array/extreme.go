@@ -1,10 +1,12 @@
 package array
 
+import "github.com/segstack/segstack/kernels/simd"
+
 // Element-wise running maximum and minimum, the inner loops of Max and Min
 // (per-chunk summaries and the combine steps of the reduction tree). They
 // run once per element of every input plane, so they are unrolled and free
 // of bounds checks, and the uint8 and uint16 cases use vector instructions
-// where the CPU has them (extreme_amd64.go).
+// where the CPU has them (kernels/simd).
 
 // maxInto sets dst[i] = max(dst[i], src[i]) for every i < len(dst);
 // len(src) must be at least len(dst).
@@ -12,13 +14,12 @@ func maxInto[T Number](dst, src []T) {
 	src = src[:len(dst)]
 	switch d := any(dst).(type) {
 	case []uint16:
-		n := vecMaxU16(d, any(src).([]uint16))
-		dst, src = dst[n:], src[n:]
+		simd.MaxUint16(d, any(src).([]uint16))
 	case []uint8:
-		n := vecMaxU8(d, any(src).([]uint8))
-		dst, src = dst[n:], src[n:]
+		simd.MaxUint8(d, any(src).([]uint8))
+	default:
+		maxGo(dst, src)
 	}
-	maxGo(dst, src)
 }
 
 // minInto sets dst[i] = min(dst[i], src[i]) for every i < len(dst);
@@ -27,13 +28,12 @@ func minInto[T Number](dst, src []T) {
 	src = src[:len(dst)]
 	switch d := any(dst).(type) {
 	case []uint16:
-		n := vecMinU16(d, any(src).([]uint16))
-		dst, src = dst[n:], src[n:]
+		simd.MinUint16(d, any(src).([]uint16))
 	case []uint8:
-		n := vecMinU8(d, any(src).([]uint8))
-		dst, src = dst[n:], src[n:]
+		simd.MinUint8(d, any(src).([]uint8))
+	default:
+		minGo(dst, src)
 	}
-	minGo(dst, src)
 }
 
 // maxGo is maxInto in plain Go, eight elements a step. Go's max keeps a

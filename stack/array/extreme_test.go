@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/segstack/segstack/kernels/simd"
 	"github.com/stretchr/testify/require"
 )
 
@@ -45,17 +46,10 @@ func checkExtremes[T Number](t *testing.T, gen func(r *rand.Rand) T) {
 }
 
 func TestExtremeLoops(t *testing.T) {
-	paths := []bool{false}
-	if useAVX2 {
-		paths = append(paths, true)
-	}
-	defer func(old bool) { useAVX2 = old }(useAVX2)
-	for _, vector := range paths {
-		useAVX2 = vector
-		name := "go"
-		if vector {
-			name = "avx2"
-		}
+	defer func(path string) { _, _ = simd.Use(path) }(simd.Path())
+	for _, name := range simd.Paths() {
+		_, err := simd.Use(name)
+		require.NoError(t, err)
 		t.Run(name, func(t *testing.T) {
 			checkExtremes(t, func(r *rand.Rand) uint16 { return uint16(r.Uint32()) })
 			// Values on both sides of the sign bit, which an unsigned
@@ -90,17 +84,11 @@ func BenchmarkExtremeLoops(b *testing.B) {
 	for i := range src {
 		src[i] = uint16(i * 7919)
 	}
-	for _, vector := range []bool{false, true} {
-		if vector && !useAVX2 {
-			continue
-		}
-		name := "uint16/go"
-		if vector {
-			name = "uint16/avx2"
-		}
-		b.Run(name, func(b *testing.B) {
-			defer func(old bool) { useAVX2 = old }(useAVX2)
-			useAVX2 = vector
+	defer func(path string) { _, _ = simd.Use(path) }(simd.Path())
+	for _, path := range simd.Paths() {
+		b.Run("uint16/"+path, func(b *testing.B) {
+			_, err := simd.Use(path)
+			require.NoError(b, err)
 			b.SetBytes(2 * n)
 			for b.Loop() {
 				maxInto(dst, src)

@@ -1,9 +1,8 @@
 //go:build !amd64 || noasm
 
-package array
+package simd
 
-// useAVX2 is always false without the assembly loops.
-var useAVX2 = false
+// Without assembly the element-wise loops run wholly in Go.
 
 func vecMaxU16(dst, src []uint16) int { return 0 }
 func vecMinU16(dst, src []uint16) int { return 0 }

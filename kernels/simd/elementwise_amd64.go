@@ -1,16 +1,10 @@
 //go:build amd64 && !noasm
 
-package array
-
-import "github.com/klauspost/cpuid/v2"
-
-// useAVX2 selects the AVX2 loops; tests turn it off to check the Go ones
-// against them.
-var useAVX2 = cpuid.CPU.Supports(cpuid.AVX2)
+package simd
 
 // The assembly loops handle n elements, n a multiple of their step (64
-// uint16 or 128 uint8, four vector registers); the callers below finish the
-// rest in Go.
+// uint16 or 128 uint8, four AVX2 registers); the callers finish the rest in
+// Go. Both vector paths use them; SEGSTACK_SIMD=go turns them off.
 
 //go:noescape
 func maxU16AVX2(dst, src *uint16, n int)
@@ -24,11 +18,13 @@ func maxU8AVX2(dst, src *uint8, n int)
 //go:noescape
 func minU8AVX2(dst, src *uint8, n int)
 
+func vectorPath() bool { return cur.Load().name != PathGo }
+
 // vecMaxU16 folds a prefix of src into dst with vector instructions and
-// returns its length (0 when the CPU lacks them). len(src) == len(dst).
+// returns its length (0 on the Go path). len(src) == len(dst).
 func vecMaxU16(dst, src []uint16) int {
 	n := len(dst) &^ 63
-	if !useAVX2 || n == 0 {
+	if n == 0 || !vectorPath() {
 		return 0
 	}
 	maxU16AVX2(&dst[0], &src[0], n)
@@ -37,7 +33,7 @@ func vecMaxU16(dst, src []uint16) int {
 
 func vecMinU16(dst, src []uint16) int {
 	n := len(dst) &^ 63
-	if !useAVX2 || n == 0 {
+	if n == 0 || !vectorPath() {
 		return 0
 	}
 	minU16AVX2(&dst[0], &src[0], n)
@@ -46,7 +42,7 @@ func vecMinU16(dst, src []uint16) int {
 
 func vecMaxU8(dst, src []uint8) int {
 	n := len(dst) &^ 127
-	if !useAVX2 || n == 0 {
+	if n == 0 || !vectorPath() {
 		return 0
 	}
 	maxU8AVX2(&dst[0], &src[0], n)
@@ -55,7 +51,7 @@ func vecMaxU8(dst, src []uint8) int {
 
 func vecMinU8(dst, src []uint8) int {
 	n := len(dst) &^ 127
-	if !useAVX2 || n == 0 {
+	if n == 0 || !vectorPath() {
 		return 0
 	}
 	minU8AVX2(&dst[0], &src[0], n)

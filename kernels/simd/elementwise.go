@@ -1,0 +1,49 @@
+package simd
+
+// Element-wise running maximum and minimum of integer samples: the inner
+// loops of a maximum- or minimum-intensity projection, which fold every
+// plane of a stack into one.
+
+// MaxUint16 sets dst[i] = max(dst[i], src[i]) for every i < len(dst);
+// len(src) must be at least len(dst).
+func MaxUint16(dst, src []uint16) {
+	src = src[:len(dst)]
+	n := vecMaxU16(dst, src)
+	maxTail(dst[n:], src[n:])
+}
+
+// MinUint16 sets dst[i] = min(dst[i], src[i]) for every i < len(dst);
+// len(src) must be at least len(dst).
+func MinUint16(dst, src []uint16) {
+	src = src[:len(dst)]
+	n := vecMinU16(dst, src)
+	minTail(dst[n:], src[n:])
+}
+
+// MaxUint8 is MaxUint16 for bytes.
+func MaxUint8(dst, src []uint8) {
+	src = src[:len(dst)]
+	n := vecMaxU8(dst, src)
+	maxTail(dst[n:], src[n:])
+}
+
+// MinUint8 is MinUint16 for bytes.
+func MinUint8(dst, src []uint8) {
+	src = src[:len(dst)]
+	n := vecMinU8(dst, src)
+	minTail(dst[n:], src[n:])
+}
+
+func maxTail[T uint8 | uint16](dst, src []T) {
+	src = src[:len(dst)]
+	for i := range dst {
+		dst[i] = max(dst[i], src[i])
+	}
+}
+
+func minTail[T uint8 | uint16](dst, src []T) {
+	src = src[:len(dst)]
+	for i := range dst {
+		dst[i] = min(dst[i], src[i])
+	}
+}

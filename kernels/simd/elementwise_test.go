@@ -1,0 +1,50 @@
+package simd
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestElementwiseExtremes holds every path's MaxUint16/MinUint16/MaxUint8/
+// MinUint8 to a plain loop, on lengths around the vector steps, unaligned
+// starts and values either side of the sign bit.
+func TestElementwiseExtremes(t *testing.T) {
+	defer func(path string) { _, _ = Use(path) }(Path())
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, path := range Paths() {
+		_, err := Use(path)
+		require.NoError(t, err)
+		for _, n := range []int{0, 1, 63, 64, 65, 127, 128, 129, 300, 4099} {
+			for _, off := range []int{0, 1, 3} {
+				a16, b16 := make([]uint16, n+off), make([]uint16, n+off)
+				a8, b8 := make([]uint8, n+off), make([]uint8, n+off)
+				for i := range a16 {
+					a16[i], b16[i] = 0x7ff0+uint16(r.IntN(32)), uint16(r.Uint32())
+					a8[i], b8[i] = 0x78+uint8(r.IntN(16)), uint8(r.Uint32())
+				}
+				for _, isMax := range []bool{true, false} {
+					got16, want16 := append([]uint16(nil), a16[off:]...), append([]uint16(nil), a16[off:]...)
+					got8, want8 := append([]uint8(nil), a8[off:]...), append([]uint8(nil), a8[off:]...)
+					for i := range want16 {
+						if isMax {
+							want16[i], want8[i] = max(want16[i], b16[off+i]), max(want8[i], b8[off+i])
+						} else {
+							want16[i], want8[i] = min(want16[i], b16[off+i]), min(want8[i], b8[off+i])
+						}
+					}
+					if isMax {
+						MaxUint16(got16, b16[off:])
+						MaxUint8(got8, b8[off:])
+					} else {
+						MinUint16(got16, b16[off:])
+						MinUint8(got8, b8[off:])
+					}
+					require.Equal(t, want16, got16, "%s n=%d off=%d max=%v", path, n, off, isMax)
+					require.Equal(t, want8, got8, "%s n=%d off=%d max=%v", path, n, off, isMax)
+				}
+			}
+		}
+	}
+}
