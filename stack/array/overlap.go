@@ -16,33 +16,22 @@ type BlockFunc[T, U stack.Elem] func(ctx context.Context, in *stack.Volume[T]) (
 func elemDType[T stack.Elem]() (DType, error) {
 	dt := FromStack(stack.DTypeOf[T]())
 	var z T
-	if dt == Invalid || dtypeOfAny(any(z)) != dt {
+	// Chunks hold the plain element types; a named type such as
+	// "type gray uint16" has no buffer of its own.
+	switch any(z).(type) {
+	case uint8, uint16, uint32, int16, int32, float32:
+	default:
+		dt = Invalid
+	}
+	if dt == Invalid {
 		return Invalid, fmt.Errorf("array: element type %T is not one of uint8, uint16, uint32, int16, int32, float32", z)
 	}
 	return dt, nil
 }
 
-func dtypeOfAny(x any) DType {
-	switch x.(type) {
-	case uint8:
-		return Uint8
-	case uint16:
-		return Uint16
-	case uint32:
-		return Uint32
-	case int16:
-		return Int16
-	case int32:
-		return Int32
-	case float32:
-		return Float32
-	}
-	return Invalid
-}
-
 // applyBlock converts b to T, runs fn on it and checks the shape it returns.
 func applyBlock[T, U stack.Elem](ctx context.Context, fn BlockFunc[T, U], b buf, shape [3]int) (buf, error) {
-	in := b.convert(dtypeOfAny(*new(T))).raw().([]T)
+	in := b.convert(FromStack(stack.DTypeOf[T]())).raw().([]T)
 	v := &stack.Volume[T]{Shape: stack.ShapeOf(shape), Data: in}
 	out, err := fn(ctx, v)
 	if err != nil {
