@@ -468,15 +468,3 @@ func readScratch(f *os.File, dst []float32, off int) error {
 	}
 	return nil
 }
-
-func minMax(v []float32) (lo, hi float32) {
-	if len(v) == 0 {
-		return 0, 0
-	}
-	lo, hi = v[0], v[0]
-	for _, x := range v[1:] {
-		lo = min(lo, x)
-		hi = max(hi, x)
-	}
-	return lo, hi
-}

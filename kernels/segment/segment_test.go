@@ -202,3 +202,16 @@ func csvOf(t *testing.T, b []byte) [][]string {
 func itoa(i int) string { return strconv.Itoa(i) }
 
 func kernelsConn(c int) kernels.Connectivity { return kernels.Connectivity(c) }
+
+// minMax is the reference minimum and maximum the tests compare with.
+func minMax(v []float32) (lo, hi float32) {
+	if len(v) == 0 {
+		return 0, 0
+	}
+	lo, hi = v[0], v[0]
+	for _, x := range v[1:] {
+		lo = min(lo, x)
+		hi = max(hi, x)
+	}
+	return lo, hi
+}
