@@ -167,14 +167,6 @@ const (
 	streamedNoFence streamMode = 2 // non-temporal stores; the caller fences
 )
 
-// ConvRowInStream is ConvRowIn for an output that will not be read again
-// soon: the vector paths may write it with non-temporal stores, which go
-// around the caches and save the memory read that a cached store of a
-// line not in cache costs. Values are the same as ConvRowIn's.
-func ConvRowInStream(dst, buf []float32, off int, w []float32) float32 {
-	return convRowIn(dst, buf, off, w, streamed, nil)
-}
-
 // ConvRowInStreamDeferred is ConvRowInPrefetch with stream, except that
 // it does not wait at the end for its non-temporal stores to reach memory
 // (an SFENCE per row costs about as long as filtering a 512-sample row).
@@ -185,10 +177,12 @@ func ConvRowInStreamDeferred(dst, buf []float32, off int, w []float32, next []fl
 	return convRowIn(dst, buf, off, w, streamedNoFence, next)
 }
 
-// ConvRowInPrefetch is ConvRowIn, or ConvRowInStream with stream, that
-// also hints next into L2 while it works, spread over the row rather than
-// all at once, so that reading the caller's next input overlaps the
-// filtering. Values are the same as ConvRowIn's.
+// ConvRowInPrefetch is ConvRowIn that also hints next into L2 while it
+// works, spread over the row rather than all at once, so that reading the
+// caller's next input overlaps the filtering. With stream, the vector paths
+// write dst with non-temporal stores, which go around the caches (for an
+// output not read again soon), and fence before returning. Values are the
+// same as ConvRowIn's.
 func ConvRowInPrefetch(dst, buf []float32, off int, w []float32, stream bool, next []float32) float32 {
 	mode := cached
 	if stream {
