@@ -71,7 +71,7 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 	if r.backend == nil {
 		b, err := kernels.Select(r.opt.Device)
 		if err != nil {
-			return rep, fmt.Errorf("device %q: %w", r.opt.Device, err)
+			return rep, err // Select's errors name the device
 		}
 		defer b.Close()
 		r.backend = b
