@@ -10,7 +10,10 @@
 // Writing is streaming: Create returns a Writer to which planes are appended
 // one at a time. The file is written under a temporary name in the target
 // directory and renamed into place by Close, so a failed or cancelled write
-// never leaves a partial file under the final name.
+// never leaves a partial file under the final name. Large files are
+// written with direct I/O where the system allows it (see
+// WriterOptions.Cached): raw planes go to the disk from the caller's memory,
+// and Close's fsync finds little left to do.
 //
 // Supported: classic TIFF and BigTIFF, little- and big-endian files, one
 // sample per pixel of 8/16/32-bit unsigned, 16/32-bit signed or 32-bit

@@ -1,7 +1,6 @@
 package tiff
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -51,6 +50,14 @@ type WriterOptions struct {
 	// Workers bounds the goroutines that compress the strips or tiles of a
 	// plane; 0 means GOMAXPROCS.
 	Workers int
+	// Cached writes through the page cache whatever the file's size. By
+	// default a file that may pass 16 MiB is written with direct I/O where
+	// the system and the file system allow it (Linux; see Writer.Direct):
+	// the data goes from the writer's buffers to the disk, which takes a
+	// fraction of the CPU time of copying it into the page cache and
+	// leaves the cache to the data other work is reading. Set Cached when
+	// the file will be read again at once.
+	Cached bool
 }
 
 // Writer streams planes into a new TIFF file. Planes are appended with
@@ -61,10 +68,10 @@ type Writer struct {
 	path     string
 	tmp      string
 	f        *os.File
-	bw       *bufio.Writer
+	out      sink
+	direct   bool
 	big      bool
 	pos      uint64 // file offset of the next byte written
-	flushed  uint64 // file offset up to which write-back has been started
 	planes   int
 	err      error // sticky: once set, the temp file is gone
 	done     bool
@@ -115,7 +122,12 @@ func Create(path string, opts WriterOptions) (*Writer, error) {
 		return nil, fmt.Errorf("tiff: create %s: %w", path, err)
 	}
 	w.f, w.tmp = f, f.Name()
-	w.bw = bufio.NewWriterSize(f, 1<<20)
+	w.out = newCachedSink(f)
+	if !o.Cached && w.sizeBound() >= directMinBytes {
+		if d, err := newDirectSink(f); err == nil {
+			w.out, w.direct = d, true
+		}
+	}
 	hdr := []byte{'I', 'I', 42, 0, 8, 0, 0, 0}
 	if w.big {
 		hdr = []byte{'I', 'I', 43, 0, 8, 0, 0, 0, 16, 0, 0, 0, 0, 0, 0, 0}
@@ -197,7 +209,9 @@ func (w *Writer) sizeBound() uint64 {
 	case Deflate:
 		perBlock = blockBytes + blockBytes>>10 + 64
 	}
-	perPlane := uint64(w.blocks)*(perBlock+16) + 512
+	// 512 bytes for an IFD and dataAlign for the padding of a direct-I/O
+	// file.
+	perPlane := uint64(w.blocks)*(perBlock+16) + 512 + dataAlign
 	return 16 + uint64(len(o.Description)) + 4096 + uint64(o.Shape.Z)*perPlane
 }
 
@@ -236,6 +250,10 @@ func (w *Writer) Path() string { return w.path }
 // BigTIFF reports whether the file is written as BigTIFF.
 func (w *Writer) BigTIFF() bool { return w.big }
 
+// Direct reports whether the file is written with direct I/O, bypassing
+// the page cache (see WriterOptions.Cached).
+func (w *Writer) Direct() bool { return w.direct }
+
 // Planes is the number of planes written so far.
 func (w *Writer) Planes() int { return w.planes }
 
@@ -243,6 +261,7 @@ func (w *Writer) Planes() int { return w.planes }
 func (w *Writer) fail(err error) error {
 	if w.err == nil {
 		w.err = fmt.Errorf("tiff: write %s: %w", w.path, err)
+		w.out.abandon()
 		w.f.Close()
 		os.Remove(w.tmp)
 	}
@@ -250,15 +269,30 @@ func (w *Writer) fail(err error) error {
 }
 
 func (w *Writer) write(b []byte) error {
-	if _, err := w.bw.Write(b); err != nil {
+	if _, err := w.out.Write(b); err != nil {
 		return w.fail(err)
 	}
-	w.pos += uint64(len(b))
+	return w.advance(len(b))
+}
+
+// writeFrom is write for bulk data that stays unchanged until it returns.
+func (w *Writer) writeFrom(b []byte) error {
+	if err := w.out.writeFrom(b); err != nil {
+		return w.fail(err)
+	}
+	return w.advance(len(b))
+}
+
+func (w *Writer) advance(n int) error {
+	w.pos += uint64(n)
 	if !w.big && w.pos > math.MaxUint32 {
 		return w.fail(errors.New("file passes 4 GiB; write it as BigTIFF"))
 	}
 	return nil
 }
+
+// dataAlign is the file alignment of raw planes in direct-I/O files.
+const dataAlign = 4096
 
 // WritePlane appends the next plane, given as native-endian samples in row
 // order (Y*X*DType.Size() bytes).
@@ -313,6 +347,15 @@ func (w *Writer) WritePlane(raw []byte) error {
 	// once to learn where the data starts, then again with the offsets.
 	ifdLen := uint64(len(encodeIFD(fields(), w.big, w.pos, 0)))
 	pos := w.pos + ifdLen
+	// A direct-I/O file puts a raw plane of whole blocks at a block
+	// boundary, so that it goes to the disk from the caller's memory. The
+	// gap between planes (IFD and padding) is then the same for every
+	// plane after the first, as readers that assume ImageJ's layout want.
+	pad := uint64(0)
+	if o.Compression == None && o.Tile == 0 && w.out.aligned() && uint64(len(raw))%dataAlign == 0 {
+		pad = (dataAlign - pos%dataAlign) % dataAlign
+		pos += pad
+	}
 	var total uint64
 	for k := range offsets {
 		offsets[k] = pos
@@ -326,8 +369,13 @@ func (w *Writer) WritePlane(raw []byte) error {
 	if err := w.write(encodeIFD(fields(), w.big, w.pos, next)); err != nil {
 		return err
 	}
+	if pad > 0 {
+		if err := w.write(make([]byte, pad)); err != nil {
+			return err
+		}
+	}
 	for _, b := range data {
-		if err := w.write(b); err != nil {
+		if err := w.writeFrom(b); err != nil {
 			return err
 		}
 	}
@@ -337,24 +385,6 @@ func (w *Writer) WritePlane(raw []byte) error {
 		}
 	}
 	w.planes++
-	return w.writeBehind()
-}
-
-// writeBehindBytes is how much written data may wait in the page cache
-// before the writer asks the kernel to start writing it to disk. Starting
-// write-back as the file grows keeps Close's fsync short, so a streamed
-// file is durable soon after its last plane instead of seconds later.
-const writeBehindBytes = 16 << 20
-
-func (w *Writer) writeBehind() error {
-	if w.pos-w.flushed < writeBehindBytes {
-		return nil
-	}
-	if err := w.bw.Flush(); err != nil {
-		return w.fail(err)
-	}
-	startWriteback(w.f, w.flushed, w.pos-w.flushed)
-	w.flushed = w.pos
 	return nil
 }
 
@@ -551,7 +581,7 @@ func (w *Writer) Close() error {
 		w.done = true
 		return err
 	}
-	if err := w.bw.Flush(); err != nil {
+	if err := w.out.finish(); err != nil {
 		return w.fail(err)
 	}
 	if err := w.f.Chmod(0o644); err != nil {

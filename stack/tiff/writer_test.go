@@ -295,7 +295,7 @@ func TestWriterWriteErrorRemovesTemp(t *testing.T) {
 	require.NoError(t, err)
 	w.f.Close()
 	w.f = full
-	w.bw.Reset(full)
+	w.out = newCachedSink(full)
 	plane := make([]byte, 512*1024*2)
 	var werr error
 	for i := 0; i < 4 && werr == nil; i++ {

@@ -1,0 +1,80 @@
+package tiff
+
+import (
+	"bufio"
+	"errors"
+	"os"
+)
+
+// errNoDirectIO is why a file is written through the page cache although
+// direct I/O was wanted.
+var errNoDirectIO = errors.New("direct I/O not available")
+
+// directMinBytes is the size bound from which a Writer tries direct I/O
+// (a variable so that tests can write small files directly). Below it
+// the page cache costs little and the final fsync is short.
+var directMinBytes uint64 = 16 << 20
+
+// sink receives a Writer's bytes in file order.
+type sink interface {
+	// Write appends p. An error from an earlier write still in flight may
+	// be returned by a later call.
+	Write(p []byte) (int, error)
+	// finish writes whatever is still buffered or in flight; the file
+	// then holds exactly the bytes written, still to be synced.
+	finish() error
+	// abandon waits for writes in flight and drops the rest.
+	abandon()
+	// writeFrom appends b, which the caller leaves alone until writeFrom
+	// returns: a direct sink sends a block-aligned b from where it is,
+	// without copying it.
+	writeFrom(b []byte) error
+	// aligned reports whether the sink prefers bulk data to start at a
+	// block boundary of the file.
+	aligned() bool
+}
+
+// writeBehindBytes is how much written data may wait in the page cache
+// before the buffered sink asks the kernel to start writing it to disk.
+// Starting write-back as the file grows keeps Close's fsync short, so a
+// streamed file is durable soon after its last plane instead of seconds
+// later.
+const writeBehindBytes = 16 << 20
+
+// cachedSink writes through the page cache, starting write-back every
+// writeBehindBytes.
+type cachedSink struct {
+	f       *os.File
+	bw      *bufio.Writer
+	pos     uint64 // bytes written
+	flushed uint64 // bytes handed to write-back
+}
+
+func newCachedSink(f *os.File) *cachedSink {
+	return &cachedSink{f: f, bw: bufio.NewWriterSize(f, 1<<20)}
+}
+
+func (s *cachedSink) Write(p []byte) (int, error) {
+	n, err := s.bw.Write(p)
+	s.pos += uint64(n)
+	if err != nil || s.pos-s.flushed < writeBehindBytes {
+		return n, err
+	}
+	if err := s.bw.Flush(); err != nil {
+		return n, err
+	}
+	startWriteback(s.f, s.flushed, s.pos-s.flushed)
+	s.flushed = s.pos
+	return n, nil
+}
+
+func (s *cachedSink) finish() error { return s.bw.Flush() }
+
+func (s *cachedSink) abandon() {}
+
+func (s *cachedSink) writeFrom(b []byte) error {
+	_, err := s.Write(b)
+	return err
+}
+
+func (s *cachedSink) aligned() bool { return false }
