@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"unsafe"
 
 	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/stack"
@@ -144,9 +145,15 @@ func (s *tiffSource) ReadPlane(ctx context.Context, z int, dst []float32) error 
 	return fmt.Errorf("unsupported pixel type %s", s.r.DType())
 }
 
-// readConvert decodes a page into a pooled buffer of its own type and
-// widens it into dst.
+// readConvert widens a page into dst: straight from the mapped file when
+// the page is stored raw, else decoded into a pooled buffer of its own
+// type first.
 func readConvert[T stack.Elem](s *tiffSource, page int, dst []float32) error {
+	if ok, err := s.r.ReadView(page, func(view []byte) {
+		kernels.ToFloat32(dst, unsafe.Slice((*T)(unsafe.Pointer(unsafe.SliceData(view))), len(dst)))
+	}); ok || err != nil {
+		return err
+	}
 	var buf *[]T
 	if b, ok := s.bytes.Get().(*[]T); ok && len(*b) == len(dst) {
 		buf = b

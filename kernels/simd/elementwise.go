@@ -47,3 +47,14 @@ func minTail[T uint8 | uint16](dst, src []T) {
 		dst[i] = min(dst[i], src[i])
 	}
 }
+
+// NarrowUint32 sets dst[i] = min(src[i], 65535) for every i < len(src):
+// label planes whose labels fit 16 bits, stored as uint16. len(dst) must
+// be at least len(src).
+func NarrowUint32(dst []uint16, src []uint32) {
+	dst = dst[:len(src)]
+	n := vecNarrowU32(dst, src)
+	for i, v := range src[n:] {
+		dst[n+i] = uint16(min(v, 0xffff))
+	}
+}

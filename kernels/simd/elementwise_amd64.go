@@ -57,3 +57,17 @@ func vecMinU8(dst, src []uint8) int {
 	minU8AVX2(&dst[0], &src[0], n)
 	return n
 }
+
+//go:noescape
+func narrowU32AVX2(dst *uint16, src *uint32, n int)
+
+// vecNarrowU32 narrows a prefix of src (a multiple of 32 elements) into
+// dst and returns its length (0 on the Go path).
+func vecNarrowU32(dst []uint16, src []uint32) int {
+	n := len(src) &^ 31
+	if n == 0 || !vectorPath() {
+		return 0
+	}
+	narrowU32AVX2(&dst[0], &src[0], n)
+	return n
+}

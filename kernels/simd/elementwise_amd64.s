@@ -117,3 +117,35 @@ loop_minU8AVX2:
 done_minU8AVX2:
 	VZEROUPPER
 	RET
+
+// func narrowU32AVX2(dst *uint16, src *uint32, n int): dst[i] =
+// min(src[i], 65535) for i < n, n a positive multiple of 32. VPMINUD clamps
+// (VPACKUSDW alone would read dwords as signed and turn those from 2^31
+// up into 0); VPACKUSDW then packs each 128-bit lane's dwords to words and
+// VPERMQ puts the lanes' halves back in order.
+TEXT ·narrowU32AVX2(SB), NOSPLIT, $0-24
+	MOVQ    dst+0(FP), DI
+	MOVQ    src+8(FP), SI
+	MOVQ    n+16(FP), CX
+	VPCMPEQD Y7, Y7, Y7
+	VPSRLD  $16, Y7, Y7 // 65535 in every dword
+	SHRQ    $5, CX
+	JZ      done_narrowU32AVX2
+loop_narrowU32AVX2:
+	VPMINUD   0(SI), Y7, Y0
+	VPMINUD   32(SI), Y7, Y1
+	VPMINUD   64(SI), Y7, Y2
+	VPMINUD   96(SI), Y7, Y3
+	VPACKUSDW Y1, Y0, Y0
+	VPACKUSDW Y3, Y2, Y2
+	VPERMQ    $0xD8, Y0, Y0
+	VPERMQ    $0xD8, Y2, Y2
+	VMOVDQU   Y0, 0(DI)
+	VMOVDQU   Y2, 32(DI)
+	ADDQ      $128, SI
+	ADDQ      $64, DI
+	DECQ      CX
+	JNZ       loop_narrowU32AVX2
+done_narrowU32AVX2:
+	VZEROUPPER
+	RET

@@ -8,3 +8,5 @@ func vecMaxU16(dst, src []uint16) int { return 0 }
 func vecMinU16(dst, src []uint16) int { return 0 }
 func vecMaxU8(dst, src []uint8) int   { return 0 }
 func vecMinU8(dst, src []uint8) int   { return 0 }
+
+func vecNarrowU32(dst []uint16, src []uint32) int { return 0 }

@@ -48,3 +48,38 @@ func TestElementwiseExtremes(t *testing.T) {
 		}
 	}
 }
+
+// TestNarrowUint32 holds every path's NarrowUint32 to a plain saturating
+// loop, on lengths around the vector step and unaligned starts.
+func TestNarrowUint32(t *testing.T) {
+	defer func(path string) { _, _ = Use(path) }(Path())
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, path := range Paths() {
+		_, err := Use(path)
+		require.NoError(t, err)
+		for _, n := range []int{0, 1, 31, 32, 33, 63, 64, 65, 300, 4099} {
+			for _, off := range []int{0, 1, 3} {
+				src := make([]uint32, n+off)
+				for i := range src {
+					switch r.IntN(3) {
+					case 0:
+						src[i] = uint32(r.IntN(1 << 16))
+					case 1:
+						src[i] = 0xfff0 + uint32(r.IntN(32)) // either side of the limit
+					default:
+						src[i] = r.Uint32()
+					}
+				}
+				want := make([]uint16, n)
+				for i, v := range src[off:] {
+					want[i] = uint16(min(v, 65535))
+				}
+				got := make([]uint16, n+2)
+				got[n], got[n+1] = 7, 9
+				NarrowUint32(got, src[off:])
+				require.Equal(t, want, got[:n], "%s n=%d off=%d", path, n, off)
+				require.Equal(t, []uint16{7, 9}, got[n:], "%s: nothing written past len(src)", path)
+			}
+		}
+	}
+}

@@ -57,8 +57,12 @@ func (r *Reader) Channels() int { return max(r.meta.Channels, 1) }
 // Name is the path given to Open, or "" for NewReader.
 func (r *Reader) Name() string { return r.name }
 
-// Close releases the file opened by Open.
+// Close releases the file opened by Open. No ReadView may be running.
 func (r *Reader) Close() error {
+	if r.mapped != nil {
+		unmapFile(r.mapped)
+		r.mapped = nil
+	}
 	if r.closer == nil {
 		return nil
 	}

@@ -74,6 +74,9 @@ type Reader struct {
 	meta    Metadata
 	opts    options
 	scratch sync.Pool // *[]byte
+	// mapped is the whole file mapped read-only (Open on Linux), for
+	// ReadView; nil otherwise.
+	mapped []byte
 }
 
 // Open opens the TIFF file at path and reads its IFD chain. Planes are read
@@ -94,6 +97,7 @@ func Open(path string, opts ...Option) (*Reader, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	r.closer, r.name = f, path
+	r.mapped = mapFile(f, st.Size())
 	return r, nil
 }
 

@@ -51,7 +51,7 @@ type WriterOptions struct {
 	// plane; 0 means GOMAXPROCS.
 	Workers int
 	// Cached writes through the page cache whatever the file's size. By
-	// default a file that may pass 16 MiB is written with direct I/O where
+	// default a file that may pass 256 MiB is written with direct I/O where
 	// the system and the file system allow it (Linux; see Writer.Direct):
 	// the data goes from the writer's buffers to the disk, which takes a
 	// fraction of the CPU time of copying it into the page cache and
