@@ -9,7 +9,12 @@ done the usual Python ways. Run with Debian's python3:
 
     pipeline_bench.py --impl scipy|skimage|opencv|dask-delayed|dask-cluster \
         --in IN.tif --out OUT.tif [--sigma 1] [--frac 0.33] [--conn 4] \
-        [--dtype uint32] [--threads 2]
+        [--dtype auto|uint16|uint32] [--threads 2]
+
+--dtype auto (the default, segstack's default too) writes uint16 labels when
+every plane's labels fit, else uint32: each plane comes out as the narrowest
+of the two for its own count, and np.stack widens to uint32 if any plane
+needs it.
 
 Prints one JSON object: the seconds from just after the imports to the
 output file's close (cluster start-up, reading and writing included), and
@@ -52,21 +57,29 @@ def threshold_of(smoothed, frac):
     return frac * float(smoothed.max())
 
 
+def label_dtype(dtype, n):
+    """The output type of a plane with n labels."""
+    if dtype == "auto":
+        return np.uint16 if n <= 65535 else np.uint32
+    return np.dtype(dtype)
+
+
 def scipy_plane(plane, sigma, frac, conn, dtype):
     from scipy import ndimage as ndi
     sm = ndi.gaussian_filter(plane.astype(np.float32), sigma=sigma, mode="reflect",
                              truncate=4.0, output=np.float32)
     st = ndi.generate_binary_structure(2, 1 if conn == 4 else 2)
-    lab, _ = ndi.label(sm > threshold_of(sm, frac), structure=st)
-    return lab.astype(dtype, copy=False)
+    lab, n = ndi.label(sm > threshold_of(sm, frac), structure=st)
+    return lab.astype(label_dtype(dtype, n), copy=False)
 
 
 def skimage_plane(plane, sigma, frac, conn, dtype):
     from skimage import filters, measure
     sm = filters.gaussian(plane.astype(np.float32), sigma=sigma, mode="reflect",
                           truncate=4.0, preserve_range=True, channel_axis=None)
-    lab = measure.label(sm > threshold_of(sm, frac), connectivity=1 if conn == 4 else 2)
-    return lab.astype(dtype, copy=False)
+    lab, n = measure.label(sm > threshold_of(sm, frac), connectivity=1 if conn == 4 else 2,
+                           return_num=True)
+    return lab.astype(label_dtype(dtype, n), copy=False)
 
 
 def opencv_plane(plane, sigma, frac, conn, dtype):
@@ -75,8 +88,8 @@ def opencv_plane(plane, sigma, frac, conn, dtype):
     sm = cv2.GaussianBlur(plane.astype(np.float32), (k, k), sigmaX=sigma, sigmaY=sigma,
                           borderType=cv2.BORDER_REFLECT)
     mask = (sm > threshold_of(sm, frac)).view(np.uint8)
-    _, lab = cv2.connectedComponents(mask, connectivity=conn, ltype=cv2.CV_32S)
-    return lab.astype(dtype, copy=False)
+    n, lab = cv2.connectedComponents(mask, connectivity=conn, ltype=cv2.CV_32S)
+    return lab.astype(label_dtype(dtype, n - 1), copy=False)
 
 
 def main():
@@ -87,10 +100,10 @@ def main():
     ap.add_argument("--sigma", type=float, default=1.0)
     ap.add_argument("--frac", type=float, default=0.33)
     ap.add_argument("--conn", type=int, default=4)
-    ap.add_argument("--dtype", default="uint32")
+    ap.add_argument("--dtype", default="auto")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
-    args = (a.sigma, a.frac, a.conn, np.dtype(a.dtype))
+    args = (a.sigma, a.frac, a.conn, a.dtype)
 
     imported = time.perf_counter()
     cluster = client = None

@@ -38,6 +38,10 @@ const (
 	pipeSigma = "1"
 	pipeFrac  = "0.33"
 	pipeConn  = "4"
+	// pipeDType is the workload's label type: uint16 when every label of
+	// the stack fits, else uint32 (segstack's default), in every
+	// implementation.
+	pipeDType = "auto"
 )
 
 // pipelineCommand is the process that segments in into out with im.
@@ -46,7 +50,7 @@ func (h *harness) pipelineCommand(im impl, in, out, report string) command {
 	if im.Python == "" {
 		c := command{Args: []string{h.segstack, "segment", in, "-o", out, "--workers", w,
 			"--sigma", pipeSigma, "--threshold", pipeFrac + "max", "--connectivity", pipeConn,
-			"--label-dtype", "uint32", "--force", "--quiet"}, Env: im.Env, Spawn: h.peakrss}
+			"--label-dtype", pipeDType, "--force", "--quiet"}, Env: im.Env, Spawn: h.peakrss}
 		if report != "" {
 			c.Args = append(c.Args, "--report", report)
 		}
@@ -54,7 +58,7 @@ func (h *harness) pipelineCommand(im impl, in, out, report string) command {
 	}
 	return command{Args: []string{h.cfg.Python, filepath.Join(h.anchors, "pipeline_bench.py"),
 		"--impl", im.Python, "--in", in, "--out", out, "--threads", w,
-		"--sigma", pipeSigma, "--frac", pipeFrac, "--conn", pipeConn, "--dtype", "uint32"}, Spawn: h.peakrss}
+		"--sigma", pipeSigma, "--frac", pipeFrac, "--conn", pipeConn, "--dtype", pipeDType}, Spawn: h.peakrss}
 }
 
 // pipelinePhase checks and times the end-to-end pipeline on one size.
