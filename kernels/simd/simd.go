@@ -16,6 +16,8 @@
 // match the vector units bit for bit.
 package simd
 
+//go:generate go run gen_slide.go
+
 import (
 	"fmt"
 	"math"
@@ -39,8 +41,9 @@ type impl struct {
 	// write dst with non-temporal stores.
 	convRowAhead func(dst, src, w []float32, ahead int, stream streamMode, pf []float32) float32
 	convCols     func(dst []float32, rows [][]float32, w []float32) float32
-	// convColsN may, with pf, hint its input rows into L1 ahead of use.
-	convColsN   func(dst, rows [][]float32, w []float32, pf bool) float32
+	// convColsN may, with colsPrefetch, hint its input rows into L1
+	// ahead of use.
+	convColsN   func(dst, rows [][]float32, w []float32, mode colsMode) float32
 	max         func(x []float32) float32
 	min         func(x []float32) float32
 	sum         func(x []float32) float64
@@ -58,7 +61,7 @@ var goImpl = &impl{
 		return convRowGo(dst, src, w)
 	},
 	convCols: func(dst []float32, rows [][]float32, w []float32) float32 { return convColsGo(dst, rows, w, 0) },
-	convColsN: func(dst, rows [][]float32, w []float32, _ bool) float32 {
+	convColsN: func(dst, rows [][]float32, w []float32, _ colsMode) float32 {
 		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 { return convColsGo(d, rs, w, 0) })
 	},
 	max:         maxGo,
@@ -230,19 +233,41 @@ func ConvCols(dst []float32, rows [][]float32, w []float32) float32 {
 // per block rather than once per output. It returns the maximum of all
 // outputs (-Inf when there are none).
 func ConvColsN(dst, rows [][]float32, w []float32) float32 {
-	return convColsN(dst, rows, w, false)
+	return convColsN(dst, rows, w, colsInPlace)
 }
 
 // ConvColsNPrefetch is ConvColsN for input rows that are not in L1 (rows
 // of a large volume, or scratch rows last written long ago): the AVX-512
 // path also hints each row's next column blocks into L1 while it works,
-// since the hardware follows that many interleaved streams poorly. Values
-// are the same as ConvColsN's; rows already in L1 are faster without it.
+// since the hardware follows that many interleaved streams poorly, and,
+// for radii up to 6 and up to 8 outputs (4 for radius 6), loads each
+// input block into registers once for all outputs. Values are the same as
+// ConvColsN's; rows already in L1 are faster without it.
 func ConvColsNPrefetch(dst, rows [][]float32, w []float32) float32 {
-	return convColsN(dst, rows, w, true)
+	return convColsN(dst, rows, w, colsPrefetch)
 }
 
-func convColsN(dst, rows [][]float32, w []float32, pf bool) float32 {
+// ConvColsNScratch is ConvColsN for input rows in cache-resident scratch
+// rows laid out so that they do not compete for the same L1 sets (see
+// rowStride in package kernels): for radii up to 6 and up to 8 outputs (4
+// for radius 6) the AVX-512 path loads each input block into registers
+// once for all outputs instead of once per output. Values are the same as
+// ConvColsN's. (Rows read in place from a large 2-D image were slower that
+// way, hence a separate entry.)
+func ConvColsNScratch(dst, rows [][]float32, w []float32) float32 {
+	return convColsN(dst, rows, w, colsScratch)
+}
+
+// colsMode is how ConvColsN's kernels treat their input rows.
+type colsMode int
+
+const (
+	colsInPlace  colsMode = iota // blocked kernel, no hints
+	colsPrefetch                 // register window where it fits, L1 hints
+	colsScratch                  // register window where it fits, no hints
+)
+
+func convColsN(dst, rows [][]float32, w []float32, mode colsMode) float32 {
 	if len(w) == 0 || len(rows) != len(dst)+2*(len(w)-1) {
 		panic(fmt.Sprintf("simd.ConvColsN: %d outputs with %d taps need %d rows, have %d", len(dst), len(w), len(dst)+2*(len(w)-1), len(rows)))
 	}
@@ -263,7 +288,7 @@ func convColsN(dst, rows [][]float32, w []float32, pf bool) float32 {
 	if n == 0 {
 		return negInf
 	}
-	return cur.Load().convColsN(dst, rows, w, pf)
+	return cur.Load().convColsN(dst, rows, w, mode)
 }
 
 // Max returns the largest element of x, or -Inf when x is empty. NaNs are

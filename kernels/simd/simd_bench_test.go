@@ -65,7 +65,7 @@ func BenchmarkConvColsN(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/r=%d/n=%d", p.name, r, n), func(b *testing.B) {
 				b.SetBytes(int64(4 * n * m))
 				for range b.N {
-					p.convColsN(dst, rows, w, false)
+					p.convColsN(dst, rows, w, colsInPlace)
 				}
 			})
 		}

@@ -153,13 +153,16 @@ func TestConvRowInPathsMatchGo(t *testing.T) {
 // ConvColsN on every path gives, output by output, what the Go ConvCols
 // twin gives for that output's rows: widths with every tail length, rows
 // at unaligned offsets, 1..20 outputs (beyond the stack tables too) and
-// radii up to past the stack limit, with and without the L1 prefetch.
+// radii up to past the stack limit, in every mode. Radii 1..6 with up to
+// 8 outputs (fewer for r > 4) take the AVX-512 kernels that hold the whole
+// window in registers (with and without L1 hints) in the prefetch and
+// scratch modes; the others the blocked kernel.
 func TestConvColsNPathsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, p := range append(asmPaths(t), goImpl) {
-		for _, r := range []int{0, 1, 4, 12, 30} {
+		for _, r := range []int{0, 1, 2, 3, 4, 5, 6, 7, 12, 30} {
 			w := kernel(r)
-			for _, m := range []int{1, 2, 4, 5, 8, 17} {
+			for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 17} {
 				for _, n := range []int{1, 15, 16, 17, 63, 64, 65, 130, 200, 256} {
 					off := (n + m) % 4
 					rows := make([][]float32, m+2*r)
@@ -174,15 +177,15 @@ func TestConvColsNPathsMatchGo(t *testing.T) {
 						got[j] = make([]float32, n+1)[1:]
 						mw = maxOf(mw, convColsGo(want[j], rows[j:j+2*r+1], w, 0))
 					}
-					for _, pf := range []bool{false, true} {
+					for _, mode := range []colsMode{colsInPlace, colsPrefetch, colsScratch} {
 						for j := range got {
 							clear(got[j])
 						}
-						mg := p.convColsN(got, rows, w, pf)
+						mg := p.convColsN(got, rows, w, mode)
 						for j := range want {
-							bitsEqual(t, want[j], got[j], "path %s r=%d m=%d n=%d pf=%v output %d", p.name, r, m, n, pf, j)
+							bitsEqual(t, want[j], got[j], "path %s r=%d m=%d n=%d mode=%d output %d", p.name, r, m, n, mode, j)
 						}
-						require.Equal(t, mw, mg, "max, path %s r=%d m=%d n=%d pf=%v", p.name, r, m, n, pf)
+						require.Equal(t, mw, mg, "max, path %s r=%d m=%d n=%d mode=%d", p.name, r, m, n, mode)
 					}
 				}
 			}

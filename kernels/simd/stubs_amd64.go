@@ -306,9 +306,10 @@ const (
 	maxStackNRows = 64
 )
 
-// convColsNAVX512Full runs the multi-output kernel on the whole 16-column
-// blocks and the Go twin on the tail columns.
-func convColsNAVX512Full(dst, rows [][]float32, w []float32, pf bool) float32 {
+// convColsNAVX512Full runs a multi-output kernel on the whole 16-column
+// blocks (the register-window one, except for colsInPlace, where there is
+// one for r and len(dst)) and the Go twin on the tail columns.
+func convColsNAVX512Full(dst, rows [][]float32, w []float32, mode colsMode) float32 {
 	r := len(w) - 1
 	if len(dst) > maxStackOuts || len(rows) > maxStackNRows {
 		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 {
@@ -328,10 +329,18 @@ func convColsNAVX512Full(dst, rows [][]float32, w []float32, pf bool) float32 {
 			rb[i] = unsafe.Pointer(&row[0])
 		}
 		flag := 0
-		if pf {
+		if mode == colsPrefetch {
 			flag = 1
 		}
-		m = convColsNAVX512(&db[0], len(dst), n, &rb[0], &w[0], r, flag)
+		// Small windows fit in registers: each input block is loaded
+		// once for all outputs.
+		ok := false
+		if mode != colsInPlace {
+			m, ok = convSlide(r, len(dst), &db[0], n, &rb[0], &w[0], flag)
+		}
+		if !ok {
+			m = convColsNAVX512(&db[0], len(dst), n, &rb[0], &w[0], r, flag)
+		}
 	}
 	if n < cols {
 		for j, d := range dst {
@@ -351,7 +360,7 @@ func Prefetch(x []float32) {
 
 // convColsNAVX2 makes the outputs one at a time over column chunks of
 // chunkN2, so that a chunk of the input rows stays in L1 for all outputs.
-func convColsNAVX2(dst, rows [][]float32, w []float32, _ bool) float32 {
+func convColsNAVX2(dst, rows [][]float32, w []float32, _ colsMode) float32 {
 	const chunkN2 = 256
 	if len(rows) > maxStackNRows {
 		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 {
