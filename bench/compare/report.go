@@ -220,7 +220,7 @@ func markdown(res *Results, base string, pngs []string) string {
 	if len(res.Pipeline) > 0 {
 		p("## Pipeline, end to end\n\n")
 		p("Per plane: Gaussian sigma 1 (reflect), threshold 0.33 × the plane's maximum (strictly above), labels with "+
-			"4-connectivity numbered per plane; uint16 TIFF in, uint32 label TIFF out, all I/O included, %d cores offered. "+
+			"4-connectivity numbered per plane; uint16 TIFF in, label TIFF out as uint16 when every label fits (uint32 otherwise), all I/O included, %d cores offered. "+
 			"Wall = the process from start to exit (interpreter start-up and imports included); in-process = what "+
 			"the program reports (Python: after the imports until the output is closed, cluster start-up included; "+
 			"segstack: its report's wall time). Every output's labels were compared with segstack's before timing.\n\n", c.Workers)

@@ -9,3 +9,5 @@ import "os"
 func mapFile(f *os.File, size int64) []byte { return nil }
 
 func unmapFile(b []byte) error { return nil }
+
+func releaseMapped(mapped []byte, off, n uint64) {}

@@ -37,9 +37,15 @@ func (r *Reader) ReadView(i int, fn func(view []byte)) (ok bool, err error) {
 	if off > uint64(len(r.mapped)) || n > uint64(len(r.mapped))-off {
 		return false, nil // readPlane reports the damage
 	}
-	return true, faultSafe(func() { fn(r.mapped[off : off+n : off+n]) }, func(addr uintptr) error {
+	err = faultSafe(func() { fn(r.mapped[off : off+n : off+n]) }, func(addr uintptr) error {
 		return fmt.Errorf("%s: plane %d: %w (fault at %#x)", r.name, i, ErrFileChanged, addr)
 	})
+	// Drop the plane's pages from this process's page tables: the page
+	// cache keeps them, but they no longer count in its resident set,
+	// which would otherwise grow by every plane read until it held the
+	// whole file.
+	releaseMapped(r.mapped, off, n)
+	return true, err
 }
 
 // rawRun returns the file offset of a plane stored raw as one contiguous

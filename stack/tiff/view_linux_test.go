@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/segstack/segstack/stack"
@@ -96,4 +98,58 @@ func TestReadViewOfTruncatedFile(t *testing.T) {
 	require.True(t, errors.Is(err, ErrFileChanged), "%v", err)
 	require.ErrorContains(t, err, path)
 	require.ErrorContains(t, err, "plane 3")
+}
+
+// touched keeps the reads of TestReadViewKeepsResidentSetFlat from being
+// optimised away.
+var touched int
+
+// rssFile is the process's resident file-backed memory in bytes.
+func rssFile(t *testing.T) int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "RssFile:" {
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			require.NoError(t, err)
+			return kb << 10
+		}
+	}
+	t.Skip("no RssFile in /proc/self/status")
+	return 0
+}
+
+// Viewing every plane of a 48 MiB file leaves the process's resident set
+// about where it was: each plane's pages are dropped once it is read.
+func TestReadViewKeepsResidentSetFlat(t *testing.T) {
+	dir := t.TempDir()
+	s := stack.Shape{Z: 24, Y: 1024, X: 1024}
+	path := filepath.Join(dir, "big.tif")
+	plane := make([]byte, s.Y*s.X*2)
+	for i := range plane {
+		plane[i] = byte(i * 7)
+	}
+	w, err := Create(path, WriterOptions{Shape: s, DType: stack.Uint16, Cached: true})
+	require.NoError(t, err)
+	for range s.Z {
+		require.NoError(t, w.WritePlane(plane))
+	}
+	require.NoError(t, w.Close())
+	r, err := Open(path)
+	require.NoError(t, err)
+	defer r.Close()
+	before := rssFile(t)
+	for z := range s.Z {
+		ok, err := r.ReadView(z, func(v []byte) {
+			require.Equal(t, plane[len(plane)-1], v[len(v)-1]) // touch the whole plane's last page
+			for i := 0; i < len(v); i += 4096 {
+				touched += int(v[i])
+			}
+		})
+		require.NoError(t, err)
+		require.True(t, ok)
+	}
+	grew := rssFile(t) - before
+	t.Logf("before %d grew %d", before, grew)
+	require.Less(t, grew, int64(8<<20), "resident file pages grew by %d bytes over a %d-byte file", grew, s.Z*len(plane))
 }
