@@ -37,4 +37,10 @@ func (cpuBackend) LabelAbove(ctx context.Context, dst *stack.Volume[uint32], src
 	return LabelAbove(ctx, dst, src, t, conn)
 }
 
+// LabelAbove16 is LabelAbove16: the CPU backend can write uint16 labels
+// directly, which callers find by asserting this method.
+func (cpuBackend) LabelAbove16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[float32], t float32, conn Connectivity) (int, error) {
+	return LabelAbove16(ctx, dst, src, t, conn)
+}
+
 func (cpuBackend) Close() error { return nil }

@@ -46,7 +46,7 @@ func normConn(conn Connectivity, s stack.Shape) (Connectivity, error) {
 }
 
 // checkLabelArgs validates the shapes of a labelling's volumes.
-func checkLabelArgs(dst *stack.Volume[uint32], src stack.Shape, srcLen int, intensity *stack.Volume[float32]) error {
+func checkLabelArgs[L labelElem](dst *stack.Volume[L], src stack.Shape, srcLen int, intensity *stack.Volume[float32]) error {
 	if dst == nil {
 		return errors.New("kernels: label: nil destination")
 	}
@@ -111,6 +111,23 @@ func LabelAbove(ctx context.Context, dst *stack.Volume[uint32], src *stack.Volum
 	return n, err
 }
 
+// ErrLabelOverflow16 is returned by LabelAbove16 when the labels do not fit
+// uint16.
+var ErrLabelOverflow16 = errors.New("more than 65535 labels do not fit uint16")
+
+// LabelAbove16 is LabelAbove with uint16 labels, for planes that will be
+// stored as uint16: it saves writing them as uint32 and narrowing them.
+// When there are more than 65535 objects it writes nothing and returns
+// their count with an error wrapping ErrLabelOverflow16; the caller then
+// labels into uint32.
+func LabelAbove16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[float32], t float32, conn Connectivity) (int, error) {
+	if src == nil {
+		return 0, errors.New("kernels: label: nil source")
+	}
+	n, _, err := labelVolume(ctx, dst, src.Shape, len(src.Data), aboveRunFunc(src, t), conn, nil, false, 0)
+	return n, err
+}
+
 // LabelWithStats is Label that also measures every object (see Region) in
 // the pass that writes the labels. intensity, which may be nil, supplies the
 // values for the intensity statistics and must have mask's shape.
@@ -134,7 +151,9 @@ func LabelAboveWithStats(ctx context.Context, dst *stack.Volume[uint32], src *st
 
 // labelVolume runs a whole labelling cut into the given number of strips of
 // rows (0: as many as GOMAXPROCS and the volume's size make worthwhile).
-func labelVolume(ctx context.Context, dst *stack.Volume[uint32], shape stack.Shape, srcLen int, runsOf runFunc, conn Connectivity, intensity *stack.Volume[float32], stats bool, strips int) (int, []Region, error) {
+// With uint16 labels (no stats), more than 65535 objects write nothing and
+// return their count with an error wrapping ErrLabelOverflow16.
+func labelVolume[L labelElem](ctx context.Context, dst *stack.Volume[L], shape stack.Shape, srcLen int, runsOf runFunc, conn Connectivity, intensity *stack.Volume[float32], stats bool, strips int) (int, []Region, error) {
 	if err := checkLabelArgs(dst, shape, srcLen, intensity); err != nil {
 		return 0, nil, err
 	}
@@ -154,10 +173,17 @@ func labelVolume(ctx context.Context, dst *stack.Volume[uint32], shape stack.Sha
 	}
 	defer sc.release()
 	var regions []Region
+	if limit := uint64(^L(0)); uint64(sc.n) > limit {
+		return sc.n, nil, fmt.Errorf("kernels: label: %d objects: %w", sc.n, ErrLabelOverflow16)
+	}
 	if stats {
-		regions = regionsOf(sc.writeWithStats(dst.Data, intensity))
+		d32, ok := any(dst.Data).([]uint32)
+		if !ok {
+			return 0, nil, errors.New("kernels: label: statistics need uint32 labels")
+		}
+		regions = regionsOf(sc.writeWithStats(d32, intensity))
 	} else {
-		parallel(len(sc.strips), func(k int) { sc.writeStrip(sc.strips[k], dst.Data) })
+		parallel(len(sc.strips), func(k int) { writeStrip(sc, sc.strips[k], dst.Data) })
 	}
 	if err := ctx.Err(); err != nil {
 		return 0, nil, err

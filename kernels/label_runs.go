@@ -139,17 +139,34 @@ func aboveRuns(row []float32, t float32, out []run) []run {
 	return e.finish(full, uint32(n))
 }
 
-// store16 stores the label pair vv over 16 elements from element i of p.
-func store16(p unsafe.Pointer, i uintptr, vv uint64) {
-	q := unsafe.Add(p, i*4)
+// labelElem is the element type of a label plane: uint32, or uint16 when
+// every label fits.
+type labelElem interface{ ~uint16 | ~uint32 }
+
+// splat repeats label v over the uint64 that store16 and rowWriter.seg
+// store: two uint32 labels or four uint16 ones.
+func splat[L labelElem](v uint32) uint64 {
+	if unsafe.Sizeof(L(0)) == 2 {
+		return uint64(uint16(v)) * 0x0001000100010001
+	}
+	return uint64(v) | uint64(v)<<32
+}
+
+// store16 stores the repeated label vv (see splat) over 16 elements from
+// element i of p.
+func store16[L labelElem](p unsafe.Pointer, i uintptr, vv uint64) {
+	es := unsafe.Sizeof(L(0))
+	q := unsafe.Add(p, i*es)
 	*(*uint64)(q) = vv
 	*(*uint64)(unsafe.Add(q, 8)) = vv
 	*(*uint64)(unsafe.Add(q, 16)) = vv
 	*(*uint64)(unsafe.Add(q, 24)) = vv
-	*(*uint64)(unsafe.Add(q, 32)) = vv
-	*(*uint64)(unsafe.Add(q, 40)) = vv
-	*(*uint64)(unsafe.Add(q, 48)) = vv
-	*(*uint64)(unsafe.Add(q, 56)) = vv
+	if es == 4 {
+		*(*uint64)(unsafe.Add(q, 32)) = vv
+		*(*uint64)(unsafe.Add(q, 40)) = vv
+		*(*uint64)(unsafe.Add(q, 48)) = vv
+		*(*uint64)(unsafe.Add(q, 56)) = vv
+	}
 }
 
 // rowWriter writes a row of n labels at p as consecutive segments. A
@@ -157,24 +174,30 @@ func store16(p unsafe.Pointer, i uintptr, vv uint64) {
 // the row: the next segment, which starts where this one ends, overwrites
 // the spill. Most runs and gaps are short, so most segments cost one
 // unconditional block of stores and no unpredictable loop exit.
-type rowWriter struct {
+type rowWriter[L labelElem] struct {
 	p unsafe.Pointer
 	n uintptr
 }
 
-// seg writes the label pair vv over [s, e); s < e <= n.
-func (w rowWriter) seg(s, e uintptr, vv uint64) {
+func newRowWriter[L labelElem](row []L) rowWriter[L] {
+	return rowWriter[L]{unsafe.Pointer(unsafe.SliceData(row)), uintptr(len(row))}
+}
+
+// seg writes the repeated label vv (see splat) over [s, e); s < e <= n.
+func (w rowWriter[L]) seg(s, e uintptr, vv uint64) {
+	es := unsafe.Sizeof(L(0))
+	per := 8 / es // labels per uint64
 	for s+16 <= w.n {
-		store16(w.p, s, vv)
+		store16[L](w.p, s, vv)
 		s += 16
 		if s >= e {
 			return
 		}
 	}
-	for ; s+2 <= e; s += 2 {
-		*(*uint64)(unsafe.Add(w.p, s*4)) = vv
+	for ; s+per <= e; s += per {
+		*(*uint64)(unsafe.Add(w.p, s*es)) = vv
 	}
-	if s < e {
-		*(*uint32)(unsafe.Add(w.p, s*4)) = uint32(vv)
+	for ; s < e; s++ {
+		*(*L)(unsafe.Add(w.p, s*es)) = L(vv)
 	}
 }

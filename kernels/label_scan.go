@@ -409,13 +409,14 @@ func (sc *scan) label(st *strip, i int) uint32 {
 	return sc.lab[sc.parent[st.off+uint32(i)]]
 }
 
-// writeStrip writes the strip's rows of labels into dst.
-func (sc *scan) writeStrip(st *strip, dst []uint32) {
+// writeStrip writes the strip's rows of labels into dst; with L uint16
+// every label must fit.
+func writeStrip[L labelElem](sc *scan, st *strip, dst []L) {
 	X := sc.shape.X
 	for r := st.r0; r < st.r1; r++ {
 		row := dst[r*X : (r+1)*X]
 		i0, i1 := st.rowStart[r-st.r0], st.rowStart[r-st.r0+1]
-		w := rowWriter{unsafe.Pointer(unsafe.SliceData(row)), uintptr(len(row))}
+		w := newRowWriter(row)
 		prev := uintptr(0)
 		for i, rn := range st.runs[i0:i1:i1] {
 			s, e := uintptr(rn.s), min(uintptr(rn.e), w.n)
@@ -425,15 +426,15 @@ func (sc *scan) writeStrip(st *strip, dst []uint32) {
 			// Short segments (most of them) take one inlined block of
 			// stores; the rest go through seg.
 			if s+16 <= w.n && s-prev <= 16 {
-				store16(w.p, prev, 0)
+				store16[L](w.p, prev, 0)
 			} else if prev < s {
 				w.seg(prev, s, 0)
 			}
-			v := uint64(sc.lab[sc.parent[st.off+i0+uint32(i)]])
+			vv := splat[L](sc.lab[sc.parent[st.off+i0+uint32(i)]])
 			if e+16 <= w.n && e-s <= 16 {
-				store16(w.p, s, v|v<<32)
+				store16[L](w.p, s, vv)
 			} else {
-				w.seg(s, e, v|v<<32)
+				w.seg(s, e, vv)
 			}
 			prev = e
 		}

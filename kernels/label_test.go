@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
-	"unsafe"
 
 	"github.com/stretchr/testify/require"
 
@@ -195,32 +194,41 @@ func TestRunsOfRows(t *testing.T) {
 	}
 }
 
-// TestRowWriter writes random rows as consecutive segments and checks that
-// every spill past a segment's end is overwritten and none leaves the row.
+// TestRowWriter writes random rows as consecutive segments, of uint32 and
+// of uint16 labels, and checks that every spill past a segment's end is
+// overwritten and none leaves the row.
 func TestRowWriter(t *testing.T) {
 	t.Parallel()
+	testRowWriter[uint32](t, 0xfeedface)
+	testRowWriter[uint16](t, 0xface)
+}
+
+func testRowWriter[L labelElem](t *testing.T, guard L) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	for range 3000 {
 		n := 1 + rng.IntN(120)
-		buf := make([]uint32, n+40)
+		buf := make([]L, n+40)
 		for i := range buf {
-			buf[i] = 0xfeedface
+			buf[i] = guard
 		}
 		row := buf[:n]
-		want := make([]uint32, n)
-		w := rowWriter{unsafe.Pointer(unsafe.SliceData(row)), uintptr(n)}
+		want := make([]L, n)
+		w := newRowWriter(row)
 		for s := 0; s < n; {
 			e := min(n, s+1+rng.IntN(max(1, rng.IntN(40))))
 			v := uint32(rng.IntN(3))
-			for i := s; i < e; i++ {
-				want[i] = v
+			if rng.IntN(4) == 0 {
+				v = uint32(^L(0) - L(rng.IntN(16))) // high bits set
 			}
-			w.seg(uintptr(s), uintptr(e), uint64(v)|uint64(v)<<32)
+			for i := s; i < e; i++ {
+				want[i] = L(v)
+			}
+			w.seg(uintptr(s), uintptr(e), splat[L](v))
 			s = e
 		}
 		require.Equal(t, want, row)
 		for _, v := range buf[n:] {
-			require.Equal(t, uint32(0xfeedface), v, "stored past the row")
+			require.Equal(t, guard, v, "stored past the row")
 		}
 	}
 }
@@ -515,4 +523,59 @@ func TestSummarise(t *testing.T) {
 		require.Equal(t, lo, l)
 		require.Equal(t, hi, h)
 	}
+}
+
+// TestLabelAbove16 holds LabelAbove16 to LabelAbove on random planes and
+// volumes (the same labels, as uint16), and checks that more than 65535
+// objects are refused without a write.
+func TestLabelAbove16(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(41, 42))
+	for i := range 200 {
+		s := stack.Shape{Z: 1 + rng.IntN(3), Y: 1 + rng.IntN(70), X: 1 + rng.IntN(90)}
+		if i%2 == 0 {
+			s.Z = 1
+		}
+		src := stack.New[float32](s)
+		for j := range src.Data {
+			src.Data[j] = rng.Float32()
+		}
+		thr := rng.Float32()
+		conn := Connectivity(0)
+		want := stack.New[uint32](s)
+		n32, err := LabelAbove(ctx, want, src, thr, conn)
+		require.NoError(t, err)
+		got := stack.New[uint16](s)
+		for j := range got.Data {
+			got.Data[j] = 0xbeef
+		}
+		n16, err := LabelAbove16(ctx, got, src, thr, conn)
+		require.NoError(t, err)
+		require.Equal(t, n32, n16, "case %d %v", i, s)
+		for j, l := range want.Data {
+			require.Equal(t, uint16(l), got.Data[j], "case %d %v voxel %d", i, s, j)
+		}
+	}
+
+	// A checkerboard of 512x512 has 131072 4-connected objects.
+	s := stack.Shape{Z: 1, Y: 512, X: 512}
+	src := stack.New[float32](s)
+	for y := range s.Y {
+		for x := range s.X {
+			if (x+y)%2 == 0 {
+				src.Data[y*s.X+x] = 1
+			}
+		}
+	}
+	dst := stack.New[uint16](s)
+	n, err := LabelAbove16(ctx, dst, src, 0.5, Conn4)
+	require.ErrorIs(t, err, ErrLabelOverflow16)
+	require.Equal(t, 512*512/2, n)
+	for _, l := range dst.Data {
+		require.Zero(t, l, "nothing written on overflow")
+	}
+	n32, err := LabelAbove(ctx, stack.New[uint32](s), src, 0.5, Conn4)
+	require.NoError(t, err)
+	require.Equal(t, n, n32)
 }

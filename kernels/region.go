@@ -2,7 +2,6 @@ package kernels
 
 import (
 	"math"
-	"unsafe"
 
 	"github.com/segstack/segstack/stack"
 )
@@ -148,7 +147,7 @@ func (sc *scan) writeWithStats(dst []uint32, intensity *stack.Volume[float32]) [
 			}
 			z, y := r/Y, r%Y
 			i0, i1 := st.rowStart[r-st.r0], st.rowStart[r-st.r0+1]
-			w := rowWriter{unsafe.Pointer(unsafe.SliceData(row)), uintptr(len(row))}
+			w := newRowWriter(row)
 			prev := uintptr(0)
 			for i := i0; i < i1; i++ {
 				rn := st.runs[i]
@@ -159,7 +158,7 @@ func (sc *scan) writeWithStats(dst []uint32, intensity *stack.Volume[float32]) [
 				if prev < uintptr(rn.s) {
 					w.seg(prev, uintptr(rn.s), 0)
 				}
-				w.seg(uintptr(rn.s), uintptr(rn.e), uint64(l)|uint64(l)<<32)
+				w.seg(uintptr(rn.s), uintptr(rn.e), splat[uint32](l))
 				prev = uintptr(rn.e)
 				var acc *RegionSums
 				if l >= st.base {

@@ -16,8 +16,9 @@ import (
 type planeOut struct {
 	z      int
 	labels []uint32 // from run.u32; returned by the writer
-	// labels16 is labels narrowed to uint16 (from run.u16), made by the
-	// task when the labels file may be uint16 and the plane's labels fit.
+	// labels16 holds the labels as uint16 (from run.u16), made by the
+	// task when the labels file may be uint16 and the plane's labels fit:
+	// labelled straight into uint16 (labels is then nil) or narrowed.
 	labels16 []uint16
 	n        int
 	thr      float32
@@ -37,7 +38,10 @@ type planeBuffers struct {
 
 // release returns out's label buffers to their pools.
 func (b *planeBuffers) release(out *planeOut) {
-	b.u32.Put(out.labels)
+	if out.labels != nil {
+		b.u32.Put(out.labels)
+		out.labels = nil
+	}
 	if out.labels16 != nil {
 		b.u16.Put(out.labels16)
 		out.labels16 = nil
@@ -265,6 +269,23 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 	t3 := time.Now()
 	sp.End()
 	sp = sched.StartSpan(ctx, spanLabel)
+	if l16er, ok := r.backend.(label16er); ok && narrow && !stats && !preview {
+		// Labels that fit uint16 are written as such: no uint32 plane to
+		// write and narrow.
+		l16 := bufs.u16.Get()
+		out.n, err = l16er.LabelAbove16(ctx, &stack.Volume[uint16]{Shape: ps, Data: l16}, smooth, out.thr, r.opt.Connectivity)
+		if err == nil {
+			sp.End()
+			out.labels16 = l16
+			out.times = stageTimes(t0, t1, t2, t3, time.Now())
+			return out, nil
+		}
+		bufs.u16.Put(l16)
+		if !errors.Is(err, kernels.ErrLabelOverflow16) {
+			sp.End()
+			return nil, fmt.Errorf("plane %d: label: %w", z, err)
+		}
+	}
 	labels := &stack.Volume[uint32]{Shape: ps, Data: bufs.u32.Get()}
 	if stats {
 		out.n, out.regions, err = kernels.LabelAboveWithStats(ctx, labels, smooth, out.thr, r.opt.Connectivity, raw)
@@ -286,13 +307,24 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 		tile := newPreviewTile(z, ps.Y, ps.X, raw.Data, labels.Data)
 		out.tile = &tile
 	}
-	out.times = StageSeconds{
+	out.times = stageTimes(t0, t1, t2, t3, t4)
+	return out, nil
+}
+
+// label16er is a backend that labels straight into uint16.
+type label16er interface {
+	LabelAbove16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[float32], t float32, conn kernels.Connectivity) (int, error)
+}
+
+// stageTimes are a plane's stage times from the instants each stage began
+// (t0 read, t1 Gaussian, t2 threshold, t3 label) and the end t4.
+func stageTimes(t0, t1, t2, t3, t4 time.Time) StageSeconds {
+	return StageSeconds{
 		Read:      t1.Sub(t0).Seconds(),
 		Gaussian:  t2.Sub(t1).Seconds(),
 		Threshold: t3.Sub(t2).Seconds(),
 		Label:     t4.Sub(t3).Seconds(),
 	}
-	return out, nil
 }
 
 // gaussian smooths src (one plane, or a slab in 3-D mode) into dst with the

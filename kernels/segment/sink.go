@@ -29,6 +29,7 @@ type tiffSink struct {
 	want  LabelDType
 	w     *tiff.Writer
 	buf16 []uint16
+	buf32 []uint32
 }
 
 func newTIFFSink(path string, shape stack.Shape, want LabelDType, meta *tiff.Metadata) (*tiffSink, error) {
@@ -56,8 +57,8 @@ func (s *tiffSink) create() error {
 }
 
 // write appends plane z; maxLabel is its largest label. labels16, when not
-// nil, holds the same labels already narrowed to uint16 and is written
-// as is to a uint16 file.
+// nil, holds the same labels as uint16 and is written as is to a uint16
+// file; labels may then be nil.
 func (s *tiffSink) write(ctx context.Context, z int, labels []uint32, labels16 []uint16, maxLabel uint32) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -66,6 +67,17 @@ func (s *tiffSink) write(ctx context.Context, z int, labels []uint32, labels16 [
 		return fmt.Errorf("labels: plane %d written out of order (next is %d)", z, s.w.Planes())
 	}
 	if s.opts.DType == stack.Uint32 {
+		if labels == nil {
+			// A plane labelled as uint16 before the file switched to
+			// uint32.
+			if len(s.buf32) != len(labels16) {
+				s.buf32 = make([]uint32, len(labels16))
+			}
+			for i, l := range labels16 {
+				s.buf32[i] = uint32(l)
+			}
+			labels = s.buf32
+		}
 		return tiff.WritePlaneOf(s.w, labels)
 	}
 	if maxLabel > 65535 {
