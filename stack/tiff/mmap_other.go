@@ -11,3 +11,5 @@ func mapFile(f *os.File, size int64) []byte { return nil }
 func unmapFile(b []byte) error { return nil }
 
 func releaseMapped(mapped []byte, off, n uint64) {}
+
+func populateMapped(mapped []byte, off, n uint64) {}

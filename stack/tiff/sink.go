@@ -77,8 +77,22 @@ func (s *cachedSink) finish() error { return s.bw.Flush() }
 
 func (s *cachedSink) abandon() {}
 
+// writeFrom hands a large b to the file directly rather than through the
+// buffer, saving a copy.
 func (s *cachedSink) writeFrom(b []byte) error {
-	_, err := s.Write(b)
+	if len(b) < s.bw.Size() {
+		_, err := s.Write(b)
+		return err
+	}
+	if err := s.bw.Flush(); err != nil {
+		return err
+	}
+	n, err := s.f.Write(b)
+	s.pos += uint64(n)
+	if err != nil {
+		return err
+	}
+	_, err = s.Write(nil) // start write-back when due
 	return err
 }
 

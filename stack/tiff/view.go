@@ -37,6 +37,8 @@ func (r *Reader) ReadView(i int, fn func(view []byte)) (ok bool, err error) {
 	if off > uint64(len(r.mapped)) || n > uint64(len(r.mapped))-off {
 		return false, nil // readPlane reports the damage
 	}
+	// Map the plane's pages in one call rather than a fault per few pages.
+	populateMapped(r.mapped, off, n)
 	err = faultSafe(func() { fn(r.mapped[off : off+n : off+n]) }, func(addr uintptr) error {
 		return fmt.Errorf("%s: plane %d: %w (fault at %#x)", r.name, i, ErrFileChanged, addr)
 	})
