@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"unsafe"
 
 	"github.com/segstack/segstack/kernels/simd"
 	"github.com/segstack/segstack/stack"
@@ -72,15 +73,17 @@ func maskRunFunc(mask *stack.Volume[uint8]) runFunc {
 
 func aboveRunFunc(src *stack.Volume[float32], t float32) runFunc {
 	X := src.Shape.X
-	// The vector compare into a row of bytes, then the byte scan, beats
-	// comparing element by element into bit words.
+	// The vector compare straight into bit words (in the row scratch),
+	// then the scan of the words, beats comparing element by element.
+	words := (X + 63) / 64
 	return func(r int, out []run, tmp []uint8) []run {
 		row := src.Data[r*X : (r+1)*X]
-		if len(tmp) < X {
+		if len(tmp) < 8*words || uintptr(unsafe.Pointer(unsafe.SliceData(tmp)))%8 != 0 {
 			return aboveRuns(row, t, out)
 		}
-		simd.GreaterMask(tmp[:X], row, t)
-		return maskRuns(tmp[:X], out)
+		bits := unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(tmp))), words)
+		simd.GreaterBits(bits, row, t)
+		return bitRuns(bits, X, out)
 	}
 }
 

@@ -121,6 +121,16 @@ func maskRuns(row []uint8, out []run) []run {
 	return e.finish(full, uint32(n))
 }
 
+// bitRuns appends the runs of set bits among the first n bits of words
+// (bit j of words[k] is element 64k+j; bits from n on must be 0).
+func bitRuns(words []uint64, n int, out []run) []run {
+	full, e := startEdges(out, n)
+	for k, w := range words {
+		e.word(w, uint32(64*k))
+	}
+	return e.finish(full, uint32(n))
+}
+
 // aboveRuns appends the runs of elements of row that are > t.
 func aboveRuns(row []float32, t float32, out []run) []run {
 	n := len(row)

@@ -58,3 +58,22 @@ func NarrowUint32(dst []uint16, src []uint32) {
 		dst[n+i] = uint16(min(v, 0xffff))
 	}
 }
+
+// GreaterBits sets bit j of dst[k] to src[64k+j] > t (NaN compares false)
+// for every element of src; bits past len(src) in the last word are 0.
+// len(dst) must be at least (len(src)+63)/64. It is the mask of a row as
+// the labeller's run scan reads it, 64 samples to a word.
+func GreaterBits(dst []uint64, src []float32, t float32) {
+	words := (len(src) + 63) / 64
+	dst = dst[:words]
+	k := vecGreaterBits(dst, src, t)
+	for ; k < words; k++ {
+		var w uint64
+		for j, v := range src[64*k : min(len(src), 64*k+64)] {
+			if v > t {
+				w |= 1 << j
+			}
+		}
+		dst[k] = w
+	}
+}

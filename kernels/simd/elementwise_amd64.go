@@ -71,3 +71,24 @@ func vecNarrowU32(dst []uint16, src []uint32) int {
 	narrowU32AVX2(&dst[0], &src[0], n)
 	return n
 }
+
+//go:noescape
+func greaterBitsAVX512(dst *uint64, src *float32, words int, t float32)
+
+//go:noescape
+func greaterBitsAVX2(dst *uint64, src *float32, words int, t float32)
+
+// vecGreaterBits makes the words of GreaterBits for the whole 64-sample
+// blocks of src and returns how many (0 on the Go path).
+func vecGreaterBits(dst []uint64, src []float32, t float32) int {
+	words := len(src) / 64
+	if words == 0 || !vectorPath() {
+		return 0
+	}
+	if hasAVX512 && Path() == PathAVX512 {
+		greaterBitsAVX512(&dst[0], &src[0], words, t)
+	} else {
+		greaterBitsAVX2(&dst[0], &src[0], words, t)
+	}
+	return words
+}

@@ -149,3 +149,74 @@ loop_narrowU32AVX2:
 done_narrowU32AVX2:
 	VZEROUPPER
 	RET
+
+// func greaterBitsAVX512(dst *uint64, src *float32, words int, t float32):
+// per 64 samples, four ordered t < x compares into mask registers, joined
+// into one 64-bit word (words > 0).
+TEXT ·greaterBitsAVX512(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         words+16(FP), CX
+	VBROADCASTSS t+24(FP), Z0
+loop_greaterBitsAVX512:
+	VCMPPS    $0x11, 0(SI), Z0, K1 // t < x, ordered: NaN gives 0
+	VCMPPS    $0x11, 64(SI), Z0, K2
+	VCMPPS    $0x11, 128(SI), Z0, K3
+	VCMPPS    $0x11, 192(SI), Z0, K4
+	KUNPCKWD  K1, K2, K5 // K2:K1, samples 0-31
+	KUNPCKWD  K3, K4, K6 // K4:K3, samples 32-63
+	KUNPCKDQ  K5, K6, K7
+	KMOVQ     K7, (DI)
+	ADDQ      $256, SI
+	ADDQ      $8, DI
+	DECQ      CX
+	JNZ       loop_greaterBitsAVX512
+	VZEROUPPER
+	RET
+
+// func greaterBitsAVX2(dst *uint64, src *float32, words int, t float32):
+// per 64 samples, eight ordered t < x compares, their sign masks shifted
+// into one word (words > 0).
+TEXT ·greaterBitsAVX2(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         words+16(FP), CX
+	VBROADCASTSS t+24(FP), Y0
+loop_greaterBitsAVX2:
+	VCMPPS    $0x11, 224(SI), Y0, Y1
+	VMOVMSKPS Y1, AX
+	VCMPPS    $0x11, 192(SI), Y0, Y1
+	VMOVMSKPS Y1, BX
+	SHLQ      $8, AX
+	ORQ       BX, AX
+	VCMPPS    $0x11, 160(SI), Y0, Y1
+	VMOVMSKPS Y1, BX
+	SHLQ      $8, AX
+	ORQ       BX, AX
+	VCMPPS    $0x11, 128(SI), Y0, Y1
+	VMOVMSKPS Y1, BX
+	SHLQ      $8, AX
+	ORQ       BX, AX
+	VCMPPS    $0x11, 96(SI), Y0, Y1
+	VMOVMSKPS Y1, BX
+	SHLQ      $8, AX
+	ORQ       BX, AX
+	VCMPPS    $0x11, 64(SI), Y0, Y1
+	VMOVMSKPS Y1, BX
+	SHLQ      $8, AX
+	ORQ       BX, AX
+	VCMPPS    $0x11, 32(SI), Y0, Y1
+	VMOVMSKPS Y1, BX
+	SHLQ      $8, AX
+	ORQ       BX, AX
+	VCMPPS    $0x11, 0(SI), Y0, Y1
+	VMOVMSKPS Y1, BX
+	SHLQ      $8, AX
+	ORQ       BX, AX
+	MOVQ      AX, (DI)
+	ADDQ      $256, SI
+	ADDQ      $8, DI
+	DECQ      CX
+	JNZ       loop_greaterBitsAVX2
+	VZEROUPPER
+	RET

@@ -1,6 +1,7 @@
 package simd
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
@@ -79,6 +80,48 @@ func TestNarrowUint32(t *testing.T) {
 				NarrowUint32(got, src[off:])
 				require.Equal(t, want, got[:n], "%s n=%d off=%d", path, n, off)
 				require.Equal(t, []uint16{7, 9}, got[n:], "%s: nothing written past len(src)", path)
+			}
+		}
+	}
+}
+
+// TestGreaterBits holds every path's GreaterBits to a plain loop, on
+// lengths around the 64-sample word, unaligned starts, values equal to the
+// threshold and NaNs.
+func TestGreaterBits(t *testing.T) {
+	defer func(path string) { _, _ = Use(path) }(Path())
+	r := rand.New(rand.NewPCG(7, 8))
+	nan := float32(math.NaN())
+	for _, path := range Paths() {
+		_, err := Use(path)
+		require.NoError(t, err)
+		for _, n := range []int{0, 1, 63, 64, 65, 127, 128, 129, 300, 1000} {
+			for _, off := range []int{0, 1, 3} {
+				src := make([]float32, n+off)
+				for i := range src {
+					switch r.IntN(8) {
+					case 0:
+						src[i] = 0.5 // the threshold itself
+					case 1:
+						src[i] = nan
+					default:
+						src[i] = r.Float32()
+					}
+				}
+				words := (n + 63) / 64
+				want := make([]uint64, words)
+				for i, v := range src[off:] {
+					if v > 0.5 {
+						want[i/64] |= 1 << (i % 64)
+					}
+				}
+				got := make([]uint64, words+1)
+				for i := range got {
+					got[i] = 0xdeadbeef
+				}
+				GreaterBits(got, src[off:], 0.5)
+				require.Equal(t, want, got[:words], "%s n=%d off=%d", path, n, off)
+				require.Equal(t, uint64(0xdeadbeef), got[words], "%s: nothing written past the last word", path)
 			}
 		}
 	}
