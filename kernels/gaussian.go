@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/segstack/segstack/kernels/simd"
 	"github.com/segstack/segstack/stack"
@@ -361,7 +362,7 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 		if ax.active() {
 			w.lines = make([][]float32, p.rowsPerGroup())
 			for j := range w.lines {
-				w.lines[j] = make([]float32, lineAhead+s.X+2*ax.r+lineSlack)
+				w.lines[j] = alignedLine(lineAhead+s.X+2*ax.r+lineSlack, lineAhead+ax.r)
 			}
 		}
 		w.win = make([][]float32, p.rowsPerGroup()+2*ay.r)
@@ -674,6 +675,18 @@ func (p *gaussPlan) group(w *gaussWorker, dst, src *stack.Volume[float32], cvalR
 		}
 	}
 	return m
+}
+
+// alignedLine returns n floats of which element c (the centre sample of
+// the first X-pass output) is 64-byte aligned, so that the X-pass kernel's
+// block loads do not straddle cache lines.
+func alignedLine(n, c int) []float32 {
+	b := make([]float32, n+16)
+	k := 0
+	for uintptr(unsafe.Pointer(&b[k+c]))&63 != 0 {
+		k++
+	}
+	return b[k : k+n : k+n]
 }
 
 // fillHalo writes the X halo of line (core at [r, r+X)) per the mode.
