@@ -43,8 +43,10 @@ type sink interface {
 // before the buffered sink asks the kernel to start writing it to disk.
 // Starting write-back as the file grows keeps Close's fsync short, so a
 // streamed file is durable soon after its last plane instead of seconds
-// later.
-const writeBehindBytes = 16 << 20
+// later. With 4 MiB rather than 16, the fsync at the end of segmenting a
+// 64x1024^2 stack (128 MiB of labels) took 1.8-1.9 ms instead of
+// 6.4-7.8 ms, and the whole run's median dropped by 3%.
+const writeBehindBytes = 4 << 20
 
 // cachedSink writes through the page cache, starting write-back every
 // writeBehindBytes.
