@@ -550,7 +550,18 @@ func (p *gaussPlan) finishRows(w *gaussWorker, dst *stack.Volume[float32], z, y,
 			}
 		}
 	}
-	if ax.active() {
+	if ax.active() && len(w.pf) == 0 {
+		// Nothing to hint: the rows go to the kernel in one call.
+		for j := range outs {
+			p.fillHalo(w.lines[j][lineAhead:])
+		}
+		if p.stream {
+			// Fenced once per work item, in run.
+			m = max(m, simd.ConvRowsInStreamDeferred(outs, w.lines[:n], lineAhead, ax.w))
+		} else {
+			m = max(m, simd.ConvRowsIn(outs, w.lines[:n], lineAhead, ax.w))
+		}
+	} else if ax.active() {
 		for j, out := range outs {
 			// An even share of the rows to prefetch, hinted along each X
 			// pass.

@@ -41,6 +41,9 @@ type impl struct {
 	// write dst with non-temporal stores.
 	convRowAhead func(dst, src, w []float32, ahead int, stream streamMode, pf []float32) float32
 	convCols     func(dst []float32, rows [][]float32, w []float32) float32
+	// convRowsIn is convRowAhead (without pf) of every dst[i] from
+	// bufs[i][off:].
+	convRowsIn func(dst, bufs [][]float32, off int, w []float32, stream streamMode) float32
 	// convColsN may, with colsPrefetch, hint its input rows into L1
 	// ahead of use.
 	convColsN   func(dst, rows [][]float32, w []float32, mode colsMode) float32
@@ -61,6 +64,13 @@ var goImpl = &impl{
 		return convRowGo(dst, src, w)
 	},
 	convCols: func(dst []float32, rows [][]float32, w []float32) float32 { return convColsGo(dst, rows, w, 0) },
+	convRowsIn: func(dst, bufs [][]float32, off int, w []float32, _ streamMode) float32 {
+		m := negInf
+		for i, d := range dst {
+			m = maxOf(m, convRowGo(d, bufs[i][off:], w))
+		}
+		return m
+	},
 	convColsN: func(dst, rows [][]float32, w []float32, _ colsMode) float32 {
 		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 { return convColsGo(d, rs, w, 0) })
 	},
@@ -192,6 +202,41 @@ func ConvRowInPrefetch(dst, buf []float32, off int, w []float32, stream bool, ne
 		mode = streamed
 	}
 	return convRowIn(dst, buf, off, w, mode, next)
+}
+
+// ConvRowsIn is ConvRowIn(dst[i], bufs[i], off, w) for every row i
+// (len(bufs) must be len(dst)) in one call, and returns the maximum of all
+// the rows (-Inf when there are none). The AVX-512 path filters rows of
+// equal length with one kernel call per 16 rows.
+func ConvRowsIn(dst, bufs [][]float32, off int, w []float32) float32 {
+	return convRowsIn(dst, bufs, off, w, cached)
+}
+
+// ConvRowsInStreamDeferred is ConvRowsIn with the stores of
+// ConvRowInStreamDeferred: the caller must run StoreFence before the rows
+// are read by another goroutine.
+func ConvRowsInStreamDeferred(dst, bufs [][]float32, off int, w []float32) float32 {
+	return convRowsIn(dst, bufs, off, w, streamedNoFence)
+}
+
+func convRowsIn(dst, bufs [][]float32, off int, w []float32, stream streamMode) float32 {
+	if len(bufs) != len(dst) {
+		panic(fmt.Sprintf("simd.ConvRowsIn: %d outputs with %d buffers", len(dst), len(bufs)))
+	}
+	for i, d := range dst {
+		checkRowIn(d, bufs[i], off, w)
+	}
+	return cur.Load().convRowsIn(dst, bufs, off, w, stream)
+}
+
+// checkRowIn panics unless ConvRowIn's arguments are consistent.
+func checkRowIn(dst, buf []float32, off int, w []float32) {
+	if off < 0 || off > len(buf) {
+		panic(fmt.Sprintf("simd.ConvRowIn: offset %d outside a buffer of %d", off, len(buf)))
+	}
+	if len(w) == 0 || len(buf)-off < len(dst)+2*(len(w)-1) {
+		panic(fmt.Sprintf("simd.ConvRowIn: %d taps need %d source samples for %d outputs, have %d", len(w), len(dst)+2*(len(w)-1), len(dst), len(buf)-off))
+	}
 }
 
 func convRowIn(dst, buf []float32, off int, w []float32, stream streamMode, pf []float32) float32 {

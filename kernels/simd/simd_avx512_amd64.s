@@ -780,3 +780,125 @@ pfdone:
 TEXT ·storeFence(SB), NOSPLIT, $0-0
 	SFENCE
 	RET
+
+// func convRowsAlignAVX512(dst *unsafe.Pointer, c *unsafe.Pointer, rows int, n int, w *float32, r int, nt int) float32
+// convRowAlignAVX512 (without pf) for rows rows at once: row i is written
+// to dst[i] from the centre pointer c[i], every row n (a multiple of 16)
+// long. Values are the same; the call is made once per group of rows.
+TEXT ·convRowsAlignAVX512(SB), NOSPLIT, $0-60
+	MOVQ         dst+0(FP), R12
+	MOVQ         c+8(FP), R13
+	MOVQ         rows+16(FP), R14
+	MOVQ         w+32(FP), DX
+	MOVQ         r+40(FP), R8
+	MOVQ         nt+48(FP), R9
+	VBROADCASTSS (DX), Z31
+	VBROADCASTSS negInf512<>(SB), Z8
+	XORQ         R11, R11
+	TESTQ        R14, R14
+	JZ           rowsdone
+
+rowloop:
+	MOVQ (R12)(R11*8), DI
+	MOVQ (R13)(R11*8), SI
+	MOVQ n+24(FP), BX
+	SHRQ $6, BX
+	JZ   align16
+
+align64:
+	VMOVUPS -64(SI), Z9
+	VMOVUPS (SI), Z10
+	VMOVUPS 64(SI), Z11
+	VMOVUPS 128(SI), Z12
+	VMOVUPS 192(SI), Z13
+	VMULPS  Z10, Z31, Z0
+	VMULPS  Z11, Z31, Z1
+	VMULPS  Z12, Z31, Z2
+	VMULPS  Z13, Z31, Z3
+	ALIGN_TAP(1)
+	ALIGN_TAP(2)
+	ALIGN_TAP(3)
+	ALIGN_TAP(4)
+	ALIGN_TAP(5)
+	ALIGN_TAP(6)
+	ALIGN_TAP(7)
+	ALIGN_TAP(8)
+	ALIGN_TAP(9)
+	ALIGN_TAP(10)
+	ALIGN_TAP(11)
+	ALIGN_TAP(12)
+	ALIGN_TAP(13)
+	ALIGN_TAP(14)
+	ALIGN_TAP(15)
+	ALIGN_TAP(16)
+
+alignstore:
+	TESTQ   R9, R9
+	JNZ     alignstorent
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	JMP     alignmax
+
+alignstorent:
+	VMOVNTPS Z0, (DI)
+	VMOVNTPS Z1, 64(DI)
+	VMOVNTPS Z2, 128(DI)
+	VMOVNTPS Z3, 192(DI)
+
+alignmax:
+	VMAXPS Z0, Z8, Z8
+	VMAXPS Z1, Z8, Z8
+	VMAXPS Z2, Z8, Z8
+	VMAXPS Z3, Z8, Z8
+	ADDQ   $256, SI
+	ADDQ   $256, DI
+	DECQ   BX
+	JNZ    align64
+
+align16:
+	MOVQ n+24(FP), BX
+	ANDQ $63, BX
+	SHRQ $4, BX
+	JZ   rownext
+
+align16loop:
+	VMOVUPS -64(SI), Z9
+	VMOVUPS (SI), Z10
+	VMULPS  Z10, Z31, Z0
+	ALIGN_TAP1(1)
+	ALIGN_TAP1(2)
+	ALIGN_TAP1(3)
+	ALIGN_TAP1(4)
+	ALIGN_TAP1(5)
+	ALIGN_TAP1(6)
+	ALIGN_TAP1(7)
+	ALIGN_TAP1(8)
+	ALIGN_TAP1(9)
+	ALIGN_TAP1(10)
+	ALIGN_TAP1(11)
+	ALIGN_TAP1(12)
+	ALIGN_TAP1(13)
+	ALIGN_TAP1(14)
+	ALIGN_TAP1(15)
+	ALIGN_TAP1(16)
+
+align16store:
+	VMOVUPS Z0, (DI)
+	VMAXPS  Z0, Z8, Z8
+	ADDQ    $64, SI
+	ADDQ    $64, DI
+	DECQ    BX
+	JNZ     align16loop
+
+rownext:
+	INCQ R11
+	CMPQ R11, R14
+	JLT  rowloop
+
+rowsdone:
+	REDUCE_MAX
+	VMOVSS X8, ret+56(FP)
+	VZEROUPPER
+	RET

@@ -193,6 +193,59 @@ func TestConvColsNPathsMatchGo(t *testing.T) {
 	}
 }
 
+// ConvRowsIn and ConvRowsInStreamDeferred give, on every path, ConvRow's
+// values for every row and the maximum over all rows: 0..33 rows (more
+// than one kernel call), equal and unequal lengths with every tail, radii
+// with and without the unrolled kernel, offsets with and without 16
+// readable samples before the centre, aligned and unaligned outputs.
+func TestConvRowsInPathsMatchGo(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, p := range append(asmPaths(t), goImpl) {
+		for _, r := range []int{0, 1, 4, 9, 16, 17} {
+			w := kernel(r)
+			for _, rows := range []int{0, 1, 3, 16, 17, 33} {
+				for _, n := range []int{1, 16, 17, 79, 200} {
+					for _, off := range []int{0, 3, 16, 20} {
+						for _, unequal := range []bool{false, true} {
+							bufs := make([][]float32, rows)
+							want := make([][]float32, rows)
+							mw := negInf
+							for i := range bufs {
+								ni := n
+								if unequal && i == rows-1 {
+									ni = n + 1
+								}
+								bufs[i] = randSlice(rng, off+ni+2*r+i%2)
+								want[i] = make([]float32, ni)
+								mw = maxOf(mw, convRowGo(want[i], bufs[i][off:], w))
+							}
+							for _, mode := range []streamMode{cached, streamedNoFence} {
+								for _, lag := range []int{0, 5} {
+									got := make([][]float32, rows)
+									for i := range got {
+										got[i] = alignedSlice(len(want[i]) + lag)[lag:]
+									}
+									mg := p.convRowsIn(got, bufs, off, w, mode)
+									StoreFence()
+									for i := range want {
+										bitsEqual(t, want[i], got[i], "path %s r=%d rows=%d n=%d off=%d mode=%d lag=%d row %d", p.name, r, rows, n, off, mode, lag, i)
+									}
+									require.Equal(t, mw, mg, "max, path %s r=%d rows=%d n=%d off=%d", p.name, r, rows, n, off)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	require.Panics(t, func() { ConvRowsIn(make([][]float32, 1), nil, 0, kernel(1)) })
+	require.Panics(t, func() {
+		ConvRowsIn([][]float32{make([]float32, 4)}, [][]float32{make([]float32, 5)}, 0, kernel(1))
+	})
+	require.Equal(t, negInf, ConvRowsInStreamDeferred(nil, nil, 0, kernel(1)))
+}
+
 // The Go twin is itself checked against a direct evaluation: the same
 // operation order in exact arithmetic rounded once per step.
 func TestConvRowGoIsTheDocumentedFormula(t *testing.T) {

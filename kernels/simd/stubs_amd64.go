@@ -19,6 +19,9 @@ func convRowAVX512(dst *float32, n int, src *float32, w *float32, r int) float32
 func convRowAlignAVX512(dst *float32, n int, c *float32, w *float32, r int, nt int, pf *float32) float32
 
 //go:noescape
+func convRowsAlignAVX512(dst *unsafe.Pointer, c *unsafe.Pointer, rows int, n int, w *float32, r int, nt int) float32
+
+//go:noescape
 func convColsAVX512(dst *float32, n int, rows *unsafe.Pointer, w *float32, r int) float32
 
 //go:noescape
@@ -107,6 +110,7 @@ var avx512Impl = &impl{
 	name:         PathAVX512,
 	convRow:      func(dst, src, w []float32) float32 { return convRowAVX512Full(dst, src, w, 0, cached, nil) },
 	convRowAhead: convRowAVX512Full,
+	convRowsIn:   convRowsInAVX512,
 	convCols: func(dst []float32, rows [][]float32, w []float32) float32 {
 		return convColsAsm(dst, rows, w, true)
 	},
@@ -144,6 +148,13 @@ var avx2Impl = &impl{
 	convRowAhead: func(dst, src, w []float32, _ int, _ streamMode, pf []float32) float32 {
 		Prefetch(pf)
 		return convRowAsm(dst, src, w, block2, convRowAVX2)
+	},
+	convRowsIn: func(dst, bufs [][]float32, off int, w []float32, _ streamMode) float32 {
+		m := negInf
+		for i, d := range dst {
+			m = maxOf(m, convRowAsm(d, bufs[i][off:], w, block2, convRowAVX2))
+		}
+		return m
 	},
 	convCols: func(dst []float32, rows [][]float32, w []float32) float32 {
 		return convColsAsm(dst, rows, w, false)
@@ -380,6 +391,56 @@ func convColsNAVX2(dst, rows [][]float32, w []float32, _ colsMode) float32 {
 		for j, d := range dst {
 			m = maxOf(m, convColsAsm(d[c0:c1], cut[j:j+k], w, false))
 		}
+	}
+	return m
+}
+
+// maxStackRowsIn is how many rows convRowsInAVX512 passes to one kernel
+// call.
+const maxStackRowsIn = 16
+
+// convRowsInAVX512 runs the unrolled row kernel on the whole 16-sample
+// blocks of up to maxStackRowsIn rows per call when every row is as long
+// as the first and the caller vouches for 16 samples before each centre,
+// and row by row otherwise; the tails go to the Go twin.
+func convRowsInAVX512(dst, bufs [][]float32, off int, w []float32, stream streamMode) float32 {
+	r := len(w) - 1
+	m := negInf
+	if len(dst) == 0 {
+		return m
+	}
+	n := len(dst[0])
+	nb := n &^ (block512 - 1)
+	ok := r >= 1 && r <= 16 && off+r >= 16 && nb > 0
+	for _, d := range dst {
+		ok = ok && len(d) == n
+	}
+	if !ok {
+		for i, d := range dst {
+			m = maxOf(m, convRowAVX512Full(d, bufs[i][off:], w, off, stream, nil))
+		}
+		return m
+	}
+	var db, cb [maxStackRowsIn]unsafe.Pointer
+	for i0 := 0; i0 < len(dst); i0 += maxStackRowsIn {
+		rows := dst[i0:min(len(dst), i0+maxStackRowsIn)]
+		nt := int(stream)
+		for i, d := range rows {
+			db[i] = unsafe.Pointer(&d[0])
+			cb[i] = unsafe.Pointer(&bufs[i0+i][off+r])
+			if uintptr(db[i])&63 != 0 {
+				nt = 0
+			}
+		}
+		m = maxOf(m, convRowsAlignAVX512(&db[0], &cb[0], len(rows), nb, &w[0], r, nt))
+		if nb < n {
+			for i, d := range rows {
+				m = maxOf(m, convRowGo(d[nb:], bufs[i0+i][off+nb:], w))
+			}
+		}
+	}
+	if stream == streamed {
+		StoreFence()
 	}
 	return m
 }
