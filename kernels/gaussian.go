@@ -146,6 +146,8 @@ type gaussPlan struct {
 	// writes it with non-temporal stores, fenced once per work item
 	// rather than once per row.
 	stream bool
+	// haloIn: every X-halo sample maps to a sample of the row (no cval).
+	haloIn bool
 }
 
 // streamBytes is the output size from which the X pass streams its stores
@@ -172,6 +174,13 @@ func newGaussPlan(s stack.Shape, opt GaussianOptions) (*gaussPlan, error) {
 		var err error
 		if p.ax[a], err = newAxisPlan(dims[a], opt.Sigma[a], tr, opt.Mode); err != nil {
 			return nil, err
+		}
+	}
+	ax := &p.ax[2]
+	p.haloIn = true
+	for i := 0; i < ax.r; i++ {
+		if ax.idx[i] < 0 || ax.idx[ax.r+ax.n+i] < 0 {
+			p.haloIn = false
 		}
 	}
 	return p, nil
@@ -704,6 +713,18 @@ func alignedLine(n, c int) []float32 {
 func (p *gaussPlan) fillHalo(line []float32) {
 	a := &p.ax[2]
 	core := line[a.r : a.r+a.n]
+	if p.haloIn {
+		// Every halo sample copies a core sample.
+		left, right := a.idx[:a.r], a.idx[a.r+a.n:a.r+a.n+a.r]
+		lh, rh := line[:len(left)], line[a.r+a.n:a.r+a.n+len(right)]
+		for i, j := range left {
+			lh[i] = core[j]
+		}
+		for i, j := range right {
+			rh[i] = core[j]
+		}
+		return
+	}
 	for i := 0; i < a.r; i++ {
 		line[i] = p.pick(core, a.idx[i])
 		line[a.r+a.n+i] = p.pick(core, a.idx[a.r+a.n+i])

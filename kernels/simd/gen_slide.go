@@ -45,6 +45,9 @@ func main() {
 			kernel(p, r, m)
 		}
 	}
+	for r := 1; r <= maxRowsR; r++ {
+		rowsKernel(p, r)
+	}
 	if err := os.WriteFile("slide_avx512_amd64.s", s.Bytes(), 0o644); err != nil {
 		panic(err)
 	}
@@ -76,6 +79,23 @@ func main() {
 	q("}")
 	q("return 0, false")
 	q("}")
+	q("")
+	q("// convRowsR runs the row kernel with register taps for radius r and")
+	q("// reports whether there is one.")
+	q("func convRowsR(r int, %s) (float32, bool) {", rowsArgs)
+	q("switch r {")
+	for r := 1; r <= maxRowsR; r++ {
+		q("case %d:", r)
+		q("return %s(dst, c, rows, n, w, nt), true", rowsName(r))
+	}
+	q("}")
+	q("return 0, false")
+	q("}")
+	for r := 1; r <= maxRowsR; r++ {
+		q("")
+		q("//go:noescape")
+		q("func %s(%s) float32", rowsName(r), rowsArgs)
+	}
 	for r := 1; r <= maxR; r++ {
 		for m := 1; fits(r, m); m++ {
 			q("")
@@ -156,6 +176,124 @@ func kernel(p func(string, ...any), r, m int) {
 	p("\tVPSHUFD $0x01, X8, X9")
 	p("\tVMAXSS X9, X8, X8")
 	p("\tVMOVSS X8, ret+40(FP)")
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
+// maxRowsR is the largest radius with a register-weight row kernel.
+const maxRowsR = 8
+
+func rowsName(r int) string { return fmt.Sprintf("convRowsR%dAVX512", r) }
+
+const rowsArgs = "dst *unsafe.Pointer, c *unsafe.Pointer, rows int, n int, w *float32, nt int"
+
+// rowsKernel writes convRowsAlignAVX512 for radius r with the taps held in
+// registers and unrolled without tests: row i of n samples (a multiple of
+// 16) to dst[i] from the centre pointer c[i], 16 samples before it
+// readable; non-temporal stores for whole 64-sample blocks when nt != 0.
+// Same operations in the same order, so the same values.
+func rowsKernel(p func(string, ...any), r int) {
+	wt := func(k int) string { return fmt.Sprintf("Z%d", 31-k) }
+	p("")
+	p("// func %s(%s) float32", rowsName(r), rowsArgs)
+	p("TEXT ·%s(SB), NOSPLIT, $0-52", rowsName(r))
+	p("\tMOVQ dst+0(FP), R12")
+	p("\tMOVQ c+8(FP), R13")
+	p("\tMOVQ rows+16(FP), R14")
+	p("\tMOVQ w+32(FP), DX")
+	p("\tMOVQ nt+40(FP), R9")
+	for k := 0; k <= r; k++ {
+		p("\tVBROADCASTSS %d(DX), %s", 4*k, wt(k))
+	}
+	p("\tVBROADCASTSS negInfSlide<>(SB), Z8")
+	p("\tXORQ R11, R11")
+	p("\tTESTQ R14, R14")
+	p("\tJZ done")
+	p("")
+	p("row:")
+	p("\tMOVQ (R12)(R11*8), DI")
+	p("\tMOVQ (R13)(R11*8), SI")
+	p("\tMOVQ n+24(FP), BX")
+	p("\tSHRQ $6, BX")
+	p("\tJZ tail")
+	p("")
+	p("block:")
+	p("\tVMOVUPS -64(SI), Z9")
+	for i := 0; i < 4; i++ {
+		p("\tVMOVUPS %d(SI), Z%d", 64*i, 10+i)
+	}
+	for i := 0; i < 4; i++ {
+		p("\tVMULPS Z%d, %s, Z%d", 10+i, wt(0), i)
+	}
+	for k := 1; k <= r; k++ {
+		for i := 0; i < 4; i++ {
+			p("\tVALIGND $%d, Z%d, Z%d, Z%d", 16-k, 9+i, 10+i, 4+i)
+		}
+		for i := 0; i < 4; i++ {
+			p("\tVADDPS %d(SI), Z%d, Z%d", 64*i+4*k, 4+i, 4+i)
+		}
+		for i := 0; i < 4; i++ {
+			p("\tVFMADD231PS Z%d, %s, Z%d", 4+i, wt(k), i)
+		}
+	}
+	p("\tTESTQ R9, R9")
+	p("\tJNZ blocknt")
+	for i := 0; i < 4; i++ {
+		p("\tVMOVUPS Z%d, %d(DI)", i, 64*i)
+	}
+	p("\tJMP blockmax")
+	p("")
+	p("blocknt:")
+	for i := 0; i < 4; i++ {
+		p("\tVMOVNTPS Z%d, %d(DI)", i, 64*i)
+	}
+	p("")
+	p("blockmax:")
+	for i := 0; i < 4; i++ {
+		p("\tVMAXPS Z%d, Z8, Z8", i)
+	}
+	p("\tADDQ $256, SI")
+	p("\tADDQ $256, DI")
+	p("\tDECQ BX")
+	p("\tJNZ block")
+	p("")
+	p("tail:")
+	p("\tMOVQ n+24(FP), BX")
+	p("\tANDQ $63, BX")
+	p("\tSHRQ $4, BX")
+	p("\tJZ next")
+	p("")
+	p("tailloop:")
+	p("\tVMOVUPS -64(SI), Z9")
+	p("\tVMOVUPS (SI), Z10")
+	p("\tVMULPS Z10, %s, Z0", wt(0))
+	for k := 1; k <= r; k++ {
+		p("\tVALIGND $%d, Z9, Z10, Z4", 16-k)
+		p("\tVADDPS %d(SI), Z4, Z4", 4*k)
+		p("\tVFMADD231PS Z4, %s, Z0", wt(k))
+	}
+	p("\tVMOVUPS Z0, (DI)")
+	p("\tVMAXPS Z0, Z8, Z8")
+	p("\tADDQ $64, SI")
+	p("\tADDQ $64, DI")
+	p("\tDECQ BX")
+	p("\tJNZ tailloop")
+	p("")
+	p("next:")
+	p("\tINCQ R11")
+	p("\tCMPQ R11, R14")
+	p("\tJLT row")
+	p("")
+	p("done:")
+	p("\tVEXTRACTF64X4 $1, Z8, Y9")
+	p("\tVMAXPS Y9, Y8, Y8")
+	p("\tVEXTRACTF128 $1, Y8, X9")
+	p("\tVMAXPS X9, X8, X8")
+	p("\tVPSHUFD $0x4e, X8, X9")
+	p("\tVMAXPS X9, X8, X8")
+	p("\tVPSHUFD $0x01, X8, X9")
+	p("\tVMAXSS X9, X8, X8")
+	p("\tVMOVSS X8, ret+48(FP)")
 	p("\tVZEROUPPER")
 	p("\tRET")
 }

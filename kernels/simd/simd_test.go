@@ -196,14 +196,15 @@ func TestConvColsNPathsMatchGo(t *testing.T) {
 // ConvRowsIn and ConvRowsInStreamDeferred give, on every path, ConvRow's
 // values for every row and the maximum over all rows: 0..33 rows (more
 // than one kernel call), equal and unequal lengths with every tail, radii
-// with and without the unrolled kernel, offsets with and without 16
+// with and without the register-tap kernels (1..8) and the unrolled one
+// (up to 16), offsets with and without 16
 // readable samples before the centre, aligned and unaligned outputs.
 func TestConvRowsInPathsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	for _, p := range append(asmPaths(t), goImpl) {
-		for _, r := range []int{0, 1, 4, 9, 16, 17} {
+		for _, r := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17} {
 			w := kernel(r)
-			for _, rows := range []int{0, 1, 3, 16, 17, 33} {
+			for _, rows := range []int{0, 1, 3, 17, 33} {
 				for _, n := range []int{1, 16, 17, 79, 200} {
 					for _, off := range []int{0, 3, 16, 20} {
 						for _, unequal := range []bool{false, true} {

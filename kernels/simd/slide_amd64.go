@@ -104,6 +104,54 @@ func convSlide(r, m int, dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *fl
 	return 0, false
 }
 
+// convRowsR runs the row kernel with register taps for radius r and
+// reports whether there is one.
+func convRowsR(r int, dst *unsafe.Pointer, c *unsafe.Pointer, rows int, n int, w *float32, nt int) (float32, bool) {
+	switch r {
+	case 1:
+		return convRowsR1AVX512(dst, c, rows, n, w, nt), true
+	case 2:
+		return convRowsR2AVX512(dst, c, rows, n, w, nt), true
+	case 3:
+		return convRowsR3AVX512(dst, c, rows, n, w, nt), true
+	case 4:
+		return convRowsR4AVX512(dst, c, rows, n, w, nt), true
+	case 5:
+		return convRowsR5AVX512(dst, c, rows, n, w, nt), true
+	case 6:
+		return convRowsR6AVX512(dst, c, rows, n, w, nt), true
+	case 7:
+		return convRowsR7AVX512(dst, c, rows, n, w, nt), true
+	case 8:
+		return convRowsR8AVX512(dst, c, rows, n, w, nt), true
+	}
+	return 0, false
+}
+
+//go:noescape
+func convRowsR1AVX512(dst *unsafe.Pointer, c *unsafe.Pointer, rows int, n int, w *float32, nt int) float32
+
+//go:noescape
+func convRowsR2AVX512(dst *unsafe.Pointer, c *unsafe.Pointer, rows int, n int, w *float32, nt int) float32
+
+//go:noescape
+func convRowsR3AVX512(dst *unsafe.Pointer, c *unsafe.Pointer, rows int, n int, w *float32, nt int) float32
+
+//go:noescape
+func convRowsR4AVX512(dst *unsafe.Pointer, c *unsafe.Pointer, rows int, n int, w *float32, nt int) float32
+
+//go:noescape
+func convRowsR5AVX512(dst *unsafe.Pointer, c *unsafe.Pointer, rows int, n int, w *float32, nt int) float32
+
+//go:noescape
+func convRowsR6AVX512(dst *unsafe.Pointer, c *unsafe.Pointer, rows int, n int, w *float32, nt int) float32
+
+//go:noescape
+func convRowsR7AVX512(dst *unsafe.Pointer, c *unsafe.Pointer, rows int, n int, w *float32, nt int) float32
+
+//go:noescape
+func convRowsR8AVX512(dst *unsafe.Pointer, c *unsafe.Pointer, rows int, n int, w *float32, nt int) float32
+
 //go:noescape
 func convSlideR1M1AVX512(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
 

@@ -432,7 +432,11 @@ func convRowsInAVX512(dst, bufs [][]float32, off int, w []float32, stream stream
 				nt = 0
 			}
 		}
-		m = maxOf(m, convRowsAlignAVX512(&db[0], &cb[0], len(rows), nb, &w[0], r, nt))
+		mm, ok := convRowsR(r, &db[0], &cb[0], len(rows), nb, &w[0], nt)
+		if !ok {
+			mm = convRowsAlignAVX512(&db[0], &cb[0], len(rows), nb, &w[0], r, nt)
+		}
+		m = maxOf(m, mm)
 		if nb < n {
 			for i, d := range rows {
 				m = maxOf(m, convRowGo(d[nb:], bufs[i0+i][off+nb:], w))
