@@ -247,6 +247,67 @@ func TestConvRowsInPathsMatchGo(t *testing.T) {
 	require.Equal(t, negInf, ConvRowsInStreamDeferred(nil, nil, 0, kernel(1)))
 }
 
+// Every width 0..300 (all tails and block counts), at unaligned offsets,
+// through the register-window column kernels (ConvColsNPrefetch and
+// ConvColsNScratch) and the grouped row kernels (ConvRowsIn), for a few
+// radius and output-count pairs, on every path, against the Go twins.
+func TestWindowKernelsEveryWidth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, p := range append(asmPaths(t), goImpl) {
+		for _, c := range [][2]int{{1, 1}, {4, 8}, {6, 4}, {3, 5}} {
+			r, m := c[0], c[1]
+			w := kernel(r)
+			for n := 0; n <= 300; n++ {
+				off := n % 4
+				rows := make([][]float32, m+2*r)
+				for i := range rows {
+					rows[i] = randSlice(rng, n+off)[off:]
+				}
+				mw := negInf
+				want := make([][]float32, m)
+				for j := range want {
+					want[j] = make([]float32, n)
+					mw = maxOf(mw, convColsGo(want[j], rows[j:j+2*r+1], w, 0))
+				}
+				for _, mode := range []colsMode{colsPrefetch, colsScratch} {
+					got := make([][]float32, m)
+					for j := range got {
+						got[j] = make([]float32, n+3)[3:]
+					}
+					var mg float32
+					if n == 0 {
+						mg = negInf
+					} else {
+						mg = p.convColsN(got, rows, w, mode)
+					}
+					for j := range want {
+						bitsEqual(t, want[j], got[j], "columns, path %s r=%d m=%d n=%d mode=%d output %d", p.name, r, m, n, mode, j)
+					}
+					require.Equal(t, mw, mg, "max, path %s r=%d m=%d n=%d mode=%d", p.name, r, m, n, mode)
+				}
+				bufs := make([][]float32, m)
+				xwant := make([][]float32, m)
+				xm := negInf
+				for i := range bufs {
+					bufs[i] = randSlice(rng, 16+n+2*r+off)[off:]
+					xwant[i] = make([]float32, n)
+					xm = maxOf(xm, convRowGo(xwant[i], bufs[i][16:], w))
+				}
+				xgot := make([][]float32, m)
+				for i := range xgot {
+					xgot[i] = alignedSlice(n)
+				}
+				mg := p.convRowsIn(xgot, bufs, 16, w, streamedNoFence)
+				StoreFence()
+				for i := range xwant {
+					bitsEqual(t, xwant[i], xgot[i], "rows, path %s r=%d rows=%d n=%d row %d", p.name, r, m, n, i)
+				}
+				require.Equal(t, xm, mg, "rows max, path %s r=%d rows=%d n=%d", p.name, r, m, n)
+			}
+		}
+	}
+}
+
 // The Go twin is itself checked against a direct evaluation: the same
 // operation order in exact arithmetic rounded once per step.
 func TestConvRowGoIsTheDocumentedFormula(t *testing.T) {
