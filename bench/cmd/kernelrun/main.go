@@ -28,7 +28,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/segstack/segstack/bench/internal/npy"
@@ -191,12 +190,10 @@ func runKernels(ctx context.Context, dir string, names []string, outdir string, 
 		}
 		results = append(results, r)
 	}
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
 		"impl": "segstack", "threads": runtime.GOMAXPROCS(0), "backend": kernels.CPU().Name(),
 		"setup_s": time.Since(start).Seconds() - total(results), "kernels": results,
-		"self_peak_rss_mb": float64(ru.Maxrss) / 1024,
+		"self_peak_rss_mb": selfPeakRSSMiB(),
 	})
 }
 
