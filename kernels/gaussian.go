@@ -274,7 +274,7 @@ func ToFloat32[T stack.Elem](dst []float32, src []T) {
 // gaussWorker holds one worker's scratch buffers.
 type gaussWorker struct {
 	// tmp is a ring of Z-filtered rows for a group of zGroup planes, as
-	// many as one Y-pass window reads (slots = yGroup+2ry): row position
+	// many as one Y-pass window reads (slots = yGroup3+2ry): row position
 	// pos of plane j is in slot i = (pos-(y0-ry)) mod slots, at
 	// ((j*slots)+i)*rowStride(X).
 	tmp   []float32
@@ -506,10 +506,11 @@ func (p *gaussPlan) useRing() bool {
 	return !p.ax[0].active() && p.ax[1].active() && yGroup+2*p.ax[1].r > l1Ways
 }
 
-// rowsPerGroup returns the output rows per Y-pass group: 2*yGroup with the ring,
-// whose padded rows stay in L1 however many there are, so that each row
-// block is fetched into L1 for more outputs (about 4% faster for 2-D
-// sigma=3 in interleaved runs); yGroup otherwise (more was slower there).
+// rowsPerGroup returns the output rows per Y-pass group: yGroup3 with a Z
+// pass; 2*yGroup with the ring, whose padded rows stay in L1 however many
+// there are, so that each row block is fetched into L1 for more outputs
+// (about 4% faster for 2-D sigma=3 in interleaved runs); yGroup otherwise
+// (more was slower there).
 func (p *gaussPlan) rowsPerGroup() int {
 	if p.ax[0].active() {
 		return yGroup3
@@ -636,7 +637,7 @@ func rowStride(x int) int { return x + 16 }
 const l1Ways = 12
 
 // group filters rows [y0, y1) of planes [g0, g1) (at most zGroup) into dst
-// and returns their maximum. It walks the band in groups of yGroup rows and,
+// and returns their maximum. It walks the band in groups of yGroup3 rows and,
 // for each, makes those rows of every plane of the group, so the
 // Z-filtered rows a Y-pass window needs are made on first use, for all
 // planes of the group at once, into a ring that only has to hold one
