@@ -22,7 +22,7 @@ func (p *Pool[T]) Get() []T {
 	if b, ok := p.p.Get().(*[]T); ok {
 		return *b
 	}
-	return make([]T, p.n)
+	return makeData[T](p.n)
 }
 
 // Put returns a buffer to the pool. Buffers of another length are dropped.

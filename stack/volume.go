@@ -14,7 +14,22 @@ func New[T Elem](s Shape) *Volume[T] {
 	if err := s.Validate(); err != nil {
 		panic(err)
 	}
-	return &Volume[T]{Shape: s, Data: make([]T, s.Len())}
+	return &Volume[T]{Shape: s, Data: makeData[T](s.Len())}
+}
+
+// hugePage is the size of a transparent huge page, and hugeMinBytes the
+// size from which buffers are advised to use them.
+const (
+	hugePage     = 2 << 20
+	hugeMinBytes = 4 << 20
+)
+
+// makeData allocates n zeroed elements; large buffers are advised to use
+// huge pages (see adviseHuge).
+func makeData[T Elem](n int) []T {
+	b := make([]T, n)
+	adviseHuge(b)
+	return b
 }
 
 // FromSlice wraps data without copying. len(data) must equal s.Len().
