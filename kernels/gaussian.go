@@ -15,10 +15,6 @@ import (
 // never work: mismatched shapes, negative sigmas, unknown modes.
 var ErrInvalid = errors.New("kernels: invalid argument")
 
-// l2Budget is the share of a core's L2 cache that the input bands of one
-// plane's Z pass may fill.
-const l2Budget = 3 << 19
-
 // maxRadius bounds a kernel's half-width; wider kernels are refused rather
 // than allocated.
 const maxRadius = 1 << 16
@@ -291,6 +287,7 @@ type gaussWorker struct {
 	zouts [][]float32
 	zrows [][]float32 // row tables for simd.ConvCols
 	zwin  [][]float32 // Z-pass input rows for a group of planes
+	offs  []int       // ring offsets of a Y-pass window's rows (group)
 	yrows [][]float32
 	// ring holds copies of the Y pass's input rows in the no-Z path, at
 	// rowStride apart, when the window has more than l1Ways rows (nil
@@ -309,22 +306,18 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 	s := p.shape
 	az, ay, ax := &p.ax[0], &p.ax[1], &p.ax[2]
 	// Work items are (band of rows, run of planes). With a Z pass, a band is
-	// short enough that the 2rz+1 input bands it reads for one plane stay
-	// in L2, so moving to the next plane reads one new band from memory;
-	// without one, planes are independent and each is its own item. Rows and
-	// planes are split further only to give every worker enough items.
+	// whole planes: its input rows are not kept in L2 from one plane group
+	// to the next (planes a multiple of 128 KiB apart compete for the same
+	// L2 sets, so the halo planes were evicted anyway), and every band
+	// boundary costs 2ry rows of Z pass twice. Without one, planes are
+	// independent and each is its own item. Rows and planes are split
+	// further only to give every worker enough items.
 	procs := workersFor(s.Len(), s.Z*s.Y)
 	want := 4 * procs
 	if procs == 1 {
 		want = 1
 	}
 	bandH := s.Y
-	if az.active() {
-		// Input bands of a plane group (its Z-filtered rows take a small
-		// ring).
-		perRow := (2*az.r + zGroup) * s.X * 4
-		bandH = min(s.Y, max(32, l2Budget/perRow-2*ay.r))
-	}
 	bands := (s.Y + bandH - 1) / bandH
 	zRuns := 1
 	if !az.active() {
@@ -356,6 +349,7 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 			w.slots = yGroup3 + 2*ay.r
 			w.tmp = make([]float32, zGroup*w.slots*rowStride(s.X))
 			w.stamp = make([]int, w.slots)
+			w.offs = make([]int, yGroup3+2*ay.r)
 			w.spos = make([]int, w.slots)
 			w.zrows = make([][]float32, 2*az.r+1)
 		}
@@ -562,9 +556,7 @@ func (p *gaussPlan) finishRows(w *gaussWorker, dst *stack.Volume[float32], z, y,
 	}
 	if ax.active() && len(w.pf) == 0 {
 		// Nothing to hint: the rows go to the kernel in one call.
-		for j := range outs {
-			p.fillHalo(w.lines[j][lineAhead:])
-		}
+		p.fillHalos(w.lines[:n])
 		if p.stream {
 			// Fenced once per work item, in run.
 			m = max(m, simd.ConvRowsInStreamDeferred(outs, w.lines[:n], lineAhead, ax.w))
@@ -610,11 +602,18 @@ func (p *gaussPlan) zRows(w *gaussWorker, src *stack.Volume[float32], cvalRow []
 
 // zGroup is how many planes the Z pass produces from one read of its input
 // rows: the 2rz+zGroup rows around a group are loaded once for zGroup
-// outputs instead of 2rz+1 loads per output. With the register-window
-// kernel of simd.ConvColsNPrefetch (radius 4: 16 rows, 8 outputs), 8 was
-// about 3% faster than 4 in interleaved runs, although the band of input
-// rows kept in L2 gets shorter.
-const zGroup = 8
+// outputs instead of 2rz+1 loads per output. They go to
+// simd.ConvColsNPrefetch zChunk planes at a time (its register-window
+// kernel makes up to 8 outputs, radius 4: 16 rows), so a call re-reads the
+// 2rz rows it shares with the previous one from L1. For the 64x512x512
+// sigma=1 benchmark, 16 planes in two chunks with whole-plane bands were
+// about 5% faster in interleaved runs than 8 planes with bands sized for
+// L2; 16 planes with L2-sized bands (24 rows) were slower, and 32 planes
+// (a 1 MiB ring of Z-filtered rows) much slower.
+const (
+	zGroup = 16
+	zChunk = 8
+)
 
 // lineAhead and lineSlack are the spare samples before and after each
 // X-pass input line, so that simd.ConvRowIn can use its widest kernel over
@@ -641,58 +640,84 @@ const l1Ways = 12
 // for each, makes those rows of every plane of the group, so the
 // Z-filtered rows a Y-pass window needs are made on first use, for all
 // planes of the group at once, into a ring that only has to hold one
-// window: the rows stay in cache and the band's L2 budget goes to the
-// input planes. (Sweeping plane by plane instead needed the Z-filtered
-// rows of the whole band and was about 3% slower.)
+// window, so the rows stay in cache. (Sweeping plane by plane instead
+// needed the Z-filtered rows of the whole band and was about 3% slower.)
+// Ring slots are tracked with a running index rather than a division per
+// row.
 func (p *gaussPlan) group(w *gaussWorker, dst, src *stack.Volume[float32], cvalRow []float32, g0, g1, y0, y1 int) float32 {
 	s := p.shape
 	az, ay := &p.ax[0], &p.ax[1]
 	w.gen++
-	base := y0 - ay.r
-	slotRow := func(j, i int) []float32 {
-		o := (j*w.slots + i) * rowStride(s.X)
-		return w.tmp[o : o+s.X : o+s.X]
-	}
-	// get returns row position pos (in [-ry, Y+ry)) of plane g0+j after the
-	// Z pass; the caller has checked that pos maps inside the volume.
-	get := func(j, pos int) []float32 {
-		i := (pos - base) % w.slots
-		if w.stamp[i] != w.gen || w.spos[i] != pos {
-			y := pos
-			if ay.active() {
-				y = ay.at(pos)
+	stride := rowStride(s.X)
+	planeStride := w.slots * stride
+	// slot is the ring slot of row position pos: (pos-(y0-ry)) mod slots,
+	// kept as a running index (no division per row).
+	slot := 0
+	zwin := w.zwin[:g1-g0+2*az.r]
+	zouts := w.zouts[:g1-g0]
+	// fill fills slot i with row position pos (whose source row is y) of
+	// every plane of the group after the Z pass.
+	fill := func(i, pos, y int) {
+		for k := range zwin {
+			if zz := az.at(g0 - az.r + k); zz >= 0 {
+				zwin[k] = src.Row(zz, y)
+			} else {
+				zwin[k] = cvalRow
 			}
-			zwin := w.zwin[:g1-g0+2*az.r]
-			for k := range zwin {
-				if zz := az.at(g0 - az.r + k); zz >= 0 {
-					zwin[k] = src.Row(zz, y)
-				} else {
-					zwin[k] = cvalRow
-				}
-			}
-			zouts := w.zouts[:g1-g0]
-			for j := range zouts {
-				zouts[j] = slotRow(j, i)
-			}
-			simd.ConvColsNPrefetch(zouts, zwin, az.w)
-			w.stamp[i] = w.gen
-			w.spos[i] = pos
 		}
-		return slotRow(j, i)
+		for j := range zouts {
+			o := j*planeStride + i*stride
+			zouts[j] = w.tmp[o : o+s.X : o+s.X]
+		}
+		// zChunk planes per call: the rows the chunks share are still in
+		// L1 for the next one.
+		for c0 := 0; c0 < len(zouts); c0 += zChunk {
+			c1 := min(len(zouts), c0+zChunk)
+			simd.ConvColsNPrefetch(zouts[c0:c1], zwin[c0:c1+2*az.r], az.w)
+		}
+		w.stamp[i] = w.gen
+		w.spos[i] = pos
 	}
+	// offs[i] is the ring offset, within a plane, of window row i, or -1
+	// for a row of cval.
+	offs := w.offs[:yGroup3+2*ay.r]
 	m := float32(math.Inf(-1))
 	for y := y0; y < y1; y += yGroup3 {
+		n := min(yGroup3, y1-y)
+		offs = offs[:n+2*ay.r]
+		i := slot
+		for k := range offs {
+			pos := y - ay.r + k
+			yy := pos
+			if ay.active() {
+				yy = ay.at(pos)
+			}
+			if yy < 0 {
+				offs[k] = -1
+			} else {
+				if w.stamp[i] != w.gen || w.spos[i] != pos {
+					fill(i, pos, yy)
+				}
+				offs[k] = i * stride
+			}
+			if i++; i == w.slots {
+				i = 0
+			}
+		}
 		for z := g0; z < g1; z++ {
-			n := min(yGroup3, y1-y)
-			win := w.win[:n+2*ay.r]
-			for i := range win {
-				if pos := y - ay.r + i; !ay.active() || ay.at(pos) >= 0 {
-					win[i] = get(z-g0, pos)
+			win := w.win[:len(offs)]
+			base := (z - g0) * planeStride
+			for k, o := range offs {
+				if o < 0 {
+					win[k] = cvalRow
 				} else {
-					win[i] = cvalRow
+					win[k] = w.tmp[base+o : base+o+s.X : base+o+s.X]
 				}
 			}
 			m = max(m, p.finishRows(w, dst, z, y, n, win))
+		}
+		if slot += yGroup3; slot >= w.slots {
+			slot -= w.slots
 		}
 	}
 	return m
@@ -708,6 +733,29 @@ func alignedLine(n, c int) []float32 {
 		k++
 	}
 	return b[k : k+n : k+n]
+}
+
+// fillHalos is fillHalo of every line[lineAhead:] in lines.
+func (p *gaussPlan) fillHalos(lines [][]float32) {
+	a := &p.ax[2]
+	if !p.haloIn {
+		for _, line := range lines {
+			p.fillHalo(line[lineAhead:])
+		}
+		return
+	}
+	left, right := a.idx[:a.r], a.idx[a.r+a.n:a.r+a.n+a.r]
+	for _, line := range lines {
+		line = line[lineAhead:]
+		core := line[a.r : a.r+a.n]
+		lh, rh := line[:len(left)], line[a.r+a.n:a.r+a.n+len(right)]
+		for i, j := range left {
+			lh[i] = core[j]
+		}
+		for i, j := range right {
+			rh[i] = core[j]
+		}
+	}
 }
 
 // fillHalo writes the X halo of line (core at [r, r+X)) per the mode.

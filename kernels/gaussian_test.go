@@ -398,6 +398,7 @@ func TestGaussian3DWindowKernelsPathsBitIdentical(t *testing.T) {
 		{stack.Shape{Z: 17, Y: 12, X: 48}, [3]float64{1.5, 0.3, 2}, stack.Wrap},
 		{stack.Shape{Z: 8, Y: 41, X: 17}, [3]float64{0.75, 1.25, 0}, stack.Mirror},
 		{stack.Shape{Z: 11, Y: 26, X: 64}, [3]float64{1, 1, 0.6}, stack.Nearest},
+		{stack.Shape{Z: 35, Y: 23, X: 40}, [3]float64{1, 0.7, 1}, stack.Mirror},
 		{stack.Shape{Z: 20, Y: 200, X: 528}, [3]float64{1, 1, 1}, stack.Reflect},
 	}
 	for _, c := range cases {
