@@ -287,7 +287,12 @@ type gaussWorker struct {
 	zouts [][]float32
 	zrows [][]float32 // row tables for simd.ConvCols
 	zwin  [][]float32 // Z-pass input rows for a group of planes
-	offs  []int       // ring offsets of a Y-pass window's rows (group)
+	offs  []int       // ring slots of a Y-pass window's rows, -1 for cval
+	// slotRows[j*slots+i] is ring slot i of plane j of the group.
+	slotRows [][]float32
+	// zbase[k] is the offset in src of plane g0-rz+k of the group, -1
+	// for cval.
+	zbase []int
 	yrows [][]float32
 	// ring holds copies of the Y pass's input rows in the no-Z path, at
 	// rowStride apart, when the window has more than l1Ways rows (nil
@@ -350,6 +355,12 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 			w.tmp = make([]float32, zGroup*w.slots*rowStride(s.X))
 			w.stamp = make([]int, w.slots)
 			w.offs = make([]int, yGroup3+2*ay.r)
+			w.zbase = make([]int, zGroup+2*az.r)
+			w.slotRows = make([][]float32, zGroup*w.slots)
+			for i := range w.slotRows {
+				o := i * rowStride(s.X)
+				w.slotRows[i] = w.tmp[o : o+s.X : o+s.X]
+			}
 			w.spos = make([]int, w.slots)
 			w.zrows = make([][]float32, 2*az.r+1)
 		}
@@ -371,6 +382,11 @@ func (p *gaussPlan) run(ctx context.Context, dst, src *stack.Volume[float32]) (f
 		w.win = make([][]float32, p.rowsPerGroup()+2*ay.r)
 		w.outs = make([][]float32, p.rowsPerGroup())
 		w.targets = make([][]float32, p.rowsPerGroup())
+		if ax.active() {
+			for j := range w.targets {
+				w.targets[j] = w.lines[j][lineAhead+ax.r : lineAhead+ax.r+s.X]
+			}
+		}
 		w.zouts = make([][]float32, zGroup)
 		w.zwin = make([][]float32, zGroup+2*az.r)
 	}
@@ -524,16 +540,16 @@ func (p *gaussPlan) finishRows(w *gaussWorker, dst *stack.Volume[float32], z, y,
 	ay, ax := &p.ax[1], &p.ax[2]
 	m := float32(math.Inf(-1))
 	outs := w.outs[:n]
+	o := (z*p.shape.Y + y) * X
 	for j := range outs {
-		outs[j] = dst.Row(z, y+j)
+		outs[j] = dst.Data[o : o+X : o+X]
+		o += X
 	}
 	if ay.active() {
 		targets := outs
 		if ax.active() {
+			// The X-pass lines' cores, set up with the worker.
 			targets = w.targets[:n]
-			for j := range targets {
-				targets[j] = w.lines[j][lineAhead+ax.r : lineAhead+ax.r+X]
-			}
 		}
 		var mm float32
 		if p.ax[0].active() {
@@ -648,26 +664,31 @@ func (p *gaussPlan) group(w *gaussWorker, dst, src *stack.Volume[float32], cvalR
 	s := p.shape
 	az, ay := &p.ax[0], &p.ax[1]
 	w.gen++
-	stride := rowStride(s.X)
-	planeStride := w.slots * stride
 	// slot is the ring slot of row position pos: (pos-(y0-ry)) mod slots,
 	// kept as a running index (no division per row).
 	slot := 0
 	zwin := w.zwin[:g1-g0+2*az.r]
 	zouts := w.zouts[:g1-g0]
+	zbase := w.zbase[:len(zwin)]
+	for k := range zbase {
+		zbase[k] = -1
+		if zz := az.at(g0 - az.r + k); zz >= 0 {
+			zbase[k] = zz * s.Y * s.X
+		}
+	}
 	// fill fills slot i with row position pos (whose source row is y) of
 	// every plane of the group after the Z pass.
 	fill := func(i, pos, y int) {
-		for k := range zwin {
-			if zz := az.at(g0 - az.r + k); zz >= 0 {
-				zwin[k] = src.Row(zz, y)
+		for k, b := range zbase {
+			if b >= 0 {
+				o := b + y*s.X
+				zwin[k] = src.Data[o : o+s.X : o+s.X]
 			} else {
 				zwin[k] = cvalRow
 			}
 		}
 		for j := range zouts {
-			o := j*planeStride + i*stride
-			zouts[j] = w.tmp[o : o+s.X : o+s.X]
+			zouts[j] = w.slotRows[j*w.slots+i]
 		}
 		// zChunk planes per call: the rows the chunks share are still in
 		// L1 for the next one.
@@ -678,8 +699,7 @@ func (p *gaussPlan) group(w *gaussWorker, dst, src *stack.Volume[float32], cvalR
 		w.stamp[i] = w.gen
 		w.spos[i] = pos
 	}
-	// offs[i] is the ring offset, within a plane, of window row i, or -1
-	// for a row of cval.
+	// offs[k] is the ring slot of window row k, or -1 for a row of cval.
 	offs := w.offs[:yGroup3+2*ay.r]
 	m := float32(math.Inf(-1))
 	for y := y0; y < y1; y += yGroup3 {
@@ -698,7 +718,7 @@ func (p *gaussPlan) group(w *gaussWorker, dst, src *stack.Volume[float32], cvalR
 				if w.stamp[i] != w.gen || w.spos[i] != pos {
 					fill(i, pos, yy)
 				}
-				offs[k] = i * stride
+				offs[k] = i
 			}
 			if i++; i == w.slots {
 				i = 0
@@ -706,12 +726,12 @@ func (p *gaussPlan) group(w *gaussWorker, dst, src *stack.Volume[float32], cvalR
 		}
 		for z := g0; z < g1; z++ {
 			win := w.win[:len(offs)]
-			base := (z - g0) * planeStride
-			for k, o := range offs {
-				if o < 0 {
+			rows := w.slotRows[(z-g0)*w.slots : (z-g0+1)*w.slots]
+			for k, i := range offs {
+				if i < 0 {
 					win[k] = cvalRow
 				} else {
-					win[k] = w.tmp[base+o : base+o+s.X : base+o+s.X]
+					win[k] = rows[i]
 				}
 			}
 			m = max(m, p.finishRows(w, dst, z, y, n, win))
