@@ -629,6 +629,85 @@ ndone:
 	VADDPS       (4*k)(SI), Z4, Z4; \
 	VFMADD231PS  Z4, Z30, Z0
 
+// ALIGN_BLOCK64 filters one 64-sample block of a row for the align
+// kernels: SI points at the centre of its first output, DI at its output,
+// R8 is r, R9 the store mode (0: ordinary stores), Z31 the centre tap and Z8
+// the running maximum; SI and DI move on by the block. The labels it
+// defines are the targets of ALIGN_TAP.
+#define ALIGN_BLOCK64 \
+	VMOVUPS -64(SI), Z9; \
+	VMOVUPS (SI), Z10; \
+	VMOVUPS 64(SI), Z11; \
+	VMOVUPS 128(SI), Z12; \
+	VMOVUPS 192(SI), Z13; \
+	VMULPS Z10, Z31, Z0; \
+	VMULPS Z11, Z31, Z1; \
+	VMULPS Z12, Z31, Z2; \
+	VMULPS Z13, Z31, Z3; \
+	ALIGN_TAP(1); \
+	ALIGN_TAP(2); \
+	ALIGN_TAP(3); \
+	ALIGN_TAP(4); \
+	ALIGN_TAP(5); \
+	ALIGN_TAP(6); \
+	ALIGN_TAP(7); \
+	ALIGN_TAP(8); \
+	ALIGN_TAP(9); \
+	ALIGN_TAP(10); \
+	ALIGN_TAP(11); \
+	ALIGN_TAP(12); \
+	ALIGN_TAP(13); \
+	ALIGN_TAP(14); \
+	ALIGN_TAP(15); \
+	ALIGN_TAP(16); \
+	alignstore:; \
+	TESTQ R9, R9; \
+	JNZ alignstorent; \
+	VMOVUPS Z0, (DI); \
+	VMOVUPS Z1, 64(DI); \
+	VMOVUPS Z2, 128(DI); \
+	VMOVUPS Z3, 192(DI); \
+	JMP alignmax; \
+	alignstorent:; \
+	VMOVNTPS Z0, (DI); \
+	VMOVNTPS Z1, 64(DI); \
+	VMOVNTPS Z2, 128(DI); \
+	VMOVNTPS Z3, 192(DI); \
+	alignmax:; \
+	VMAXPS Z0, Z8, Z8; \
+	VMAXPS Z1, Z8, Z8; \
+	VMAXPS Z2, Z8, Z8; \
+	VMAXPS Z3, Z8, Z8; \
+	ADDQ $256, SI; \
+	ADDQ $256, DI
+
+// ALIGN_BLOCK16 is ALIGN_BLOCK64 for one 16-sample block (ordinary stores).
+#define ALIGN_BLOCK16 \
+	VMOVUPS -64(SI), Z9; \
+	VMOVUPS (SI), Z10; \
+	VMULPS Z10, Z31, Z0; \
+	ALIGN_TAP1(1); \
+	ALIGN_TAP1(2); \
+	ALIGN_TAP1(3); \
+	ALIGN_TAP1(4); \
+	ALIGN_TAP1(5); \
+	ALIGN_TAP1(6); \
+	ALIGN_TAP1(7); \
+	ALIGN_TAP1(8); \
+	ALIGN_TAP1(9); \
+	ALIGN_TAP1(10); \
+	ALIGN_TAP1(11); \
+	ALIGN_TAP1(12); \
+	ALIGN_TAP1(13); \
+	ALIGN_TAP1(14); \
+	ALIGN_TAP1(15); \
+	ALIGN_TAP1(16); \
+	align16store:; \
+	VMOVUPS Z0, (DI); \
+	VMAXPS Z0, Z8, Z8; \
+	ADDQ $64, SI; \
+	ADDQ $64, DI
+
 // func convRowAlignAVX512(dst *float32, n int, c *float32, w *float32, r int, nt int, pf *float32) float32
 // As convRowAVX512 for 1 <= r <= 16 and n a multiple of 16, with c pointing
 // at the centre sample of output 0 and the 16 samples before it readable.
@@ -662,56 +741,9 @@ align64:
 	ADDQ       $256, R10
 
 alignload:
-	VMOVUPS -64(SI), Z9
-	VMOVUPS (SI), Z10
-	VMOVUPS 64(SI), Z11
-	VMOVUPS 128(SI), Z12
-	VMOVUPS 192(SI), Z13
-	VMULPS  Z10, Z31, Z0
-	VMULPS  Z11, Z31, Z1
-	VMULPS  Z12, Z31, Z2
-	VMULPS  Z13, Z31, Z3
-	ALIGN_TAP(1)
-	ALIGN_TAP(2)
-	ALIGN_TAP(3)
-	ALIGN_TAP(4)
-	ALIGN_TAP(5)
-	ALIGN_TAP(6)
-	ALIGN_TAP(7)
-	ALIGN_TAP(8)
-	ALIGN_TAP(9)
-	ALIGN_TAP(10)
-	ALIGN_TAP(11)
-	ALIGN_TAP(12)
-	ALIGN_TAP(13)
-	ALIGN_TAP(14)
-	ALIGN_TAP(15)
-	ALIGN_TAP(16)
-
-alignstore:
-	TESTQ   R9, R9
-	JNZ     alignstorent
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z1, 64(DI)
-	VMOVUPS Z2, 128(DI)
-	VMOVUPS Z3, 192(DI)
-	JMP     alignmax
-
-alignstorent:
-	VMOVNTPS Z0, (DI)
-	VMOVNTPS Z1, 64(DI)
-	VMOVNTPS Z2, 128(DI)
-	VMOVNTPS Z3, 192(DI)
-
-alignmax:
-	VMAXPS  Z0, Z8, Z8
-	VMAXPS  Z1, Z8, Z8
-	VMAXPS  Z2, Z8, Z8
-	VMAXPS  Z3, Z8, Z8
-	ADDQ    $256, SI
-	ADDQ    $256, DI
-	DECQ    BX
-	JNZ     align64
+	ALIGN_BLOCK64
+	DECQ BX
+	JNZ  align64
 
 align16:
 	MOVQ n+8(FP), BX
@@ -720,33 +752,9 @@ align16:
 	JZ   aligndone
 
 align16loop:
-	VMOVUPS -64(SI), Z9
-	VMOVUPS (SI), Z10
-	VMULPS  Z10, Z31, Z0
-	ALIGN_TAP1(1)
-	ALIGN_TAP1(2)
-	ALIGN_TAP1(3)
-	ALIGN_TAP1(4)
-	ALIGN_TAP1(5)
-	ALIGN_TAP1(6)
-	ALIGN_TAP1(7)
-	ALIGN_TAP1(8)
-	ALIGN_TAP1(9)
-	ALIGN_TAP1(10)
-	ALIGN_TAP1(11)
-	ALIGN_TAP1(12)
-	ALIGN_TAP1(13)
-	ALIGN_TAP1(14)
-	ALIGN_TAP1(15)
-	ALIGN_TAP1(16)
-
-align16store:
-	VMOVUPS Z0, (DI)
-	VMAXPS  Z0, Z8, Z8
-	ADDQ    $64, SI
-	ADDQ    $64, DI
-	DECQ    BX
-	JNZ     align16loop
+	ALIGN_BLOCK16
+	DECQ BX
+	JNZ  align16loop
 
 aligndone:
 	CMPQ R9, $1
@@ -806,56 +814,9 @@ rowloop:
 	JZ   align16
 
 align64:
-	VMOVUPS -64(SI), Z9
-	VMOVUPS (SI), Z10
-	VMOVUPS 64(SI), Z11
-	VMOVUPS 128(SI), Z12
-	VMOVUPS 192(SI), Z13
-	VMULPS  Z10, Z31, Z0
-	VMULPS  Z11, Z31, Z1
-	VMULPS  Z12, Z31, Z2
-	VMULPS  Z13, Z31, Z3
-	ALIGN_TAP(1)
-	ALIGN_TAP(2)
-	ALIGN_TAP(3)
-	ALIGN_TAP(4)
-	ALIGN_TAP(5)
-	ALIGN_TAP(6)
-	ALIGN_TAP(7)
-	ALIGN_TAP(8)
-	ALIGN_TAP(9)
-	ALIGN_TAP(10)
-	ALIGN_TAP(11)
-	ALIGN_TAP(12)
-	ALIGN_TAP(13)
-	ALIGN_TAP(14)
-	ALIGN_TAP(15)
-	ALIGN_TAP(16)
-
-alignstore:
-	TESTQ   R9, R9
-	JNZ     alignstorent
-	VMOVUPS Z0, (DI)
-	VMOVUPS Z1, 64(DI)
-	VMOVUPS Z2, 128(DI)
-	VMOVUPS Z3, 192(DI)
-	JMP     alignmax
-
-alignstorent:
-	VMOVNTPS Z0, (DI)
-	VMOVNTPS Z1, 64(DI)
-	VMOVNTPS Z2, 128(DI)
-	VMOVNTPS Z3, 192(DI)
-
-alignmax:
-	VMAXPS Z0, Z8, Z8
-	VMAXPS Z1, Z8, Z8
-	VMAXPS Z2, Z8, Z8
-	VMAXPS Z3, Z8, Z8
-	ADDQ   $256, SI
-	ADDQ   $256, DI
-	DECQ   BX
-	JNZ    align64
+	ALIGN_BLOCK64
+	DECQ BX
+	JNZ  align64
 
 align16:
 	MOVQ n+24(FP), BX
@@ -864,33 +825,9 @@ align16:
 	JZ   rownext
 
 align16loop:
-	VMOVUPS -64(SI), Z9
-	VMOVUPS (SI), Z10
-	VMULPS  Z10, Z31, Z0
-	ALIGN_TAP1(1)
-	ALIGN_TAP1(2)
-	ALIGN_TAP1(3)
-	ALIGN_TAP1(4)
-	ALIGN_TAP1(5)
-	ALIGN_TAP1(6)
-	ALIGN_TAP1(7)
-	ALIGN_TAP1(8)
-	ALIGN_TAP1(9)
-	ALIGN_TAP1(10)
-	ALIGN_TAP1(11)
-	ALIGN_TAP1(12)
-	ALIGN_TAP1(13)
-	ALIGN_TAP1(14)
-	ALIGN_TAP1(15)
-	ALIGN_TAP1(16)
-
-align16store:
-	VMOVUPS Z0, (DI)
-	VMAXPS  Z0, Z8, Z8
-	ADDQ    $64, SI
-	ADDQ    $64, DI
-	DECQ    BX
-	JNZ     align16loop
+	ALIGN_BLOCK16
+	DECQ BX
+	JNZ  align16loop
 
 rownext:
 	INCQ R11
