@@ -149,6 +149,22 @@ func (r *Reader) getScratch(n int) *[]byte {
 	return &b
 }
 
+// stripRun returns the run of uncompressed strips from strip k on that lie
+// back to back in the file: its file offset, its bytes of plane data, and
+// the first strip after it. A strip shorter than its rows is a FormatError.
+func (r *Reader) stripRun(p *page, offs, counts []uint64, k int) (pos uint64, n, next int, err error) {
+	rowBytes := r.shape.X * r.dtype.Size()
+	pos = offs[k]
+	for ; k < p.blocks && offs[k] == pos+uint64(n); k++ {
+		need := min(p.blockH, r.shape.Y-k*p.blockH) * rowBytes
+		if counts[k] < uint64(need) {
+			return 0, 0, 0, formatErrorf("strip %d holds %d bytes, want %d", k, counts[k], need)
+		}
+		n += need
+	}
+	return pos, n, k, nil
+}
+
 // readPlane decodes one page into dst (len = PlaneBytes).
 func (r *Reader) readPlane(p *page, dst []byte) error {
 	size := r.dtype.Size()
@@ -174,18 +190,14 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 		// each, straight into dst; usually the whole plane is one run.
 		for k := 0; k < p.blocks; {
 			start := k * p.blockH * rowBytes
-			pos := offs[k]
-			end := start
-			for ; k < p.blocks && offs[k] == pos+uint64(end-start); k++ {
-				need := min(p.blockH, H-k*p.blockH) * rowBytes
-				if counts[k] < uint64(need) {
-					return formatErrorf("strip %d holds %d bytes, want %d", k, counts[k], need)
-				}
-				end += need
-			}
-			if err := r.src.readAt(dst[start:end], pos, "strip data"); err != nil {
+			pos, n, next, err := r.stripRun(p, offs, counts, k)
+			if err != nil {
 				return err
 			}
+			if err := r.src.readAt(dst[start:start+n], pos, "strip data"); err != nil {
+				return err
+			}
+			k = next
 		}
 		if swap {
 			swapBytes(dst, size)

@@ -63,16 +63,11 @@ func (r *Reader) rawRun(p *page) (off uint64, ok bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
-	rowBytes := uint64(r.shape.X * r.dtype.Size())
-	next := offs[0]
-	for k := range p.blocks {
-		need := uint64(min(p.blockH, r.shape.Y-k*p.blockH)) * rowBytes
-		if offs[k] != next || counts[k] < need {
-			return 0, false, nil
-		}
-		next += need
+	pos, _, next, err := r.stripRun(p, offs, counts, 0)
+	if err != nil || next != p.blocks {
+		return 0, false, nil // several runs, or damage that readPlane reports
 	}
-	return offs[0], true, nil
+	return pos, true, nil
 }
 
 // faultSafe runs f with memory faults turned into panics, and returns the

@@ -318,7 +318,8 @@ func (w *Writer) WritePlane(raw []byte) error {
 	}
 	var data [][]byte
 	counts := make([]uint64, w.blocks)
-	if o.Compression == None && o.Tile == 0 {
+	rawStrips := o.Compression == None && o.Tile == 0
+	if rawStrips {
 		rowBytes := o.Shape.X * size
 		for k := range counts {
 			counts[k] = uint64(min(w.blockH, o.Shape.Y-k*w.blockH) * rowBytes)
@@ -352,7 +353,7 @@ func (w *Writer) WritePlane(raw []byte) error {
 	// gap between planes (IFD and padding) is then the same for every
 	// plane after the first, as readers that assume ImageJ's layout want.
 	pad := uint64(0)
-	if o.Compression == None && o.Tile == 0 && w.out.aligned() && uint64(len(raw))%dataAlign == 0 {
+	if rawStrips && w.out.aligned() && uint64(len(raw))%dataAlign == 0 {
 		pad = (dataAlign - pos%dataAlign) % dataAlign
 		pos += pad
 	}
