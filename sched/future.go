@@ -112,18 +112,28 @@ func (f *Future[T]) Name() string { return f.t.spec.Name }
 // done first. A failed task's error is a *TaskError. A returned result
 // counts as consumed (see Options.HoldUntilConsumed).
 func (f *Future[T]) Get(ctx context.Context) (T, error) {
-	select {
-	case <-f.done:
-	default:
-		select {
-		case <-f.done:
-		case <-ctx.Done():
-			var zero T
-			return zero, ctx.Err()
-		}
+	if err := f.wait(ctx); err != nil {
+		var zero T
+		return zero, err
 	}
 	f.Release()
 	return f.val, f.err
+}
+
+// wait blocks until the task has ended (nil) or ctx is done (ctx's error).
+// A task already ended wins over a ctx already done.
+func (f *Future[T]) wait(ctx context.Context) error {
+	select {
+	case <-f.done:
+		return nil
+	default:
+	}
+	select {
+	case <-f.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Release marks the result consumed without reading it, freeing its pending
@@ -165,14 +175,8 @@ func Gather[T any](ctx context.Context, futures []*Future[T]) ([]T, error) {
 	}()
 	out := make([]T, len(futures))
 	for i, f := range futures {
-		select {
-		case <-f.done:
-		default:
-			select {
-			case <-f.done:
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
+		if err := f.wait(ctx); err != nil {
+			return nil, err
 		}
 		if f.err != nil {
 			return nil, f.err
