@@ -27,6 +27,34 @@ const pfAhead = 512
 // fits reports whether m outputs of radius r fit the register budget.
 func fits(r, m int) bool { return m <= maxM && 9+(m+2*r)+(r+1) <= 32 }
 
+// tap is the register holding tap k (Z31 down).
+func tap(k int) string { return fmt.Sprintf("Z%d", 31-k) }
+
+// loadTaps broadcasts taps 0..r (at DX) into their registers and -Inf into
+// Z8, the running maximum.
+func loadTaps(p func(string, ...any), r int) {
+	for k := 0; k <= r; k++ {
+		p("\tVBROADCASTSS %d(DX), %s", 4*k, tap(k))
+	}
+	p("\tVBROADCASTSS negInfSlide<>(SB), Z8")
+}
+
+// maxReturn reduces the running maximum in Z8 to its largest lane, stores
+// it as the float32 result at ret(FP) and returns.
+func maxReturn(p func(string, ...any), ret int) {
+	p("\tVEXTRACTF64X4 $1, Z8, Y9")
+	p("\tVMAXPS Y9, Y8, Y8")
+	p("\tVEXTRACTF128 $1, Y8, X9")
+	p("\tVMAXPS X9, X8, X8")
+	p("\tVPSHUFD $0x4e, X8, X9")
+	p("\tVMAXPS X9, X8, X8")
+	p("\tVPSHUFD $0x01, X8, X9")
+	p("\tVMAXSS X9, X8, X8")
+	p("\tVMOVSS X8, ret+%d(FP)", ret)
+	p("\tVZEROUPPER")
+	p("\tRET")
+}
+
 func name(r, m int) string { return fmt.Sprintf("convSlideR%dM%dAVX512", r, m) }
 
 func main() {
@@ -118,7 +146,6 @@ func main() {
 func kernel(p func(string, ...any), r, m int) {
 	nin := m + 2*r
 	in := func(i int) string { return fmt.Sprintf("Z%d", 9+i) }
-	wt := func(k int) string { return fmt.Sprintf("Z%d", 31-k) }
 	p("")
 	p("// func %s(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32", name(r, m))
 	p("TEXT ·%s(SB), NOSPLIT, $0-44", name(r, m))
@@ -127,10 +154,7 @@ func kernel(p func(string, ...any), r, m int) {
 	p("\tMOVQ rows+16(FP), SI")
 	p("\tMOVQ w+24(FP), DX")
 	p("\tMOVQ pf+32(FP), BX")
-	for k := 0; k <= r; k++ {
-		p("\tVBROADCASTSS %d(DX), %s", 4*k, wt(k))
-	}
-	p("\tVBROADCASTSS negInfSlide<>(SB), Z8")
+	loadTaps(p, r)
 	p("\tSHLQ $2, CX")
 	p("\tXORQ AX, AX")
 	p("\tTESTQ BX, BX")
@@ -149,10 +173,10 @@ func kernel(p func(string, ...any), r, m int) {
 		for j := 0; j < m; j++ {
 			acc := fmt.Sprintf("Z%d", j%4)
 			tmp := fmt.Sprintf("Z%d", 4+j%4)
-			p("\tVMULPS %s, %s, %s", in(j+r), wt(0), acc)
+			p("\tVMULPS %s, %s, %s", in(j+r), tap(0), acc)
 			for k := 1; k <= r; k++ {
 				p("\tVADDPS %s, %s, %s", in(j+r+k), in(j+r-k), tmp)
-				p("\tVFMADD231PS %s, %s, %s", tmp, wt(k), acc)
+				p("\tVFMADD231PS %s, %s, %s", tmp, tap(k), acc)
 			}
 			p("\tMOVQ %d(DI), R13", 8*j)
 			p("\tVMOVUPS %s, (R13)(AX*1)", acc)
@@ -167,17 +191,7 @@ func kernel(p func(string, ...any), r, m int) {
 	body("looppf", true)
 	p("")
 	p("done:")
-	p("\tVEXTRACTF64X4 $1, Z8, Y9")
-	p("\tVMAXPS Y9, Y8, Y8")
-	p("\tVEXTRACTF128 $1, Y8, X9")
-	p("\tVMAXPS X9, X8, X8")
-	p("\tVPSHUFD $0x4e, X8, X9")
-	p("\tVMAXPS X9, X8, X8")
-	p("\tVPSHUFD $0x01, X8, X9")
-	p("\tVMAXSS X9, X8, X8")
-	p("\tVMOVSS X8, ret+40(FP)")
-	p("\tVZEROUPPER")
-	p("\tRET")
+	maxReturn(p, 40)
 }
 
 // maxRowsR is the largest radius with a register-weight row kernel.
@@ -193,7 +207,6 @@ const rowsArgs = "dst *unsafe.Pointer, c *unsafe.Pointer, rows int, n int, w *fl
 // readable; non-temporal stores for whole 64-sample blocks when nt != 0.
 // Same operations in the same order, so the same values.
 func rowsKernel(p func(string, ...any), r int) {
-	wt := func(k int) string { return fmt.Sprintf("Z%d", 31-k) }
 	p("")
 	p("// func %s(%s) float32", rowsName(r), rowsArgs)
 	p("TEXT ·%s(SB), NOSPLIT, $0-52", rowsName(r))
@@ -202,10 +215,7 @@ func rowsKernel(p func(string, ...any), r int) {
 	p("\tMOVQ rows+16(FP), R14")
 	p("\tMOVQ w+32(FP), DX")
 	p("\tMOVQ nt+40(FP), R9")
-	for k := 0; k <= r; k++ {
-		p("\tVBROADCASTSS %d(DX), %s", 4*k, wt(k))
-	}
-	p("\tVBROADCASTSS negInfSlide<>(SB), Z8")
+	loadTaps(p, r)
 	p("\tXORQ R11, R11")
 	p("\tTESTQ R14, R14")
 	p("\tJZ done")
@@ -223,7 +233,7 @@ func rowsKernel(p func(string, ...any), r int) {
 		p("\tVMOVUPS %d(SI), Z%d", 64*i, 10+i)
 	}
 	for i := 0; i < 4; i++ {
-		p("\tVMULPS Z%d, %s, Z%d", 10+i, wt(0), i)
+		p("\tVMULPS Z%d, %s, Z%d", 10+i, tap(0), i)
 	}
 	for k := 1; k <= r; k++ {
 		for i := 0; i < 4; i++ {
@@ -233,7 +243,7 @@ func rowsKernel(p func(string, ...any), r int) {
 			p("\tVADDPS %d(SI), Z%d, Z%d", 64*i+4*k, 4+i, 4+i)
 		}
 		for i := 0; i < 4; i++ {
-			p("\tVFMADD231PS Z%d, %s, Z%d", 4+i, wt(k), i)
+			p("\tVFMADD231PS Z%d, %s, Z%d", 4+i, tap(k), i)
 		}
 	}
 	p("\tTESTQ R9, R9")
@@ -266,11 +276,11 @@ func rowsKernel(p func(string, ...any), r int) {
 	p("tailloop:")
 	p("\tVMOVUPS -64(SI), Z9")
 	p("\tVMOVUPS (SI), Z10")
-	p("\tVMULPS Z10, %s, Z0", wt(0))
+	p("\tVMULPS Z10, %s, Z0", tap(0))
 	for k := 1; k <= r; k++ {
 		p("\tVALIGND $%d, Z9, Z10, Z4", 16-k)
 		p("\tVADDPS %d(SI), Z4, Z4", 4*k)
-		p("\tVFMADD231PS Z4, %s, Z0", wt(k))
+		p("\tVFMADD231PS Z4, %s, Z0", tap(k))
 	}
 	p("\tVMOVUPS Z0, (DI)")
 	p("\tVMAXPS Z0, Z8, Z8")
@@ -285,15 +295,5 @@ func rowsKernel(p func(string, ...any), r int) {
 	p("\tJLT row")
 	p("")
 	p("done:")
-	p("\tVEXTRACTF64X4 $1, Z8, Y9")
-	p("\tVMAXPS Y9, Y8, Y8")
-	p("\tVEXTRACTF128 $1, Y8, X9")
-	p("\tVMAXPS X9, X8, X8")
-	p("\tVPSHUFD $0x4e, X8, X9")
-	p("\tVMAXPS X9, X8, X8")
-	p("\tVPSHUFD $0x01, X8, X9")
-	p("\tVMAXSS X9, X8, X8")
-	p("\tVMOVSS X8, ret+48(FP)")
-	p("\tVZEROUPPER")
-	p("\tRET")
+	maxReturn(p, 48)
 }
