@@ -41,11 +41,27 @@ varied size and brightness on a noisy background (mean 100, sd 12). The same
 			if err := checkOutput(out, force); err != nil {
 				return err
 			}
-			v := synth.Nuclei(s, seed)
-			if err := tiff.WriteVolume(cmd.Context(), out, v, tiff.WriterOptions{Compression: comp}); err != nil {
+			// Planes are made and written one batch at a time: memory stays
+			// at a few planes whatever the stack's size.
+			w, err := tiff.Create(out, tiff.WriterOptions{Shape: s, DType: stack.Uint16, Compression: comp})
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d planes %dx%d uint16, seed %d, %d blobs\n", out, s.Z, s.Y, s.X, seed, len(synth.Blobs(s, seed)))
+			ctx := cmd.Context()
+			err = synth.NucleiPlanes(s, seed, func(_ int, plane []uint16) error {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				return tiff.WritePlaneOf(w, plane)
+			})
+			if err == nil {
+				err = w.Close()
+			}
+			if err != nil {
+				w.Abort()
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d planes %dx%d uint16, seed %d, %d blobs\n", out, s.Z, s.Y, s.X, seed, synth.BlobCount(s))
 			return nil
 		},
 	}

@@ -29,14 +29,16 @@ const (
 	Noise      = 12
 )
 
+// BlobCount is len(Blobs(shape, seed)), whatever the seed.
+func BlobCount(shape stack.Shape) int { return max(1, shape.Len()/6000) }
+
 // Blobs returns the nuclei that Nuclei(shape, seed) draws: about one per
 // 6000 voxels of the volume (at least one), with X/Y semi-axes of 5 to 14
 // pixels, Z semi-axes of 1.5 to 5 planes and peak brightness 1500 to 3000
 // above the background.
 func Blobs(shape stack.Shape, seed uint64) []Blob {
 	r := newRNG(seed, 0x6e75636c6569)
-	n := max(1, shape.Len()/6000)
-	blobs := make([]Blob, n)
+	blobs := make([]Blob, BlobCount(shape))
 	for i := range blobs {
 		rxy := 5 + 9*r.float()
 		b := Blob{
@@ -65,37 +67,84 @@ func Blobs(shape stack.Shape, seed uint64) []Blob {
 // on shape and seed. It panics on an invalid shape, as stack.New does.
 func Nuclei(shape stack.Shape, seed uint64) *stack.Volume[uint16] {
 	v := stack.New[uint16](shape)
-	blobs := Blobs(shape, seed)
-	// Which blobs touch each plane, so that a plane visits only its own.
-	perPlane := make([][]int32, shape.Z)
-	for i, b := range blobs {
+	g := newNucleiGen(shape, seed)
+	parallelPlanes(shape.Z, func(z int) {
+		g.plane(v.Plane(z), make([]float32, shape.PlaneLen()), make([]float32, shape.PlaneLen()), z)
+	})
+	return v
+}
+
+// NucleiPlanes makes the planes of Nuclei(shape, seed) one after another
+// and hands each to fn in order, so that a stack of any size is made in the
+// memory of a few planes (a plane is only valid during its call). Planes
+// are made in parallel, a batch of GOMAXPROCS at a time. It stops at the
+// first error fn returns and returns it.
+func NucleiPlanes(shape stack.Shape, seed uint64, fn func(z int, plane []uint16) error) error {
+	if err := shape.Validate(); err != nil {
+		return err
+	}
+	g := newNucleiGen(shape, seed)
+	batch := min(shape.Z, runtime.GOMAXPROCS(0))
+	planes := make([][]uint16, batch)
+	blobs, noise := make([][]float32, batch), make([][]float32, batch)
+	for i := range planes {
+		planes[i] = make([]uint16, shape.PlaneLen())
+		blobs[i] = make([]float32, shape.PlaneLen())
+		noise[i] = make([]float32, shape.PlaneLen())
+	}
+	for z0 := 0; z0 < shape.Z; z0 += batch {
+		n := min(batch, shape.Z-z0)
+		parallelPlanes(n, func(i int) { g.plane(planes[i], blobs[i], noise[i], z0+i) })
+		for i := range n {
+			if err := fn(z0+i, planes[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// nucleiGen holds what every plane of a Nuclei stack needs.
+type nucleiGen struct {
+	shape stack.Shape
+	seed  uint64
+	blobs []Blob
+	// perPlane lists the blobs that touch each plane, so that a plane
+	// visits only its own.
+	perPlane [][]int32
+}
+
+func newNucleiGen(shape stack.Shape, seed uint64) *nucleiGen {
+	g := &nucleiGen{shape: shape, seed: seed, blobs: Blobs(shape, seed), perPlane: make([][]int32, shape.Z)}
+	for i, b := range g.blobs {
 		z0 := max(0, int(math.Floor(b.Center[0]-b.Radius[0])))
 		z1 := min(shape.Z-1, int(math.Ceil(b.Center[0]+b.Radius[0])))
 		for z := z0; z <= z1; z++ {
-			perPlane[z] = append(perPlane[z], int32(i))
+			g.perPlane[z] = append(g.perPlane[z], int32(i))
 		}
 	}
-	parallelPlanes(shape.Z, func(z int) {
-		plane := v.Plane(z)
-		acc := make([]float32, len(plane))
-		for _, bi := range perPlane[z] {
-			addBlob(acc, shape, z, blobs[bi])
+	return g
+}
+
+// plane makes plane z into plane, with blob and noise (a plane's length
+// each) as scratch.
+func (g *nucleiGen) plane(plane []uint16, blob, noise []float32, z int) {
+	clear(blob)
+	for _, bi := range g.perPlane[z] {
+		addBlob(blob, g.shape, z, g.blobs[bi])
+	}
+	noisePlane(noise, g.seed, z)
+	for i, a := range blob {
+		a += noise[i]
+		switch {
+		case a <= 0:
+			plane[i] = 0
+		case a >= 65535:
+			plane[i] = 65535
+		default:
+			plane[i] = uint16(a + 0.5)
 		}
-		noise := make([]float32, len(plane))
-		noisePlane(noise, seed, z)
-		for i, a := range acc {
-			a += noise[i]
-			switch {
-			case a <= 0:
-				plane[i] = 0
-			case a >= 65535:
-				plane[i] = 65535
-			default:
-				plane[i] = uint16(a + 0.5)
-			}
-		}
-	})
-	return v
+	}
 }
 
 // addBlob raises acc to blob b's cross-section at plane z where that is brighter.

@@ -1,6 +1,7 @@
 package synth
 
 import (
+	"errors"
 	"math"
 	"runtime"
 	"testing"
@@ -96,4 +97,33 @@ func BenchmarkNuclei(b *testing.B) {
 	for b.Loop() {
 		Nuclei(s, 1)
 	}
+}
+
+// NucleiPlanes hands over exactly Nuclei's planes, in order, and stops at
+// the first error of its callback.
+func TestNucleiPlanesStreamsNuclei(t *testing.T) {
+	for _, s := range []stack.Shape{{Z: 7, Y: 40, X: 33}, {Z: 1, Y: 64, X: 64}, {Z: 13, Y: 5, X: 90}} {
+		want := Nuclei(s, 5)
+		require.Len(t, Blobs(s, 5), BlobCount(s))
+		next := 0
+		require.NoError(t, NucleiPlanes(s, 5, func(z int, plane []uint16) error {
+			require.Equal(t, next, z)
+			require.Equal(t, want.Plane(z), plane, "%v plane %d", s, z)
+			next++
+			return nil
+		}))
+		require.Equal(t, s.Z, next)
+	}
+	stop := errors.New("stop")
+	calls := 0
+	err := NucleiPlanes(stack.Shape{Z: 9, Y: 8, X: 8}, 1, func(z int, _ []uint16) error {
+		calls++
+		if z == 4 {
+			return stop
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, stop)
+	require.Equal(t, 5, calls)
+	require.Error(t, NucleiPlanes(stack.Shape{Z: 0, Y: 8, X: 8}, 1, func(int, []uint16) error { return nil }))
 }
