@@ -27,7 +27,7 @@ func Require(t testing.TB) string {
 	t.Helper()
 	browser := Path()
 	if _, err := os.Stat(browser); err != nil {
-		t.Skipf("skipping the browser test: %s not found (.ci/install-chromium.sh installs it)", browser)
+		t.Skipf("skipping the browser test: %s not found (.ci/install-deps.sh installs it)", browser)
 	}
 	return browser
 }

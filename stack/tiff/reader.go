@@ -155,6 +155,9 @@ func NewReader(ra io.ReaderAt, size int64, opts ...Option) (*Reader, error) {
 		return nil, err
 	}
 	r.expandContiguous()
+	if err := r.reshapeShaped(); err != nil {
+		return nil, err
+	}
 	r.shape.Z = len(r.pages)
 	if m := &r.meta; m.Channels*m.Slices*m.Frames == 1 {
 		m.Slices = r.shape.Z // a plain stack: every page is a slice

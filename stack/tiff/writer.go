@@ -83,6 +83,12 @@ type Writer struct {
 	encoders sync.Pool // *blockEncoder
 	encoded  [][]byte
 	plane    []byte // native-order copy when the host is big-endian
+	// contig lays the file out as tifffile and ImageJ do: the first IFD,
+	// then every plane's data back to back, then the other IFDs. It is
+	// used for small uncompressed stacks, see contiguousLayout; data0 is
+	// the file offset of plane 0's data in that layout.
+	contig bool
+	data0  uint64
 }
 
 // targetStripBytes is the decoded size aimed at for one strip.
@@ -112,6 +118,7 @@ func Create(path string, opts WriterOptions) (*Writer, error) {
 	}
 	w.big = o.BigTIFF || w.sizeBound() > classicLimit
 	w.desc = w.description()
+	w.contig = w.contiguousLayout()
 
 	dir, base := filepath.Split(path)
 	if dir == "" {
@@ -335,6 +342,9 @@ func (w *Writer) WritePlane(raw []byte) error {
 		data = w.encoded
 	}
 
+	if w.contig {
+		return w.writeContig(raw, counts)
+	}
 	base := w.fields()
 	offsets := make([]uint64, w.blocks)
 	offTag, cntTag := uint16(tagStripOffsets), uint16(tagStripByteCounts)
@@ -581,6 +591,11 @@ func (w *Writer) Close() error {
 		err := w.fail(fmt.Errorf("%d of %d declared planes written", w.planes, w.opts.Shape.Z))
 		w.done = true
 		return err
+	}
+	if w.contig {
+		if err := w.writeTrailingIFDs(); err != nil {
+			return err
+		}
 	}
 	if err := w.out.finish(); err != nil {
 		return w.fail(err)
