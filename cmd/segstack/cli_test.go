@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/segstack/segstack/kernels"
-	"github.com/segstack/segstack/kernels/segment"
+	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/synth"
 	"github.com/segstack/segstack/stack/tiff"
@@ -119,7 +119,7 @@ func TestDemo(t *testing.T) {
 func TestSegmentOutputs(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	in := abs(t, "../../kernels/segment/testdata/blobs_u16.tif")
+	in := abs(t, "../../segment/testdata/blobs_u16.tif")
 	out, errOut, code := run(t, dir, "segment", in, "-o", "l.tif", "--stats", "s.csv", "--preview", "p.png", "--report", "r.json", "--workers", "2")
 	require.Equal(t, 0, code, errOut)
 	require.Contains(t, out, "56 objects")
@@ -152,7 +152,7 @@ func TestSegmentOutputs(t *testing.T) {
 func TestUserErrors(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	in := abs(t, "../../kernels/segment/testdata/blobs_u16.tif")
+	in := abs(t, "../../segment/testdata/blobs_u16.tif")
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "exists.tif"), []byte("x"), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "text.tif"), []byte("plain text, not an image"), 0o644))
 	tests := []struct {

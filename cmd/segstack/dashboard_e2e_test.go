@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/segstack/segstack/kernels/segment"
+	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/sched"
 	"github.com/segstack/segstack/sched/dashboardtest"
 	"github.com/segstack/segstack/stack"

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/segstack/segstack/kernels"
-	"github.com/segstack/segstack/kernels/segment"
+	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/stack"
 	"github.com/spf13/cobra"
 )

@@ -7,7 +7,7 @@ import (
 	"math"
 
 	"github.com/segstack/segstack/kernels"
-	"github.com/segstack/segstack/kernels/segment"
+	"github.com/segstack/segstack/segment"
 	"github.com/spf13/cobra"
 )
 

@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/segstack/segstack/kernels/segment"
+	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/tiff"
 	"github.com/spf13/cobra"

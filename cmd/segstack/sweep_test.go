@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/segstack/segstack/kernels"
-	"github.com/segstack/segstack/kernels/segment"
+	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/tiff"
 	"github.com/stretchr/testify/require"

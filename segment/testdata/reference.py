@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Reference segmentations for kernels/segment's tests, from scipy.ndimage and
+"""Reference segmentations for segment's tests, from scipy.ndimage and
 scikit-image (Debian's python3-scipy / python3-skimage / python3-tifffile).
 
 Run from this directory:  /usr/bin/python3 reference.py

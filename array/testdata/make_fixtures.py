@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Writes fixtures.json: inputs made by the same counter-based generator as
 array.Random, and numpy's (and dask's, for chunk layouts) answers for the
-operations that stack/array implements. Run with Debian's python3:
+operations that array implements. Run with Debian's python3:
 
-    /usr/bin/python3 stack/array/testdata/make_fixtures.py
+    /usr/bin/python3 array/testdata/make_fixtures.py
 """
 import json
 import os

@@ -9,7 +9,7 @@ import (
 	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/sched"
 	"github.com/segstack/segstack/stack"
-	"github.com/segstack/segstack/stack/array"
+	"github.com/segstack/segstack/array"
 )
 
 // The tutorial's array cells:
