@@ -3,24 +3,37 @@ package stack
 import "sync"
 
 // bufPool recycles buffers of n elements; Pool and Pools are built on it.
+// sync.Pool holds interface values, and a slice put into one would be
+// boxed (a small allocation) on every Put, so buffers travel in *[]T
+// holders, which are themselves recycled through holders once emptied:
+// in the steady state Get and Put allocate nothing.
 type bufPool[T Number] struct {
-	n int
-	p sync.Pool
+	n       int
+	p       sync.Pool // *[]T holding a buffer
+	holders sync.Pool // empty *[]T
 }
 
 func (p *bufPool[T]) get() []T {
-	if b, ok := p.p.Get().(*[]T); ok {
-		return *b
+	h, ok := p.p.Get().(*[]T)
+	if !ok {
+		return makeData[T](p.n)
 	}
-	return makeData[T](p.n)
+	b := *h
+	*h = nil
+	p.holders.Put(h)
+	return b
 }
 
 func (p *bufPool[T]) put(b []T) {
 	if cap(b) < p.n {
 		return
 	}
-	b = b[:p.n]
-	p.p.Put(&b)
+	h, ok := p.holders.Get().(*[]T)
+	if !ok {
+		h = new([]T)
+	}
+	*h = b[:p.n]
+	p.p.Put(h)
 }
 
 // Pool recycles buffers of one length so that plane-sized buffers are not

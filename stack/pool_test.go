@@ -75,3 +75,21 @@ func TestPoolsConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestPoolsNoAllocs checks that recycling a buffer allocates nothing once
+// the pool is warm (the race detector's sync.Pool drops items at random,
+// so it does not run there).
+func TestPoolsNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	var p Pools[uint16]
+	q := NewPool[float32](256)
+	p.Put(p.Get(4096))
+	q.Put(q.Get())
+	allocs := testing.AllocsPerRun(100, func() {
+		p.Put(p.Get(4096))
+		q.Put(q.Get())
+	})
+	require.Zero(t, allocs)
+}
