@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/segstack/segstack/stack"
 )
 
 // Array is a lazy chunked array of rank 0 to 3. Its methods never run
@@ -13,7 +15,7 @@ import (
 // safe to share between goroutines.
 type Array struct {
 	name   string // the operation that made it, as dask names layers
-	dt     DType
+	dt     stack.DType
 	rank   int
 	shape  [3]int // internal 3-D shape; the first 3-rank extents are 1
 	chunks chunks
@@ -83,7 +85,7 @@ func errArray(err error) *Array { return &Array{err: err} }
 func (a *Array) Err() error { return a.err }
 
 // DType is the element type.
-func (a *Array) DType() DType { return a.dt }
+func (a *Array) DType() stack.DType { return a.dt }
 
 // Rank is the number of axes (0 for a scalar, as a full reduction gives).
 func (a *Array) Rank() int { return a.rank }
@@ -243,12 +245,12 @@ func FormatBytes(n int) string {
 
 // like starts an array with a's layout, shape and chunks, and room for
 // its chunk tasks.
-func (a *Array) like(name string, dt DType) *Array {
+func (a *Array) like(name string, dt stack.DType) *Array {
 	return &Array{name: name, dt: dt, rank: a.rank, shape: a.shape, chunks: a.chunks, blocks: make([]*node, len(a.blocks))}
 }
 
 // mapChunks makes an array whose chunk i is f of a's chunk i.
-func (a *Array) mapChunks(name string, dt DType, f func(b buf) buf) *Array {
+func (a *Array) mapChunks(name string, dt stack.DType, f func(b buf) buf) *Array {
 	out := a.like(name, dt)
 	layer := newLayer(name)
 	for i, in := range a.blocks {
@@ -260,8 +262,8 @@ func (a *Array) mapChunks(name string, dt DType, f func(b buf) buf) *Array {
 }
 
 // newArray validates a user shape and chunk shape and lays out the chunks.
-func newArray(name string, dt DType, shape, chunk []int) (*Array, error) {
-	if !dt.valid() {
+func newArray(name string, dt stack.DType, shape, chunk []int) (*Array, error) {
+	if !validDType(dt) {
 		return nil, fmt.Errorf("array: invalid dtype %v", dt)
 	}
 	if len(shape) == 0 || len(shape) > 3 {
@@ -296,7 +298,7 @@ func newArray(name string, dt DType, shape, chunk []int) (*Array, error) {
 }
 
 // generate fills every chunk with f(box origin, chunk shape).
-func generate(name string, dt DType, shape, chunk []int, f func(lo, n [3]int) buf) *Array {
+func generate(name string, dt stack.DType, shape, chunk []int, f func(lo, n [3]int) buf) *Array {
 	a, err := newArray(name, dt, shape, chunk)
 	if err != nil {
 		return errArray(err)
@@ -314,7 +316,7 @@ func generate(name string, dt DType, shape, chunk []int, f func(lo, n [3]int) bu
 
 // Full is an array of the given shape, chunk shape and type whose elements
 // are all v (converted to dtype). A nil chunk shape means one chunk.
-func Full(shape, chunk []int, dtype DType, v float64) *Array {
+func Full(shape, chunk []int, dtype stack.DType, v float64) *Array {
 	return generate("full", dtype, shape, chunk, func(_, n [3]int) buf {
 		b := newBuf(dtype, n[0]*n[1]*n[2])
 		if v != 0 {
@@ -325,12 +327,12 @@ func Full(shape, chunk []int, dtype DType, v float64) *Array {
 }
 
 // Zeros is Full with 0.
-func Zeros(shape, chunk []int, dtype DType) *Array {
+func Zeros(shape, chunk []int, dtype stack.DType) *Array {
 	return Full(shape, chunk, dtype, 0).renamed("zeros")
 }
 
 // Ones is Full with 1.
-func Ones(shape, chunk []int, dtype DType) *Array {
+func Ones(shape, chunk []int, dtype stack.DType) *Array {
 	return Full(shape, chunk, dtype, 1).renamed("ones")
 }
 
@@ -347,7 +349,7 @@ func (a *Array) renamed(name string) *Array {
 // therefore depend only on the seed and the shape, not on the chunks.
 func Random(shape, chunk []int, seed uint64) *Array {
 	s, _ := pad3(shape, 1)
-	return generate("random", Float64, shape, chunk, func(lo, n [3]int) buf {
+	return generate("random", stack.Float64, shape, chunk, func(lo, n [3]int) buf {
 		out := make(vec[float64], n[0]*n[1]*n[2])
 		o := 0
 		for z := range n[0] {

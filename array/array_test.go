@@ -274,8 +274,8 @@ Type   float64
 
 func TestErrorsAreCarried(t *testing.T) {
 	t.Parallel()
-	a := Zeros([]int{4, 5}, []int{2, 2}, Float32)
-	b := Ones([]int{5, 4}, nil, Float32)
+	a := Zeros([]int{4, 5}, []int{2, 2}, stack.Float32)
+	b := Ones([]int{5, 4}, nil, stack.Float32)
 	for name, bad := range map[string]*Array{
 		"shapes":      a.Add(b),
 		"axis":        a.Sum(2),
@@ -288,13 +288,13 @@ func TestErrorsAreCarried(t *testing.T) {
 		"rechunk":     a.Rechunk([]int{1}),
 		"bad chunk":   a.Rechunk([]int{0, 1}),
 		"overlap":     MapOverlap(a, OverlapOptions{Depth: []int{1}}, identity[float32]),
-		"rank 4":      Zeros([]int{1, 2, 3, 4}, nil, Uint8),
-		"zero extent": Zeros([]int{0, 2}, nil, Uint8),
-		"many chunks": Zeros([]int{1 << 20, 1 << 20}, []int{1, 1}, Uint8),
+		"rank 4":      Zeros([]int{1, 2, 3, 4}, nil, stack.Uint8),
+		"zero extent": Zeros([]int{0, 2}, nil, stack.Uint8),
+		"many chunks": Zeros([]int{1 << 20, 1 << 20}, []int{1, 1}, stack.Uint8),
 	} {
 		require.ErrorIs(t, bad.Err(), ErrShape, name)
 		// Later operations keep the first error, and Compute reports it.
-		chained := bad.Add(1).Astype(Uint8).Max()
+		chained := bad.Add(1).Astype(stack.Uint8).Max()
 		require.Equal(t, bad.Err(), chained.Err(), name)
 		_, err := chained.Compute(context.Background(), delayed.Serial())
 		require.ErrorIs(t, err, ErrShape, name)
@@ -349,7 +349,7 @@ func TestPersistAndCluster(t *testing.T) {
 func TestBlockErrorsAndCancel(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
-	a := Ones([]int{8, 8}, []int{4, 4}, Uint16)
+	a := Ones([]int{8, 8}, []int{4, 4}, stack.Uint16)
 	bad := MapBlocks(a, func(_ context.Context, v *stack.Volume[uint16]) (*stack.Volume[uint16], error) {
 		if v.Data[0] == 1 {
 			return nil, boom
@@ -379,8 +379,8 @@ func TestMapBlocksConverts(t *testing.T) {
 		}
 		return out, nil
 	})
-	require.Equal(t, Float32, double.DType())
-	want := compute(t, a.Astype(Float32).Mul(2)).Float64s()
+	require.Equal(t, stack.Float32, double.DType())
+	want := compute(t, a.Astype(stack.Float32).Mul(2)).Float64s()
 	require.Equal(t, want, compute(t, double).Float64s())
 	vol, err := ToVolume[float32](compute(t, double))
 	require.NoError(t, err)
@@ -390,17 +390,17 @@ func TestMapBlocksConverts(t *testing.T) {
 func TestResultTypeTable(t *testing.T) {
 	t.Parallel()
 	// numpy.result_type for every pair of our types, written out from numpy.
-	require.Equal(t, Int16, ResultType(Uint8, Int16))
-	require.Equal(t, Int32, ResultType(Uint16, Int16))
-	require.Equal(t, Int64, ResultType(Uint32, Int32))
-	require.Equal(t, Float64, ResultType(Uint64, Int16))
-	require.Equal(t, Uint16, ResultType(Uint8, Uint16))
-	require.Equal(t, Float32, ResultType(Int16, Float32))
-	require.Equal(t, Float64, ResultType(Int32, Float32))
-	require.Equal(t, Float64, ResultType(Float32, Float64))
-	require.Equal(t, Int32, ResultType(Int32, Uint16))
-	for d := Uint8; d <= Float64; d++ {
-		p, err := ParseDType(d.String())
+	require.Equal(t, stack.Int16, ResultType(stack.Uint8, stack.Int16))
+	require.Equal(t, stack.Int32, ResultType(stack.Uint16, stack.Int16))
+	require.Equal(t, stack.Int64, ResultType(stack.Uint32, stack.Int32))
+	require.Equal(t, stack.Float64, ResultType(stack.Uint64, stack.Int16))
+	require.Equal(t, stack.Uint16, ResultType(stack.Uint8, stack.Uint16))
+	require.Equal(t, stack.Float32, ResultType(stack.Int16, stack.Float32))
+	require.Equal(t, stack.Float64, ResultType(stack.Int32, stack.Float32))
+	require.Equal(t, stack.Float64, ResultType(stack.Float32, stack.Float64))
+	require.Equal(t, stack.Int32, ResultType(stack.Int32, stack.Uint16))
+	for d := stack.Uint8; d <= stack.Float64; d++ {
+		p, err := stack.ParseDType(d.String())
 		require.NoError(t, err)
 		require.Equal(t, d, p)
 		require.Equal(t, d, ResultType(d, d))
@@ -414,14 +414,14 @@ func TestFromVolumeAndFill(t *testing.T) {
 		v.Data[i] = int16(i*37%200 - 100)
 	}
 	a := FromVolume(v, []int{2, 3, 2})
-	require.Equal(t, Int16, a.DType())
+	require.Equal(t, stack.Int16, a.DType())
 	require.Equal(t, [][]int{{2, 1}, {3, 1}, {2, 2, 1}}, a.Chunks())
 	got, err := ToVolume[int16](compute(t, a))
 	require.NoError(t, err)
 	require.Equal(t, v, got)
 	// Sum of int16 is int64, as numpy's.
 	s := compute(t, a.Sum())
-	require.Equal(t, Int64, s.DType())
+	require.Equal(t, stack.Int64, s.DType())
 	want := 0
 	for _, x := range v.Data {
 		want += int(x)
@@ -433,7 +433,7 @@ func TestFromVolumeAndFill(t *testing.T) {
 	for _, tc := range []struct {
 		a    *Array
 		want float64
-	}{{Zeros([]int{5}, []int{2}, Uint8), 0}, {Ones([]int{2, 3}, nil, Float64), 1}, {Full([]int{2, 2, 2}, []int{1, 1, 1}, Int32, -7), -7}} {
+	}{{Zeros([]int{5}, []int{2}, stack.Uint8), 0}, {Ones([]int{2, 3}, nil, stack.Float64), 1}, {Full([]int{2, 2, 2}, []int{1, 1, 1}, stack.Int32, -7), -7}} {
 		for _, x := range compute(t, tc.a).Float64s() {
 			require.Equal(t, tc.want, x)
 		}
@@ -473,7 +473,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 		_, err := Random([]int{20, 20}, []int{5, 5}, 1).Sum(0).Compute(context.Background(), nil)
 		require.NoError(t, err)
 	}
-	bad := MapBlocks(Ones([]int{4, 4}, []int{2, 2}, Float32), func(context.Context, *stack.Volume[float32]) (*stack.Volume[float32], error) {
+	bad := MapBlocks(Ones([]int{4, 4}, []int{2, 2}, stack.Float32), func(context.Context, *stack.Volume[float32]) (*stack.Volume[float32], error) {
 		return nil, errors.New("fails")
 	})
 	_, err := bad.Compute(context.Background(), nil)
@@ -481,7 +481,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 	// A write that fails part way stops its producer too.
 	path := filepath.Join(t.TempDir(), "x.tif")
 	require.Error(t, bad.ToTIFF(context.Background(), nil, path, tiff.WriterOptions{}))
-	require.NoError(t, Ones([]int{6, 4, 4}, []int{1, 2, 2}, Uint8).ToTIFF(context.Background(), nil, path, tiff.WriterOptions{}))
+	require.NoError(t, Ones([]int{6, 4, 4}, []int{1, 2, 2}, stack.Uint8).ToTIFF(context.Background(), nil, path, tiff.WriterOptions{}))
 	// Polled here rather than with require.Eventually, whose own goroutine
 	// would be counted.
 	deadline := time.Now().Add(5 * time.Second)

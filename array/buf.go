@@ -4,23 +4,24 @@ import (
 	"fmt"
 	"math"
 	"unsafe"
+
+	"github.com/segstack/segstack/kernels"
+	"github.com/segstack/segstack/stack"
 )
 
-// Number is the set of Go element types an array can hold: those of
-// stack.Elem and the 64-bit integers and float64. FromSlice and Data take
-// them; a named type (type gray uint16) is refused with an error.
-type Number interface {
-	~uint8 | ~uint16 | ~uint32 | ~uint64 | ~int16 | ~int32 | ~int64 | ~float32 | ~float64
-}
+// Arrays hold the Go element types of stack.Number: those of stack.Elem
+// and the 64-bit integers and float64. FromSlice and Data take them; a
+// named type (type gray uint16) is refused with an error, since each
+// element type has exactly one buffer type, vec[T] of the plain type.
 
 // buf is one chunk's elements, stored row-major with a 3-D shape kept beside
 // it. All element-type dispatch goes through this interface so that each
 // kernel is written once, generically, in vec[T].
 type buf interface {
-	dtype() DType
+	dtype() stack.DType
 	length() int
 	raw() any
-	convert(to DType) buf
+	convert(to stack.DType) buf
 	binary(op binOp, other buf) buf
 	accumulate(op binOp, other buf) // in place
 	scalar(op binOp, s float64, left bool) buf
@@ -37,65 +38,67 @@ type buf interface {
 	reduce(kind Reduction, shape [3]int, axes [3]bool, owned bool) *partial
 	at(i int) float64
 	ptr() unsafe.Pointer
+	// recycle hands the buffer to its element type's pool (see putBuf).
+	recycle()
 }
 
-type vec[T Number] []T
+type vec[T stack.Number] []T
 
-func newBuf(d DType, n int) buf {
+func newBuf(d stack.DType, n int) buf {
 	switch d {
-	case Uint8:
+	case stack.Uint8:
 		return make(vec[uint8], n)
-	case Uint16:
+	case stack.Uint16:
 		return make(vec[uint16], n)
-	case Uint32:
+	case stack.Uint32:
 		return make(vec[uint32], n)
-	case Uint64:
+	case stack.Uint64:
 		return make(vec[uint64], n)
-	case Int16:
+	case stack.Int16:
 		return make(vec[int16], n)
-	case Int32:
+	case stack.Int32:
 		return make(vec[int32], n)
-	case Int64:
+	case stack.Int64:
 		return make(vec[int64], n)
-	case Float32:
+	case stack.Float32:
 		return make(vec[float32], n)
-	case Float64:
+	case stack.Float64:
 		return make(vec[float64], n)
 	}
 	panic(fmt.Sprintf("array: internal error: no buffer for dtype %v", d))
 }
 
-func dtypeOfT[T Number]() DType {
+func dtypeOfT[T stack.Number]() stack.DType {
 	var z T
 	switch any(z).(type) {
 	case uint8:
-		return Uint8
+		return stack.Uint8
 	case uint16:
-		return Uint16
+		return stack.Uint16
 	case uint32:
-		return Uint32
+		return stack.Uint32
 	case uint64:
-		return Uint64
+		return stack.Uint64
 	case int16:
-		return Int16
+		return stack.Int16
 	case int32:
-		return Int32
+		return stack.Int32
 	case int64:
-		return Int64
+		return stack.Int64
 	case float32:
-		return Float32
+		return stack.Float32
 	case float64:
-		return Float64
+		return stack.Float64
 	}
-	return Invalid
+	return stack.Invalid
 }
 
-func (v vec[T]) dtype() DType     { return dtypeOfT[T]() }
-func (v vec[T]) length() int      { return len(v) }
-func (v vec[T]) raw() any         { return []T(v) }
-func (v vec[T]) at(i int) float64 { return float64(v[i]) }
+func (v vec[T]) dtype() stack.DType { return dtypeOfT[T]() }
+func (v vec[T]) length() int        { return len(v) }
+func (v vec[T]) raw() any           { return []T(v) }
+func (v vec[T]) at(i int) float64   { return float64(v[i]) }
 
-func convertVec[D, S Number](src vec[S]) vec[D] {
+func convertVec[D, S stack.Number](src vec[S]) vec[D] {
 	out := make(vec[D], len(src))
 	for i, x := range src {
 		out[i] = D(x)
@@ -103,28 +106,28 @@ func convertVec[D, S Number](src vec[S]) vec[D] {
 	return out
 }
 
-func (v vec[T]) convert(to DType) buf {
+func (v vec[T]) convert(to stack.DType) buf {
 	if to == v.dtype() {
 		return v
 	}
 	switch to {
-	case Uint8:
+	case stack.Uint8:
 		return convertVec[uint8](v)
-	case Uint16:
+	case stack.Uint16:
 		return convertVec[uint16](v)
-	case Uint32:
+	case stack.Uint32:
 		return convertVec[uint32](v)
-	case Uint64:
+	case stack.Uint64:
 		return convertVec[uint64](v)
-	case Int16:
+	case stack.Int16:
 		return convertVec[int16](v)
-	case Int32:
+	case stack.Int32:
 		return convertVec[int32](v)
-	case Int64:
+	case stack.Int64:
 		return convertVec[int64](v)
-	case Float32:
+	case stack.Float32:
 		return convertVec[float32](v)
-	case Float64:
+	case stack.Float64:
 		return convertVec[float64](v)
 	}
 	panic(fmt.Sprintf("array: internal error: convert to %v", to))
@@ -146,7 +149,7 @@ var binOpNames = [...]string{"add", "sub", "mul", "truediv", "minimum", "maximum
 
 func (op binOp) String() string { return binOpNames[op] }
 
-func apply[T Number](op binOp, a, b T) T {
+func apply[T stack.Number](op binOp, a, b T) T {
 	switch op {
 	case opAdd:
 		return a + b
@@ -192,9 +195,9 @@ func (v vec[T]) accumulate(op binOp, other buf) {
 	w = w[:len(v)]
 	switch op {
 	case opMin:
-		minInto(v, w)
+		kernels.MinInto(v, w)
 	case opMax:
-		maxInto(v, w)
+		kernels.MaxInto(v, w)
 	default:
 		for i := range v {
 			v[i] = apply(op, v[i], w[i])
@@ -233,7 +236,7 @@ var cmpOpNames = [...]string{"less", "less_equal", "greater", "greater_equal", "
 
 func (op cmpOp) String() string { return cmpOpNames[op] }
 
-func test[T Number](op cmpOp, a, b T) uint8 {
+func test[T stack.Number](op cmpOp, a, b T) uint8 {
 	var r bool
 	switch op {
 	case opLt:
@@ -519,9 +522,9 @@ func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool, owned bool) *
 				case first:
 					copy(out, row)
 				case isMin:
-					minInto(out, row)
+					kernels.MinInto(out, row)
 				default:
-					maxInto(out, row)
+					kernels.MaxInto(out, row)
 				}
 				return
 			}
@@ -595,7 +598,7 @@ func (p *partial) combine(kind Reduction, q *partial) {
 }
 
 // finish turns p into the reduction's result for input type in.
-func (p *partial) finish(kind Reduction, in DType, ddof float64) buf {
+func (p *partial) finish(kind Reduction, in stack.DType, ddof float64) buf {
 	switch kind {
 	case ReduceSum:
 		switch {

@@ -236,7 +236,7 @@ func (a *Array) Persist(ctx context.Context, exec delayed.Executor) (*Array, err
 type Result struct {
 	shape  []int
 	shape3 [3]int
-	dt     DType
+	dt     stack.DType
 	data   buf
 }
 
@@ -244,7 +244,7 @@ type Result struct {
 func (r *Result) Shape() []int { return append([]int{}, r.shape...) }
 
 // DType is the element type.
-func (r *Result) DType() DType { return r.dt }
+func (r *Result) DType() stack.DType { return r.dt }
 
 // Len is the number of elements.
 func (r *Result) Len() int { return r.data.length() }
@@ -266,10 +266,10 @@ func (r *Result) At(idx ...int) (float64, error) {
 
 // Float64s returns a copy of the elements converted to float64.
 func (r *Result) Float64s() []float64 {
-	if r.dt == Float64 {
+	if r.dt == stack.Float64 {
 		return append([]float64(nil), r.data.raw().([]float64)...)
 	}
-	return r.data.convert(Float64).raw().([]float64)
+	return r.data.convert(stack.Float64).raw().([]float64)
 }
 
 // Scalar returns the only element of a rank-0 (or one-element) result.
@@ -281,7 +281,7 @@ func (r *Result) Scalar() (float64, error) {
 }
 
 // Data returns r's elements when T is r's element type (no copy).
-func Data[T Number](r *Result) ([]T, error) {
+func Data[T stack.Number](r *Result) ([]T, error) {
 	d, ok := r.data.raw().([]T)
 	if !ok {
 		var z T
@@ -324,7 +324,7 @@ func (a *Array) ToDelayed() (delayed.Value[*Result], error) {
 }
 
 // assemble copies computed chunks into one Result.
-func assemble(user []int, shape [3]int, dt DType, ch chunks, blocks []buf) *Result {
+func assemble(user []int, shape [3]int, dt stack.DType, ch chunks, blocks []buf) *Result {
 	r := &Result{shape: user, dt: dt, shape3: shape}
 	if len(blocks) == 1 {
 		// The chunk may be a persisted one that other graphs still read.

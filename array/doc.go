@@ -21,7 +21,9 @@
 // # Element types and promotion
 //
 // Arrays hold uint8, uint16, uint32, uint64, int16, int32, int64, float32 or
-// float64 elements. The rules follow numpy's:
+// float64 elements, named at run time by stack.DType (Astype(stack.Uint16),
+// say) and in generic calls by the stack.Number constraint. The rules
+// follow numpy's:
 //
 //   - Between two arrays the result type is numpy's result_type of the two
 //     (uint8+int16 → int16, uint16+int16 → int32, uint32+int32 → int64,

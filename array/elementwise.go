@@ -3,6 +3,8 @@ package array
 import (
 	"context"
 	"fmt"
+
+	"github.com/segstack/segstack/stack"
 )
 
 // scalarOf reads a Go number as float64.
@@ -60,7 +62,7 @@ func (a *Array) operand(v any) (*Array, float64, error) {
 
 // zip makes an array whose chunk i is f of a's and b's chunk i, aligning the
 // two chunkings first when they differ.
-func zip(name string, dt DType, a, b *Array, f func(x, y buf) buf) *Array {
+func zip(name string, dt stack.DType, a, b *Array, f func(x, y buf) buf) *Array {
 	if !a.chunks.equal(b.chunks) {
 		var c chunks
 		for ax := range 3 {
@@ -140,11 +142,11 @@ func (a *Array) cmp(op cmpOp, v any) *Array {
 	}
 	if b != nil {
 		dt := ResultType(a.dt, b.dt)
-		return zip(op.String(), Uint8, a, b, func(p, q buf) buf {
+		return zip(op.String(), stack.Uint8, a, b, func(p, q buf) buf {
 			return p.convert(dt).compare(op, q.convert(dt))
 		})
 	}
-	return a.mapChunks(op.String(), Uint8, func(p buf) buf { return p.compareScalar(op, s, false) })
+	return a.mapChunks(op.String(), stack.Uint8, func(p buf) buf { return p.compareScalar(op, s, false) })
 }
 
 // Lt is 1 where a < v and 0 elsewhere, as uint8.
@@ -166,11 +168,11 @@ func (a *Array) Eq(v any) *Array { return a.cmp(opEq, v) }
 func (a *Array) Ne(v any) *Array { return a.cmp(opNe, v) }
 
 // Astype converts every element to dtype as numpy's astype does.
-func (a *Array) Astype(dtype DType) *Array {
+func (a *Array) Astype(dtype stack.DType) *Array {
 	if a.err != nil {
 		return a
 	}
-	if !dtype.valid() {
+	if !validDType(dtype) {
 		return errArray(fmt.Errorf("array: invalid dtype %v", dtype))
 	}
 	if dtype == a.dt {

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/segstack/segstack/array"
 	"github.com/segstack/segstack/delayed"
 	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/sched"
 	"github.com/segstack/segstack/stack"
-	"github.com/segstack/segstack/array"
 )
 
 // The tutorial's array cells:
@@ -152,7 +152,7 @@ func segment(ctx context.Context, plane *stack.Volume[float32]) ([2]int, error) 
 // random stack, computed together.
 func Example_segmentDelayed() {
 	ctx := context.Background()
-	st := array.Random([]int{10, 100, 100}, []int{10, 10, 10}, 0).Astype(array.Float32)
+	st := array.Random([]int{10, 100, 100}, []int{10, 10, 10}, 0).Astype(stack.Float32)
 	seg := func(ctx context.Context, r *array.Result) ([2]int, error) {
 		v, err := array.ToVolume[float32](r)
 		if err != nil {
@@ -201,7 +201,7 @@ func Example_segmentCluster() {
 		return
 	}
 	defer c.Close()
-	r, err := array.Random([]int{10, 100, 100}, []int{10, 10, 10}, 0).Astype(array.Float32).Compute(ctx, c)
+	r, err := array.Random([]int{10, 100, 100}, []int{10, 10, 10}, 0).Astype(stack.Float32).Compute(ctx, c)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -267,7 +267,7 @@ func ExampleMapOverlap() {
 		_, err := kernels.Gaussian(ctx, out, v, opt)
 		return out, err
 	}
-	x := array.Random([]int{1, 64, 64}, []int{1, 16, 16}, 7).Astype(array.Float32)
+	x := array.Random([]int{1, 64, 64}, []int{1, 16, 16}, 7).Astype(stack.Float32)
 	chunked := array.MapOverlap(x, array.OverlapOptions{Depth: depth[:], Mode: stack.Reflect}, gauss)
 	whole := array.MapBlocks(x.Rechunk([]int{1, 64, 64}), gauss)
 	same := chunked.Eq(whole).Min()

@@ -55,17 +55,17 @@ func inputs() map[string]*Array {
 	in := map[string]*Array{
 		"A":   Random(a2, []int{5, 4}, 1),
 		"B":   Random(a2, []int{5, 4}, 2),
-		"U16": Random(a2, []int{5, 4}, 3).Mul(60000).Astype(Uint16),
+		"U16": Random(a2, []int{5, 4}, 3).Mul(60000).Astype(stack.Uint16),
 		// Other chunks than U16's, so binary operations must align them.
-		"U16B": Random(a2, []int{4, 3}, 4).Mul(60000).Astype(Uint16),
-		"I16":  Random(a2, []int{5, 4}, 5).Mul(60000).Sub(30000).Astype(Int16),
-		"U8":   Random(a2, []int{5, 4}, 6).Mul(256).Astype(Uint8),
-		"F32":  Random(a2, []int{5, 4}, 7).Astype(Float32),
-		"I32":  Random(a2, []int{5, 4}, 8).Mul(2e6).Sub(1e6).Astype(Int32),
+		"U16B": Random(a2, []int{4, 3}, 4).Mul(60000).Astype(stack.Uint16),
+		"I16":  Random(a2, []int{5, 4}, 5).Mul(60000).Sub(30000).Astype(stack.Int16),
+		"U8":   Random(a2, []int{5, 4}, 6).Mul(256).Astype(stack.Uint8),
+		"F32":  Random(a2, []int{5, 4}, 7).Astype(stack.Float32),
+		"I32":  Random(a2, []int{5, 4}, 8).Mul(2e6).Sub(1e6).Astype(stack.Int32),
 		"V3":   Random([]int{6, 7, 9}, []int{4, 3, 5}, 9),
 		"L1":   Random([]int{23}, []int{5}, 10),
 	}
-	in["I32V"] = in["V3"].Mul(2e6).Sub(1e6).Astype(Int32)
+	in["I32V"] = in["V3"].Mul(2e6).Sub(1e6).Astype(stack.Int32)
 	return in
 }
 
@@ -97,9 +97,9 @@ func fixtureCases(in map[string]*Array) map[string]*Array {
 		"div_i16_4":    I16.Div(4),
 		"ge_u16":       U16.Ge(30000),
 		"lt_f32":       F32.Lt(0.25),
-		"astype_i16":   A.Mul(1000).Sub(500).Astype(Int16),
-		"astype_u8":    A.Mul(255).Astype(Uint8),
-		"astype_f32":   A.Astype(Float32),
+		"astype_i16":   A.Mul(1000).Sub(500).Astype(stack.Int16),
+		"astype_u8":    A.Mul(255).Astype(stack.Uint8),
+		"astype_f32":   A.Astype(stack.Float32),
 
 		"T":         A.T(),
 		"TT":        A.T().T(),
@@ -177,7 +177,7 @@ func TestMatchesNumpy(t *testing.T) {
 		got, err := a.Compute(ctx, delayed.Serial())
 		require.NoError(t, err, name)
 		rel := 1e-12
-		if got.DType() == Float32 {
+		if got.DType() == stack.Float32 {
 			rel = 1e-6
 		}
 		requireMatches(t, name, want, got, rel)
@@ -220,7 +220,7 @@ func TestSegmentationMatchesScipy(t *testing.T) {
 	t.Parallel()
 	f := loadFixtures(t)
 	ctx := context.Background()
-	st := Random([]int{10, 100, 100}, []int{10, 10, 10}, 0).Astype(Float32)
+	st := Random([]int{10, 100, 100}, []int{10, 10, 10}, 0).Astype(stack.Float32)
 	opt := kernels.GaussianOptions{Sigma: [3]float64{0, 1, 1}}
 	d := kernels.Depth(opt)
 	// Smoothed chunk-wise through halos; equal to per-plane smoothing.

@@ -31,7 +31,7 @@ func TestMapOverlapGaussianEqualsWhole(t *testing.T) {
 	f := loadFixtures(t)
 	opt := kernels.GaussianOptions{Sigma: [3]float64{0, 1.5, 1.5}}
 	d := kernels.Depth(opt)
-	src := Random([]int{3, 20, 30}, nil, 11).Astype(Float32)
+	src := Random([]int{3, 20, 30}, nil, 11).Astype(stack.Float32)
 	whole, err := ToVolume[float32](compute(t, src))
 	require.NoError(t, err)
 	want := stack.New[float32](whole.Shape)

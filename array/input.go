@@ -11,7 +11,7 @@ import (
 // with the given chunk shape (nil for one chunk). The data is not copied
 // now; each chunk task copies its part when it runs, so data must not change
 // until the array has been computed or persisted.
-func FromSlice[T Number](data []T, shape, chunk []int) *Array {
+func FromSlice[T stack.Number](data []T, shape, chunk []int) *Array {
 	a, err := newArray("array", dtypeOfT[T](), shape, chunk)
 	if err != nil {
 		return errArray(err)

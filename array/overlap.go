@@ -13,25 +13,20 @@ import (
 // kernels.Gaussian fit it through a small closure.
 type BlockFunc[T, U stack.Elem] func(ctx context.Context, in *stack.Volume[T]) (*stack.Volume[U], error)
 
-func elemDType[T stack.Elem]() (DType, error) {
-	dt := FromStack(stack.DTypeOf[T]())
+func elemDType[T stack.Elem]() (stack.DType, error) {
 	var z T
 	// Chunks hold the plain element types; a named type such as
 	// "type gray uint16" has no buffer of its own.
 	switch any(z).(type) {
 	case uint8, uint16, uint32, int16, int32, float32:
-	default:
-		dt = Invalid
+		return stack.DTypeOf[T](), nil
 	}
-	if dt == Invalid {
-		return Invalid, fmt.Errorf("array: element type %T is not one of uint8, uint16, uint32, int16, int32, float32", z)
-	}
-	return dt, nil
+	return stack.Invalid, fmt.Errorf("array: element type %T is not one of uint8, uint16, uint32, int16, int32, float32", z)
 }
 
 // applyBlock converts b to T, runs fn on it and checks the shape it returns.
 func applyBlock[T, U stack.Elem](ctx context.Context, fn BlockFunc[T, U], b buf, shape [3]int) (buf, error) {
-	in := b.convert(FromStack(stack.DTypeOf[T]())).raw().([]T)
+	in := b.convert(stack.DTypeOf[T]()).raw().([]T)
 	v := &stack.Volume[T]{Shape: stack.ShapeOf(shape), Data: in}
 	out, err := fn(ctx, v)
 	if err != nil {

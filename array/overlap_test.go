@@ -53,7 +53,7 @@ func TestMapOverlapMatchesWholeArray(t *testing.T) {
 		mode := stack.Mode(rng.IntN(5))
 		cval := float64(rng.IntN(5))
 		// Small integers, so every sum is exact.
-		src := Random(shape, chunk, uint64(iter)).Mul(10).Astype(Uint8)
+		src := Random(shape, chunk, uint64(iter)).Mul(10).Astype(stack.Uint8)
 		got := MapOverlap(src, OverlapOptions{Depth: r[:], Mode: mode, Cval: cval}, boxSum(r))
 		require.NoError(t, got.Err())
 		require.Equal(t, src.Chunks(), got.Chunks())

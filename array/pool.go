@@ -1,6 +1,10 @@
 package array
 
-import "sync"
+import (
+	"fmt"
+
+	"github.com/segstack/segstack/stack"
+)
 
 // Chunk buffers of plane size and up are recycled: a streaming reduction
 // reads one plane per task, and allocating (and zeroing) each read anew
@@ -12,44 +16,62 @@ import "sync"
 // minPooled is the smallest buffer, in elements, worth pooling.
 const minPooled = 1 << 14
 
-type poolKey struct {
-	dt DType
-	n  int
+// pools holds a stack.Pools per element type, indexed by its DType.
+var pools = [...]any{
+	stack.Uint8:   new(stack.Pools[uint8]),
+	stack.Uint16:  new(stack.Pools[uint16]),
+	stack.Uint32:  new(stack.Pools[uint32]),
+	stack.Int16:   new(stack.Pools[int16]),
+	stack.Int32:   new(stack.Pools[int32]),
+	stack.Float32: new(stack.Pools[float32]),
+	stack.Uint64:  new(stack.Pools[uint64]),
+	stack.Int64:   new(stack.Pools[int64]),
+	stack.Float64: new(stack.Pools[float64]),
 }
 
-var (
-	poolsMu sync.Mutex
-	pools   = map[poolKey]*sync.Pool{}
-)
-
-func poolOf(dt DType, n int) *sync.Pool {
-	k := poolKey{dt, n}
-	poolsMu.Lock()
-	p := pools[k]
-	if p == nil {
-		p = new(sync.Pool)
-		pools[k] = p
-	}
-	poolsMu.Unlock()
-	return p
+// poolOf is the pool of T's buffers; T is one of the plain types that
+// dtypeOfT names.
+func poolOf[T stack.Number]() *stack.Pools[T] {
+	return pools[dtypeOfT[T]()].(*stack.Pools[T])
 }
 
 // getBuf returns a buffer of n elements of type dt whose contents are
 // undefined.
-func getBuf(dt DType, n int) buf {
+func getBuf(dt stack.DType, n int) buf {
 	if n < minPooled {
 		return newBuf(dt, n)
 	}
-	if b, ok := poolOf(dt, n).Get().(buf); ok {
-		return b
+	switch dt {
+	case stack.Uint8:
+		return getVec[uint8](n)
+	case stack.Uint16:
+		return getVec[uint16](n)
+	case stack.Uint32:
+		return getVec[uint32](n)
+	case stack.Uint64:
+		return getVec[uint64](n)
+	case stack.Int16:
+		return getVec[int16](n)
+	case stack.Int32:
+		return getVec[int32](n)
+	case stack.Int64:
+		return getVec[int64](n)
+	case stack.Float32:
+		return getVec[float32](n)
+	case stack.Float64:
+		return getVec[float64](n)
 	}
-	return newBuf(dt, n)
+	panic(fmt.Sprintf("array: internal error: no buffer for dtype %v", dt))
 }
+
+func getVec[T stack.Number](n int) buf { return vec[T](poolOf[T]().Get(n)) }
 
 // putBuf hands b back for reuse; the caller must hold the only reference.
 func putBuf(b buf) {
 	if b == nil || b.length() < minPooled {
 		return
 	}
-	poolOf(b.dtype(), b.length()).Put(b)
+	b.recycle()
 }
+
+func (v vec[T]) recycle() { poolOf[T]().Put(v) }

@@ -134,3 +134,21 @@ func TestRecycledBuffers(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, bruteExtreme(vol.Data, s, [3]bool{true, false, false}, true), mx)
 }
+
+// TestBufPoolsEveryDType takes, returns and takes again a pooled buffer of
+// every element type, and one too small to pool: each comes back with the
+// type and length asked for.
+func TestBufPoolsEveryDType(t *testing.T) {
+	for d := stack.Uint8; d <= stack.Float64; d++ {
+		for _, n := range []int{1, minPooled - 1, minPooled, minPooled + 3} {
+			b := getBuf(d, n)
+			require.Equal(t, d, b.dtype(), "n=%d", n)
+			require.Equal(t, n, b.length(), "%v", d)
+			putBuf(b)
+			c := getBuf(d, n)
+			require.Equal(t, d, c.dtype(), "n=%d", n)
+			require.Equal(t, n, c.length(), "%v", d)
+		}
+	}
+	putBuf(nil)
+}

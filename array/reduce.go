@@ -3,6 +3,8 @@ package array
 import (
 	"context"
 	"fmt"
+
+	"github.com/segstack/segstack/stack"
 )
 
 // ReduceOptions tune a reduction.
@@ -71,7 +73,7 @@ func (a *Array) Reduce(r Reduction, opt ReduceOptions) *Array {
 	if every < 2 {
 		every = DefaultSplitEvery
 	}
-	var dt DType
+	var dt stack.DType
 	switch r {
 	case ReduceSum:
 		dt = sumType(a.dt)

@@ -85,7 +85,7 @@ func TestStreamedReductionErrors(t *testing.T) {
 	boom := errors.New("boom")
 	calls := 0
 	var mu sync.Mutex
-	a := MapBlocks(Random([]int{12, 4, 4}, []int{1, 4, 4}, 3).Astype(Float32), func(_ context.Context, v *stack.Volume[float32]) (*stack.Volume[float32], error) {
+	a := MapBlocks(Random([]int{12, 4, 4}, []int{1, 4, 4}, 3).Astype(stack.Float32), func(_ context.Context, v *stack.Volume[float32]) (*stack.Volume[float32], error) {
 		mu.Lock()
 		calls++
 		n := calls
@@ -136,7 +136,7 @@ func TestClusterShowsPlannedTasks(t *testing.T) {
 	var once sync.Once
 	let := func() { once.Do(func() { close(release) }) }
 	defer let() // before the cluster closes, should a check fail
-	a := MapBlocks(Random([]int{16, 4, 4}, []int{1, 4, 4}, 5).Astype(Float32), func(ctx context.Context, v *stack.Volume[float32]) (*stack.Volume[float32], error) {
+	a := MapBlocks(Random([]int{16, 4, 4}, []int{1, 4, 4}, 5).Astype(stack.Float32), func(ctx context.Context, v *stack.Volume[float32]) (*stack.Volume[float32], error) {
 		select {
 		case <-release:
 		case <-ctx.Done():

@@ -27,7 +27,7 @@ func TestTIFFRoundTrip(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	a := Random([]int{5, 33, 47}, []int{2, 10, 20}, 3).Mul(60000).Astype(Uint16)
+	a := Random([]int{5, 33, 47}, []int{2, 10, 20}, 3).Mul(60000).Astype(stack.Uint16)
 	want := compute(t, a)
 	path := filepath.Join(dir, "a.tif")
 	require.NoError(t, a.ToTIFF(ctx, delayed.Serial(), path, tiff.WriterOptions{Compression: tiff.LZW}))
@@ -44,7 +44,7 @@ func TestTIFFRoundTrip(t *testing.T) {
 		b := FromTIFF(r, chunk)
 		require.NoError(t, b.Err())
 		require.Equal(t, []int{5, 33, 47}, b.Shape())
-		require.Equal(t, Uint16, b.DType())
+		require.Equal(t, stack.Uint16, b.DType())
 		got := compute(t, b)
 		gd, err := Data[uint16](got)
 		require.NoError(t, err)
@@ -52,7 +52,7 @@ func TestTIFFRoundTrip(t *testing.T) {
 	}
 	// A 2-D float32 array is a one-plane file.
 	p2 := filepath.Join(dir, "b.tif")
-	f := Random([]int{7, 9}, []int{3, 4}, 1).Astype(Float32)
+	f := Random([]int{7, 9}, []int{3, 4}, 1).Astype(stack.Float32)
 	require.NoError(t, f.ToTIFF(ctx, nil, p2, tiff.WriterOptions{}))
 	fv, err := tiff.ReadFile[float32](ctx, p2)
 	require.NoError(t, err)
@@ -62,7 +62,7 @@ func TestTIFFRoundTrip(t *testing.T) {
 	require.Equal(t, fd, fv.Data)
 	// A failing chunk deep in the stack fails the write and leaves no file.
 	boom := errors.New("boom")
-	bad := MapBlocks(Random([]int{9, 8, 8}, []int{1, 8, 8}, 1).Astype(Float32), func(_ context.Context, v *stack.Volume[float32]) (*stack.Volume[float32], error) {
+	bad := MapBlocks(Random([]int{9, 8, 8}, []int{1, 8, 8}, 1).Astype(stack.Float32), func(_ context.Context, v *stack.Volume[float32]) (*stack.Volume[float32], error) {
 		if v.Data[0] > 0.5 {
 			return nil, boom
 		}

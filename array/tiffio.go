@@ -20,7 +20,7 @@ func FromTIFF(r *tiff.Reader, chunk []int) *Array {
 	if r == nil {
 		return errArray(errors.New("array: nil TIFF reader"))
 	}
-	dt := FromStack(r.DType())
+	dt := r.DType()
 	s := r.Shape()
 	if chunk == nil {
 		chunk = []int{1, s.Y, s.X}
@@ -87,8 +87,7 @@ func (a *Array) ToTIFF(ctx context.Context, exec delayed.Executor, path string, 
 	if a.rank < 2 {
 		return fmt.Errorf("%w: a TIFF stack needs rank 2 or 3, not %d", ErrShape, a.rank)
 	}
-	sdt := a.dt.Stack()
-	if sdt == 0 {
+	if !a.dt.IsElem() {
 		return fmt.Errorf("array: TIFF files do not hold %v; use Astype first", a.dt)
 	}
 	if exec == nil {
@@ -100,7 +99,7 @@ func (a *Array) ToTIFF(ctx context.Context, exec delayed.Executor, path string, 
 		exec = c
 	}
 	opts.Shape = stackShape(a.shape)
-	opts.DType = sdt
+	opts.DType = a.dt
 	w, err := tiff.Create(path, opts)
 	if err != nil {
 		return err

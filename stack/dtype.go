@@ -11,10 +11,18 @@ type Elem interface {
 	~uint8 | ~uint16 | ~uint32 | ~int16 | ~int32 | ~float32
 }
 
+// Number is the set of element types a DType names: Elem and the 64-bit
+// types, which hold results computed from volumes (the sums and means of a
+// lazy array, say) but are not volume elements themselves.
+type Number interface {
+	Elem | ~uint64 | ~int64 | ~float64
+}
+
 // DType names an element type at run time.
 type DType int
 
-// Element types. The zero value is Invalid.
+// Element types. The zero value is Invalid. Uint8 to Float32 are the Elem
+// types; the 64-bit types follow them (see Number and IsElem).
 const (
 	Invalid DType = iota
 	Uint8
@@ -23,10 +31,13 @@ const (
 	Int16
 	Int32
 	Float32
+	Uint64
+	Int64
+	Float64
 )
 
-var dtypeNames = [...]string{"invalid", "uint8", "uint16", "uint32", "int16", "int32", "float32"}
-var dtypeSizes = [...]int{0, 1, 2, 4, 2, 4, 4}
+var dtypeNames = [...]string{"invalid", "uint8", "uint16", "uint32", "int16", "int32", "float32", "uint64", "int64", "float64"}
+var dtypeSizes = [...]int{0, 1, 2, 4, 2, 4, 4, 8, 8, 8}
 
 // String returns the numpy name of the type ("uint16", "float32", ...).
 func (d DType) String() string {
@@ -44,6 +55,23 @@ func (d DType) Size() int {
 	return dtypeSizes[d]
 }
 
+// IsElem reports whether d is one of the Elem types, those a Volume holds
+// and a TIFF stack stores.
+func (d DType) IsElem() bool { return d >= Uint8 && d <= Float32 }
+
+// IsFloat reports whether d is float32 or float64.
+func (d DType) IsFloat() bool { return d == Float32 || d == Float64 }
+
+// IsSigned reports whether d can hold negative values (the signed integer
+// and floating-point types).
+func (d DType) IsSigned() bool {
+	switch d {
+	case Int16, Int32, Int64, Float32, Float64:
+		return true
+	}
+	return false
+}
+
 // ParseDType accepts the numpy names that String returns.
 func ParseDType(s string) (DType, error) {
 	for i, n := range dtypeNames {
@@ -51,7 +79,7 @@ func ParseDType(s string) (DType, error) {
 			return DType(i), nil
 		}
 	}
-	return Invalid, fmt.Errorf("stack: unknown dtype %q (want uint8, uint16, uint32, int16, int32 or float32)", s)
+	return Invalid, fmt.Errorf("stack: unknown dtype %q (want one of %s)", s, strings.Join(dtypeNames[1:], ", "))
 }
 
 // DTypeOf returns the DType of T.

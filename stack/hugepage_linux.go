@@ -12,7 +12,7 @@ import (
 // plane at every step; with 4 KiB pages those lookups miss the TLB. numpy
 // gives its large arrays the same advice. It is only a hint: errors are
 // ignored.
-func adviseHuge[T Elem](b []T) {
+func adviseHuge[T Number](b []T) {
 	var z T
 	n := uintptr(len(b)) * unsafe.Sizeof(z)
 	if n < hugeMinBytes {

@@ -3,4 +3,4 @@
 package stack
 
 // adviseHuge does nothing where the system has no huge-page advice.
-func adviseHuge[T Elem](b []T) {}
+func adviseHuge[T Number](b []T) {}

@@ -71,13 +71,50 @@ func TestDType(t *testing.T) {
 	require.Equal(t, Float32, DTypeOf[float32]())
 	type gray uint16
 	require.Equal(t, Uint16, DTypeOf[gray]())
-	for d := Uint8; d <= Float32; d++ {
+	for d := Uint8; d <= Float64; d++ {
 		p, err := ParseDType(d.String())
 		require.NoError(t, err)
 		require.Equal(t, d, p)
 	}
 	_, err := ParseDType("complex64")
 	require.Error(t, err)
+	_, err = ParseDType("invalid")
+	require.Error(t, err)
+}
+
+// TestDTypeProperties checks each type's size, kind and whether volumes
+// hold it against the Go type it names.
+func TestDTypeProperties(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		d                    DType
+		size                 int
+		float, signed, isElm bool
+	}{
+		{Uint8, 1, false, false, true},
+		{Uint16, 2, false, false, true},
+		{Uint32, 4, false, false, true},
+		{Int16, 2, false, true, true},
+		{Int32, 4, false, true, true},
+		{Float32, 4, true, true, true},
+		{Uint64, 8, false, false, false},
+		{Int64, 8, false, true, false},
+		{Float64, 8, true, true, false},
+		{Invalid, 0, false, false, false},
+		{DType(99), 0, false, false, false},
+	} {
+		require.Equal(t, c.size, c.d.Size(), "%v", c.d)
+		require.Equal(t, c.float, c.d.IsFloat(), "%v", c.d)
+		require.Equal(t, c.signed, c.d.IsSigned(), "%v", c.d)
+		require.Equal(t, c.isElm, c.d.IsElem(), "%v", c.d)
+	}
+	require.Equal(t, "DType(99)", DType(99).String())
+	// The Elem types are the first six, in the order their values have
+	// always had.
+	for _, d := range []DType{DTypeOf[uint8](), DTypeOf[uint16](), DTypeOf[uint32](), DTypeOf[int16](), DTypeOf[int32](), DTypeOf[float32]()} {
+		require.True(t, d.IsElem(), "%v", d)
+	}
+	require.Equal(t, DType(6), Float32)
 }
 
 func TestPlaneViewsShareStorage(t *testing.T) {

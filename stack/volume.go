@@ -26,7 +26,7 @@ const (
 
 // makeData allocates n zeroed elements; large buffers are advised to use
 // huge pages (see adviseHuge).
-func makeData[T Elem](n int) []T {
+func makeData[T Number](n int) []T {
 	b := make([]T, n)
 	adviseHuge(b)
 	return b

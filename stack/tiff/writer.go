@@ -150,7 +150,7 @@ func (w *Writer) validate() error {
 	if err := o.Shape.Validate(); err != nil {
 		return err
 	}
-	if o.DType.Size() == 0 {
+	if !o.DType.IsElem() {
 		return fmt.Errorf("invalid dtype %v", o.DType)
 	}
 	if o.Shape.X > math.MaxUint32 || o.Shape.Y > math.MaxUint32 {

@@ -265,6 +265,8 @@ func TestWriterOptionErrors(t *testing.T) {
 	for name, o := range map[string]WriterOptions{
 		"shape":            {DType: stack.Uint8},
 		"dtype":            {Shape: s},
+		"dtype float64":    {Shape: s, DType: stack.Float64}, // not a volume element type
+		"dtype int64":      {Shape: s, DType: stack.Int64},
 		"tile not mult 16": {Shape: s, DType: stack.Uint8, Tile: 20},
 		"pred none":        {Shape: s, DType: stack.Uint8, Predictor: Horizontal},
 		"pred packbits":    {Shape: s, DType: stack.Uint8, Predictor: Horizontal, Compression: PackBits},
