@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/segstack/segstack/array"
 	"github.com/segstack/segstack/delayed"
 	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/sched"
 	"github.com/segstack/segstack/stack"
-	"github.com/segstack/segstack/array"
 )
 
 // The tutorial's array cells:
