@@ -211,7 +211,7 @@ func MergeChunks(ctx context.Context, grid stack.Grid, chunks []*ChunkLabels, co
 		stats = stats && (ch.Sums != nil || ch.N == 0)
 	}
 	total := offsets[len(chunks)]
-	if total >= math.MaxUint32 {
+	if int64(total) >= math.MaxUint32 {
 		return nil, fmt.Errorf("kernels: merge chunks: %d labels is too many for 32-bit labels", total)
 	}
 	parent := make([]uint32, total)

@@ -132,7 +132,7 @@ func runScan(ctx context.Context, shape stack.Shape, conn Connectivity, runsOf r
 		}
 		st.off = uint32(total)
 		total += len(st.runs)
-		if total >= math.MaxUint32 {
+		if int64(total) >= math.MaxUint32 {
 			sc.release()
 			return nil, fmt.Errorf("kernels: label: too many runs (%d) for 32-bit labels", total)
 		}

@@ -172,9 +172,9 @@ func TestParseSizes(t *testing.T) {
 func TestPeakRSSIsTheChilds(t *testing.T) {
 	dir := t.TempDir()
 	spawn := filepath.Join(dir, "peakrss")
-	root, err := moduleRoot()
+	_, bench, err := moduleDirs()
 	require.NoError(t, err)
-	_, err = (command{Args: []string{"go", "build", "-o", spawn, "./bench/cmd/peakrss"}, Dir: root}).run(context.Background())
+	_, err = (command{Args: []string{"go", "build", "-o", spawn, "./cmd/peakrss"}, Dir: bench}).run(context.Background())
 	require.NoError(t, err)
 	big := make([]byte, 256<<20)
 	for i := 0; i < len(big); i += 4096 {

@@ -45,12 +45,20 @@ func (h *harness) note(format string, args ...any) {
 // the results into cfg.Out.
 func Run(ctx context.Context, cfg Config) (*Results, error) {
 	start := time.Now()
-	if cfg.Root == "" {
-		root, err := moduleRoot()
+	if cfg.Root == "" || cfg.Bench == "" {
+		root, bench, err := moduleDirs()
 		if err != nil {
 			return nil, err
 		}
-		cfg.Root = root
+		if cfg.Root == "" {
+			cfg.Root = root
+		}
+		if cfg.Bench == "" {
+			cfg.Bench = bench
+		}
+	}
+	if cfg.Out == "" {
+		cfg.Out = filepath.Join(cfg.Bench, "results")
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
@@ -58,12 +66,12 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if cfg.Repeat < 1 {
 		cfg.Repeat = 1
 	}
-	h := &harness{cfg: cfg, anchors: filepath.Join(cfg.Root, "bench", "anchors"), inputs: map[stack.Shape]string{}}
+	h := &harness{cfg: cfg, anchors: filepath.Join(cfg.Bench, "anchors"), inputs: map[stack.Shape]string{}}
 	h.res = &Results{
 		Date:    start.UTC().Format(time.RFC3339),
 		Machine: describeMachine(),
 		Config: ConfigDoc{
-			Command: "go run ./bench/compare " + strings.Join(os.Args[1:], " "),
+			Command: strings.TrimSpace("cd bench && go run ./compare " + strings.Join(os.Args[1:], " ")),
 			Quick:   cfg.Quick, Repeat: cfg.Repeat, MinTime: cfg.MinTime, Seed: cfg.Seed,
 			Workers: cfg.Workers, Anchors: cfg.Anchors,
 		},
@@ -123,17 +131,38 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	return h.res, nil
 }
 
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
+// moduleDirs returns the directories of segstack's module (the repository
+// root) and of the bench module inside it, asking the go command from the
+// working directory, which must lie inside the bench module.
+func moduleDirs() (root, bench string, err error) {
+	dir := func(args ...string) (string, error) {
+		out, err := exec.Command("go", append([]string{"list", "-m", "-f", "{{.Dir}}"}, args...)...).Output()
+		if err != nil {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) && len(ee.Stderr) > 0 {
+				return "", fmt.Errorf("go list -m %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(ee.Stderr)))
+			}
+			return "", fmt.Errorf("go list -m %s: %w", strings.Join(args, " "), err)
+		}
+		return strings.TrimSpace(string(out)), nil
 	}
-	mod := strings.TrimSpace(string(out))
-	if mod == "" || mod == os.DevNull {
-		return "", errors.New("run from inside the segstack module")
+	if bench, err = dir(benchModule); err != nil {
+		return "", "", fmt.Errorf("run from inside the bench module (cd bench): %w", err)
 	}
-	return filepath.Dir(mod), nil
+	if root, err = dir(segstackModule); err != nil {
+		return "", "", err
+	}
+	if bench == "" || root == "" {
+		return "", "", errors.New("run from inside the bench module (cd bench)")
+	}
+	return root, bench, nil
 }
+
+// The module paths of the harness and of the code it measures.
+const (
+	benchModule    = "github.com/segstack/segstack/bench"
+	segstackModule = "github.com/segstack/segstack"
+)
 
 // build compiles the segstack CLI and the kernel runner into the scratch
 // directory, so that each timed process is a plain binary.
@@ -145,13 +174,16 @@ func (h *harness) build(ctx context.Context) error {
 	h.segstack = filepath.Join(bin, "segstack")
 	h.kernelrun = filepath.Join(bin, "kernelrun")
 	h.peakrss = filepath.Join(bin, "peakrss")
-	for _, b := range []struct{ out, pkg string }{
-		{h.segstack, "./cmd/segstack"}, {h.kernelrun, "./bench/cmd/kernelrun"}, {h.peakrss, "./bench/cmd/peakrss"},
+	// The CLI builds in segstack's module, the runners in the bench module.
+	for _, b := range []struct{ out, pkg, dir string }{
+		{h.segstack, "./cmd/segstack", h.cfg.Root},
+		{h.kernelrun, "./cmd/kernelrun", h.cfg.Bench},
+		{h.peakrss, "./cmd/peakrss", h.cfg.Bench},
 	} {
 		if _, err := os.Stat(b.out); err == nil && h.cfg.BinDir != "" {
 			continue
 		}
-		c := command{Args: []string{"go", "build", "-o", b.out, b.pkg}, Dir: h.cfg.Root}
+		c := command{Args: []string{"go", "build", "-o", b.out, b.pkg}, Dir: b.dir}
 		if _, err := c.run(ctx); err != nil {
 			return fmt.Errorf("building %s: %w", b.pkg, err)
 		}

@@ -5,7 +5,10 @@
 // anchor produced segstack's labels before its time is reported, and writes
 // the results as JSON, a Markdown table and PNG plots.
 //
-//	go run ./bench/compare [--quick] [--sizes 10x100x100,16x512x512] [--repeat 5] [--out bench/results]
+//	cd bench && go run ./compare [--quick] [--sizes 10x100x100,16x512x512] [--repeat 5] [--out results]
+//
+// The harness is its own module (bench/go.mod), so it runs from inside
+// bench/ (or as go -C bench run ./compare from the repository root).
 //
 // Every implementation runs as its own subprocess, rounds interleaved
 // (A B C … A B C …), so that each process's peak RSS is its own and a slow
@@ -41,8 +44,8 @@ type Config struct {
 	MinTime float64
 	// Seed is the synthetic stacks' seed.
 	Seed uint64
-	// Out is where results are written; Name names the files
-	// (<date>-<name>.json and so on).
+	// Out is where results are written (Bench/results when empty); Name
+	// names the files (<date>-<name>.json and so on).
 	Out, Name string
 	// Python is the interpreter for the anchors; Anchors false skips them.
 	Python  string
@@ -58,8 +61,11 @@ type Config struct {
 	// leaves it behind.
 	Work string
 	Keep bool
-	// Root is the module root, for building the binaries.
-	Root string
+	// Root is segstack's module root (the repository), where the CLI is
+	// built; Bench is the bench module's root, where the kernel runner is
+	// built and the anchors and results live. Both are found with the go
+	// command when empty.
+	Root, Bench string
 	// BinDir, when set, holds the built binaries and is reused: they are
 	// built only when absent there.
 	BinDir string
@@ -107,7 +113,7 @@ func main() {
 	flag.IntVar(&cfg.Repeat, "repeat", 5, "timed rounds per implementation (medians over these)")
 	flag.Float64Var(&cfg.MinTime, "min-time", 0.2, "seconds each in-process kernel timing spans at least")
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "seed of the synthetic stacks")
-	flag.StringVar(&cfg.Out, "out", "bench/results", "directory for the JSON, Markdown and PNG results")
+	flag.StringVar(&cfg.Out, "out", "", "directory for the JSON, Markdown and PNG results (default bench/results)")
 	flag.StringVar(&cfg.Name, "name", "", "machine name in the file names (default from the CPU and core count)")
 	flag.StringVar(&cfg.Python, "python", "/usr/bin/python3", "Python with scipy, scikit-image, OpenCV, tifffile, dask, distributed")
 	flag.BoolVar(&noAnchors, "no-anchors", false, "run segstack only")

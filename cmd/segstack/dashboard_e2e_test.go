@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/sched"
 	"github.com/segstack/segstack/sched/dashboardtest"
+	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/synth"
 	"github.com/segstack/segstack/stack/tiff"

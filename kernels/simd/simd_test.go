@@ -5,20 +5,9 @@ import (
 	"math/big"
 	"math/rand/v2"
 	"testing"
-	"unsafe"
 
 	"github.com/stretchr/testify/require"
 )
-
-// asmPaths are the vector paths present on this machine; each test holds
-// them to the Go twin.
-func asmPaths(t *testing.T) []*impl {
-	p := asmImpls()
-	if len(p) == 0 {
-		t.Log("no assembly path on this CPU or build; only the Go path is tested")
-	}
-	return p
-}
 
 func randSlice(rng *rand.Rand, n int) []float32 {
 	x := make([]float32, n)
@@ -61,7 +50,7 @@ func bitsEqual(t *testing.T, want, got []float32, msg string, args ...any) {
 // unaligned and tails of every length occur.
 func TestConvRowPathsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, p := range asmPaths(t) {
+	for _, p := range underTest(t, false) {
 		for _, r := range []int{0, 1, 2, 4, 7, 12, 16, 17, 20} {
 			w := kernel(r)
 			for n := 0; n <= 300; n++ {
@@ -71,10 +60,12 @@ func TestConvRowPathsMatchGo(t *testing.T) {
 				for off := 0; off < 4; off++ {
 					src := randSlice(rng, n+2*r+off)[off:]
 					want := make([]float32, n+off)[off:]
-					got := make([]float32, n+off)[off:]
+					g := guardF32(n, off)
+					got := g.data()
 					mw := convRowGo(want, src, w)
 					mg := p.convRow(got, src, w)
 					bitsEqual(t, want, got, "path %s r=%d n=%d off=%d", p.name, r, n, off)
+					g.check(t, "path %s r=%d n=%d off=%d", p.name, r, n, off)
 					require.Equal(t, mw, mg, "max, path %s r=%d n=%d", p.name, r, n)
 				}
 			}
@@ -84,7 +75,7 @@ func TestConvRowPathsMatchGo(t *testing.T) {
 
 func TestConvColsPathsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, p := range asmPaths(t) {
+	for _, p := range underTest(t, false) {
 		for _, r := range []int{0, 1, 3, 4, 9, 40} {
 			w := kernel(r)
 			for n := 0; n <= 70; n++ {
@@ -94,24 +85,16 @@ func TestConvColsPathsMatchGo(t *testing.T) {
 					rows[i] = randSlice(rng, n+off+1)[off:]
 				}
 				want := make([]float32, n+1)[1:]
-				got := make([]float32, n+1)[1:]
+				g := guardF32(n, 1)
+				got := g.data()
 				mw := convColsGo(want, rows, w, 0)
 				mg := p.convCols(got, rows, w)
 				bitsEqual(t, want, got, "path %s r=%d n=%d", p.name, r, n)
+				g.check(t, "path %s r=%d n=%d", p.name, r, n)
 				require.Equal(t, mw, mg)
 			}
 		}
 	}
-}
-
-// alignedSlice returns n floats starting on a 64-byte boundary.
-func alignedSlice(n int) []float32 {
-	b := make([]float32, n+16)
-	k := 0
-	for uintptr(unsafe.Pointer(&b[k]))&63 != 0 {
-		k++
-	}
-	return b[k : k+n : k+n]
 }
 
 // ConvRowIn, which may read the samples before the row, gives ConvRow's
@@ -119,26 +102,30 @@ func alignedSlice(n int) []float32 {
 func TestConvRowInPathsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	next := make([]float32, 1600) // hinted into cache by some calls
-	for _, p := range append(asmPaths(t), goImpl) {
+	for _, p := range underTest(t, true) {
 		for _, r := range []int{1, 3, 4, 12, 16, 17} {
 			w := kernel(r)
 			for _, n := range []int{0, 5, 16, 17, 63, 64, 79, 80, 81, 143, 144, 200, 512} {
 				for _, off := range []int{0, 1, 5, 15, 16, 20} {
 					buf := randSlice(rng, off+n+2*r)
 					want := make([]float32, n)
-					got := make([]float32, n)
+					g := guardF32(n, off%3)
+					got := g.data()
 					mw := convRowGo(want, buf[off:], w)
 					mg := p.convRowAhead(got, buf[off:], w, off, cached, nil)
 					bitsEqual(t, want, got, "path %s r=%d n=%d off=%d", p.name, r, n, off)
+					g.check(t, "path %s r=%d n=%d off=%d", p.name, r, n, off)
 					require.Equal(t, mw, mg, "max, path %s r=%d n=%d off=%d", p.name, r, n, off)
 					// Streaming stores, fenced or not, to aligned and
 					// unaligned outputs.
 					for _, mode := range []streamMode{streamed, streamedNoFence} {
 						for _, lag := range []int{0, 1, 16} {
-							out := alignedSlice(n + lag)[lag:]
+							g := guardF32(n, lag)
+							out := g.data()
 							ms := p.convRowAhead(out, buf[off:], w, off, mode, next[:lag*100])
 							StoreFence()
 							bitsEqual(t, want, out, "stream %d, path %s r=%d n=%d off=%d lag=%d", mode, p.name, r, n, off, lag)
+							g.check(t, "stream %d, path %s r=%d n=%d off=%d lag=%d", mode, p.name, r, n, off, lag)
 							require.Equal(t, mw, ms)
 						}
 					}
@@ -159,7 +146,7 @@ func TestConvRowInPathsMatchGo(t *testing.T) {
 // scratch modes; the others the blocked kernel.
 func TestConvColsNPathsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	for _, p := range append(asmPaths(t), goImpl) {
+	for _, p := range underTest(t, true) {
 		for _, r := range []int{0, 1, 2, 3, 4, 5, 6, 7, 12, 30} {
 			w := kernel(r)
 			for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 17} {
@@ -171,10 +158,9 @@ func TestConvColsNPathsMatchGo(t *testing.T) {
 					}
 					mw := negInf
 					want := make([][]float32, m)
-					got := make([][]float32, m)
+					guards, got := guardRowsF32(m, n, 1)
 					for j := range want {
 						want[j] = make([]float32, n)
-						got[j] = make([]float32, n+1)[1:]
 						mw = maxOf(mw, convColsGo(want[j], rows[j:j+2*r+1], w, 0))
 					}
 					for _, mode := range []colsMode{colsInPlace, colsPrefetch, colsScratch} {
@@ -184,6 +170,7 @@ func TestConvColsNPathsMatchGo(t *testing.T) {
 						mg := p.convColsN(got, rows, w, mode)
 						for j := range want {
 							bitsEqual(t, want[j], got[j], "path %s r=%d m=%d n=%d mode=%d output %d", p.name, r, m, n, mode, j)
+							guards[j].check(t, "path %s r=%d m=%d n=%d mode=%d output %d", p.name, r, m, n, mode, j)
 						}
 						require.Equal(t, mw, mg, "max, path %s r=%d m=%d n=%d mode=%d", p.name, r, m, n, mode)
 					}
@@ -201,7 +188,7 @@ func TestConvColsNPathsMatchGo(t *testing.T) {
 // readable samples before the centre, aligned and unaligned outputs.
 func TestConvRowsInPathsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
-	for _, p := range append(asmPaths(t), goImpl) {
+	for _, p := range underTest(t, true) {
 		for _, r := range []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17} {
 			w := kernel(r)
 			for _, rows := range []int{0, 1, 3, 17, 33} {
@@ -223,13 +210,16 @@ func TestConvRowsInPathsMatchGo(t *testing.T) {
 							for _, mode := range []streamMode{cached, streamedNoFence} {
 								for _, lag := range []int{0, 5} {
 									got := make([][]float32, rows)
+									guards := make([]*guarded[float32], rows)
 									for i := range got {
-										got[i] = alignedSlice(len(want[i]) + lag)[lag:]
+										guards[i] = guardF32(len(want[i]), lag)
+										got[i] = guards[i].data()
 									}
 									mg := p.convRowsIn(got, bufs, off, w, mode)
 									StoreFence()
 									for i := range want {
 										bitsEqual(t, want[i], got[i], "path %s r=%d rows=%d n=%d off=%d mode=%d lag=%d row %d", p.name, r, rows, n, off, mode, lag, i)
+										guards[i].check(t, "path %s r=%d rows=%d n=%d off=%d mode=%d lag=%d row %d", p.name, r, rows, n, off, mode, lag, i)
 									}
 									require.Equal(t, mw, mg, "max, path %s r=%d rows=%d n=%d off=%d", p.name, r, rows, n, off)
 								}
@@ -253,7 +243,7 @@ func TestConvRowsInPathsMatchGo(t *testing.T) {
 // radius and output-count pairs, on every path, against the Go twins.
 func TestWindowKernelsEveryWidth(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
-	for _, p := range append(asmPaths(t), goImpl) {
+	for _, p := range underTest(t, true) {
 		for _, c := range [][2]int{{1, 1}, {4, 8}, {6, 4}, {3, 5}} {
 			r, m := c[0], c[1]
 			w := kernel(r)
@@ -270,10 +260,7 @@ func TestWindowKernelsEveryWidth(t *testing.T) {
 					mw = maxOf(mw, convColsGo(want[j], rows[j:j+2*r+1], w, 0))
 				}
 				for _, mode := range []colsMode{colsPrefetch, colsScratch} {
-					got := make([][]float32, m)
-					for j := range got {
-						got[j] = make([]float32, n+3)[3:]
-					}
+					guards, got := guardRowsF32(m, n, 3)
 					var mg float32
 					if n == 0 {
 						mg = negInf
@@ -282,6 +269,7 @@ func TestWindowKernelsEveryWidth(t *testing.T) {
 					}
 					for j := range want {
 						bitsEqual(t, want[j], got[j], "columns, path %s r=%d m=%d n=%d mode=%d output %d", p.name, r, m, n, mode, j)
+						guards[j].check(t, "columns, path %s r=%d m=%d n=%d mode=%d output %d", p.name, r, m, n, mode, j)
 					}
 					require.Equal(t, mw, mg, "max, path %s r=%d m=%d n=%d mode=%d", p.name, r, m, n, mode)
 				}
@@ -293,14 +281,12 @@ func TestWindowKernelsEveryWidth(t *testing.T) {
 					xwant[i] = make([]float32, n)
 					xm = maxOf(xm, convRowGo(xwant[i], bufs[i][16:], w))
 				}
-				xgot := make([][]float32, m)
-				for i := range xgot {
-					xgot[i] = alignedSlice(n)
-				}
+				xguards, xgot := guardRowsF32(m, n, 0)
 				mg := p.convRowsIn(xgot, bufs, 16, w, streamedNoFence)
 				StoreFence()
 				for i := range xwant {
 					bitsEqual(t, xwant[i], xgot[i], "rows, path %s r=%d rows=%d n=%d row %d", p.name, r, m, n, i)
+					xguards[i].check(t, "rows, path %s r=%d rows=%d n=%d row %d", p.name, r, m, n, i)
 				}
 				require.Equal(t, xm, mg, "rows max, path %s r=%d rows=%d n=%d", p.name, r, m, n)
 			}
@@ -365,7 +351,7 @@ func TestFMA32IsCorrectlyRounded(t *testing.T) {
 
 func TestReductionsPathsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	for _, p := range asmPaths(t) {
+	for _, p := range underTest(t, false) {
 		for n := 0; n <= 300; n++ {
 			if n > 70 && n%17 != 0 {
 				continue
@@ -376,15 +362,22 @@ func TestReductionsPathsMatchGo(t *testing.T) {
 			require.Equal(t, minGo(x), p.min(x), "min %s n=%d", p.name, n)
 			require.Equal(t, math.Float64bits(sumGo(x)), math.Float64bits(p.sum(x)), "sum %s n=%d", p.name, n)
 			d1 := make([]float32, n)
-			d2 := make([]float32, n)
-			require.Equal(t, copyMaxGo(d1, x), p.copyMax(d2, x))
-			require.Equal(t, x, d2)
+			g := guardF32(n, off)
+			require.Equal(t, copyMaxGo(d1, x), p.copyMax(g.data(), x))
+			require.Equal(t, x, g.data())
+			g.check(t, "copyMax %s n=%d", p.name, n)
 		}
 	}
 }
 
 func TestReductionsAgainstBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
+	type ref struct {
+		x      []float32
+		mx, mn float32
+		sum    float64
+	}
+	var refs []ref
 	for _, n := range []int{0, 1, 15, 16, 17, 1000, 4099} {
 		x := randSlice(rng, n)
 		mx, mn, s := float32(math.Inf(-1)), float32(math.Inf(1)), new(big.Float).SetPrec(300)
@@ -394,21 +387,20 @@ func TestReductionsAgainstBruteForce(t *testing.T) {
 			s.Add(s, big.NewFloat(float64(v)))
 		}
 		exact, _ := s.Float64()
-		for _, path := range Paths() {
-			prev, err := Use(path)
-			require.NoError(t, err)
-			require.Equal(t, mx, Max(x))
-			require.Equal(t, mn, Min(x))
-			require.InDelta(t, exact, Sum(x), 1e-9*math.Max(1, math.Abs(exact)))
-			_, err = Use(prev)
-			require.NoError(t, err)
-		}
+		refs = append(refs, ref{x, mx, mn, exact})
 	}
+	eachPath(t, func(path string) {
+		for _, r := range refs {
+			require.Equal(t, r.mx, Max(r.x), "%s n=%d", path, len(r.x))
+			require.Equal(t, r.mn, Min(r.x), "%s n=%d", path, len(r.x))
+			require.InDelta(t, r.sum, Sum(r.x), 1e-9*math.Max(1, math.Abs(r.sum)), "%s n=%d", path, len(r.x))
+		}
+	})
 }
 
 func TestGreaterMaskPathsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
-	for _, p := range asmPaths(t) {
+	for _, p := range underTest(t, false) {
 		for n := 0; n <= 140; n++ {
 			off := n % 3
 			x := randSlice(rng, n+off)[off:]
@@ -418,13 +410,12 @@ func TestGreaterMaskPathsMatchGo(t *testing.T) {
 				x[3] = float32(math.Inf(1))
 			}
 			want := make([]uint8, n)
-			got := make([]uint8, n+off)[off:]
-			for i := range got {
-				got[i] = 7
-			}
+			g := newGuarded(n, off, sentinelU8, 7)
+			got := g.data()
 			greaterMaskGo(want, x, 20)
 			p.greaterMask(got, x, 20)
 			require.Equal(t, want, got, "path %s n=%d", p.name, n)
+			g.check(t, "path %s n=%d", p.name, n)
 			for i, v := range x {
 				require.Equal(t, v > 20, want[i] == 1)
 			}
@@ -434,7 +425,7 @@ func TestGreaterMaskPathsMatchGo(t *testing.T) {
 
 func TestConversionsPathsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(15, 16))
-	for _, p := range asmPaths(t) {
+	for _, p := range underTest(t, false) {
 		for n := 0; n <= 70; n++ {
 			off := n % 3
 			b := make([]uint8, n+off)
@@ -444,14 +435,18 @@ func TestConversionsPathsMatchGo(t *testing.T) {
 				h[i] = uint16(rng.Uint32())
 			}
 			b, h = b[off:], h[off:]
-			w1, g1 := make([]float32, n), make([]float32, n)
+			w1, gb1 := make([]float32, n), guardF32(n, off)
+			g1 := gb1.data()
 			u8ToF32Go(w1, b)
 			p.u8ToF32(g1, b)
 			require.Equal(t, w1, g1)
-			w2, g2 := make([]float32, n), make([]float32, n)
+			gb1.check(t, "u8ToF32 %s n=%d", p.name, n)
+			w2, gb2 := make([]float32, n), guardF32(n, off)
+			g2 := gb2.data()
 			u16ToF32Go(w2, h)
 			p.u16ToF32(g2, h)
 			require.Equal(t, w2, g2)
+			gb2.check(t, "u16ToF32 %s n=%d", p.name, n)
 			for i := range b {
 				require.Equal(t, float32(b[i]), g1[i])
 				require.Equal(t, float32(h[i]), g2[i])

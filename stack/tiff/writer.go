@@ -153,7 +153,7 @@ func (w *Writer) validate() error {
 	if !o.DType.IsElem() {
 		return fmt.Errorf("invalid dtype %v", o.DType)
 	}
-	if o.Shape.X > math.MaxUint32 || o.Shape.Y > math.MaxUint32 {
+	if int64(o.Shape.X) > math.MaxUint32 || int64(o.Shape.Y) > math.MaxUint32 {
 		return fmt.Errorf("plane %dx%d too large for TIFF", o.Shape.Y, o.Shape.X)
 	}
 	if o.Compression == 0 {

@@ -58,7 +58,7 @@ func main() {
 	}
 	r := report{WallS: wall.Seconds(), FloorKB: vmHWM(), Exit: cmd.ProcessState.ExitCode()}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.MaxRSSKB = ru.Maxrss
+		r.MaxRSSKB = int64(ru.Maxrss) // int32 on 32-bit Linux
 		r.UserS = time.Duration(ru.Utime.Nano()).Seconds()
 		r.SysS = time.Duration(ru.Stime.Nano()).Seconds()
 	}

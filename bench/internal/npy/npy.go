@@ -136,7 +136,7 @@ func Decode(r io.Reader) (*Array, error) {
 		a.Shape = append(a.Shape, d)
 	}
 	n := a.Len() * a.ItemSize()
-	if n < 0 || n > math.MaxInt32*8 {
+	if n < 0 || int64(n) > math.MaxInt32*8 {
 		return nil, FormatError("array too large")
 	}
 	a.Data = make([]byte, n)
