@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/sched"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/tiff"
@@ -138,13 +139,13 @@ func BenchmarkChunkOps(b *testing.B) {
 		name string
 		f    func()
 	}{
-		{"add/uint16", func() { u16.binary(opAdd, u16b) }},
-		{"div/float32", func() { f32.binary(opDiv, f32b) }},
-		{"maximum/float32", func() { f32.binary(opMax, f32b) }},
-		{"accumulate-add/float32", func() { f32.accumulate(opAdd, f32b) }},
-		{"mul-scalar/float32", func() { f32.scalar(opMul, 0.5, false) }},
-		{"rsub-scalar/uint16", func() { u16.scalar(opSub, 7, true) }},
-		{"gt/uint16", func() { u16.compare(opGt, u16b) }},
+		{"add/uint16", func() { u16.binary(kernels.OpAdd, u16b) }},
+		{"div/float32", func() { f32.binary(kernels.OpDiv, f32b) }},
+		{"maximum/float32", func() { f32.binary(kernels.OpMax, f32b) }},
+		{"accumulate-add/float32", func() { f32.accumulate(kernels.OpAdd, f32b) }},
+		{"mul-scalar/float32", func() { f32.scalar(kernels.OpMul, 0.5, false) }},
+		{"rsub-scalar/uint16", func() { u16.scalar(kernels.OpSub, 7, true) }},
+		{"gt/uint16", func() { u16.compare(kernels.CmpGt, u16b) }},
 		{"astype/uint16-float32", func() { u16.convert(stack.Float32) }},
 		{"astype/float32-uint8", func() { f32.convert(stack.Uint8) }},
 		{"astype/uint16-float64", func() { u16.convert(stack.Float64) }},
