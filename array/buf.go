@@ -2,7 +2,6 @@ package array
 
 import (
 	"fmt"
-	"math"
 	"unsafe"
 
 	"github.com/segstack/segstack/kernels"
@@ -16,17 +15,18 @@ import (
 
 // buf is one chunk's elements, stored row-major with a 3-D shape kept beside
 // it. All element-type dispatch goes through this interface so that each
-// kernel is written once, generically, in vec[T].
+// operation is written once, generically, in vec[T]; the numeric work is
+// kernels', and vec[T] keeps the layout (copies, fills, transposes).
 type buf interface {
 	dtype() stack.DType
 	length() int
 	raw() any
 	convert(to stack.DType) buf
-	binary(op binOp, other buf) buf
-	accumulate(op binOp, other buf) // in place
-	scalar(op binOp, s float64, left bool) buf
-	compare(op cmpOp, other buf) buf
-	compareScalar(op cmpOp, s float64, left bool) buf
+	binary(op kernels.ArithOp, other buf) buf
+	accumulate(op kernels.ArithOp, other buf) // in place
+	scalar(op kernels.ArithOp, s float64, left bool) buf
+	compare(op kernels.CmpOp, other buf) buf
+	compareScalar(op kernels.CmpOp, s float64) buf
 	// copyTo copies count elements per axis, read from this buffer (of shape
 	// shape) starting at start and stepping by step, into dst (of shape
 	// dshape, same element type) starting at off.
@@ -35,7 +35,7 @@ type buf interface {
 	transpose(shape [3]int, perm [3]int) buf
 	// reduce summarises the chunk; owned says that the caller holds the
 	// only reference to it, which the summary may then keep or recycle.
-	reduce(kind Reduction, shape [3]int, axes [3]bool, owned bool) *partial
+	reduce(kind Reduction, shape [3]int, axes [3]bool, owned bool) (*partial, error)
 	at(i int) float64
 	ptr() unsafe.Pointer
 	// recycle hands the buffer to its element type's pool (see putBuf).
@@ -98,11 +98,17 @@ func (v vec[T]) length() int        { return len(v) }
 func (v vec[T]) raw() any           { return []T(v) }
 func (v vec[T]) at(i int) float64   { return float64(v[i]) }
 
+// must panics on an error that only a bug in this package can cause: an
+// operation or layout that array chose itself and kernels refused.
+func must(err error) {
+	if err != nil {
+		panic(fmt.Sprintf("array: internal error: %v", err))
+	}
+}
+
 func convertVec[D, S stack.Number](src vec[S]) vec[D] {
 	out := make(vec[D], len(src))
-	for i, x := range src {
-		out[i] = D(x)
-	}
+	kernels.Convert([]D(out), []S(src))
 	return out
 }
 
@@ -133,152 +139,40 @@ func (v vec[T]) convert(to stack.DType) buf {
 	panic(fmt.Sprintf("array: internal error: convert to %v", to))
 }
 
-// binOp is an element-wise arithmetic operation.
-type binOp int
-
-const (
-	opAdd binOp = iota
-	opSub
-	opMul
-	opDiv
-	opMin
-	opMax
-)
-
-var binOpNames = [...]string{"add", "sub", "mul", "truediv", "minimum", "maximum"}
-
-func (op binOp) String() string { return binOpNames[op] }
-
-func apply[T stack.Number](op binOp, a, b T) T {
-	switch op {
-	case opAdd:
-		return a + b
-	case opSub:
-		return a - b
-	case opMul:
-		return a * b
-	case opDiv:
-		return a / b
-	case opMin:
-		return min(a, b)
-	}
-	return max(a, b)
-}
-
-func (v vec[T]) binary(op binOp, other buf) buf {
-	w := other.(vec[T])
+func (v vec[T]) binary(op kernels.ArithOp, other buf) buf {
 	out := make(vec[T], len(v))
-	// One loop per operation so that the compiler sees a simple body.
-	switch op {
-	case opAdd:
-		for i := range out {
-			out[i] = v[i] + w[i]
-		}
-	case opSub:
-		for i := range out {
-			out[i] = v[i] - w[i]
-		}
-	case opMul:
-		for i := range out {
-			out[i] = v[i] * w[i]
-		}
-	default:
-		for i := range out {
-			out[i] = apply(op, v[i], w[i])
-		}
-	}
+	must(kernels.Arith(op, out, v, other.(vec[T])))
 	return out
 }
 
-func (v vec[T]) accumulate(op binOp, other buf) {
-	w := other.(vec[T])
-	w = w[:len(v)]
-	switch op {
-	case opMin:
-		kernels.MinInto(v, w)
-	case opMax:
-		kernels.MaxInto(v, w)
-	default:
-		for i := range v {
-			v[i] = apply(op, v[i], w[i])
-		}
-	}
+func (v vec[T]) accumulate(op kernels.ArithOp, other buf) {
+	must(kernels.Arith(op, v, v, other.(vec[T])))
 }
 
-func (v vec[T]) scalar(op binOp, s float64, left bool) buf {
+// scalar applies op to every element and s converted to T, s on the left
+// when left is set.
+func (v vec[T]) scalar(op kernels.ArithOp, s float64, left bool) buf {
 	c := T(s)
 	out := make(vec[T], len(v))
 	if left {
-		for i := range out {
-			out[i] = apply(op, c, v[i])
-		}
+		must(kernels.ScalarArith(op, out, c, v))
 	} else {
-		for i := range out {
-			out[i] = apply(op, v[i], c)
-		}
+		must(kernels.ArithScalar(op, out, v, c))
 	}
 	return out
 }
 
-// cmpOp is an element-wise comparison.
-type cmpOp int
-
-const (
-	opLt cmpOp = iota
-	opLe
-	opGt
-	opGe
-	opEq
-	opNe
-)
-
-var cmpOpNames = [...]string{"less", "less_equal", "greater", "greater_equal", "equal", "not_equal"}
-
-func (op cmpOp) String() string { return cmpOpNames[op] }
-
-func test[T stack.Number](op cmpOp, a, b T) uint8 {
-	var r bool
-	switch op {
-	case opLt:
-		r = a < b
-	case opLe:
-		r = a <= b
-	case opGt:
-		r = a > b
-	case opGe:
-		r = a >= b
-	case opEq:
-		r = a == b
-	default:
-		r = a != b
-	}
-	if r {
-		return 1
-	}
-	return 0
-}
-
-func (v vec[T]) compare(op cmpOp, other buf) buf {
-	w := other.(vec[T])
+func (v vec[T]) compare(op kernels.CmpOp, other buf) buf {
 	out := make(vec[uint8], len(v))
-	for i := range out {
-		out[i] = test(op, v[i], w[i])
-	}
+	must(kernels.Compare(op, out, v, other.(vec[T])))
 	return out
 }
 
-func (v vec[T]) compareScalar(op cmpOp, s float64, left bool) buf {
+// compareScalar compares every element with s in float64, which keeps
+// 2.5 > 2 true for an integer array.
+func (v vec[T]) compareScalar(op kernels.CmpOp, s float64) buf {
 	out := make(vec[uint8], len(v))
-	// Comparing in float64 keeps 2.5 > 2 true for an integer array.
-	if left {
-		for i := range out {
-			out[i] = test(op, s, float64(v[i]))
-		}
-	} else {
-		for i := range out {
-			out[i] = test(op, float64(v[i]), s)
-		}
-	}
+	must(kernels.CompareScalar(op, out, v, s))
 	return out
 }
 
@@ -390,7 +284,7 @@ func (k Reduction) String() string {
 	return redNames[k]
 }
 
-func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool, owned bool) *partial {
+func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool, owned bool) (*partial, error) {
 	var ps [3]int
 	for a := range 3 {
 		ps[a] = shape[a]
@@ -405,174 +299,58 @@ func (v vec[T]) reduce(kind Reduction, shape [3]int, axes [3]bool, owned bool) *
 		}
 	}
 	m := ps[0] * ps[1] * ps[2]
-	ostr := [3]int{ps[1] * ps[2], ps[2], 1}
-	for a := range 3 {
-		if axes[a] {
-			ostr[a] = 0
-		}
-	}
-	// rows calls f once per input row with the output offset of its first
-	// element, and whether that row is the first to fold into its outputs
-	// (in raster order, the one whose reduced coordinates are 0). The X
-	// axis is either kept (row k folds into output o+k) or reduced (the
-	// whole row folds into output o); the loops below handle both.
-	X := shape[2]
-	keepX := !axes[2]
-	rows := func(f func(o int, row []T, first bool)) {
-		i := 0
-		for z := range shape[0] {
-			fz := !axes[0] || z == 0
-			for y := range shape[1] {
-				f(z*ostr[0]+y*ostr[1], v[i:i+X], fz && (!axes[1] || y == 0))
-				i += X
-			}
-		}
-	}
 	dt := v.dtype()
+	var err error
 	switch kind {
 	case ReduceSum, ReduceMean:
 		switch {
 		case kind == ReduceMean || dt.IsFloat():
 			p.f64 = make([]float64, m)
-			rows(func(o int, row []T, _ bool) {
-				if keepX {
-					out := p.f64[o : o+len(row)]
-					for k, x := range row {
-						out[k] += float64(x)
-					}
-					return
-				}
-				var s float64
-				for _, x := range row {
-					s += float64(x)
-				}
-				p.f64[o] += s
-			})
+			err = kernels.SumAxes(p.f64, []T(v), shape, axes)
 		case dt.IsSigned():
 			p.i64 = make([]int64, m)
-			rows(func(o int, row []T, _ bool) {
-				if keepX {
-					out := p.i64[o : o+len(row)]
-					for k, x := range row {
-						out[k] += int64(x)
-					}
-					return
-				}
-				var s int64
-				for _, x := range row {
-					s += int64(x)
-				}
-				p.i64[o] += s
-			})
+			err = kernels.SumAxes(p.i64, []T(v), shape, axes)
 		default:
 			p.u64 = make([]uint64, m)
-			rows(func(o int, row []T, _ bool) {
-				if keepX {
-					out := p.u64[o : o+len(row)]
-					for k, x := range row {
-						out[k] += uint64(x)
-					}
-					return
-				}
-				var s uint64
-				for _, x := range row {
-					s += uint64(x)
-				}
-				p.u64[o] += s
-			})
+			err = kernels.SumAxes(p.u64, []T(v), shape, axes)
 		}
 	case ReduceStd:
 		p.f64 = make([]float64, m)
 		p.m2 = make([]float64, m)
-		rows(func(o int, row []T, _ bool) {
-			for k, x := range row {
-				if keepX {
-					p.f64[o+k] += float64(x)
-				} else {
-					p.f64[o] += float64(x)
-				}
-			}
-		})
-		for o := range p.f64 {
-			p.f64[o] /= p.n
-		}
-		rows(func(o int, row []T, _ bool) {
-			for k, x := range row {
-				j := o
-				if keepX {
-					j += k
-				}
-				d := float64(x) - p.f64[j]
-				p.m2[j] += d * d
-			}
-		})
+		err = kernels.MomentsAxes(p.f64, p.m2, []T(v), shape, axes)
 	case ReduceMin, ReduceMax:
 		if m == len(v) {
 			p.ext, p.shared, p.pooled = v, !owned, owned
-			return p
+			return p, nil
 		}
-		// Every output element is written by its first row before any
-		// other folds into it, so the pooled buffer needs no clearing.
+		// The kernels write every output before they read it, so the
+		// pooled buffer needs no clearing.
 		e := getBuf(dt, m).(vec[T])
-		isMin := kind == ReduceMin
-		rows(func(o int, row []T, first bool) {
-			if keepX {
-				out := e[o : o+len(row)]
-				switch {
-				case first:
-					copy(out, row)
-				case isMin:
-					kernels.MinInto(out, row)
-				default:
-					kernels.MaxInto(out, row)
-				}
-				return
-			}
-			acc := row[0]
-			if !first {
-				acc = e[o]
-			}
-			if isMin {
-				for _, x := range row {
-					acc = min(acc, x)
-				}
-			} else {
-				for _, x := range row {
-					acc = max(acc, x)
-				}
-			}
-			e[o] = acc
-		})
+		if kind == ReduceMin {
+			err = kernels.MinAxes([]T(e), []T(v), shape, axes)
+		} else {
+			err = kernels.MaxAxes([]T(e), []T(v), shape, axes)
+		}
 		p.ext, p.pooled = e, true
+	}
+	if err != nil {
+		return nil, fmt.Errorf("array: %v of a chunk of shape %v: %w", kind, shape, err)
 	}
 	if owned {
 		putBuf(v)
 	}
-	return p
+	return p, nil
 }
 
 // combine folds q into p (both of the same shape and kind).
 func (p *partial) combine(kind Reduction, q *partial) {
 	switch kind {
 	case ReduceSum, ReduceMean:
-		for i := range p.f64 {
-			p.f64[i] += q.f64[i]
-		}
-		for i := range p.i64 {
-			p.i64[i] += q.i64[i]
-		}
-		for i := range p.u64 {
-			p.u64[i] += q.u64[i]
-		}
+		must(kernels.Arith(kernels.OpAdd, p.f64, p.f64, q.f64))
+		must(kernels.Arith(kernels.OpAdd, p.i64, p.i64, q.i64))
+		must(kernels.Arith(kernels.OpAdd, p.u64, p.u64, q.u64))
 	case ReduceStd:
-		// Chan et al.'s pairwise update of count, mean and M2.
-		na, nb := p.n, q.n
-		n := na + nb
-		for i := range p.f64 {
-			d := q.f64[i] - p.f64[i]
-			p.f64[i] += d * nb / n
-			p.m2[i] += q.m2[i] + d*d*na*nb/n
-		}
+		kernels.MergeMoments(p.f64, p.m2, p.n, q.f64, q.m2, q.n)
 	case ReduceMin, ReduceMax:
 		if p.shared {
 			if !q.shared {
@@ -588,9 +366,9 @@ func (p *partial) combine(kind Reduction, q *partial) {
 				p.ext, p.shared, p.pooled = c, false, true
 			}
 		}
-		op := opMax
+		op := kernels.OpMax
 		if kind == ReduceMin {
-			op = opMin
+			op = kernels.OpMin
 		}
 		p.ext.accumulate(op, q.ext)
 	}
@@ -610,15 +388,11 @@ func (p *partial) finish(kind Reduction, in stack.DType, ddof float64) buf {
 		return vec[float64](p.f64).convert(sumType(in))
 	case ReduceMean:
 		out := make(vec[float64], len(p.f64))
-		for i, s := range p.f64 {
-			out[i] = s / p.n
-		}
+		must(kernels.ArithScalar(kernels.OpDiv, out, p.f64, p.n))
 		return out.convert(meanType(in))
 	case ReduceStd:
 		out := make(vec[float64], len(p.m2))
-		for i, s := range p.m2 {
-			out[i] = math.Sqrt(s / (p.n - ddof))
-		}
+		kernels.StdFromM2(out, p.m2, p.n, ddof)
 		return out.convert(meanType(in))
 	}
 	return p.ext

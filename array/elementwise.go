@@ -4,7 +4,14 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/stack"
+)
+
+// Layer names of the element-wise operations, as dask names them.
+var (
+	arithNames = [...]string{kernels.OpAdd: "add", kernels.OpSub: "sub", kernels.OpMul: "mul", kernels.OpDiv: "truediv", kernels.OpMin: "minimum", kernels.OpMax: "maximum"}
+	cmpNames   = [...]string{kernels.CmpLt: "less", kernels.CmpLe: "less_equal", kernels.CmpGt: "greater", kernels.CmpGe: "greater_equal", kernels.CmpEq: "equal", kernels.CmpNe: "not_equal"}
 )
 
 // scalarOf reads a Go number as float64.
@@ -80,7 +87,7 @@ func zip(name string, dt stack.DType, a, b *Array, f func(x, y buf) buf) *Array 
 	return out
 }
 
-func (a *Array) arith(op binOp, v any, left bool) *Array {
+func (a *Array) arith(op kernels.ArithOp, v any, left bool) *Array {
 	if a.err != nil {
 		return a
 	}
@@ -90,49 +97,49 @@ func (a *Array) arith(op binOp, v any, left bool) *Array {
 	}
 	if b != nil {
 		dt := ResultType(a.dt, b.dt)
-		if op == opDiv {
+		if op == kernels.OpDiv {
 			dt = divType(dt)
 		}
 		x, y := a, b
 		if left {
 			x, y = b, a
 		}
-		return zip(op.String(), dt, x, y, func(p, q buf) buf {
+		return zip(arithNames[op], dt, x, y, func(p, q buf) buf {
 			return p.convert(dt).binary(op, q.convert(dt))
 		})
 	}
 	dt := scalarResult(a.dt, s)
-	if op == opDiv {
+	if op == kernels.OpDiv {
 		dt = divType(dt)
 	}
-	return a.mapChunks(op.String(), dt, func(p buf) buf { return p.convert(dt).scalar(op, s, left) })
+	return a.mapChunks(arithNames[op], dt, func(p buf) buf { return p.convert(dt).scalar(op, s, left) })
 }
 
 // Add returns a + v, where v is an *Array of a's shape or a number.
-func (a *Array) Add(v any) *Array { return a.arith(opAdd, v, false) }
+func (a *Array) Add(v any) *Array { return a.arith(kernels.OpAdd, v, false) }
 
 // Sub returns a − v.
-func (a *Array) Sub(v any) *Array { return a.arith(opSub, v, false) }
+func (a *Array) Sub(v any) *Array { return a.arith(kernels.OpSub, v, false) }
 
 // RSub returns v − a.
-func (a *Array) RSub(v any) *Array { return a.arith(opSub, v, true) }
+func (a *Array) RSub(v any) *Array { return a.arith(kernels.OpSub, v, true) }
 
 // Mul returns a × v.
-func (a *Array) Mul(v any) *Array { return a.arith(opMul, v, false) }
+func (a *Array) Mul(v any) *Array { return a.arith(kernels.OpMul, v, false) }
 
 // Div returns a ÷ v (true division: integers give float64).
-func (a *Array) Div(v any) *Array { return a.arith(opDiv, v, false) }
+func (a *Array) Div(v any) *Array { return a.arith(kernels.OpDiv, v, false) }
 
 // RDiv returns v ÷ a.
-func (a *Array) RDiv(v any) *Array { return a.arith(opDiv, v, true) }
+func (a *Array) RDiv(v any) *Array { return a.arith(kernels.OpDiv, v, true) }
 
 // Minimum is the element-wise minimum of a and v (numpy's minimum).
-func (a *Array) Minimum(v any) *Array { return a.arith(opMin, v, false) }
+func (a *Array) Minimum(v any) *Array { return a.arith(kernels.OpMin, v, false) }
 
 // Maximum is the element-wise maximum of a and v (numpy's maximum).
-func (a *Array) Maximum(v any) *Array { return a.arith(opMax, v, false) }
+func (a *Array) Maximum(v any) *Array { return a.arith(kernels.OpMax, v, false) }
 
-func (a *Array) cmp(op cmpOp, v any) *Array {
+func (a *Array) cmp(op kernels.CmpOp, v any) *Array {
 	if a.err != nil {
 		return a
 	}
@@ -142,30 +149,30 @@ func (a *Array) cmp(op cmpOp, v any) *Array {
 	}
 	if b != nil {
 		dt := ResultType(a.dt, b.dt)
-		return zip(op.String(), stack.Uint8, a, b, func(p, q buf) buf {
+		return zip(cmpNames[op], stack.Uint8, a, b, func(p, q buf) buf {
 			return p.convert(dt).compare(op, q.convert(dt))
 		})
 	}
-	return a.mapChunks(op.String(), stack.Uint8, func(p buf) buf { return p.compareScalar(op, s, false) })
+	return a.mapChunks(cmpNames[op], stack.Uint8, func(p buf) buf { return p.compareScalar(op, s) })
 }
 
 // Lt is 1 where a < v and 0 elsewhere, as uint8.
-func (a *Array) Lt(v any) *Array { return a.cmp(opLt, v) }
+func (a *Array) Lt(v any) *Array { return a.cmp(kernels.CmpLt, v) }
 
 // Le is 1 where a ≤ v.
-func (a *Array) Le(v any) *Array { return a.cmp(opLe, v) }
+func (a *Array) Le(v any) *Array { return a.cmp(kernels.CmpLe, v) }
 
 // Gt is 1 where a > v.
-func (a *Array) Gt(v any) *Array { return a.cmp(opGt, v) }
+func (a *Array) Gt(v any) *Array { return a.cmp(kernels.CmpGt, v) }
 
 // Ge is 1 where a ≥ v.
-func (a *Array) Ge(v any) *Array { return a.cmp(opGe, v) }
+func (a *Array) Ge(v any) *Array { return a.cmp(kernels.CmpGe, v) }
 
 // Eq is 1 where a = v.
-func (a *Array) Eq(v any) *Array { return a.cmp(opEq, v) }
+func (a *Array) Eq(v any) *Array { return a.cmp(kernels.CmpEq, v) }
 
 // Ne is 1 where a ≠ v.
-func (a *Array) Ne(v any) *Array { return a.cmp(opNe, v) }
+func (a *Array) Ne(v any) *Array { return a.cmp(kernels.CmpNe, v) }
 
 // Astype converts every element to dtype as numpy's astype does.
 func (a *Array) Astype(dtype stack.DType) *Array {

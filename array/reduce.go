@@ -116,10 +116,10 @@ func (a *Array) Reduce(r Reduction, opt ReduceOptions) *Array {
 		}
 		shape := a.chunks.shapeOf(idx)
 		p := unary(partialLayer, blk, func(_ context.Context, v []any) (any, error) {
-			return v[0].(buf).reduce(r, shape, axes, false), nil
+			return v[0].(buf).reduce(r, shape, axes, false)
 		})
 		p.own = func(_ context.Context, v []any) (any, error) {
-			return v[0].(buf).reduce(r, shape, axes, true), nil
+			return v[0].(buf).reduce(r, shape, axes, true)
 		}
 		if _, ok := groups[key]; !ok {
 			order = append(order, key)
