@@ -363,7 +363,7 @@ func (c *LocalCluster) enqueue(t *task) error {
 	// Emitted under the lock so that no worker can report the task
 	// started before it is reported submitted; emit never blocks.
 	c.events.emit(c, EventSubmitted, t, nil, t.submitted, 0, nil)
-	cl.q.push(t)
+	cl.q.Push(t.spec.Priority, t.seq, t)
 	c.wakeLocked(cl)
 	c.mu.Unlock()
 	return nil
@@ -406,22 +406,23 @@ func (c *LocalCluster) pickLocked(w *worker) *task {
 	}
 	var best *taskClass
 	for i, cl := range c.classes {
-		if !w.can[i] || len(cl.q) == 0 {
+		if !w.can[i] || cl.q.Len() == 0 {
 			continue
 		}
 		if best == nil {
 			best = cl
 			continue
 		}
-		a, b := cl.q[0], best.q[0]
-		if a.spec.Priority < b.spec.Priority || (a.spec.Priority == b.spec.Priority && a.seq < b.seq) {
+		ap, aseq, _ := cl.q.Peek()
+		bp, bseq, _ := best.q.Peek()
+		if ap < bp || (ap == bp && aseq < bseq) {
 			best = cl
 		}
 	}
 	if best == nil {
 		return nil
 	}
-	t := best.q.pop()
+	_, _, t := best.q.Pop()
 	c.queued--
 	c.running++
 	t.ks.waiting--
@@ -542,7 +543,7 @@ func (c *LocalCluster) execute(w *worker, t *task, start time.Time) (error, bool
 		t.ks.retried++
 		t.ks.waiting++
 		c.queued++
-		t.class.q.push(t)
+		t.class.q.Push(t.spec.Priority, t.seq, t)
 		c.wakeLocked(t.class)
 		c.rec.add(w.info.ID, t.spec.Kind, start, end, true)
 		return nil, true
@@ -629,8 +630,8 @@ func (c *LocalCluster) Shutdown() error {
 	c.closeOnce.Do(func() { close(c.closedCh) })
 	var dropped []*task
 	for _, cl := range c.classes {
-		for len(cl.q) > 0 {
-			t := cl.q.pop()
+		for cl.q.Len() > 0 {
+			_, _, t := cl.q.Pop()
 			t.ks.waiting--
 			t.ks.failed++
 			dropped = append(dropped, t)
