@@ -3,7 +3,6 @@ package sched
 import (
 	"context"
 	"fmt"
-	"io"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -55,14 +54,6 @@ type Options struct {
 	// EventBuffer is the channel capacity of each Subscribe; zero means
 	// 4096.
 	EventBuffer int
-	// Dashboard, when not empty, serves the dashboard on this address (see
-	// ServeDashboard).
-	Dashboard string
-	// AllowRemote permits a dashboard address that is not loopback.
-	AllowRemote bool
-	// Log receives warnings (a dashboard reachable from other machines);
-	// nil means standard error.
-	Log io.Writer
 }
 
 // LocalCluster is a fixed set of workers in this process that run submitted
@@ -99,11 +90,6 @@ type LocalCluster struct {
 	events  eventHub
 	rec     *recorder
 	spanLog spanLog
-
-	dashMu      sync.Mutex
-	dash        []*dashboard
-	gauges      gaugeSet
-	statusCache statusCache
 }
 
 type worker struct {
@@ -123,7 +109,7 @@ type worker struct {
 	fails int
 	cur   *task
 	since time.Time
-	// row is the worker's row of the task stream, carried by the context
+	// row is the worker's row of the trace, carried by the context
 	// its tasks run with (see StartSpan); sctx is that context, kept while
 	// the task context under it stays the same.
 	row  *spanRow
@@ -156,7 +142,7 @@ type task struct {
 }
 
 // NewLocalCluster starts the workers opts asks for. It fails when the options
-// make no worker at all or when the dashboard cannot listen.
+// make no worker at all.
 func NewLocalCluster(opts Options) (*LocalCluster, error) {
 	if opts.ThreadsPerWorker <= 0 {
 		opts.ThreadsPerWorker = 1
@@ -224,12 +210,6 @@ func NewLocalCluster(opts Options) (*LocalCluster, error) {
 	c.wg.Add(len(c.workers))
 	for _, w := range c.workers {
 		go c.work(w)
-	}
-	if opts.Dashboard != "" {
-		if _, err := c.serveDashboard(opts.Dashboard, opts.AllowRemote); err != nil {
-			c.Shutdown()
-			return nil, err
-		}
 	}
 	return c, nil
 }
@@ -605,8 +585,9 @@ func (c *LocalCluster) broadcastLocked() {
 }
 
 // Close stops accepting tasks, waits for every queued and running task to
-// finish, stops the workers, closes event subscriptions and stops the
-// dashboard. It is safe to call more than once.
+// finish, stops the workers, cancels the cluster's Context (which stops a
+// dashboard serving it) and closes event subscriptions. It is safe to call
+// more than once. It returns nil: the error is for the io.Closer interface.
 func (c *LocalCluster) Close() error {
 	c.mu.Lock()
 	c.closing = true
@@ -618,7 +599,7 @@ func (c *LocalCluster) Close() error {
 	c.wg.Wait()
 	c.cancel()
 	c.events.closeAll()
-	return c.stopDashboards()
+	return nil
 }
 
 // Shutdown cancels the context of running tasks, fails queued tasks with
