@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"sync"
 
+	"github.com/segstack/segstack/internal/heap"
 	"github.com/segstack/segstack/sched"
 )
 
@@ -259,7 +260,7 @@ func Compute(ctx context.Context, exec Executor, values ...Node) error {
 	c.out = make([]int32, c.outOff[n])
 	fill := make([]int32, n)
 	copy(fill, c.outOff[:n])
-	var ready readyHeap
+	ready := &readyHeap{}
 	for i, nd := range c.nodes {
 		if k := c.alias[i]; k >= 0 {
 			c.out[fill[k]] = int32(i)
@@ -273,7 +274,7 @@ func Compute(ctx context.Context, exec Executor, values ...Node) error {
 			}
 		}
 		if c.wait[i] == 0 {
-			ready.push(c.orderKey(int32(i)))
+			c.pushReady(ready, int32(i))
 		}
 	}
 
@@ -311,15 +312,16 @@ func Compute(ctx context.Context, exec Executor, values ...Node) error {
 		window = windowPerWorker * p.Parallelism()
 	}
 	for {
-		for len(ready) > 0 && c.firstEr == nil && inflight < window {
-			i := ready.pop()
+		for ready.Len() > 0 && c.firstEr == nil && inflight < window {
+			_, seq, _ := ready.Pop()
+			i := int32(seq)
 			nd := c.nodes[i]
 			if k := c.alias[i]; k >= 0 {
 				if err := nd.impl.adopt(c.nodes[k]); err != nil {
 					c.fail(i, err)
 					break
 				}
-				ready = c.finish(i, ready)
+				c.finish(i, ready)
 				continue
 			}
 			if err := cctx.Err(); err != nil {
@@ -338,13 +340,13 @@ func Compute(ctx context.Context, exec Executor, values ...Node) error {
 			exec.Go(cctx, spec, j)
 			// Collect what finished meanwhile so results are released
 			// early and ready nodes keep flowing.
-			ready = c.drain(ready, &inflight)
+			c.drain(ready, &inflight)
 		}
 		if inflight == 0 {
 			break
 		}
 		<-c.wake
-		ready = c.drain(ready, &inflight)
+		c.drain(ready, &inflight)
 	}
 	if c.firstEr == nil && ctx.Err() != nil {
 		c.firstEr = ctx.Err()
@@ -361,7 +363,7 @@ func Compute(ctx context.Context, exec Executor, values ...Node) error {
 }
 
 // drain handles the finished nodes reported so far.
-func (c *computation) drain(ready readyHeap, inflight *int) readyHeap {
+func (c *computation) drain(ready *readyHeap, inflight *int) {
 	c.mu.Lock()
 	done := c.done
 	c.done = c.spare[:0]
@@ -373,11 +375,10 @@ func (c *computation) drain(ready readyHeap, inflight *int) readyHeap {
 			continue
 		}
 		if c.firstEr == nil {
-			ready = c.finish(f.i, ready)
+			c.finish(f.i, ready)
 		}
 	}
 	c.spare = done[:0]
-	return ready
 }
 
 func (c *computation) fail(i int32, err error) {
@@ -404,8 +405,8 @@ func unwrapTask(err error) error {
 }
 
 // finish records node i as computed, releases inputs no longer needed and
-// appends newly ready nodes.
-func (c *computation) finish(i int32, ready readyHeap) readyHeap {
+// pushes newly ready nodes.
+func (c *computation) finish(i int32, ready *readyHeap) {
 	nd := c.nodes[i]
 	if c.target[i] {
 		nd.state.Store(stateDone)
@@ -413,7 +414,7 @@ func (c *computation) finish(i int32, ready readyHeap) readyHeap {
 	for _, j := range c.out[c.outOff[i]:c.outOff[i+1]] {
 		c.wait[j]--
 		if c.wait[j] == 0 {
-			ready.push(c.orderKey(j))
+			c.pushReady(ready, j)
 		}
 	}
 	if c.alias[i] >= 0 {
@@ -430,7 +431,6 @@ func (c *computation) finish(i int32, ready readyHeap) readyHeap {
 	}
 	// A node nobody in this computation needs is dropped at once.
 	c.releaseIfDone(i)
-	return ready
 }
 
 func (c *computation) releaseIfDone(i int32) {
@@ -472,46 +472,11 @@ func (c *computation) orderKey(i int32) int64 {
 	return int64(c.nodes[i].spec.Priority)<<32 + int64(i)
 }
 
-// readyHeap is a min-heap of orderKeys.
-type readyHeap []int64
+// readyHeap holds the nodes ready to run, least orderKey first. A node's
+// index travels as the sequence number (orderKey holds it too, so it never
+// breaks a tie) and the value is empty, which keeps an entry at two words.
+type readyHeap = heap.Heap[int64, struct{}]
 
-func (h *readyHeap) push(x int64) {
-	*h = append(*h, x)
-	q := *h
-	i := len(q) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if q[p] <= q[i] {
-			break
-		}
-		q[i], q[p] = q[p], q[i]
-		i = p
-	}
-}
-
-// pop removes the smallest key and returns its node index.
-func (h *readyHeap) pop() int32 {
-	q := *h
-	n := len(q) - 1
-	x := q[0]
-	q[0] = q[n]
-	q = q[:n]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		m := l
-		if r := l + 1; r < n && q[r] < q[l] {
-			m = r
-		}
-		if q[i] <= q[m] {
-			break
-		}
-		q[i], q[m] = q[m], q[i]
-		i = m
-	}
-	*h = q
-	return int32(x - (x>>32)<<32)
+func (c *computation) pushReady(ready *readyHeap, i int32) {
+	ready.Push(c.orderKey(i), uint64(i), struct{}{})
 }

@@ -3,7 +3,6 @@ package sched
 import (
 	"context"
 	"fmt"
-	"io"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -55,14 +54,6 @@ type Options struct {
 	// EventBuffer is the channel capacity of each Subscribe; zero means
 	// 4096.
 	EventBuffer int
-	// Dashboard, when not empty, serves the dashboard on this address (see
-	// ServeDashboard).
-	Dashboard string
-	// AllowRemote permits a dashboard address that is not loopback.
-	AllowRemote bool
-	// Log receives warnings (a dashboard reachable from other machines);
-	// nil means standard error.
-	Log io.Writer
 }
 
 // LocalCluster is a fixed set of workers in this process that run submitted
@@ -99,11 +90,6 @@ type LocalCluster struct {
 	events  eventHub
 	rec     *recorder
 	spanLog spanLog
-
-	dashMu      sync.Mutex
-	dash        []*dashboard
-	gauges      gaugeSet
-	statusCache statusCache
 }
 
 type worker struct {
@@ -123,7 +109,7 @@ type worker struct {
 	fails int
 	cur   *task
 	since time.Time
-	// row is the worker's row of the task stream, carried by the context
+	// row is the worker's row of the trace, carried by the context
 	// its tasks run with (see StartSpan); sctx is that context, kept while
 	// the task context under it stays the same.
 	row  *spanRow
@@ -156,7 +142,7 @@ type task struct {
 }
 
 // NewLocalCluster starts the workers opts asks for. It fails when the options
-// make no worker at all or when the dashboard cannot listen.
+// make no worker at all.
 func NewLocalCluster(opts Options) (*LocalCluster, error) {
 	if opts.ThreadsPerWorker <= 0 {
 		opts.ThreadsPerWorker = 1
@@ -224,12 +210,6 @@ func NewLocalCluster(opts Options) (*LocalCluster, error) {
 	c.wg.Add(len(c.workers))
 	for _, w := range c.workers {
 		go c.work(w)
-	}
-	if opts.Dashboard != "" {
-		if _, err := c.serveDashboard(opts.Dashboard, opts.AllowRemote); err != nil {
-			c.Shutdown()
-			return nil, err
-		}
 	}
 	return c, nil
 }
@@ -363,7 +343,7 @@ func (c *LocalCluster) enqueue(t *task) error {
 	// Emitted under the lock so that no worker can report the task
 	// started before it is reported submitted; emit never blocks.
 	c.events.emit(c, EventSubmitted, t, nil, t.submitted, 0, nil)
-	cl.q.push(t)
+	cl.q.Push(t.spec.Priority, t.seq, t)
 	c.wakeLocked(cl)
 	c.mu.Unlock()
 	return nil
@@ -406,22 +386,23 @@ func (c *LocalCluster) pickLocked(w *worker) *task {
 	}
 	var best *taskClass
 	for i, cl := range c.classes {
-		if !w.can[i] || len(cl.q) == 0 {
+		if !w.can[i] || cl.q.Len() == 0 {
 			continue
 		}
 		if best == nil {
 			best = cl
 			continue
 		}
-		a, b := cl.q[0], best.q[0]
-		if a.spec.Priority < b.spec.Priority || (a.spec.Priority == b.spec.Priority && a.seq < b.seq) {
+		ap, aseq, _ := cl.q.Peek()
+		bp, bseq, _ := best.q.Peek()
+		if ap < bp || (ap == bp && aseq < bseq) {
 			best = cl
 		}
 	}
 	if best == nil {
 		return nil
 	}
-	t := best.q.pop()
+	_, _, t := best.q.Pop()
 	c.queued--
 	c.running++
 	t.ks.waiting--
@@ -542,7 +523,7 @@ func (c *LocalCluster) execute(w *worker, t *task, start time.Time) (error, bool
 		t.ks.retried++
 		t.ks.waiting++
 		c.queued++
-		t.class.q.push(t)
+		t.class.q.Push(t.spec.Priority, t.seq, t)
 		c.wakeLocked(t.class)
 		c.rec.add(w.info.ID, t.spec.Kind, start, end, true)
 		return nil, true
@@ -604,8 +585,9 @@ func (c *LocalCluster) broadcastLocked() {
 }
 
 // Close stops accepting tasks, waits for every queued and running task to
-// finish, stops the workers, closes event subscriptions and stops the
-// dashboard. It is safe to call more than once.
+// finish, stops the workers, cancels the cluster's Context (which stops a
+// dashboard serving it) and closes event subscriptions. It is safe to call
+// more than once. It returns nil: the error is for the io.Closer interface.
 func (c *LocalCluster) Close() error {
 	c.mu.Lock()
 	c.closing = true
@@ -617,7 +599,7 @@ func (c *LocalCluster) Close() error {
 	c.wg.Wait()
 	c.cancel()
 	c.events.closeAll()
-	return c.stopDashboards()
+	return nil
 }
 
 // Shutdown cancels the context of running tasks, fails queued tasks with
@@ -629,8 +611,8 @@ func (c *LocalCluster) Shutdown() error {
 	c.closeOnce.Do(func() { close(c.closedCh) })
 	var dropped []*task
 	for _, cl := range c.classes {
-		for len(cl.q) > 0 {
-			t := cl.q.pop()
+		for cl.q.Len() > 0 {
+			_, _, t := cl.q.Pop()
 			t.ks.waiting--
 			t.ks.failed++
 			dropped = append(dropped, t)

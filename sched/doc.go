@@ -22,11 +22,15 @@
 //
 // Subscribe streams events (submitted, started, finished, failed, retried)
 // without ever blocking workers, and Stats returns a snapshot of counts per
-// task kind and busy time per worker. ServeDashboard (or Options.Dashboard)
-// serves a live page, a JSON status and Prometheus metrics over HTTP.
+// task kind and busy time per worker. Snapshot adds the totals per span
+// kind and the trace of recent work, all as plain data: the live dashboard
+// (a page, a JSON status and Prometheus metrics over HTTP) is package
+// sched/dashboard, which reads a cluster through Snapshot and stops when
+// its Context ends.
 //
 // A task that does several things in a row records each as a Span, which
-// the dashboard's task stream draws in the worker's row, coloured by kind:
+// the trace keeps in the worker's row and the dashboard's task stream draws
+// there, coloured by kind:
 //
 //	defer sched.StartSpan(ctx, "gaussian").End()
 //

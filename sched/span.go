@@ -8,8 +8,9 @@ import (
 )
 
 // Span is one timed stretch of work, a stage of a task such as "read" or
-// "gaussian", shown on the dashboard's task stream in the row of the worker
-// that runs it. Start one with StartSpan and end it with End:
+// "gaussian", recorded in the cluster's trace (Snapshot) in the row of the
+// worker that runs it, which the dashboard draws as its task stream. Start
+// one with StartSpan and end it with End:
 //
 //	defer sched.StartSpan(ctx, "read").End()
 //
@@ -25,7 +26,7 @@ type Span struct {
 // spanKey is the context key under which a *spanRow travels.
 type spanKey struct{}
 
-// spanRow is one row of the task stream that spans are recorded on: a
+// spanRow is one row of the trace that spans are recorded on: a
 // worker, or a named row for work done outside tasks.
 type spanRow struct {
 	c  *LocalCluster
@@ -56,7 +57,7 @@ type spanKind struct {
 	total   int // announced with PlanSpans; 0 when unknown
 }
 
-// openSpan is the span now running on a row, for the dashboard.
+// openSpan is the span now running on a row, for the trace.
 type openSpan struct {
 	kind  *spanKind
 	start time.Time
@@ -64,17 +65,18 @@ type openSpan struct {
 }
 
 // spanLog holds the cluster's spans: per-kind totals, the rows made for
-// work outside tasks, and the recent spans for the task stream.
+// work outside tasks, and the recent spans for the trace.
 //
 // Stages of consecutive tasks interleave (read, gaussian, label, read,
 // ...), so merging a row's consecutive spans of one kind, as the task
-// stream does, would rarely merge anything. Instead each row keeps one
-// growing span per kind: a span of that kind that starts within a pixel
-// of the growing one's end joins it, adding its length to busy, until the
-// merged span covers stageMergeMax. A merged span thus says "this kind
-// took busy of the time between start and end", which the page draws as
-// that share of the row's height. The ring of closed spans has
-// recorderCap entries, so memory is bounded however many spans there are.
+// recorder does, would rarely merge anything. Instead each row keeps one
+// growing span per kind: a span of that kind that starts within
+// TraceResolution of the growing one's end joins it, adding its length to
+// busy, until the merged span covers stageMergeMax. A merged span thus
+// says "this kind took busy of the time between start and end", which the
+// dashboard draws as that share of the row's height. The ring of closed
+// spans has traceCap entries, so memory is bounded however many spans
+// there are.
 type spanLog struct {
 	mu       sync.Mutex
 	kinds    map[string]*spanKind
@@ -97,10 +99,6 @@ type stageSpan struct {
 	busy       time.Duration
 	n          int
 }
-
-// stageMergeMax bounds the time a merged span covers: 40 pixels of the
-// widest chart, so the drawing still shows how shares change.
-const stageMergeMax = 40 * streamWindow / streamPixels
 
 func (l *spanLog) init(nWorkers int) {
 	l.kinds = map[string]*spanKind{}
@@ -125,7 +123,7 @@ func (l *spanLog) addLocked(row int, k *spanKind, start, end time.Time) {
 		return
 	}
 	o := &g[i]
-	if start.Sub(o.end) <= streamWindow/streamPixels && end.Sub(o.start) <= stageMergeMax {
+	if start.Sub(o.end) <= TraceResolution && end.Sub(o.start) <= stageMergeMax {
 		if end.After(o.end) {
 			o.end = end
 		}
@@ -133,11 +131,11 @@ func (l *spanLog) addLocked(row int, k *spanKind, start, end time.Time) {
 		o.n++
 		return
 	}
-	if len(l.ring) < recorderCap {
+	if len(l.ring) < traceCap {
 		l.ring = append(l.ring, *o)
 	} else {
 		l.ring[l.next] = *o
-		l.next = (l.next + 1) % recorderCap
+		l.next = (l.next + 1) % traceCap
 	}
 	*o = stageSpan{row: row, kind: k, start: start, end: end, busy: end.Sub(start), n: 1}
 }
@@ -178,8 +176,9 @@ func (l *spanLog) kindLocked(kind string) *spanKind {
 // StartSpan starts a span of the given kind in the row of the worker whose
 // task ctx belongs to (or the row ctx was given by WithSpanRow). It returns
 // the zero Span, which records nothing, when ctx carries no such row. The
-// span counts in the dashboard's progress per span kind and in /metrics as
-// segstack_span_seconds_total{kind=...}. An empty kind means "span".
+// span counts in SpanStats (the dashboard's progress per span kind, and
+// segstack_span_seconds_total{kind=...} in its /metrics) and in the trace.
+// An empty kind means "span".
 func StartSpan(ctx context.Context, kind string) Span {
 	if ctx == nil {
 		return Span{}
@@ -227,8 +226,8 @@ func (s Span) End() {
 	l.mu.Unlock()
 }
 
-// WithSpanRow returns a context whose spans (StartSpan) are drawn in a row
-// of the task stream named name, below the workers' rows, for work that is
+// WithSpanRow returns a context whose spans (StartSpan) are recorded in a
+// row of the trace named name, after the workers' rows, for work that is
 // not a task: a writer that must run in order on one goroutine, say. Rows
 // are made on first use and shared by name.
 func (c *LocalCluster) WithSpanRow(ctx context.Context, name string) context.Context {
@@ -246,7 +245,8 @@ func (c *LocalCluster) WithSpanRow(ctx context.Context, name string) context.Con
 }
 
 // PlanSpans announces n more spans of kind expected in this run (one per
-// plane, say), so the dashboard can show an ETA for the kind. A negative n
+// plane, say), so that a monitor such as the dashboard can show an ETA for
+// the kind (SpanStats.Total). A negative n
 // withdraws spans that will not come after all.
 func (c *LocalCluster) PlanSpans(kind string, n int) {
 	if kind == "" {
@@ -285,17 +285,16 @@ func (c *LocalCluster) SpanStats() []SpanStats {
 }
 
 // openSpans returns, per row with a span running, its kind and start.
-func (l *spanLog) openSpans() (rows []int, kinds []string, starts []time.Time) {
+func (l *spanLog) openSpans() []OpenSpan {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	out := []OpenSpan{}
 	for i, o := range l.open {
 		if o.n > 0 && o.kind != nil {
-			rows = append(rows, i)
-			kinds = append(kinds, o.kind.name)
-			starts = append(starts, o.start)
+			out = append(out, OpenSpan{Row: i, Kind: o.kind.name, Start: o.start})
 		}
 	}
-	return rows, kinds, starts
+	return out
 }
 
 // rowNames returns the names of the rows after the workers, in id order.

@@ -2,7 +2,6 @@ package sched
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
@@ -40,8 +39,6 @@ func stagedTask(hold time.Duration) func(context.Context) (int, error) {
 func TestSpansRecorded(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t, Options{Workers: 2})
-	addr, err := c.ServeDashboard(":0")
-	require.NoError(t, err)
 	ctx := context.Background()
 	const planes = 12
 	for _, k := range []string{"read", "gaussian", "threshold", "label", "write"} {
@@ -75,53 +72,48 @@ func TestSpansRecorded(t *testing.T) {
 		require.Less(t, stats[k].Busy, 2*elapsed, k)
 	}
 
-	s, _ := getStatus(t, addr)
-	require.Equal(t, []string{"writer"}, s.Stream.Rows)
-	writerRow := int64(len(s.Workers))
-	seen := map[string]int64{}
-	busy := map[string]int64{}
-	rows := map[string]map[int64]bool{}
-	for _, sp := range s.Stream.Stages {
-		k := s.Stream.KindNames[sp[1]]
-		seen[k] += sp[5]
-		if rows[k] == nil {
-			rows[k] = map[int64]bool{}
+	s := c.Snapshot(time.Minute)
+	require.Equal(t, stats, func() map[string]SpanStats {
+		m := map[string]SpanStats{}
+		for _, k := range s.Spans {
+			m[k.Kind] = k
 		}
-		rows[k][sp[0]] = true
-		require.LessOrEqual(t, sp[2], sp[3], "start before end")
-		require.LessOrEqual(t, sp[3], int64(0), "times before the snapshot")
-		require.Greater(t, sp[2], -int64(streamWindow/time.Millisecond)-1)
-		require.Greater(t, sp[4], int64(0), "busy µs")
-		require.LessOrEqual(t, sp[4], (sp[3]-sp[2]+1)*1000, "busy within the entry's time")
-		busy[k] += sp[4]
+		return m
+	}(), "the snapshot's totals are SpanStats")
+	require.Equal(t, []string{"writer"}, s.Trace.Rows)
+	writerRow := len(s.Stats.Workers)
+	seen := map[string]int{}
+	busy := map[string]time.Duration{}
+	rows := map[string]map[int]bool{}
+	for _, sp := range s.Trace.Stages {
+		seen[sp.Kind] += sp.Spans
+		if rows[sp.Kind] == nil {
+			rows[sp.Kind] = map[int]bool{}
+		}
+		rows[sp.Kind][sp.Row] = true
+		require.False(t, sp.End.Before(sp.Start), "start before end")
+		require.False(t, sp.End.After(s.Time), "ended before the snapshot")
+		require.Positive(t, sp.Busy)
+		require.LessOrEqual(t, sp.Busy, sp.End.Sub(sp.Start), "busy within the entry's time")
+		busy[sp.Kind] += sp.Busy
 	}
 	for _, k := range []string{"read", "gaussian", "threshold", "label", "write"} {
-		require.EqualValues(t, planes, seen[k], "every %s span in the stream", k)
-		require.InDelta(t, stats[k].Busy.Microseconds(), busy[k], float64(planes), "merged entries keep the busy time of %s", k)
+		require.Equal(t, planes, seen[k], "every %s span in the trace", k)
+		require.Equal(t, stats[k].Busy, busy[k], "merged entries keep the busy time of %s", k)
 	}
-	require.Equal(t, map[int64]bool{writerRow: true}, rows["write"], "write spans in the writer row")
+	require.Equal(t, map[int]bool{writerRow: true}, rows["write"], "write spans in the writer row")
 	for row := range rows["read"] {
 		require.Less(t, row, writerRow, "read spans in worker rows")
 	}
-	// The task bars are still there, one per plane.
-	require.Equal(t, planes, s.Stream.Tasks)
-
-	got := map[string]StageStatus{}
-	for _, st := range s.Stages {
-		got[st.Kind] = st
+	// The task spans are still there, one attempt per plane.
+	tasks := 0
+	for _, sp := range s.Trace.Tasks {
+		require.Equal(t, "plane", sp.Kind)
+		require.False(t, sp.Failed)
+		tasks += sp.Tasks
 	}
-	require.Equal(t, planes, got["label"].Done)
-	require.Equal(t, planes, got["label"].Total)
-	require.Zero(t, got["label"].ETA, "all planned spans done")
-
-	metrics, _ := get(t, "http://"+addr+"/metrics")
-	m := parseMetrics(t, metrics)
-	for _, k := range []string{"read", "gaussian", "threshold", "label", "write"} {
-		secs := m[`segstack_span_seconds_total{kind="`+k+`"}`]
-		require.InDelta(t, stats[k].Busy.Seconds(), secs, 1e-9, k)
-		require.Greater(t, secs, 0.0, k)
-		require.EqualValues(t, planes, m[`segstack_spans_total{kind="`+k+`"}`], k)
-	}
+	require.Equal(t, planes, tasks)
+	require.Empty(t, s.Trace.Open)
 }
 
 func TestSpanRowsShared(t *testing.T) {
@@ -134,17 +126,16 @@ func TestSpanRowsShared(t *testing.T) {
 	StartSpan(a, "write").End()
 	StartSpan(b, "read").End()
 	StartSpan(a2, "write").End()
-	s := c.Status()
-	require.Equal(t, []string{"writer", "reader"}, s.Stream.Rows)
-	byRow := map[int64]int64{}
-	for _, sp := range s.Stream.Stages {
-		byRow[sp[0]] += sp[5]
+	s := c.Snapshot(time.Minute)
+	require.Equal(t, []string{"writer", "reader"}, s.Trace.Rows)
+	byRow := map[int]int{}
+	for _, sp := range s.Trace.Stages {
+		byRow[sp.Row] += sp.Spans
 	}
-	require.Equal(t, map[int64]int64{3: 2, 4: 1}, byRow)
-	// Without PlanSpans the total, and so the ETA, is unknown.
-	for _, st := range s.Stages {
+	require.Equal(t, map[int]int{3: 2, 4: 1}, byRow)
+	// Without PlanSpans the total is unknown.
+	for _, st := range s.Spans {
 		require.Zero(t, st.Total)
-		require.EqualValues(t, -1, st.ETA)
 	}
 }
 
@@ -161,24 +152,26 @@ func TestSpanOpenShown(t *testing.T) {
 		return 0, nil
 	})
 	<-started
-	s := c.Status()
-	js, err := json.Marshal(s)
-	require.NoError(t, err)
-	require.Contains(t, string(js), `"rows":[]`, "no extra rows: an empty list, not null")
-	require.Len(t, s.Stream.OpenStages, 1)
-	op := s.Stream.OpenStages[0]
-	require.EqualValues(t, 0, op[0], "worker 0's row")
-	require.Equal(t, "gaussian", s.Stream.KindNames[op[1]])
-	require.LessOrEqual(t, op[2], int64(0))
-	require.Len(t, s.Stages, 1)
-	require.Equal(t, 1, s.Stages[0].Running)
+	s := c.Snapshot(time.Minute)
+	require.NotNil(t, s.Trace.Rows, "no extra rows: an empty list")
+	require.Empty(t, s.Trace.Rows)
+	require.Len(t, s.Trace.Open, 1)
+	op := s.Trace.Open[0]
+	require.Equal(t, 0, op.Row, "worker 0's row")
+	require.Equal(t, "gaussian", op.Kind)
+	require.False(t, op.Start.After(s.Time))
+	require.Empty(t, s.Trace.Stages, "nothing ended yet")
+	require.Len(t, s.Spans, 1)
+	require.Equal(t, 1, s.Spans[0].Running)
 	close(release)
-	_, err = f.Get(ctx)
+	_, err := f.Get(ctx)
 	require.NoError(t, err)
-	s = c.Status()
-	require.Empty(t, s.Stream.OpenStages)
-	require.Equal(t, 0, s.Stages[0].Running)
-	require.Equal(t, 1, s.Stages[0].Done)
+	s = c.Snapshot(time.Minute)
+	require.Empty(t, s.Trace.Open)
+	require.Equal(t, 0, s.Spans[0].Running)
+	require.Equal(t, 1, s.Spans[0].Done)
+	require.Len(t, s.Trace.Stages, 1)
+	require.Empty(t, c.Snapshot(0).Trace.Stages, "no window, no spans")
 }
 
 func TestSpanAllocFreeInTask(t *testing.T) {
@@ -218,6 +211,9 @@ func TestSpanContextKeepsTaskContext(t *testing.T) {
 	require.Empty(t, v, "a value of an earlier task's context does not leak into the next")
 }
 
+// The trace of a window leaves out what ended before it, and covers the
+// whole of a run that fits in it however many spans there are, in a ring
+// of bounded size.
 func TestSpansWindowedAndBounded(t *testing.T) {
 	t.Parallel()
 	n := 100_000
@@ -225,11 +221,9 @@ func TestSpansWindowedAndBounded(t *testing.T) {
 		n = 20_000
 	}
 	c := newCluster(t, Options{Workers: 4, MaxPending: 4096})
-	addr, err := c.ServeDashboard(":0")
-	require.NoError(t, err)
-	// A span that ended before the window is left out of the stream but
-	// still counts in the totals.
-	old := time.Now().Add(-2 * streamWindow)
+	// A span that ended before the window is left out of the trace.
+	const window = time.Minute
+	old := time.Now().Add(-2 * window)
 	c.spanLog.mu.Lock()
 	c.spanLog.addLocked(0, c.spanLog.kindLocked("ancient"), old, old.Add(time.Second))
 	c.spanLog.mu.Unlock()
@@ -238,27 +232,30 @@ func TestSpansWindowedAndBounded(t *testing.T) {
 	for i := range fs {
 		fs[i] = Submit(ctx, c, stagedTask(0), Kind("plane"))
 	}
-	_, err = Gather(ctx, fs)
+	_, err := Gather(ctx, fs)
 	require.NoError(t, err)
-	s, size := getStatus(t, addr)
-	t.Logf("%d tasks × 4 spans: status %d bytes, %d task spans, %d stage spans", n, size, len(s.Stream.Spans), len(s.Stream.Stages))
-	require.LessOrEqual(t, len(s.Stream.Stages), streamMaxSpans)
-	require.Less(t, size, 400_000)
-	require.NotContains(t, s.Stream.KindNames, "ancient")
+	s := c.Snapshot(window)
+	t.Logf("%d tasks × 4 spans: %d task spans, %d stage spans in the trace", n, len(s.Trace.Tasks), len(s.Trace.Stages))
 	c.spanLog.mu.Lock()
 	ring := len(c.spanLog.ring)
 	c.spanLog.mu.Unlock()
-	require.LessOrEqual(t, ring, recorderCap)
-	inStream := map[string]int64{}
-	for _, sp := range s.Stream.Stages {
-		inStream[s.Stream.KindNames[sp[1]]] += sp[5]
+	require.LessOrEqual(t, ring, traceCap)
+	inTrace := map[string]int{}
+	for _, sp := range s.Trace.Stages {
+		inTrace[sp.Kind] += sp.Spans
 	}
-	for _, st := range c.SpanStats() {
+	require.NotContains(t, inTrace, "ancient")
+	tasks := 0
+	for _, sp := range s.Trace.Tasks {
+		tasks += sp.Tasks
+	}
+	require.Equal(t, n, tasks, "the trace covers every task")
+	for _, st := range s.Spans {
 		if st.Kind == "ancient" {
 			continue
 		}
 		require.Equal(t, n, st.Done, st.Kind)
-		require.EqualValues(t, n, inStream[st.Kind], "%s: the stream covers the whole run", st.Kind)
+		require.Equal(t, n, inTrace[st.Kind], "%s: the trace covers the whole run", st.Kind)
 	}
 }
 
@@ -266,8 +263,8 @@ func TestSpanMergeAndRing(t *testing.T) {
 	t.Parallel()
 	c := newCluster(t, Options{Workers: 1})
 	l := &c.spanLog
-	gap := streamWindow / streamPixels
-	base := time.Now().Add(-streamWindow / 2)
+	gap := TraceResolution
+	base := time.Now().Add(-30 * time.Second)
 	l.mu.Lock()
 	read, label := l.kindLocked("read"), l.kindLocked("label")
 	// Interleaved kinds, each span a tenth of a pixel, a tenth apart: each
@@ -296,11 +293,11 @@ func TestSpanMergeAndRing(t *testing.T) {
 	// Spans too far apart to merge fill the ring up to its cap.
 	l.mu.Lock()
 	at = base
-	for i := 0; i < 3*recorderCap; i++ {
+	for i := 0; i < 3*traceCap; i++ {
 		l.addLocked(1, read, at, at.Add(time.Microsecond))
 		at = at.Add(2 * gap)
 	}
-	require.Equal(t, recorderCap, len(l.ring))
+	require.Equal(t, traceCap, len(l.ring))
 	l.mu.Unlock()
 }
 

@@ -1,9 +1,6 @@
 package sched
 
-import (
-	"sync"
-	"time"
-)
+import "time"
 
 type kindStats struct {
 	planned, submitted, waiting, running, done, failed, retried int
@@ -93,8 +90,9 @@ func (l *failureLog) list() []Failure {
 
 // Stats returns a snapshot of the cluster's counts. Unlike Subscribe it
 // loses nothing, and it is cheap enough to poll a few times a second.
-func (c *LocalCluster) Stats() Stats {
-	now := time.Now()
+func (c *LocalCluster) Stats() Stats { return c.statsAt(time.Now()) }
+
+func (c *LocalCluster) statsAt(now time.Time) Stats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := Stats{
@@ -154,74 +152,6 @@ func itoa(i int) string {
 		b[p] = '-'
 	}
 	return string(b[p:])
-}
-
-// recorder keeps the recent task spans for the dashboard's task stream.
-// Consecutive tasks of one kind on one worker that are closer than a pixel
-// of the widest chart are merged as they arrive, so the ring covers minutes
-// of tiny tasks as well as a few long ones.
-type recorder struct {
-	mu    sync.Mutex
-	spans []span // ring of closed spans
-	next  int
-	open  []span // per worker, the span still growing
-}
-
-type span struct {
-	worker     int
-	kind       string
-	start, end time.Time
-	failed     bool
-	tasks      int
-}
-
-const recorderCap = 1 << 14
-
-func newRecorder() *recorder { return &recorder{spans: make([]span, 0, 256)} }
-
-func (r *recorder) add(worker int, kind string, start, end time.Time, failed bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for len(r.open) <= worker {
-		r.open = append(r.open, span{worker: len(r.open)})
-	}
-	o := &r.open[worker]
-	if o.tasks > 0 && o.kind == kind && o.failed == failed && start.Sub(o.end) <= streamWindow/streamPixels {
-		if end.After(o.end) {
-			o.end = end
-		}
-		o.tasks++
-		return
-	}
-	if o.tasks > 0 {
-		if len(r.spans) < recorderCap {
-			r.spans = append(r.spans, *o)
-		} else {
-			r.spans[r.next] = *o
-			r.next = (r.next + 1) % recorderCap
-		}
-	}
-	*o = span{worker: worker, kind: kind, start: start, end: end, failed: failed, tasks: 1}
-}
-
-// since returns the spans that ended after t, oldest first per worker.
-func (r *recorder) since(t time.Time) []span {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	n := len(r.spans)
-	out := make([]span, 0, 64)
-	for i := 0; i < n; i++ {
-		s := r.spans[(r.next+i)%n]
-		if s.end.After(t) {
-			out = append(out, s)
-		}
-	}
-	for _, s := range r.open {
-		if s.tasks > 0 && s.end.After(t) {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // Plan announces n more tasks of kind that will be submitted later, so

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/segstack/segstack/internal/heap"
 )
 
 // Resources names what a task needs from the worker that runs it, with a
@@ -134,7 +136,9 @@ type taskClass struct {
 	idx  int
 	key  string
 	alts []Resources
-	q    taskHeap
+	// q holds the queued tasks by (Priority, seq): lower priorities
+	// first, then submission order; a retried task keeps its seq.
+	q heap.Heap[int, *task]
 	// noWorker is set when no worker of the cluster can run the class.
 	noWorker bool
 }
@@ -155,55 +159,4 @@ func (cl *taskClass) runnableBy(have Resources) bool {
 		}
 	}
 	return false
-}
-
-// taskHeap is a min-heap on (priority, seq).
-type taskHeap []*task
-
-func (h taskHeap) less(i, j int) bool {
-	if h[i].spec.Priority != h[j].spec.Priority {
-		return h[i].spec.Priority < h[j].spec.Priority
-	}
-	return h[i].seq < h[j].seq
-}
-
-func (h *taskHeap) push(t *task) {
-	*h = append(*h, t)
-	q := *h
-	i := len(q) - 1
-	for i > 0 {
-		p := (i - 1) / 2
-		if !q.less(i, p) {
-			break
-		}
-		q[i], q[p] = q[p], q[i]
-		i = p
-	}
-}
-
-func (h *taskHeap) pop() *task {
-	q := *h
-	n := len(q) - 1
-	t := q[0]
-	q[0] = q[n]
-	q[n] = nil
-	q = q[:n]
-	i := 0
-	for {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		m := l
-		if r := l + 1; r < n && q.less(r, l) {
-			m = r
-		}
-		if !q.less(m, i) {
-			break
-		}
-		q[i], q[m] = q[m], q[i]
-		i = m
-	}
-	*h = q
-	return t
 }

@@ -57,7 +57,7 @@ func (r *run) watchStages() {
 			continue
 		}
 		get := g.get
-		r.cluster.RegisterGauge("stage_"+g.name+"_seconds", g.name+" seconds, all workers", func() float64 {
+		r.dash.RegisterGauge("stage_"+g.name+"_seconds", g.name+" seconds, all workers", func() float64 {
 			if s := r.stageSnap.p.Load(); s != nil {
 				return get(s)
 			}

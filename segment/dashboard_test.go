@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/segstack/segstack/sched"
+	"github.com/segstack/segstack/sched/dashboard"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/synth"
 	"github.com/stretchr/testify/require"
@@ -36,9 +36,9 @@ func TestDashboardStages(t *testing.T) {
 			opt.Dashboard = "127.0.0.1:0"
 			var addr string
 			opt.OnDashboard = func(a string) { addr = a }
-			var st, last sched.Status
+			var st, last dashboard.Status
 			var fetchErr error
-			fetch := func(into *sched.Status) {
+			fetch := func(into *dashboard.Status) {
 				resp, err := http.Get("http://" + addr + "/api/status")
 				if err != nil {
 					fetchErr = err
@@ -60,14 +60,14 @@ func TestDashboardStages(t *testing.T) {
 			require.NoError(t, err)
 			require.NoError(t, fetchErr)
 
-			kindOf := func(s sched.Status) sched.KindStatus {
+			kindOf := func(s dashboard.Status) dashboard.KindStatus {
 				for _, k := range s.Kinds {
 					if k.Kind == tc.kind {
 						return k
 					}
 				}
 				t.Fatalf("no %s tasks in %+v", tc.kind, s.Kinds)
-				return sched.KindStatus{}
+				return dashboard.KindStatus{}
 			}
 			early, end := kindOf(st), kindOf(last)
 			if tc.mode == Mode2D {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/sched"
+	"github.com/segstack/segstack/sched/dashboard"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/tiff"
 )
@@ -30,6 +31,8 @@ type run struct {
 	stats   *statsWriter
 	preview []previewTile
 	rep     *Report
+	// dash is the run's dashboard, nil without Options.Dashboard.
+	dash *dashboard.Dashboard
 	// stageSnap feeds the dashboard's stage gauges.
 	stageSnap stageSnapshot
 }
@@ -78,17 +81,25 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 	}
 	rep.Backend = r.backend.Name()
 
-	cl, err := sched.NewLocalCluster(sched.Options{Workers: r.workers, Dashboard: opt.Dashboard})
+	cl, err := sched.NewLocalCluster(sched.Options{Workers: r.workers})
 	if err != nil {
 		return rep, fmt.Errorf("start workers: %w", err)
 	}
 	r.cluster = cl
 	defer cl.Shutdown()
-	if addrs := cl.DashboardAddrs(); len(addrs) > 0 {
-		rep.Dashboard = addrs[0]
+	if opt.Dashboard != "" {
+		d, err := dashboard.Serve(cl, opt.Dashboard)
+		if err != nil {
+			return rep, fmt.Errorf("serve the dashboard: %w", err)
+		}
+		// Closed before the cluster, when the run returns: the page
+		// lasts as long as the run.
+		defer d.Close()
+		r.dash = d
+		rep.Dashboard = d.Addrs()[0]
 		r.watchStages()
 		if opt.OnDashboard != nil {
-			opt.OnDashboard(addrs[0])
+			opt.OnDashboard(rep.Dashboard)
 		}
 	}
 

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/segstack/segstack/sched"
+	"github.com/segstack/segstack/sched/dashboard"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/synth"
 	"github.com/stretchr/testify/require"
@@ -27,7 +27,7 @@ func TestSpans2D(t *testing.T) {
 	opt.Dashboard = "127.0.0.1:0"
 	var addr string
 	opt.OnDashboard = func(a string) { addr = a }
-	var last sched.Status
+	var last dashboard.Status
 	var fetchErr error
 	opt.Progress = func(done, total int) {
 		if done != total {
@@ -47,7 +47,7 @@ func TestSpans2D(t *testing.T) {
 	require.NoError(t, fetchErr)
 
 	z := vol.Shape.Z
-	stages := map[string]sched.StageStatus{}
+	stages := map[string]dashboard.StageStatus{}
 	var order []string
 	for _, s := range last.Stages {
 		stages[s.Kind] = s

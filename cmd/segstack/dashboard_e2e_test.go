@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/segstack/segstack/sched"
-	"github.com/segstack/segstack/sched/dashboardtest"
+	"github.com/segstack/segstack/sched/dashboard"
+	"github.com/segstack/segstack/sched/dashboard/dashboardtest"
 	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/synth"
@@ -149,7 +149,7 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 
 	// The status the page is built from: the whole stack is planned and
 	// every stage has its gauge (merge only in 3-D).
-	var st sched.Status
+	var st dashboard.Status
 	resp, err := http.Get("http://" + addr + "/api/status")
 	require.NoError(t, err)
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))

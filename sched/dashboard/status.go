@@ -1,12 +1,9 @@
-package sched
+package dashboard
 
 import (
-	"bytes"
-	"os"
-	"runtime"
-	"strconv"
-	"sync"
 	"time"
+
+	"github.com/segstack/segstack/sched"
 )
 
 // Status is the dashboard's view of a cluster, served as JSON at
@@ -18,7 +15,8 @@ type Status struct {
 	Time int64 `json:"time"`
 	// Uptime is the cluster's age in seconds.
 	Uptime float64 `json:"uptime_s"`
-	// Queued, Running, Pending, PeakPending and MaxPending are as in Stats.
+	// Queued, Running, Pending, PeakPending and MaxPending are as in
+	// sched.Stats.
 	Queued      int `json:"queued"`
 	Running     int `json:"running"`
 	Pending     int `json:"pending"`
@@ -26,8 +24,8 @@ type Status struct {
 	MaxPending  int `json:"max_pending"`
 	// Kinds is the progress per task kind.
 	Kinds []KindStatus `json:"kinds"`
-	// Stages is the progress per span kind (see StartSpan): the stages
-	// tasks record inside themselves.
+	// Stages is the progress per span kind (see sched.StartSpan): the
+	// stages tasks record inside themselves.
 	Stages []StageStatus `json:"stages"`
 	// Workers describes each worker.
 	Workers []WorkerStatus `json:"workers"`
@@ -35,7 +33,7 @@ type Status struct {
 	Stream StreamStatus `json:"stream"`
 	// Memory is the process's memory now and over time.
 	Memory MemoryStatus `json:"memory"`
-	// Gauges are the values registered with RegisterGauge.
+	// Gauges are the values registered with Dashboard.RegisterGauge.
 	Gauges []GaugeStatus `json:"gauges"`
 	// Failures are the most recent failures.
 	Failures []FailureStatus `json:"failures"`
@@ -66,8 +64,8 @@ type StageStatus struct {
 	// Running counts spans started and not ended; Done those ended.
 	Running int `json:"running"`
 	Done    int `json:"done"`
-	// Total is the number of spans announced with PlanSpans; 0 when
-	// unknown.
+	// Total is the number of spans announced with sched's PlanSpans; 0
+	// when unknown.
 	Total int `json:"total"`
 	// Busy is the summed length of the ended spans in seconds.
 	Busy float64 `json:"busy_s"`
@@ -107,7 +105,7 @@ type StreamStatus struct {
 	Spans [][6]int64 `json:"spans"`
 	// Tasks counts the tasks the spans stand for.
 	Tasks int `json:"tasks"`
-	// Stages are the spans recorded inside tasks (StartSpan): [row, kind
+	// Stages are the spans recorded inside tasks (sched.StartSpan): [row, kind
 	// index into KindNames, start ms, end ms, busy µs, spans]. Spans of a
 	// kind that follow each other closely on a row are merged into one
 	// entry whose busy time says how much of start..end they took (the
@@ -116,8 +114,8 @@ type StreamStatus struct {
 	Stages [][6]int64 `json:"stages"`
 	// OpenStages are the spans running now: [row, kind index, start ms].
 	OpenStages [][3]int64 `json:"open_stages"`
-	// Rows names the rows after the workers' ones, made by WithSpanRow
-	// for work outside tasks.
+	// Rows names the rows after the workers' ones, made by sched's
+	// WithSpanRow for work outside tasks.
 	Rows []string `json:"rows"`
 	// Truncated says that older spans (or stages) were left out to keep
 	// the payload small.
@@ -154,161 +152,22 @@ type FailureStatus struct {
 }
 
 const (
-	streamWindow   = 60 * time.Second
-	streamPixels   = 1200 // spans closer than window/pixels merge
+	// streamWindow is the task stream's length. Spans in it that are
+	// closer than sched.TraceResolution, a pixel of a chart of the window
+	// 1200 pixels wide, are merged.
+	streamWindow = 60 * time.Second
+	// streamMaxSpans caps the task spans, and the stage spans, sent.
 	streamMaxSpans = 4000
-	historyLen     = 300 // samples at 1 Hz
-	rateWindow     = 5 * time.Second
+	// rateWindow is how far back rates and busy fractions look.
+	rateWindow = 5 * time.Second
 )
 
-type gauge struct {
-	name, help string
-	fn         func() float64
-}
-
-// gaugeSet holds registered gauges and the sampled history.
-type gaugeSet struct {
-	mu      sync.Mutex
-	gauges  []gauge
-	samples []sample // ring of historyLen
-	next    int
-	running bool
-	stop    chan struct{}
-	done    chan struct{}
-}
-
-type sample struct {
-	at     time.Time
-	rss    int64
-	heap   int64
-	gauges []float64
-	kinds  map[string]int // tasks ended (done + failed) per kind
-	stages map[string]int // spans ended per kind
-	busy   []time.Duration
-}
-
-// RegisterGauge adds a value to the dashboard and to /metrics (as
-// segstack_<name>), sampled about once a second; fn must be cheap and safe
-// to call from another goroutine. Use it for, e.g., the bytes held by a
-// buffer pool ("pool_bytes"); a name ending in _bytes is shown as a size.
-// Registering a name again replaces its function.
-func (c *LocalCluster) RegisterGauge(name, help string, fn func() float64) {
-	g := &c.gauges
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	for i := range g.gauges {
-		if g.gauges[i].name == name {
-			g.gauges[i] = gauge{name, help, fn}
-			return
-		}
-	}
-	g.gauges = append(g.gauges, gauge{name, help, fn})
-}
-
-// startSampler starts the 1 Hz history sampler once.
-func (c *LocalCluster) startSampler() {
-	g := &c.gauges
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.running {
-		return
-	}
-	g.running = true
-	g.stop = make(chan struct{})
-	g.done = make(chan struct{})
-	go func() {
-		defer close(g.done)
-		t := time.NewTicker(time.Second)
-		defer t.Stop()
-		c.takeSample()
-		for {
-			select {
-			case <-g.stop:
-				return
-			case <-t.C:
-				c.takeSample()
-			}
-		}
-	}()
-}
-
-func (c *LocalCluster) stopSampler() {
-	g := &c.gauges
-	g.mu.Lock()
-	running := g.running
-	g.running = false
-	g.mu.Unlock()
-	if running {
-		close(g.stop)
-		<-g.done
-	}
-}
-
-func (c *LocalCluster) takeSample() {
-	st := c.Stats()
-	s := sample{at: time.Now(), kinds: map[string]int{}, stages: map[string]int{}}
-	s.rss, s.heap = memory()
-	for _, k := range st.Kinds {
-		s.kinds[k.Kind] = k.Done + k.Failed
-	}
-	for _, k := range c.SpanStats() {
-		s.stages[k.Kind] = k.Done
-	}
-	for _, w := range st.Workers {
-		s.busy = append(s.busy, w.Busy)
-	}
-	g := &c.gauges
-	g.mu.Lock()
-	gs := append([]gauge(nil), g.gauges...)
-	g.mu.Unlock()
-	for _, gg := range gs {
-		s.gauges = append(s.gauges, gg.fn())
-	}
-	g.mu.Lock()
-	if len(g.samples) < historyLen {
-		g.samples = append(g.samples, s)
-	} else {
-		g.samples[g.next] = s
-		g.next = (g.next + 1) % historyLen
-	}
-	g.mu.Unlock()
-}
-
-// history returns the samples oldest first, and the registered gauges.
-func (g *gaugeSet) history() ([]sample, []gauge) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	n := len(g.samples)
-	out := make([]sample, 0, n)
-	for i := 0; i < n; i++ {
-		out = append(out, g.samples[(g.next+i)%n])
-	}
-	return out, append([]gauge(nil), g.gauges...)
-}
-
-var pageSize = int64(os.Getpagesize())
-
-// memory returns the resident set size and the Go heap in use.
-func memory() (rss, heap int64) {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	heap = int64(ms.HeapInuse)
-	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
-		f := bytes.Fields(b)
-		if len(f) > 1 {
-			if n, err := strconv.ParseInt(string(f[1]), 10, 64); err == nil {
-				return n * pageSize, heap
-			}
-		}
-	}
-	return int64(ms.Sys), heap
-}
-
-// Status returns the dashboard's snapshot of the cluster.
-func (c *LocalCluster) Status() Status {
-	now := time.Now()
-	st := c.Stats()
-	hist, gauges := c.gauges.history()
+// Status returns the dashboard's view of its cluster now.
+func (d *Dashboard) Status() Status {
+	snap := d.c.Snapshot(streamWindow)
+	now := snap.Time
+	st := snap.Stats
+	hist, gauges := d.hist.history()
 	s := Status{
 		Time: now.UnixMilli(), Uptime: st.Uptime.Seconds(),
 		Queued: st.Queued, Running: st.Running, Pending: st.Pending,
@@ -342,7 +201,7 @@ func (c *LocalCluster) Status() Status {
 		}
 		s.Kinds = append(s.Kinds, ks)
 	}
-	for _, k := range c.SpanStats() {
+	for _, k := range snap.Spans {
 		ss := StageStatus{Kind: k.Kind, Running: k.Running, Done: k.Done, Total: k.Total, Busy: k.Busy.Seconds(), ETA: -1}
 		if ref != nil {
 			if dt := now.Sub(ref.at).Seconds(); dt > 0.5 {
@@ -370,7 +229,7 @@ func (c *LocalCluster) Status() Status {
 		}
 		s.Workers = append(s.Workers, ws)
 	}
-	s.Stream = c.stream(now)
+	s.Stream = stream(now, snap.Trace)
 	s.Memory.RSS, s.Memory.Heap = memory()
 	s.Memory.History = make([][3]int64, 0, len(hist))
 	for _, h := range hist {
@@ -398,11 +257,12 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// stream builds the windowed, merged task stream and the stages in it.
-func (c *LocalCluster) stream(now time.Time) StreamStatus {
+// stream builds the windowed, merged task stream and the stages in it
+// from the trace of the window before now.
+func stream(now time.Time, tr sched.Trace) StreamStatus {
 	from := now.Add(-streamWindow)
 	out := StreamStatus{Window: streamWindow.Seconds(), KindNames: []string{}, Spans: [][6]int64{},
-		Stages: [][6]int64{}, OpenStages: [][3]int64{}, Rows: c.spanLog.rowNames()}
+		Stages: [][6]int64{}, OpenStages: [][3]int64{}, Rows: append([]string{}, tr.Rows...)}
 	kindIdx := map[string]int64{}
 	kind := func(name string) int64 {
 		k, ok := kindIdx[name]
@@ -414,17 +274,17 @@ func (c *LocalCluster) stream(now time.Time) StreamStatus {
 		return k
 	}
 	var n int
-	out.Spans, n = mergeSpans(c.rec.since(from), from, now, kind, out.Spans)
+	out.Spans, n = mergeSpans(tr.Tasks, from, now, kind, out.Spans)
 	out.Tasks = n
-	for _, sp := range c.spanLog.since(from) {
-		st := sp.start
+	for _, sp := range tr.Stages {
+		st, busy := sp.Start, sp.Busy
 		if st.Before(from) {
 			// Clipped to the window: keep the share of busy time.
-			sp.busy = time.Duration(float64(sp.busy) * float64(sp.end.Sub(from)) / float64(sp.end.Sub(sp.start)))
+			busy = time.Duration(float64(busy) * float64(sp.End.Sub(from)) / float64(sp.End.Sub(sp.Start)))
 			st = from
 		}
-		out.Stages = append(out.Stages, [6]int64{int64(sp.row), kind(sp.kind.name),
-			st.Sub(now).Milliseconds(), sp.end.Sub(now).Milliseconds(), sp.busy.Microseconds(), int64(sp.n)})
+		out.Stages = append(out.Stages, [6]int64{int64(sp.Row), kind(sp.Kind),
+			st.Sub(now).Milliseconds(), sp.End.Sub(now).Milliseconds(), busy.Microseconds(), int64(sp.Spans)})
 	}
 	if len(out.Spans) > streamMaxSpans {
 		out.Spans = out.Spans[len(out.Spans)-streamMaxSpans:]
@@ -434,45 +294,44 @@ func (c *LocalCluster) stream(now time.Time) StreamStatus {
 		out.Stages = out.Stages[len(out.Stages)-streamMaxSpans:]
 		out.Truncated = true
 	}
-	rows, kinds, starts := c.spanLog.openSpans()
-	for i, r := range rows {
-		st := max(starts[i].Sub(now).Milliseconds(), -streamWindow.Milliseconds())
-		out.OpenStages = append(out.OpenStages, [3]int64{int64(r), kind(kinds[i]), st})
+	for _, o := range tr.Open {
+		st := max(o.Start.Sub(now).Milliseconds(), -streamWindow.Milliseconds())
+		out.OpenStages = append(out.OpenStages, [3]int64{int64(o.Row), kind(o.Kind), st})
 	}
 	return out
 }
 
 // mergeSpans appends spans to out as [row, kind index, start, end, failed,
 // count], times relative to now, merging a span into the row's previous one
-// when they are of one kind and closer than a pixel; it also returns the
-// count of recorded spans (tasks) they stand for.
-func mergeSpans(spans []span, from, now time.Time, kind func(string) int64, out [][6]int64) ([][6]int64, int) {
-	gap := streamWindow / streamPixels
+// when they are of one kind and closer than sched.TraceResolution; it also
+// returns the count of recorded spans (tasks) they stand for.
+func mergeSpans(spans []sched.TaskSpan, from, now time.Time, kind func(string) int64, out [][6]int64) ([][6]int64, int) {
+	gap := sched.TraceResolution.Milliseconds()
 	last := map[int]int{} // row → index in out of its latest span
 	n := 0
 	for _, sp := range spans {
-		n += sp.tasks
-		k := kind(sp.kind)
-		st := sp.start
+		n += sp.Tasks
+		k := kind(sp.Kind)
+		st := sp.Start
 		if st.Before(from) {
 			st = from
 		}
 		start := st.Sub(now).Milliseconds()
-		end := sp.end.Sub(now).Milliseconds()
+		end := sp.End.Sub(now).Milliseconds()
 		failed := int64(0)
-		if sp.failed {
+		if sp.Failed {
 			failed = 1
 		}
-		if i, ok := last[sp.worker]; ok {
+		if i, ok := last[sp.Worker]; ok {
 			p := &out[i]
-			if p[1] == k && p[4] == failed && start-p[3] <= gap.Milliseconds() {
+			if p[1] == k && p[4] == failed && start-p[3] <= gap {
 				p[3] = max(p[3], end)
-				p[5] += int64(sp.tasks)
+				p[5] += int64(sp.Tasks)
 				continue
 			}
 		}
-		last[sp.worker] = len(out)
-		out = append(out, [6]int64{int64(sp.worker), k, start, end, failed, int64(sp.tasks)})
+		last[sp.Worker] = len(out)
+		out = append(out, [6]int64{int64(sp.Worker), k, start, end, failed, int64(sp.Tasks)})
 	}
 	return out, n
 }

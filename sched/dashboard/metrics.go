@@ -1,4 +1,4 @@
-package sched
+package dashboard
 
 import (
 	"fmt"
@@ -7,10 +7,11 @@ import (
 	"strings"
 )
 
-// WriteMetrics writes the cluster's counters and gauges in the Prometheus
-// text exposition format (served at /metrics).
-func (c *LocalCluster) WriteMetrics(w io.Writer) error {
-	st := c.Stats()
+// WriteMetrics writes the cluster's counters and the dashboard's gauges in
+// the Prometheus text exposition format (served at /metrics).
+func (d *Dashboard) WriteMetrics(w io.Writer) error {
+	snap := d.c.Snapshot(0)
+	st := snap.Stats
 	rss, heap := memory()
 	b := &strings.Builder{}
 	family := func(name, typ, help string) {
@@ -43,7 +44,7 @@ func (c *LocalCluster) WriteMetrics(w io.Writer) error {
 	for _, wk := range st.Workers {
 		fmt.Fprintf(b, "segstack_worker_tasks_total{worker=\"%d\",kind=\"%s\"} %d\n", wk.ID, escapeLabel(wk.Kind), wk.Tasks)
 	}
-	spans := c.SpanStats()
+	spans := snap.Spans
 	family("segstack_span_seconds_total", "counter", "Time spent in ended spans (stages recorded inside tasks) by span kind.")
 	for _, k := range spans {
 		fmt.Fprintf(b, "segstack_span_seconds_total{kind=\"%s\"} %s\n", escapeLabel(k.Kind), ftoa(k.Busy.Seconds()))
@@ -62,7 +63,7 @@ func (c *LocalCluster) WriteMetrics(w io.Writer) error {
 	fmt.Fprintf(b, "segstack_go_heap_inuse_bytes %d\n", heap)
 	family("segstack_uptime_seconds", "gauge", "Time since the cluster started.")
 	fmt.Fprintf(b, "segstack_uptime_seconds %s\n", ftoa(st.Uptime.Seconds()))
-	_, gauges := c.gauges.history()
+	_, gauges := d.hist.history()
 	for _, g := range gauges {
 		name := "segstack_" + sanitizeName(g.name)
 		help := g.help

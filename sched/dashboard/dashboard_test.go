@@ -1,4 +1,4 @@
-package sched
+package dashboard
 
 import (
 	"bufio"
@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,8 +16,47 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segstack/segstack/sched"
 	"github.com/stretchr/testify/require"
 )
+
+// raceEnabled is set under the race detector, which slows the tests that
+// run many tasks.
+var raceEnabled bool
+
+func newCluster(t *testing.T, opts sched.Options) *sched.LocalCluster {
+	t.Helper()
+	c, err := sched.NewLocalCluster(opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, c.Close()) })
+	return c
+}
+
+// newDashboard returns a dashboard of c that the test closes when it ends.
+func newDashboard(t *testing.T, c *sched.LocalCluster, opts Options) *Dashboard {
+	t.Helper()
+	d := New(c, opts)
+	t.Cleanup(func() { require.NoError(t, d.Close()) })
+	return d
+}
+
+// serve returns a dashboard of c listening on a loopback port, and its
+// address.
+func serve(t *testing.T, c *sched.LocalCluster) (*Dashboard, string) {
+	t.Helper()
+	d := newDashboard(t, c, Options{})
+	addr, err := d.Listen(":0")
+	require.NoError(t, err)
+	return d, addr
+}
+
+func toAwaitable[T any](fs []*sched.Future[T]) []sched.Awaitable {
+	out := make([]sched.Awaitable, len(fs))
+	for i, f := range fs {
+		out[i] = f
+	}
+	return out
+}
 
 // testClient never keeps connections, so nothing outlives a test.
 var testClient = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}, Timeout: 10 * time.Second}
@@ -82,14 +122,13 @@ func parseMetrics(t *testing.T, text string) map[string]float64 {
 
 func TestDashboardAPI(t *testing.T) {
 	t.Parallel()
-	c := newCluster(t, Options{Workers: 3, Devices: []Device{{Kind: "GPU", Name: "fake-gpu"}}})
-	addr, err := c.ServeDashboard(":0")
-	require.NoError(t, err)
+	c := newCluster(t, sched.Options{Workers: 3, Devices: []sched.Device{{Kind: "GPU", Name: "fake-gpu"}}})
+	d, addr := serve(t, c)
 	require.True(t, strings.HasPrefix(addr, "127.0.0.1:"), addr)
-	require.Equal(t, []string{addr}, c.DashboardAddrs())
+	require.Equal(t, []string{addr}, d.Addrs())
 	var poolBytes sync.Mutex
 	held := 3.0 * (1 << 20)
-	c.RegisterGauge("pool_bytes", "bytes held by the plane pool", func() float64 {
+	d.RegisterGauge("pool_bytes", "bytes held by the plane pool", func() float64 {
 		poolBytes.Lock()
 		defer poolBytes.Unlock()
 		return held
@@ -98,7 +137,7 @@ func TestDashboardAPI(t *testing.T) {
 	ctx := context.Background()
 	kinds := []string{"read", "gaussian", "label", "write"}
 	want := map[string][2]int{} // done, failed
-	var fs []*Future[int]
+	var fs []*sched.Future[int]
 	c.Plan("write", 10)
 	for i := 0; i < 400; i++ {
 		k := kinds[i%4]
@@ -110,11 +149,11 @@ func TestDashboardAPI(t *testing.T) {
 			w[0]++
 		}
 		want[k] = w
-		opts := []TaskOption{Kind(k), Name(fmt.Sprintf("%s-%d", k, i))}
+		opts := []sched.TaskOption{sched.Kind(k), sched.Name(fmt.Sprintf("%s-%d", k, i))}
 		if k == "label" {
-			opts = append(opts, CPU, GPU)
+			opts = append(opts, sched.CPU, sched.GPU)
 		}
-		fs = append(fs, Submit(ctx, c, func(context.Context) (int, error) {
+		fs = append(fs, sched.Submit(ctx, c, func(context.Context) (int, error) {
 			time.Sleep(50 * time.Microsecond)
 			if fail {
 				return 0, errors.New("plane unreadable")
@@ -122,7 +161,7 @@ func TestDashboardAPI(t *testing.T) {
 			return i, nil
 		}, opts...))
 	}
-	_ = Wait(ctx, toAwaitable(fs)...)
+	_ = sched.Wait(ctx, toAwaitable(fs)...)
 
 	s, _ := getStatus(t, addr)
 	require.Len(t, s.Kinds, 4)
@@ -208,26 +247,31 @@ func TestDashboardAPI(t *testing.T) {
 
 func TestDashboardAddresses(t *testing.T) {
 	t.Parallel()
-	c := newCluster(t, Options{Workers: 1})
-	_, err := c.ServeDashboard("0.0.0.0:0")
-	require.ErrorIs(t, err, ErrRemoteDashboard)
-	_, err = c.ServeDashboard("not-an-address")
+	c := newCluster(t, sched.Options{Workers: 1})
+	d := newDashboard(t, c, Options{})
+	_, err := d.Listen("0.0.0.0:0")
+	require.ErrorIs(t, err, ErrRemote)
+	_, err = d.Listen("not-an-address")
 	require.Error(t, err)
-	addr, err := c.ServeDashboard("localhost:0")
+	addr, err := d.Listen("localhost:0")
 	require.NoError(t, err)
 	require.Contains(t, addr, "127.0.0.1:")
 
 	var log strings.Builder
-	r := newCluster(t, Options{Workers: 1, AllowRemote: true, Log: &log, Dashboard: "0.0.0.0:0"})
-	require.Len(t, r.DashboardAddrs(), 1)
+	r := newDashboard(t, c, Options{AllowRemote: true, Log: &log})
+	_, err = r.Listen("0.0.0.0:0")
+	require.NoError(t, err)
+	require.Len(t, r.Addrs(), 1)
 	require.Contains(t, log.String(), "WARNING")
 	require.Contains(t, log.String(), "reachable from other machines")
 
-	// Options.Dashboard on a loopback address.
-	o := newCluster(t, Options{Workers: 1, Dashboard: "127.0.0.1:0"})
-	require.Len(t, o.DashboardAddrs(), 1)
-	_, err = NewLocalCluster(Options{Workers: 1, Dashboard: "192.0.2.1:0"})
-	require.ErrorIs(t, err, ErrRemoteDashboard)
+	// Serve, on a loopback address.
+	o, err := Serve(c, "127.0.0.1:0")
+	require.NoError(t, err)
+	require.Len(t, o.Addrs(), 1)
+	require.NoError(t, o.Close())
+	_, err = Serve(c, "192.0.2.1:0")
+	require.ErrorIs(t, err, ErrRemote)
 }
 
 // With 100 000 tasks the snapshot stays small: the stream is merged and
@@ -238,16 +282,15 @@ func TestStatusBounded(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		n = 20_000
 	}
-	c := newCluster(t, Options{Workers: 4, MaxPending: 4096})
-	addr, err := c.ServeDashboard(":0")
-	require.NoError(t, err)
+	c := newCluster(t, sched.Options{Workers: 4, MaxPending: 4096})
+	_, addr := serve(t, c)
 	ctx := context.Background()
 	kinds := []string{"read", "gaussian", "label", "write"}
-	fs := make([]*Future[int], n)
+	fs := make([]*sched.Future[int], n)
 	for i := range fs {
-		fs[i] = Submit(ctx, c, func(context.Context) (int, error) { return i, nil }, Kind(kinds[i%4]))
+		fs[i] = sched.Submit(ctx, c, func(context.Context) (int, error) { return i, nil }, sched.Kind(kinds[i%4]))
 	}
-	_, err = Gather(ctx, fs)
+	_, err := sched.Gather(ctx, fs)
 	require.NoError(t, err)
 	s, size := getStatus(t, addr)
 	t.Logf("%d tasks: status %d bytes, %d spans, %d tasks in the stream window", n, size, len(s.Stream.Spans), s.Stream.Tasks)
@@ -262,23 +305,24 @@ func TestStatusBounded(t *testing.T) {
 
 func TestStatusRateAndETA(t *testing.T) {
 	t.Parallel()
-	c := newCluster(t, Options{Workers: 1})
+	c := newCluster(t, sched.Options{Workers: 1})
+	d := newDashboard(t, c, Options{})
 	c.Plan("write", 10)
-	s := c.Status()
+	s := d.Status()
 	require.Len(t, s.Kinds, 1)
 	require.Equal(t, 10, s.Kinds[0].Planned)
 	require.EqualValues(t, -1, s.Kinds[0].ETA, "no rate yet")
 	ctx := context.Background()
 	for i := 0; i < 4; i++ {
-		_, err := Submit(ctx, c, func(context.Context) (int, error) { return 0, nil }, Kind("write")).Get(ctx)
+		_, err := sched.Submit(ctx, c, func(context.Context) (int, error) { return 0, nil }, sched.Kind("write")).Get(ctx)
 		require.NoError(t, err)
 	}
-	s = c.Status()
+	s = d.Status()
 	require.Equal(t, 6, s.Kinds[0].Planned)
 	require.Equal(t, 4, s.Kinds[0].Done)
 	c.Plan("write", -100)
-	require.Zero(t, c.Status().Kinds[0].Planned)
-	require.Zero(t, c.Status().Kinds[0].ETA)
+	require.Zero(t, d.Status().Kinds[0].Planned)
+	require.Zero(t, d.Status().Kinds[0].ETA)
 }
 
 func TestEscapeLabel(t *testing.T) {
@@ -290,12 +334,14 @@ func TestEscapeLabel(t *testing.T) {
 	require.EqualValues(t, 3, m[`x{kind="a\"b"}`])
 }
 
-// Close ends open event streams and stops the server promptly.
-func TestDashboardCloseWithOpenStream(t *testing.T) {
+// Closing the cluster closes its dashboard: open event streams end, the
+// server stops promptly, and the dashboard serves nothing more.
+func TestDashboardClosesWithCluster(t *testing.T) {
 	t.Parallel()
-	c, err := NewLocalCluster(Options{Workers: 1})
+	c, err := sched.NewLocalCluster(sched.Options{Workers: 1})
 	require.NoError(t, err)
-	addr, err := c.ServeDashboard(":0")
+	d := New(c, Options{})
+	addr, err := d.Listen(":0")
 	require.NoError(t, err)
 	resp, err := testClient.Get("http://" + addr + "/api/events")
 	require.NoError(t, err)
@@ -306,11 +352,60 @@ func TestDashboardCloseWithOpenStream(t *testing.T) {
 	require.Equal(t, "event: status\n", line)
 	t0 := time.Now()
 	require.NoError(t, c.Close())
+	_, err = io.ReadAll(br)
+	require.NoError(t, err, "the stream ends cleanly")
+	require.Less(t, time.Since(t0), 2*time.Second)
+	_, err = testClient.Get("http://" + addr + "/api/status")
+	require.Error(t, err, "the server is gone")
+	_, err = d.Listen(":0")
+	require.ErrorIs(t, err, ErrClosed)
+	require.NoError(t, d.Close(), "closing again is harmless")
+}
+
+// Close ends open event streams and stops the server and the sampler
+// promptly while the cluster goes on.
+func TestDashboardClose(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, sched.Options{Workers: 1})
+	d := New(c, Options{})
+	addr, err := d.Listen(":0")
+	require.NoError(t, err)
+	resp, err := testClient.Get("http://" + addr + "/api/events")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	br := bufio.NewReader(resp.Body)
+	_, err = br.ReadString('\n')
+	require.NoError(t, err)
+	t0 := time.Now()
+	require.NoError(t, d.Close())
 	require.Less(t, time.Since(t0), 2*time.Second)
 	_, err = io.ReadAll(br)
 	require.NoError(t, err, "the stream ends cleanly")
 	_, err = testClient.Get("http://" + addr + "/api/status")
 	require.Error(t, err, "the server is gone")
-	_, err = c.ServeDashboard(":0")
+	_, err = d.Listen(":0")
 	require.ErrorIs(t, err, ErrClosed)
+	require.Empty(t, d.Addrs())
+	v, err := sched.Submit(context.Background(), c, func(context.Context) (int, error) { return 7, nil }).Get(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 7, v, "the cluster still runs tasks")
+}
+
+// Handler serves the same routes on a server of the caller's.
+func TestHandler(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, sched.Options{Workers: 2})
+	d := newDashboard(t, c, Options{})
+	srv := httptest.NewServer(d.Handler())
+	defer srv.Close()
+	_, err := sched.Submit(context.Background(), c, func(context.Context) (int, error) { return 0, nil }, sched.Kind("read")).Get(context.Background())
+	require.NoError(t, err)
+	body, _ := get(t, srv.URL+"/api/status")
+	var s Status
+	require.NoError(t, json.Unmarshal([]byte(body), &s))
+	require.Len(t, s.Workers, 2)
+	require.Equal(t, "read", s.Kinds[0].Kind)
+	require.Equal(t, 1, s.Kinds[0].Done)
+	page, _ := get(t, srv.URL+"/")
+	require.Contains(t, page, `<canvas id="stream"`)
 }

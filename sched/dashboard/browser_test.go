@@ -1,4 +1,4 @@
-package sched
+package dashboard
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/segstack/segstack/sched/dashboardtest"
+	"github.com/segstack/segstack/sched"
+	"github.com/segstack/segstack/sched/dashboard/dashboardtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -20,10 +21,9 @@ import (
 // SEGSTACK_UPDATE_SCREENSHOT=1 also writes testdata/dashboard.png.
 func TestDashboardInBrowser(t *testing.T) {
 	dashboardtest.Require(t)
-	c := newCluster(t, Options{Workers: 3, Devices: []Device{{Kind: "GPU", Name: "gpu0"}}, MaxPending: 16})
-	addr, err := c.ServeDashboard(":0")
-	require.NoError(t, err)
-	c.RegisterGauge("pool_bytes", "plane pool", func() float64 { return 48 << 20 })
+	c := newCluster(t, sched.Options{Workers: 3, Devices: []sched.Device{{Kind: "GPU", Name: "gpu0"}}, MaxPending: 16})
+	d, addr := serve(t, c)
+	d.RegisterGauge("pool_bytes", "plane pool", func() float64 { return 48 << 20 })
 
 	// A pipeline-like load until the test ends.
 	ctx, stop := context.WithCancel(context.Background())
@@ -36,20 +36,20 @@ func TestDashboardInBrowser(t *testing.T) {
 			for _, k := range []struct {
 				kind string
 				d    time.Duration
-				opts []TaskOption
+				opts []sched.TaskOption
 			}{
 				{"read", 3 * time.Millisecond, nil},
-				{"gaussian", 8 * time.Millisecond, []TaskOption{CPU, GPU}},
+				{"gaussian", 8 * time.Millisecond, []sched.TaskOption{sched.CPU, sched.GPU}},
 				{"label", 5 * time.Millisecond, nil},
 				{"write", 2 * time.Millisecond, nil},
 			} {
-				f := Submit(ctx, c, func(ctx context.Context) (int, error) {
+				f := sched.Submit(ctx, c, func(ctx context.Context) (int, error) {
 					time.Sleep(k.d)
 					if k.kind == "label" && plane%40 == 39 {
 						return 0, errors.New("too many objects in plane " + strconv.Itoa(plane))
 					}
 					return plane, nil
-				}, append(k.opts, Kind(k.kind), Name(k.kind+" "+strconv.Itoa(plane)), Priority(plane))...)
+				}, append(k.opts, sched.Kind(k.kind), sched.Name(k.kind+" "+strconv.Itoa(plane)), sched.Priority(plane))...)
 				_ = f
 			}
 		}
@@ -62,7 +62,7 @@ func TestDashboardInBrowser(t *testing.T) {
 		chromedp.Navigate("http://"+addr+"/"),
 		chromedp.WaitVisible(chromedp.ID("stream")),
 	))
-	_, err = chromedp.Run(bctx, chromedp.Poll[bool](
+	_, err := chromedp.Run(bctx, chromedp.Poll[bool](
 		`Number(document.body.dataset.updates) >= 3 && document.querySelector('#progress tr[data-kind="label"]') !== null`,
 		chromedp.WithPollingTimeout(30*time.Second)))
 	require.NoError(t, err)
@@ -120,9 +120,8 @@ func intAttr(t *testing.T, bctx context.Context, sel, name string) int {
 // SEGSTACK_UPDATE_SCREENSHOT=1 also writes testdata/dashboard-stages.png.
 func TestDashboardStagesInBrowser(t *testing.T) {
 	dashboardtest.Require(t)
-	c := newCluster(t, Options{Workers: 4, MaxPending: 8})
-	addr, err := c.ServeDashboard(":0")
-	require.NoError(t, err)
+	c := newCluster(t, sched.Options{Workers: 4, MaxPending: 8})
+	_, addr := serve(t, c)
 
 	const planes = 100_000
 	stages := []struct {
@@ -140,22 +139,22 @@ func TestDashboardStagesInBrowser(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		wctx := c.WithSpanRow(ctx, "writer")
-		var queue []*Future[int]
+		var queue []*sched.Future[int]
 		for plane := 0; ctx.Err() == nil && plane < planes; plane++ {
-			queue = append(queue, Submit(ctx, c, func(ctx context.Context) (int, error) {
+			queue = append(queue, sched.Submit(ctx, c, func(ctx context.Context) (int, error) {
 				for _, st := range stages {
-					sp := StartSpan(ctx, st.kind)
+					sp := sched.StartSpan(ctx, st.kind)
 					time.Sleep(st.d)
 					sp.End()
 				}
 				return plane, nil
-			}, Kind("plane"), Name("plane "+strconv.Itoa(plane))))
+			}, sched.Kind("plane"), sched.Name("plane "+strconv.Itoa(plane))))
 			if len(queue) == 8 {
 				if _, err := queue[0].Get(ctx); err != nil {
 					return
 				}
 				queue = queue[1:]
-				sp := StartSpan(wctx, "write")
+				sp := sched.StartSpan(wctx, "write")
 				time.Sleep(3 * time.Millisecond)
 				sp.End()
 			}
@@ -168,7 +167,7 @@ func TestDashboardStagesInBrowser(t *testing.T) {
 		chromedp.Navigate("http://"+addr+"/"),
 		chromedp.WaitVisible(chromedp.ID("stream")),
 	))
-	_, err = chromedp.Run(bctx, chromedp.Poll[bool](
+	_, err := chromedp.Run(bctx, chromedp.Poll[bool](
 		`Number(document.body.dataset.updates) >= 3 && document.querySelector('#progress tr[data-stage="write"]') !== null`,
 		chromedp.WithPollingTimeout(30*time.Second)))
 	require.NoError(t, err)
