@@ -23,20 +23,30 @@ const maxRadius = 1 << 16
 // scipy.ndimage.gaussian_filter skips it.
 const sigmaEpsilon = 1e-15
 
+// DefaultTruncate is scipy.ndimage.gaussian_filter's default kernel
+// half-width in sigmas, used wherever a truncate of 0 is given.
+const DefaultTruncate = 4.0
+
+// truncateOr returns truncate, or DefaultTruncate for 0.
+func truncateOr(truncate float64) float64 {
+	if truncate == 0 {
+		return DefaultTruncate
+	}
+	return truncate
+}
+
 // Radius is scipy's Gaussian kernel half-width, int(truncate*sigma + 0.5).
 func Radius(sigma, truncate float64) int {
 	return int(truncate*sigma + 0.5)
 }
 
 // Kernel1D returns scipy.ndimage's normalised Gaussian kernel for sigma and
-// truncate (0 means 4): 2r+1 weights for offsets -r..r with
+// truncate (0 means DefaultTruncate): 2r+1 weights for offsets -r..r with
 // r = Radius(sigma, truncate), computed in float64 as
 // exp(-0.5/sigma² · x²) divided by its sum. It returns nil for an invalid
 // sigma (negative, NaN or too wide) and [1] for sigma ≈ 0.
 func Kernel1D(sigma, truncate float64) []float64 {
-	if truncate == 0 {
-		truncate = 4
-	}
+	truncate = truncateOr(truncate)
 	if !(sigma >= 0) || math.IsInf(sigma, 0) || !(truncate >= 0) || math.IsInf(truncate, 0) {
 		return nil
 	}
@@ -150,19 +160,26 @@ type gaussPlan struct {
 // past the caches (twice the L2 of the two cores this was tuned on).
 const streamBytes = 8 << 20
 
-func newGaussPlan(s stack.Shape, opt GaussianOptions) (*gaussPlan, error) {
+// checkGaussian validates a filter of opt over a volume of shape s and
+// returns its truncate (DefaultTruncate for 0).
+func checkGaussian(s stack.Shape, opt GaussianOptions) (float64, error) {
 	if err := s.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		return 0, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
 	if opt.Mode < stack.Reflect || opt.Mode > stack.Wrap {
-		return nil, fmt.Errorf("%w: unknown boundary mode %v", ErrInvalid, opt.Mode)
+		return 0, fmt.Errorf("%w: unknown boundary mode %v", ErrInvalid, opt.Mode)
 	}
-	tr := opt.Truncate
-	if tr == 0 {
-		tr = 4
-	}
+	tr := truncateOr(opt.Truncate)
 	if !(tr > 0) || math.IsInf(tr, 0) {
-		return nil, fmt.Errorf("%w: truncate %v must be positive and finite", ErrInvalid, opt.Truncate)
+		return 0, fmt.Errorf("%w: truncate %v must be positive and finite", ErrInvalid, opt.Truncate)
+	}
+	return tr, nil
+}
+
+func newGaussPlan(s stack.Shape, opt GaussianOptions) (*gaussPlan, error) {
+	tr, err := checkGaussian(s, opt)
+	if err != nil {
+		return nil, err
 	}
 	p := &gaussPlan{shape: s, cval: float32(opt.Cval), stream: 4*s.Len() >= streamBytes}
 	dims := s.Dims()
@@ -185,10 +202,7 @@ func newGaussPlan(s stack.Shape, opt GaussianOptions) (*gaussPlan, error) {
 // Depth is the halo a tile needs on each axis for the filter opt: the
 // kernel radius of each active axis. Use it with stack.ExtractTile.
 func Depth(opt GaussianOptions) [3]int {
-	tr := opt.Truncate
-	if tr == 0 {
-		tr = 4
-	}
+	tr := truncateOr(opt.Truncate)
 	var d [3]int
 	for a, s := range opt.Sigma {
 		if s > sigmaEpsilon {
@@ -442,8 +456,10 @@ func (p *gaussPlan) band(w *gaussWorker, dst, src *stack.Volume[float32], cvalRo
 	az, ay := &p.ax[0], &p.ax[1]
 	m := float32(math.Inf(-1))
 	if az.active() {
+		out := w.outs[:1]
 		for y := y0; y < y1; y++ {
-			m = max(m, simd.ConvCols(dst.Row(z, y), p.zRows(w, src, cvalRow, z, y, 0, p.shape.X), az.w))
+			out[0] = dst.Row(z, y)
+			m = max(m, az.convZ(out, p.zRows(w, src, cvalRow, z, y, 0, p.shape.X)))
 		}
 		return m
 	}
@@ -627,6 +643,25 @@ func (p *gaussPlan) zRows(w *gaussWorker, src *stack.Volume[float32], cvalRow []
 	return w.zrows
 }
 
+// convZ is the Z pass's arithmetic, shared by the whole-volume filter and
+// the streamed one (ZStream): it makes outs[j] from the rows
+// rows[j .. j+2r] of consecutive planes (centre rows[j+r]) with the axis's
+// taps and returns the maximum of the outputs. Several outputs go to
+// simd.ConvColsNPrefetch zChunk at a time, so that the rows the chunks
+// share are still in L1 for the next one; every kernel gives the values
+// simd.ConvCols gives, so the grouping changes no result.
+func (a *axisPlan) convZ(outs, rows [][]float32) float32 {
+	if len(outs) == 1 {
+		return simd.ConvCols(outs[0], rows, a.w)
+	}
+	m := float32(math.Inf(-1))
+	for c0 := 0; c0 < len(outs); c0 += zChunk {
+		c1 := min(len(outs), c0+zChunk)
+		m = max(m, simd.ConvColsNPrefetch(outs[c0:c1], rows[c0:c1+2*a.r], a.w))
+	}
+	return m
+}
+
 // zGroup is how many planes the Z pass produces from one read of its input
 // rows: the 2rz+zGroup rows around a group are loaded once for zGroup
 // outputs instead of 2rz+1 loads per output. They go to
@@ -701,12 +736,7 @@ func (p *gaussPlan) group(w *gaussWorker, dst, src *stack.Volume[float32], cvalR
 		for j := range zouts {
 			zouts[j] = w.slotRows[j*w.slots+i]
 		}
-		// zChunk planes per call: the rows the chunks share are still in
-		// L1 for the next one.
-		for c0 := 0; c0 < len(zouts); c0 += zChunk {
-			c1 := min(len(zouts), c0+zChunk)
-			simd.ConvColsNPrefetch(zouts[c0:c1], zwin[c0:c1+2*az.r], az.w)
-		}
+		az.convZ(zouts, zwin)
 		w.stamp[i] = w.gen
 		w.spos[i] = pos
 	}

@@ -131,6 +131,20 @@ func LabelAbove16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Vol
 	return n, err
 }
 
+// Narrow16 stores the labels of src as uint16 in dst, which must have
+// src's shape. It is meant for labels known to fit (at most 65535, as a
+// labelling's object count tells); a larger label saturates to 65535.
+func Narrow16(dst *stack.Volume[uint16], src *stack.Volume[uint32]) error {
+	if dst == nil || src == nil {
+		return fmt.Errorf("%w: nil volume", ErrInvalid)
+	}
+	if dst.Shape != src.Shape || len(dst.Data) != dst.Shape.Len() || len(src.Data) != src.Shape.Len() {
+		return fmt.Errorf("%w: narrow labels of %v (%d elements) into %v (%d elements)", ErrInvalid, src.Shape, len(src.Data), dst.Shape, len(dst.Data))
+	}
+	simd.NarrowUint32(dst.Data, src.Data)
+	return nil
+}
+
 // LabelWithStats is Label that also measures every object (see Region) in
 // the pass that writes the labels. intensity, which may be nil, supplies the
 // values for the intensity statistics and must have mask's shape.

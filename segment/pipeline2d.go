@@ -299,8 +299,13 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 	}
 	out.labels = labels.Data
 	if narrow && out.n <= 65535 {
-		out.labels16 = bufs.u16.Get()
-		narrow16(out.labels16, out.labels)
+		l16 := &stack.Volume[uint16]{Shape: ps, Data: bufs.u16.Get()}
+		if err := kernels.Narrow16(l16, labels); err != nil {
+			bufs.u16.Put(l16.Data)
+			bufs.u32.Put(labels.Data)
+			return nil, fmt.Errorf("plane %d: narrow labels: %w", z, err)
+		}
+		out.labels16 = l16.Data
 	}
 	t4 := time.Now()
 	if preview {
@@ -350,7 +355,8 @@ func (r *run) gaussian(ctx context.Context, dst, src *stack.Volume[float32]) (fl
 	if err != nil {
 		return 0, err
 	}
-	depth := [3]int{0, radius(opt.Sigma[1]), radius(opt.Sigma[2])}
+	depth := kernels.Depth(opt)
+	depth[0] = 0 // tiles span every plane of src
 	var in, out *stack.Volume[float32]
 	first := true
 	var m float32
@@ -380,12 +386,4 @@ func (r *run) gaussian(ctx context.Context, dst, src *stack.Volume[float32]) (fl
 		}
 	}
 	return m, nil
-}
-
-// radius is scipy's Gaussian kernel radius for sigma with truncate 4.
-func radius(sigma float64) int {
-	if sigma <= 0 {
-		return 0
-	}
-	return int(4*sigma + 0.5)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/tiff"
 )
@@ -92,7 +93,10 @@ func (s *tiffSink) write(ctx context.Context, z int, labels []uint32, labels16 [
 	if len(s.buf16) != len(labels) {
 		s.buf16 = make([]uint16, len(labels))
 	}
-	narrow16(s.buf16, labels)
+	plane := stack.Shape{Z: 1, Y: s.opts.Shape.Y, X: s.opts.Shape.X}
+	if err := kernels.Narrow16(&stack.Volume[uint16]{Shape: plane, Data: s.buf16}, &stack.Volume[uint32]{Shape: plane, Data: labels}); err != nil {
+		return fmt.Errorf("labels: plane %d: %w", z, err)
+	}
 	return tiff.WritePlaneOf(s.w, s.buf16)
 }
 
