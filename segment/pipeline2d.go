@@ -269,11 +269,11 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 	t3 := time.Now()
 	sp.End()
 	sp = sched.StartSpan(ctx, spanLabel)
-	if l16er, ok := r.backend.(label16er); ok && narrow && !stats && !preview {
+	if narrow && !stats && !preview {
 		// Labels that fit uint16 are written as such: no uint32 plane to
 		// write and narrow.
 		l16 := bufs.u16.Get()
-		out.n, err = l16er.LabelAbove16(ctx, &stack.Volume[uint16]{Shape: ps, Data: l16}, smooth, out.thr, r.opt.Connectivity)
+		out.n, err = r.backend.LabelAbove16(ctx, &stack.Volume[uint16]{Shape: ps, Data: l16}, smooth, out.thr, r.opt.Connectivity)
 		if err == nil {
 			sp.End()
 			out.labels16 = l16
@@ -288,7 +288,7 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 	}
 	labels := &stack.Volume[uint32]{Shape: ps, Data: bufs.u32.Get()}
 	if stats {
-		out.n, out.regions, err = kernels.LabelAboveWithStats(ctx, labels, smooth, out.thr, r.opt.Connectivity, raw)
+		out.n, out.regions, err = r.backend.LabelAboveWithStats(ctx, labels, smooth, out.thr, r.opt.Connectivity, raw)
 	} else {
 		out.n, err = r.backend.LabelAbove(ctx, labels, smooth, out.thr, r.opt.Connectivity)
 	}
@@ -300,7 +300,7 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 	out.labels = labels.Data
 	if narrow && out.n <= 65535 {
 		l16 := &stack.Volume[uint16]{Shape: ps, Data: bufs.u16.Get()}
-		if err := kernels.Narrow16(l16, labels); err != nil {
+		if err := r.backend.Narrow16(ctx, l16, labels); err != nil {
 			bufs.u16.Put(l16.Data)
 			bufs.u32.Put(labels.Data)
 			return nil, fmt.Errorf("plane %d: narrow labels: %w", z, err)
@@ -314,11 +314,6 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 	}
 	out.times = stageTimes(t0, t1, t2, t3, t4)
 	return out, nil
-}
-
-// label16er is a backend that labels straight into uint16.
-type label16er interface {
-	LabelAbove16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[float32], t float32, conn kernels.Connectivity) (int, error)
 }
 
 // stageTimes are a plane's stage times from the instants each stage began

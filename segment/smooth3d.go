@@ -57,7 +57,7 @@ func (r *run) smooth3D(ctx context.Context, f *os.File, planes *stack.Pool[float
 			}
 			return nil
 		}
-		zstream, err := kernels.NewZStream(gopt, s, planes, read)
+		zstream, err := r.backend.GaussianZ(gopt, s, planes, read)
 		if err != nil {
 			return out, fmt.Errorf("gaussian: %w", err)
 		}
@@ -94,7 +94,7 @@ func (r *run) smooth3D(ctx context.Context, f *os.File, planes *stack.Pool[float
 				if err != nil {
 					return out, fmt.Errorf("gaussian: %w", err)
 				}
-				l, err := kernels.Min(ctx, sm)
+				l, err := r.backend.Min(ctx, sm)
 				if err != nil {
 					return out, err
 				}
