@@ -66,6 +66,11 @@ type Backend interface {
 	// intensity, which may be nil, supplies the intensity statistics and
 	// has src's shape.
 	LabelAboveWithStats(ctx context.Context, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, conn Connectivity, intensity *stack.Volume[float32]) (int, []Region, error)
+	// LabelChunkAbove labels chunk idx of grid, the voxels of src (the
+	// chunk's) that are > t, for MergeChunks or a ChunkMerger, as the
+	// package function LabelChunkAbove does; dst may be nil when the local
+	// labels are not wanted, and they equal LabelAbove's on src.
+	LabelChunkAbove(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, intensity *stack.Volume[float32], conn Connectivity) (*ChunkLabels, error)
 	// Narrow16 stores the labels of src, which fit uint16, in dst (same
 	// shape); see the package function Narrow16.
 	Narrow16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[uint32]) error

@@ -45,6 +45,10 @@ func (cpuBackend) LabelAboveWithStats(ctx context.Context, dst *stack.Volume[uin
 	return LabelAboveWithStats(ctx, dst, src, t, conn, intensity)
 }
 
+func (cpuBackend) LabelChunkAbove(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, intensity *stack.Volume[float32], conn Connectivity) (*ChunkLabels, error) {
+	return LabelChunkAbove(ctx, grid, idx, dst, src, t, intensity, conn)
+}
+
 func (cpuBackend) Narrow16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[uint32]) error {
 	if err := ctx.Err(); err != nil {
 		return err

@@ -51,14 +51,22 @@ func checkLabelArgs[L labelElem](dst *stack.Volume[L], src stack.Shape, srcLen i
 	if dst == nil {
 		return errors.New("kernels: label: nil destination")
 	}
+	if err := checkSourceArgs(src, srcLen, intensity); err != nil {
+		return err
+	}
+	if dst.Shape != src || len(dst.Data) != src.Len() {
+		return fmt.Errorf("kernels: label: destination shape %v (%d elements) does not match source %v", dst.Shape, len(dst.Data), src)
+	}
+	return nil
+}
+
+// checkSourceArgs validates the source and intensity of a labelling.
+func checkSourceArgs(src stack.Shape, srcLen int, intensity *stack.Volume[float32]) error {
 	if err := src.Validate(); err != nil {
 		return fmt.Errorf("kernels: label: %w", err)
 	}
 	if srcLen != src.Len() {
 		return fmt.Errorf("kernels: label: source holds %d elements, shape %v needs %d", srcLen, src, src.Len())
-	}
-	if dst.Shape != src || len(dst.Data) != src.Len() {
-		return fmt.Errorf("kernels: label: destination shape %v (%d elements) does not match source %v", dst.Shape, len(dst.Data), src)
 	}
 	if intensity != nil && (intensity.Shape != src || len(intensity.Data) != src.Len()) {
 		return fmt.Errorf("kernels: label: intensity shape %v does not match source %v", intensity.Shape, src)

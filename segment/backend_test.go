@@ -56,6 +56,11 @@ func (b *recordingBackend) LabelAboveWithStats(ctx context.Context, dst *stack.V
 	return b.Backend.LabelAboveWithStats(ctx, dst, src, t, conn, intensity)
 }
 
+func (b *recordingBackend) LabelChunkAbove(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, intensity *stack.Volume[float32], conn kernels.Connectivity) (*kernels.ChunkLabels, error) {
+	b.count("LabelChunkAbove")
+	return b.Backend.LabelChunkAbove(ctx, grid, idx, dst, src, t, intensity, conn)
+}
+
 func (b *recordingBackend) Narrow16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[uint32]) error {
 	b.count("Narrow16")
 	return b.Backend.Narrow16(ctx, dst, src)
@@ -87,12 +92,12 @@ func TestPipelineRunsOnAnyBackend(t *testing.T) {
 		{"2d", func(o *Options) {}, []string{"Gaussian", "LabelAboveWithStats"}},
 		{"2d/preview", func(o *Options) { o.Preview = "preview.png" }, []string{"Gaussian", "LabelAboveWithStats", "Narrow16"}},
 		{"2d/unique", func(o *Options) { o.UniqueLabels = true }, []string{"Gaussian", "LabelAboveWithStats"}},
-		{"3d", func(o *Options) { o.Mode = Mode3D; o.Connectivity = kernels.Conn26 }, []string{"GaussianZ", "Gaussian", "Min"}},
+		{"3d", func(o *Options) { o.Mode = Mode3D; o.Connectivity = kernels.Conn26 }, []string{"GaussianZ", "Gaussian", "Min", "LabelChunkAbove", "LabelAbove"}},
 		{"3d/otsu", func(o *Options) {
 			o.Mode = Mode3D
 			o.Threshold = kernels.ThresholdSpec{Kind: kernels.ThresholdOtsu}
 			o.Chunks = stack.Shape{Z: 3}
-		}, []string{"GaussianZ", "Gaussian", "Min"}},
+		}, []string{"GaussianZ", "Gaussian", "Min", "LabelChunkAbove", "LabelAbove"}},
 	}
 	for _, v := range variants {
 		base := DefaultOptions()

@@ -12,9 +12,12 @@
 // by plane, each worker streaming a run of planes through a window of the
 // 2r+1 raw planes the Z pass needs, into a scratch file; the threshold is
 // taken over the whole smoothed volume, slabs (one plane by default) are
-// labelled independently and their objects merged across slab faces with
-// union-find, and a final pass labels each slab again and writes its labels
-// renumbered in scipy.ndimage.label's order. Results never depend on the
+// labelled independently and their objects merged across slab faces by
+// kernels' chunk merge (kernels.LabelChunkAbove, kernels.ChunkMerger: the
+// merge that kernels.MergeChunks makes), and a final pass labels each slab
+// again and writes its labels renumbered in scipy.ndimage.label's order
+// (kernels.RelabelChunk). Every computation runs on the Backend's methods
+// or kernels functions, so any Backend runs the whole pipeline. Results never depend on the
 // number of workers or on the chunk shape.
 package segment
 

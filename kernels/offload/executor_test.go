@@ -562,6 +562,14 @@ func TestFallbackOpsMatchCPU(t *testing.T) {
 	require.Equal(t, want.Data, got.Data)
 	require.Equal(t, rw, rg)
 
+	grid, err := stack.NewGrid(stack.Shape{Z: 2 * src.Shape.Z, Y: src.Shape.Y, X: src.Shape.X}, src.Shape)
+	require.NoError(t, err)
+	wch, err := cpu.LabelChunkAbove(ctx, grid, 1, nil, src, 80, intensity, kernels.Conn26)
+	require.NoError(t, err)
+	gch, err := e.LabelChunkAbove(ctx, grid, 1, nil, src, 80, intensity, kernels.Conn26)
+	require.NoError(t, err)
+	require.Equal(t, wch, gch)
+
 	got16 := stack.New[uint16](src.Shape)
 	n16, err := e.LabelAbove16(ctx, got16, src, 80, kernels.Conn26)
 	require.NoError(t, err)
@@ -635,6 +643,8 @@ func TestClosed(t *testing.T) {
 	_, _, err = e.LabelAboveWithStats(context.Background(), stack.New[uint32](src.Shape), src, 0, kernels.Conn4, nil)
 	require.Error(t, err)
 	require.Error(t, e.Narrow16(context.Background(), stack.New[uint16](src.Shape), stack.New[uint32](src.Shape)))
+	_, err = e.LabelChunkAbove(context.Background(), stack.Grid{Shape: src.Shape, Chunk: src.Shape}, 0, nil, src, 0, nil, kernels.Conn4)
+	require.Error(t, err)
 	_, err = e.Min(context.Background(), src)
 	require.Error(t, err)
 	_, err = e.GaussianZ(kernels.GaussianOptions{}, src.Shape, stack.NewPool[float32](src.Shape.PlaneLen()), nil)

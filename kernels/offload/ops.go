@@ -296,6 +296,15 @@ func (e *Executor) LabelAboveWithStats(ctx context.Context, dst *stack.Volume[ui
 	return e.fb.LabelAboveWithStats(ctx, dst, src, t, conn, intensity)
 }
 
+// LabelChunkAbove labels one chunk of a grid for the chunk merge on the
+// fallback backend.
+func (e *Executor) LabelChunkAbove(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, intensity *stack.Volume[float32], conn kernels.Connectivity) (*kernels.ChunkLabels, error) {
+	if e.isClosed() {
+		return nil, errClosed
+	}
+	return e.fb.LabelChunkAbove(ctx, grid, idx, dst, src, t, intensity, conn)
+}
+
 // Narrow16 narrows labels on the fallback backend: the labels are on the
 // host already, and a copy to a device would cost more than the work.
 func (e *Executor) Narrow16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[uint32]) error {
