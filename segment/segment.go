@@ -105,12 +105,12 @@ func DefaultOptions() Options {
 }
 
 // ErrExists is wrapped by the error for an output that exists when
-// Options.Force is false.
-var ErrExists = errors.New("output exists (use --force to overwrite)")
+// Options.Force is false (set it to overwrite).
+var ErrExists = errors.New("output exists")
 
 // ErrLabelOverflow is wrapped by the error for a label that does not fit
-// the requested LabelUint16.
-var ErrLabelOverflow = errors.New("label exceeds 65535; use --label-dtype uint32 or auto")
+// the requested LabelUint16 (LabelUint32 or LabelAuto hold it).
+var ErrLabelOverflow = errors.New("label exceeds 65535")
 
 // StageSeconds are the seconds spent in each stage, summed over tasks (so
 // with several workers their sum exceeds the wall time).
