@@ -327,6 +327,9 @@ func (m *ChunkMerger) RecycleFaces() { m.recycle = true }
 
 // Add hands the merger one labelled chunk (ch.Index says which); each
 // chunk is added once. The merger keeps ch's slices, reading them only.
+// The labels on a chunk's faces are checked when the faces are joined, so
+// a bad label may fail a later Add; after an error the merger is not to
+// be used again.
 func (m *ChunkMerger) Add(ctx context.Context, ch *ChunkLabels) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -362,7 +365,9 @@ func (m *ChunkMerger) Add(ctx context.Context, ch *ChunkLabels) error {
 		// This chunk may complete the cuts on either side of its layer.
 		for _, cut := range [2]int{k, k + 1} {
 			if cut >= 1 && cut < m.counts[a] && m.layerDone(a, cut-1) && m.layerDone(a, cut) {
-				m.joinCut(a, cut)
+				if err := m.joinCut(a, cut); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -383,7 +388,7 @@ func (m *ChunkMerger) layerDone(a, k int) bool {
 
 // joinCut unites the labels that touch across the cut between layers
 // cut-1 and cut along axis a, and lets go of the faces on the cut.
-func (m *ChunkMerger) joinCut(a, cut int) {
+func (m *ChunkMerger) joinCut(a, cut int) error {
 	b, cax := otherAxes(a)
 	nb, nc := m.dims[b], m.dims[cax]
 	chunkAt := func(ib, ic, k int) *mergeChunk {
@@ -395,10 +400,12 @@ func (m *ChunkMerger) joinCut(a, cut int) {
 		// One chunk on each side covers the whole cut: join its faces
 		// as they are.
 		below, above := chunkAt(0, 0, cut-1), chunkAt(0, 0, cut)
-		joinFaces(m.parent, below.faces[2*a+1], below.base, above.faces[2*a], above.base, nb, nc, m.reach[a])
+		if err := joinFaces(m.parent, below.faces[2*a+1], below.base, below.n, above.faces[2*a], above.base, above.n, nb, nc, m.reach[a]); err != nil {
+			return fmt.Errorf("kernels: merge chunks: cut %d along axis %d: %w", cut, a, err)
+		}
 		m.letGo(below, 2*a+1)
 		m.letGo(above, 2*a)
-		return
+		return nil
 	}
 	// Otherwise the faces are pasted into two whole planes of provisional
 	// ids plus one (0 for background), so that neighbours across chunk
@@ -411,13 +418,18 @@ func (m *ChunkMerger) joinCut(a, cut int) {
 		for ic := range m.counts[cax] {
 			below, above := chunkAt(ib, ic, cut-1), chunkAt(ib, ic, cut)
 			box := below.box
-			pastePlane(hi, nc, box.Lo[b], box.Hi[b], box.Lo[cax], box.Hi[cax], below.faces[2*a+1], below.base)
-			pastePlane(lo, nc, box.Lo[b], box.Hi[b], box.Lo[cax], box.Hi[cax], above.faces[2*a], above.base)
+			if err := pastePlane(hi, nc, box.Lo[b], box.Hi[b], box.Lo[cax], box.Hi[cax], below.faces[2*a+1], below.base, below.n); err != nil {
+				return fmt.Errorf("kernels: merge chunks: high face %d of chunk at %v: %w", 2*a+1, below.box, err)
+			}
+			if err := pastePlane(lo, nc, box.Lo[b], box.Hi[b], box.Lo[cax], box.Hi[cax], above.faces[2*a], above.base, above.n); err != nil {
+				return fmt.Errorf("kernels: merge chunks: low face %d of chunk at %v: %w", 2*a, above.box, err)
+			}
 			m.letGo(below, 2*a+1)
 			m.letGo(above, 2*a)
 		}
 	}
-	joinFaces(m.parent, hi, 0, lo, 0, nb, nc, m.reach[a])
+	total := len(m.parent)
+	return joinFaces(m.parent, hi, 0, total, lo, 0, total, nb, nc, m.reach[a])
 }
 
 // letGo drops face f of mc, once joined, and with RecycleFaces gives its
@@ -505,32 +517,42 @@ func (m *ChunkMerger) Relabeling(ctx context.Context) (*Relabeling, error) {
 	return out, nil
 }
 
-// pastePlane copies a chunk's face into rows [b0, b1) and columns [c0, c1)
-// of a plane nc wide, as off+label (0 stays 0).
-func pastePlane(plane []uint32, nc, b0, b1, c0, c1 int, face []uint32, off uint32) {
+// pastePlane copies a chunk's face, whose labels are at most n, into rows
+// [b0, b1) and columns [c0, c1) of a plane nc wide, as off+label (0 stays
+// 0).
+func pastePlane(plane []uint32, nc, b0, b1, c0, c1 int, face []uint32, off uint32, n int) error {
 	w := c1 - c0
 	for u := b0; u < b1; u++ {
 		src := face[(u-b0)*w : (u-b0+1)*w]
 		dst := plane[u*nc+c0 : u*nc+c1]
 		for i, l := range src {
 			if l != 0 {
+				if int(l) > n {
+					return errFaceLabel(l, n)
+				}
 				l += off
 			}
 			dst[i] = l
 		}
 	}
+	return nil
+}
+
+// errFaceLabel is the error for a face label l of a chunk of n labels.
+func errFaceLabel(l uint32, n int) error {
+	return fmt.Errorf("face holds label %d of a chunk of %d labels", l, n)
 }
 
 // joinFaces unites the labels of two planes nb×nc that face each other
 // across a cut: hi, the last voxels before it, and lo, the first after
 // it, where a label l (not 0) stands for provisional id offHi+l-1 or
-// offLo+l-1. A voxel of lo touches the voxels of hi du rows away (du = -1,
+// offLo+l-1 and must be at most nHi or nLo. A voxel of lo touches the voxels of hi du rows away (du = -1,
 // 0, 1) and at most reach[du+1] columns away (none for -1). It walks lo by
 // runs of one label: the voxels of hi that a run [v0, v1) touches are, in
 // each row within reach, one interval, so each voxel of hi is read about
 // once per row of lo that reaches it rather than once per neighbour; a
 // repeat of the pair just united is skipped.
-func joinFaces(parent []uint32, hi []uint32, offHi uint32, lo []uint32, offLo uint32, nb, nc int, reach [3]int) {
+func joinFaces(parent []uint32, hi []uint32, offHi uint32, nHi int, lo []uint32, offLo uint32, nLo int, nb, nc int, reach [3]int) error {
 	var pa, pb uint32 // the last pair united; 0 never labels a voxel
 	for u := range nb {
 		rowLo := lo[u*nc : (u+1)*nc]
@@ -541,6 +563,9 @@ func joinFaces(parent []uint32, hi []uint32, offHi uint32, lo []uint32, offLo ui
 				v1++
 			}
 			if lb != 0 {
+				if int(lb) > nLo {
+					return errFaceLabel(lb, nLo)
+				}
 				for du := -1; du <= 1; du++ {
 					e, uu := reach[du+1], u+du
 					if e < 0 || uu < 0 || uu >= nb {
@@ -548,6 +573,9 @@ func joinFaces(parent []uint32, hi []uint32, offHi uint32, lo []uint32, offLo ui
 					}
 					for _, la := range hi[uu*nc+max(0, v0-e) : uu*nc+min(nc, v1+e)] {
 						if la != 0 && (la != pa || lb != pb) {
+							if int(la) > nHi {
+								return errFaceLabel(la, nHi)
+							}
 							union(parent, offHi+la-1, offLo+lb-1)
 							pa, pb = la, lb
 						}
@@ -557,9 +585,11 @@ func joinFaces(parent []uint32, hi []uint32, offHi uint32, lo []uint32, offLo ui
 			v0 = v1
 		}
 	}
+	return nil
 }
 
-// checkChunk validates what MergeChunks reads of chunk i.
+// checkChunk validates what MergeChunks reads of chunk i, but for the
+// labels on its faces, which the join checks as it reads them.
 func checkChunk(grid stack.Grid, i int, ch *ChunkLabels, dims [3]int) error {
 	if ch == nil {
 		return fmt.Errorf("kernels: merge chunks: chunk %d missing", i)
@@ -578,11 +608,6 @@ func checkChunk(grid stack.Grid, i int, ch *ChunkLabels, dims [3]int) error {
 			f := ch.Faces[2*a+side]
 			if need && len(f) != n || !need && f != nil {
 				return fmt.Errorf("kernels: merge chunks: chunk %d face %d has %d labels, want %d", i, 2*a+side, len(f), n)
-			}
-			for _, l := range f {
-				if int(l) > ch.N {
-					return fmt.Errorf("kernels: merge chunks: chunk %d face %d holds label %d > %d", i, 2*a+side, l, ch.N)
-				}
 			}
 		}
 	}

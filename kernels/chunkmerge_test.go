@@ -165,6 +165,25 @@ func TestChunkMergerErrors(t *testing.T) {
 	require.Error(t, mg.Add(ctx, &bad))
 	_, err = mg.Relabeling(ctx)
 	require.ErrorContains(t, err, "chunk 0 missing")
+
+	// A face label beyond the chunk's labels fails the Add that joins it.
+	for _, f := range []int{FaceZLo, FaceZHi} {
+		mg, err = NewChunkMerger(grid, Conn6)
+		require.NoError(t, err)
+		bad = *infos[1]
+		bad.Faces[f] = slices.Clone(bad.Faces[f])
+		for i := range bad.Faces[f] {
+			bad.Faces[f][i] = uint32(bad.N + 1)
+		}
+		require.NoError(t, mg.Add(ctx, &bad))
+		err = mg.Add(ctx, infos[0])
+		if f == FaceZLo {
+			require.ErrorContains(t, err, "face holds label")
+		} else {
+			require.NoError(t, err)
+			require.ErrorContains(t, mg.Add(ctx, infos[2]), "face holds label")
+		}
+	}
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
 	require.ErrorIs(t, mg.Add(cctx, infos[0]), context.Canceled)
@@ -217,7 +236,7 @@ func TestJoinFacesMatchesBruteForce(t *testing.T) {
 			for i := range got {
 				got[i], want[i] = uint32(i), uint32(i)
 			}
-			joinFaces(got, hi, 0, lo, uint32(na), nb, nc, reach)
+			require.NoError(t, joinFaces(got, hi, 0, na, lo, uint32(na), nl, nb, nc, reach))
 
 			b, cax := otherAxes(c.axis)
 			for _, d := range connOffsets(mustNorm(t, c.conn, shape)) {
