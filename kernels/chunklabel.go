@@ -81,6 +81,9 @@ func LabelChunkAbove(ctx context.Context, grid stack.Grid, idx int, dst *stack.V
 }
 
 func labelChunk(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], shape stack.Shape, srcLen int, runsOf runFunc, intensity *stack.Volume[float32], conn Connectivity, strips int) (*ChunkLabels, error) {
+	if _, err := stack.NewGrid(grid.Shape, grid.Chunk); err != nil {
+		return nil, fmt.Errorf("kernels: label chunk: %w", err)
+	}
 	if idx < 0 || idx >= grid.Len() {
 		return nil, fmt.Errorf("kernels: label chunk: index %d outside a grid of %d chunks", idx, grid.Len())
 	}
@@ -293,6 +296,9 @@ type mergeChunk struct {
 // NewChunkMerger returns a ChunkMerger for the chunks of grid labelled with
 // conn.
 func NewChunkMerger(grid stack.Grid, conn Connectivity) (*ChunkMerger, error) {
+	if _, err := stack.NewGrid(grid.Shape, grid.Chunk); err != nil {
+		return nil, fmt.Errorf("kernels: merge chunks: %w", err)
+	}
 	c, err := normConn(conn, grid.Shape)
 	if err != nil {
 		return nil, err

@@ -32,8 +32,8 @@ type smoothRun struct {
 // smooth3D smooths the volume into the scratch file f (float32 planes in
 // order) and returns the extremes of the smoothed volume. Each task streams
 // a run of consecutive planes, zGroup3D at a time: the Z pass through a
-// window of the 2r+zGroup3D raw planes they need (kernels.ZStream), then the Y and
-// X passes on each Z-smoothed plane. A worker holds 2r+2*zGroup3D+1 planes
+// window of the 2r+zGroup3D raw planes they need (the backend's
+// GaussianZ), then the Y and X passes on each Z-smoothed plane. A worker holds 2r+2*zGroup3D+1 planes
 // whatever the run's length, and no plane is smoothed twice. Plane buffers
 // come from planes (one plane each). done is called with each run's plane
 // count, in order.
