@@ -57,6 +57,30 @@ type Backend interface {
 	// LabelAbove labels the voxels of src that are > t, without
 	// materialising the mask.
 	LabelAbove(ctx context.Context, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, conn Connectivity) (int, error)
+	// LabelAbove16 is LabelAbove with uint16 labels. When there are more
+	// than 65535 objects it returns their count and an error wrapping
+	// ErrLabelOverflow16, and dst is undefined: label into uint32 then.
+	LabelAbove16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[float32], t float32, conn Connectivity) (int, error)
+	// LabelAboveWithStats is LabelAbove that also measures every object
+	// (see Region) in the labelling pass; regions[i] describes label i+1.
+	// intensity, which may be nil, supplies the intensity statistics and
+	// has src's shape.
+	LabelAboveWithStats(ctx context.Context, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, conn Connectivity, intensity *stack.Volume[float32]) (int, []Region, error)
+	// LabelChunkAbove labels chunk idx of grid, the voxels of src (the
+	// chunk's) that are > t, for MergeChunks or a ChunkMerger, as the
+	// package function LabelChunkAbove does; dst may be nil when the local
+	// labels are not wanted, and they equal LabelAbove's on src.
+	LabelChunkAbove(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, intensity *stack.Volume[float32], conn Connectivity) (*ChunkLabels, error)
+	// Narrow16 stores the labels of src, which fit uint16, in dst (same
+	// shape); see the package function Narrow16.
+	Narrow16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[uint32]) error
+	// Min returns the smallest element of src.
+	Min(ctx context.Context, src *stack.Volume[float32]) (float32, error)
+	// GaussianZ starts the Z pass of the Gaussian opt over a volume of
+	// shape, made plane by plane from raw planes that read supplies into
+	// buffers from pool (one plane each), as NewZStream describes. Its
+	// planes equal the Z pass of Gaussian on the whole volume.
+	GaussianZ(opt GaussianOptions, shape stack.Shape, pool *stack.Pool[float32], read PlaneReader) (ZStream, error)
 	// Close releases what the backend holds (device memory, streams).
 	Close() error
 }

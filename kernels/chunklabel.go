@@ -20,7 +20,9 @@ import (
 // to global ones. The three steps are independent tasks: a chunk's labels can
 // be written to disk between the first and the last, and a ChunkLabels holds
 // only exported data, so it can be encoded (gob, JSON) and sent elsewhere.
-// The result equals Label on the whole volume for any chunk shape.
+// A ChunkMerger takes the chunks one at a time, as they are labelled, and
+// keeps only the faces still waiting for a neighbour. The result equals
+// Label on the whole volume for any chunk shape.
 
 // Face numbers, indexing ChunkLabels.Faces: the low and high faces of a
 // chunk along Z, Y and X.
@@ -56,8 +58,11 @@ type ChunkLabels struct {
 // LabelChunk labels chunk idx of grid. mask holds the chunk's voxels (its
 // shape is grid.Box(idx).Shape()), dst receives its local labels (same
 // shape) and intensity, when not nil, supplies the values for the region
-// sums' intensity figures (same shape). conn is resolved against the whole volume's shape, as Label
-// resolves it.
+// sums' intensity figures (same shape). conn is resolved against the whole
+// volume's shape, as Label resolves it. dst may be nil when the local
+// labels are not wanted (they can be made again later with Label, which
+// numbers them the same way): the ChunkLabels is then made without writing
+// them.
 func LabelChunk(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], mask *stack.Volume[uint8], intensity *stack.Volume[float32], conn Connectivity) (*ChunkLabels, error) {
 	if mask == nil {
 		return nil, errors.New("kernels: label chunk: nil mask")
@@ -66,7 +71,8 @@ func LabelChunk(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume
 }
 
 // LabelChunkAbove is LabelChunk on the voxels of src that are > t, without
-// materialising the mask; intensity may differ from src or be nil.
+// materialising the mask; intensity may differ from src or be nil. Its
+// local labels are LabelAbove's.
 func LabelChunkAbove(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, intensity *stack.Volume[float32], conn Connectivity) (*ChunkLabels, error) {
 	if src == nil {
 		return nil, errors.New("kernels: label chunk: nil source")
@@ -75,6 +81,9 @@ func LabelChunkAbove(ctx context.Context, grid stack.Grid, idx int, dst *stack.V
 }
 
 func labelChunk(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], shape stack.Shape, srcLen int, runsOf runFunc, intensity *stack.Volume[float32], conn Connectivity, strips int) (*ChunkLabels, error) {
+	if _, err := stack.NewGrid(grid.Shape, grid.Chunk); err != nil {
+		return nil, fmt.Errorf("kernels: label chunk: %w", err)
+	}
 	if idx < 0 || idx >= grid.Len() {
 		return nil, fmt.Errorf("kernels: label chunk: index %d outside a grid of %d chunks", idx, grid.Len())
 	}
@@ -86,7 +95,12 @@ func labelChunk(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume
 	if err != nil {
 		return nil, err
 	}
-	if err := checkLabelArgs(dst, shape, srcLen, intensity); err != nil {
+	if dst != nil {
+		err = checkLabelArgs(dst, shape, srcLen, intensity)
+	} else {
+		err = checkSourceArgs(shape, srcLen, intensity)
+	}
+	if err != nil {
 		return nil, err
 	}
 	cc, err := normConn(c, shape)
@@ -105,7 +119,11 @@ func labelChunk(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume
 	}
 	defer sc.release()
 	out := &ChunkLabels{Index: idx, Box: box, N: sc.n}
-	out.Sums = sc.writeWithStats(dst.Data, intensity)
+	var d []uint32
+	if dst != nil {
+		d = dst.Data
+	}
+	out.Sums = sc.writeWithStats(d, intensity)
 	for i := range out.Sums {
 		s := &out.Sums[i]
 		for a := range 3 {
@@ -124,10 +142,16 @@ func labelChunk(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume
 	dims := vs.Dims()
 	for a := range 3 {
 		if box.Lo[a] > 0 {
-			out.Faces[2*a] = extractFace(dst, a, 0)
+			out.Faces[2*a] = sc.face(a, 0)
 		}
 		if box.Hi[a] < dims[a] {
-			out.Faces[2*a+1] = extractFace(dst, a, box.Hi[a]-box.Lo[a]-1)
+			if box.Hi[a]-box.Lo[a] == 1 && out.Faces[2*a] != nil {
+				// A chunk one voxel thick along a: both faces are the
+				// same voxels, and nothing writes to a face.
+				out.Faces[2*a+1] = out.Faces[2*a]
+			} else {
+				out.Faces[2*a+1] = sc.face(a, box.Hi[a]-box.Lo[a]-1)
+			}
 		}
 	}
 	return out, ctx.Err()
@@ -144,26 +168,46 @@ func otherAxes(a int) (int, int) {
 	return 0, 1
 }
 
-// extractFace copies the plane at position pos along axis a of v.
-func extractFace(v *stack.Volume[uint32], a, pos int) []uint32 {
-	s := v.Shape
+// face returns the labels of the scanned chunk on the plane at position
+// pos along axis a, row-major over the two other axes, written from the
+// runs (the chunk's labels need not have been written anywhere).
+func (sc *scan) face(a, pos int) []uint32 {
+	s := sc.shape
 	switch a {
 	case 0:
-		return slices.Clone(v.Plane(pos))
+		out := getFace(s.Y * s.X)
+		for y := range s.Y {
+			r := pos*s.Y + y
+			writeRow(sc, sc.stripOf(r), r, out[y*s.X:(y+1)*s.X])
+		}
+		return out
 	case 1:
-		out := make([]uint32, 0, s.Z*s.X)
+		out := getFace(s.Z * s.X)
 		for z := range s.Z {
-			out = append(out, v.Row(z, pos)...)
+			r := z*s.Y + pos
+			writeRow(sc, sc.stripOf(r), r, out[z*s.X:(z+1)*s.X])
 		}
 		return out
 	}
-	out := make([]uint32, 0, s.Z*s.Y)
-	for z := range s.Z {
-		for y := range s.Y {
-			out = append(out, v.At(z, y, pos))
-		}
+	out := getFace(s.Z * s.Y)
+	for r := range out {
+		out[r] = sc.labelAt(r, pos)
 	}
 	return out
+}
+
+// faceBufs holds face buffers that ChunkMergers gave back (RecycleFaces)
+// for later chunks' faces: a run that labels and merges chunk after chunk
+// then allocates faces only for the chunks in flight.
+var faceBufs sync.Pool
+
+// getFace returns a face buffer of n elements, recycled when one is at
+// hand; its contents are undefined (sc.face writes every element).
+func getFace(n int) []uint32 {
+	if b, ok := faceBufs.Get().(*[]uint32); ok && cap(*b) >= n {
+		return (*b)[:n]
+	}
+	return make([]uint32, n)
 }
 
 // Relabeling maps every chunk's local labels to global ones.
@@ -189,89 +233,257 @@ func (r *Relabeling) Table(idx int) []uint32 {
 // their faces, under the connectivity the chunks were labelled with, and
 // numbers the objects 1..N in raster order of their first voxel in the whole
 // volume. chunks[i] describes chunk i of grid. Its memory grows with the
-// number of labels and the faces' area, not with the volume.
+// number of labels and the faces' area, not with the volume. It is a
+// ChunkMerger given every chunk in order.
 func MergeChunks(ctx context.Context, grid stack.Grid, chunks []*ChunkLabels, conn Connectivity) (*Relabeling, error) {
-	c, err := normConn(conn, grid.Shape)
+	m, err := NewChunkMerger(grid, conn)
 	if err != nil {
 		return nil, err
 	}
 	if len(chunks) != grid.Len() {
 		return nil, fmt.Errorf("kernels: merge chunks: %d chunks for a grid of %d", len(chunks), grid.Len())
 	}
-	dims := grid.Shape.Dims()
-	offsets := make([]int, len(chunks)+1)
-	stats := true
 	for i, ch := range chunks {
-		if err := checkChunk(grid, i, ch, dims); err != nil {
+		if ch != nil && ch.Index != i {
+			return nil, fmt.Errorf("kernels: merge chunks: entry %d holds chunk %d", i, ch.Index)
+		}
+		if ch == nil {
+			return nil, fmt.Errorf("kernels: merge chunks: chunk %d missing", i)
+		}
+		if err := m.Add(ctx, ch); err != nil {
 			return nil, err
 		}
-		offsets[i+1] = offsets[i] + ch.N
-		// A chunk without labels has no sums to miss (and gob decodes its
-		// empty Sums as nil).
-		stats = stats && (ch.Sums != nil || ch.N == 0)
 	}
-	total := offsets[len(chunks)]
-	if int64(total) >= math.MaxUint32 {
-		return nil, fmt.Errorf("kernels: merge chunks: %d labels is too many for 32-bit labels", total)
+	return m.Relabeling(ctx)
+}
+
+// ChunkMerger is MergeChunks taken one chunk at a time, for chunks labelled
+// over time (by tasks, or on other machines): Add joins a chunk's faces to
+// those of the neighbours added before it and then lets go of every face
+// whose neighbours are all in, so that it holds only the faces still
+// waiting for a neighbour (with chunks added in order, one layer of them)
+// and a few numbers per label. Relabeling numbers the objects once every
+// chunk is in. The result equals MergeChunks' whatever the order of the
+// Adds. A ChunkMerger is not safe for concurrent use.
+type ChunkMerger struct {
+	grid   stack.Grid
+	dims   [3]int
+	counts [3]int
+	// reach[a] says which voxels touch across a cut along axis a: in the
+	// cut's plane (axes b, c: otherAxes(a)), a voxel touches those du rows
+	// away along b (du = -1, 0, 1) and at most reach[a][du+1] columns
+	// away along c; -1 means none du rows away.
+	reach  [3][3]int
+	chunks []*mergeChunk // by index; nil until added
+	added  int
+	layers [3][]int // layers[a][k]: chunks added in layer k along a
+	parent []uint32 // union-find over provisional ids
+	lo, hi []uint32 // cut planes, for cuts through several chunks
+	// recycle: faces let go of go back to faceBufs (RecycleFaces).
+	recycle bool
+}
+
+// mergeChunk is what a ChunkMerger keeps of an added chunk.
+type mergeChunk struct {
+	box   stack.Box
+	base  uint32 // the provisional id of local label l is base+l-1
+	n     int
+	first []int64
+	sums  []RegionSums
+	faces [6][]uint32 // nil once joined
+}
+
+// NewChunkMerger returns a ChunkMerger for the chunks of grid labelled with
+// conn.
+func NewChunkMerger(grid stack.Grid, conn Connectivity) (*ChunkMerger, error) {
+	if _, err := stack.NewGrid(grid.Shape, grid.Chunk); err != nil {
+		return nil, fmt.Errorf("kernels: merge chunks: %w", err)
 	}
-	parent := make([]uint32, total)
-	for i := range parent {
-		parent[i] = uint32(i)
+	c, err := normConn(conn, grid.Shape)
+	if err != nil {
+		return nil, err
 	}
-	// The neighbours across a face along axis a: offsets of conn that step +1
-	// along a. Every pair of touching voxels in different chunks differs in
-	// chunk along some axis and is found from the high face along that axis.
-	var across [3][][3]int
+	m := &ChunkMerger{grid: grid, dims: grid.Shape.Dims(), counts: grid.Counts(), chunks: make([]*mergeChunk, grid.Len())}
+	for a := range 3 {
+		m.layers[a] = make([]int, m.counts[a])
+		m.reach[a] = [3]int{-1, -1, -1}
+	}
+	// The neighbours across a cut along axis a: offsets of conn that step
+	// +1 along a. Every pair of touching voxels in different chunks differs
+	// in chunk along some axis and is found at the cut along that axis.
 	for _, d := range connOffsets(c) {
 		for a := range 3 {
 			if d[a] == 1 {
-				across[a] = append(across[a], d)
+				b, cax := otherAxes(a)
+				r := &m.reach[a][d[b]+1]
+				*r = max(*r, absInt(d[cax]))
 			}
 		}
 	}
-	// Each cut between two layers of chunks along an axis is handled as two
-	// whole planes of provisional ids (offset + local label, 0 for
-	// background): the layer below's high faces and the layer above's low
-	// faces, so neighbours are plain offsets within the planes.
-	counts := grid.Counts()
+	return m, nil
+}
+
+// RecycleFaces makes Add take the faces of the chunks it is given: once
+// the merger lets go of a face, its memory is reused for the faces of
+// chunks that LabelChunk (or LabelChunkAbove) labels later, so that a
+// caller that labels chunk after chunk and adds each one allocates faces
+// only for the chunks in flight instead of for every chunk. A caller that
+// asks for it must not read a chunk's Faces once it has added the chunk.
+func (m *ChunkMerger) RecycleFaces() { m.recycle = true }
+
+// Add hands the merger one labelled chunk (ch.Index says which); each
+// chunk is added once. The merger keeps ch's slices, reading them only.
+// The labels on a chunk's faces are checked when the faces are joined, so
+// a bad label may fail a later Add; after an error the merger is not to
+// be used again.
+func (m *ChunkMerger) Add(ctx context.Context, ch *ChunkLabels) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if ch == nil {
+		return errors.New("kernels: merge chunks: nil chunk")
+	}
+	i := ch.Index
+	if i < 0 || i >= len(m.chunks) {
+		return fmt.Errorf("kernels: merge chunks: chunk %d outside a grid of %d", i, len(m.chunks))
+	}
+	if m.chunks[i] != nil {
+		return fmt.Errorf("kernels: merge chunks: chunk %d added twice", i)
+	}
+	if err := checkChunk(m.grid, i, ch, m.dims); err != nil {
+		return err
+	}
+	total := len(m.parent)
+	if uint64(total)+uint64(ch.N) >= math.MaxUint32 {
+		return fmt.Errorf("kernels: merge chunks: %d labels is too many for 32-bit labels", total+ch.N)
+	}
+	mc := &mergeChunk{box: ch.Box, base: uint32(total), n: ch.N, first: ch.First, sums: ch.Sums, faces: ch.Faces}
+	m.chunks[i] = mc
+	m.added++
+	m.parent = slices.Grow(m.parent, ch.N)
+	for l := range ch.N {
+		m.parent = append(m.parent, uint32(total+l))
+	}
+	idx := m.coords(i)
 	for a := range 3 {
-		b, cax := otherAxes(a)
-		nb, nc := dims[b], dims[cax]
-		if counts[a] < 2 {
-			continue
-		}
-		lo := make([]uint32, nb*nc)
-		hi := make([]uint32, nb*nc)
-		for k := 1; k < counts[a]; k++ {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			for ib := range counts[b] {
-				for ic := range counts[cax] {
-					var idx [3]int
-					idx[b], idx[cax] = ib, ic
-					idx[a] = k - 1
-					below := (idx[0]*counts[1]+idx[1])*counts[2] + idx[2]
-					idx[a] = k
-					above := (idx[0]*counts[1]+idx[1])*counts[2] + idx[2]
-					box := chunks[below].Box
-					pastePlane(hi, nc, box.Lo[b], box.Hi[b], box.Lo[cax], box.Hi[cax], chunks[below].Faces[2*a+1], uint32(offsets[below]))
-					pastePlane(lo, nc, box.Lo[b], box.Hi[b], box.Lo[cax], box.Hi[cax], chunks[above].Faces[2*a], uint32(offsets[above]))
+		k := idx[a]
+		m.layers[a][k]++
+		// This chunk may complete the cuts on either side of its layer.
+		for _, cut := range [2]int{k, k + 1} {
+			if cut >= 1 && cut < m.counts[a] && m.layerDone(a, cut-1) && m.layerDone(a, cut) {
+				if err := m.joinCut(a, cut); err != nil {
+					return err
 				}
 			}
-			joinPlanes(parent, hi, lo, nb, nc, across[a], b, cax)
 		}
 	}
+	return nil
+}
+
+// coords returns chunk i's position in the grid's counts.
+func (m *ChunkMerger) coords(i int) [3]int {
+	c := m.counts
+	return [3]int{i / (c[1] * c[2]), i / c[2] % c[1], i % c[2]}
+}
+
+// layerDone reports whether every chunk of layer k along axis a is in.
+func (m *ChunkMerger) layerDone(a, k int) bool {
+	b, c := otherAxes(a)
+	return m.layers[a][k] == m.counts[b]*m.counts[c]
+}
+
+// joinCut unites the labels that touch across the cut between layers
+// cut-1 and cut along axis a, and lets go of the faces on the cut.
+func (m *ChunkMerger) joinCut(a, cut int) error {
+	b, cax := otherAxes(a)
+	nb, nc := m.dims[b], m.dims[cax]
+	chunkAt := func(ib, ic, k int) *mergeChunk {
+		var idx [3]int
+		idx[a], idx[b], idx[cax] = k, ib, ic
+		return m.chunks[(idx[0]*m.counts[1]+idx[1])*m.counts[2]+idx[2]]
+	}
+	if m.counts[b] == 1 && m.counts[cax] == 1 {
+		// One chunk on each side covers the whole cut: join its faces
+		// as they are.
+		below, above := chunkAt(0, 0, cut-1), chunkAt(0, 0, cut)
+		if err := joinFaces(m.parent, below.faces[2*a+1], below.base, below.n, above.faces[2*a], above.base, above.n, nb, nc, m.reach[a]); err != nil {
+			return fmt.Errorf("kernels: merge chunks: cut %d along axis %d: %w", cut, a, err)
+		}
+		m.letGo(below, 2*a+1)
+		m.letGo(above, 2*a)
+		return nil
+	}
+	// Otherwise the faces are pasted into two whole planes of provisional
+	// ids plus one (0 for background), so that neighbours across chunk
+	// edges within the cut are plain offsets too.
+	if cap(m.lo) < nb*nc {
+		m.lo, m.hi = make([]uint32, nb*nc), make([]uint32, nb*nc)
+	}
+	lo, hi := m.lo[:nb*nc], m.hi[:nb*nc]
+	for ib := range m.counts[b] {
+		for ic := range m.counts[cax] {
+			below, above := chunkAt(ib, ic, cut-1), chunkAt(ib, ic, cut)
+			box := below.box
+			if err := pastePlane(hi, nc, box.Lo[b], box.Hi[b], box.Lo[cax], box.Hi[cax], below.faces[2*a+1], below.base, below.n); err != nil {
+				return fmt.Errorf("kernels: merge chunks: high face %d of chunk at %v: %w", 2*a+1, below.box, err)
+			}
+			if err := pastePlane(lo, nc, box.Lo[b], box.Hi[b], box.Lo[cax], box.Hi[cax], above.faces[2*a], above.base, above.n); err != nil {
+				return fmt.Errorf("kernels: merge chunks: low face %d of chunk at %v: %w", 2*a, above.box, err)
+			}
+			m.letGo(below, 2*a+1)
+			m.letGo(above, 2*a)
+		}
+	}
+	total := len(m.parent)
+	return joinFaces(m.parent, hi, 0, total, lo, 0, total, nb, nc, m.reach[a])
+}
+
+// letGo drops face f of mc, once joined, and with RecycleFaces gives its
+// memory back, unless the chunk's other face along the axis is the same
+// buffer (a chunk one voxel thick) and still waits.
+func (m *ChunkMerger) letGo(mc *mergeChunk, f int) {
+	face := mc.faces[f]
+	mc.faces[f] = nil
+	if !m.recycle || cap(face) == 0 {
+		return
+	}
+	if other := mc.faces[f^1]; cap(other) > 0 && &other[:1][0] == &face[:1][0] {
+		return
+	}
+	faceBufs.Put(&face)
+}
+
+// Relabeling numbers the objects of the whole volume once every chunk has
+// been added.
+func (m *ChunkMerger) Relabeling(ctx context.Context) (*Relabeling, error) {
+	if m.added != len(m.chunks) {
+		for i, mc := range m.chunks {
+			if mc == nil {
+				return nil, fmt.Errorf("kernels: merge chunks: chunk %d missing (%d of %d added)", i, m.added, len(m.chunks))
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	parent := m.parent
+	total := len(parent)
 	// An object's first voxel is the earliest first voxel of its parts.
 	first := make([]int64, total)
 	for i := range first {
 		first[i] = math.MaxInt64
 	}
-	for ci, ch := range chunks {
-		for l, f := range ch.First {
-			r := find(parent, uint32(offsets[ci]+l))
+	stats := true
+	offsets := make([]int, len(m.chunks)+1)
+	for ci, mc := range m.chunks {
+		for l, f := range mc.first {
+			r := find(parent, mc.base+uint32(l))
 			first[r] = min(first[r], f)
 		}
+		offsets[ci+1] = offsets[ci] + mc.n
+		// A chunk without labels has no sums to miss (and gob decodes its
+		// empty Sums as nil).
+		stats = stats && (mc.sums != nil || mc.n == 0)
 	}
 	var roots []uint32
 	for i := range parent {
@@ -293,14 +505,17 @@ func MergeChunks(ctx context.Context, grid stack.Grid, chunks []*ChunkLabels, co
 		global[r] = uint32(k + 1)
 	}
 	out := &Relabeling{N: len(roots), Offsets: offsets, Map: make([]uint32, total)}
-	for i := range out.Map {
-		out.Map[i] = global[find(parent, uint32(i))]
+	for ci, mc := range m.chunks {
+		table := out.Map[offsets[ci]:offsets[ci+1]]
+		for l := range table {
+			table[l] = global[find(parent, mc.base+uint32(l))]
+		}
 	}
 	if stats {
 		sums := make([]RegionSums, out.N)
-		for ci, ch := range chunks {
-			for l := range ch.Sums {
-				sums[out.Map[offsets[ci]+l]-1].Add(&ch.Sums[l])
+		for ci, mc := range m.chunks {
+			for l := range mc.sums {
+				sums[out.Map[offsets[ci]+l]-1].Add(&mc.sums[l])
 			}
 		}
 		out.Regions = regionsOf(sums)
@@ -308,51 +523,79 @@ func MergeChunks(ctx context.Context, grid stack.Grid, chunks []*ChunkLabels, co
 	return out, nil
 }
 
-// pastePlane copies a chunk's face into rows [b0, b1) and columns [c0, c1)
-// of a plane nc wide, as provisional ids off+label (0 stays 0).
-func pastePlane(plane []uint32, nc, b0, b1, c0, c1 int, face []uint32, off uint32) {
+// pastePlane copies a chunk's face, whose labels are at most n, into rows
+// [b0, b1) and columns [c0, c1) of a plane nc wide, as off+label (0 stays
+// 0).
+func pastePlane(plane []uint32, nc, b0, b1, c0, c1 int, face []uint32, off uint32, n int) error {
 	w := c1 - c0
 	for u := b0; u < b1; u++ {
 		src := face[(u-b0)*w : (u-b0+1)*w]
 		dst := plane[u*nc+c0 : u*nc+c1]
 		for i, l := range src {
 			if l != 0 {
+				if int(l) > n {
+					return errFaceLabel(l, n)
+				}
 				l += off
 			}
 			dst[i] = l
 		}
 	}
+	return nil
 }
 
-// joinPlanes unites every voxel of hi with its neighbours in lo (the next
-// plane along the cut's axis) at the in-plane offsets of across. A
-// neighbour pair seen just before is skipped: along a row, the same two
-// objects meet again and again.
-func joinPlanes(parent []uint32, hi, lo []uint32, nb, nc int, across [][3]int, b, cax int) {
-	var last [9][2]uint32
+// errFaceLabel is the error for a face label l of a chunk of n labels.
+func errFaceLabel(l uint32, n int) error {
+	return fmt.Errorf("face holds label %d of a chunk of %d labels", l, n)
+}
+
+// joinFaces unites the labels of two planes nb×nc that face each other
+// across a cut: hi, the last voxels before it, and lo, the first after
+// it, where a label l (not 0) stands for provisional id offHi+l-1 or
+// offLo+l-1 and must be at most nHi or nLo. A voxel of lo touches the voxels of hi du rows away (du = -1,
+// 0, 1) and at most reach[du+1] columns away (none for -1). It walks lo by
+// runs of one label: the voxels of hi that a run [v0, v1) touches are, in
+// each row within reach, one interval, so each voxel of hi is read about
+// once per row of lo that reaches it rather than once per neighbour; a
+// repeat of the pair just united is skipped.
+func joinFaces(parent []uint32, hi []uint32, offHi uint32, nHi int, lo []uint32, offLo uint32, nLo int, nb, nc int, reach [3]int) error {
+	var pa, pb uint32 // the last pair united; 0 never labels a voxel
 	for u := range nb {
-		for v := range nc {
-			ga := hi[u*nc+v]
-			if ga == 0 {
-				continue
+		rowLo := lo[u*nc : (u+1)*nc]
+		for v0 := 0; v0 < nc; {
+			lb := rowLo[v0]
+			v1 := v0 + 1
+			for v1 < nc && rowLo[v1] == lb {
+				v1++
 			}
-			for o, d := range across {
-				qb, qc := u+d[b], v+d[cax]
-				if qb < 0 || qc < 0 || qb >= nb || qc >= nc {
-					continue
+			if lb != 0 {
+				if int(lb) > nLo {
+					return errFaceLabel(lb, nLo)
 				}
-				gb := lo[qb*nc+qc]
-				if gb == 0 || last[o] == [2]uint32{ga, gb} {
-					continue
+				for du := -1; du <= 1; du++ {
+					e, uu := reach[du+1], u+du
+					if e < 0 || uu < 0 || uu >= nb {
+						continue
+					}
+					for _, la := range hi[uu*nc+max(0, v0-e) : uu*nc+min(nc, v1+e)] {
+						if la != 0 && (la != pa || lb != pb) {
+							if int(la) > nHi {
+								return errFaceLabel(la, nHi)
+							}
+							union(parent, offHi+la-1, offLo+lb-1)
+							pa, pb = la, lb
+						}
+					}
 				}
-				last[o] = [2]uint32{ga, gb}
-				union(parent, ga-1, gb-1)
 			}
+			v0 = v1
 		}
 	}
+	return nil
 }
 
-// checkChunk validates what MergeChunks reads of chunk i.
+// checkChunk validates what MergeChunks reads of chunk i, but for the
+// labels on its faces, which the join checks as it reads them.
 func checkChunk(grid stack.Grid, i int, ch *ChunkLabels, dims [3]int) error {
 	if ch == nil {
 		return fmt.Errorf("kernels: merge chunks: chunk %d missing", i)
@@ -371,11 +614,6 @@ func checkChunk(grid stack.Grid, i int, ch *ChunkLabels, dims [3]int) error {
 			f := ch.Faces[2*a+side]
 			if need && len(f) != n || !need && f != nil {
 				return fmt.Errorf("kernels: merge chunks: chunk %d face %d has %d labels, want %d", i, 2*a+side, len(f), n)
-			}
-			for _, l := range f {
-				if int(l) > ch.N {
-					return fmt.Errorf("kernels: merge chunks: chunk %d face %d holds label %d > %d", i, 2*a+side, l, ch.N)
-				}
 			}
 		}
 	}

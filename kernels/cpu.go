@@ -37,10 +37,31 @@ func (cpuBackend) LabelAbove(ctx context.Context, dst *stack.Volume[uint32], src
 	return LabelAbove(ctx, dst, src, t, conn)
 }
 
-// LabelAbove16 is LabelAbove16: the CPU backend can write uint16 labels
-// directly, which callers find by asserting this method.
 func (cpuBackend) LabelAbove16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[float32], t float32, conn Connectivity) (int, error) {
 	return LabelAbove16(ctx, dst, src, t, conn)
+}
+
+func (cpuBackend) LabelAboveWithStats(ctx context.Context, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, conn Connectivity, intensity *stack.Volume[float32]) (int, []Region, error) {
+	return LabelAboveWithStats(ctx, dst, src, t, conn, intensity)
+}
+
+func (cpuBackend) LabelChunkAbove(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, intensity *stack.Volume[float32], conn Connectivity) (*ChunkLabels, error) {
+	return LabelChunkAbove(ctx, grid, idx, dst, src, t, intensity, conn)
+}
+
+func (cpuBackend) Narrow16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[uint32]) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return Narrow16(dst, src)
+}
+
+func (cpuBackend) Min(ctx context.Context, src *stack.Volume[float32]) (float32, error) {
+	return Min(ctx, src)
+}
+
+func (cpuBackend) GaussianZ(opt GaussianOptions, shape stack.Shape, pool *stack.Pool[float32], read PlaneReader) (ZStream, error) {
+	return NewZStream(opt, shape, pool, read)
 }
 
 func (cpuBackend) Close() error { return nil }

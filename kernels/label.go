@@ -51,14 +51,22 @@ func checkLabelArgs[L labelElem](dst *stack.Volume[L], src stack.Shape, srcLen i
 	if dst == nil {
 		return errors.New("kernels: label: nil destination")
 	}
+	if err := checkSourceArgs(src, srcLen, intensity); err != nil {
+		return err
+	}
+	if dst.Shape != src || len(dst.Data) != src.Len() {
+		return fmt.Errorf("kernels: label: destination shape %v (%d elements) does not match source %v", dst.Shape, len(dst.Data), src)
+	}
+	return nil
+}
+
+// checkSourceArgs validates the source and intensity of a labelling.
+func checkSourceArgs(src stack.Shape, srcLen int, intensity *stack.Volume[float32]) error {
 	if err := src.Validate(); err != nil {
 		return fmt.Errorf("kernels: label: %w", err)
 	}
 	if srcLen != src.Len() {
 		return fmt.Errorf("kernels: label: source holds %d elements, shape %v needs %d", srcLen, src, src.Len())
-	}
-	if dst.Shape != src || len(dst.Data) != src.Len() {
-		return fmt.Errorf("kernels: label: destination shape %v (%d elements) does not match source %v", dst.Shape, len(dst.Data), src)
 	}
 	if intensity != nil && (intensity.Shape != src || len(intensity.Data) != src.Len()) {
 		return fmt.Errorf("kernels: label: intensity shape %v does not match source %v", intensity.Shape, src)
@@ -129,6 +137,20 @@ func LabelAbove16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Vol
 	}
 	n, _, err := labelVolume(ctx, dst, src.Shape, len(src.Data), aboveRunFunc(src, t), conn, nil, false, 0)
 	return n, err
+}
+
+// Narrow16 stores the labels of src as uint16 in dst, which must have
+// src's shape. It is meant for labels known to fit (at most 65535, as a
+// labelling's object count tells); a larger label saturates to 65535.
+func Narrow16(dst *stack.Volume[uint16], src *stack.Volume[uint32]) error {
+	if dst == nil || src == nil {
+		return fmt.Errorf("%w: nil volume", ErrInvalid)
+	}
+	if dst.Shape != src.Shape || len(dst.Data) != dst.Shape.Len() || len(src.Data) != src.Shape.Len() {
+		return fmt.Errorf("%w: narrow labels of %v (%d elements) into %v (%d elements)", ErrInvalid, src.Shape, len(src.Data), dst.Shape, len(dst.Data))
+	}
+	simd.NarrowUint32(dst.Data, src.Data)
+	return nil
 }
 
 // LabelWithStats is Label that also measures every object (see Region) in

@@ -414,34 +414,59 @@ func (sc *scan) label(st *strip, i int) uint32 {
 func writeStrip[L labelElem](sc *scan, st *strip, dst []L) {
 	X := sc.shape.X
 	for r := st.r0; r < st.r1; r++ {
-		row := dst[r*X : (r+1)*X]
-		i0, i1 := st.rowStart[r-st.r0], st.rowStart[r-st.r0+1]
-		w := newRowWriter(row)
-		prev := uintptr(0)
-		for i, rn := range st.runs[i0:i1:i1] {
-			s, e := uintptr(rn.s), min(uintptr(rn.e), w.n)
-			if s >= e || s < prev {
-				continue // cannot happen: runs are ordered and in the row
-			}
-			// Short segments (most of them) take one inlined block of
-			// stores; the rest go through seg.
-			if s+16 <= w.n && s-prev <= 16 {
-				store16[L](w.p, prev, 0)
-			} else if prev < s {
-				w.seg(prev, s, 0)
-			}
-			vv := splat[L](sc.lab[sc.parent[st.off+i0+uint32(i)]])
-			if e+16 <= w.n && e-s <= 16 {
-				store16[L](w.p, s, vv)
-			} else {
-				w.seg(s, e, vv)
-			}
-			prev = e
-		}
-		if prev < w.n {
-			w.seg(prev, w.n, 0)
-		}
+		writeRow(sc, st, r, dst[r*X:(r+1)*X])
 	}
+}
+
+// writeRow writes the labels of row r, which strip st scanned, into row
+// (X elements).
+func writeRow[L labelElem](sc *scan, st *strip, r int, row []L) {
+	i0, i1 := st.rowStart[r-st.r0], st.rowStart[r-st.r0+1]
+	w := newRowWriter(row)
+	prev := uintptr(0)
+	for i, rn := range st.runs[i0:i1:i1] {
+		s, e := uintptr(rn.s), min(uintptr(rn.e), w.n)
+		if s >= e || s < prev {
+			continue // cannot happen: runs are ordered and in the row
+		}
+		// Short segments (most of them) take one inlined block of
+		// stores; the rest go through seg.
+		if s+16 <= w.n && s-prev <= 16 {
+			store16[L](w.p, prev, 0)
+		} else if prev < s {
+			w.seg(prev, s, 0)
+		}
+		vv := splat[L](sc.lab[sc.parent[st.off+i0+uint32(i)]])
+		if e+16 <= w.n && e-s <= 16 {
+			store16[L](w.p, s, vv)
+		} else {
+			w.seg(s, e, vv)
+		}
+		prev = e
+	}
+	if prev < w.n {
+		w.seg(prev, w.n, 0)
+	}
+}
+
+// stripOf returns the strip that scanned row r.
+func (sc *scan) stripOf(r int) *strip { return sc.strips[r/sc.slen] }
+
+// labelAt returns the label of column x of row r (0 for background).
+func (sc *scan) labelAt(r, x int) uint32 {
+	st := sc.stripOf(r)
+	i0, i1 := st.rowStart[r-st.r0], st.rowStart[r-st.r0+1]
+	runs := st.runs[i0:i1]
+	i, _ := slices.BinarySearchFunc(runs, uint32(x), func(rn run, x uint32) int {
+		if rn.e <= x {
+			return -1
+		}
+		return 1
+	})
+	if i < len(runs) && runs[i].s <= uint32(x) {
+		return sc.label(st, int(i0)+i)
+	}
+	return 0
 }
 
 // firsts returns, for every label, the flat index of its first voxel.

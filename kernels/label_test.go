@@ -579,3 +579,30 @@ func TestLabelAbove16(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, n, n32)
 }
+
+// Narrow16 gives each label's uint16 conversion, for lengths around every
+// vector width, and refuses mismatched volumes.
+func TestNarrow16MatchesConversion(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 63, 1000, 4099} {
+		src := stack.New[uint32](stack.Shape{Z: 1, Y: 1, X: n})
+		for i := range src.Data {
+			src.Data[i] = uint32(rng.IntN(65536))
+		}
+		if n > 2 {
+			src.Data[0], src.Data[n-1] = 65535, 65535
+		}
+		dst := stack.New[uint16](src.Shape)
+		for i := range dst.Data {
+			dst.Data[i] = 0xdead
+		}
+		require.NoError(t, Narrow16(dst, src))
+		for i, l := range src.Data {
+			require.Equal(t, uint16(l), dst.Data[i], "n=%d i=%d", n, i)
+		}
+	}
+	a := stack.New[uint32](stack.Shape{Z: 1, Y: 2, X: 3})
+	require.ErrorIs(t, Narrow16(stack.New[uint16](stack.Shape{Z: 1, Y: 3, X: 2}), a), ErrInvalid)
+	require.ErrorIs(t, Narrow16(nil, a), ErrInvalid)
+}

@@ -126,40 +126,35 @@ func summarise(seg []float32) (float64, float32, float32) {
 	return (s0 + s1) + (s2 + s3), min(lo0, lo1), max(hi0, hi1)
 }
 
-// writeWithStats writes the labels like writeStrip and returns every
-// label's sums, measured in the same pass. Each strip keeps dense sums for
-// the labels rooted in it (a contiguous range) and a small map for the few
-// objects that started in an earlier strip; they are combined in strip
-// order.
+// writeWithStats writes the labels like writeStrip, unless dst is nil,
+// and returns every label's sums, measured from the runs (the labels
+// written are not read back). Each strip keeps dense sums for the labels
+// rooted in it (a contiguous range) and a small map for the few objects
+// that started in an earlier strip; they are combined in strip order.
 func (sc *scan) writeWithStats(dst []uint32, intensity *stack.Volume[float32]) []RegionSums {
 	sums := make([]RegionSums, sc.n)
 	foreign := make([]map[uint32]*RegionSums, len(sc.strips))
 	X, Y := sc.shape.X, sc.shape.Y
 	parallel(len(sc.strips), func(k int) {
 		st := sc.strips[k]
+		if dst != nil {
+			writeStrip(sc, st, dst)
+		}
 		own := sums[st.base-1 : int(st.base-1)+st.roots]
 		far := map[uint32]*RegionSums{}
 		for r := st.r0; r < st.r1; r++ {
-			row := dst[r*X : (r+1)*X]
 			var irow []float32
 			if intensity != nil {
 				irow = intensity.Data[r*X : (r+1)*X]
 			}
 			z, y := r/Y, r%Y
 			i0, i1 := st.rowStart[r-st.r0], st.rowStart[r-st.r0+1]
-			w := newRowWriter(row)
-			prev := uintptr(0)
 			for i := i0; i < i1; i++ {
 				rn := st.runs[i]
-				if uintptr(rn.s) < prev || rn.s >= rn.e || int(rn.e) > X {
-					continue // cannot happen: runs are ordered and in the row
+				if rn.s >= rn.e || int(rn.e) > X {
+					continue // cannot happen: runs are in the row
 				}
 				l := sc.label(st, int(i))
-				if prev < uintptr(rn.s) {
-					w.seg(prev, uintptr(rn.s), 0)
-				}
-				w.seg(uintptr(rn.s), uintptr(rn.e), splat[uint32](l))
-				prev = uintptr(rn.e)
 				var acc *RegionSums
 				if l >= st.base {
 					acc = &own[l-st.base]
@@ -168,9 +163,6 @@ func (sc *scan) writeWithStats(dst []uint32, intensity *stack.Volume[float32]) [
 					far[l] = acc
 				}
 				acc.addRun(z, y, int(rn.s), int(rn.e), irow)
-			}
-			if prev < w.n {
-				w.seg(prev, w.n, 0)
 			}
 		}
 		foreign[k] = far

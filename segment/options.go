@@ -117,16 +117,32 @@ func defaultConn(mode Mode) kernels.Connectivity {
 	return kernels.Conn4
 }
 
+// ConnectivityError says that a connectivity does not belong to the mode:
+// 4 and 8 are Mode2D's, 6, 18 and 26 Mode3D's. It wraps
+// kernels.ErrConnectivity.
+type ConnectivityError struct {
+	Connectivity kernels.Connectivity
+	Mode         Mode
+}
+
+func (e *ConnectivityError) Error() string {
+	if e.Mode == Mode2D {
+		return fmt.Sprintf("connectivity %d is not a 2d connectivity (want 4 or 8; 6, 18 and 26 are for 3d mode)", e.Connectivity)
+	}
+	return fmt.Sprintf("connectivity %d is not a 3d connectivity (want 6, 18 or 26; 4 and 8 are for 2d mode)", e.Connectivity)
+}
+
+// Unwrap returns kernels.ErrConnectivity.
+func (e *ConnectivityError) Unwrap() error { return kernels.ErrConnectivity }
+
 func checkConn(c kernels.Connectivity, mode Mode) error {
 	switch {
 	case mode == Mode2D && (c == kernels.Conn4 || c == kernels.Conn8):
 		return nil
 	case mode == Mode3D && (c == kernels.Conn6 || c == kernels.Conn18 || c == kernels.Conn26):
 		return nil
-	case mode == Mode2D:
-		return fmt.Errorf("connectivity %d is not a 2d connectivity (want 4 or 8; 6, 18 and 26 need --mode 3d)", c)
 	}
-	return fmt.Errorf("connectivity %d is not a 3d connectivity (want 6, 18 or 26; 4 and 8 need --mode 2d)", c)
+	return &ConnectivityError{Connectivity: c, Mode: mode}
 }
 
 // ParseChunks parses "Z,Y,X" (or "Y,X") chunk extents.

@@ -269,11 +269,11 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 	t3 := time.Now()
 	sp.End()
 	sp = sched.StartSpan(ctx, spanLabel)
-	if l16er, ok := r.backend.(label16er); ok && narrow && !stats && !preview {
+	if narrow && !stats && !preview {
 		// Labels that fit uint16 are written as such: no uint32 plane to
 		// write and narrow.
 		l16 := bufs.u16.Get()
-		out.n, err = l16er.LabelAbove16(ctx, &stack.Volume[uint16]{Shape: ps, Data: l16}, smooth, out.thr, r.opt.Connectivity)
+		out.n, err = r.backend.LabelAbove16(ctx, &stack.Volume[uint16]{Shape: ps, Data: l16}, smooth, out.thr, r.opt.Connectivity)
 		if err == nil {
 			sp.End()
 			out.labels16 = l16
@@ -288,7 +288,7 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 	}
 	labels := &stack.Volume[uint32]{Shape: ps, Data: bufs.u32.Get()}
 	if stats {
-		out.n, out.regions, err = kernels.LabelAboveWithStats(ctx, labels, smooth, out.thr, r.opt.Connectivity, raw)
+		out.n, out.regions, err = r.backend.LabelAboveWithStats(ctx, labels, smooth, out.thr, r.opt.Connectivity, raw)
 	} else {
 		out.n, err = r.backend.LabelAbove(ctx, labels, smooth, out.thr, r.opt.Connectivity)
 	}
@@ -299,8 +299,13 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 	}
 	out.labels = labels.Data
 	if narrow && out.n <= 65535 {
-		out.labels16 = bufs.u16.Get()
-		narrow16(out.labels16, out.labels)
+		l16 := &stack.Volume[uint16]{Shape: ps, Data: bufs.u16.Get()}
+		if err := r.backend.Narrow16(ctx, l16, labels); err != nil {
+			bufs.u16.Put(l16.Data)
+			bufs.u32.Put(labels.Data)
+			return nil, fmt.Errorf("plane %d: narrow labels: %w", z, err)
+		}
+		out.labels16 = l16.Data
 	}
 	t4 := time.Now()
 	if preview {
@@ -309,11 +314,6 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 	}
 	out.times = stageTimes(t0, t1, t2, t3, t4)
 	return out, nil
-}
-
-// label16er is a backend that labels straight into uint16.
-type label16er interface {
-	LabelAbove16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[float32], t float32, conn kernels.Connectivity) (int, error)
 }
 
 // stageTimes are a plane's stage times from the instants each stage began
@@ -350,7 +350,8 @@ func (r *run) gaussian(ctx context.Context, dst, src *stack.Volume[float32]) (fl
 	if err != nil {
 		return 0, err
 	}
-	depth := [3]int{0, radius(opt.Sigma[1]), radius(opt.Sigma[2])}
+	depth := kernels.Depth(opt)
+	depth[0] = 0 // tiles span every plane of src
 	var in, out *stack.Volume[float32]
 	first := true
 	var m float32
@@ -380,12 +381,4 @@ func (r *run) gaussian(ctx context.Context, dst, src *stack.Volume[float32]) (fl
 		}
 	}
 	return m, nil
-}
-
-// radius is scipy's Gaussian kernel radius for sigma with truncate 4.
-func radius(sigma float64) int {
-	if sigma <= 0 {
-		return 0
-	}
-	return int(4*sigma + 0.5)
 }

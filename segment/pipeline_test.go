@@ -154,6 +154,7 @@ func TestLabelDTypeUpgrade(t *testing.T) {
 	opt.Output = filepath.Join(dir, "labels.tif")
 	_, err := Run(context.Background(), opt)
 	require.ErrorIs(t, err, ErrLabelOverflow)
+	require.NotContains(t, err.Error(), "--", "library errors name no CLI flag")
 	requireEmptyDir(t, dir)
 
 	// Asked for uint32, small labels are uint32 too.
@@ -216,6 +217,7 @@ func TestOutputExists(t *testing.T) {
 	_, err := Run(context.Background(), opt)
 	require.ErrorIs(t, err, ErrExists)
 	require.ErrorContains(t, err, out)
+	require.NotContains(t, err.Error(), "--", "library errors name no CLI flag")
 	b, _ := os.ReadFile(out)
 	require.Equal(t, "keep me", string(b))
 	opt.Force = true
@@ -246,11 +248,14 @@ func TestBadInputs(t *testing.T) {
 	opt.Connectivity = 6
 	_, err = Run(context.Background(), opt)
 	require.ErrorContains(t, err, "not a 2d connectivity")
+	require.ErrorIs(t, err, kernels.ErrConnectivity)
+	require.NotContains(t, err.Error(), "--", "library errors name no CLI flag")
 	opt.Connectivity = 0
 	opt.Mode = Mode3D
 	opt.Connectivity = 8
 	_, err = Run(context.Background(), opt)
 	require.ErrorContains(t, err, "not a 3d connectivity")
+	require.NotContains(t, err.Error(), "--", "library errors name no CLI flag")
 	ents, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, ents, 1, "only the text file; no partial output")
@@ -276,10 +281,16 @@ func TestMultiChannel(t *testing.T) {
 	opt.Output = filepath.Join(dir, "labels.tif")
 	_, err := Run(context.Background(), opt)
 	require.ErrorIs(t, err, ErrChannel)
-	require.ErrorContains(t, err, "--channel")
+	var ce *ChannelError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, ChannelError{Channels: 2, Requested: -1}, *ce)
+	require.ErrorContains(t, err, "the stack has 2 channels")
+	require.NotContains(t, err.Error(), "--", "library errors name no CLI flag")
 	opt.Channel = 2
 	_, err = Run(context.Background(), opt)
 	require.ErrorIs(t, err, ErrChannel)
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, ChannelError{Channels: 2, Requested: 2}, *ce)
 
 	opt.Channel = 1
 	got, _, _, _ := runFiles(t, opt)

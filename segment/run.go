@@ -119,7 +119,7 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 			md := m.Metadata()
 			meta = &md
 		}
-		if r.sink, err = newTIFFSink(opt.Output, r.shape, opt.LabelDType, meta); err != nil {
+		if r.sink, err = newTIFFSink(opt.Output, r.shape, opt.LabelDType, meta, r.backend); err != nil {
 			return rep, err
 		}
 	}

@@ -12,9 +12,12 @@
 // by plane, each worker streaming a run of planes through a window of the
 // 2r+1 raw planes the Z pass needs, into a scratch file; the threshold is
 // taken over the whole smoothed volume, slabs (one plane by default) are
-// labelled independently and their objects merged across slab faces with
-// union-find, and a final pass labels each slab again and writes its labels
-// renumbered in scipy.ndimage.label's order. Results never depend on the
+// labelled independently and their objects merged across slab faces by
+// kernels' chunk merge (kernels.LabelChunkAbove, kernels.ChunkMerger: the
+// merge that kernels.MergeChunks makes), and a final pass labels each slab
+// again and writes its labels renumbered in scipy.ndimage.label's order
+// (kernels.RelabelChunk). Every computation runs on the Backend's methods
+// or kernels functions, so any Backend runs the whole pipeline. Results never depend on the
 // number of workers or on the chunk shape.
 package segment
 
@@ -102,12 +105,12 @@ func DefaultOptions() Options {
 }
 
 // ErrExists is wrapped by the error for an output that exists when
-// Options.Force is false.
-var ErrExists = errors.New("output exists (use --force to overwrite)")
+// Options.Force is false (set it to overwrite).
+var ErrExists = errors.New("output exists")
 
 // ErrLabelOverflow is wrapped by the error for a label that does not fit
-// the requested LabelUint16.
-var ErrLabelOverflow = errors.New("label exceeds 65535; use --label-dtype uint32 or auto")
+// the requested LabelUint16 (LabelUint32 or LabelAuto hold it).
+var ErrLabelOverflow = errors.New("label exceeds 65535")
 
 // StageSeconds are the seconds spent in each stage, summed over tasks (so
 // with several workers their sum exceeds the wall time).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/tiff"
 )
@@ -24,16 +25,18 @@ var errNeedUint32 = errors.New("labels need uint32")
 // overflows at plane k costs k extra planes of work; in 3-D mode the number
 // of labels is known before the first plane is written.
 type tiffSink struct {
-	path  string
-	opts  tiff.WriterOptions
-	want  LabelDType
-	w     *tiff.Writer
-	buf16 []uint16
-	buf32 []uint32
+	// backend narrows uint32 planes for a uint16 file.
+	backend kernels.Backend
+	path    string
+	opts    tiff.WriterOptions
+	want    LabelDType
+	w       *tiff.Writer
+	buf16   []uint16
+	buf32   []uint32
 }
 
-func newTIFFSink(path string, shape stack.Shape, want LabelDType, meta *tiff.Metadata) (*tiffSink, error) {
-	s := &tiffSink{path: path, want: want, opts: tiff.WriterOptions{Shape: shape, DType: stack.Uint16}}
+func newTIFFSink(path string, shape stack.Shape, want LabelDType, meta *tiff.Metadata, backend kernels.Backend) (*tiffSink, error) {
+	s := &tiffSink{backend: backend, path: path, want: want, opts: tiff.WriterOptions{Shape: shape, DType: stack.Uint16}}
 	if meta != nil {
 		s.opts.PixelSizeX, s.opts.PixelSizeY, s.opts.SpacingZ = meta.PixelSizeX, meta.PixelSizeY, meta.PixelSizeZ
 		s.opts.Unit = meta.Unit
@@ -92,7 +95,10 @@ func (s *tiffSink) write(ctx context.Context, z int, labels []uint32, labels16 [
 	if len(s.buf16) != len(labels) {
 		s.buf16 = make([]uint16, len(labels))
 	}
-	narrow16(s.buf16, labels)
+	plane := stack.Shape{Z: 1, Y: s.opts.Shape.Y, X: s.opts.Shape.X}
+	if err := s.backend.Narrow16(ctx, &stack.Volume[uint16]{Shape: plane, Data: s.buf16}, &stack.Volume[uint32]{Shape: plane, Data: labels}); err != nil {
+		return fmt.Errorf("labels: plane %d: %w", z, err)
+	}
 	return tiff.WritePlaneOf(s.w, s.buf16)
 }
 

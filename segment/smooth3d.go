@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/segstack/segstack/kernels"
-	"github.com/segstack/segstack/kernels/simd"
 	"github.com/segstack/segstack/stack"
 )
 
@@ -33,8 +32,8 @@ type smoothRun struct {
 // smooth3D smooths the volume into the scratch file f (float32 planes in
 // order) and returns the extremes of the smoothed volume. Each task streams
 // a run of consecutive planes, zGroup3D at a time: the Z pass through a
-// window of the 2r+zGroup3D raw planes they need (zWindow), then the Y and
-// X passes on each Z-smoothed plane. A worker holds 2r+2*zGroup3D+1 planes
+// window of the 2r+zGroup3D raw planes they need (the backend's
+// GaussianZ), then the Y and X passes on each Z-smoothed plane. A worker holds 2r+2*zGroup3D+1 planes
 // whatever the run's length, and no plane is smoothed twice. Plane buffers
 // come from planes (one plane each). done is called with each run's plane
 // count, in order.
@@ -58,11 +57,11 @@ func (r *run) smooth3D(ctx context.Context, f *os.File, planes *stack.Pool[float
 			}
 			return nil
 		}
-		zw, err := newZWindow(gopt, s.Z, s.Y, s.X, planes, read)
+		zstream, err := r.backend.GaussianZ(gopt, s, planes, read)
 		if err != nil {
 			return out, fmt.Errorf("gaussian: %w", err)
 		}
-		defer zw.release()
+		defer zstream.Close()
 		zs := make([]*stack.Volume[float32], zGroup3D)
 		for i := range zs {
 			zs[i] = &stack.Volume[float32]{Shape: plane, Data: planes.Get()}
@@ -82,7 +81,7 @@ func (r *run) smooth3D(ctx context.Context, f *os.File, planes *stack.Pool[float
 			for i := range n {
 				group[i] = zs[i].Data
 			}
-			if err := zw.planes(ctx, g0, group[:n]); err != nil {
+			if err := zstream.Planes(ctx, g0, group[:n]); err != nil {
 				return out, err
 			}
 			smoothSec -= readSec - before
@@ -95,7 +94,10 @@ func (r *run) smooth3D(ctx context.Context, f *os.File, planes *stack.Pool[float
 				if err != nil {
 					return out, fmt.Errorf("gaussian: %w", err)
 				}
-				l := simd.Min(sm.Data)
+				l, err := r.backend.Min(ctx, sm)
+				if err != nil {
+					return out, err
+				}
 				if z == out.z0 {
 					out.lo, out.hi = l, h
 				}

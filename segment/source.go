@@ -24,8 +24,31 @@ type Source interface {
 }
 
 // ErrChannel is returned when a multi-channel stack is given without a
-// channel to segment, or with a channel it does not have.
+// channel to segment, or with a channel it does not have; the error is a
+// *ChannelError.
 var ErrChannel = errors.New("channel")
+
+// ChannelError says that a stack needs a channel chosen (Options.Channel),
+// or that it does not have the channel chosen. It wraps ErrChannel.
+type ChannelError struct {
+	// Channels is the number of channels the stack has.
+	Channels int
+	// Requested is the channel asked for; -1 when none was.
+	Requested int
+}
+
+func (e *ChannelError) Error() string {
+	switch {
+	case e.Requested < 0:
+		return fmt.Sprintf("the stack has %d channels: choose one (0..%d)", e.Channels, e.Channels-1)
+	case e.Channels <= 1:
+		return fmt.Sprintf("channel %d requested, but the stack has a single channel", e.Requested)
+	}
+	return fmt.Sprintf("channel %d requested, but the stack has %d channels (0..%d)", e.Requested, e.Channels, e.Channels-1)
+}
+
+// Unwrap returns ErrChannel.
+func (e *ChannelError) Unwrap() error { return ErrChannel }
 
 // VolumeSource serves the planes of an in-memory volume.
 func VolumeSource[T stack.Elem](v *stack.Volume[T]) Source { return volumeSource[T]{v} }
@@ -77,7 +100,7 @@ func newTIFFSource(r *tiff.Reader, channel int) (*tiffSource, error) {
 	nc := r.Channels()
 	if nc <= 1 {
 		if channel > 0 {
-			return nil, fmt.Errorf("%w %d requested, but the stack has a single channel", ErrChannel, channel)
+			return nil, &ChannelError{Channels: 1, Requested: channel}
 		}
 		pages := make([]int, shape.Z)
 		for i := range pages {
@@ -85,11 +108,8 @@ func newTIFFSource(r *tiff.Reader, channel int) (*tiffSource, error) {
 		}
 		return &tiffSource{r: r, shape: shape, pages: pages}, nil
 	}
-	if channel < 0 {
-		return nil, fmt.Errorf("the stack has %d channels: choose one with --channel 0..%d (%w)", nc, nc-1, ErrChannel)
-	}
-	if channel >= nc {
-		return nil, fmt.Errorf("%w %d requested, but the stack has %d channels (0..%d)", ErrChannel, channel, nc, nc-1)
+	if channel < 0 || channel >= nc {
+		return nil, &ChannelError{Channels: nc, Requested: max(channel, -1)}
 	}
 	m := r.Metadata()
 	nz, nt := max(m.Slices, 1), max(m.Frames, 1)

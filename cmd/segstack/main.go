@@ -34,7 +34,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "segstack: interrupted; partial outputs removed")
 			os.Exit(130)
 		}
-		fmt.Fprintln(os.Stderr, "segstack:", err)
+		fmt.Fprintln(os.Stderr, "segstack:", withFlagHints(err))
 		os.Exit(1)
 	}
 }

@@ -90,8 +90,9 @@ func (c *counters) failed(err error) {
 // across calls, spreads tiles over several devices, and recomputes on the
 // CPU what a device fails on.
 //
-// Label and LabelAbove run on the fallback backend: labelling on a device
-// is not implemented yet.
+// The labelling methods run on the fallback backend (labelling on a device
+// is not implemented yet), and so do Narrow16, Min and the streamed Z pass
+// (GaussianZ).
 //
 // An Executor is safe for concurrent use; calls take turns on the devices.
 // It owns its devices and closes them in Close.

@@ -540,6 +540,72 @@ func TestLabelDelegates(t *testing.T) {
 	require.Equal(t, want.Data, got2.Data)
 }
 
+// The operations the Executor leaves to its fallback give the CPU's
+// results: uint16 labels, labels with statistics, narrowing, the minimum
+// and the streamed Z pass.
+func TestFallbackOpsMatchCPU(t *testing.T) {
+	t.Parallel()
+	src := randVolume(22, stack.Shape{Z: 3, Y: 30, X: 41})
+	intensity := randVolume(23, src.Shape)
+	e, _ := newExec(t, offload.Options{}, fakedev.Config{})
+	cpu := kernels.CPU()
+	ctx := context.Background()
+
+	want := stack.New[uint32](src.Shape)
+	nw, rw, err := cpu.LabelAboveWithStats(ctx, want, src, 80, kernels.Conn26, intensity)
+	require.NoError(t, err)
+	require.Positive(t, nw)
+	got := stack.New[uint32](src.Shape)
+	ng, rg, err := e.LabelAboveWithStats(ctx, got, src, 80, kernels.Conn26, intensity)
+	require.NoError(t, err)
+	require.Equal(t, nw, ng)
+	require.Equal(t, want.Data, got.Data)
+	require.Equal(t, rw, rg)
+
+	grid, err := stack.NewGrid(stack.Shape{Z: 2 * src.Shape.Z, Y: src.Shape.Y, X: src.Shape.X}, src.Shape)
+	require.NoError(t, err)
+	wch, err := cpu.LabelChunkAbove(ctx, grid, 1, nil, src, 80, intensity, kernels.Conn26)
+	require.NoError(t, err)
+	gch, err := e.LabelChunkAbove(ctx, grid, 1, nil, src, 80, intensity, kernels.Conn26)
+	require.NoError(t, err)
+	require.Equal(t, wch, gch)
+
+	got16 := stack.New[uint16](src.Shape)
+	n16, err := e.LabelAbove16(ctx, got16, src, 80, kernels.Conn26)
+	require.NoError(t, err)
+	require.Equal(t, nw, n16)
+	nar := stack.New[uint16](src.Shape)
+	require.NoError(t, e.Narrow16(ctx, nar, want))
+	require.Equal(t, got16.Data, nar.Data)
+	for i, l := range want.Data {
+		require.Equal(t, uint16(l), nar.Data[i])
+	}
+
+	lo, err := e.Min(ctx, src)
+	require.NoError(t, err)
+	wlo, err := cpu.Min(ctx, src)
+	require.NoError(t, err)
+	require.Equal(t, wlo, lo)
+
+	opt := kernels.GaussianOptions{Sigma: [3]float64{1.5, 0, 0}}
+	whole, _ := cpuGaussian(t, src, opt)
+	pool := stack.NewPool[float32](src.Shape.PlaneLen())
+	zs, err := e.GaussianZ(opt, src.Shape, pool, func(_ context.Context, z int, dst []float32) error {
+		copy(dst, src.Plane(z))
+		return nil
+	})
+	require.NoError(t, err)
+	defer zs.Close()
+	planes := make([][]float32, src.Shape.Z)
+	for z := range planes {
+		planes[z] = make([]float32, src.Shape.PlaneLen())
+	}
+	require.NoError(t, zs.Planes(ctx, 0, planes))
+	for z, p := range planes {
+		requireSame(t, whole.Plane(z), p, fmt.Sprintf("plane %d", z))
+	}
+}
+
 func TestInvalidArguments(t *testing.T) {
 	t.Parallel()
 	e, _ := newExec(t, offload.Options{}, fakedev.Config{})
@@ -571,6 +637,17 @@ func TestClosed(t *testing.T) {
 	_, err = e.Max(context.Background(), src)
 	require.Error(t, err)
 	_, err = e.Label(context.Background(), stack.New[uint32](src.Shape), stack.New[uint8](src.Shape), kernels.Conn4)
+	require.Error(t, err)
+	_, err = e.LabelAbove16(context.Background(), stack.New[uint16](src.Shape), src, 0, kernels.Conn4)
+	require.Error(t, err)
+	_, _, err = e.LabelAboveWithStats(context.Background(), stack.New[uint32](src.Shape), src, 0, kernels.Conn4, nil)
+	require.Error(t, err)
+	require.Error(t, e.Narrow16(context.Background(), stack.New[uint16](src.Shape), stack.New[uint32](src.Shape)))
+	_, err = e.LabelChunkAbove(context.Background(), stack.Grid{Shape: src.Shape, Chunk: src.Shape}, 0, nil, src, 0, nil, kernels.Conn4)
+	require.Error(t, err)
+	_, err = e.Min(context.Background(), src)
+	require.Error(t, err)
+	_, err = e.GaussianZ(kernels.GaussianOptions{}, src.Shape, stack.NewPool[float32](src.Shape.PlaneLen()), nil)
 	require.Error(t, err)
 	c := d.Counts()
 	require.Zero(t, c.LiveStreams)

@@ -278,6 +278,61 @@ func (e *Executor) LabelAbove(ctx context.Context, dst *stack.Volume[uint32], sr
 	return e.fb.LabelAbove(ctx, dst, src, t, conn)
 }
 
+// LabelAbove16 labels the voxels of src above t into uint16 labels on the
+// fallback backend.
+func (e *Executor) LabelAbove16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[float32], t float32, conn kernels.Connectivity) (int, error) {
+	if e.isClosed() {
+		return 0, errClosed
+	}
+	return e.fb.LabelAbove16(ctx, dst, src, t, conn)
+}
+
+// LabelAboveWithStats labels the voxels of src above t and measures the
+// objects on the fallback backend.
+func (e *Executor) LabelAboveWithStats(ctx context.Context, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, conn kernels.Connectivity, intensity *stack.Volume[float32]) (int, []kernels.Region, error) {
+	if e.isClosed() {
+		return 0, nil, errClosed
+	}
+	return e.fb.LabelAboveWithStats(ctx, dst, src, t, conn, intensity)
+}
+
+// LabelChunkAbove labels one chunk of a grid for the chunk merge on the
+// fallback backend.
+func (e *Executor) LabelChunkAbove(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, intensity *stack.Volume[float32], conn kernels.Connectivity) (*kernels.ChunkLabels, error) {
+	if e.isClosed() {
+		return nil, errClosed
+	}
+	return e.fb.LabelChunkAbove(ctx, grid, idx, dst, src, t, intensity, conn)
+}
+
+// Narrow16 narrows labels on the fallback backend: the labels are on the
+// host already, and a copy to a device would cost more than the work.
+func (e *Executor) Narrow16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[uint32]) error {
+	if e.isClosed() {
+		return errClosed
+	}
+	return e.fb.Narrow16(ctx, dst, src)
+}
+
+// Min returns the smallest element of src, on the fallback backend (the
+// Device interface has no minimum).
+func (e *Executor) Min(ctx context.Context, src *stack.Volume[float32]) (float32, error) {
+	if e.isClosed() {
+		return 0, errClosed
+	}
+	return e.fb.Min(ctx, src)
+}
+
+// GaussianZ is the fallback backend's streamed Z pass: its planes are
+// made one at a time from planes the caller reads, too little work per
+// plane for a round trip to a device to pay.
+func (e *Executor) GaussianZ(opt kernels.GaussianOptions, shape stack.Shape, pool *stack.Pool[float32], read kernels.PlaneReader) (kernels.ZStream, error) {
+	if e.isClosed() {
+		return nil, errClosed
+	}
+	return e.fb.GaussianZ(opt, shape, pool, read)
+}
+
 func (e *Executor) isClosed() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -1,34 +1,13 @@
 package segment
 
 import (
-	"math/rand/v2"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/stack"
-	"github.com/stretchr/testify/require"
 )
-
-func TestNarrow16MatchesConversion(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 63, 1000, 4099} {
-		src := make([]uint32, n)
-		for i := range src {
-			src[i] = uint32(rng.IntN(65536))
-		}
-		if n > 2 {
-			src[0], src[n-1] = 65535, 65535
-		}
-		dst := make([]uint16, n)
-		for i := range dst {
-			dst[i] = 0xdead
-		}
-		narrow16(dst, src)
-		for i, l := range src {
-			require.Equal(t, uint16(l), dst[i], "n=%d i=%d", n, i)
-		}
-	}
-}
 
 // Without unique labels the plane tasks hand the writer uint16 labels; a
 // plane that overflows uint16 still switches the file to uint32 and the
