@@ -17,6 +17,7 @@
 package simd
 
 //go:generate go run gen_slide.go
+//go:generate go run gen_avx2.go
 
 import (
 	"fmt"
