@@ -261,13 +261,16 @@ var rowTapRegs = []string{"Y15", "Y14", "Y13", "Y12", "Y11"}
 // position pos (relative to the 64-byte aligned centre of the block's
 // first output, in samples) for a block whose first output is at a0.
 type rowOperand struct {
-	mem  int    // byte offset from SI, when reg and shift are empty
-	reg  string // a half-shifted vector held in a register
-	imm  int    // VPALIGNR shift, when shift
-	lo   string // VPALIGNR's low source (register or memory)
-	hiV  int    // byte offset of the aligned vector loaded as high source
-	hi   string // VPALIGNR's high source register, when hiV < 0
-	shft bool
+	mem int    // byte offset from SI of a plain load, unless reg or shft
+	reg string // a half-shifted vector held in a register
+	// shft: one VPALIGNR by imm bytes of a high and a low source, each a
+	// register or (hiMem, loMem) the aligned vector at byte offset hiV or
+	// loV, loaded into Y10.
+	shft         bool
+	imm          int
+	lo, hi       string
+	loMem, hiMem bool
+	loV, hiV     int
 }
 
 // halfReg is the register that holds H(e) = samples e+4..e+11 for e = a0-8,
@@ -309,9 +312,9 @@ func alignedOperand(pos, a0 int) rowOperand {
 	case s == 4:
 		return rowOperand{reg: h}
 	case s < 4:
-		return rowOperand{shft: true, imm: 4 * s, lo: fmt.Sprintf("%d(SI)", 4*e), hi: h, hiV: -1}
+		return rowOperand{shft: true, imm: 4 * s, loMem: true, loV: 4 * e, hi: h}
 	default:
-		return rowOperand{shft: true, imm: 4 * (s - 4), lo: h, hiV: 4 * (e + 8)}
+		return rowOperand{shft: true, imm: 4 * (s - 4), lo: h, hiMem: true, hiV: 4 * (e + 8)}
 	}
 }
 
@@ -324,15 +327,22 @@ func (o rowOperand) emit(p emitter, dst string, asMem bool, y10 *int) string {
 	case o.reg != "":
 		return o.reg
 	case o.shft:
-		hi := o.hi
-		if o.hiV >= 0 {
+		hi, lo := o.hi, o.lo
+		if o.loMem {
+			if *y10 != o.loV {
+				p("\tVMOVAPS %d(SI), Y10", o.loV)
+				*y10 = o.loV
+			}
+			lo = "Y10"
+		}
+		if o.hiMem {
 			if *y10 != o.hiV {
 				p("\tVMOVAPS %d(SI), Y10", o.hiV)
 				*y10 = o.hiV
 			}
 			hi = "Y10"
 		}
-		p("\tVPALIGNR $%d, %s, %s, %s", o.imm, o.lo, hi, dst)
+		p("\tVPALIGNR $%d, %s, %s, %s", o.imm, lo, hi, dst)
 		return dst
 	case asMem:
 		return fmt.Sprintf("%d(SI)", o.mem)
@@ -376,7 +386,18 @@ func alignBlock(p emitter, r int, t taps) {
 	y10 := -1
 	for i := 0; i < 4; i++ {
 		acc := y(i)
-		p("\tVMULPS %d(SI), %s, %s", 32*i, t.op(0), acc)
+		// A vector whose own centre block is a VPALIGNR source takes it
+		// into Y10 once, for the centre tap too.
+		centre := fmt.Sprintf("%d(SI)", 32*i)
+		for k := 1; k <= r; k++ {
+			lo, ro := alignedOperand(8*i-k, 0), alignedOperand(8*i+k, 0)
+			if lo.shft && lo.hiMem && lo.hiV == 32*i || ro.shft && ro.loMem && ro.loV == 32*i {
+				p("\tVMOVAPS %s, Y10", centre)
+				y10, centre = 32*i, "Y10"
+				break
+			}
+		}
+		p("\tVMULPS %s, %s, %s", centre, t.op(0), acc)
 		for k := 1; k <= r; k++ {
 			sum := y(4 + k%2)
 			left := alignedOperand(8*i-k, 0)
