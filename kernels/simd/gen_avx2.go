@@ -47,10 +47,33 @@ func y(i int) string { return fmt.Sprintf("Y%d", i) }
 
 // taps says where each tap of a kernel lives: in a register (broadcast
 // once) or, from tap first on, in a table of broadcast taps on the stack
-// at BX, 32 bytes each.
+// at BX, 32 bytes each, or (with bcast) broadcast from w into bcast at
+// each use.
 type taps struct {
 	regs  []string
 	first int
+	bcast string
+}
+
+// newTapsBcast keeps the taps in regs and, when they do not all fit, taps
+// 0..len(regs)-2 there and the others broadcast into the last register at
+// each use.
+func newTapsBcast(r int, regs []string) taps {
+	if r+1 <= len(regs) {
+		return newTaps(r, regs)
+	}
+	n := len(regs) - 1
+	return taps{regs: regs[:n], first: n, bcast: regs[n]}
+}
+
+// fetch returns tap k as an operand, first broadcasting it when it lives
+// in bcast.
+func (t taps) fetch(p emitter, k int) string {
+	if k >= t.first && t.bcast != "" {
+		p("\tVBROADCASTSS %d(DX), %s", 4*k, t.bcast)
+		return t.bcast
+	}
+	return t.op(k)
 }
 
 // newTaps keeps taps 0..len(regs)-1 in regs and the others up to r in
@@ -73,7 +96,7 @@ func (t taps) op(k int) string {
 // frame is the stack frame a kernel with radius r needs for its table:
 // the taps past the registers, 32-byte aligned.
 func (t taps) frame(r int) int {
-	if t.first > r {
+	if t.first > r || t.bcast != "" {
 		return 0
 	}
 	return 32*(r+1-t.first) + 32
@@ -82,7 +105,7 @@ func (t taps) frame(r int) int {
 // load broadcasts the taps (w at DX) into their registers and the table,
 // using scratch as a temporary, and -Inf into maxReg.
 func (t taps) load(p emitter, r int, scratch, maxReg string) {
-	if t.first <= r {
+	if t.first <= r && t.bcast == "" {
 		p("\tLEAQ 31(SP), BX")
 		p("\tANDQ $-32, BX")
 		for k := t.first; k <= r; k++ {
@@ -521,7 +544,15 @@ func colsName(r int) string { return fmt.Sprintf("convColsNR%dAVX2", r) }
 
 const colsArgs = "dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, pf int"
 
-// Blocked column kernel registers: as the row kernel's, Y7-Y10 unused.
+// colVecs is how many 8-column vectors the blocked column kernel makes of
+// one output per step: eight, so that loading the row pointers of a step
+// is shared by as many vectors as the registers allow.
+const colVecs = 8
+
+// Blocked column kernel registers: Y0-Y7 accumulators, Y8-Y9 pair sums,
+// Y10 the running maximum, taps 0.. from Y15 down to Y11 (for r > 4, taps
+// 0..3 and Y11 the others, broadcast at each use).
+var colTapRegs = []string{"Y15", "Y14", "Y13", "Y12", "Y11"}
 
 // colBlock makes v vectors (8 columns each) of one output at byte offset
 // AX of its rows: R9 points at the table slot of the output's first input
@@ -537,11 +568,12 @@ func colBlock(p emitter, r, v int, t taps) {
 		p("\tMOVQ %d(R9), R13", 8*(r+k))
 		p("\tADDQ AX, R12")
 		p("\tADDQ AX, R13")
+		tk := t.fetch(p, k)
 		for i := 0; i < v; i++ {
-			sum := y(4 + i%2)
+			sum := y(8 + i%2)
 			p("\tVMOVUPS %d(R12), %s", 32*i, sum)
 			p("\tVADDPS %d(R13), %s, %s", 32*i, sum, sum)
-			p("\tVFMADD231PS %s, %s, Y%d", t.op(k), sum, i)
+			p("\tVFMADD231PS %s, %s, Y%d", tk, sum, i)
 		}
 	}
 }
@@ -550,10 +582,11 @@ func colBlock(p emitter, r, v int, t taps) {
 // the m+2r rows of the table (output j from rows j..j+2r, centre j+r), n
 // columns (a multiple of 8). Column blocks are the outer loop and outputs
 // the inner one, so a block of the input rows is read from L1 for every
-// output. With pf != 0 each 32-column block first hints every input row
-// pfAhead bytes further on into L1.
+// output. With pf != 0 each block first hints every input row pfAhead
+// bytes further on into L1.
 func colsKernel(p emitter, r int) {
-	t := newTaps(r, rowTapRegs)
+	t := newTapsBcast(r, colTapRegs)
+	const v, bytes = colVecs, 32 * colVecs
 	p("")
 	p("// func %s(%s) float32", colsName(r), colsArgs)
 	p("TEXT ·%s(SB), NOSPLIT, $%d-52", colsName(r), t.frame(r))
@@ -562,47 +595,54 @@ func colsKernel(p emitter, r int) {
 	p("\tMOVQ n+16(FP), CX")
 	p("\tMOVQ rows+24(FP), SI")
 	p("\tMOVQ w+32(FP), DX")
-	t.load(p, r, "Y4", "Y6")
+	t.load(p, r, "Y8", "Y10")
 	p("\tSHLQ $2, CX")
 	p("\tMOVQ CX, R10")
-	p("\tANDQ $-128, R10")
+	p("\tANDQ $-%d, R10", bytes)
 	p("\tXORQ AX, AX")
 	p("\tCMPQ AX, R10")
 	p("\tJGE col8")
 	p("")
-	p("col32:")
+	p("colblk:")
 	p("\tCMPQ pf+40(FP), $0")
-	p("\tJEQ col32out")
+	p("\tJEQ colout")
 	p("\tLEAQ %d(R8), R11", 2*r)
 	p("\tMOVQ SI, R9")
 	p("")
-	p("col32pf:")
+	p("colpf:")
 	p("\tMOVQ (R9), R13")
-	p("\tPREFETCHT0 %d(R13)(AX*1)", pfAhead)
-	p("\tPREFETCHT0 %d(R13)(AX*1)", pfAhead+64)
+	for o := 0; o < bytes; o += 64 {
+		p("\tPREFETCHT0 %d(R13)(AX*1)", pfAhead+o)
+	}
 	p("\tADDQ $8, R9")
 	p("\tDECQ R11")
-	p("\tJNZ col32pf")
+	p("\tJNZ colpf")
 	p("")
-	p("col32out:")
+	p("colout:")
 	p("\tMOVQ SI, R9")
 	p("\tXORQ R14, R14")
 	p("")
-	p("out32:")
-	colBlock(p, r, 4, t)
+	p("outblk:")
+	colBlock(p, r, v, t)
 	p("\tMOVQ (DI)(R14*8), R13")
 	p("\tADDQ AX, R13")
-	for i := 0; i < 4; i++ {
+	for i := 0; i < v; i++ {
 		p("\tVMOVUPS Y%d, %d(R13)", i, 32*i)
 	}
-	maxTree4(p, "Y6", "Y4", "Y5")
+	// The stored accumulators fold into the maximum pairwise.
+	for step := 1; step < v; step *= 2 {
+		for i := 0; i+step < v; i += 2 * step {
+			p("\tVMAXPS Y%d, Y%d, Y%d", i+step, i, i)
+		}
+	}
+	p("\tVMAXPS Y0, Y10, Y10")
 	p("\tADDQ $8, R9")
 	p("\tINCQ R14")
 	p("\tCMPQ R14, R8")
-	p("\tJLT out32")
-	p("\tADDQ $128, AX")
+	p("\tJLT outblk")
+	p("\tADDQ $%d, AX", bytes)
 	p("\tCMPQ AX, R10")
-	p("\tJLT col32")
+	p("\tJLT colblk")
 	p("")
 	p("col8:")
 	p("\tCMPQ AX, CX")
@@ -616,7 +656,7 @@ func colsKernel(p emitter, r int) {
 	colBlock(p, r, 1, t)
 	p("\tMOVQ (DI)(R14*8), R13")
 	p("\tVMOVUPS Y0, (R13)(AX*1)")
-	p("\tVMAXPS Y0, Y6, Y6")
+	p("\tVMAXPS Y0, Y10, Y10")
 	p("\tADDQ $8, R9")
 	p("\tINCQ R14")
 	p("\tCMPQ R14, R8")
@@ -626,7 +666,7 @@ func colsKernel(p emitter, r int) {
 	p("\tJLT col8loop")
 	p("")
 	p("done:")
-	maxReturn(p, "Y6", "Y7", 48)
+	maxReturn(p, "Y10", "Y11", 48)
 }
 
 func slideName(r, m int) string { return fmt.Sprintf("convSlideR%dM%dAVX2", r, m) }
