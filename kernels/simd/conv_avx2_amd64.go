@@ -8,9 +8,12 @@ import "unsafe"
 
 // unrolledMaxR2 is the largest radius with unrolled AVX2 row and
 // column kernels, slideMaxR2 and slideMaxM2 the largest radius and
-// output count with a register-window AVX2 column kernel.
+// output count with a register-window AVX2 column kernel, and
+// groupOuts2 how many outputs the group kernels (for wider radii)
+// make at a time.
 const (
 	unrolledMaxR2 = 16
+	groupOuts2    = 4
 	slideMaxR2    = 6
 	slideMaxM2    = 8
 )
@@ -130,6 +133,34 @@ func convColsNR2(r int, dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer,
 		return convColsNR15AVX2(dst, m, n, rows, w, pf), true
 	case 16:
 		return convColsNR16AVX2(dst, m, n, rows, w, pf), true
+	}
+	return 0, false
+}
+
+// convGroupsR2 runs the four-output AVX2 column kernel for radius r
+// (m a multiple of 4) and reports whether there is one.
+func convGroupsR2(r int, dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, pf int) (float32, bool) {
+	switch r {
+	case 7:
+		return convGroupsR7AVX2(dst, m, n, rows, w, pf), true
+	case 8:
+		return convGroupsR8AVX2(dst, m, n, rows, w, pf), true
+	case 9:
+		return convGroupsR9AVX2(dst, m, n, rows, w, pf), true
+	case 10:
+		return convGroupsR10AVX2(dst, m, n, rows, w, pf), true
+	case 11:
+		return convGroupsR11AVX2(dst, m, n, rows, w, pf), true
+	case 12:
+		return convGroupsR12AVX2(dst, m, n, rows, w, pf), true
+	case 13:
+		return convGroupsR13AVX2(dst, m, n, rows, w, pf), true
+	case 14:
+		return convGroupsR14AVX2(dst, m, n, rows, w, pf), true
+	case 15:
+		return convGroupsR15AVX2(dst, m, n, rows, w, pf), true
+	case 16:
+		return convGroupsR16AVX2(dst, m, n, rows, w, pf), true
 	}
 	return 0, false
 }
@@ -381,6 +412,36 @@ func convColsNR15AVX2(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w
 
 //go:noescape
 func convColsNR16AVX2(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+
+//go:noescape
+func convGroupsR7AVX2(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+
+//go:noescape
+func convGroupsR8AVX2(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+
+//go:noescape
+func convGroupsR9AVX2(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+
+//go:noescape
+func convGroupsR10AVX2(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+
+//go:noescape
+func convGroupsR11AVX2(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+
+//go:noescape
+func convGroupsR12AVX2(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+
+//go:noescape
+func convGroupsR13AVX2(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+
+//go:noescape
+func convGroupsR14AVX2(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+
+//go:noescape
+func convGroupsR15AVX2(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+
+//go:noescape
+func convGroupsR16AVX2(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, pf int) float32
 
 //go:noescape
 func convSlideR1M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32

@@ -132,8 +132,10 @@ func TestAVX2RowKernelsEveryWidth(t *testing.T) {
 // Every unrolled AVX2 column kernel at every width 0..300 against the Go
 // twin, rows at unaligned offsets, NaN guard bands around every output:
 // the register-window kernels (radius 1..6, 1..8 outputs, with and
-// without L1 hints) and the blocked ones (radius 1..16, and 17 for the
-// generic loop; 1, 3 and 8 outputs, and 17, more than one call's table).
+// without L1 hints), the four-output group kernels (radius 7..16: 8
+// outputs, with and without hints, 6 and 17 with a remainder for the
+// blocked kernel) and the blocked ones (radius 1..16, and 17 for the
+// generic loop; 1 and 3 outputs, and 17, more than one call's table).
 func TestAVX2ColumnKernelsEveryWidth(t *testing.T) {
 	p := avx2Path(t)
 	rng := rand.New(rand.NewPCG(23, 24))
@@ -178,8 +180,11 @@ func TestAVX2ColumnKernelsEveryWidth(t *testing.T) {
 			check(r, 3, n, colsPrefetch)
 		}
 		for r := 1; r <= unrolledMaxR2+1; r++ {
-			for _, m := range []int{1, 3, 8, 17} {
+			for _, m := range []int{1, 3, 6, 8, 17} {
 				check(r, m, n, colsInPlace)
+			}
+			if r > slideMaxR2 {
+				check(r, 8, n, colsPrefetch)
 			}
 		}
 	}

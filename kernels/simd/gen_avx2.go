@@ -161,6 +161,9 @@ func main() {
 	for r := 1; r <= maxR; r++ {
 		colsKernel(p, r)
 	}
+	for r := slideR + 1; r <= maxR; r++ {
+		groupKernel(p, r)
+	}
 	for r := 1; r <= slideR; r++ {
 		for m := 1; m <= slideM; m++ {
 			slideKernel(p, r, m)
@@ -182,9 +185,12 @@ func main() {
 	q("")
 	q("// unrolledMaxR2 is the largest radius with unrolled AVX2 row and")
 	q("// column kernels, slideMaxR2 and slideMaxM2 the largest radius and")
-	q("// output count with a register-window AVX2 column kernel.")
+	q("// output count with a register-window AVX2 column kernel, and")
+	q("// groupOuts2 how many outputs the group kernels (for wider radii)")
+	q("// make at a time.")
 	q("const (")
 	q("unrolledMaxR2 = %d", maxR)
+	q("groupOuts2 = %d", groupOuts)
 	q("slideMaxR2 = %d", slideR)
 	q("slideMaxM2 = %d", slideM)
 	q(")")
@@ -224,6 +230,18 @@ func main() {
 	q("return 0, false")
 	q("}")
 	q("")
+	q("// convGroupsR2 runs the four-output AVX2 column kernel for radius r")
+	q("// (m a multiple of 4) and reports whether there is one.")
+	q("func convGroupsR2(r int, %s) (float32, bool) {", colsArgs)
+	q("switch r {")
+	for r := slideR + 1; r <= maxR; r++ {
+		q("case %d:", r)
+		q("return %s(dst, m, n, rows, w, pf), true", groupName(r))
+	}
+	q("}")
+	q("return 0, false")
+	q("}")
+	q("")
 	q("// convSlide2 runs the register-window AVX2 column kernel for radius r")
 	q("// and m outputs and reports whether there is one.")
 	q("func convSlide2(r, m int, %s) (float32, bool) {", slideArgs)
@@ -248,6 +266,11 @@ func main() {
 		q("")
 		q("//go:noescape")
 		q("func %s(%s) float32", colsName(r), colsArgs)
+	}
+	for r := slideR + 1; r <= maxR; r++ {
+		q("")
+		q("//go:noescape")
+		q("func %s(%s) float32", groupName(r), colsArgs)
 	}
 	for r := 1; r <= slideR; r++ {
 		for m := 1; m <= slideM; m++ {
@@ -667,6 +690,142 @@ func colsKernel(p emitter, r int) {
 	p("")
 	p("done:")
 	maxReturn(p, "Y10", "Y11", 48)
+}
+
+func groupName(r int) string { return fmt.Sprintf("convGroupsR%dAVX2", r) }
+
+// groupOuts is how many outputs the group kernel makes from one pass over
+// its rows: with one vector each, four accumulators, the eight input
+// vectors a step of four outputs has live, two pair sums, the running
+// maximum and the current tap fill the 16 registers.
+const groupOuts = 4
+
+// groupKernel writes the column kernel for radius r (too wide for the
+// register window) that makes its m outputs (a multiple of 4) four at a
+// time for each 8-column vector: each input row of a group is loaded once
+// and kept in a register for as long as one of the four outputs still
+// needs it, so a group loads 2r+4 vectors instead of 4(2r+1). Output g of
+// the group takes, at step k, rows g-k and g+k around the group's first
+// centre row; the taps are broadcast from w once per step. With pf != 0
+// every 64 columns first hint every input row pfAhead bytes further on
+// into L1.
+func groupKernel(p emitter, r int) {
+	const G = groupOuts
+	acc := func(g int) string { return y(g) }
+	sums := [2]string{"Y12", "Y13"}
+	mx, tap := "Y14", "Y15"
+	name := groupName(r)
+	p("")
+	p("// func %s(%s) float32", name, colsArgs)
+	p("TEXT ·%s(SB), NOSPLIT, $0-52", name)
+	p("\tMOVQ dst+0(FP), DI")
+	p("\tMOVQ m+8(FP), R8")
+	p("\tMOVQ n+16(FP), CX")
+	p("\tMOVQ rows+24(FP), SI")
+	p("\tMOVQ w+32(FP), DX")
+	p("\tVBROADCASTSS negInfConv2<>(SB), %s", mx)
+	p("\tSHLQ $2, CX")
+	p("\tXORQ AX, AX")
+	p("")
+	p("col:")
+	p("\tCMPQ pf+40(FP), $0")
+	p("\tJEQ colout")
+	p("\tTESTQ $32, AX")
+	p("\tJNZ colout")
+	p("\tLEAQ %d(R8), R11", 2*r)
+	p("\tMOVQ SI, R9")
+	p("")
+	p("colpf:")
+	p("\tMOVQ (R9), R13")
+	p("\tPREFETCHT0 %d(R13)(AX*1)", pfAhead)
+	p("\tADDQ $8, R9")
+	p("\tDECQ R11")
+	p("\tJNZ colpf")
+	p("")
+	p("colout:")
+	p("\tMOVQ SI, R9")
+	p("\tXORQ R14, R14")
+	p("")
+	p("group:")
+	// Rows are named by their offset o from the group's first centre
+	// row (table slot r+o); live maps an offset to its register.
+	live := map[int]string{}
+	var pool []string
+	for i := G; i < 12; i++ {
+		pool = append(pool, y(i))
+	}
+	load := func(o int) {
+		reg := pool[0]
+		pool = pool[1:]
+		live[o] = reg
+		p("\tMOVQ %d(R9), R12", 8*(r+o))
+		p("\tVMOVUPS (R12)(AX*1), %s", reg)
+	}
+	// release frees the rows no step after k uses.
+	release := func(k int) {
+		for o, reg := range live {
+			used := false
+			for kk := k + 1; kk <= r && !used; kk++ {
+				used = o >= -kk && o <= G-1-kk || o >= kk && o <= G-1+kk
+			}
+			if !used {
+				delete(live, o)
+				pool = append(pool, reg)
+			}
+		}
+		// Keep the allocation order fixed (map order is random).
+		sortRegs(pool)
+	}
+	p("\tVBROADCASTSS 0(DX), %s", tap)
+	for g := 0; g < G; g++ {
+		load(g)
+		p("\tVMULPS %s, %s, %s", live[g], tap, acc(g))
+	}
+	release(0)
+	for k := 1; k <= r; k++ {
+		p("\tVBROADCASTSS %d(DX), %s", 4*k, tap)
+		for g := 0; g < G; g++ {
+			for _, o := range []int{g - k, g + k} {
+				if _, ok := live[o]; !ok {
+					load(o)
+				}
+			}
+			sum := sums[g%2]
+			p("\tVADDPS %s, %s, %s", live[g+k], live[g-k], sum)
+			p("\tVFMADD231PS %s, %s, %s", tap, sum, acc(g))
+		}
+		release(k)
+	}
+	for g := 0; g < G; g++ {
+		p("\tMOVQ %d(DI)(R14*8), R12", 8*g)
+		p("\tVMOVUPS %s, (R12)(AX*1)", acc(g))
+	}
+	p("\tVMAXPS Y1, Y0, Y0")
+	p("\tVMAXPS Y3, Y2, Y2")
+	p("\tVMAXPS Y2, Y0, Y0")
+	p("\tVMAXPS Y0, %s, %s", mx, mx)
+	p("\tADDQ $%d, R9", 8*G)
+	p("\tADDQ $%d, R14", G)
+	p("\tCMPQ R14, R8")
+	p("\tJLT group")
+	p("\tADDQ $32, AX")
+	p("\tCMPQ AX, CX")
+	p("\tJLT col")
+	maxReturn(p, mx, tap, 48)
+}
+
+// sortRegs orders register names by number.
+func sortRegs(regs []string) {
+	num := func(s string) int {
+		n := 0
+		fmt.Sscanf(s, "Y%d", &n)
+		return n
+	}
+	for i := 1; i < len(regs); i++ {
+		for j := i; j > 0 && num(regs[j]) < num(regs[j-1]); j-- {
+			regs[j], regs[j-1] = regs[j-1], regs[j]
+		}
+	}
 }
 
 func slideName(r, m int) string { return fmt.Sprintf("convSlideR%dM%dAVX2", r, m) }

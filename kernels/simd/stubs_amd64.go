@@ -506,7 +506,8 @@ func convColsAVX2Unrolled(dst []float32, rows [][]float32, w []float32) (float32
 // the generic kernel output by output. The register-window kernel runs
 // where there is one for r and the outputs of a call (in every mode: for
 // the 2-D sigma=1 benchmark's Y pass on image rows it was 9% faster than
-// the blocked kernel in paired runs), the blocked kernel elsewhere. With
+// the blocked kernel in paired runs); wider radii take the group kernel
+// four outputs at a time and the blocked kernel for the rest. With
 // colsPrefetch the kernels hint their input rows into L1 ahead of use.
 func convColsNAVX2Full(dst, rows [][]float32, w []float32, mode colsMode) float32 {
 	r := len(w) - 1
@@ -533,7 +534,19 @@ func convColsNAVX2Full(dst, rows [][]float32, w []float32, mode colsMode) float3
 			}
 			mm, ok := convSlide2(r, len(outs), &db[0], n, &rb[0], &w[0], pf)
 			if !ok {
-				mm, _ = convColsNR2(r, &db[0], len(outs), n, &rb[0], &w[0], pf)
+				// Four outputs at a time where the radius has a group
+				// kernel, the rest by the blocked one.
+				mm = negInf
+				done := 0
+				if g := len(outs) &^ (groupOuts2 - 1); g > 0 {
+					if mg, okg := convGroupsR2(r, &db[0], g, n, &rb[0], &w[0], pf); okg {
+						mm, done = mg, g
+					}
+				}
+				if done < len(outs) {
+					mb, _ := convColsNR2(r, &db[done], len(outs)-done, n, &rb[done], &w[0], pf)
+					mm = maxOf(mm, mb)
+				}
 			}
 			m = maxOf(m, mm)
 		}
