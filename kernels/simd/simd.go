@@ -166,7 +166,8 @@ func ConvRow(dst, src, w []float32) float32 {
 // ConvRowIn is ConvRow(dst, buf[off:], w) for a row that sits at offset off
 // of buf: the vector paths may read (never write) the samples of buf before
 // off, which lets them use their fastest kernel from the first output on
-// when off is at least 16.
+// when off is at least 16 (AVX2: 8, when the first output's centre is
+// 64-byte aligned and buf holds 8 samples past the last output's centre).
 func ConvRowIn(dst, buf []float32, off int, w []float32) float32 {
 	return convRowIn(dst, buf, off, w, cached, nil)
 }
@@ -207,7 +208,7 @@ func ConvRowInPrefetch(dst, buf []float32, off int, w []float32, stream bool, ne
 
 // ConvRowsIn is ConvRowIn(dst[i], bufs[i], off, w) for every row i
 // (len(bufs) must be len(dst)) in one call, and returns the maximum of all
-// the rows (-Inf when there are none). The AVX-512 path filters rows of
+// the rows (-Inf when there are none). The vector paths filter rows of
 // equal length with one kernel call per 16 rows.
 func ConvRowsIn(dst, bufs [][]float32, off int, w []float32) float32 {
 	return convRowsIn(dst, bufs, off, w, cached)
@@ -283,12 +284,12 @@ func ConvColsN(dst, rows [][]float32, w []float32) float32 {
 }
 
 // ConvColsNPrefetch is ConvColsN for input rows that are not in L1 (rows
-// of a large volume, or scratch rows last written long ago): the AVX-512
-// path also hints each row's next column blocks into L1 while it works,
+// of a large volume, or scratch rows last written long ago): the vector
+// paths also hint each row's next column blocks into L1 while they work,
 // since the hardware follows that many interleaved streams poorly, and,
-// for radii up to 6 and up to 8 outputs (4 for radius 6), loads each
-// input block into registers once for all outputs. Values are the same as
-// ConvColsN's; rows already in L1 are faster without it.
+// for radii up to 6 and up to 8 outputs (AVX-512: 4 for radius 6), load
+// each input block into registers once for all outputs. Values are the
+// same as ConvColsN's; rows already in L1 are faster without it.
 func ConvColsNPrefetch(dst, rows [][]float32, w []float32) float32 {
 	return convColsN(dst, rows, w, colsPrefetch)
 }
@@ -298,8 +299,9 @@ func ConvColsNPrefetch(dst, rows [][]float32, w []float32) float32 {
 // rowStride in package kernels): for radii up to 6 and up to 8 outputs (4
 // for radius 6) the AVX-512 path loads each input block into registers
 // once for all outputs instead of once per output. Values are the same as
-// ConvColsN's. (Rows read in place from a large 2-D image were slower that
-// way, hence a separate entry.)
+// ConvColsN's. (On the AVX-512 path rows read in place from a large 2-D
+// image were slower that way, hence a separate entry; the AVX2 path
+// treats both alike.)
 func ConvColsNScratch(dst, rows [][]float32, w []float32) float32 {
 	return convColsN(dst, rows, w, colsScratch)
 }
