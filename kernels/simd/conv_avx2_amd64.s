@@ -16692,8 +16692,10 @@ loop:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -16713,7 +16715,8 @@ looppf:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y5, X3
@@ -16764,8 +16767,10 @@ loop:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -16794,7 +16799,8 @@ looppf:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y5, X3
@@ -16853,8 +16859,10 @@ loop:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -16892,7 +16900,8 @@ looppf:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y5, X3
@@ -16959,8 +16968,10 @@ loop:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -17007,7 +17018,8 @@ looppf:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y5, X3
@@ -17082,8 +17094,10 @@ loop:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -17139,7 +17153,8 @@ looppf:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y5, X3
@@ -17222,8 +17237,10 @@ loop:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -17288,7 +17305,8 @@ looppf:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y5, X3
@@ -17379,8 +17397,10 @@ loop:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -17454,7 +17474,8 @@ looppf:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y5, X3
@@ -17553,8 +17574,10 @@ loop:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -17637,7 +17660,8 @@ looppf:
 	VMAXPS Y3, Y5, Y5
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y5, X3
@@ -17687,8 +17711,10 @@ loop:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -17716,7 +17742,8 @@ looppf:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y7, X5
@@ -17776,8 +17803,10 @@ loop:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -17816,7 +17845,8 @@ looppf:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y7, X5
@@ -17886,8 +17916,10 @@ loop:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -17937,7 +17969,8 @@ looppf:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y7, X5
@@ -18017,8 +18050,10 @@ loop:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -18079,7 +18114,8 @@ looppf:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y7, X5
@@ -18169,8 +18205,10 @@ loop:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -18242,7 +18280,8 @@ looppf:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y7, X5
@@ -18342,8 +18381,10 @@ loop:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -18426,7 +18467,8 @@ looppf:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y7, X5
@@ -18536,8 +18578,10 @@ loop:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -18631,7 +18675,8 @@ looppf:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y7, X5
@@ -18751,8 +18796,10 @@ loop:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -18857,7 +18904,8 @@ looppf:
 	VMAXPS Y5, Y7, Y7
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y7, X5
@@ -18914,8 +18962,10 @@ loop:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -18951,7 +19001,8 @@ looppf:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y9, X7
@@ -19020,8 +19071,10 @@ loop:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -19070,7 +19123,8 @@ looppf:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y9, X7
@@ -19151,8 +19205,10 @@ loop:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -19214,7 +19270,8 @@ looppf:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y9, X7
@@ -19307,8 +19364,10 @@ loop:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -19383,7 +19442,8 @@ looppf:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y9, X7
@@ -19488,8 +19548,10 @@ loop:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -19577,7 +19639,8 @@ looppf:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y9, X7
@@ -19694,8 +19757,10 @@ loop:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -19796,7 +19861,8 @@ looppf:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y9, X7
@@ -19925,8 +19991,10 @@ loop:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -20040,7 +20108,8 @@ looppf:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y9, X7
@@ -20181,8 +20250,10 @@ loop:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -20309,7 +20380,8 @@ looppf:
 	VMAXPS Y7, Y9, Y9
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y9, X7
@@ -20376,8 +20448,10 @@ loop:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -20421,7 +20495,8 @@ looppf:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y11, X9
@@ -20502,8 +20577,10 @@ loop:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -20562,7 +20639,8 @@ looppf:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y11, X9
@@ -20657,8 +20735,10 @@ loop:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -20732,7 +20812,8 @@ looppf:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y11, X9
@@ -20841,8 +20922,10 @@ loop:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -20931,7 +21014,8 @@ looppf:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y11, X9
@@ -21054,8 +21138,10 @@ loop:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -21159,7 +21245,8 @@ looppf:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y11, X9
@@ -21296,8 +21383,10 @@ loop:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -21416,7 +21505,8 @@ looppf:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y11, X9
@@ -21567,8 +21657,10 @@ loop:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -21702,7 +21794,8 @@ looppf:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y11, X9
@@ -21867,8 +21960,10 @@ loop:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -22017,7 +22112,8 @@ looppf:
 	VMAXPS Y9, Y11, Y11
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y11, X9
@@ -22094,8 +22190,10 @@ loop:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -22147,7 +22245,8 @@ looppf:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y13, X11
@@ -22240,8 +22339,10 @@ loop:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -22310,7 +22411,8 @@ looppf:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y13, X11
@@ -22419,8 +22521,10 @@ loop:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -22506,7 +22610,8 @@ looppf:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y13, X11
@@ -22631,8 +22736,10 @@ loop:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -22735,7 +22842,8 @@ looppf:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y13, X11
@@ -22876,8 +22984,10 @@ loop:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -22997,7 +23107,8 @@ looppf:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y13, X11
@@ -23154,8 +23265,10 @@ loop:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -23292,7 +23405,8 @@ looppf:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y13, X11
@@ -23465,8 +23579,10 @@ loop:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -23620,7 +23736,8 @@ looppf:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y13, X11
@@ -23809,8 +23926,10 @@ loop:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -23981,7 +24100,8 @@ looppf:
 	VMAXPS Y11, Y13, Y13
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y13, X11
@@ -24068,8 +24188,10 @@ loop:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -24129,7 +24251,8 @@ looppf:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y15, X13
@@ -24234,8 +24357,10 @@ loop:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -24314,7 +24439,8 @@ looppf:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y15, X13
@@ -24437,8 +24563,10 @@ loop:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -24536,7 +24664,8 @@ looppf:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y15, X13
@@ -24677,8 +24806,10 @@ loop:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -24795,7 +24926,8 @@ looppf:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y15, X13
@@ -24954,8 +25086,10 @@ loop:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -25091,7 +25225,8 @@ looppf:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y15, X13
@@ -25268,8 +25403,10 @@ loop:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -25424,7 +25561,8 @@ looppf:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y15, X13
@@ -25619,8 +25757,10 @@ loop:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -25794,7 +25934,8 @@ looppf:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y15, X13
@@ -26007,8 +26148,10 @@ loop:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT loop
-	JMP done
+	JGE done
+	TESTQ R8, R8
+	JNZ looppf
+	JMP loop
 
 looppf:
 	MOVQ 0(SI), R9
@@ -26201,7 +26344,8 @@ looppf:
 	VMAXPS Y13, Y15, Y15
 	ADDQ $32, AX
 	CMPQ AX, CX
-	JLT looppf
+	JGE done
+	JMP loop
 
 done:
 	VEXTRACTF128 $1, Y15, X13
