@@ -10,12 +10,15 @@ import "unsafe"
 // column kernels, slideMaxR2 and slideMaxM2 the largest radius and
 // output count with a register-window AVX2 column kernel, and
 // groupOuts2 how many outputs the group kernels (for wider radii)
-// make at a time.
+// make at a time; slidePrefetch2 and slideNoMax2 are the flags of
+// the register-window kernels.
 const (
-	unrolledMaxR2 = 16
-	groupOuts2    = 4
-	slideMaxR2    = 6
-	slideMaxM2    = 8
+	unrolledMaxR2  = 16
+	groupOuts2     = 4
+	slidePrefetch2 = 1
+	slideNoMax2    = 2
+	slideMaxR2     = 6
+	slideMaxM2     = 8
 )
 
 // convRowsR2 runs the unrolled AVX2 row kernel for radius r (the
@@ -167,104 +170,104 @@ func convGroupsR2(r int, dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer
 
 // convSlide2 runs the register-window AVX2 column kernel for radius r
 // and m outputs and reports whether there is one.
-func convSlide2(r, m int, dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) (float32, bool) {
+func convSlide2(r, m int, dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) (float32, bool) {
 	switch r<<4 | m {
 	case 1<<4 | 1:
-		return convSlideR1M1AVX2(dst, n, rows, w, pf), true
+		return convSlideR1M1AVX2(dst, n, rows, w, flags), true
 	case 1<<4 | 2:
-		return convSlideR1M2AVX2(dst, n, rows, w, pf), true
+		return convSlideR1M2AVX2(dst, n, rows, w, flags), true
 	case 1<<4 | 3:
-		return convSlideR1M3AVX2(dst, n, rows, w, pf), true
+		return convSlideR1M3AVX2(dst, n, rows, w, flags), true
 	case 1<<4 | 4:
-		return convSlideR1M4AVX2(dst, n, rows, w, pf), true
+		return convSlideR1M4AVX2(dst, n, rows, w, flags), true
 	case 1<<4 | 5:
-		return convSlideR1M5AVX2(dst, n, rows, w, pf), true
+		return convSlideR1M5AVX2(dst, n, rows, w, flags), true
 	case 1<<4 | 6:
-		return convSlideR1M6AVX2(dst, n, rows, w, pf), true
+		return convSlideR1M6AVX2(dst, n, rows, w, flags), true
 	case 1<<4 | 7:
-		return convSlideR1M7AVX2(dst, n, rows, w, pf), true
+		return convSlideR1M7AVX2(dst, n, rows, w, flags), true
 	case 1<<4 | 8:
-		return convSlideR1M8AVX2(dst, n, rows, w, pf), true
+		return convSlideR1M8AVX2(dst, n, rows, w, flags), true
 	case 2<<4 | 1:
-		return convSlideR2M1AVX2(dst, n, rows, w, pf), true
+		return convSlideR2M1AVX2(dst, n, rows, w, flags), true
 	case 2<<4 | 2:
-		return convSlideR2M2AVX2(dst, n, rows, w, pf), true
+		return convSlideR2M2AVX2(dst, n, rows, w, flags), true
 	case 2<<4 | 3:
-		return convSlideR2M3AVX2(dst, n, rows, w, pf), true
+		return convSlideR2M3AVX2(dst, n, rows, w, flags), true
 	case 2<<4 | 4:
-		return convSlideR2M4AVX2(dst, n, rows, w, pf), true
+		return convSlideR2M4AVX2(dst, n, rows, w, flags), true
 	case 2<<4 | 5:
-		return convSlideR2M5AVX2(dst, n, rows, w, pf), true
+		return convSlideR2M5AVX2(dst, n, rows, w, flags), true
 	case 2<<4 | 6:
-		return convSlideR2M6AVX2(dst, n, rows, w, pf), true
+		return convSlideR2M6AVX2(dst, n, rows, w, flags), true
 	case 2<<4 | 7:
-		return convSlideR2M7AVX2(dst, n, rows, w, pf), true
+		return convSlideR2M7AVX2(dst, n, rows, w, flags), true
 	case 2<<4 | 8:
-		return convSlideR2M8AVX2(dst, n, rows, w, pf), true
+		return convSlideR2M8AVX2(dst, n, rows, w, flags), true
 	case 3<<4 | 1:
-		return convSlideR3M1AVX2(dst, n, rows, w, pf), true
+		return convSlideR3M1AVX2(dst, n, rows, w, flags), true
 	case 3<<4 | 2:
-		return convSlideR3M2AVX2(dst, n, rows, w, pf), true
+		return convSlideR3M2AVX2(dst, n, rows, w, flags), true
 	case 3<<4 | 3:
-		return convSlideR3M3AVX2(dst, n, rows, w, pf), true
+		return convSlideR3M3AVX2(dst, n, rows, w, flags), true
 	case 3<<4 | 4:
-		return convSlideR3M4AVX2(dst, n, rows, w, pf), true
+		return convSlideR3M4AVX2(dst, n, rows, w, flags), true
 	case 3<<4 | 5:
-		return convSlideR3M5AVX2(dst, n, rows, w, pf), true
+		return convSlideR3M5AVX2(dst, n, rows, w, flags), true
 	case 3<<4 | 6:
-		return convSlideR3M6AVX2(dst, n, rows, w, pf), true
+		return convSlideR3M6AVX2(dst, n, rows, w, flags), true
 	case 3<<4 | 7:
-		return convSlideR3M7AVX2(dst, n, rows, w, pf), true
+		return convSlideR3M7AVX2(dst, n, rows, w, flags), true
 	case 3<<4 | 8:
-		return convSlideR3M8AVX2(dst, n, rows, w, pf), true
+		return convSlideR3M8AVX2(dst, n, rows, w, flags), true
 	case 4<<4 | 1:
-		return convSlideR4M1AVX2(dst, n, rows, w, pf), true
+		return convSlideR4M1AVX2(dst, n, rows, w, flags), true
 	case 4<<4 | 2:
-		return convSlideR4M2AVX2(dst, n, rows, w, pf), true
+		return convSlideR4M2AVX2(dst, n, rows, w, flags), true
 	case 4<<4 | 3:
-		return convSlideR4M3AVX2(dst, n, rows, w, pf), true
+		return convSlideR4M3AVX2(dst, n, rows, w, flags), true
 	case 4<<4 | 4:
-		return convSlideR4M4AVX2(dst, n, rows, w, pf), true
+		return convSlideR4M4AVX2(dst, n, rows, w, flags), true
 	case 4<<4 | 5:
-		return convSlideR4M5AVX2(dst, n, rows, w, pf), true
+		return convSlideR4M5AVX2(dst, n, rows, w, flags), true
 	case 4<<4 | 6:
-		return convSlideR4M6AVX2(dst, n, rows, w, pf), true
+		return convSlideR4M6AVX2(dst, n, rows, w, flags), true
 	case 4<<4 | 7:
-		return convSlideR4M7AVX2(dst, n, rows, w, pf), true
+		return convSlideR4M7AVX2(dst, n, rows, w, flags), true
 	case 4<<4 | 8:
-		return convSlideR4M8AVX2(dst, n, rows, w, pf), true
+		return convSlideR4M8AVX2(dst, n, rows, w, flags), true
 	case 5<<4 | 1:
-		return convSlideR5M1AVX2(dst, n, rows, w, pf), true
+		return convSlideR5M1AVX2(dst, n, rows, w, flags), true
 	case 5<<4 | 2:
-		return convSlideR5M2AVX2(dst, n, rows, w, pf), true
+		return convSlideR5M2AVX2(dst, n, rows, w, flags), true
 	case 5<<4 | 3:
-		return convSlideR5M3AVX2(dst, n, rows, w, pf), true
+		return convSlideR5M3AVX2(dst, n, rows, w, flags), true
 	case 5<<4 | 4:
-		return convSlideR5M4AVX2(dst, n, rows, w, pf), true
+		return convSlideR5M4AVX2(dst, n, rows, w, flags), true
 	case 5<<4 | 5:
-		return convSlideR5M5AVX2(dst, n, rows, w, pf), true
+		return convSlideR5M5AVX2(dst, n, rows, w, flags), true
 	case 5<<4 | 6:
-		return convSlideR5M6AVX2(dst, n, rows, w, pf), true
+		return convSlideR5M6AVX2(dst, n, rows, w, flags), true
 	case 5<<4 | 7:
-		return convSlideR5M7AVX2(dst, n, rows, w, pf), true
+		return convSlideR5M7AVX2(dst, n, rows, w, flags), true
 	case 5<<4 | 8:
-		return convSlideR5M8AVX2(dst, n, rows, w, pf), true
+		return convSlideR5M8AVX2(dst, n, rows, w, flags), true
 	case 6<<4 | 1:
-		return convSlideR6M1AVX2(dst, n, rows, w, pf), true
+		return convSlideR6M1AVX2(dst, n, rows, w, flags), true
 	case 6<<4 | 2:
-		return convSlideR6M2AVX2(dst, n, rows, w, pf), true
+		return convSlideR6M2AVX2(dst, n, rows, w, flags), true
 	case 6<<4 | 3:
-		return convSlideR6M3AVX2(dst, n, rows, w, pf), true
+		return convSlideR6M3AVX2(dst, n, rows, w, flags), true
 	case 6<<4 | 4:
-		return convSlideR6M4AVX2(dst, n, rows, w, pf), true
+		return convSlideR6M4AVX2(dst, n, rows, w, flags), true
 	case 6<<4 | 5:
-		return convSlideR6M5AVX2(dst, n, rows, w, pf), true
+		return convSlideR6M5AVX2(dst, n, rows, w, flags), true
 	case 6<<4 | 6:
-		return convSlideR6M6AVX2(dst, n, rows, w, pf), true
+		return convSlideR6M6AVX2(dst, n, rows, w, flags), true
 	case 6<<4 | 7:
-		return convSlideR6M7AVX2(dst, n, rows, w, pf), true
+		return convSlideR6M7AVX2(dst, n, rows, w, flags), true
 	case 6<<4 | 8:
-		return convSlideR6M8AVX2(dst, n, rows, w, pf), true
+		return convSlideR6M8AVX2(dst, n, rows, w, flags), true
 	}
 	return 0, false
 }
@@ -444,145 +447,145 @@ func convGroupsR15AVX2(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, 
 func convGroupsR16AVX2(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w *float32, pf int) float32
 
 //go:noescape
-func convSlideR1M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR1M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR1M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR1M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR1M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR1M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR1M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR1M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR1M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR1M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR1M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR1M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR1M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR1M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR1M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR1M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR2M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR2M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR2M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR2M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR2M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR2M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR2M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR2M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR2M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR2M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR2M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR2M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR2M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR2M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR2M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR2M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR3M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR3M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR3M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR3M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR3M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR3M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR3M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR3M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR3M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR3M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR3M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR3M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR3M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR3M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR3M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR3M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR4M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR4M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR4M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR4M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR4M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR4M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR4M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR4M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR4M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR4M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR4M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR4M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR4M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR4M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR4M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR4M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR5M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR5M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR5M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR5M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR5M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR5M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR5M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR5M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR5M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR5M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR5M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR5M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR5M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR5M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR5M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR5M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR6M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR6M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR6M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR6M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR6M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR6M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR6M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR6M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR6M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR6M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR6M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR6M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR6M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR6M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 
 //go:noescape
-func convSlideR6M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+func convSlideR6M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32

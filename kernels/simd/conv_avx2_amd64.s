@@ -16662,20 +16662,22 @@ group:
 	VZEROUPPER
 	RET
 
-// func convSlideR1M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR1M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR1M1AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS negInfConv2<>(SB), Y5
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -16693,7 +16695,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -16718,6 +16720,23 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 0(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y5, X3
 	VMAXPS X3, X5, X5
@@ -16729,20 +16748,22 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR1M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR1M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR1M2AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS negInfConv2<>(SB), Y5
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -16768,7 +16789,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -16802,6 +16823,30 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 0(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y2, Y3
+	VADDPS Y0, Y1, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 8(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y5, X3
 	VMAXPS X3, X5, X5
@@ -16813,20 +16858,22 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR1M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR1M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR1M3AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS negInfConv2<>(SB), Y5
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -16860,7 +16907,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -16903,6 +16950,37 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 0(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y2, Y3
+	VADDPS Y0, Y1, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 8(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y0, Y3
+	VADDPS Y1, Y2, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 16(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y5, X3
 	VMAXPS X3, X5, X5
@@ -16914,20 +16992,22 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR1M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR1M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR1M4AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS negInfConv2<>(SB), Y5
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -16969,7 +17049,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -17021,6 +17101,44 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 0(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y2, Y3
+	VADDPS Y0, Y1, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 8(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y0, Y3
+	VADDPS Y1, Y2, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 16(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 24(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y5, X3
 	VMAXPS X3, X5, X5
@@ -17032,20 +17150,22 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR1M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR1M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR1M5AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS negInfConv2<>(SB), Y5
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -17095,7 +17215,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -17156,6 +17276,51 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 0(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y2, Y3
+	VADDPS Y0, Y1, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 8(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y0, Y3
+	VADDPS Y1, Y2, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 16(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 24(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y0
+	VMULPS Y15, Y2, Y3
+	VADDPS Y0, Y1, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 32(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y5, X3
 	VMAXPS X3, X5, X5
@@ -17167,20 +17332,22 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR1M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR1M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR1M6AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS negInfConv2<>(SB), Y5
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -17238,7 +17405,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -17308,6 +17475,58 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 0(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y2, Y3
+	VADDPS Y0, Y1, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 8(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y0, Y3
+	VADDPS Y1, Y2, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 16(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 24(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y0
+	VMULPS Y15, Y2, Y3
+	VADDPS Y0, Y1, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 32(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y1
+	VMULPS Y15, Y0, Y3
+	VADDPS Y1, Y2, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 40(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y5, X3
 	VMAXPS X3, X5, X5
@@ -17319,20 +17538,22 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR1M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR1M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR1M7AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS negInfConv2<>(SB), Y5
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -17398,7 +17619,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -17477,6 +17698,65 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 0(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y2, Y3
+	VADDPS Y0, Y1, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 8(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y0, Y3
+	VADDPS Y1, Y2, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 16(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 24(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y0
+	VMULPS Y15, Y2, Y3
+	VADDPS Y0, Y1, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 32(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y1
+	VMULPS Y15, Y0, Y3
+	VADDPS Y1, Y2, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 40(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 48(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y5, X3
 	VMAXPS X3, X5, X5
@@ -17488,20 +17768,22 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR1M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR1M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR1M8AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS negInfConv2<>(SB), Y5
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -17575,7 +17857,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -17662,6 +17944,72 @@ looppf:
 	CMPQ AX, CX
 	JGE done
 	JMP loop
+
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 0(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y2, Y3
+	VADDPS Y0, Y1, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 8(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y0, Y3
+	VADDPS Y1, Y2, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 16(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 24(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y0
+	VMULPS Y15, Y2, Y3
+	VADDPS Y0, Y1, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 32(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y1
+	VMULPS Y15, Y0, Y3
+	VADDPS Y1, Y2, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 40(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y2
+	VMULPS Y15, Y1, Y3
+	VADDPS Y2, Y0, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 48(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y2, Y3
+	VADDPS Y0, Y1, Y4
+	VFMADD231PS Y14, Y4, Y3
+	MOVQ 56(DI), R13
+	VMOVUPS Y3, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
 
 done:
 	VEXTRACTF128 $1, Y5, X3
@@ -17674,21 +18022,23 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR2M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR2M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR2M1AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
 	VBROADCASTSS negInfConv2<>(SB), Y7
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -17712,7 +18062,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -17745,6 +18095,29 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	VMULPS Y15, Y2, Y5
+	VADDPS Y3, Y1, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y4, Y0, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 0(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y7, X5
 	VMAXPS X5, X7, X7
@@ -17756,21 +18129,23 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR2M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR2M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR2M2AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
 	VBROADCASTSS negInfConv2<>(SB), Y7
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -17804,7 +18179,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -17848,6 +18223,38 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	VMULPS Y15, Y2, Y5
+	VADDPS Y3, Y1, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y4, Y0, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 0(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y3, Y5
+	VADDPS Y4, Y2, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y0, Y1, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 8(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y7, X5
 	VMAXPS X5, X7, X7
@@ -17859,21 +18266,23 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR2M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR2M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR2M3AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
 	VBROADCASTSS negInfConv2<>(SB), Y7
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -17917,7 +18326,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -17972,6 +18381,47 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	VMULPS Y15, Y2, Y5
+	VADDPS Y3, Y1, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y4, Y0, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 0(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y3, Y5
+	VADDPS Y4, Y2, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y0, Y1, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 8(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS Y15, Y4, Y5
+	VADDPS Y0, Y3, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y1, Y2, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 16(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y7, X5
 	VMAXPS X5, X7, X7
@@ -17983,21 +18433,23 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR2M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR2M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR2M4AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
 	VBROADCASTSS negInfConv2<>(SB), Y7
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -18051,7 +18503,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -18117,6 +18569,56 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	VMULPS Y15, Y2, Y5
+	VADDPS Y3, Y1, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y4, Y0, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 0(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y3, Y5
+	VADDPS Y4, Y2, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y0, Y1, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 8(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS Y15, Y4, Y5
+	VADDPS Y0, Y3, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y1, Y2, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 16(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS Y15, Y0, Y5
+	VADDPS Y1, Y4, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y2, Y3, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 24(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y7, X5
 	VMAXPS X5, X7, X7
@@ -18128,21 +18630,23 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR2M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR2M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR2M5AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
 	VBROADCASTSS negInfConv2<>(SB), Y7
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -18206,7 +18710,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -18283,6 +18787,65 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	VMULPS Y15, Y2, Y5
+	VADDPS Y3, Y1, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y4, Y0, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 0(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y3, Y5
+	VADDPS Y4, Y2, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y0, Y1, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 8(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS Y15, Y4, Y5
+	VADDPS Y0, Y3, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y1, Y2, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 16(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS Y15, Y0, Y5
+	VADDPS Y1, Y4, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y2, Y3, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 24(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y3
+	VMULPS Y15, Y1, Y5
+	VADDPS Y2, Y0, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y3, Y4, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 32(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y7, X5
 	VMAXPS X5, X7, X7
@@ -18294,21 +18857,23 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR2M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR2M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR2M6AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
 	VBROADCASTSS negInfConv2<>(SB), Y7
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -18382,7 +18947,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -18470,6 +19035,74 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	VMULPS Y15, Y2, Y5
+	VADDPS Y3, Y1, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y4, Y0, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 0(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y3, Y5
+	VADDPS Y4, Y2, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y0, Y1, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 8(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS Y15, Y4, Y5
+	VADDPS Y0, Y3, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y1, Y2, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 16(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS Y15, Y0, Y5
+	VADDPS Y1, Y4, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y2, Y3, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 24(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y3
+	VMULPS Y15, Y1, Y5
+	VADDPS Y2, Y0, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y3, Y4, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 32(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y4
+	VMULPS Y15, Y2, Y5
+	VADDPS Y3, Y1, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y4, Y0, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 40(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y7, X5
 	VMAXPS X5, X7, X7
@@ -18481,21 +19114,23 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR2M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR2M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR2M7AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
 	VBROADCASTSS negInfConv2<>(SB), Y7
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -18579,7 +19214,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -18678,6 +19313,83 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	VMULPS Y15, Y2, Y5
+	VADDPS Y3, Y1, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y4, Y0, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 0(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y3, Y5
+	VADDPS Y4, Y2, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y0, Y1, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 8(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS Y15, Y4, Y5
+	VADDPS Y0, Y3, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y1, Y2, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 16(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS Y15, Y0, Y5
+	VADDPS Y1, Y4, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y2, Y3, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 24(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y3
+	VMULPS Y15, Y1, Y5
+	VADDPS Y2, Y0, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y3, Y4, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 32(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y4
+	VMULPS Y15, Y2, Y5
+	VADDPS Y3, Y1, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y4, Y0, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 40(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y0
+	VMULPS Y15, Y3, Y5
+	VADDPS Y4, Y2, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y0, Y1, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 48(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y7, X5
 	VMAXPS X5, X7, X7
@@ -18689,21 +19401,23 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR2M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR2M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR2M8AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
 	VBROADCASTSS negInfConv2<>(SB), Y7
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -18797,7 +19511,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -18906,6 +19620,92 @@ looppf:
 	CMPQ AX, CX
 	JGE done
 	JMP loop
+
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	VMULPS Y15, Y2, Y5
+	VADDPS Y3, Y1, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y4, Y0, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 0(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y3, Y5
+	VADDPS Y4, Y2, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y0, Y1, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 8(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS Y15, Y4, Y5
+	VADDPS Y0, Y3, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y1, Y2, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 16(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS Y15, Y0, Y5
+	VADDPS Y1, Y4, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y2, Y3, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 24(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y3
+	VMULPS Y15, Y1, Y5
+	VADDPS Y2, Y0, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y3, Y4, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 32(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y4
+	VMULPS Y15, Y2, Y5
+	VADDPS Y3, Y1, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y4, Y0, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 40(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y0
+	VMULPS Y15, Y3, Y5
+	VADDPS Y4, Y2, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y0, Y1, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 48(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y1
+	VMULPS Y15, Y4, Y5
+	VADDPS Y0, Y3, Y6
+	VFMADD231PS Y14, Y6, Y5
+	VADDPS Y1, Y2, Y6
+	VFMADD231PS Y13, Y6, Y5
+	MOVQ 56(DI), R13
+	VMOVUPS Y5, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
 
 done:
 	VEXTRACTF128 $1, Y7, X5
@@ -18918,13 +19718,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR3M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR3M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR3M1AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
@@ -18932,8 +19732,10 @@ TEXT ·convSlideR3M1AVX2(SB), NOSPLIT, $0-44
 	VBROADCASTSS negInfConv2<>(SB), Y9
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -18963,7 +19765,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -19004,6 +19806,35 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	VMULPS Y15, Y3, Y7
+	VADDPS Y4, Y2, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y5, Y1, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y6, Y0, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 0(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y9, X7
 	VMAXPS X7, X9, X9
@@ -19015,13 +19846,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR3M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR3M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR3M2AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
@@ -19029,8 +19860,10 @@ TEXT ·convSlideR3M2AVX2(SB), NOSPLIT, $0-44
 	VBROADCASTSS negInfConv2<>(SB), Y9
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -19072,7 +19905,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -19126,6 +19959,46 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	VMULPS Y15, Y3, Y7
+	VADDPS Y4, Y2, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y5, Y1, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y6, Y0, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 0(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y4, Y7
+	VADDPS Y5, Y3, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y6, Y2, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y0, Y1, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 8(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y9, X7
 	VMAXPS X7, X9, X9
@@ -19137,13 +20010,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR3M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR3M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR3M3AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
@@ -19151,8 +20024,10 @@ TEXT ·convSlideR3M3AVX2(SB), NOSPLIT, $0-44
 	VBROADCASTSS negInfConv2<>(SB), Y9
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -19206,7 +20081,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -19273,6 +20148,57 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	VMULPS Y15, Y3, Y7
+	VADDPS Y4, Y2, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y5, Y1, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y6, Y0, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 0(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y4, Y7
+	VADDPS Y5, Y3, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y6, Y2, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y0, Y1, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 8(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y5, Y7
+	VADDPS Y6, Y4, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y0, Y3, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y1, Y2, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 16(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y9, X7
 	VMAXPS X7, X9, X9
@@ -19284,13 +20210,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR3M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR3M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR3M4AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
@@ -19298,8 +20224,10 @@ TEXT ·convSlideR3M4AVX2(SB), NOSPLIT, $0-44
 	VBROADCASTSS negInfConv2<>(SB), Y9
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -19365,7 +20293,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -19445,6 +20373,68 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	VMULPS Y15, Y3, Y7
+	VADDPS Y4, Y2, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y5, Y1, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y6, Y0, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 0(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y4, Y7
+	VADDPS Y5, Y3, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y6, Y2, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y0, Y1, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 8(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y5, Y7
+	VADDPS Y6, Y4, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y0, Y3, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y1, Y2, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 16(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y6, Y7
+	VADDPS Y0, Y5, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y1, Y4, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y2, Y3, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 24(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y9, X7
 	VMAXPS X7, X9, X9
@@ -19456,13 +20446,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR3M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR3M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR3M5AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
@@ -19470,8 +20460,10 @@ TEXT ·convSlideR3M5AVX2(SB), NOSPLIT, $0-44
 	VBROADCASTSS negInfConv2<>(SB), Y9
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -19549,7 +20541,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -19642,6 +20634,79 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	VMULPS Y15, Y3, Y7
+	VADDPS Y4, Y2, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y5, Y1, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y6, Y0, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 0(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y4, Y7
+	VADDPS Y5, Y3, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y6, Y2, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y0, Y1, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 8(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y5, Y7
+	VADDPS Y6, Y4, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y0, Y3, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y1, Y2, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 16(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y6, Y7
+	VADDPS Y0, Y5, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y1, Y4, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y2, Y3, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 24(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y3
+	VMULPS Y15, Y0, Y7
+	VADDPS Y1, Y6, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y2, Y5, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y3, Y4, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 32(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y9, X7
 	VMAXPS X7, X9, X9
@@ -19653,13 +20718,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR3M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR3M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR3M6AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
@@ -19667,8 +20732,10 @@ TEXT ·convSlideR3M6AVX2(SB), NOSPLIT, $0-44
 	VBROADCASTSS negInfConv2<>(SB), Y9
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -19758,7 +20825,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -19864,6 +20931,90 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	VMULPS Y15, Y3, Y7
+	VADDPS Y4, Y2, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y5, Y1, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y6, Y0, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 0(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y4, Y7
+	VADDPS Y5, Y3, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y6, Y2, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y0, Y1, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 8(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y5, Y7
+	VADDPS Y6, Y4, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y0, Y3, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y1, Y2, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 16(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y6, Y7
+	VADDPS Y0, Y5, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y1, Y4, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y2, Y3, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 24(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y3
+	VMULPS Y15, Y0, Y7
+	VADDPS Y1, Y6, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y2, Y5, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y3, Y4, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 32(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y4
+	VMULPS Y15, Y1, Y7
+	VADDPS Y2, Y0, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y3, Y6, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y4, Y5, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 40(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y9, X7
 	VMAXPS X7, X9, X9
@@ -19875,13 +21026,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR3M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR3M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR3M7AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
@@ -19889,8 +21040,10 @@ TEXT ·convSlideR3M7AVX2(SB), NOSPLIT, $0-44
 	VBROADCASTSS negInfConv2<>(SB), Y9
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -19992,7 +21145,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -20111,6 +21264,101 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	VMULPS Y15, Y3, Y7
+	VADDPS Y4, Y2, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y5, Y1, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y6, Y0, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 0(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y4, Y7
+	VADDPS Y5, Y3, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y6, Y2, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y0, Y1, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 8(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y5, Y7
+	VADDPS Y6, Y4, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y0, Y3, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y1, Y2, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 16(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y6, Y7
+	VADDPS Y0, Y5, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y1, Y4, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y2, Y3, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 24(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y3
+	VMULPS Y15, Y0, Y7
+	VADDPS Y1, Y6, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y2, Y5, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y3, Y4, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 32(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y4
+	VMULPS Y15, Y1, Y7
+	VADDPS Y2, Y0, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y3, Y6, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y4, Y5, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 40(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y5
+	VMULPS Y15, Y2, Y7
+	VADDPS Y3, Y1, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y4, Y0, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y5, Y6, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 48(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y9, X7
 	VMAXPS X7, X9, X9
@@ -20122,13 +21370,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR3M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR3M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR3M8AVX2(SB), NOSPLIT, $0-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	VBROADCASTSS 0(DX), Y15
 	VBROADCASTSS 4(DX), Y14
 	VBROADCASTSS 8(DX), Y13
@@ -20136,8 +21384,10 @@ TEXT ·convSlideR3M8AVX2(SB), NOSPLIT, $0-44
 	VBROADCASTSS negInfConv2<>(SB), Y9
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -20251,7 +21501,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -20382,6 +21632,112 @@ looppf:
 	CMPQ AX, CX
 	JGE done
 	JMP loop
+
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	VMULPS Y15, Y3, Y7
+	VADDPS Y4, Y2, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y5, Y1, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y6, Y0, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 0(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y4, Y7
+	VADDPS Y5, Y3, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y6, Y2, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y0, Y1, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 8(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y5, Y7
+	VADDPS Y6, Y4, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y0, Y3, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y1, Y2, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 16(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y6, Y7
+	VADDPS Y0, Y5, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y1, Y4, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y2, Y3, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 24(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y3
+	VMULPS Y15, Y0, Y7
+	VADDPS Y1, Y6, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y2, Y5, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y3, Y4, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 32(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y4
+	VMULPS Y15, Y1, Y7
+	VADDPS Y2, Y0, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y3, Y6, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y4, Y5, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 40(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y5
+	VMULPS Y15, Y2, Y7
+	VADDPS Y3, Y1, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y4, Y0, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y5, Y6, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 48(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y6
+	VMULPS Y15, Y3, Y7
+	VADDPS Y4, Y2, Y8
+	VFMADD231PS Y14, Y8, Y7
+	VADDPS Y5, Y1, Y8
+	VFMADD231PS Y13, Y8, Y7
+	VADDPS Y6, Y0, Y8
+	VFMADD231PS Y12, Y8, Y7
+	MOVQ 56(DI), R13
+	VMOVUPS Y7, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
 
 done:
 	VEXTRACTF128 $1, Y9, X7
@@ -20394,13 +21750,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR4M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR4M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR4M1AVX2(SB), NOSPLIT, $64-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 16(DX), Y0
@@ -20412,8 +21768,10 @@ TEXT ·convSlideR4M1AVX2(SB), NOSPLIT, $64-44
 	VBROADCASTSS negInfConv2<>(SB), Y11
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -20449,7 +21807,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -20498,6 +21856,41 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	VMULPS Y15, Y4, Y9
+	VADDPS Y5, Y3, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y6, Y2, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y7, Y1, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y8, Y0, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 0(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y11, X9
 	VMAXPS X9, X11, X11
@@ -20509,13 +21902,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR4M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR4M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR4M2AVX2(SB), NOSPLIT, $64-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 16(DX), Y0
@@ -20527,8 +21920,10 @@ TEXT ·convSlideR4M2AVX2(SB), NOSPLIT, $64-44
 	VBROADCASTSS negInfConv2<>(SB), Y11
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -20578,7 +21973,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -20642,6 +22037,54 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	VMULPS Y15, Y4, Y9
+	VADDPS Y5, Y3, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y6, Y2, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y7, Y1, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y8, Y0, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 0(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y5, Y9
+	VADDPS Y6, Y4, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y7, Y3, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y8, Y2, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y0, Y1, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 8(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y11, X9
 	VMAXPS X9, X11, X11
@@ -20653,13 +22096,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR4M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR4M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR4M3AVX2(SB), NOSPLIT, $64-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 16(DX), Y0
@@ -20671,8 +22114,10 @@ TEXT ·convSlideR4M3AVX2(SB), NOSPLIT, $64-44
 	VBROADCASTSS negInfConv2<>(SB), Y11
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -20736,7 +22181,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -20815,6 +22260,67 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	VMULPS Y15, Y4, Y9
+	VADDPS Y5, Y3, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y6, Y2, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y7, Y1, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y8, Y0, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 0(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y5, Y9
+	VADDPS Y6, Y4, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y7, Y3, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y8, Y2, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y0, Y1, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 8(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS Y15, Y6, Y9
+	VADDPS Y7, Y5, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y8, Y4, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y0, Y3, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y1, Y2, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 16(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y11, X9
 	VMAXPS X9, X11, X11
@@ -20826,13 +22332,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR4M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR4M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR4M4AVX2(SB), NOSPLIT, $64-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 16(DX), Y0
@@ -20844,8 +22350,10 @@ TEXT ·convSlideR4M4AVX2(SB), NOSPLIT, $64-44
 	VBROADCASTSS negInfConv2<>(SB), Y11
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -20923,7 +22431,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -21017,6 +22525,80 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	VMULPS Y15, Y4, Y9
+	VADDPS Y5, Y3, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y6, Y2, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y7, Y1, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y8, Y0, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 0(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y5, Y9
+	VADDPS Y6, Y4, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y7, Y3, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y8, Y2, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y0, Y1, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 8(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS Y15, Y6, Y9
+	VADDPS Y7, Y5, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y8, Y4, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y0, Y3, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y1, Y2, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 16(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS Y15, Y7, Y9
+	VADDPS Y8, Y6, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y0, Y5, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y1, Y4, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y2, Y3, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 24(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y11, X9
 	VMAXPS X9, X11, X11
@@ -21028,13 +22610,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR4M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR4M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR4M5AVX2(SB), NOSPLIT, $64-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 16(DX), Y0
@@ -21046,8 +22628,10 @@ TEXT ·convSlideR4M5AVX2(SB), NOSPLIT, $64-44
 	VBROADCASTSS negInfConv2<>(SB), Y11
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -21139,7 +22723,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -21248,6 +22832,93 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	VMULPS Y15, Y4, Y9
+	VADDPS Y5, Y3, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y6, Y2, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y7, Y1, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y8, Y0, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 0(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y5, Y9
+	VADDPS Y6, Y4, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y7, Y3, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y8, Y2, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y0, Y1, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 8(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS Y15, Y6, Y9
+	VADDPS Y7, Y5, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y8, Y4, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y0, Y3, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y1, Y2, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 16(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS Y15, Y7, Y9
+	VADDPS Y8, Y6, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y0, Y5, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y1, Y4, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y2, Y3, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 24(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y3
+	VMULPS Y15, Y8, Y9
+	VADDPS Y0, Y7, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y1, Y6, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y2, Y5, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y3, Y4, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 32(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y11, X9
 	VMAXPS X9, X11, X11
@@ -21259,13 +22930,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR4M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR4M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR4M6AVX2(SB), NOSPLIT, $64-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 16(DX), Y0
@@ -21277,8 +22948,10 @@ TEXT ·convSlideR4M6AVX2(SB), NOSPLIT, $64-44
 	VBROADCASTSS negInfConv2<>(SB), Y11
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -21384,7 +23057,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -21508,6 +23181,106 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	VMULPS Y15, Y4, Y9
+	VADDPS Y5, Y3, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y6, Y2, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y7, Y1, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y8, Y0, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 0(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y5, Y9
+	VADDPS Y6, Y4, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y7, Y3, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y8, Y2, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y0, Y1, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 8(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS Y15, Y6, Y9
+	VADDPS Y7, Y5, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y8, Y4, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y0, Y3, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y1, Y2, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 16(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS Y15, Y7, Y9
+	VADDPS Y8, Y6, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y0, Y5, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y1, Y4, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y2, Y3, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 24(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y3
+	VMULPS Y15, Y8, Y9
+	VADDPS Y0, Y7, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y1, Y6, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y2, Y5, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y3, Y4, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 32(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y4
+	VMULPS Y15, Y0, Y9
+	VADDPS Y1, Y8, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y2, Y7, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y3, Y6, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y4, Y5, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 40(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y11, X9
 	VMAXPS X9, X11, X11
@@ -21519,13 +23292,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR4M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR4M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR4M7AVX2(SB), NOSPLIT, $64-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 16(DX), Y0
@@ -21537,8 +23310,10 @@ TEXT ·convSlideR4M7AVX2(SB), NOSPLIT, $64-44
 	VBROADCASTSS negInfConv2<>(SB), Y11
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -21658,7 +23433,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -21797,6 +23572,119 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	VMULPS Y15, Y4, Y9
+	VADDPS Y5, Y3, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y6, Y2, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y7, Y1, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y8, Y0, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 0(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y5, Y9
+	VADDPS Y6, Y4, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y7, Y3, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y8, Y2, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y0, Y1, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 8(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS Y15, Y6, Y9
+	VADDPS Y7, Y5, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y8, Y4, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y0, Y3, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y1, Y2, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 16(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS Y15, Y7, Y9
+	VADDPS Y8, Y6, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y0, Y5, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y1, Y4, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y2, Y3, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 24(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y3
+	VMULPS Y15, Y8, Y9
+	VADDPS Y0, Y7, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y1, Y6, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y2, Y5, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y3, Y4, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 32(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y4
+	VMULPS Y15, Y0, Y9
+	VADDPS Y1, Y8, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y2, Y7, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y3, Y6, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y4, Y5, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 40(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 112(SI), R11
+	VMOVUPS (R11)(AX*1), Y5
+	VMULPS Y15, Y1, Y9
+	VADDPS Y2, Y0, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y3, Y8, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y4, Y7, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y5, Y6, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 48(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y11, X9
 	VMAXPS X9, X11, X11
@@ -21808,13 +23696,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR4M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR4M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR4M8AVX2(SB), NOSPLIT, $64-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 16(DX), Y0
@@ -21826,8 +23714,10 @@ TEXT ·convSlideR4M8AVX2(SB), NOSPLIT, $64-44
 	VBROADCASTSS negInfConv2<>(SB), Y11
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -21961,7 +23851,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -22114,6 +24004,132 @@ looppf:
 	CMPQ AX, CX
 	JGE done
 	JMP loop
+
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	VMULPS Y15, Y4, Y9
+	VADDPS Y5, Y3, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y6, Y2, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y7, Y1, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y8, Y0, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 0(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS Y15, Y5, Y9
+	VADDPS Y6, Y4, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y7, Y3, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y8, Y2, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y0, Y1, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 8(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS Y15, Y6, Y9
+	VADDPS Y7, Y5, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y8, Y4, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y0, Y3, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y1, Y2, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 16(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS Y15, Y7, Y9
+	VADDPS Y8, Y6, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y0, Y5, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y1, Y4, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y2, Y3, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 24(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y3
+	VMULPS Y15, Y8, Y9
+	VADDPS Y0, Y7, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y1, Y6, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y2, Y5, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y3, Y4, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 32(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y4
+	VMULPS Y15, Y0, Y9
+	VADDPS Y1, Y8, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y2, Y7, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y3, Y6, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y4, Y5, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 40(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 112(SI), R11
+	VMOVUPS (R11)(AX*1), Y5
+	VMULPS Y15, Y1, Y9
+	VADDPS Y2, Y0, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y3, Y8, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y4, Y7, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y5, Y6, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 48(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	MOVQ 120(SI), R12
+	VMOVUPS (R12)(AX*1), Y6
+	VMULPS Y15, Y2, Y9
+	VADDPS Y3, Y1, Y10
+	VFMADD231PS Y14, Y10, Y9
+	VADDPS Y4, Y0, Y10
+	VFMADD231PS Y13, Y10, Y9
+	VADDPS Y5, Y8, Y10
+	VFMADD231PS Y12, Y10, Y9
+	VADDPS Y6, Y7, Y10
+	VFMADD231PS 0(BX), Y10, Y9
+	MOVQ 56(DI), R13
+	VMOVUPS Y9, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
 
 done:
 	VEXTRACTF128 $1, Y11, X9
@@ -22126,13 +24142,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR5M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR5M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR5M1AVX2(SB), NOSPLIT, $160-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 8(DX), Y0
@@ -22148,8 +24164,10 @@ TEXT ·convSlideR5M1AVX2(SB), NOSPLIT, $160-44
 	VBROADCASTSS negInfConv2<>(SB), Y13
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -22191,7 +24209,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -22248,6 +24266,47 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	VMULPS Y15, Y5, Y11
+	VADDPS Y6, Y4, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y7, Y3, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y8, Y2, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y9, Y1, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y10, Y0, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 0(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y13, X11
 	VMAXPS X11, X13, X13
@@ -22259,13 +24318,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR5M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR5M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR5M2AVX2(SB), NOSPLIT, $160-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 8(DX), Y0
@@ -22281,8 +24340,10 @@ TEXT ·convSlideR5M2AVX2(SB), NOSPLIT, $160-44
 	VBROADCASTSS negInfConv2<>(SB), Y13
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -22340,7 +24401,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -22414,6 +24475,62 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	VMULPS Y15, Y5, Y11
+	VADDPS Y6, Y4, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y7, Y3, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y8, Y2, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y9, Y1, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y10, Y0, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 0(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y6, Y11
+	VADDPS Y7, Y5, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y8, Y4, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y9, Y3, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y10, Y2, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y0, Y1, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 8(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y13, X11
 	VMAXPS X11, X13, X13
@@ -22425,13 +24542,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR5M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR5M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR5M3AVX2(SB), NOSPLIT, $160-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 8(DX), Y0
@@ -22447,8 +24564,10 @@ TEXT ·convSlideR5M3AVX2(SB), NOSPLIT, $160-44
 	VBROADCASTSS negInfConv2<>(SB), Y13
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -22522,7 +24641,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -22613,6 +24732,77 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	VMULPS Y15, Y5, Y11
+	VADDPS Y6, Y4, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y7, Y3, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y8, Y2, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y9, Y1, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y10, Y0, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 0(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y6, Y11
+	VADDPS Y7, Y5, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y8, Y4, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y9, Y3, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y10, Y2, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y0, Y1, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 8(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y7, Y11
+	VADDPS Y8, Y6, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y9, Y5, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y10, Y4, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y0, Y3, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y1, Y2, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 16(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y13, X11
 	VMAXPS X11, X13, X13
@@ -22624,13 +24814,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR5M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR5M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR5M4AVX2(SB), NOSPLIT, $160-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 8(DX), Y0
@@ -22646,8 +24836,10 @@ TEXT ·convSlideR5M4AVX2(SB), NOSPLIT, $160-44
 	VBROADCASTSS negInfConv2<>(SB), Y13
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -22737,7 +24929,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -22845,6 +25037,92 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	VMULPS Y15, Y5, Y11
+	VADDPS Y6, Y4, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y7, Y3, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y8, Y2, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y9, Y1, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y10, Y0, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 0(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y6, Y11
+	VADDPS Y7, Y5, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y8, Y4, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y9, Y3, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y10, Y2, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y0, Y1, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 8(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y7, Y11
+	VADDPS Y8, Y6, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y9, Y5, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y10, Y4, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y0, Y3, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y1, Y2, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 16(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y8, Y11
+	VADDPS Y9, Y7, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y10, Y6, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y0, Y5, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y1, Y4, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y2, Y3, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 24(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y13, X11
 	VMAXPS X11, X13, X13
@@ -22856,13 +25134,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR5M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR5M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR5M5AVX2(SB), NOSPLIT, $160-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 8(DX), Y0
@@ -22878,8 +25156,10 @@ TEXT ·convSlideR5M5AVX2(SB), NOSPLIT, $160-44
 	VBROADCASTSS negInfConv2<>(SB), Y13
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -22985,7 +25265,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -23110,6 +25390,107 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	VMULPS Y15, Y5, Y11
+	VADDPS Y6, Y4, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y7, Y3, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y8, Y2, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y9, Y1, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y10, Y0, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 0(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y6, Y11
+	VADDPS Y7, Y5, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y8, Y4, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y9, Y3, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y10, Y2, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y0, Y1, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 8(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y7, Y11
+	VADDPS Y8, Y6, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y9, Y5, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y10, Y4, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y0, Y3, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y1, Y2, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 16(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y8, Y11
+	VADDPS Y9, Y7, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y10, Y6, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y0, Y5, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y1, Y4, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y2, Y3, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 24(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 112(SI), R11
+	VMOVUPS (R11)(AX*1), Y3
+	VMULPS Y15, Y9, Y11
+	VADDPS Y10, Y8, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y0, Y7, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y1, Y6, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y2, Y5, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y3, Y4, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 32(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y13, X11
 	VMAXPS X11, X13, X13
@@ -23121,13 +25502,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR5M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR5M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR5M6AVX2(SB), NOSPLIT, $160-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 8(DX), Y0
@@ -23143,8 +25524,10 @@ TEXT ·convSlideR5M6AVX2(SB), NOSPLIT, $160-44
 	VBROADCASTSS negInfConv2<>(SB), Y13
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -23266,7 +25649,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -23408,6 +25791,122 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	VMULPS Y15, Y5, Y11
+	VADDPS Y6, Y4, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y7, Y3, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y8, Y2, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y9, Y1, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y10, Y0, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 0(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y6, Y11
+	VADDPS Y7, Y5, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y8, Y4, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y9, Y3, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y10, Y2, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y0, Y1, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 8(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y7, Y11
+	VADDPS Y8, Y6, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y9, Y5, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y10, Y4, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y0, Y3, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y1, Y2, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 16(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y8, Y11
+	VADDPS Y9, Y7, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y10, Y6, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y0, Y5, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y1, Y4, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y2, Y3, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 24(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 112(SI), R11
+	VMOVUPS (R11)(AX*1), Y3
+	VMULPS Y15, Y9, Y11
+	VADDPS Y10, Y8, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y0, Y7, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y1, Y6, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y2, Y5, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y3, Y4, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 32(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 120(SI), R12
+	VMOVUPS (R12)(AX*1), Y4
+	VMULPS Y15, Y10, Y11
+	VADDPS Y0, Y9, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y1, Y8, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y2, Y7, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y3, Y6, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y4, Y5, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 40(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y13, X11
 	VMAXPS X11, X13, X13
@@ -23419,13 +25918,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR5M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR5M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR5M7AVX2(SB), NOSPLIT, $160-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 8(DX), Y0
@@ -23441,8 +25940,10 @@ TEXT ·convSlideR5M7AVX2(SB), NOSPLIT, $160-44
 	VBROADCASTSS negInfConv2<>(SB), Y13
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -23580,7 +26081,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -23739,6 +26240,137 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	VMULPS Y15, Y5, Y11
+	VADDPS Y6, Y4, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y7, Y3, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y8, Y2, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y9, Y1, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y10, Y0, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 0(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y6, Y11
+	VADDPS Y7, Y5, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y8, Y4, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y9, Y3, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y10, Y2, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y0, Y1, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 8(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y7, Y11
+	VADDPS Y8, Y6, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y9, Y5, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y10, Y4, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y0, Y3, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y1, Y2, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 16(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y8, Y11
+	VADDPS Y9, Y7, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y10, Y6, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y0, Y5, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y1, Y4, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y2, Y3, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 24(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 112(SI), R11
+	VMOVUPS (R11)(AX*1), Y3
+	VMULPS Y15, Y9, Y11
+	VADDPS Y10, Y8, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y0, Y7, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y1, Y6, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y2, Y5, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y3, Y4, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 32(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 120(SI), R12
+	VMOVUPS (R12)(AX*1), Y4
+	VMULPS Y15, Y10, Y11
+	VADDPS Y0, Y9, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y1, Y8, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y2, Y7, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y3, Y6, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y4, Y5, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 40(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 128(SI), R9
+	VMOVUPS (R9)(AX*1), Y5
+	VMULPS Y15, Y0, Y11
+	VADDPS Y1, Y10, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y2, Y9, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y3, Y8, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y4, Y7, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y5, Y6, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 48(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y13, X11
 	VMAXPS X11, X13, X13
@@ -23750,13 +26382,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR5M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR5M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR5M8AVX2(SB), NOSPLIT, $160-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 8(DX), Y0
@@ -23772,8 +26404,10 @@ TEXT ·convSlideR5M8AVX2(SB), NOSPLIT, $160-44
 	VBROADCASTSS negInfConv2<>(SB), Y13
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -23927,7 +26561,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -24102,6 +26736,152 @@ looppf:
 	CMPQ AX, CX
 	JGE done
 	JMP loop
+
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	VMULPS Y15, Y5, Y11
+	VADDPS Y6, Y4, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y7, Y3, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y8, Y2, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y9, Y1, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y10, Y0, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 0(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y0
+	VMULPS Y15, Y6, Y11
+	VADDPS Y7, Y5, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y8, Y4, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y9, Y3, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y10, Y2, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y0, Y1, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 8(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y1
+	VMULPS Y15, Y7, Y11
+	VADDPS Y8, Y6, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y9, Y5, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y10, Y4, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y0, Y3, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y1, Y2, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 16(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y2
+	VMULPS Y15, Y8, Y11
+	VADDPS Y9, Y7, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y10, Y6, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y0, Y5, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y1, Y4, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y2, Y3, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 24(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 112(SI), R11
+	VMOVUPS (R11)(AX*1), Y3
+	VMULPS Y15, Y9, Y11
+	VADDPS Y10, Y8, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y0, Y7, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y1, Y6, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y2, Y5, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y3, Y4, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 32(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 120(SI), R12
+	VMOVUPS (R12)(AX*1), Y4
+	VMULPS Y15, Y10, Y11
+	VADDPS Y0, Y9, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y1, Y8, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y2, Y7, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y3, Y6, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y4, Y5, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 40(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 128(SI), R9
+	VMOVUPS (R9)(AX*1), Y5
+	VMULPS Y15, Y0, Y11
+	VADDPS Y1, Y10, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y2, Y9, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y3, Y8, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y4, Y7, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y5, Y6, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 48(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	MOVQ 136(SI), R10
+	VMOVUPS (R10)(AX*1), Y6
+	VMULPS Y15, Y1, Y11
+	VADDPS Y2, Y0, Y12
+	VFMADD231PS Y14, Y12, Y11
+	VADDPS Y3, Y10, Y12
+	VFMADD231PS 0(BX), Y12, Y11
+	VADDPS Y4, Y9, Y12
+	VFMADD231PS 32(BX), Y12, Y11
+	VADDPS Y5, Y8, Y12
+	VFMADD231PS 64(BX), Y12, Y11
+	VADDPS Y6, Y7, Y12
+	VFMADD231PS 96(BX), Y12, Y11
+	MOVQ 56(DI), R13
+	VMOVUPS Y11, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
 
 done:
 	VEXTRACTF128 $1, Y13, X11
@@ -24114,13 +26894,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR6M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR6M1AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR6M1AVX2(SB), NOSPLIT, $256-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 0(DX), Y0
@@ -24140,8 +26920,10 @@ TEXT ·convSlideR6M1AVX2(SB), NOSPLIT, $256-44
 	VBROADCASTSS negInfConv2<>(SB), Y15
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -24189,7 +26971,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -24254,6 +27036,53 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y11
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y12
+	VMULPS 0(BX), Y6, Y13
+	VADDPS Y7, Y5, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y8, Y4, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y9, Y3, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y10, Y2, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y11, Y1, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y12, Y0, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 0(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y15, X13
 	VMAXPS X13, X15, X15
@@ -24265,13 +27094,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR6M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR6M2AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR6M2AVX2(SB), NOSPLIT, $256-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 0(DX), Y0
@@ -24291,8 +27120,10 @@ TEXT ·convSlideR6M2AVX2(SB), NOSPLIT, $256-44
 	VBROADCASTSS negInfConv2<>(SB), Y15
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -24358,7 +27189,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -24442,6 +27273,70 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y11
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y12
+	VMULPS 0(BX), Y6, Y13
+	VADDPS Y7, Y5, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y8, Y4, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y9, Y3, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y10, Y2, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y11, Y1, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y12, Y0, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 0(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS 0(BX), Y7, Y13
+	VADDPS Y8, Y6, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y9, Y5, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y10, Y4, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y11, Y3, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y12, Y2, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y0, Y1, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 8(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y15, X13
 	VMAXPS X13, X15, X15
@@ -24453,13 +27348,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR6M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR6M3AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR6M3AVX2(SB), NOSPLIT, $256-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 0(DX), Y0
@@ -24479,8 +27374,10 @@ TEXT ·convSlideR6M3AVX2(SB), NOSPLIT, $256-44
 	VBROADCASTSS negInfConv2<>(SB), Y15
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -24564,7 +27461,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -24667,6 +27564,87 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y11
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y12
+	VMULPS 0(BX), Y6, Y13
+	VADDPS Y7, Y5, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y8, Y4, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y9, Y3, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y10, Y2, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y11, Y1, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y12, Y0, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 0(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS 0(BX), Y7, Y13
+	VADDPS Y8, Y6, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y9, Y5, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y10, Y4, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y11, Y3, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y12, Y2, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y0, Y1, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 8(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 112(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS 0(BX), Y8, Y13
+	VADDPS Y9, Y7, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y10, Y6, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y11, Y5, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y12, Y4, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y0, Y3, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y1, Y2, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 16(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y15, X13
 	VMAXPS X13, X15, X15
@@ -24678,13 +27656,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR6M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR6M4AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR6M4AVX2(SB), NOSPLIT, $256-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 0(DX), Y0
@@ -24704,8 +27682,10 @@ TEXT ·convSlideR6M4AVX2(SB), NOSPLIT, $256-44
 	VBROADCASTSS negInfConv2<>(SB), Y15
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -24807,7 +27787,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -24929,6 +27909,104 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y11
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y12
+	VMULPS 0(BX), Y6, Y13
+	VADDPS Y7, Y5, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y8, Y4, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y9, Y3, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y10, Y2, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y11, Y1, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y12, Y0, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 0(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS 0(BX), Y7, Y13
+	VADDPS Y8, Y6, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y9, Y5, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y10, Y4, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y11, Y3, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y12, Y2, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y0, Y1, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 8(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 112(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS 0(BX), Y8, Y13
+	VADDPS Y9, Y7, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y10, Y6, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y11, Y5, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y12, Y4, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y0, Y3, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y1, Y2, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 16(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 120(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS 0(BX), Y9, Y13
+	VADDPS Y10, Y8, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y11, Y7, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y12, Y6, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y0, Y5, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y1, Y4, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y2, Y3, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 24(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y15, X13
 	VMAXPS X13, X15, X15
@@ -24940,13 +28018,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR6M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR6M5AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR6M5AVX2(SB), NOSPLIT, $256-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 0(DX), Y0
@@ -24966,8 +28044,10 @@ TEXT ·convSlideR6M5AVX2(SB), NOSPLIT, $256-44
 	VBROADCASTSS negInfConv2<>(SB), Y15
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -25087,7 +28167,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -25228,6 +28308,121 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y11
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y12
+	VMULPS 0(BX), Y6, Y13
+	VADDPS Y7, Y5, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y8, Y4, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y9, Y3, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y10, Y2, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y11, Y1, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y12, Y0, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 0(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS 0(BX), Y7, Y13
+	VADDPS Y8, Y6, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y9, Y5, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y10, Y4, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y11, Y3, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y12, Y2, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y0, Y1, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 8(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 112(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS 0(BX), Y8, Y13
+	VADDPS Y9, Y7, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y10, Y6, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y11, Y5, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y12, Y4, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y0, Y3, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y1, Y2, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 16(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 120(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS 0(BX), Y9, Y13
+	VADDPS Y10, Y8, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y11, Y7, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y12, Y6, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y0, Y5, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y1, Y4, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y2, Y3, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 24(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 128(SI), R9
+	VMOVUPS (R9)(AX*1), Y3
+	VMULPS 0(BX), Y10, Y13
+	VADDPS Y11, Y9, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y12, Y8, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y0, Y7, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y1, Y6, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y2, Y5, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y3, Y4, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 32(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y15, X13
 	VMAXPS X13, X15, X15
@@ -25239,13 +28434,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR6M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR6M6AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR6M6AVX2(SB), NOSPLIT, $256-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 0(DX), Y0
@@ -25265,8 +28460,10 @@ TEXT ·convSlideR6M6AVX2(SB), NOSPLIT, $256-44
 	VBROADCASTSS negInfConv2<>(SB), Y15
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -25404,7 +28601,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -25564,6 +28761,138 @@ looppf:
 	JGE done
 	JMP loop
 
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y11
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y12
+	VMULPS 0(BX), Y6, Y13
+	VADDPS Y7, Y5, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y8, Y4, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y9, Y3, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y10, Y2, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y11, Y1, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y12, Y0, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 0(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS 0(BX), Y7, Y13
+	VADDPS Y8, Y6, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y9, Y5, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y10, Y4, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y11, Y3, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y12, Y2, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y0, Y1, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 8(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 112(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS 0(BX), Y8, Y13
+	VADDPS Y9, Y7, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y10, Y6, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y11, Y5, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y12, Y4, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y0, Y3, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y1, Y2, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 16(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 120(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS 0(BX), Y9, Y13
+	VADDPS Y10, Y8, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y11, Y7, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y12, Y6, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y0, Y5, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y1, Y4, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y2, Y3, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 24(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 128(SI), R9
+	VMOVUPS (R9)(AX*1), Y3
+	VMULPS 0(BX), Y10, Y13
+	VADDPS Y11, Y9, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y12, Y8, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y0, Y7, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y1, Y6, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y2, Y5, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y3, Y4, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 32(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 136(SI), R10
+	VMOVUPS (R10)(AX*1), Y4
+	VMULPS 0(BX), Y11, Y13
+	VADDPS Y12, Y10, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y0, Y9, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y1, Y8, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y2, Y7, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y3, Y6, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y4, Y5, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 40(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
+
 done:
 	VEXTRACTF128 $1, Y15, X13
 	VMAXPS X13, X15, X15
@@ -25575,13 +28904,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR6M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR6M7AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR6M7AVX2(SB), NOSPLIT, $256-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 0(DX), Y0
@@ -25601,8 +28930,10 @@ TEXT ·convSlideR6M7AVX2(SB), NOSPLIT, $256-44
 	VBROADCASTSS negInfConv2<>(SB), Y15
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -25758,7 +29089,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -25936,6 +29267,155 @@ looppf:
 	CMPQ AX, CX
 	JGE done
 	JMP loop
+
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y11
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y12
+	VMULPS 0(BX), Y6, Y13
+	VADDPS Y7, Y5, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y8, Y4, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y9, Y3, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y10, Y2, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y11, Y1, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y12, Y0, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 0(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS 0(BX), Y7, Y13
+	VADDPS Y8, Y6, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y9, Y5, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y10, Y4, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y11, Y3, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y12, Y2, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y0, Y1, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 8(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 112(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS 0(BX), Y8, Y13
+	VADDPS Y9, Y7, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y10, Y6, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y11, Y5, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y12, Y4, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y0, Y3, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y1, Y2, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 16(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 120(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS 0(BX), Y9, Y13
+	VADDPS Y10, Y8, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y11, Y7, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y12, Y6, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y0, Y5, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y1, Y4, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y2, Y3, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 24(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 128(SI), R9
+	VMOVUPS (R9)(AX*1), Y3
+	VMULPS 0(BX), Y10, Y13
+	VADDPS Y11, Y9, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y12, Y8, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y0, Y7, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y1, Y6, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y2, Y5, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y3, Y4, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 32(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 136(SI), R10
+	VMOVUPS (R10)(AX*1), Y4
+	VMULPS 0(BX), Y11, Y13
+	VADDPS Y12, Y10, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y0, Y9, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y1, Y8, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y2, Y7, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y3, Y6, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y4, Y5, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 40(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 144(SI), R11
+	VMOVUPS (R11)(AX*1), Y5
+	VMULPS 0(BX), Y12, Y13
+	VADDPS Y0, Y11, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y1, Y10, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y2, Y9, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y3, Y8, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y4, Y7, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y5, Y6, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 48(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
 
 done:
 	VEXTRACTF128 $1, Y15, X13
@@ -25948,13 +29428,13 @@ done:
 	VZEROUPPER
 	RET
 
-// func convSlideR6M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int) float32
+// func convSlideR6M8AVX2(dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int) float32
 TEXT ·convSlideR6M8AVX2(SB), NOSPLIT, $256-44
 	MOVQ dst+0(FP), DI
 	MOVQ n+8(FP), CX
 	MOVQ rows+16(FP), SI
 	MOVQ w+24(FP), DX
-	MOVQ pf+32(FP), R8
+	MOVQ flags+32(FP), R8
 	LEAQ 31(SP), BX
 	ANDQ $-32, BX
 	VBROADCASTSS 0(DX), Y0
@@ -25974,8 +29454,10 @@ TEXT ·convSlideR6M8AVX2(SB), NOSPLIT, $256-44
 	VBROADCASTSS negInfConv2<>(SB), Y15
 	SHLQ $2, CX
 	XORQ AX, AX
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
+	TESTQ $2, R8
+	JNZ loopnomax
 
 loop:
 	MOVQ 0(SI), R9
@@ -26149,7 +29631,7 @@ loop:
 	ADDQ $32, AX
 	CMPQ AX, CX
 	JGE done
-	TESTQ R8, R8
+	TESTQ $1, R8
 	JNZ looppf
 	JMP loop
 
@@ -26346,6 +29828,172 @@ looppf:
 	CMPQ AX, CX
 	JGE done
 	JMP loop
+
+loopnomax:
+	MOVQ 0(SI), R9
+	VMOVUPS (R9)(AX*1), Y0
+	MOVQ 8(SI), R10
+	VMOVUPS (R10)(AX*1), Y1
+	MOVQ 16(SI), R11
+	VMOVUPS (R11)(AX*1), Y2
+	MOVQ 24(SI), R12
+	VMOVUPS (R12)(AX*1), Y3
+	MOVQ 32(SI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	MOVQ 40(SI), R10
+	VMOVUPS (R10)(AX*1), Y5
+	MOVQ 48(SI), R11
+	VMOVUPS (R11)(AX*1), Y6
+	MOVQ 56(SI), R12
+	VMOVUPS (R12)(AX*1), Y7
+	MOVQ 64(SI), R9
+	VMOVUPS (R9)(AX*1), Y8
+	MOVQ 72(SI), R10
+	VMOVUPS (R10)(AX*1), Y9
+	MOVQ 80(SI), R11
+	VMOVUPS (R11)(AX*1), Y10
+	MOVQ 88(SI), R12
+	VMOVUPS (R12)(AX*1), Y11
+	MOVQ 96(SI), R9
+	VMOVUPS (R9)(AX*1), Y12
+	VMULPS 0(BX), Y6, Y13
+	VADDPS Y7, Y5, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y8, Y4, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y9, Y3, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y10, Y2, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y11, Y1, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y12, Y0, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 0(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 104(SI), R10
+	VMOVUPS (R10)(AX*1), Y0
+	VMULPS 0(BX), Y7, Y13
+	VADDPS Y8, Y6, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y9, Y5, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y10, Y4, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y11, Y3, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y12, Y2, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y0, Y1, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 8(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 112(SI), R11
+	VMOVUPS (R11)(AX*1), Y1
+	VMULPS 0(BX), Y8, Y13
+	VADDPS Y9, Y7, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y10, Y6, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y11, Y5, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y12, Y4, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y0, Y3, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y1, Y2, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 16(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 120(SI), R12
+	VMOVUPS (R12)(AX*1), Y2
+	VMULPS 0(BX), Y9, Y13
+	VADDPS Y10, Y8, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y11, Y7, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y12, Y6, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y0, Y5, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y1, Y4, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y2, Y3, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 24(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 128(SI), R9
+	VMOVUPS (R9)(AX*1), Y3
+	VMULPS 0(BX), Y10, Y13
+	VADDPS Y11, Y9, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y12, Y8, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y0, Y7, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y1, Y6, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y2, Y5, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y3, Y4, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 32(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 136(SI), R10
+	VMOVUPS (R10)(AX*1), Y4
+	VMULPS 0(BX), Y11, Y13
+	VADDPS Y12, Y10, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y0, Y9, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y1, Y8, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y2, Y7, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y3, Y6, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y4, Y5, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 40(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 144(SI), R11
+	VMOVUPS (R11)(AX*1), Y5
+	VMULPS 0(BX), Y12, Y13
+	VADDPS Y0, Y11, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y1, Y10, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y2, Y9, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y3, Y8, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y4, Y7, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y5, Y6, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 48(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	MOVQ 152(SI), R12
+	VMOVUPS (R12)(AX*1), Y6
+	VMULPS 0(BX), Y0, Y13
+	VADDPS Y1, Y12, Y14
+	VFMADD231PS 32(BX), Y14, Y13
+	VADDPS Y2, Y11, Y14
+	VFMADD231PS 64(BX), Y14, Y13
+	VADDPS Y3, Y10, Y14
+	VFMADD231PS 96(BX), Y14, Y13
+	VADDPS Y4, Y9, Y14
+	VFMADD231PS 128(BX), Y14, Y13
+	VADDPS Y5, Y8, Y14
+	VFMADD231PS 160(BX), Y14, Y13
+	VADDPS Y6, Y7, Y14
+	VFMADD231PS 192(BX), Y14, Y13
+	MOVQ 56(DI), R13
+	VMOVUPS Y13, (R13)(AX*1)
+	ADDQ $32, AX
+	CMPQ AX, CX
+	JGE done
+	JMP loopnomax
 
 done:
 	VEXTRACTF128 $1, Y15, X13

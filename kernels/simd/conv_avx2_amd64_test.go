@@ -135,7 +135,8 @@ func TestAVX2RowKernelsEveryWidth(t *testing.T) {
 // without L1 hints), the four-output group kernels (radius 7..16: 8
 // outputs, with and without hints, 6 and 17 with a remainder for the
 // blocked kernel) and the blocked ones (radius 1..16, and 17 for the
-// generic loop; 1 and 3 outputs, and 17, more than one call's table).
+// generic loop; 1 and 3 outputs, and 17, more than one call's table);
+// each with and without the maximum.
 func TestAVX2ColumnKernelsEveryWidth(t *testing.T) {
 	p := avx2Path(t)
 	rng := rand.New(rand.NewPCG(23, 24))
@@ -165,6 +166,17 @@ func TestAVX2ColumnKernelsEveryWidth(t *testing.T) {
 			requireGuards(t, got[j], alls[j], "columns: r=%d m=%d n=%d mode=%d output %d", r, m, n, mode, j)
 		}
 		require.Equal(t, mw, mg, "columns max: r=%d m=%d n=%d mode=%d", r, m, n, mode)
+		// Without the maximum (the window kernel's third body).
+		for j := range got {
+			got[j], alls[j] = guarded(n, (j+1)%3)
+		}
+		if n > 0 {
+			p.convColsNNoMax(got, rows, w, mode)
+		}
+		for j := range want {
+			bitsEqual(t, want[j], got[j], "columns, no max: r=%d m=%d n=%d mode=%d output %d", r, m, n, mode, j)
+			requireGuards(t, got[j], alls[j], "columns, no max: r=%d m=%d n=%d mode=%d output %d", r, m, n, mode, j)
+		}
 		if m == 1 {
 			one, all := guarded(n, 1)
 			require.Equal(t, mw, p.convCols(one, rows, w))

@@ -187,10 +187,13 @@ func main() {
 	q("// column kernels, slideMaxR2 and slideMaxM2 the largest radius and")
 	q("// output count with a register-window AVX2 column kernel, and")
 	q("// groupOuts2 how many outputs the group kernels (for wider radii)")
-	q("// make at a time.")
+	q("// make at a time; slidePrefetch2 and slideNoMax2 are the flags of")
+	q("// the register-window kernels.")
 	q("const (")
 	q("unrolledMaxR2 = %d", maxR)
 	q("groupOuts2 = %d", groupOuts)
+	q("slidePrefetch2 = %d", slidePrefetch)
+	q("slideNoMax2 = %d", slideNoMax)
 	q("slideMaxR2 = %d", slideR)
 	q("slideMaxM2 = %d", slideM)
 	q(")")
@@ -249,7 +252,7 @@ func main() {
 	for r := 1; r <= slideR; r++ {
 		for m := 1; m <= slideM; m++ {
 			q("case %d<<4 | %d:", r, m)
-			q("return %s(dst, n, rows, w, pf), true", slideName(r, m))
+			q("return %s(dst, n, rows, w, flags), true", slideName(r, m))
 		}
 	}
 	q("}")
@@ -830,15 +833,23 @@ func sortRegs(regs []string) {
 
 func slideName(r, m int) string { return fmt.Sprintf("convSlideR%dM%dAVX2", r, m) }
 
-const slideArgs = "dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, pf int"
+const slideArgs = "dst *unsafe.Pointer, n int, rows *unsafe.Pointer, w *float32, flags int"
+
+// The register-window kernels' flags.
+const (
+	slidePrefetch = 1
+	slideNoMax    = 2
+)
 
 // slideKernel writes the register-window column kernel for radius r and m
 // outputs: n columns (a multiple of 8) of output j from rows j..j+2r of
 // the table (centre j+r). For each 8-column vector the input rows are
 // loaded once, into a window of 2r+1 registers that slides down the
-// outputs. With pf != 0 every input row is also hinted pfAhead bytes
-// further on into L1, on every other vector (once per cache line: hinting
-// on every vector was 1-2% slower for the 3-D benchmark's Z pass).
+// outputs. With the slidePrefetch flag every input row is also hinted
+// pfAhead bytes further on into L1, on every other vector (once per cache
+// line: hinting on every vector was 1-2% slower for the 3-D benchmark's Z
+// pass); with slideNoMax alone the running maximum is not kept (the result
+// is -Inf).
 func slideKernel(p emitter, r, m int) {
 	nw := 2*r + 1
 	win := func(i int) string { return y(i % nw) }
@@ -856,13 +867,15 @@ func slideKernel(p emitter, r, m int) {
 	p("\tMOVQ n+8(FP), CX")
 	p("\tMOVQ rows+16(FP), SI")
 	p("\tMOVQ w+24(FP), DX")
-	p("\tMOVQ pf+32(FP), R8")
+	p("\tMOVQ flags+32(FP), R8")
 	t.load(p, r, y(0), mx)
 	p("\tSHLQ $2, CX")
 	p("\tXORQ AX, AX")
-	p("\tTESTQ R8, R8")
+	p("\tTESTQ $%d, R8", slidePrefetch)
 	p("\tJNZ looppf")
-	body := func(label string, pf bool) {
+	p("\tTESTQ $%d, R8", slideNoMax)
+	p("\tJNZ loopnomax")
+	body := func(label string, pf, keepMax bool) {
 		p("")
 		p("%s:", label)
 		load := func(i int) {
@@ -885,7 +898,9 @@ func slideKernel(p emitter, r, m int) {
 			}
 			p("\tMOVQ %d(DI), R13", 8*j)
 			p("\tVMOVUPS %s, (R13)(AX*1)", acc)
-			p("\tVMAXPS %s, %s, %s", acc, mx, mx)
+			if keepMax {
+				p("\tVMAXPS %s, %s, %s", acc, mx, mx)
+			}
 		}
 		p("\tADDQ $32, AX")
 		p("\tCMPQ AX, CX")
@@ -893,12 +908,14 @@ func slideKernel(p emitter, r, m int) {
 	}
 	// With pf, steps alternate between the two bodies, so that each
 	// 64-byte line is hinted once.
-	body("loop", false)
-	p("\tTESTQ R8, R8")
+	body("loop", false, true)
+	p("\tTESTQ $%d, R8", slidePrefetch)
 	p("\tJNZ looppf")
 	p("\tJMP loop")
-	body("looppf", true)
+	body("looppf", true, true)
 	p("\tJMP loop")
+	body("loopnomax", false, false)
+	p("\tJMP loopnomax")
 	p("")
 	p("done:")
 	maxReturn(p, mx, acc, 40)

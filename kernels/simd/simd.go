@@ -55,6 +55,10 @@ type impl struct {
 	greaterMask func(dst []uint8, src []float32, t float32)
 	u8ToF32     func(dst []float32, src []uint8)
 	u16ToF32    func(dst []float32, src []uint16)
+
+	// convColsNNoMax is convColsN for a caller that does not use the
+	// maximum, which the path may then skip.
+	convColsNNoMax func(dst, rows [][]float32, w []float32, mode colsMode)
 }
 
 var goImpl = &impl{
@@ -72,9 +76,7 @@ var goImpl = &impl{
 		}
 		return m
 	},
-	convColsN: func(dst, rows [][]float32, w []float32, _ colsMode) float32 {
-		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 { return convColsGo(d, rs, w, 0) })
-	},
+	convColsN:   convColsNGo,
 	max:         maxGo,
 	min:         minGo,
 	sum:         sumGo,
@@ -82,6 +84,8 @@ var goImpl = &impl{
 	greaterMask: greaterMaskGo,
 	u8ToF32:     u8ToF32Go,
 	u16ToF32:    u16ToF32Go,
+
+	convColsNNoMax: func(dst, rows [][]float32, w []float32, mode colsMode) { convColsNGo(dst, rows, w, mode) },
 }
 
 // impls lists the paths this CPU and build can run, widest first; asmImpls
@@ -315,12 +319,30 @@ const (
 	colsScratch                  // register window where it fits, no hints
 )
 
+// ConvColsNScratchNoMax is ConvColsNScratch for a caller that does not
+// use the maximum (a pass whose output the next pass filters again): the
+// values are the same, and the AVX2 path skips finding the maximum.
+func ConvColsNScratchNoMax(dst, rows [][]float32, w []float32) {
+	if checkColsN(dst, rows, w) {
+		cur.Load().convColsNNoMax(dst, rows, w, colsScratch)
+	}
+}
+
 func convColsN(dst, rows [][]float32, w []float32, mode colsMode) float32 {
+	if !checkColsN(dst, rows, w) {
+		return negInf
+	}
+	return cur.Load().convColsN(dst, rows, w, mode)
+}
+
+// checkColsN panics unless ConvColsN's arguments are consistent and
+// reports whether there are outputs to make.
+func checkColsN(dst, rows [][]float32, w []float32) bool {
 	if len(w) == 0 || len(rows) != len(dst)+2*(len(w)-1) {
 		panic(fmt.Sprintf("simd.ConvColsN: %d outputs with %d taps need %d rows, have %d", len(dst), len(w), len(dst)+2*(len(w)-1), len(rows)))
 	}
 	if len(dst) == 0 {
-		return negInf
+		return false
 	}
 	n := len(dst[0])
 	for _, d := range dst {
@@ -333,10 +355,7 @@ func convColsN(dst, rows [][]float32, w []float32, mode colsMode) float32 {
 			panic(fmt.Sprintf("simd.ConvColsN: row of %d samples is shorter than the output (%d)", len(r), n))
 		}
 	}
-	if n == 0 {
-		return negInf
-	}
-	return cur.Load().convColsN(dst, rows, w, mode)
+	return n > 0
 }
 
 // Max returns the largest element of x, or -Inf when x is empty. NaNs are

@@ -138,6 +138,10 @@ var avx512Impl = &impl{
 		}
 		u16ToF32Go(dst[n:], src[n:])
 	},
+
+	convColsNNoMax: func(dst, rows [][]float32, w []float32, mode colsMode) {
+		convColsNAVX512Full(dst, rows, w, mode)
+	},
 }
 
 var avx2Impl = &impl{
@@ -151,7 +155,7 @@ var avx2Impl = &impl{
 		}
 		return convColsAsm(dst, rows, w, false)
 	},
-	convColsN: convColsNAVX2Full,
+	convColsN: convColsNAVX2Max,
 	max:       func(x []float32) float32 { return reduceAsm(x, block2, maxAVX2, maxGo, maxOf) },
 	min:       func(x []float32) float32 { return reduceAsm(x, block2, minAVX2, minGo, minOf) },
 	sum:       func(x []float32) float64 { return sumAsm(x, sumAVX2) },
@@ -174,6 +178,10 @@ var avx2Impl = &impl{
 			u16ToF32AVX2(&dst[0], &src[0], n)
 		}
 		u16ToF32Go(dst[n:], src[n:])
+	},
+
+	convColsNNoMax: func(dst, rows [][]float32, w []float32, mode colsMode) {
+		convColsNAVX2Full(dst, rows, w, mode, true)
 	},
 }
 
@@ -500,6 +508,11 @@ func convColsAVX2Unrolled(dst []float32, rows [][]float32, w []float32) (float32
 	return maxOf(m, convColsGo(dst, rows, w, n)), true
 }
 
+// convColsNAVX2Max is convColsNAVX2Full with the maximum.
+func convColsNAVX2Max(dst, rows [][]float32, w []float32, mode colsMode) float32 {
+	return convColsNAVX2Full(dst, rows, w, mode, false)
+}
+
 // convColsNAVX2Full runs an unrolled AVX2 column kernel (radius 1 to
 // unrolledMaxR2) on the whole 8-column blocks of up to maxStackOuts
 // outputs per call and the Go twin on the tail columns; other radii take
@@ -509,7 +522,9 @@ func convColsAVX2Unrolled(dst []float32, rows [][]float32, w []float32) (float32
 // the blocked kernel in paired runs); wider radii take the group kernel
 // four outputs at a time and the blocked kernel for the rest. With
 // colsPrefetch the kernels hint their input rows into L1 ahead of use.
-func convColsNAVX2Full(dst, rows [][]float32, w []float32, mode colsMode) float32 {
+// With noMax the caller does not use the result, which the window kernel
+// then does not compute.
+func convColsNAVX2Full(dst, rows [][]float32, w []float32, mode colsMode, noMax bool) float32 {
 	r := len(w) - 1
 	if r < 1 || r > unrolledMaxR2 {
 		return convColsNAVX2(dst, rows, w, mode)
@@ -520,11 +535,24 @@ func convColsNAVX2Full(dst, rows [][]float32, w []float32, mode colsMode) float3
 	if mode == colsPrefetch {
 		pf = 1
 	}
+	// The window kernel keeps no maximum when the caller has no use for
+	// it (except when hinting, where the loads, not the arithmetic, set
+	// the pace).
+	flags := pf * slidePrefetch2
+	if noMax && pf == 0 {
+		flags = slideNoMax2
+	}
 	m := negInf
 	var db [maxStackOuts]unsafe.Pointer
 	var rb [maxStackOuts + 2*unrolledMaxR2]unsafe.Pointer
-	for j0 := 0; j0 < len(dst); j0 += maxStackOuts {
-		outs := dst[j0:min(len(dst), j0+maxStackOuts)]
+	// Calls of at most slideMaxM2 outputs where the window kernel can
+	// take them.
+	chunk := maxStackOuts
+	if r <= slideMaxR2 {
+		chunk = slideMaxM2
+	}
+	for j0 := 0; j0 < len(dst); j0 += chunk {
+		outs := dst[j0:min(len(dst), j0+chunk)]
 		if n > 0 {
 			for j, d := range outs {
 				db[j] = unsafe.Pointer(&d[0])
@@ -532,7 +560,7 @@ func convColsNAVX2Full(dst, rows [][]float32, w []float32, mode colsMode) float3
 			for i, row := range rows[j0 : j0+len(outs)+2*r] {
 				rb[i] = unsafe.Pointer(&row[0])
 			}
-			mm, ok := convSlide2(r, len(outs), &db[0], n, &rb[0], &w[0], pf)
+			mm, ok := convSlide2(r, len(outs), &db[0], n, &rb[0], &w[0], flags)
 			if !ok {
 				// Four outputs at a time where the radius has a group
 				// kernel, the rest by the blocked one.
