@@ -9,8 +9,10 @@
 //     the operands that would straddle two cache lines are shifted out of
 //     aligned vectors instead (a straddling load costs about two);
 //   - convColsNR*AVX2: columns, blocked, for any number of outputs;
-//   - convSlideR*M*AVX2: columns with the whole window of input rows in
-//     registers, each input loaded once for all outputs.
+//   - convSlideR*M*AVX2 (radius up to 6): columns with the whole window
+//     of input rows in registers, each input loaded once for all outputs;
+//   - convGroupsR*AVX2 (radius 7 to 16): columns four outputs at a time,
+//     each input loaded once per four outputs.
 //
 // Every kernel computes output i as w0*c[i], then for k = 1..r
 // fma(w[k], c[i-k]+c[i+k], acc), as the Go twins do.
@@ -55,6 +57,15 @@ type taps struct {
 	bcast string
 }
 
+// newTaps keeps taps 0..len(regs)-1 in regs and the others up to r in
+// the stack table.
+func newTaps(r int, regs []string) taps {
+	if len(regs) > r+1 {
+		regs = regs[:r+1]
+	}
+	return taps{regs: regs, first: len(regs)}
+}
+
 // newTapsBcast keeps the taps in regs and, when they do not all fit, taps
 // 0..len(regs)-2 there and the others broadcast into the last register at
 // each use.
@@ -74,15 +85,6 @@ func (t taps) fetch(p emitter, k int) string {
 		return t.bcast
 	}
 	return t.op(k)
-}
-
-// newTaps keeps taps 0..len(regs)-1 in regs and the others up to r in
-// the stack table.
-func newTaps(r int, regs []string) taps {
-	if len(regs) > r+1 {
-		regs = regs[:r+1]
-	}
-	return taps{regs: regs, first: len(regs)}
 }
 
 // op is tap k as an instruction operand.
@@ -306,9 +308,9 @@ const rowsArgs = "dst *unsafe.Pointer, c *unsafe.Pointer, rows int, n int, w *fl
 // taps 0..4 in Y15..Y11 (the rest in the stack table).
 var rowTapRegs = []string{"Y15", "Y14", "Y13", "Y12", "Y11"}
 
-// rowOperand is how the aligned row kernel gets the 8 samples from
-// position pos (relative to the 64-byte aligned centre of the block's
-// first output, in samples) for a block whose first output is at a0.
+// rowOperand is how the aligned row kernel gets the 8 samples from a
+// position (in samples from the 64-byte aligned centre of the block's
+// first output).
 type rowOperand struct {
 	mem int    // byte offset from SI of a plain load, unless reg or shft
 	reg string // a half-shifted vector held in a register
@@ -370,7 +372,7 @@ func alignedOperand(pos, a0 int) rowOperand {
 // emit puts the operand into register dst (unless it already is one, or
 // asMem and it can stay in memory) and returns where it is. *y10 is the
 // byte offset of the aligned vector held in Y10 (-1: none), which a
-// VPALIGNR high source reuses rather than loading again.
+// VPALIGNR source reuses rather than loading it again.
 func (o rowOperand) emit(p emitter, dst string, asMem bool, y10 *int) string {
 	switch {
 	case o.reg != "":
