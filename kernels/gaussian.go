@@ -289,8 +289,12 @@ func (p *gaussPlan) finishRows(w *gaussWorker, dst *stack.Volume[float32], z, y,
 			targets = w.targets[:n]
 		}
 		var mm float32
-		if p.ax[0].active() {
-			// The input rows are Z-filtered rows in the worker's ring.
+		if p.ax[0].active() && ax.active() {
+			// The input rows are Z-filtered rows in the worker's ring,
+			// and the X pass finds the maximum (1.8% less CPU time for
+			// the 3-D benchmark on the AVX2 path, in paired runs).
+			simd.ConvColsNScratchNoMax(targets, win, ay.w)
+		} else if p.ax[0].active() {
 			mm = simd.ConvColsNScratch(targets, win, ay.w)
 		} else {
 			mm = simd.ConvColsN(targets, win, ay.w)

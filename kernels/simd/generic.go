@@ -104,6 +104,11 @@ func convColsGo(dst []float32, rows [][]float32, w []float32, off int) float32 {
 	return m
 }
 
+// convColsNGo is ConvColsN on the Go path.
+func convColsNGo(dst, rows [][]float32, w []float32, _ colsMode) float32 {
+	return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 { return convColsGo(d, rs, w, 0) })
+}
+
 // convColsNEach computes ConvColsN one output at a time with f, a
 // ConvCols of one output row from its 2r+1 rows.
 func convColsNEach(dst, rows [][]float32, w []float32, f func(d []float32, rs [][]float32) float32) float32 {

@@ -17,6 +17,7 @@
 package simd
 
 //go:generate go run gen_slide.go
+//go:generate go run gen_avx2.go
 
 import (
 	"fmt"
@@ -54,6 +55,10 @@ type impl struct {
 	greaterMask func(dst []uint8, src []float32, t float32)
 	u8ToF32     func(dst []float32, src []uint8)
 	u16ToF32    func(dst []float32, src []uint16)
+
+	// convColsNNoMax is convColsN for a caller that does not use the
+	// maximum, which the path may then skip.
+	convColsNNoMax func(dst, rows [][]float32, w []float32, mode colsMode)
 }
 
 var goImpl = &impl{
@@ -71,9 +76,7 @@ var goImpl = &impl{
 		}
 		return m
 	},
-	convColsN: func(dst, rows [][]float32, w []float32, _ colsMode) float32 {
-		return convColsNEach(dst, rows, w, func(d []float32, rs [][]float32) float32 { return convColsGo(d, rs, w, 0) })
-	},
+	convColsN:   convColsNGo,
 	max:         maxGo,
 	min:         minGo,
 	sum:         sumGo,
@@ -81,6 +84,8 @@ var goImpl = &impl{
 	greaterMask: greaterMaskGo,
 	u8ToF32:     u8ToF32Go,
 	u16ToF32:    u16ToF32Go,
+
+	convColsNNoMax: func(dst, rows [][]float32, w []float32, mode colsMode) { convColsNGo(dst, rows, w, mode) },
 }
 
 // impls lists the paths this CPU and build can run, widest first; asmImpls
@@ -165,7 +170,8 @@ func ConvRow(dst, src, w []float32) float32 {
 // ConvRowIn is ConvRow(dst, buf[off:], w) for a row that sits at offset off
 // of buf: the vector paths may read (never write) the samples of buf before
 // off, which lets them use their fastest kernel from the first output on
-// when off is at least 16.
+// when off is at least 16 (AVX2: 8, when the first output's centre is
+// 64-byte aligned and buf holds 8 samples past the last output's centre).
 func ConvRowIn(dst, buf []float32, off int, w []float32) float32 {
 	return convRowIn(dst, buf, off, w, cached, nil)
 }
@@ -206,7 +212,7 @@ func ConvRowInPrefetch(dst, buf []float32, off int, w []float32, stream bool, ne
 
 // ConvRowsIn is ConvRowIn(dst[i], bufs[i], off, w) for every row i
 // (len(bufs) must be len(dst)) in one call, and returns the maximum of all
-// the rows (-Inf when there are none). The AVX-512 path filters rows of
+// the rows (-Inf when there are none). The vector paths filter rows of
 // equal length with one kernel call per 16 rows.
 func ConvRowsIn(dst, bufs [][]float32, off int, w []float32) float32 {
 	return convRowsIn(dst, bufs, off, w, cached)
@@ -282,12 +288,12 @@ func ConvColsN(dst, rows [][]float32, w []float32) float32 {
 }
 
 // ConvColsNPrefetch is ConvColsN for input rows that are not in L1 (rows
-// of a large volume, or scratch rows last written long ago): the AVX-512
-// path also hints each row's next column blocks into L1 while it works,
+// of a large volume, or scratch rows last written long ago): the vector
+// paths also hint each row's next column blocks into L1 while they work,
 // since the hardware follows that many interleaved streams poorly, and,
-// for radii up to 6 and up to 8 outputs (4 for radius 6), loads each
-// input block into registers once for all outputs. Values are the same as
-// ConvColsN's; rows already in L1 are faster without it.
+// for radii up to 6 and up to 8 outputs (AVX-512: 4 for radius 6), load
+// each input block into registers once for all outputs. Values are the
+// same as ConvColsN's; rows already in L1 are faster without it.
 func ConvColsNPrefetch(dst, rows [][]float32, w []float32) float32 {
 	return convColsN(dst, rows, w, colsPrefetch)
 }
@@ -297,8 +303,9 @@ func ConvColsNPrefetch(dst, rows [][]float32, w []float32) float32 {
 // rowStride in package kernels): for radii up to 6 and up to 8 outputs (4
 // for radius 6) the AVX-512 path loads each input block into registers
 // once for all outputs instead of once per output. Values are the same as
-// ConvColsN's. (Rows read in place from a large 2-D image were slower that
-// way, hence a separate entry.)
+// ConvColsN's. (On the AVX-512 path rows read in place from a large 2-D
+// image were slower that way, hence a separate entry; the AVX2 path
+// treats both alike.)
 func ConvColsNScratch(dst, rows [][]float32, w []float32) float32 {
 	return convColsN(dst, rows, w, colsScratch)
 }
@@ -312,12 +319,30 @@ const (
 	colsScratch                  // register window where it fits, no hints
 )
 
+// ConvColsNScratchNoMax is ConvColsNScratch for a caller that does not
+// use the maximum (a pass whose output the next pass filters again): the
+// values are the same, and the AVX2 path skips finding the maximum.
+func ConvColsNScratchNoMax(dst, rows [][]float32, w []float32) {
+	if checkColsN(dst, rows, w) {
+		cur.Load().convColsNNoMax(dst, rows, w, colsScratch)
+	}
+}
+
 func convColsN(dst, rows [][]float32, w []float32, mode colsMode) float32 {
+	if !checkColsN(dst, rows, w) {
+		return negInf
+	}
+	return cur.Load().convColsN(dst, rows, w, mode)
+}
+
+// checkColsN panics unless ConvColsN's arguments are consistent and
+// reports whether there are outputs to make.
+func checkColsN(dst, rows [][]float32, w []float32) bool {
 	if len(w) == 0 || len(rows) != len(dst)+2*(len(w)-1) {
 		panic(fmt.Sprintf("simd.ConvColsN: %d outputs with %d taps need %d rows, have %d", len(dst), len(w), len(dst)+2*(len(w)-1), len(rows)))
 	}
 	if len(dst) == 0 {
-		return negInf
+		return false
 	}
 	n := len(dst[0])
 	for _, d := range dst {
@@ -330,10 +355,7 @@ func convColsN(dst, rows [][]float32, w []float32, mode colsMode) float32 {
 			panic(fmt.Sprintf("simd.ConvColsN: row of %d samples is shorter than the output (%d)", len(r), n))
 		}
 	}
-	if n == 0 {
-		return negInf
-	}
-	return cur.Load().convColsN(dst, rows, w, mode)
+	return n > 0
 }
 
 // Max returns the largest element of x, or -Inf when x is empty. NaNs are
