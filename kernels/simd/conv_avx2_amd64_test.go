@@ -26,7 +26,7 @@ const guard = 16
 
 // guarded returns n floats with guard NaN sentinels on each side; the
 // first output sits lag floats past a 64-byte boundary.
-func guarded(n, lag int) (out, all []float32) {
+func guardedNaN(n, lag int) (out, all []float32) {
 	all = alignedSlice(n + 2*guard + lag)
 	for i := range all {
 		all[i] = float32(math.NaN())
@@ -48,6 +48,16 @@ func requireGuards(t *testing.T, out, all []float32, msg string, args ...any) {
 			require.Failf(t, "guard overwritten", "sentinel %d (output at %d..%d) is %v; "+msg, append([]any{i, start, start + len(out), v}, args...)...)
 		}
 	}
+}
+
+// alignedSlice returns n floats starting at a 64-byte boundary.
+func alignedSlice(n int) []float32 {
+	b := make([]float32, n+16)
+	k := 0
+	for uintptr(unsafe.Pointer(&b[k]))&63 != 0 {
+		k++
+	}
+	return b[k : k+n : k+n]
 }
 
 // alignedRow returns a buffer whose sample ahead is 64-byte aligned, with
@@ -101,7 +111,7 @@ func TestAVX2RowKernelsEveryWidth(t *testing.T) {
 						got := make([][]float32, rows)
 						alls := make([][]float32, rows)
 						for i := range got {
-							got[i], alls[i] = guarded(n, lag)
+							got[i], alls[i] = guardedNaN(n, lag)
 						}
 						mg := p.convRowsIn(got, bufs, ahead, w, mode)
 						StoreFence()
@@ -112,14 +122,14 @@ func TestAVX2RowKernelsEveryWidth(t *testing.T) {
 						require.Equal(t, mw, mg, "rows max: r=%d n=%d layout=%d", r, n, layout)
 					}
 				}
-				one, all := guarded(n, 0)
+				one, all := guardedNaN(n, 0)
 				off := ahead
 				m1 := p.convRowAhead(one, bufs[0][off:], w, off, streamed, bufs[1])
 				bitsEqual(t, want[0], one, "row ahead: r=%d n=%d layout=%d", r, n, layout)
 				requireGuards(t, one, all, "row ahead: r=%d n=%d layout=%d", r, n, layout)
 				require.Equal(t, convRowGo(make([]float32, n), bufs[0][off:], w), m1)
 				src := bufs[0][off : off+n+2*r]
-				one, all = guarded(n, 1)
+				one, all = guardedNaN(n, 1)
 				m1 = p.convRow(one, src, w)
 				bitsEqual(t, want[0], one, "row: r=%d n=%d layout=%d", r, n, layout)
 				requireGuards(t, one, all, "row: r=%d n=%d layout=%d", r, n, layout)
@@ -155,7 +165,7 @@ func TestAVX2ColumnKernelsEveryWidth(t *testing.T) {
 		for j := range want {
 			want[j] = make([]float32, n)
 			mw = maxOf(mw, convColsGo(want[j], rows[j:j+2*r+1], w, 0))
-			got[j], alls[j] = guarded(n, j%3)
+			got[j], alls[j] = guardedNaN(n, j%3)
 		}
 		mg := negInf
 		if n > 0 {
@@ -168,7 +178,7 @@ func TestAVX2ColumnKernelsEveryWidth(t *testing.T) {
 		require.Equal(t, mw, mg, "columns max: r=%d m=%d n=%d mode=%d", r, m, n, mode)
 		// Without the maximum (the window kernel's third body).
 		for j := range got {
-			got[j], alls[j] = guarded(n, (j+1)%3)
+			got[j], alls[j] = guardedNaN(n, (j+1)%3)
 		}
 		if n > 0 {
 			p.convColsNNoMax(got, rows, w, mode)
@@ -178,7 +188,7 @@ func TestAVX2ColumnKernelsEveryWidth(t *testing.T) {
 			requireGuards(t, got[j], alls[j], "columns, no max: r=%d m=%d n=%d mode=%d output %d", r, m, n, mode, j)
 		}
 		if m == 1 {
-			one, all := guarded(n, 1)
+			one, all := guardedNaN(n, 1)
 			require.Equal(t, mw, p.convCols(one, rows, w))
 			bitsEqual(t, want[0], one, "ConvCols: r=%d n=%d", r, n)
 			requireGuards(t, one, all, "ConvCols: r=%d n=%d", r, n)
