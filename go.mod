@@ -8,7 +8,7 @@ require golang.org/x/term v0.37.0
 
 require github.com/klauspost/compress v1.20.4
 
-require github.com/pierrec/lz4/v4 v4.1.34 // indirect
+require github.com/pierrec/lz4/v4 v4.1.34
 
 require (
 	github.com/chromedp/cdproto v0.159.0 // indirect
