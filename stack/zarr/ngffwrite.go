@@ -94,8 +94,9 @@ func CreateImage(ctx context.Context, path string, o ImageOptions) (*ImageWriter
 
 // CreateLabels starts writing the label image name of the image at
 // imagePath, as imagePath/labels/name. The image itself may be written at
-// the same time or not at all. Close adds name to the list in the labels
-// group, keeping the names already there.
+// the same time or not at all. The multiscale is named name (o.Name is
+// ignored), as viewers list label images by it. Close adds name to the
+// list in the labels group, keeping the names already there.
 func CreateLabels(ctx context.Context, imagePath, name string, o ImageOptions) (*ImageWriter, error) {
 	if name == "" || name == "." || name == ".." || filepath.Base(name) != name {
 		return nil, fmt.Errorf("zarr: label name %q is not a plain name", name)
@@ -104,6 +105,7 @@ func CreateLabels(ctx context.Context, imagePath, name string, o ImageOptions) (
 		return nil, fmt.Errorf("zarr: labels must have an integer type, not %v", o.DType)
 	}
 	path := filepath.Join(imagePath, "labels", name)
+	o.Name = name
 	iw, err := newImageWriter(ctx, path, o, true, name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -505,10 +507,13 @@ func (iw *ImageWriter) groupAttrs() map[string]any {
 	version := ngffVersion(iw.o.ZarrFormat)
 	var datasets []map[string]any
 	for i, l := range iw.levels {
-		datasets = append(datasets, map[string]any{
-			"path":                      levelName(i),
-			"coordinateTransformations": []map[string]any{{"type": "scale", "scale": l.scale}},
-		})
+		ct := []map[string]any{{"type": "scale", "scale": l.scale}}
+		if i > 0 && !iw.label {
+			// A mean of 2^i×2^i pixels sits at their centre; a label
+			// level's top-left pixel sits where it was.
+			ct = append(ct, map[string]any{"type": "translation", "translation": iw.translation(i)})
+		}
+		datasets = append(datasets, map[string]any{"path": levelName(i), "coordinateTransformations": ct})
 	}
 	ms := map[string]any{"axes": iw.axes, "datasets": datasets}
 	if iw.o.Name != "" {
@@ -545,6 +550,16 @@ func (iw *ImageWriter) groupAttrs() map[string]any {
 		return map[string]any{"ome": ome}
 	}
 	return ome
+}
+
+// translation is the position of the first pixel of image level i.
+func (iw *ImageWriter) translation(i int) []float64 {
+	f := (math.Ldexp(1, i) - 1) / 2
+	t := []float64{0, f * iw.o.PixelSizeY, f * iw.o.PixelSizeX}
+	if iw.o.Channels > 1 {
+		t = append([]float64{0}, t...)
+	}
+	return t
 }
 
 // omero builds the rendering hints: one channel each with the window of
