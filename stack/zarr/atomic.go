@@ -12,9 +12,10 @@ import (
 )
 
 // tmpMarker is part of the name of every temporary file this package
-// writes: "." + final name + tmpMarker + random hex. A file with it in its
-// name is a write that never finished (the process died between creating
-// and renaming it); RemoveTemporaries and Create remove them.
+// writes, and of directories on their way out: "." + final name +
+// tmpMarker + random hex. An entry with it in its name is work a killed
+// process never finished; RemoveTemporaries, Create and the image
+// writers remove them.
 const tmpMarker = ".segstack-tmp-"
 
 // isTemporary reports whether a file name is one of this package's
@@ -72,9 +73,10 @@ func syncDir(dir string) error {
 	return err
 }
 
-// RemoveTemporaries deletes, under root, the temporary files that writes
-// killed before they finished left behind, and returns how many it
-// removed. It must not run while another process writes under root.
+// RemoveTemporaries deletes, under root, the temporary files and
+// directories that writes killed before they finished left behind, and
+// returns how many it removed. It must not run while another process
+// writes under root.
 func RemoveTemporaries(root string) (int, error) {
 	n := 0
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -84,11 +86,15 @@ func RemoveTemporaries(root string) (int, error) {
 			}
 			return err
 		}
-		if !d.IsDir() && isTemporary(d.Name()) {
-			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-			n++
+		if !isTemporary(d.Name()) {
+			return nil
+		}
+		if err := os.RemoveAll(p); err != nil {
+			return err
+		}
+		n++
+		if d.IsDir() {
+			return fs.SkipDir
 		}
 		return nil
 	})
@@ -96,4 +102,24 @@ func RemoveTemporaries(root string) (int, error) {
 		return n, fmt.Errorf("zarr: removing temporaries under %s: %w", root, err)
 	}
 	return n, nil
+}
+
+// removeTemporaries removes the temporaries directly in dir whose names
+// start with prefix (all of them for "").
+func removeTemporaries(dir, prefix string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if isTemporary(e.Name()) && strings.HasPrefix(e.Name(), prefix) {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -259,14 +259,7 @@ func prepareGroup(dir string, format int) error {
 			return err
 		}
 	}
-	for _, e := range entries {
-		if !e.IsDir() && isTemporary(e.Name()) {
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				return err
-			}
-		}
-	}
-	return nil
+	return removeTemporaries(dir, "")
 }
 
 // removeStaleLevels deletes level arrays past the first n, left by an
@@ -278,10 +271,7 @@ func removeStaleLevels(dir string, n int) error {
 	}
 	for _, e := range entries {
 		if l, err := strconv.Atoi(e.Name()); err == nil && l >= n && e.IsDir() {
-			if err := clearArrayDir(filepath.Join(dir, e.Name())); err != nil {
-				return err
-			}
-			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			if err := removeDir(filepath.Join(dir, e.Name())); err != nil {
 				return err
 			}
 		}
@@ -694,6 +684,12 @@ func addLabel(dir, name string, format int, durable bool) error {
 	mu, _ := labelsLocks.LoadOrStore(dir, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
+	// Temporaries of an update killed before its rename.
+	for _, f := range []string{v2GroupFile, v2AttrsFile, v3File} {
+		if err := removeTemporaries(dir, "."+f+tmpMarker); err != nil {
+			return fmt.Errorf("zarr: %w", err)
+		}
+	}
 	attrs, have, err := readGroupAttrs(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):

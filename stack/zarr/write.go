@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 )
 
@@ -196,8 +198,15 @@ func newMeta(o ArrayOptions) (*arrayMeta, error) {
 	return m, nil
 }
 
-// clearArrayDir removes the array in dir, if there is one.
+// clearArrayDir removes the array in dir, if there is one. The directory
+// is first renamed to a temporary name beside it, so that the old array
+// disappears at once: a writer killed at any point leaves either the old
+// array, or nothing but a temporary that removeTemporaries recognises.
 func clearArrayDir(dir string) error {
+	parent, base := filepath.Split(filepath.Clean(dir))
+	if err := removeTemporaries(parent, "."+base+tmpMarker); err != nil {
+		return fmt.Errorf("zarr: %w", err)
+	}
 	fi, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -228,19 +237,18 @@ func clearArrayDir(dir string) error {
 	if !isArray {
 		return fmt.Errorf("zarr: %s exists and is not a Zarr array; remove it first", dir)
 	}
-	// Metadata first: from here on no reader sees an array.
-	for _, f := range []string{v3File, v2ArrayFile, v2AttrsFile} {
-		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("zarr: %w", err)
-		}
+	return removeDir(dir)
+}
+
+// removeDir renames dir to a temporary name and removes it.
+func removeDir(dir string) error {
+	parent, base := filepath.Split(filepath.Clean(dir))
+	tmp := filepath.Join(parent, "."+base+tmpMarker+strconv.FormatUint(rand.Uint64(), 16))
+	if err := os.Rename(dir, tmp); err != nil {
+		return fmt.Errorf("zarr: %w", err)
 	}
-	for _, e := range entries {
-		if e.Name() == pendingFile {
-			continue
-		}
-		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-			return fmt.Errorf("zarr: %w", err)
-		}
+	if err := os.RemoveAll(tmp); err != nil {
+		return fmt.Errorf("zarr: %w", err)
 	}
 	return nil
 }
