@@ -137,3 +137,35 @@ func BenchmarkReadPlane(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWriteImage streams the stack into an OME-NGFF image with its
+// pyramid (levels down to one 256×256 chunk).
+func BenchmarkWriteImage(b *testing.B) {
+	planes := benchPlanes(b)
+	ctx := context.Background()
+	for _, c := range []Codec{BloscLZ4(5), Zstd(3)} {
+		b.Run(fmt.Sprintf("chunks=1x256x256/%v/%v", c, benchShape), func(b *testing.B) {
+			dir := b.TempDir()
+			b.SetBytes(int64(benchShape.Len() * 2))
+			for b.Loop() {
+				root := filepath.Join(dir, "img.ome.zarr")
+				iw, err := CreateImage(ctx, root, ImageOptions{Shape: benchShape, DType: Uint16,
+					Chunks: stack.Shape{Z: 1, Y: 256, X: 256}, Codec: c, PixelSizeX: 0.2, PixelSizeY: 0.2, Unit: "micron"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for z := 0; z < benchShape.Z; z++ {
+					if err := WriteImagePlane(ctx, iw, z, planes[z%len(planes)]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := iw.Close(); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				os.RemoveAll(root)
+				b.StartTimer()
+			}
+		})
+	}
+}

@@ -401,7 +401,14 @@ func shuffleBytes(dst, src []byte, ts int) {
 	case 2:
 		d0, d1 := dst[:ne], dst[ne:2*ne]
 		s := src[:2*ne]
-		for i := range d0 {
+		i := 0
+		for ; i+8 <= ne; i += 8 { // eight elements at a time, within registers
+			a := binary.LittleEndian.Uint64(s[2*i:])
+			b := binary.LittleEndian.Uint64(s[2*i+8:])
+			binary.LittleEndian.PutUint64(d0[i:], evenBytes(a)|evenBytes(b)<<32)
+			binary.LittleEndian.PutUint64(d1[i:], evenBytes(a>>8)|evenBytes(b>>8)<<32)
+		}
+		for ; i < ne; i++ {
 			d0[i], d1[i] = s[2*i], s[2*i+1]
 		}
 	case 4:
@@ -422,6 +429,20 @@ func shuffleBytes(dst, src []byte, ts int) {
 	copy(dst[ne*ts:], src[ne*ts:])
 }
 
+// evenBytes packs bytes 0, 2, 4 and 6 of x into its low four bytes.
+func evenBytes(x uint64) uint64 {
+	x &= 0x00ff00ff00ff00ff
+	x = (x | x>>8) & 0x0000ffff0000ffff
+	return (x | x>>16) & 0x00000000ffffffff
+}
+
+// spreadBytes moves the low four bytes of x to bytes 0, 2, 4 and 6.
+func spreadBytes(x uint64) uint64 {
+	x &= 0x00000000ffffffff
+	x = (x | x<<16) & 0x0000ffff0000ffff
+	return (x | x<<8) & 0x00ff00ff00ff00ff
+}
+
 // unshuffleBytes reverses shuffleBytes.
 func unshuffleBytes(dst, src []byte, ts int) {
 	ne := len(src) / ts
@@ -429,7 +450,14 @@ func unshuffleBytes(dst, src []byte, ts int) {
 	case 2:
 		s0, s1 := src[:ne], src[ne:2*ne]
 		d := dst[:2*ne]
-		for i := range s0 {
+		i := 0
+		for ; i+8 <= ne; i += 8 {
+			lo := binary.LittleEndian.Uint64(s0[i:])
+			hi := binary.LittleEndian.Uint64(s1[i:])
+			binary.LittleEndian.PutUint64(d[2*i:], spreadBytes(lo)|spreadBytes(hi)<<8)
+			binary.LittleEndian.PutUint64(d[2*i+8:], spreadBytes(lo>>32)|spreadBytes(hi>>32)<<8)
+		}
+		for ; i < ne; i++ {
 			d[2*i], d[2*i+1] = s0[i], s1[i]
 		}
 	case 4:

@@ -225,3 +225,34 @@ func TestBloscRejectsDamage(t *testing.T) {
 		require.True(t, errors.As(err, &f) || errors.As(err, &u), "%s: %T %v", name, err, err)
 	}
 }
+
+func TestParseCodec(t *testing.T) {
+	t.Parallel()
+	for _, c := range []Codec{{}, BloscLZ4(0), BloscLZ4(9), BloscZstd(3), {Name: "blosc", CName: "zlib", Shuffle: ByteShuffle, Level: 2},
+		{Name: "blosc", CName: "lz4", Shuffle: NoShuffle, Level: 1}, Zstd(0), Zstd(19), Zlib(1), Gzip(0)} {
+		got, err := ParseCodec(c.String())
+		require.NoError(t, err, c.String())
+		require.Equal(t, c, got, c.String())
+	}
+	for _, bad := range []string{"lzma", "zstd:x", "zstd:0", "zstd-noshuffle", "blosc-snappy", "gzip:30"} {
+		_, err := ParseCodec(bad)
+		require.Error(t, err, bad)
+	}
+}
+
+func BenchmarkShuffle(b *testing.B) {
+	src := imageLike(Uint16, []int{512, 1024}, 1)
+	dst := make([]byte, len(src))
+	b.Run("shuffle/2", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
+		for b.Loop() {
+			shuffleBytes(dst, src, 2)
+		}
+	})
+	b.Run("unshuffle/2", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
+		for b.Loop() {
+			unshuffleBytes(dst, src, 2)
+		}
+	})
+}

@@ -99,11 +99,16 @@ func (c Codec) String() string {
 	return name
 }
 
-// ParseCodec reads a codec name: "none", "zstd", "zlib", "gzip",
-// "blosc-lz4", "blosc-zstd" or "blosc-zlib", each optionally followed by
-// ":level" (e.g. "zstd:5"). Blosc codecs use byte shuffle.
+// ParseCodec reads a codec name as String writes it: "none", "zstd",
+// "zlib", "gzip", "blosc-lz4", "blosc-zstd" or "blosc-zlib", each
+// optionally followed by ":level" (e.g. "zstd:5"). Blosc codecs use byte
+// shuffle unless the name ends in "-noshuffle" ("blosc-lz4-noshuffle").
 func ParseCodec(s string) (Codec, error) {
 	name, lvl, hasLevel := strings.Cut(strings.ToLower(strings.TrimSpace(s)), ":")
+	name, noShuffle := strings.CutSuffix(name, "-noshuffle")
+	if noShuffle && !strings.HasPrefix(name, "blosc") {
+		return Codec{}, unsupportedf("codec %q: only blosc shuffles", s)
+	}
 	var c Codec
 	switch name {
 	case "none", "raw", "":
@@ -118,6 +123,9 @@ func ParseCodec(s string) (Codec, error) {
 	default:
 		return Codec{}, unsupportedf("codec %q (want none, zstd, zlib, gzip, blosc-lz4, blosc-zstd or blosc-zlib)", s)
 	}
+	if noShuffle {
+		c.Shuffle = NoShuffle
+	}
 	if hasLevel {
 		n, err := strconv.Atoi(lvl)
 		if err != nil || n < 1 || n > 22 {
@@ -125,7 +133,7 @@ func ParseCodec(s string) (Codec, error) {
 		}
 		c.Level = n
 	}
-	return c, c.check(3)
+	return c, c.check(2) // Create checks the Zarr version
 }
 
 // check reports a codec this package cannot write for Zarr version v.
