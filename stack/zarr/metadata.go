@@ -332,6 +332,10 @@ func parseV2(doc, attrs []byte, maxChunk int64) (*arrayMeta, error) {
 		return nil, formatErrorf("dimension_separator %q", a.DimensionSeparator)
 	}
 	if f := bytes.TrimSpace(a.Filters); len(f) > 0 && string(f) != "null" && string(f) != "[]" {
+		var c bytes.Buffer
+		if json.Compact(&c, f) == nil {
+			f = c.Bytes()
+		}
 		return nil, unsupportedf("filters %s", f)
 	}
 	if c := bytes.TrimSpace(a.Compressor); len(c) > 0 && string(c) != "null" {

@@ -105,7 +105,15 @@ func TestImageRoundTrip(t *testing.T) {
 		require.Equal(t, []float64{2, 0.5, 0.25}, []float64{z, y, x})
 		require.Equal(t, "micrometer", unit)
 		require.Equal(t, []string{"cells"}, im.Labels)
-		require.NotNil(t, im.Omero)
+		var omero struct {
+			Channels []struct {
+				Label  string
+				Window struct{ Start, End, Min, Max float64 }
+			}
+		}
+		require.NoError(t, json.Unmarshal(im.Omero, &omero))
+		require.Len(t, omero.Channels, 1)
+		require.Equal(t, struct{ Start, End, Min, Max float64 }{100, 1099, 0, 65535}, omero.Channels[0].Window)
 
 		// Level pixels against a brute-force pyramid.
 		want := img

@@ -510,9 +510,9 @@ func (iw *ImageWriter) groupAttrs() map[string]any {
 		ms["name"] = iw.o.Name
 	}
 	if iw.label {
-		ms["type"] = "top-left pixel of each 2x2 block"
+		ms["type"] = "top-left" // the top-left pixel of each 2×2 block
 	} else {
-		ms["type"] = "mean of each 2x2 block"
+		ms["type"] = "mean" // the mean of each 2×2 block
 	}
 	ome := map[string]any{}
 	if iw.o.ZarrFormat == 2 {
