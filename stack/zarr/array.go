@@ -32,7 +32,8 @@ func WithMaxChunkBytes(n int64) Option { return func(o *options) { o.maxChunk = 
 // WithCacheBytes bounds the memory of decoded chunks kept for reads that
 // use only part of a chunk, such as reading plane by plane an array whose
 // chunks span several planes. The default keeps one layer of chunks (the
-// chunks one plane crosses) and at least 64 MiB; 0 disables the cache.
+// chunks one plane crosses) and at least 64 MiB, at most 1 GiB; 0
+// disables the cache.
 func WithCacheBytes(n int64) Option { return func(o *options) { o.cacheBytes = n } }
 
 // Array is an open Zarr v2 or v3 array. Nothing but its metadata is read by
@@ -366,18 +367,20 @@ func (a *Array) chunkData(idx []int, cache bool) ([]byte, func(), error) {
 }
 
 // cacheLimit is the default cache budget: one layer of chunks across the
-// last two dimensions, at least 64 MiB.
+// last two dimensions and one chunk more, at least 64 MiB and at most
+// 1 GiB.
 func (a *Array) cacheLimit() int64 {
 	if a.opts.cacheBytes >= 0 {
 		return a.opts.cacheBytes
 	}
+	const lo, hi = 64 << 20, 1 << 30
 	m := a.meta
 	layer := int64(m.chunkBytes())
 	g := m.gridShape()
-	for i := max(len(g)-2, 0); i < len(g); i++ {
+	for i := max(len(g)-2, 0); i < len(g) && layer <= hi; i++ {
 		layer *= int64(max(g[i], 1))
 	}
-	return max(layer+int64(m.chunkBytes()), 64<<20)
+	return min(max(layer+int64(m.chunkBytes()), lo), hi)
 }
 
 func equalInts(a, b []int) bool {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/synth"
@@ -28,6 +29,14 @@ func benchPlanes(b *testing.B) [][]uint16 {
 		b.Fatal(err)
 	}
 	return planes
+}
+
+// reportCPU reports the uncompressed MB written per CPU second since cpu0
+// (the CPU time of untimed cleanup included, which is small).
+func reportCPU(b *testing.B, cpu0 time.Duration) {
+	if used := cpuTime() - cpu0; used > 0 {
+		b.ReportMetric(float64(b.N)*float64(benchShape.Len()*2)/1e6/used.Seconds(), "MB/cpu-s")
+	}
 }
 
 func dirBytes(dir string) int64 {
@@ -55,6 +64,7 @@ func BenchmarkWrite(b *testing.B) {
 				b.SetBytes(int64(benchShape.Len() * 2))
 				var stored int64
 				i := 0
+				cpu0 := cpuTime()
 				for b.Loop() {
 					path := filepath.Join(dir, fmt.Sprint(i))
 					i++
@@ -84,6 +94,7 @@ func BenchmarkWrite(b *testing.B) {
 					b.StartTimer()
 				}
 				b.ReportMetric(float64(benchShape.Len()*2)/float64(stored), "ratio")
+				reportCPU(b, cpu0)
 			})
 		}
 	}
@@ -147,6 +158,7 @@ func BenchmarkWriteImage(b *testing.B) {
 		b.Run(fmt.Sprintf("chunks=1x256x256/%v/%v", c, benchShape), func(b *testing.B) {
 			dir := b.TempDir()
 			b.SetBytes(int64(benchShape.Len() * 2))
+			cpu0 := cpuTime()
 			for b.Loop() {
 				root := filepath.Join(dir, "img.ome.zarr")
 				iw, err := CreateImage(ctx, root, ImageOptions{Shape: benchShape, DType: Uint16,
@@ -166,6 +178,7 @@ func BenchmarkWriteImage(b *testing.B) {
 				os.RemoveAll(root)
 				b.StartTimer()
 			}
+			reportCPU(b, cpu0)
 		})
 	}
 }
