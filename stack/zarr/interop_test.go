@@ -179,6 +179,8 @@ func checkInteropEntry(t *testing.T, dir string, e interopEntry) {
 	require.Equal(t, dt, a.DType())
 	require.Equal(t, e.Shape, a.Shape())
 	require.Equal(t, e.ZarrFormat, a.ZarrFormat())
+	require.Equal(t, strings.Contains(e.Name, "order-F"), a.FortranOrder())
+	require.Equal(t, strings.Contains(e.Name, "order-F") || strings.Contains(e.Name, "transpose"), a.Transposed())
 	want := readRaw(t, filepath.Join(dir, e.Raw), dt)
 	got := make([]byte, len(want))
 	require.NoError(t, a.Read(ctx, make([]int, len(e.Shape)), e.Shape, got))

@@ -81,7 +81,7 @@ func (m *arrayMeta) chunkKey(idx []int) string {
 	return b.String()
 }
 
-// codecName describes the bytes codecs as one Codec.
+// codec describes the bytes codecs as one Codec.
 func (m *arrayMeta) codec() Codec {
 	var c Codec
 	var names []string

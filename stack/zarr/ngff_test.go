@@ -101,6 +101,14 @@ func TestImageRoundTrip(t *testing.T) {
 		// 70×45 → 35×23 → 18×12 → 9×6: the last fits one 16×16 chunk.
 		require.Len(t, im.Levels, 4)
 		require.Equal(t, []float64{2, 4, 2}, im.Levels[3].Scale)
+		require.Equal(t, []float64{0, 3.5 * 0.5, 3.5 * 0.25}, im.Levels[3].Translation) // centre of 8×8 pixels
+		require.Equal(t, 1, im.AxisIndex("y"))
+		require.Equal(t, -1, im.AxisIndex("c"))
+		if format == 3 {
+			a, err := im.Open(0)
+			require.NoError(t, err)
+			require.Equal(t, []string{"z", "y", "x"}, a.DimensionNames())
+		}
 		z, y, x, unit := im.PixelSize()
 		require.Equal(t, []float64{2, 0.5, 0.25}, []float64{z, y, x})
 		require.Equal(t, "micrometer", unit)
