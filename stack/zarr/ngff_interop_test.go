@@ -117,9 +117,6 @@ func TestOmeZarrReadsNGFFWrittenBySegstack(t *testing.T) {
 	versions := requirePython(t, venvPython, "zarr", "numcodecs", "ome_zarr", "numpy")
 	ctx := context.Background()
 	dir := t.TempDir()
-	if d := os.Getenv("SEGSTACK_KEEP"); d != "" {
-		dir = d
-	}
 	var entries []ngffEntry
 	saveRaw := func(name string, data []byte, dt DType) string {
 		b := append([]byte(nil), data...)
