@@ -14,6 +14,8 @@ require (
 	golang.org/x/term v0.37.0
 )
 
+require github.com/pierrec/lz4/v4 v4.1.34
+
 require (
 	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect

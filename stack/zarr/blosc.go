@@ -1,0 +1,510 @@
+package zarr
+
+import (
+	"encoding/binary"
+	"math"
+	"sync"
+
+	"github.com/pierrec/lz4/v4"
+)
+
+// The Blosc 1 chunk format, as c-blosc writes it and numcodecs reads it:
+//
+//	byte 0      format version (2)
+//	byte 1      version of the inner compressor's format (1)
+//	byte 2      flags: bit 0 byte shuffle, bit 1 stored uncompressed
+//	            ("memcpyed"), bit 2 bit shuffle, bit 4 blocks not split,
+//	            bits 5-7 the inner compressor (0 blosclz, 1 lz4, 2 snappy,
+//	            3 zlib, 4 zstd)
+//	byte 3      type size in bytes (the shuffle's element size)
+//	bytes 4-7   uncompressed size (nbytes), little-endian
+//	bytes 8-11  block size, little-endian
+//	bytes 12-15 compressed size including this header (cbytes)
+//
+// A memcpyed chunk holds the raw bytes after the header. Otherwise the
+// header is followed by one little-endian int32 per block giving the
+// offset of the block's data from the start of the chunk. The data is
+// divided into blocks of blocksize bytes (the last one may be shorter: the
+// "leftover" block). Each block is shuffled as a whole and then, unless it
+// is the leftover block or bit 4 is set, split into typesize streams of
+// blocksize/typesize bytes, each compressed on its own; a stream is an
+// int32 compressed length followed by that many bytes, stored raw when the
+// length equals the stream's uncompressed size.
+const (
+	bloscHeaderSize    = 16
+	bloscVersion       = 2
+	bloscVersionLZ     = 1
+	bloscMinBufferSize = 128 // smaller buffers are stored uncompressed
+	bloscMaxSplits     = 16  // types wider than this are never split
+	bloscMaxSize       = math.MaxInt32 - bloscHeaderSize
+
+	bloscFlagShuffle    = 0x01
+	bloscFlagMemcpyed   = 0x02
+	bloscFlagBitShuffle = 0x04
+	bloscFlagNoSplit    = 0x10
+
+	bloscFormatBloscLZ = 0
+	bloscFormatLZ4     = 1
+	bloscFormatSnappy  = 2
+	bloscFormatZlib    = 3
+	bloscFormatZstd    = 4
+)
+
+var bloscFormatNames = [...]string{"blosclz", "lz4", "snappy", "zlib", "zstd"}
+
+type bloscCodec struct {
+	cname     string
+	level     int
+	shuffle   Shuffle
+	blocksize int
+	typesize  int
+}
+
+func (b *bloscCodec) codec() Codec {
+	return Codec{Name: "blosc", CName: b.cname, Level: b.level, Shuffle: b.shuffle, BlockSize: b.blocksize}
+}
+
+func (b *bloscCodec) format() byte {
+	switch b.cname {
+	case "zstd":
+		return bloscFormatZstd
+	case "zlib":
+		return bloscFormatZlib
+	}
+	return bloscFormatLZ4
+}
+
+// bloscSplits reports whether a block of bsize bytes is stored as typesize
+// streams. Decoders apply the same rule, so the encoder must too.
+func bloscSplits(noSplit bool, typesize, bsize int, leftover bool) int {
+	if !noSplit && !leftover && typesize <= bloscMaxSplits && bsize/typesize >= bloscMinBufferSize {
+		return typesize
+	}
+	return 1
+}
+
+// chooseBlockSize picks the block size for n bytes: larger blocks compress
+// better, smaller ones stay in cache while shuffled and compressed.
+func (b *bloscCodec) chooseBlockSize(n int) int {
+	bs := b.blocksize
+	if bs == 0 {
+		switch {
+		case b.level <= 3:
+			bs = 64 << 10
+		case b.level <= 6:
+			bs = 256 << 10
+		default:
+			bs = 1 << 20
+		}
+		if b.cname != "lz4" {
+			bs *= 2 // zstd and zlib gain from long blocks
+		}
+	}
+	bs = min(bs, n)
+	if ts := b.typesize; bs > ts {
+		bs -= bs % ts
+	}
+	return max(bs, 1)
+}
+
+var lz4Compressors = sync.Pool{New: func() any { return new(lz4.Compressor) }}
+
+// scratch buffers for shuffling and compressing one block
+var bloscScratch sync.Pool
+
+func getScratch(n int) *[]byte {
+	if p, ok := bloscScratch.Get().(*[]byte); ok && cap(*p) >= n {
+		*p = (*p)[:n]
+		return p
+	}
+	b := make([]byte, n)
+	return &b
+}
+
+func (b *bloscCodec) encode(dst, src []byte) ([]byte, error) {
+	n := len(src)
+	if n > bloscMaxSize {
+		return nil, unsupportedf("a Blosc chunk holds at most %d bytes, this one has %d", bloscMaxSize, n)
+	}
+	ts := b.typesize
+	if ts < 1 || ts > 255 {
+		ts = 1
+	}
+	bs := b.chooseBlockSize(max(n, 1))
+	flags := b.format() << 5
+	doShuffle := b.shuffle == ByteShuffle && ts > 1
+	if b.shuffle == ByteShuffle {
+		flags |= bloscFlagShuffle
+	}
+	noSplit := b.cname != "lz4" // c-blosc splits only its fast codecs
+	if noSplit {
+		flags |= bloscFlagNoSplit
+	}
+	start := len(dst)
+	header := func(flags byte, cbytes int) {
+		h := dst[start : start+bloscHeaderSize]
+		h[0], h[1], h[2], h[3] = bloscVersion, bloscVersionLZ, flags, byte(ts)
+		binary.LittleEndian.PutUint32(h[4:], uint32(n))
+		binary.LittleEndian.PutUint32(h[8:], uint32(bs))
+		binary.LittleEndian.PutUint32(h[12:], uint32(cbytes))
+	}
+	memcpyed := func() []byte {
+		dst = append(dst[:start], make([]byte, bloscHeaderSize)...)
+		dst = append(dst, src...)
+		header(flags|bloscFlagMemcpyed, bloscHeaderSize+n)
+		return dst
+	}
+	if n < bloscMinBufferSize {
+		return memcpyed(), nil
+	}
+	nblocks := (n + bs - 1) / bs
+	budget := n + bloscHeaderSize // past this, storing raw is smaller
+	dst = append(dst, make([]byte, bloscHeaderSize+4*nblocks)...)
+	shuf := getScratch(bs)
+	defer bloscScratch.Put(shuf)
+	comp := getScratch(lz4.CompressBlockBound(bs) + 64)
+	defer bloscScratch.Put(comp)
+	for j := 0; j < nblocks; j++ {
+		block := src[j*bs : min((j+1)*bs, n)]
+		leftover := len(block) < bs
+		binary.LittleEndian.PutUint32(dst[start+bloscHeaderSize+4*j:], uint32(len(dst)-start))
+		data := block
+		if doShuffle {
+			data = (*shuf)[:len(block)]
+			shuffleBytes(data, block, ts)
+		}
+		splits := bloscSplits(noSplit, ts, len(block), leftover)
+		ne := len(block) / splits
+		for k := 0; k < splits; k++ {
+			stream := data[k*ne : (k+1)*ne]
+			c, err := b.compressStream((*comp)[:0], stream)
+			if err != nil {
+				return nil, err
+			}
+			if len(c) == 0 || len(c) >= ne {
+				c = stream // incompressible: stored raw, marked by its length
+			}
+			dst = binary.LittleEndian.AppendUint32(dst, uint32(len(c)))
+			dst = append(dst, c...)
+			if len(dst)-start > budget {
+				return memcpyed(), nil
+			}
+		}
+	}
+	header(flags, len(dst)-start)
+	return dst, nil
+}
+
+// compressStream compresses one stream with the inner compressor into
+// buf; an empty result means "could not compress".
+func (b *bloscCodec) compressStream(buf, src []byte) ([]byte, error) {
+	switch b.cname {
+	case "zstd":
+		lvl := 2*b.level - 1 // c-blosc's mapping of its levels to zstd's
+		if b.level >= 9 {
+			lvl = 19
+		}
+		e, err := zstdEncoder(lvl)
+		if err != nil {
+			return nil, err
+		}
+		return e.EncodeAll(src, buf), nil
+	case "zlib":
+		return zlibCodec{level: b.level}.encode(buf, src)
+	}
+	c := lz4Compressors.Get().(*lz4.Compressor)
+	defer lz4Compressors.Put(c)
+	buf = buf[:cap(buf)]
+	if len(buf) < lz4.CompressBlockBound(len(src)) {
+		buf = make([]byte, lz4.CompressBlockBound(len(src)))
+	}
+	m, err := c.CompressBlock(src, buf)
+	if err != nil {
+		return nil, nil // treated as incompressible
+	}
+	return buf[:m], nil
+}
+
+func (b *bloscCodec) decode(src []byte, want, limit int, buf []byte) ([]byte, error) {
+	return bloscDecode(src, want, limit, buf)
+}
+
+// bloscHeader is the parsed fixed header of a Blosc chunk.
+type bloscHeader struct {
+	version, versionLZ, flags byte
+	typesize                  int
+	nbytes, blocksize, cbytes int
+}
+
+func parseBloscHeader(src []byte) (bloscHeader, error) {
+	if len(src) < bloscHeaderSize {
+		return bloscHeader{}, formatErrorf("blosc chunk of %d bytes is shorter than its header", len(src))
+	}
+	h := bloscHeader{
+		version: src[0], versionLZ: src[1], flags: src[2], typesize: int(src[3]),
+		nbytes:    int(binary.LittleEndian.Uint32(src[4:])),
+		blocksize: int(binary.LittleEndian.Uint32(src[8:])),
+		cbytes:    int(binary.LittleEndian.Uint32(src[12:])),
+	}
+	switch {
+	case h.version == 0:
+		return h, formatErrorf("blosc format version 0")
+	case h.version > bloscVersion:
+		return h, unsupportedf("blosc format version %d (Blosc2 chunks); Blosc 1 chunks are read", h.version)
+	case h.cbytes < bloscHeaderSize:
+		return h, formatErrorf("blosc compressed size %d is smaller than its header", h.cbytes)
+	case h.cbytes > len(src):
+		return h, formatErrorf("blosc chunk is truncated: %d of %d bytes", len(src), h.cbytes)
+	case h.nbytes > bloscMaxSize:
+		return h, formatErrorf("blosc uncompressed size %d is too large", h.nbytes)
+	}
+	return h, nil
+}
+
+// bloscDecode decodes a Blosc 1 chunk.
+func bloscDecode(src []byte, want, limit int, buf []byte) ([]byte, error) {
+	h, err := parseBloscHeader(src)
+	if err != nil {
+		return nil, err
+	}
+	n := h.nbytes
+	if want >= 0 && n != want {
+		return nil, formatErrorf("blosc chunk holds %d bytes, the chunk has %d", n, want)
+	}
+	if want < 0 && n > limit {
+		return nil, &LimitError{What: "blosc data", Size: uint64(n), Limit: uint64(limit)}
+	}
+	src = src[:h.cbytes]
+	if cap(buf) < n {
+		buf = make([]byte, n)
+	}
+	out := buf[:n]
+	if h.flags&bloscFlagMemcpyed != 0 {
+		if h.cbytes != bloscHeaderSize+n {
+			return nil, formatErrorf("uncompressed blosc chunk has %d bytes after its header, want %d", h.cbytes-bloscHeaderSize, n)
+		}
+		copy(out, src[bloscHeaderSize:])
+		return out, nil
+	}
+	if n == 0 {
+		return out, nil
+	}
+	ts, bs := h.typesize, h.blocksize
+	if ts == 0 {
+		return nil, formatErrorf("blosc type size 0")
+	}
+	if bs == 0 {
+		return nil, formatErrorf("blosc block size 0")
+	}
+	format := int(h.flags >> 5)
+	switch format {
+	case bloscFormatBloscLZ, bloscFormatLZ4, bloscFormatZlib, bloscFormatZstd:
+	case bloscFormatSnappy:
+		return nil, unsupportedf("blosc with snappy")
+	default:
+		return nil, formatErrorf("blosc compressor code %d", format)
+	}
+	byteShuf := h.flags&bloscFlagShuffle != 0 && ts > 1
+	bitShuf := !byteShuf && h.flags&bloscFlagBitShuffle != 0
+	noSplit := h.flags&bloscFlagNoSplit != 0
+	nblocks := (n + bs - 1) / bs
+	dataStart := bloscHeaderSize + 4*nblocks
+	if nblocks > (h.cbytes-bloscHeaderSize)/4 {
+		return nil, formatErrorf("blosc chunk of %d bytes cannot index %d blocks", h.cbytes, nblocks)
+	}
+	tmp := getScratch(min(bs, n))
+	defer bloscScratch.Put(tmp)
+	for j := 0; j < nblocks; j++ {
+		block := out[j*bs : min((j+1)*bs, n)]
+		leftover := len(block) < bs
+		pos := int(int32(binary.LittleEndian.Uint32(src[bloscHeaderSize+4*j:])))
+		if pos < dataStart || pos >= h.cbytes {
+			return nil, formatErrorf("blosc block %d starts at %d, outside [%d, %d)", j, pos, dataStart, h.cbytes)
+		}
+		splits := bloscSplits(noSplit, ts, len(block), leftover)
+		if len(block)%splits != 0 {
+			return nil, formatErrorf("blosc block of %d bytes cannot be split into %d streams", len(block), splits)
+		}
+		dest := block
+		if byteShuf || bitShuf {
+			dest = (*tmp)[:len(block)]
+		}
+		ne := len(block) / splits
+		for k := 0; k < splits; k++ {
+			if pos+4 > h.cbytes {
+				return nil, formatErrorf("blosc block %d is truncated", j)
+			}
+			cs := int(int32(binary.LittleEndian.Uint32(src[pos:])))
+			pos += 4
+			if cs <= 0 || cs > h.cbytes-pos {
+				return nil, formatErrorf("blosc block %d: stream of %d bytes at %d overruns the chunk of %d", j, cs, pos, h.cbytes)
+			}
+			if err := bloscStream(format, src[pos:pos+cs], dest[k*ne:(k+1)*ne]); err != nil {
+				return nil, err
+			}
+			pos += cs
+		}
+		switch {
+		case byteShuf:
+			unshuffleBytes(block, dest, ts)
+		case bitShuf:
+			if err := bitUnshuffle(block, dest, ts); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// bloscStream decodes one stream into dst, which it must fill exactly.
+func bloscStream(format int, src, dst []byte) error {
+	if len(src) == len(dst) {
+		copy(dst, src) // stored raw
+		return nil
+	}
+	switch format {
+	case bloscFormatLZ4:
+		m, err := lz4.UncompressBlock(src, dst)
+		if err != nil {
+			return formatErrorf("blosc lz4 stream: %v", err)
+		}
+		return wantSize("blosc lz4", m, len(dst))
+	case bloscFormatZstd, bloscFormatZlib:
+		decode := zstdDecode
+		if format == bloscFormatZlib {
+			decode = zlibDecode
+		}
+		out, err := decode(src, len(dst), len(dst), dst[:0])
+		if err != nil {
+			return err
+		}
+		if &out[0] != &dst[0] {
+			copy(dst, out)
+		}
+		return nil
+	case bloscFormatBloscLZ:
+		m, err := blosclzDecode(src, dst)
+		if err != nil {
+			return err
+		}
+		return wantSize("blosc blosclz", m, len(dst))
+	}
+	return unsupportedf("blosc compressor %s", bloscFormatNames[format])
+}
+
+// shuffleBytes stores byte j of every ts-byte element of src as one run:
+// dst holds all first bytes, then all second bytes, and so on. Bytes past
+// the last whole element are copied as they are.
+func shuffleBytes(dst, src []byte, ts int) {
+	ne := len(src) / ts
+	switch ts {
+	case 2:
+		d0, d1 := dst[:ne], dst[ne:2*ne]
+		s := src[:2*ne]
+		i := 0
+		for ; i+8 <= ne; i += 8 { // eight elements at a time, within registers
+			a := binary.LittleEndian.Uint64(s[2*i:])
+			b := binary.LittleEndian.Uint64(s[2*i+8:])
+			binary.LittleEndian.PutUint64(d0[i:], evenBytes(a)|evenBytes(b)<<32)
+			binary.LittleEndian.PutUint64(d1[i:], evenBytes(a>>8)|evenBytes(b>>8)<<32)
+		}
+		for ; i < ne; i++ {
+			d0[i], d1[i] = s[2*i], s[2*i+1]
+		}
+	case 4:
+		d0, d1, d2, d3 := dst[:ne], dst[ne:2*ne], dst[2*ne:3*ne], dst[3*ne:4*ne]
+		s := src[:4*ne]
+		for i := range d0 {
+			e := s[4*i : 4*i+4]
+			d0[i], d1[i], d2[i], d3[i] = e[0], e[1], e[2], e[3]
+		}
+	default:
+		for j := 0; j < ts; j++ {
+			d := dst[j*ne : (j+1)*ne]
+			for i := range d {
+				d[i] = src[i*ts+j]
+			}
+		}
+	}
+	copy(dst[ne*ts:], src[ne*ts:])
+}
+
+// evenBytes packs bytes 0, 2, 4 and 6 of x into its low four bytes.
+func evenBytes(x uint64) uint64 {
+	x &= 0x00ff00ff00ff00ff
+	x = (x | x>>8) & 0x0000ffff0000ffff
+	return (x | x>>16) & 0x00000000ffffffff
+}
+
+// spreadBytes moves the low four bytes of x to bytes 0, 2, 4 and 6.
+func spreadBytes(x uint64) uint64 {
+	x &= 0x00000000ffffffff
+	x = (x | x<<16) & 0x0000ffff0000ffff
+	return (x | x<<8) & 0x00ff00ff00ff00ff
+}
+
+// unshuffleBytes reverses shuffleBytes.
+func unshuffleBytes(dst, src []byte, ts int) {
+	ne := len(src) / ts
+	switch ts {
+	case 2:
+		s0, s1 := src[:ne], src[ne:2*ne]
+		d := dst[:2*ne]
+		i := 0
+		for ; i+8 <= ne; i += 8 {
+			lo := binary.LittleEndian.Uint64(s0[i:])
+			hi := binary.LittleEndian.Uint64(s1[i:])
+			binary.LittleEndian.PutUint64(d[2*i:], spreadBytes(lo)|spreadBytes(hi)<<8)
+			binary.LittleEndian.PutUint64(d[2*i+8:], spreadBytes(lo>>32)|spreadBytes(hi>>32)<<8)
+		}
+		for ; i < ne; i++ {
+			d[2*i], d[2*i+1] = s0[i], s1[i]
+		}
+	case 4:
+		s0, s1, s2, s3 := src[:ne], src[ne:2*ne], src[2*ne:3*ne], src[3*ne:4*ne]
+		d := dst[:4*ne]
+		for i := range s0 {
+			e := d[4*i : 4*i+4]
+			e[0], e[1], e[2], e[3] = s0[i], s1[i], s2[i], s3[i]
+		}
+	default:
+		for j := 0; j < ts; j++ {
+			s := src[j*ne : (j+1)*ne]
+			for i, v := range s {
+				dst[i*ts+j] = v
+			}
+		}
+	}
+	copy(dst[ne*ts:], src[ne*ts:])
+}
+
+// bitUnshuffle reverses Blosc's bit shuffle. The shuffle works on the
+// largest multiple of 8 elements in the block and stores, for byte j and
+// bit b of the elements, one row of ne/8 bytes (row 8j+b) whose byte m
+// holds that bit of elements 8m..8m+7, element 8m+k in bit k. The bytes
+// past those elements are stored as they are.
+func bitUnshuffle(dst, src []byte, ts int) error {
+	ne := len(src) / ts
+	ne -= ne % 8
+	rowLen := ne / 8
+	body := dst[:ne*ts]
+	clear(body)
+	for j := 0; j < ts; j++ {
+		for b := 0; b < 8; b++ {
+			row := src[(8*j+b)*rowLen : (8*j+b+1)*rowLen]
+			bit := byte(1) << b
+			for m, v := range row {
+				if v == 0 {
+					continue
+				}
+				for k := 0; k < 8; k++ {
+					if v&(1<<k) != 0 {
+						body[(8*m+k)*ts+j] |= bit
+					}
+				}
+			}
+		}
+	}
+	copy(dst[ne*ts:], src[ne*ts:])
+	return nil
+}

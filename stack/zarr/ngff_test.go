@@ -1,0 +1,270 @@
+package zarr
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/segstack/segstack/stack"
+	"github.com/stretchr/testify/require"
+)
+
+func TestNormalizeUnit(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"micron": "micrometer", "µm": "micrometer", "μm": "micrometer", "um": "micrometer",
+		"micrometer": "micrometer", "Micrometers": "micrometer", "micrometre": "micrometer",
+		"nm": "nanometer", "mm": "millimeter", "Å": "angstrom", "meter": "meter", "s": "second",
+		"": "", "pixel": "", "px": "",
+	} {
+		got, err := NormalizeUnit(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	_, err := NormalizeUnit("furlong")
+	var u UnsupportedError
+	require.ErrorAs(t, err, &u)
+}
+
+func TestDownsample(t *testing.T) {
+	t.Parallel()
+	// 3×5 → 2×3, blocks clipped at the far edges.
+	src := []int16{
+		1, 2, 3, 4, 5,
+		6, 7, 8, 9, -10,
+		-11, -12, 13, 14, 15,
+	}
+	dst := make([]int16, 6)
+	downsampleMean(asBytes(dst), asBytes(src), 3, 5, Int16)
+	// (1+2+6+7)/4=4, (3+4+8+9)/4=6, (5-10)/2=-2.5→-2, (-11-12)/2=-11.5→-11, 27/2=13.5→14, 15
+	require.Equal(t, []int16{4, 6, -2, -11, 14, 15}, dst)
+	f := make([]float32, 6)
+	fs := make([]float32, len(src))
+	for i, v := range src {
+		fs[i] = float32(v)
+	}
+	downsampleMean(asBytes(f), asBytes(fs), 3, 5, Float32)
+	require.Equal(t, []float32{4, 6, -2.5, -11.5, 13.5, 15}, f)
+	first := make([]int16, 6)
+	downsampleFirst(asBytes(first), asBytes(src), 3, 5, 2)
+	require.Equal(t, []int16{1, 3, 5, -11, 13, 15}, first)
+	u32 := []uint32{math.MaxUint32, math.MaxUint32, math.MaxUint32, math.MaxUint32 - 1}
+	o := make([]uint32, 1)
+	downsampleMean(asBytes(o), asBytes(u32), 2, 2, Uint32)
+	require.Equal(t, []uint32{math.MaxUint32}, o) // no overflow; 4·max−1 over 4 rounds up
+}
+
+// writeTestImage writes an image and its labels with segstack and returns
+// the volumes written.
+func writeTestImage(t *testing.T, root string, format int, shape stack.Shape, chunks stack.Shape) (*stack.Volume[uint16], *stack.Volume[uint32]) {
+	t.Helper()
+	ctx := context.Background()
+	img := stack.New[uint16](shape)
+	lab := stack.New[uint32](shape)
+	for i := range img.Data {
+		img.Data[i] = uint16(i*7%1000 + 100)
+		lab.Data[i] = uint32(i / 37 % 5)
+	}
+	o := ImageOptions{ZarrFormat: format, Name: "cells", Shape: shape, DType: Uint16, Chunks: chunks,
+		Codec: BloscLZ4(5), PixelSizeZ: 2, PixelSizeY: 0.5, PixelSizeX: 0.25, Unit: "micron"}
+	iw, err := CreateImage(ctx, root, o)
+	require.NoError(t, err)
+	o.DType = Uint32
+	o.Codec = Zstd(3)
+	lw, err := CreateLabels(ctx, root, "cells", o)
+	require.NoError(t, err)
+	for z := 0; z < shape.Z; z++ {
+		require.NoError(t, WriteImagePlane(ctx, iw, z, img.Plane(z)))
+		require.NoError(t, WriteImagePlane(ctx, lw, z, lab.Plane(z)))
+	}
+	require.NoError(t, iw.Close())
+	require.NoError(t, lw.Close())
+	return img, lab
+}
+
+func TestImageRoundTrip(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, format := range []int{2, 3} {
+		root := filepath.Join(t.TempDir(), "cells.ome.zarr")
+		shape := stack.Shape{Z: 3, Y: 70, X: 45}
+		img, lab := writeTestImage(t, root, format, shape, stack.Shape{Z: 1, Y: 16, X: 16})
+		im, err := OpenImage(root)
+		require.NoError(t, err)
+		require.Equal(t, format, im.ZarrFormat)
+		require.Equal(t, ngffVersion(format), im.Version)
+		require.Equal(t, "cells", im.Name)
+		require.Equal(t, []Axis{{"z", "space", "micrometer"}, {"y", "space", "micrometer"}, {"x", "space", "micrometer"}}, im.Axes)
+		// 70×45 → 35×23 → 18×12 → 9×6: the last fits one 16×16 chunk.
+		require.Len(t, im.Levels, 4)
+		require.Equal(t, []float64{2, 4, 2}, im.Levels[3].Scale)
+		require.Equal(t, []float64{0, 3.5 * 0.5, 3.5 * 0.25}, im.Levels[3].Translation) // centre of 8×8 pixels
+		require.Equal(t, 1, im.AxisIndex("y"))
+		require.Equal(t, -1, im.AxisIndex("c"))
+		if format == 3 {
+			a, err := im.Open(0)
+			require.NoError(t, err)
+			require.Equal(t, []string{"z", "y", "x"}, a.DimensionNames())
+		}
+		z, y, x, unit := im.PixelSize()
+		require.Equal(t, []float64{2, 0.5, 0.25}, []float64{z, y, x})
+		require.Equal(t, "micrometer", unit)
+		require.Equal(t, []string{"cells"}, im.Labels)
+		var omero struct {
+			Channels []struct {
+				Label  string
+				Window struct{ Start, End, Min, Max float64 }
+			}
+		}
+		require.NoError(t, json.Unmarshal(im.Omero, &omero))
+		require.Len(t, omero.Channels, 1)
+		require.Equal(t, struct{ Start, End, Min, Max float64 }{100, 1099, 0, 65535}, omero.Channels[0].Window)
+
+		// Level pixels against a brute-force pyramid.
+		want := img
+		for l := range im.Levels {
+			a, err := im.Open(l)
+			require.NoError(t, err)
+			p, err := a.Planes()
+			require.NoError(t, err)
+			got, err := ReadVolume[uint16](ctx, p)
+			require.NoError(t, err)
+			require.Equal(t, want.Shape, got.Shape, "level %d", l)
+			require.Equal(t, want.Data, got.Data, "level %d", l)
+			want = meanPyramidRef(want)
+		}
+		li, err := im.OpenLabels("cells")
+		require.NoError(t, err)
+		require.NotNil(t, li.Label)
+		require.Equal(t, "../../", li.Label.Source.Image)
+		require.Len(t, li.Label.Colors, 5) // 0..4
+		require.Len(t, li.Levels, 4)
+		wl := lab
+		for l := range li.Levels {
+			a, err := li.Open(l)
+			require.NoError(t, err)
+			p, err := a.Planes()
+			require.NoError(t, err)
+			got, err := ReadVolume[uint32](ctx, p)
+			require.NoError(t, err)
+			require.Equal(t, wl.Data, got.Data, "label level %d", l)
+			wl = firstPyramidRef(wl)
+		}
+	}
+}
+
+// meanPyramidRef halves Y and X by block means, written the slow way.
+func meanPyramidRef(v *stack.Volume[uint16]) *stack.Volume[uint16] {
+	s := stack.Shape{Z: v.Shape.Z, Y: (v.Shape.Y + 1) / 2, X: (v.Shape.X + 1) / 2}
+	out := stack.New[uint16](s)
+	for z := 0; z < s.Z; z++ {
+		for y := 0; y < s.Y; y++ {
+			for x := 0; x < s.X; x++ {
+				sum, n := 0.0, 0.0
+				for dy := 0; dy < 2; dy++ {
+					for dx := 0; dx < 2; dx++ {
+						if 2*y+dy < v.Shape.Y && 2*x+dx < v.Shape.X {
+							sum += float64(v.At(z, 2*y+dy, 2*x+dx))
+							n++
+						}
+					}
+				}
+				out.Set(z, y, x, uint16(math.Floor(sum/n+0.5)))
+			}
+		}
+	}
+	return out
+}
+
+func firstPyramidRef(v *stack.Volume[uint32]) *stack.Volume[uint32] {
+	s := stack.Shape{Z: v.Shape.Z, Y: (v.Shape.Y + 1) / 2, X: (v.Shape.X + 1) / 2}
+	out := stack.New[uint32](s)
+	for z := 0; z < s.Z; z++ {
+		for y := 0; y < s.Y; y++ {
+			for x := 0; x < s.X; x++ {
+				out.Set(z, y, x, v.At(z, 2*y, 2*x))
+			}
+		}
+	}
+	return out
+}
+
+func TestLabelsListIsMerged(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, format := range []int{2, 3} {
+		root := filepath.Join(t.TempDir(), "img.zarr")
+		// A labels group made by another tool, with a name and a key of its own.
+		var attrs map[string]any
+		if format == 2 {
+			attrs = map[string]any{"labels": []string{"nuclei"}, "note": "keep me"}
+		} else {
+			attrs = map[string]any{"ome": map[string]any{"version": "0.5", "labels": []string{"nuclei"}}, "note": "keep me"}
+		}
+		require.NoError(t, writeGroup(filepath.Join(root, "labels"), format, attrs, false))
+		shape := stack.Shape{Z: 1, Y: 8, X: 8}
+		for _, name := range []string{"cells", "cells", "membranes"} {
+			lw, err := CreateLabels(ctx, root, name, ImageOptions{ZarrFormat: format, Shape: shape, DType: Uint8})
+			require.NoError(t, err)
+			require.NoError(t, lw.WritePlane(ctx, 0, make([]byte, 64)))
+			require.NoError(t, lw.Close())
+		}
+		got, f, err := readGroupAttrs(filepath.Join(root, "labels"))
+		require.NoError(t, err)
+		require.Equal(t, format, f)
+		require.JSONEq(t, `"keep me"`, string(got["note"]))
+		names, err := labelNames(filepath.Join(root, "labels"))
+		require.NoError(t, err)
+		require.Equal(t, []string{"nuclei", "cells", "membranes"}, names)
+
+		// Damaged metadata is reported, not overwritten.
+		bad := filepath.Join(root, "labels", v2AttrsFile)
+		if format == 3 {
+			bad = filepath.Join(root, "labels", v3File)
+		}
+		require.NoError(t, os.WriteFile(bad, []byte("{not json"), 0o644))
+		lw, err := CreateLabels(ctx, root, "more", ImageOptions{ZarrFormat: format, Shape: shape, DType: Uint8})
+		require.NoError(t, err)
+		require.NoError(t, lw.WritePlane(ctx, 0, make([]byte, 64)))
+		require.Error(t, lw.Close())
+		b, err := os.ReadFile(bad)
+		require.NoError(t, err)
+		require.Equal(t, "{not json", string(b))
+	}
+}
+
+func TestImageRewriteRemovesStaleLevels(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	root := filepath.Join(t.TempDir(), "img.zarr")
+	writeTestImage(t, root, 2, stack.Shape{Z: 2, Y: 64, X: 64}, stack.Shape{Z: 1, Y: 8, X: 8})
+	im, err := OpenImage(root)
+	require.NoError(t, err)
+	require.Len(t, im.Levels, 4)
+	// Rewrite with bigger chunks: fewer levels, the old ones go.
+	iw, err := CreateImage(ctx, root, ImageOptions{Shape: stack.Shape{Z: 2, Y: 64, X: 64}, DType: Uint16,
+		Chunks: stack.Shape{Z: 1, Y: 32, X: 32}})
+	require.NoError(t, err)
+	// While it is being written the group has no metadata.
+	_, err = OpenImage(root)
+	require.Error(t, err)
+	plane := make([]uint16, 64*64)
+	for z := 0; z < 2; z++ {
+		require.NoError(t, WriteImagePlane(ctx, iw, z, plane))
+	}
+	require.NoError(t, iw.Close())
+	im, err = OpenImage(root)
+	require.NoError(t, err)
+	require.Len(t, im.Levels, 2)
+	for _, l := range []string{"2", "3"} {
+		_, err := os.Stat(filepath.Join(root, l))
+		require.True(t, os.IsNotExist(err), l)
+	}
+	require.Equal(t, []string{"cells"}, im.Labels, "the labels survive")
+	var omero map[string]any
+	require.NoError(t, json.Unmarshal(im.Omero, &omero))
+	require.Equal(t, "0.4", omero["version"])
+}

@@ -1,0 +1,312 @@
+package zarr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/segstack/segstack/stack"
+)
+
+// PlaneWriter streams the planes of an array (see Planes for their
+// numbering) into a Writer. Planes are gathered into layers, the planes
+// that share a row of chunks along the leading dimensions; when a layer
+// is complete its chunks are encoded and written by a pool of goroutines
+// while the next layer fills. Memory is bounded by a few layers: planes
+// may come in any order as long as no more layers than that are
+// incomplete at once, which writing them in order guarantees.
+type PlaneWriter struct {
+	w          *Writer
+	ctx        context.Context
+	lead       []int // extents of the leading dimensions
+	leadChunks []int
+	leadGrid   []int
+	shape      stack.Shape
+	elem       int
+	maxLayers  int
+
+	mu      sync.Mutex
+	cond    *sync.Cond
+	open    map[int]*layer // layers still filling
+	held    int            // layers holding memory: filling or being written
+	written []bool
+	err     error
+	closed  bool
+
+	tasks    chan chunkTask
+	workers  sync.WaitGroup
+	flushers sync.WaitGroup
+	bufs     sync.Pool
+	scratch  sync.Pool
+}
+
+type layer struct {
+	idx     []int // chunk index along the leading dimensions
+	ext     []int // extent along the leading dimensions
+	buf     []byte
+	need    int
+	have    int
+	pending atomic.Int32 // chunks not yet written
+}
+
+type chunkTask struct {
+	l      *layer
+	cy, cx int
+}
+
+// NewPlaneWriter returns a PlaneWriter onto w, whose array must have at
+// least two dimensions, with the given number of encoding goroutines (0
+// means GOMAXPROCS). ctx bounds the whole write. Close must be called.
+func NewPlaneWriter(ctx context.Context, w *Writer, workers int) (*PlaneWriter, error) {
+	m := w.meta
+	nd := len(m.shape)
+	if nd < 2 {
+		return nil, fmt.Errorf("zarr: %s: a %d-dimensional array has no planes", w.path, nd)
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	sh := stack.Shape{Z: product(m.shape[:nd-2]), Y: m.shape[nd-2], X: m.shape[nd-1]}
+	if err := sh.Validate(); err != nil {
+		return nil, fmt.Errorf("zarr: %s: %w", w.path, err)
+	}
+	g := m.gridShape()
+	perLayer := g[nd-2] * g[nd-1]
+	p := &PlaneWriter{
+		w: w, ctx: ctx, lead: m.shape[:nd-2], leadChunks: m.chunks[:nd-2], leadGrid: g[:nd-2],
+		shape: sh, elem: m.dtype.Size(),
+		maxLayers: max(2, (workers+perLayer-1)/perLayer+1),
+		open:      map[int]*layer{},
+		written:   make([]bool, sh.Z),
+		tasks:     make(chan chunkTask, workers),
+	}
+	p.cond = sync.NewCond(&p.mu)
+	for range workers {
+		p.workers.Add(1)
+		go p.work()
+	}
+	return p, nil
+}
+
+// Shape is the stack of planes the array holds.
+func (p *PlaneWriter) Shape() stack.Shape { return p.shape }
+
+// PlaneBytes is the size of one plane.
+func (p *PlaneWriter) PlaneBytes() int { return p.shape.PlaneLen() * p.elem }
+
+// WritePlane copies plane z (PlaneBytes bytes of the array's element type
+// in the machine's byte order) into its layer, and starts writing the
+// layer's chunks once it is complete. It may block while earlier layers
+// are written. It may be called from several goroutines at once.
+func (p *PlaneWriter) WritePlane(ctx context.Context, z int, plane []byte) error {
+	if z < 0 || z >= p.shape.Z {
+		return fmt.Errorf("zarr: plane %d out of range [0, %d)", z, p.shape.Z)
+	}
+	if len(plane) != p.PlaneBytes() {
+		return fmt.Errorf("zarr: plane holds %d bytes, want %d", len(plane), p.PlaneBytes())
+	}
+	// Position of the plane: chunk layer and offset inside it.
+	nl := len(p.lead)
+	pos := make([]int, nl)
+	for i, r := nl-1, z; i >= 0; i-- {
+		pos[i] = r % p.lead[i]
+		r /= p.lead[i]
+	}
+	key, local := 0, 0
+	idx := make([]int, nl)
+	ext := make([]int, nl)
+	for i := range pos {
+		idx[i] = pos[i] / p.leadChunks[i]
+		ext[i] = min(p.leadChunks[i], p.lead[i]-idx[i]*p.leadChunks[i])
+		key = key*p.leadGrid[i] + idx[i]
+		local = local*ext[i] + pos[i] - idx[i]*p.leadChunks[i]
+	}
+
+	p.mu.Lock()
+	if err := p.stateErr(); err != nil {
+		p.mu.Unlock()
+		return err
+	}
+	if p.written[z] {
+		p.mu.Unlock()
+		return fmt.Errorf("zarr: plane %d written twice", z)
+	}
+	l := p.open[key]
+	for l == nil {
+		if p.held < p.maxLayers {
+			l = &layer{idx: idx, ext: ext, need: product(ext)}
+			l.buf = p.getLayerBuf(l.need * p.PlaneBytes())
+			p.open[key] = l
+			p.held++
+			break
+		}
+		if len(p.open) >= p.maxLayers {
+			p.mu.Unlock()
+			return fmt.Errorf("zarr: plane %d would start a layer while %d are incomplete; write planes in order", z, len(p.open))
+		}
+		if err := ctx.Err(); err != nil {
+			p.mu.Unlock()
+			return err
+		}
+		p.cond.Wait()
+		if err := p.stateErr(); err != nil {
+			p.mu.Unlock()
+			return err
+		}
+		l = p.open[key]
+	}
+	p.written[z] = true
+	p.mu.Unlock()
+
+	copy(l.buf[local*p.PlaneBytes():], plane)
+
+	p.mu.Lock()
+	l.have++
+	complete := l.have == l.need
+	if complete {
+		delete(p.open, key)
+		p.flushers.Add(1)
+	}
+	p.mu.Unlock()
+	if complete {
+		go p.flush(l)
+	}
+	return nil
+}
+
+// WritePlaneOf writes plane z from a slice of the array's element type.
+func WritePlaneOf[T stack.Elem](ctx context.Context, p *PlaneWriter, z int, plane []T) error {
+	if dt := FromStack(stack.DTypeOf[T]()); dt != p.w.meta.dtype {
+		return fmt.Errorf("zarr: array holds %v, plane is %v", p.w.meta.dtype, dt)
+	}
+	return p.WritePlane(ctx, z, asBytes(plane))
+}
+
+// stateErr is the error that stops further writes. p.mu must be held.
+func (p *PlaneWriter) stateErr() error {
+	if p.err != nil {
+		return p.err
+	}
+	if p.closed {
+		return errors.New("zarr: PlaneWriter is closed")
+	}
+	return p.ctx.Err()
+}
+
+func (p *PlaneWriter) getLayerBuf(n int) []byte {
+	if b, ok := p.bufs.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:n]
+	}
+	return make([]byte, n)
+}
+
+// flush queues the chunks of a complete layer.
+func (p *PlaneWriter) flush(l *layer) {
+	defer p.flushers.Done()
+	g := p.w.meta.gridShape()
+	gy, gx := g[len(g)-2], g[len(g)-1]
+	l.pending.Store(int32(gy * gx))
+	for cy := 0; cy < gy; cy++ {
+		for cx := 0; cx < gx; cx++ {
+			p.tasks <- chunkTask{l: l, cy: cy, cx: cx}
+		}
+	}
+}
+
+func (p *PlaneWriter) work() {
+	defer p.workers.Done()
+	for t := range p.tasks {
+		p.mu.Lock()
+		failed := p.err != nil
+		p.mu.Unlock()
+		if !failed {
+			if err := p.writeChunk(t); err != nil {
+				p.fail(err)
+			}
+		}
+		if t.l.pending.Add(-1) == 0 {
+			b := t.l.buf
+			t.l.buf = nil
+			p.bufs.Put(&b)
+			p.mu.Lock()
+			p.held--
+			p.cond.Broadcast()
+			p.mu.Unlock()
+		}
+	}
+}
+
+func (p *PlaneWriter) fail(err error) {
+	p.mu.Lock()
+	if p.err == nil {
+		p.err = err
+	}
+	p.cond.Broadcast()
+	p.mu.Unlock()
+}
+
+// writeChunk extracts one chunk of a layer and writes it.
+func (p *PlaneWriter) writeChunk(t chunkTask) error {
+	m := p.w.meta
+	nd := len(m.shape)
+	cy, cx := m.chunks[nd-2], m.chunks[nd-1]
+	idx := append(append([]int(nil), t.l.idx...), t.cy, t.cx)
+	ext := chunkExtent(m, idx)
+	if ext[nd-2] == p.shape.Y && ext[nd-1] == p.shape.X {
+		return p.w.WriteChunk(p.ctx, idx, t.l.buf) // the layer is one chunk
+	}
+	layerShape := append(append([]int(nil), t.l.ext...), p.shape.Y, p.shape.X)
+	at := make([]int, nd)
+	at[nd-2], at[nd-1] = t.cy*cy, t.cx*cx
+	n := product(ext) * p.elem
+	var sb *[]byte
+	if b, ok := p.scratch.Get().(*[]byte); ok && cap(*b) >= n {
+		sb = b
+	} else {
+		b := make([]byte, m.chunkBytes())
+		sb = &b
+	}
+	defer p.scratch.Put(sb)
+	data := (*sb)[:n]
+	copyBox(data, ext, make([]int, nd), t.l.buf, layerShape, at, ext, p.elem)
+	return p.w.WriteChunk(p.ctx, idx, data)
+}
+
+// Close waits until every complete layer is written and stops the
+// goroutines. It reports the first error of any write, and an error when
+// planes are missing. It does not commit the Writer.
+func (p *PlaneWriter) Close() error {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return p.err
+	}
+	p.closed = true
+	p.mu.Unlock()
+	p.flushers.Wait()
+	close(p.tasks)
+	p.workers.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.err != nil {
+		return p.err
+	}
+	missing := 0
+	first := -1
+	for z, ok := range p.written {
+		if !ok {
+			missing++
+			if first < 0 {
+				first = z
+			}
+		}
+	}
+	if missing > 0 {
+		p.err = fmt.Errorf("zarr: %s: %d of %d planes were not written (the first is %d)", p.w.path, missing, p.shape.Z, first)
+		return p.err
+	}
+	return p.ctx.Err()
+}
