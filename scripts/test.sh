@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # segstack's test suite and CI checks, in order; the first failure stops it.
 #
-#   gofmt -l; go mod tidy -diff; go vet; staticcheck (pinned);
+#   gofmt -l; go mod tidy -diff; the layering (scripts/check-layers.sh);
+#   go vet; staticcheck (pinned);
 #   go test ./... (the root module, then bench's);
 #   the kernels with -tags noasm; a GOARCH=386 build;
 #   every generated file regenerated and compared;
@@ -33,6 +34,9 @@ unformatted=$(gofmt -l .)
 step "go mod tidy -diff (root, bench)"
 go mod tidy -diff || fail "go.mod/go.sum are not tidy: run go mod tidy"
 (cd bench && go mod tidy -diff) || fail "bench/go.mod/go.sum are not tidy: run go mod tidy in bench"
+
+step "layers"
+bash scripts/check-layers.sh
 
 step "go vet (root, bench, -tags noasm, GOARCH=386)"
 go vet ./...

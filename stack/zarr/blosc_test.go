@@ -137,7 +137,7 @@ func TestBlosclzDecode(t *testing.T) {
 		{"literals, marker bits ignored", []byte{0x20 | 2, 'a', 'b', 'c'}, "abc"},
 		{"short match", []byte{2, 'a', 'b', 'c', 1 << 5, 2}, "abcabc"}, // length 3, distance 3
 		{"overlapping run", []byte{0, 'x', 2 << 5, 0}, "xxxxx"},        // length 4, distance 1
-		{"extended length", append([]byte{0, 'y', 7<<5 | 0, 255, 1, 0}, 0, 'z'), // 6+255+1+3 more
+		{"extended length", append([]byte{0, 'y', 7 << 5, 255, 1, 0}, 0, 'z'), // length code 7 (extended), distance high bits 0; 6+255+1+3 more
 			string(repeat('y', 1+6+255+1+3)) + "z"},
 	}
 	for _, c := range cases {
