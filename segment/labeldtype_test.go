@@ -9,7 +9,7 @@ import (
 	"github.com/segstack/segstack/stack"
 )
 
-// Without unique labels the plane tasks hand the writer uint16 labels; a
+// With per-plane numbering the plane tasks hand the writer uint16 labels; a
 // plane that overflows uint16 still switches the file to uint32 and the
 // planes written before it are written again, numbered from 1 each.
 func TestLabelDTypeUpgradePerPlane(t *testing.T) {
@@ -25,6 +25,7 @@ func TestLabelDTypeUpgradePerPlane(t *testing.T) {
 	opt.Sigma = [3]float64{}
 	opt.Threshold = kernels.ThresholdSpec{Kind: kernels.ThresholdAbsolute, Value: 0.5}
 	opt.Workers = 2
+	opt.Numbering = NumberPerPlane
 	lab, dt, _, rep := runFiles(t, opt)
 	require.Equal(t, stack.Uint32, dt)
 	require.Equal(t, []int{1, 2, 65536, 1}, rep.Counts)
