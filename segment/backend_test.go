@@ -91,7 +91,7 @@ func TestPipelineRunsOnAnyBackend(t *testing.T) {
 	variants := []variant{
 		{"2d", func(o *Options) {}, []string{"Gaussian", "LabelAboveWithStats"}},
 		{"2d/preview", func(o *Options) { o.Preview = "preview.png" }, []string{"Gaussian", "LabelAboveWithStats", "Narrow16"}},
-		{"2d/unique", func(o *Options) { o.UniqueLabels = true }, []string{"Gaussian", "LabelAboveWithStats"}},
+		{"2d/per-plane", func(o *Options) { o.Numbering = NumberPerPlane }, []string{"Gaussian", "LabelAboveWithStats"}},
 		{"3d", func(o *Options) { o.Mode = Mode3D; o.Connectivity = kernels.Conn26 }, []string{"GaussianZ", "Gaussian", "Min", "LabelChunkAbove", "LabelAbove"}},
 		{"3d/otsu", func(o *Options) {
 			o.Mode = Mode3D

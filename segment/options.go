@@ -38,6 +38,41 @@ func ParseMode(s string) (Mode, error) {
 	return 0, fmt.Errorf("unknown mode %q (want 2d or 3d)", s)
 }
 
+// Numbering says how Mode2D numbers the objects of its planes. Mode3D
+// labels the stack as one volume, so its labels are unique whatever the
+// numbering.
+type Numbering int
+
+const (
+	// NumberUnique numbers the objects of the whole stack 1..N: each plane's
+	// objects in scipy.ndimage.label's raster order, offset by the number
+	// of objects in the planes before it. Tools that read the labels as one
+	// ZYX volume (scikit-image's regionprops, napari) then see every object
+	// once. It is the zero value and the default.
+	NumberUnique Numbering = iota
+	// NumberPerPlane numbers the objects of every plane from 1, as
+	// scipy.ndimage.label does for that plane alone.
+	NumberPerPlane
+)
+
+func (n Numbering) String() string {
+	if n == NumberPerPlane {
+		return "per-plane"
+	}
+	return "unique"
+}
+
+// ParseNumbering parses "unique" or "per-plane".
+func ParseNumbering(s string) (Numbering, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "unique", "":
+		return NumberUnique, nil
+	case "per-plane", "perplane", "per_plane":
+		return NumberPerPlane, nil
+	}
+	return 0, fmt.Errorf("unknown label numbering %q (want unique or per-plane)", s)
+}
+
 // LabelDType is the pixel type of the labels output.
 type LabelDType int
 

@@ -25,7 +25,8 @@ type planeOut struct {
 	regions  []kernels.Region
 	tile     *previewTile
 	times    StageSeconds
-	// offsetDone is set once the unique-labels offset has been added.
+	// offsetDone is set once the plane's offset (unique numbering) has
+	// been added to labels, labels16 and the preview tile.
 	offsetDone bool
 }
 
@@ -55,10 +56,11 @@ func (r *run) run2D(ctx context.Context) error {
 	defer cancel()
 	n := r.shape.PlaneLen()
 	bufs := &planeBuffers{f32: stack.NewPool[float32](n), u32: stack.NewPool[uint32](n), u16: stack.NewPool[uint16](n)}
-	// Without per-plane offsets every plane's labels are final when its
-	// task ends, so the task narrows them to uint16 while they are still in
-	// cache, and the writer only writes.
-	narrow := r.sink != nil && r.sink.mayWrite16() && !r.opt.UniqueLabels
+	// A plane whose own labels fit uint16 is labelled (or narrowed) to
+	// uint16 by its task while still in cache; the writer only adds the
+	// plane's offset when the numbering is unique, or widens the plane
+	// again once the offset pushes its labels past 65535.
+	narrow := r.sink != nil && r.sink.mayWrite16()
 	wantPreview := map[int]bool{}
 	if r.opt.Preview != "" {
 		for _, z := range previewPlanesOf(r.shape.Z) {
@@ -81,17 +83,17 @@ func (r *run) run2D(ctx context.Context) error {
 			return err
 		}
 		defer bufs.release(out)
-		err = r.writePlane(wctx, out, offset)
+		err = r.writePlane(wctx, bufs, out, offset)
 		if errors.Is(err, errNeedUint32) {
 			if err = r.replayUint32(ctx, bufs, offsets); err == nil {
-				err = r.writePlane(wctx, out, offset)
+				err = r.writePlane(wctx, bufs, out, offset)
 			}
 		}
 		if err != nil {
 			return err
 		}
 		offsets = append(offsets, offset)
-		if r.opt.UniqueLabels {
+		if r.opt.Numbering == NumberUnique {
 			offset += uint64(out.n)
 		}
 		done++
@@ -161,6 +163,36 @@ func (r *run) replayUint32(ctx context.Context, bufs *planeBuffers, offsets []ui
 	})
 }
 
+// addOffset16 adds offset to the non-zero labels of a uint16 plane whose
+// labels stay within 65535 once offset.
+func addOffset16(labels []uint16, offset uint64) {
+	if offset == 0 {
+		return
+	}
+	off := uint16(offset)
+	for i, l := range labels {
+		if l != 0 {
+			labels[i] = l + off
+		}
+	}
+}
+
+// widenOffset returns, in a buffer of u32, the labels of a uint16 plane
+// with offset added to the non-zero ones.
+func widenOffset(u32 *stack.Pool[uint32], labels []uint16, offset uint64) []uint32 {
+	out := u32.Get()
+	off := uint32(offset)
+	for i, l := range labels {
+		if l != 0 {
+			out[i] = uint32(l) + off
+		} else {
+			out[i] = 0
+		}
+	}
+	return out
+}
+
+// addOffset adds offset to the non-zero labels of a plane.
 func addOffset(labels []uint32, offset uint64) {
 	if offset == 0 {
 		return
@@ -176,7 +208,7 @@ func addOffset(labels []uint32, offset uint64) {
 // writePlane hands one finished plane to the outputs, in plane order. The
 // labels file may answer errNeedUint32, before any other output is touched,
 // and the caller then calls writePlane again.
-func (r *run) writePlane(ctx context.Context, out *planeOut, offset uint64) error {
+func (r *run) writePlane(ctx context.Context, bufs *planeBuffers, out *planeOut, offset uint64) error {
 	maxLabel := uint64(out.n) + offset
 	if maxLabel > 1<<32-1 {
 		return fmt.Errorf("plane %d: more than %d objects in the stack do not fit uint32 labels", out.z, uint64(1<<32-1))
@@ -186,6 +218,18 @@ func (r *run) writePlane(ctx context.Context, out *planeOut, offset uint64) erro
 		if out.tile != nil {
 			addOffset(out.tile.labels, offset)
 		}
+		if out.labels16 != nil && offset > 0 {
+			if maxLabel <= 65535 {
+				addOffset16(out.labels16, offset)
+			} else {
+				// The offset labels no longer fit the uint16 copy.
+				if out.labels == nil {
+					out.labels = widenOffset(bufs.u32, out.labels16, offset)
+				}
+				bufs.u16.Put(out.labels16)
+				out.labels16 = nil
+			}
+		}
 		out.offsetDone = true
 	}
 	var sp sched.Span
@@ -194,11 +238,7 @@ func (r *run) writePlane(ctx context.Context, out *planeOut, offset uint64) erro
 	}
 	t0 := time.Now()
 	if r.sink != nil {
-		var l16 []uint16
-		if offset == 0 {
-			l16 = out.labels16
-		}
-		if err := r.sink.write(ctx, out.z, out.labels, l16, uint32(maxLabel)); err != nil {
+		if err := r.sink.write(ctx, out.z, out.labels, out.labels16, uint32(maxLabel)); err != nil {
 			sp.End()
 			return err
 		}
@@ -234,6 +274,7 @@ func objectOf(g kernels.Region, plane int, label uint32) Object {
 		Hi:            g.BBox.Hi,
 		Centroid:      g.Centroid,
 		MeanIntensity: g.MeanIntensity,
+		MinIntensity:  g.MinIntensity,
 		MaxIntensity:  g.MaxIntensity,
 	}
 }

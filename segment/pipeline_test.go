@@ -85,9 +85,14 @@ func TestUniqueLabels(t *testing.T) {
 	vol := synth.Nuclei(stack.Shape{Z: 5, Y: 80, X: 80}, 2)
 	opt := DefaultOptions()
 	opt.Source = VolumeSource(vol)
+	opt.Numbering = NumberPerPlane
 	plain, _, _, rep := runFiles(t, opt)
-	opt.UniqueLabels = true
+	require.Equal(t, "per-plane", rep.Labels)
+	require.False(t, rep.UniqueLabels)
+	opt.Numbering = NumberUnique
 	uniq, _, stats, urep := runFiles(t, opt)
+	require.Equal(t, "unique", urep.Labels)
+	require.True(t, urep.UniqueLabels)
 	require.Equal(t, rep.Counts, urep.Counts)
 	offset := uint32(0)
 	for z := range vol.Shape.Z {
@@ -103,7 +108,7 @@ func TestUniqueLabels(t *testing.T) {
 	rows := csvOf(t, stats)
 	require.Len(t, rows, 1+int(offset))
 	for i, row := range rows[1:] {
-		require.Equal(t, itoa(i+1), row[1], "stats rows carry the unique labels")
+		require.Equal(t, itoa(i+1), row[0], "stats rows carry the unique labels")
 	}
 }
 
@@ -129,7 +134,6 @@ func TestLabelDTypeUpgrade(t *testing.T) {
 	opt.Source = VolumeSource(vol)
 	opt.Sigma = [3]float64{}
 	opt.Threshold = kernels.ThresholdSpec{Kind: kernels.ThresholdAbsolute, Value: 0.5}
-	opt.UniqueLabels = true
 	lab, dt, _, rep := runFiles(t, opt)
 	require.Equal(t, stack.Uint32, dt)
 	require.Equal(t, []int{1, 131072, 2}, rep.Counts)

@@ -124,7 +124,8 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		}
 	}
 	if opt.Stats != "" {
-		if r.stats, err = newStatsWriter(opt.Stats, opt.Mode == Mode3D); err != nil {
+		phys := physicalOf(pixelSizeOf(opt.PixelSize, src), opt.Mode == Mode3D)
+		if r.stats, err = newStatsWriter(opt.Stats, opt.Mode == Mode3D, phys); err != nil {
 			return rep, err
 		}
 	}
@@ -200,6 +201,22 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 	return rep, nil
 }
 
+// pixelSizeOf is ps when it is set, else the pixel size src declares: a
+// Source with a PixelSize method, or with a TIFF's Metadata.
+func pixelSizeOf(ps PixelSize, src Source) PixelSize {
+	if ps != (PixelSize{}) {
+		return ps
+	}
+	switch s := src.(type) {
+	case interface{ PixelSize() PixelSize }:
+		return s.PixelSize()
+	case interface{ Metadata() tiff.Metadata }:
+		md := s.Metadata()
+		return PixelSize{Z: md.PixelSizeZ, Y: md.PixelSizeY, X: md.PixelSizeX, Unit: md.Unit}
+	}
+	return PixelSize{}
+}
+
 // reportFile writes rep as indented JSON to a temporary file that becomes
 // path on Commit.
 func reportFile(path string, rep *Report) (*atomicFile, error) {
@@ -239,9 +256,12 @@ func (r *run) normalize() error {
 	if err := checkConn(o.Connectivity, o.Mode); err != nil {
 		return err
 	}
-	if o.UniqueLabels && o.Mode == Mode3D {
+	if o.Mode == Mode3D {
 		// 3-D labels are unique across the volume already.
-		o.UniqueLabels = false
+		o.Numbering = NumberUnique
+	}
+	if o.Numbering != NumberUnique && o.Numbering != NumberPerPlane {
+		return fmt.Errorf("label numbering %d: want NumberUnique or NumberPerPlane", o.Numbering)
 	}
 	if o.Device == "" {
 		o.Device = "auto"
@@ -258,7 +278,8 @@ func (r *run) normalize() error {
 	rep.Sigma = o.Sigma
 	rep.Threshold = o.Threshold.String()
 	rep.Connectivity = int(o.Connectivity)
-	rep.UniqueLabels = o.UniqueLabels
+	rep.Labels = o.Numbering.String()
+	rep.UniqueLabels = o.Numbering == NumberUnique
 	rep.LabelDType = o.LabelDType.String()
 	rep.Chunks = o.Chunks.Dims()
 	rep.Workers = r.workers

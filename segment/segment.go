@@ -46,6 +46,11 @@ type Options struct {
 	// Stats, Preview and Report are the CSV, PNG and JSON files to write;
 	// empty writes none.
 	Stats, Preview, Report string
+	// PixelSize, when set, is the physical size of a voxel, which adds
+	// physical columns (area or volume, centroid) to Stats. Left zero, it
+	// is the input's: a Source with a PixelSize() PixelSize method, or a
+	// TIFF's calibration (ImageJ or OME metadata, or its resolution tags).
+	PixelSize PixelSize
 	// Force overwrites existing outputs; otherwise an existing output is an
 	// error wrapping ErrExists.
 	Force bool
@@ -63,9 +68,11 @@ type Options struct {
 	// Connectivity is 4 or 8 in Mode2D, 6, 18 or 26 in Mode3D; zero means
 	// 4 or 6.
 	Connectivity kernels.Connectivity
-	// UniqueLabels offsets each plane's labels (Mode2D) past the previous
-	// planes' so that every object of the stack has its own label.
-	UniqueLabels bool
+	// Numbering says how Mode2D numbers objects: unique across the stack
+	// (NumberUnique, the zero value: each plane's labels offset past the
+	// previous planes') or from 1 in every plane (NumberPerPlane). Mode3D
+	// ignores it.
+	Numbering Numbering
 	// LabelDType is the labels' pixel type.
 	LabelDType LabelDType
 	// Chunks splits the work: in Mode3D, Chunks.Z is the thickness of the
@@ -132,12 +139,15 @@ type Report struct {
 	Shape      [3]int `json:"shape_zyx"`
 	InputDType string `json:"input_dtype"`
 	Channel    int    `json:"channel"`
-	// Mode, Sigma, Threshold, Connectivity, UniqueLabels and Chunks are
-	// the parameters as run (after defaults were applied).
+	// Mode, Sigma, Threshold, Connectivity, Labels and Chunks are the
+	// parameters as run (after defaults were applied). Labels is the
+	// numbering, "unique" or "per-plane" (always "unique" in 3-D mode);
+	// UniqueLabels is whether it is "unique".
 	Mode         string     `json:"mode"`
 	Sigma        [3]float64 `json:"sigma_zyx"`
 	Threshold    string     `json:"threshold"`
 	Connectivity int        `json:"connectivity"`
+	Labels       string     `json:"labels"`
 	UniqueLabels bool       `json:"unique_labels"`
 	Chunks       [3]int     `json:"chunks_zyx"`
 	// LabelDType is the labels' pixel type as written.

@@ -70,3 +70,32 @@ func TestLabelsOpenInTifffile(t *testing.T) {
 	require.Len(t, f, 6, string(out))
 	require.Equal(t, []string{"uint32", "8x96x96", itoa(int(s)), itoa(int(m))}, f[2:], string(out))
 }
+
+// napari's built-in reader opens a TIFF with imageio.v3.imread (series 0
+// through tifffile) and makes a labels layer of int32, uint32, int64 and
+// uint64 arrays only (napari.layers.image._image_utils.guess_labels): the
+// labels read as one ZYX array, uint16 by default (an image layer unless
+// opened as labels) and uint32 with LabelUint32 (a labels layer).
+func TestLabelsReadByNapariBuiltinReader(t *testing.T) {
+	const py = "/opt/venv/bin/python"
+	if err := exec.Command(py, "-c", "import imageio.v3, tifffile").Run(); err != nil {
+		t.Skip("SKIP: /opt/venv/bin/python with imageio and tifffile not available")
+	}
+	dir := t.TempDir()
+	for _, c := range []struct {
+		dtype LabelDType
+		want  string
+	}{{LabelAuto, "uint16"}, {LabelUint32, "uint32"}} {
+		opt := DefaultOptions()
+		opt.Input = "testdata/gen_a.tif"
+		opt.Output = filepath.Join(dir, c.want+".tif")
+		opt.LabelDType = c.dtype
+		rep, err := Run(context.Background(), opt)
+		require.NoError(t, err)
+		out, err := exec.Command(py, "-c", `import sys, imageio.v3 as iio
+a = iio.imread(sys.argv[1])
+print(a.dtype, "x".join(map(str, a.shape)), int(a.max()))`, opt.Output).CombinedOutput()
+		require.NoError(t, err, string(out))
+		require.Equal(t, []string{c.want, "8x96x96", itoa(int(rep.Objects))}, strings.Fields(string(out)))
+	}
+}

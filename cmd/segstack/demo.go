@@ -15,10 +15,9 @@ import (
 
 func init() {
 	var (
-		out   string
-		shape string
-		seed  uint64
-		quiet bool
+		out, shape, labels string
+		seed               uint64
+		quiet, unique      bool
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -26,8 +25,10 @@ func init() {
 		Long: `demo generates a synthetic stack of nuclei in memory, segments it with the
 reference workload (Gaussian sigma 1, threshold 0.33 x each plane's max,
 connectivity 4), prints the objects found in each plane, and writes the
-input stack, the labels, the per-object statistics, a preview and a run
-report into --out (created if needed; files in it are overwritten).`,
+input stack, the labels (numbered uniquely across the stack unless
+--labels per-plane), the per-object statistics (scikit-image's
+regionprops_table columns), a preview and a run report into --out (created
+if needed; files in it are overwritten).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := stack.ParseShape(shape)
@@ -56,6 +57,9 @@ report into --out (created if needed; files in it are overwritten).`,
 			opt.Preview = filepath.Join(out, "preview.png")
 			opt.Report = filepath.Join(out, "report.json")
 			opt.Force = true
+			if opt.Numbering, err = numbering(cmd, labels, unique, opt.Mode); err != nil {
+				return err
+			}
 			bar := newProgress("planes", "planes", quiet)
 			opt.Progress = bar.update
 			rep, err := segment.Run(cmd.Context(), opt)
@@ -82,5 +86,6 @@ report into --out (created if needed; files in it are overwritten).`,
 	fl.StringVar(&shape, "shape", "16,512,512", "stack shape Z,Y,X")
 	fl.Uint64Var(&seed, "seed", 1, "random seed")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	addNumberingFlags(cmd, &labels, &unique)
 	root.AddCommand(cmd)
 }

@@ -15,6 +15,7 @@ func init() {
 	var (
 		pf                               planeFlags
 		connectivity, labelDType, chunks string
+		labels                           string
 		workers                          int
 		unique                           bool
 	)
@@ -24,9 +25,10 @@ func init() {
 		Long: `label numbers the connected components of the non-zero voxels of a stack, as
 scipy.ndimage.label does: 1..N in raster order of each object's first voxel.
 
-Connectivity 4 or 8 labels each plane on its own (numbering restarts in
-every plane unless --unique-labels); 6, 18 or 26 labels the stack as one
-volume, streamed in slabs.`,
+Connectivity 4 or 8 labels each plane on its own, numbering the objects
+uniquely across the stack by default (each plane's offset by the objects of
+the planes before; --labels per-plane restarts from 1 in every plane);
+6, 18 or 26 labels the stack as one volume, streamed in slabs.`,
 		Example: `  segstack label mask.tif -o labels.tif
   segstack label mask.tif -o labels3d.tif --connectivity 26`,
 		Args: cobra.ExactArgs(1),
@@ -58,8 +60,8 @@ volume, streamed in slabs.`,
 					return err
 				}
 			}
-			if unique && opt.Mode == segment.Mode3D {
-				return errors.New("--unique-labels applies to connectivity 4 or 8 (3-D labels are unique already)")
+			if opt.Numbering, err = numbering(cmd, labels, unique, opt.Mode); err != nil {
+				return err
 			}
 			src, closeSrc, err := segment.OpenTIFF(args[0], pf.channel)
 			if err != nil {
@@ -70,14 +72,14 @@ volume, streamed in slabs.`,
 			opt.Input, opt.Source = args[0], nonzero{src}
 			opt.Sigma = [3]float64{}
 			opt.Threshold = kernels.ThresholdSpec{Kind: kernels.ThresholdAbsolute, Value: 0}
-			opt.Output, opt.Force, opt.UniqueLabels, opt.Workers = pf.output, pf.force, unique, workers
+			opt.Output, opt.Force, opt.Workers = pf.output, pf.force, workers
 			return runSegment(cmd, opt, pf.quiet)
 		},
 	}
 	fl := cmd.Flags()
 	pf.add(cmd, "labels")
 	fl.StringVar(&connectivity, "connectivity", "4", "4 or 8 (per plane); 6, 18 or 26 (3-D)")
-	fl.BoolVar(&unique, "unique-labels", false, "per plane: number objects across the whole stack")
+	addNumberingFlags(cmd, &labels, &unique)
 	fl.StringVar(&labelDType, "label-dtype", "auto", "uint16, uint32, or auto (uint16 when every label fits)")
 	fl.StringVar(&chunks, "chunks", "", "Z,Y,X work chunks (Z: planes per 3-D slab)")
 	fl.IntVar(&workers, "workers", 0, "worker count (default GOMAXPROCS)")

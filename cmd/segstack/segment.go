@@ -13,7 +13,7 @@ import (
 // segmentFlags are the flags of `segstack segment`.
 type segmentFlags struct {
 	output, sigma, threshold, connectivity, mode, labelDType, chunks string
-	device, stats, preview, report, dashboard                        string
+	device, stats, preview, report, dashboard, labels                string
 	workers, channel                                                 int
 	unique, force, quiet                                             bool
 }
@@ -31,7 +31,20 @@ func init() {
 
 and writes the labels as a TIFF stack (uint16 when every label fits, else
 uint32), with optional per-object statistics (CSV), a preview (PNG) and a
-run report (JSON). With --mode 3d the stack is smoothed in 3-D, thresholded
+run report (JSON).
+
+In 2d mode objects are numbered uniquely across the stack by default: each
+plane's objects in scipy.ndimage.label's raster order, offset by the objects
+of the planes before it, so that scikit-image, napari and Fiji, reading the
+labels as one ZYX volume, see every object once. --labels per-plane numbers
+every plane from 1 instead.
+
+The --stats CSV has scikit-image's regionprops_table columns and values:
+label, area, bbox-0.., centroid-0.., intensity_mean, intensity_max, then
+intensity_min, plane (2d), and, when the input carries a pixel size with a
+unit, area_um2 (2d) or volume_um3 (3d) and centroid_um-0.. (named with the
+unit's symbol: um, nm, mm, ...). Coordinates are those of the plane in 2d
+(Y, X) and of the volume in 3d (Z, Y, X); intensities are the raw input's. With --mode 3d the stack is smoothed in 3-D, thresholded
 against the whole volume and labelled across planes.
 
 Memory stays proportional to the number of workers times a plane (times
@@ -57,13 +70,13 @@ the run succeeds; on an error or Ctrl-C every partial output is removed.`,
 	fl.StringVar(&f.threshold, "threshold", "0.33max", "FRACTIONmax (of each plane's max, or the volume's in 3d), otsu, or a value")
 	fl.StringVar(&f.connectivity, "connectivity", "", "4 or 8 in 2d (default 4); 6, 18 or 26 in 3d (default 6)")
 	fl.StringVar(&f.mode, "mode", "2d", "2d: each plane on its own; 3d: the stack as one volume")
-	fl.BoolVar(&f.unique, "unique-labels", false, "2d: number objects across the whole stack instead of from 1 in every plane")
+	addNumberingFlags(cmd, &f.labels, &f.unique)
 	fl.StringVar(&f.labelDType, "label-dtype", "auto", "labels type: uint16, uint32, or auto (uint16 when every label fits)")
 	fl.StringVar(&f.chunks, "chunks", "", "Z,Y,X work chunks: Z planes per 3d labelling slab (default 1), Y,X tiles for the Gaussian (default whole planes)")
 	fl.IntVar(&f.workers, "workers", 0, "worker count (default GOMAXPROCS)")
 	fl.StringVar(&f.device, "device", "auto", "auto, cpu or cuda[:N]")
 	fl.IntVar(&f.channel, "channel", -1, "channel to segment in a multi-channel stack (0-based; required there)")
-	fl.StringVar(&f.stats, "stats", "", "write one CSV row per object (area, bbox, centroid, mean/max raw intensity)")
+	fl.StringVar(&f.stats, "stats", "", "write one CSV row per object: scikit-image regionprops_table columns (label, area, bbox-*, centroid-*, intensity_mean/max/min), plane (2d), physical size and centroid when the input has a pixel size")
 	fl.StringVar(&f.preview, "preview", "", "write a PNG montage of a few planes with coloured labels")
 	fl.StringVar(&f.report, "report", "", "write a JSON report: stage timings, throughput, device, peak memory")
 	fl.StringVar(&f.dashboard, "dashboard", "", "serve the scheduler's live dashboard on ADDR (e.g. localhost:8787) while running")
@@ -105,18 +118,49 @@ func (f *segmentFlags) options(cmd *cobra.Command, input string) (segment.Option
 	if f.workers < 0 {
 		return opt, fmt.Errorf("--workers %d: want a positive count (or 0 for GOMAXPROCS)", f.workers)
 	}
-	if f.unique && opt.Mode == segment.Mode3D {
-		return opt, errors.New("--unique-labels applies to --mode 2d (3d labels are unique across the volume)")
+	if opt.Numbering, err = numbering(cmd, f.labels, f.unique, opt.Mode); err != nil {
+		return opt, err
 	}
 	if f.channel < -1 {
 		return opt, fmt.Errorf("--channel %d: want 0 or more", f.channel)
 	}
 	opt.Input, opt.Output = input, f.output
 	opt.Stats, opt.Preview, opt.Report = f.stats, f.preview, f.report
-	opt.Force, opt.UniqueLabels = f.force, f.unique
+	opt.Force = f.force
 	opt.Workers, opt.Device, opt.Channel = f.workers, f.device, f.channel
 	opt.Dashboard = f.dashboard
 	return opt, nil
+}
+
+// addNumberingFlags adds --labels and its deprecated alias --unique-labels.
+func addNumberingFlags(cmd *cobra.Command, labels *string, unique *bool) {
+	fl := cmd.Flags()
+	fl.StringVar(labels, "labels", "unique", "2d label numbering: unique (across the stack, each plane offset by the planes before) or per-plane (from 1 in every plane)")
+	fl.BoolVar(unique, "unique-labels", false, "deprecated: unique numbering is the default (--labels unique)")
+}
+
+// numbering reads --labels and --unique-labels (a deprecated alias, which
+// says so on stderr: true is --labels unique, false --labels per-plane).
+func numbering(cmd *cobra.Command, labels string, unique bool, mode segment.Mode) (segment.Numbering, error) {
+	n, err := segment.ParseNumbering(labels)
+	if err != nil {
+		return n, fmt.Errorf("--labels: %w", err)
+	}
+	if cmd.Flags().Changed("unique-labels") {
+		fmt.Fprintln(cmd.ErrOrStderr(), "segstack: --unique-labels is deprecated: unique numbering is the default; use --labels unique or --labels per-plane")
+		alias := segment.NumberPerPlane
+		if unique {
+			alias = segment.NumberUnique
+		}
+		if cmd.Flags().Changed("labels") && alias != n {
+			return n, fmt.Errorf("--unique-labels=%v contradicts --labels %s", unique, labels)
+		}
+		n = alias
+	}
+	if n == segment.NumberPerPlane && mode == segment.Mode3D {
+		return n, errors.New("--labels per-plane applies to 2d (per-plane) labelling; 3d labels are unique across the volume")
+	}
+	return n, nil
 }
 
 // parseSigma reads --sigma for a mode: one value for every axis, or Y,X in

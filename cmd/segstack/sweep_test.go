@@ -81,7 +81,8 @@ func refGaussian(v []float32, s stack.Shape, sigma [3]float64) []float32 {
 
 // refLabel numbers the connected components of fg by flood fill in raster
 // order of their first voxel, as scipy.ndimage.label does; conn is 4 or 8
-// (each plane on its own, numbering restarting per plane) or 6, 18 or 26.
+// (each plane on its own, numbered uniquely across the stack: a plane's
+// labels follow the planes' before it, segstack's default) or 6, 18 or 26.
 func refLabel(fg []bool, s stack.Shape, conn int) ([]uint32, []int) {
 	lab := make([]uint32, len(fg))
 	var offs [][3]int
@@ -98,14 +99,10 @@ func refLabel(fg []bool, s stack.Shape, conn int) ([]uint32, []int) {
 			}
 		}
 	}
-	perPlane := conn == 4 || conn == 8
 	counts := make([]int, s.Z)
 	next := uint32(0)
 	var queue [][3]int
 	for z := range s.Z {
-		if perPlane {
-			next = 0
-		}
 		for y := range s.Y {
 			for x := range s.X {
 				i := (z*s.Y+y)*s.X + x

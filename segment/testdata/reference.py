@@ -10,7 +10,8 @@ Inputs:
 Outputs (committed, so tests run without Python):
   cases.json                    one entry per case: input, parameters, outputs
   <case>.labels.gz              gzip of the labels, raw little-endian uint32, ZYX
-  <case>.stats.csv              regionprops of each object (raw intensities)
+  <case>.stats.csv              regionprops_table of each object (raw intensities),
+                                2d labels numbered uniquely across the stack
 """
 import glob
 import gzip
@@ -21,7 +22,7 @@ import numpy as np
 import tifffile
 from scipy import ndimage as ndi
 from skimage.filters import threshold_otsu
-from skimage.measure import regionprops
+from skimage.measure import regionprops_table
 
 REL = 1e-5  # pixels this close (relative) to the threshold may go either way
 
@@ -49,24 +50,20 @@ def threshold(sm, how):
     return float(how)
 
 
+PROPS = ("label", "area", "bbox", "centroid", "intensity_mean", "intensity_max", "intensity_min")
+
+
 def stats_rows(labels, raw, plane):
+    """Rows of regionprops_table, in its column order, then the plane (2d)."""
+    t = regionprops_table(labels, intensity_image=raw.astype(np.float64), properties=PROPS)
+    cols = list(t.keys())
     rows = []
-    for rp in regionprops(labels, intensity_image=raw.astype(np.float64)):
-        if plane is None:
-            z0, y0, x0, z1, y1, x1 = rp.bbox
-            cz, cy, cx = rp.centroid
-            rows.append([rp.label, rp.area, z0, y0, x0, z1, y1, x1, cz, cy, cx,
-                         rp.mean_intensity, rp.max_intensity])
-        else:
-            y0, x0, y1, x1 = rp.bbox
-            cy, cx = rp.centroid
-            rows.append([plane, rp.label, rp.area, y0, x0, y1, x1, cy, cx,
-                         rp.mean_intensity, rp.max_intensity])
-    return rows
-
-
-HEAD2 = "plane,label,area,bbox_y0,bbox_x0,bbox_y1,bbox_x1,centroid_y,centroid_x,mean_intensity,max_intensity"
-HEAD3 = "label,volume,bbox_z0,bbox_y0,bbox_x0,bbox_z1,bbox_y1,bbox_x1,centroid_z,centroid_y,centroid_x,mean_intensity,max_intensity"
+    for i in range(len(t["label"])):
+        r = [t[c][i].item() for c in cols]
+        if plane is not None:
+            r.append(plane)
+        rows.append(r)
+    return cols + (["plane"] if plane is not None else []), rows
 
 
 def run_case(name, path, vol, mode, sigma, how, conn):
@@ -76,17 +73,23 @@ def run_case(name, path, vol, mode, sigma, how, conn):
     counts = []
     rows = []
     if mode == "2d":
+        # segstack's default numbering: each plane in scipy's order, offset
+        # by the objects of the planes before it.
         st = ndi.generate_binary_structure(2, 1 if conn == 4 else 2)
+        offset = 0
         for z in range(vol.shape[0]):
             sm = ndi.gaussian_filter(f[z], sigma=sigma[-2:], mode="reflect", truncate=4.0)
             t = threshold(sm, how)
             lab, n = ndi.label(sm > np.float32(t), structure=st)
+            lab = np.where(lab > 0, lab.astype(np.uint32) + offset, 0).astype(np.uint32)
+            offset += int(n)
             labels[z] = lab
             counts.append(int(n))
             for y, x in zip(*np.nonzero(np.abs(sm.astype(np.float64) - t) <= REL * abs(t))):
                 ambiguous.append([z, int(y), int(x)])
-            rows += stats_rows(lab, vol[z], z)
-        head = HEAD2
+            cols, r = stats_rows(lab, vol[z], z)
+            rows += r
+        head = ",".join(cols)
     else:
         st = ndi.generate_binary_structure(3, {6: 1, 18: 2, 26: 3}[conn])
         sm = ndi.gaussian_filter(f, sigma=sigma, mode="reflect", truncate=4.0)
@@ -96,8 +99,8 @@ def run_case(name, path, vol, mode, sigma, how, conn):
         counts.append(int(n))
         for z, y, x in zip(*np.nonzero(np.abs(sm.astype(np.float64) - t) <= REL * abs(t))):
             ambiguous.append([int(z), int(y), int(x)])
-        rows = stats_rows(lab, vol, None)
-        head = HEAD3
+        cols, rows = stats_rows(lab, vol, None)
+        head = ",".join(cols)
     with gzip.GzipFile(name + ".labels.gz", "wb", mtime=0) as g:
         g.write(labels.astype("<u4").tobytes())
     with open(name + ".stats.csv", "w") as fh:

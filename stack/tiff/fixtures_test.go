@@ -306,6 +306,7 @@ func TestBuildMetadataSources(t *testing.T) {
 	ij := parseImageJ(formatImageJ(2, 3, 4, 1.5, "µm", nil))
 	require.Equal(t, []int{24, 2, 3, 4}, []int{ij.Images, ij.Channels, ij.Slices, ij.Frames})
 	require.True(t, ij.Hyperstack)
-	require.Equal(t, "µm", ij.Unit)
+	require.Equal(t, "micron", ij.Unit, "micrometres in ImageJ's spelling")
 	require.Equal(t, 1.5, ij.Spacing)
+	require.Equal(t, "Å", parseImageJ(formatImageJ(1, 2, 1, 0, "Å", nil)).Unit, "non-ASCII units escaped and read back")
 }

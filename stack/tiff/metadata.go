@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/segstack/segstack/stack"
 )
 
 // Metadata is what a stack's tags and first ImageDescription say about it.
@@ -212,7 +214,9 @@ func formatImageJ(channels, slices, frames int, spacing float64, unit string, mi
 	if channels > 1 {
 		b.WriteString("mode=grayscale\n")
 	}
-	if unit != "" {
+	// ImageJ's own spelling ("micron", not NGFF's "micrometer"), which
+	// Fiji reads as µm.
+	if unit = stack.ImageJUnit(unit); unit != "" {
 		fmt.Fprintf(&b, "unit=%s\n", escapeImageJ(unit))
 	}
 	if spacing > 0 {
