@@ -61,7 +61,13 @@ volume, streamed in slabs.`,
 			if unique && opt.Mode == segment.Mode3D {
 				return errors.New("--unique-labels applies to connectivity 4 or 8 (3-D labels are unique already)")
 			}
-			src, closeSrc, err := segment.OpenTIFF(args[0], pf.channel)
+			if opt.Format, err = pf.zf.outputFormat(pf.output); err != nil {
+				return err
+			}
+			if opt.Zarr, err = pf.zf.zarrOutput(pf.zf.compression); err != nil {
+				return err
+			}
+			src, closeSrc, err := segment.OpenSource(args[0], pf.channel)
 			if err != nil {
 				return err
 			}

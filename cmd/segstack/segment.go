@@ -16,6 +16,7 @@ type segmentFlags struct {
 	device, stats, preview, report, dashboard                        string
 	workers, channel                                                 int
 	unique, force, quiet                                             bool
+	zf                                                               zarrFlags
 }
 
 func init() {
@@ -52,7 +53,7 @@ the run succeeds; on an error or Ctrl-C every partial output is removed.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.output, "output", "o", "", "labels TIFF to write (required)")
+	fl.StringVarP(&f.output, "output", "o", "", "labels TIFF, or OME-Zarr (.ome.zarr: the image with its labels under labels/), or Zarr array (.zarr) to write (required)")
 	fl.StringVar(&f.sigma, "sigma", "1", "Gaussian sigma: one value for every axis the mode uses, or Y,X (2d) or Z,Y,X (3d)")
 	fl.StringVar(&f.threshold, "threshold", "0.33max", "FRACTIONmax (of each plane's max, or the volume's in 3d), otsu, or a value")
 	fl.StringVar(&f.connectivity, "connectivity", "", "4 or 8 in 2d (default 4); 6, 18 or 26 in 3d (default 6)")
@@ -69,6 +70,7 @@ the run succeeds; on an error or Ctrl-C every partial output is removed.`,
 	fl.StringVar(&f.dashboard, "dashboard", "", "serve the scheduler's live dashboard on ADDR (e.g. localhost:8787) while running")
 	fl.BoolVar(&f.force, "force", false, "overwrite existing outputs")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar or summary")
+	f.zf.add(cmd, "zarr-chunks", true)
 	root.AddCommand(cmd)
 }
 
@@ -110,6 +112,12 @@ func (f *segmentFlags) options(cmd *cobra.Command, input string) (segment.Option
 	}
 	if f.channel < -1 {
 		return opt, fmt.Errorf("--channel %d: want 0 or more", f.channel)
+	}
+	if opt.Format, err = f.zf.outputFormat(f.output); err != nil {
+		return opt, err
+	}
+	if opt.Zarr, err = f.zf.zarrOutput(f.zf.compression); err != nil {
+		return opt, err
 	}
 	opt.Input, opt.Output = input, f.output
 	opt.Stats, opt.Preview, opt.Report = f.stats, f.preview, f.report
