@@ -336,6 +336,8 @@ func (s *zarrSink) create() error {
 		Chunks: []int{min(cz, sh.Z), min(cy, sh.Y), min(cx, sh.X)}, DType: s.o.DType, Codec: s.o.Codec}
 	if s.o.ZarrFormat == 3 {
 		ao.DimensionNames = []string{"z", "y", "x"}
+	} else {
+		ao.Attributes = map[string]any{"_ARRAY_DIMENSIONS": []string{"z", "y", "x"}} // xarray's convention
 	}
 	w, err := zarr.Create(s.root, ao)
 	if err != nil {

@@ -108,7 +108,7 @@ func openZarr(path string, channel int) (*zarrSource, error) {
 		}
 	}
 	if axes == nil {
-		axes = a.DimensionNames()
+		axes = arrayAxes(a)
 	}
 	switch a.DType() {
 	case zarr.Uint8, zarr.Uint16, zarr.Uint32, zarr.Int16, zarr.Int32, zarr.Float32, zarr.Float64:
@@ -204,4 +204,20 @@ func (s *tiffSource) readRaw(_ context.Context, z int, dst []byte) error {
 type rawSource interface {
 	rawDType() zarr.DType
 	readRaw(ctx context.Context, z int, dst []byte) error
+}
+
+// arrayAxes names the dimensions of a plain array: its v3 dimension names,
+// or the "_ARRAY_DIMENSIONS" attribute xarray writes on v2; nil when
+// neither is there.
+func arrayAxes(a *zarr.Array) []string {
+	if n := a.DimensionNames(); len(n) > 0 {
+		return n
+	}
+	var attrs struct {
+		Dims []string `json:"_ARRAY_DIMENSIONS"`
+	}
+	if err := a.Attributes(&attrs); err != nil || len(attrs.Dims) != len(a.Shape()) {
+		return nil
+	}
+	return attrs.Dims
 }

@@ -97,7 +97,7 @@ func openZarrPlanes(path string) (*planeSet, error) {
 			}
 			return nil, aerr
 		}
-		axes = a.DimensionNames()
+		axes = arrayAxes(a)
 	}
 	p, err := a.Planes()
 	if err != nil {
@@ -232,4 +232,19 @@ func runConvertZarr(cmd *cobra.Command, in, out, compression string, force bool)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: %d planes %dx%d %s (%d channels) from %s, %s\n", out, nc*s.Z, s.Y, s.X, src.dtype, nc, src.describe, summary)
 	return nil
+}
+
+// arrayAxes names the dimensions of a plain array: its v3 dimension names,
+// or the "_ARRAY_DIMENSIONS" attribute xarray writes on v2.
+func arrayAxes(a *zarr.Array) []string {
+	if n := a.DimensionNames(); len(n) > 0 {
+		return n
+	}
+	var attrs struct {
+		Dims []string `json:"_ARRAY_DIMENSIONS"`
+	}
+	if err := a.Attributes(&attrs); err != nil || len(attrs.Dims) != len(a.Shape()) {
+		return nil
+	}
+	return attrs.Dims
 }

@@ -71,7 +71,7 @@ func newZarrInfo(path string) (zarrInfo, error) {
 			}
 			return info, err
 		}
-		info.Axes = a.DimensionNames()
+		info.Axes = arrayAxes(a)
 	}
 	info.ZarrFormat = a.ZarrFormat()
 	info.Shape, info.DType, info.Chunks = a.Shape(), a.DType().String(), a.Chunks()

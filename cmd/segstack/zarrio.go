@@ -140,6 +140,8 @@ func createZarrStack(ctx context.Context, path string, ome bool, shape stack.Sha
 	ao := zarr.ArrayOptions{ZarrFormat: zo.ZarrFormat, Shape: dims, Chunks: chunks, DType: dt, Codec: codec}
 	if zo.ZarrFormat == 3 {
 		ao.DimensionNames = names
+	} else {
+		ao.Attributes = map[string]any{"_ARRAY_DIMENSIONS": names} // xarray's convention
 	}
 	w, err := zarr.Create(path, ao)
 	if err != nil {
