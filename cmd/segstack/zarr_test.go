@@ -1,13 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/tiff"
@@ -396,4 +399,46 @@ assert len(labels) == 1, nodes
 assert (np.asarray(labels[0].data[0]) == lab).all()
 print("OK")
 `)
+}
+
+// TestZarrInterrupt stops a run writing an OME-Zarr with Ctrl-C, and
+// another that adds labels to an existing image: no output remains, and
+// the existing image keeps no trace of the aborted label image.
+func TestZarrInterrupt(t *testing.T) {
+	t.Parallel()
+	if testing.Short() {
+		t.Skip("writes a 48 MiB stack")
+	}
+	dir := t.TempDir()
+	_, errOut, code := run(t, dir, "gen", "big.tif", "--shape", "96,512,512", "--seed", "2")
+	require.Equal(t, 0, code, errOut)
+	_, errOut, code = run(t, dir, "convert", "big.tif", "img.ome.zarr")
+	require.Equal(t, 0, code, errOut)
+	for _, c := range []struct{ out, left string }{{"l.ome.zarr", ""}, {"img.ome.zarr", "img.ome.zarr/labels/big"}} {
+		cmd := exec.Command(bin, "segment", "big.tif", "-o", c.out, "--workers", "1", "--chunks", "1,64,64", "--mode", "3d")
+		cmd.Dir = dir
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		require.NoError(t, cmd.Start())
+		target := filepath.Join(dir, c.out)
+		if c.left != "" {
+			target = filepath.Join(dir, c.left)
+		}
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if _, err := os.Stat(target); err == nil {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+		require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+		err := cmd.Wait()
+		ee, ok := err.(*exec.ExitError)
+		require.True(t, ok, "the run was stopped: %v %s", err, stderr.String())
+		require.Equal(t, 130, ee.ExitCode(), stderr.String())
+		_, err = os.Stat(target)
+		require.True(t, os.IsNotExist(err), "%s remains", target)
+	}
+	im, err := zarr.OpenImage(filepath.Join(dir, "img.ome.zarr"))
+	require.NoError(t, err)
+	require.Empty(t, im.Labels)
 }
