@@ -244,6 +244,11 @@ func newZarrSink(ctx context.Context, path string, ome bool, src Source, want La
 	_, err := os.Stat(path)
 	s.created = errors.Is(err, fs.ErrNotExist)
 	inPlace := ome && isImageGroup(path)
+	if inPlace {
+		if err := checkImageShape(path, shape); err != nil {
+			return nil, err
+		}
+	}
 	if ome && !inPlace {
 		if err := s.startImage(src); err != nil {
 			s.abort()
@@ -456,4 +461,26 @@ func (s *zarrSink) abort() {
 		// The label image alone, which its metadata never named.
 		os.RemoveAll(filepath.Join(s.root, "labels", s.name))
 	}
+}
+
+// checkImageShape refuses labels of a shape other than the image's they
+// are added to.
+func checkImageShape(path string, shape stack.Shape) error {
+	im, err := zarr.OpenImage(path)
+	if err != nil {
+		return err
+	}
+	a, err := im.Open(0)
+	if err != nil {
+		return err
+	}
+	sh := a.Shape()
+	got := stack.Shape{Z: 1, Y: sh[len(sh)-2], X: sh[len(sh)-1]}
+	if zi := im.AxisIndex("z"); zi >= 0 {
+		got.Z = sh[zi]
+	}
+	if got != shape {
+		return fmt.Errorf("%s: the image is %v (Z×Y×X), the labels would be %v", path, got, shape)
+	}
+	return nil
 }

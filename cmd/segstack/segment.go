@@ -31,7 +31,8 @@ func init() {
     labels    = label(smoothed > threshold)     (scipy.ndimage.label numbering)
 
 and writes the labels as a TIFF stack (uint16 when every label fits, else
-uint32), with optional per-object statistics (CSV), a preview (PNG) and a
+uint32), or as an OME-Zarr holding the image and, under labels/, its
+labels (-o NAME.ome.zarr; see --format, --zarr-version, --compression), with optional per-object statistics (CSV), a preview (PNG) and a
 run report (JSON). With --mode 3d the stack is smoothed in 3-D, thresholded
 against the whole volume and labelled across planes.
 
@@ -42,7 +43,9 @@ the run succeeds; on an error or Ctrl-C every partial output is removed.`,
 		Example: `  segstack segment cells.tif -o labels.tif
   segstack segment cells.tif -o labels.tif --stats objects.csv --preview preview.png
   segstack segment cells.tif -o labels.tif --mode 3d --sigma 1,2,2 --connectivity 26
-  segstack segment hyper.tif -o labels.tif --channel 1 --threshold otsu`,
+  segstack segment hyper.tif -o labels.tif --channel 1 --threshold otsu
+  segstack segment cells.tif -o cells.ome.zarr --zarr-version 3
+  segstack segment cells.ome.zarr -o cells.ome.zarr`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opt, err := f.options(cmd, args[0])

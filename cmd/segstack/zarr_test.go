@@ -442,3 +442,20 @@ func TestZarrInterrupt(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, im.Labels)
 }
+
+// Labels of another shape are not added to an image.
+func TestZarrLabelsShapeMismatch(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	_, stderr, code := run(t, dir, "gen", "a.tif", "--shape", "2,64,64", "--seed", "1")
+	require.Zero(t, code, stderr)
+	_, stderr, code = run(t, dir, "gen", "b.tif", "--shape", "2,64,80", "--seed", "1")
+	require.Zero(t, code, stderr)
+	_, stderr, code = run(t, dir, "convert", "a.tif", "a.ome.zarr")
+	require.Zero(t, code, stderr)
+	_, stderr, code = run(t, dir, "segment", "b.tif", "-o", "a.ome.zarr", "-q")
+	require.NotZero(t, code)
+	require.Contains(t, stderr, "the image is 2x64x64")
+	_, err := os.Stat(filepath.Join(dir, "a.ome.zarr", "labels", "b"))
+	require.True(t, os.IsNotExist(err))
+}
