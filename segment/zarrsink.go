@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/stack"
@@ -91,12 +92,18 @@ type ZarrOutput struct {
 	// shuffle, and the zero Codec no compression.
 	Codec *zarr.Codec
 	// Chunks is the chunk shape along Z, Y and X; zero extents pick 1,
-	// 512 and 512.
+	// 1024 and 1024 (DefaultZarrChunks).
 	Chunks stack.Shape
 	// LabelName names the label image under labels/; empty takes the
 	// input's base name without its extensions ("cells" for cells.tif).
 	LabelName string
 }
+
+// DefaultZarrChunks is the chunk shape of Zarr outputs: one plane of up to
+// 1024×1024. Whole planes of that size keep the files few and large
+// enough that writing an OME-Zarr costs little more than a TIFF, and
+// viewers load them as fast as smaller chunks.
+var DefaultZarrChunks = stack.Shape{Z: 1, Y: 1024, X: 1024}
 
 // LabelNameOf is the label image name a path gives: its base name without
 // the extensions of TIFF and Zarr stores ("cells" for cells.ome.tif).
@@ -212,7 +219,7 @@ type zarrSink struct {
 
 func newZarrSink(ctx context.Context, path string, ome bool, src Source, want LabelDType, meta *tiff.Metadata, zo ZarrOutput, input string, backend kernels.Backend) (*zarrSink, error) {
 	shape := src.Shape()
-	o := zarr.ImageOptions{ZarrFormat: zo.ZarrFormat, Shape: shape, Chunks: zo.Chunks, Codec: zarr.BloscLZ4(5), DType: zarr.Uint16}
+	o := zarr.ImageOptions{ZarrFormat: zo.ZarrFormat, Shape: shape, Chunks: withDefaultChunks(zo.Chunks), Codec: zarr.BloscLZ4(5), DType: zarr.Uint16}
 	if zo.Codec != nil {
 		o.Codec = *zo.Codec
 	}
@@ -330,13 +337,7 @@ func (s *zarrSink) create() error {
 		return nil
 	}
 	sh := s.o.Shape
-	cz, cy, cx := max(s.o.Chunks.Z, 1), s.o.Chunks.Y, s.o.Chunks.X
-	if cy <= 0 {
-		cy = 512
-	}
-	if cx <= 0 {
-		cx = 512
-	}
+	cz, cy, cx := s.o.Chunks.Z, s.o.Chunks.Y, s.o.Chunks.X
 	ao := zarr.ArrayOptions{ZarrFormat: s.o.ZarrFormat, Shape: []int{sh.Z, sh.Y, sh.X},
 		Chunks: []int{min(cz, sh.Z), min(cy, sh.Y), min(cx, sh.X)}, DType: s.o.DType, Codec: s.o.Codec}
 	if s.o.ZarrFormat == 3 {
@@ -372,30 +373,22 @@ func (s *zarrSink) write(ctx context.Context, z int, labels []uint32, labels16 [
 		}
 		return err
 	}
+	var plane []byte
 	if s.o.DType == zarr.Uint32 {
-		return s.writePlane(ctx, z, s.planes.as32(labels, labels16))
+		plane = bytesOf(s.planes.as32(labels, labels16))
+	} else {
+		l16, err := s.planes.as16(ctx, z, labels, labels16, maxLabel)
+		if err != nil {
+			return err
+		}
+		plane = bytesOf(l16)
 	}
-	l16, err := s.planes.as16(ctx, z, labels, labels16, maxLabel)
-	if err != nil {
-		return err
-	}
-	return s.writePlane(ctx, z, l16)
-}
-
-func writeLabels[T stack.Elem](ctx context.Context, s *zarrSink, z int, plane []T) error {
-	if s.lw != nil {
-		return zarr.WriteImagePlane(ctx, s.lw, z, plane)
-	}
-	return zarr.WritePlaneOf(ctx, s.pw, z, plane)
-}
-
-func (s *zarrSink) writePlane(ctx context.Context, z int, plane any) error {
 	var err error
-	switch p := plane.(type) {
-	case []uint16:
-		err = writeLabels(ctx, s, z, p)
-	case []uint32:
-		err = writeLabels(ctx, s, z, p)
+	if s.lw != nil {
+		// The pipeline knows the plane's largest label: no scan for it.
+		err = s.lw.WriteLabelPlane(ctx, z, plane, uint64(maxLabel))
+	} else {
+		err = s.pw.WritePlane(ctx, z, plane)
 	}
 	if err != nil {
 		return fmt.Errorf("labels: plane %d: %w", z, err)
@@ -483,4 +476,26 @@ func checkImageShape(path string, shape stack.Shape) error {
 		return fmt.Errorf("%s: the image is %v (Z×Y×X), the labels would be %v", path, got, shape)
 	}
 	return nil
+}
+
+// bytesOf views a slice of labels as bytes in the machine's order.
+func bytesOf[T uint16 | uint32](s []T) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(s[0])))
+}
+
+// withDefaultChunks fills the zero extents of c from DefaultZarrChunks.
+func withDefaultChunks(c stack.Shape) stack.Shape {
+	if c.Z <= 0 {
+		c.Z = DefaultZarrChunks.Z
+	}
+	if c.Y <= 0 {
+		c.Y = DefaultZarrChunks.Y
+	}
+	if c.X <= 0 {
+		c.X = DefaultZarrChunks.X
+	}
+	return c
 }

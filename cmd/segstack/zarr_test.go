@@ -125,7 +125,7 @@ func TestZarrSegmentMatchesTIFF(t *testing.T) {
 		want := readLabels(t, tifOut)
 		for _, v := range []string{"2", "3"} {
 			out := filepath.Join(dir, "l-"+mode+"-v"+v+".ome.zarr")
-			_, stderr, code := run(t, dir, "segment", in, "-o", out, "--mode", mode, "--zarr-version", v, "-q")
+			_, stderr, code := run(t, dir, "segment", in, "-o", out, "--mode", mode, "--zarr-version", v, "-q", "--zarr-chunks", "1,256,256")
 			require.Zero(t, code, stderr)
 			got, dt := readZarrLabels(t, filepath.Join(out, "labels", "cells"))
 			require.Equal(t, want.Shape, got.Shape)
@@ -251,7 +251,7 @@ func TestZarrInfo(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	writeTIFF(t, filepath.Join(dir, "s.tif"), stack.Shape{Z: 2, Y: 1100, X: 600}, 1, 0.5, 3, func(i int) uint16 { return uint16(i) })
-	_, stderr, code := run(t, dir, "segment", "s.tif", "-o", "s.ome.zarr", "-q", "--zarr-version", "3", "--compression", "zstd")
+	_, stderr, code := run(t, dir, "segment", "s.tif", "-o", "s.ome.zarr", "-q", "--zarr-version", "3", "--compression", "zstd", "--zarr-chunks", "1,512,512")
 	require.Zero(t, code, stderr)
 	out, stderr, code := run(t, dir, "info", "--json", "s.ome.zarr")
 	require.Zero(t, code, stderr)

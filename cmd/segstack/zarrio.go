@@ -43,7 +43,7 @@ func (z *zarrFlags) add(cmd *cobra.Command, chunkFlag string, compression bool) 
 	z.chunkFlag = chunkFlag
 	fl.StringVar(&z.format, "format", "auto", "output format: tiff, zarr (a plain array) or ome-zarr (default: from the name: .ome.zarr, .zarr, else TIFF)")
 	fl.IntVar(&z.version, "zarr-version", 2, "Zarr format of a Zarr output: 2 (OME-NGFF 0.4) or 3 (OME-NGFF 0.5)")
-	fl.StringVar(&z.chunks, chunkFlag, "", "Z,Y,X chunk shape of a Zarr output (default 1,512,512)")
+	fl.StringVar(&z.chunks, chunkFlag, "", "Z,Y,X chunk shape of a Zarr output (default 1,1024,1024)")
 	if compression {
 		fl.StringVar(&z.compression, "compression", "blosc-lz4", "Zarr chunk codec: blosc-lz4, blosc-zstd, zstd, zlib or none (optionally :LEVEL)")
 	}
@@ -100,6 +100,15 @@ type zarrStack struct {
 // createZarrStack starts an OME-Zarr image (ome) or a plain array at path
 // for channels·shape.Z planes of dt, with the pixel size of meta.
 func createZarrStack(ctx context.Context, path string, ome bool, shape stack.Shape, channels int, dt zarr.DType, zo segment.ZarrOutput, meta tiff.Metadata) (*zarrStack, error) {
+	chunks := zo.Chunks
+	for _, c := range []struct {
+		v *int
+		d int
+	}{{&chunks.Z, segment.DefaultZarrChunks.Z}, {&chunks.Y, segment.DefaultZarrChunks.Y}, {&chunks.X, segment.DefaultZarrChunks.X}} {
+		if *c.v <= 0 {
+			*c.v = c.d
+		}
+	}
 	_, statErr := os.Stat(path)
 	s := &zarrStack{root: path, created: os.IsNotExist(statErr)}
 	codec := zarr.BloscLZ4(5)
@@ -109,7 +118,7 @@ func createZarrStack(ctx context.Context, path string, ome bool, shape stack.Sha
 	channels = max(channels, 1)
 	if ome {
 		o := zarr.ImageOptions{ZarrFormat: zo.ZarrFormat, Name: segment.LabelNameOf(path), Shape: shape, Channels: channels,
-			DType: dt, Chunks: zo.Chunks, Codec: codec,
+			DType: dt, Chunks: chunks, Codec: codec,
 			PixelSizeZ: meta.PixelSizeZ, PixelSizeY: meta.PixelSizeY, PixelSizeX: meta.PixelSizeX}
 		if u, err := zarr.NormalizeUnit(meta.Unit); err == nil {
 			o.Unit = u
@@ -124,20 +133,13 @@ func createZarrStack(ctx context.Context, path string, ome bool, shape stack.Sha
 	}
 	dims := []int{shape.Z, shape.Y, shape.X}
 	names := []string{"z", "y", "x"}
-	cz, cy, cx := max(zo.Chunks.Z, 1), zo.Chunks.Y, zo.Chunks.X
-	if cy <= 0 {
-		cy = 512
-	}
-	if cx <= 0 {
-		cx = 512
-	}
-	chunks := []int{min(cz, shape.Z), min(cy, shape.Y), min(cx, shape.X)}
+	dimChunks := []int{min(chunks.Z, shape.Z), min(chunks.Y, shape.Y), min(chunks.X, shape.X)}
 	if channels > 1 {
 		dims = append([]int{channels}, dims...)
 		names = append([]string{"c"}, names...)
-		chunks = append([]int{1}, chunks...)
+		dimChunks = append([]int{1}, dimChunks...)
 	}
-	ao := zarr.ArrayOptions{ZarrFormat: zo.ZarrFormat, Shape: dims, Chunks: chunks, DType: dt, Codec: codec}
+	ao := zarr.ArrayOptions{ZarrFormat: zo.ZarrFormat, Shape: dims, Chunks: dimChunks, DType: dt, Codec: codec}
 	if zo.ZarrFormat == 3 {
 		ao.DimensionNames = names
 	} else {

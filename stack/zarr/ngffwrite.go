@@ -316,6 +316,32 @@ func (iw *ImageWriter) WritePlane(ctx context.Context, p int, plane []byte) erro
 		return fmt.Errorf("zarr: plane holds %d bytes, want %d", len(plane), iw.PlaneBytes())
 	}
 	iw.observe(p/iw.o.Shape.Z, plane)
+	return iw.writeLevels(ctx, p, plane)
+}
+
+// WriteLabelPlane writes plane p of a label image as WritePlane does,
+// for a caller that knows the plane's largest label: maxLabel replaces
+// the scan of the plane that finds it. A maxLabel below the plane's true
+// maximum only leaves the larger labels out of the image-label colours.
+func (iw *ImageWriter) WriteLabelPlane(ctx context.Context, p int, plane []byte, maxLabel uint64) error {
+	if !iw.label {
+		return errors.New("zarr: WriteLabelPlane on an image that is not a label image")
+	}
+	if p < 0 || p >= iw.Planes() {
+		return fmt.Errorf("zarr: plane %d out of range [0, %d)", p, iw.Planes())
+	}
+	if len(plane) != iw.PlaneBytes() {
+		return fmt.Errorf("zarr: plane holds %d bytes, want %d", len(plane), iw.PlaneBytes())
+	}
+	iw.mu.Lock()
+	iw.maxLabel = max(iw.maxLabel, maxLabel)
+	iw.mu.Unlock()
+	return iw.writeLevels(ctx, p, plane)
+}
+
+// writeLevels writes plane p to the full-resolution level and its
+// reductions to the levels below.
+func (iw *ImageWriter) writeLevels(ctx context.Context, p int, plane []byte) error {
 	if err := iw.levels[0].pw.WritePlane(ctx, p, plane); err != nil {
 		return err
 	}
