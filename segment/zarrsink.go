@@ -308,10 +308,7 @@ func copyImage(ctx context.Context, iw *zarr.ImageWriter, src Source, raw rawSou
 			return err
 		}
 		if raw != nil {
-			if err := raw.readRaw(ctx, z, buf); err != nil {
-				return fmt.Errorf("copy the image: plane %d: %w", z, err)
-			}
-			if err := iw.WritePlane(ctx, z, buf); err != nil {
+			if err := raw.useRaw(ctx, z, buf, func(plane []byte) error { return iw.WritePlane(ctx, z, plane) }); err != nil {
 				return fmt.Errorf("copy the image: plane %d: %w", z, err)
 			}
 			continue

@@ -188,22 +188,41 @@ func (s *zarrSource) Metadata() tiff.Metadata {
 // copy writes them.
 func (s *zarrSource) rawDType() zarr.DType { return s.p.Array().DType() }
 
-// readRaw reads plane z as stored, in the machine's byte order.
-func (s *zarrSource) readRaw(ctx context.Context, z int, dst []byte) error {
-	return s.p.ReadPlaneInto(ctx, s.planes[z], dst)
+// useRaw reads plane z as stored, in the machine's byte order, into buf
+// and hands it to use.
+func (s *zarrSource) useRaw(ctx context.Context, z int, buf []byte, use func([]byte) error) error {
+	if err := s.p.ReadPlaneInto(ctx, s.planes[z], buf); err != nil {
+		return err
+	}
+	return use(buf)
 }
 
 func (s *tiffSource) rawDType() zarr.DType { return zarr.FromStack(s.r.DType()) }
 
-func (s *tiffSource) readRaw(_ context.Context, z int, dst []byte) error {
-	return s.r.ReadPlaneInto(s.pages[z], dst)
+// useRaw hands use the plane straight from the mapped file when it is
+// stored raw, else decoded into buf.
+func (s *tiffSource) useRaw(_ context.Context, z int, buf []byte, use func([]byte) error) error {
+	var uerr error
+	ok, err := s.r.ReadView(s.pages[z], func(view []byte) { uerr = use(view) })
+	if err != nil {
+		return err
+	}
+	if ok {
+		return uerr
+	}
+	if err := s.r.ReadPlaneInto(s.pages[z], buf); err != nil {
+		return err
+	}
+	return use(buf)
 }
 
 // rawSource is a Source whose planes can be read as stored, for a copy of
 // the input image beside its labels.
 type rawSource interface {
 	rawDType() zarr.DType
-	readRaw(ctx context.Context, z int, dst []byte) error
+	// useRaw calls use with plane z as stored, in the machine's byte
+	// order; buf (one plane) may hold it. use must not keep the slice.
+	useRaw(ctx context.Context, z int, buf []byte, use func([]byte) error) error
 }
 
 // arrayAxes names the dimensions of a plain array: its v3 dimension names,
