@@ -242,7 +242,7 @@ func (v *volume3D) number(ctx context.Context, merger *kernels.ChunkMerger) (*ke
 	count := rl.N
 	r.rep.Objects = int64(count)
 	r.rep.Counts = []int{count}
-	if r.sink != nil && count > 65535 && r.sink.opts.DType == stack.Uint16 {
+	if r.sink != nil && count > 65535 && r.sink.is16() {
 		if r.opt.LabelDType == LabelUint16 {
 			return nil, fmt.Errorf("%d objects: %w", count, ErrLabelOverflow)
 		}

@@ -27,7 +27,7 @@ type run struct {
 	backend kernels.Backend
 	cluster *sched.LocalCluster
 	workers int
-	sink    *tiffSink
+	sink    labelSink
 	stats   *statsWriter
 	preview []previewTile
 	rep     *Report
@@ -55,7 +55,7 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 
 	src := opt.Source
 	if src == nil {
-		s, closeSrc, err := OpenTIFF(opt.Input, opt.Channel)
+		s, closeSrc, err := OpenSource(opt.Input, opt.Channel)
 		if err != nil {
 			return rep, err
 		}
@@ -119,7 +119,7 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 			md := m.Metadata()
 			meta = &md
 		}
-		if r.sink, err = newTIFFSink(opt.Output, r.shape, opt.LabelDType, meta, r.backend); err != nil {
+		if r.sink, err = r.newSink(ctx, src, meta); err != nil {
 			return rep, err
 		}
 	}
@@ -153,6 +153,12 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		}
 		if err != nil {
 			for _, p := range committed {
+				if p == opt.Output {
+					if z, ok := r.sink.(*zarrSink); ok {
+						z.abort()
+						continue
+					}
+				}
 				os.Remove(p)
 			}
 		}
@@ -292,6 +298,20 @@ func (r *run) normalize() error {
 // input, or that name each other.
 func (r *run) checkOutputs() error {
 	seen := map[string]string{}
+	skipLabels := false
+	if out := r.opt.Output; out != "" && (r.opt.Format == FormatAuto || r.opt.Format == FormatOMEZarr) && isImageGroup(out) {
+		// Labels added to an existing image, the input itself maybe: only
+		// the label image must be new.
+		name := r.opt.Zarr.LabelName
+		if name == "" {
+			name = LabelNameOf(r.opt.Input)
+		}
+		lp := filepath.Join(out, "labels", name)
+		if _, err := os.Stat(lp); err == nil && !r.opt.Force {
+			return fmt.Errorf("%s: %w", lp, ErrExists)
+		}
+		skipLabels = true
+	}
 	if r.opt.Input != "" && r.opt.Source == nil {
 		if abs, err := filepath.Abs(r.opt.Input); err == nil {
 			seen[abs] = "input"
@@ -300,7 +320,7 @@ func (r *run) checkOutputs() error {
 	for _, o := range []struct{ what, path string }{
 		{"labels", r.opt.Output}, {"stats", r.opt.Stats}, {"preview", r.opt.Preview}, {"report", r.opt.Report},
 	} {
-		if o.path == "" {
+		if o.path == "" || (o.what == "labels" && skipLabels) {
 			continue
 		}
 		abs, err := filepath.Abs(o.path)
@@ -313,7 +333,7 @@ func (r *run) checkOutputs() error {
 		seen[abs] = o.what + " output"
 		fi, err := os.Stat(o.path)
 		switch {
-		case err == nil && fi.IsDir():
+		case err == nil && fi.IsDir() && !(o.what == "labels" && r.zarrOutput()):
 			return fmt.Errorf("%s output %s is a directory", o.what, o.path)
 		case err == nil && !r.opt.Force:
 			return fmt.Errorf("%s: %w", o.path, ErrExists)
@@ -325,4 +345,35 @@ func (r *run) checkOutputs() error {
 		}
 	}
 	return nil
+}
+
+// newSink creates the labels output in the format Options.Format names.
+func (r *run) newSink(ctx context.Context, src Source, meta *tiff.Metadata) (labelSink, error) {
+	o := r.opt
+	f := o.Format
+	if f == FormatAuto {
+		f = FormatOf(o.Output)
+	}
+	switch f {
+	case FormatZarr, FormatOMEZarr:
+		s, err := newZarrSink(ctx, o.Output, f == FormatOMEZarr, src, o.LabelDType, meta, o.Zarr, o.Input, r.backend)
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	s, err := newTIFFSink(o.Output, r.shape, o.LabelDType, meta, r.backend)
+	if err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// zarrOutput is whether the labels output is a Zarr store.
+func (r *run) zarrOutput() bool {
+	f := r.opt.Format
+	if f == FormatAuto {
+		f = FormatOf(r.opt.Output)
+	}
+	return f == FormatZarr || f == FormatOMEZarr
 }

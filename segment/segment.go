@@ -33,7 +33,7 @@ import (
 // is the reference workload (sigma 1, threshold 0.33 of the maximum,
 // connectivity 4, 2-D), and set Input (or Source) and the outputs.
 type Options struct {
-	// Input is the TIFF stack to segment. Source, when not nil, is used
+	// Input is the TIFF stack or Zarr store to segment (see OpenSource). Source, when not nil, is used
 	// instead (Input then only names it in the report).
 	Input  string
 	Source Source
@@ -41,8 +41,15 @@ type Options struct {
 	// -1 means none was chosen, which is an error for such a stack.
 	Channel int
 
-	// Output is the labels TIFF to write; empty writes none.
+	// Output is the labels TIFF, Zarr array or OME-Zarr image to write;
+	// empty writes none. An existing OME-Zarr image (the input itself, for
+	// one) gets the labels added under its labels/ group.
 	Output string
+	// Format is the container of Output; FormatAuto picks it from the
+	// name (see FormatOf).
+	Format OutputFormat
+	// Zarr are the settings of a Zarr or OME-Zarr output.
+	Zarr ZarrOutput
 	// Stats, Preview and Report are the CSV, PNG and JSON files to write;
 	// empty writes none.
 	Stats, Preview, Report string

@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/segstack/segstack/segment"
 )
 
 // checkInput gives a clear error for an input that is missing or is a
@@ -17,8 +19,8 @@ func checkInput(path string) error {
 		return fmt.Errorf("input %s does not exist", path)
 	case err != nil:
 		return fmt.Errorf("input %s: %w", path, err)
-	case fi.IsDir():
-		return fmt.Errorf("input %s is a directory, not a TIFF file", path)
+	case fi.IsDir() && !segment.IsZarrPath(path) && !isZarrStore(path):
+		return fmt.Errorf("input %s is a directory, not a TIFF file or Zarr store", path)
 	}
 	return nil
 }
@@ -31,7 +33,7 @@ func checkOutput(path string, force bool) error {
 	}
 	fi, err := os.Stat(path)
 	switch {
-	case err == nil && fi.IsDir():
+	case err == nil && fi.IsDir() && !segment.IsZarrPath(path) && !isZarrStore(path):
 		return fmt.Errorf("output %s is a directory", path)
 	case err == nil && !force:
 		return fmt.Errorf("output %s exists (use --force to overwrite)", path)

@@ -28,22 +28,28 @@ unit). Without flags the compression and layout of the input are kept.
 The output is written under a temporary name and renamed at the end; an
 interrupted conversion (Ctrl-C) leaves no output behind.`,
 		Example: `  segstack convert raw.tif small.tif --compression deflate
-  segstack convert huge.tif tiled.tif --tile 256 --bigtiff`,
+  segstack convert huge.tif tiled.tif --tile 256 --bigtiff
+  segstack convert cells.tif cells.ome.zarr --zarr-version 3 --compression blosc-zstd
+  segstack convert cells.ome.zarr cells.tif`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runConvert(cmd, args[0], args[1], o)
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.compression, "compression", "", "none, lzw, deflate or packbits (default: as the input)")
+	fl.StringVar(&o.compression, "compression", "", "TIFF: none, lzw, deflate or packbits (default: as the input); Zarr: blosc-lz4 (default), blosc-zstd, zstd, zlib or none")
 	fl.StringVar(&o.predictor, "predictor", "", "none, horizontal (integers) or float (float32), with lzw or deflate (default: as the input when the compression is kept, else none)")
 	fl.BoolVar(&o.bigTIFF, "bigtiff", false, "write BigTIFF even when classic TIFF would do")
 	fl.IntVar(&o.tile, "tile", 0, "write square tiles of this size (a multiple of 16); 0 writes strips (default: as the input)")
 	fl.BoolVar(&o.force, "force", false, "overwrite an existing output")
+	convertZarr.add(cmd, "chunks", false)
 	root.AddCommand(cmd)
 }
 
 func runConvert(cmd *cobra.Command, in, out string, o convertOptions) error {
+	if isZarrConvert(in, out) {
+		return runConvertZarr(cmd, in, out, o.compression, o.force)
+	}
 	ctx := cmd.Context()
 	if err := checkInput(in); err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/stack/tiff"
 	"github.com/spf13/cobra"
 )
@@ -114,19 +115,26 @@ func writeInfoText(w io.Writer, rep infoReport) error {
 func init() {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "info [--json] FILE",
+		Use:   "info [--json] FILE|STORE.zarr",
 		Short: "Describe a TIFF stack: shape, dtype, compression, layout, ImageJ/OME metadata",
 		Long: `info reads only the TIFF's directory chain (no pixel data) and prints the
 stack's shape (Z = pages), element type, compression and predictor, strip or
 tile layout, BigTIFF and byte order, and what ImageJ or OME-XML metadata says
-(channels, slices, frames, pixel size).`,
+(channels, slices, frames, pixel size). For a Zarr array or OME-Zarr image it
+prints the shape and axes, element type, chunks, codec, the resolution
+levels with their scales and unit, and the label images under labels/.`,
 		Example: `  segstack info cells.tif
-  segstack info --json cells.tif | jq .shape`,
+  segstack info --json cells.tif | jq .shape
+  segstack info cells.ome.zarr
+  segstack info cells.ome.zarr/labels/cells`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
 			if err := checkInput(path); err != nil {
 				return err
+			}
+			if segment.IsZarrPath(path) || isZarrStore(path) {
+				return runInfoZarr(cmd, path, asJSON)
 			}
 			r, err := tiff.Open(path)
 			if err != nil {

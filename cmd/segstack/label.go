@@ -63,7 +63,13 @@ the planes before; --labels per-plane restarts from 1 in every plane);
 			if opt.Numbering, err = numbering(cmd, labels, unique, opt.Mode); err != nil {
 				return err
 			}
-			src, closeSrc, err := segment.OpenTIFF(args[0], pf.channel)
+			if opt.Format, err = pf.zf.outputFormat(pf.output); err != nil {
+				return err
+			}
+			if opt.Zarr, err = pf.zf.zarrOutput(pf.zf.compression); err != nil {
+				return err
+			}
+			src, closeSrc, err := segment.OpenSource(args[0], pf.channel)
 			if err != nil {
 				return err
 			}

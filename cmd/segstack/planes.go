@@ -6,6 +6,7 @@ import (
 	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/tiff"
+	"github.com/segstack/segstack/stack/zarr"
 	"github.com/spf13/cobra"
 )
 
@@ -16,16 +17,18 @@ type planeFlags struct {
 	output       string
 	channel      int
 	force, quiet bool
+	zf           zarrFlags
 }
 
 // add registers -o (a TIFF described by what), --channel, --force and
 // --quiet.
 func (f *planeFlags) add(cmd *cobra.Command, what string) {
 	fl := cmd.Flags()
-	fl.StringVarP(&f.output, "output", "o", "", what+" TIFF to write (required)")
+	fl.StringVarP(&f.output, "output", "o", "", what+" TIFF, .zarr or .ome.zarr to write (required)")
 	fl.IntVar(&f.channel, "channel", -1, "channel of a multi-channel stack (0-based; required there)")
 	fl.BoolVar(&f.force, "force", false, "overwrite an existing output")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar or summary")
+	f.zf.add(cmd, "zarr-chunks", true)
 }
 
 // planeStream is an opened plane-by-plane command: its input stack, the
@@ -34,6 +37,7 @@ type planeStream struct {
 	src      segment.Source
 	shape    stack.Shape
 	w        *tiff.Writer
+	z        *zarrStack
 	bar      *progressBar
 	closeSrc func() error
 }
@@ -48,23 +52,40 @@ func (f *planeFlags) open(in string, dt stack.DType) (*planeStream, error) {
 	if err := checkOutput(f.output, f.force); err != nil {
 		return nil, err
 	}
-	src, closeSrc, err := segment.OpenTIFF(in, f.channel)
+	format, err := f.zf.outputFormat(f.output)
+	if err != nil {
+		return nil, err
+	}
+	zo, err := f.zf.zarrOutput(f.zf.compression)
+	if err != nil {
+		return nil, err
+	}
+	src, closeSrc, err := segment.OpenSource(in, f.channel)
 	if err != nil {
 		return nil, err
 	}
 	s := src.Shape()
-	w, err := tiff.Create(f.output, tiff.WriterOptions{Shape: s, DType: dt})
+	p := &planeStream{src: src, shape: s, bar: newProgress("planes", "planes", f.quiet), closeSrc: closeSrc}
+	if format == segment.FormatZarr || format == segment.FormatOMEZarr {
+		p.z, err = createZarrStack(context.Background(), f.output, format == segment.FormatOMEZarr, s, 1, zarr.FromStack(dt), zo, sourceMetadata(src))
+	} else {
+		p.w, err = tiff.Create(f.output, tiff.WriterOptions{Shape: s, DType: dt})
+	}
 	if err != nil {
 		_ = closeSrc()
 		return nil, err
 	}
-	return &planeStream{src: src, shape: s, w: w, bar: newProgress("planes", "planes", f.quiet), closeSrc: closeSrc}, nil
+	return p, nil
 }
 
 // close removes the output unless writePlanes finished it, and closes the
 // input.
 func (p *planeStream) close() {
-	p.w.Abort() // after Close, a no-op
+	if p.z != nil {
+		p.z.abort() // after close, a no-op
+	} else {
+		p.w.Abort() // after Close, a no-op
+	}
 	_ = p.closeSrc()
 }
 
@@ -79,11 +100,19 @@ func writePlanes[T stack.Elem](ctx context.Context, p *planeStream, plane func(z
 		if err != nil {
 			return err
 		}
-		if err := tiff.WritePlaneOf(p.w, data); err != nil {
+		if p.z != nil {
+			err = p.z.write(ctx, z, bytesOf(data))
+		} else {
+			err = tiff.WritePlaneOf(p.w, data)
+		}
+		if err != nil {
 			return err
 		}
 		p.bar.update(z+1, p.shape.Z)
 	}
 	p.bar.finish()
+	if p.z != nil {
+		return p.z.close()
+	}
 	return p.w.Close()
 }

@@ -16,6 +16,7 @@ type segmentFlags struct {
 	device, stats, preview, report, dashboard, labels                string
 	workers, channel                                                 int
 	unique, force, quiet                                             bool
+	zf                                                               zarrFlags
 }
 
 func init() {
@@ -30,8 +31,10 @@ func init() {
     labels    = label(smoothed > threshold)     (scipy.ndimage.label numbering)
 
 and writes the labels as a TIFF stack (uint16 when every label fits, else
-uint32), with optional per-object statistics (CSV), a preview (PNG) and a
-run report (JSON).
+uint32), or as an OME-Zarr holding the image and, under labels/, its
+labels (-o NAME.ome.zarr; see --format, --zarr-version, --compression),
+with optional per-object statistics (CSV), a preview (PNG) and a run report
+(JSON).
 
 In 2d mode objects are numbered uniquely across the stack by default: each
 plane's objects in scipy.ndimage.label's raster order, offset by the objects
@@ -44,7 +47,9 @@ label, area, bbox-0.., centroid-0.., intensity_mean, intensity_max, then
 intensity_min, plane (2d), and, when the input carries a pixel size with a
 unit, area_um2 (2d) or volume_um3 (3d) and centroid_um-0.. (named with the
 unit's symbol: um, nm, mm, ...). Coordinates are those of the plane in 2d
-(Y, X) and of the volume in 3d (Z, Y, X); intensities are the raw input's. With --mode 3d the stack is smoothed in 3-D, thresholded
+(Y, X) and of the volume in 3d (Z, Y, X); intensities are the raw input's.
+
+With --mode 3d the stack is smoothed in 3-D, thresholded
 against the whole volume and labelled across planes.
 
 Memory stays proportional to the number of workers times a plane (times
@@ -54,7 +59,9 @@ the run succeeds; on an error or Ctrl-C every partial output is removed.`,
 		Example: `  segstack segment cells.tif -o labels.tif
   segstack segment cells.tif -o labels.tif --stats objects.csv --preview preview.png
   segstack segment cells.tif -o labels.tif --mode 3d --sigma 1,2,2 --connectivity 26
-  segstack segment hyper.tif -o labels.tif --channel 1 --threshold otsu`,
+  segstack segment hyper.tif -o labels.tif --channel 1 --threshold otsu
+  segstack segment cells.tif -o cells.ome.zarr --zarr-version 3
+  segstack segment cells.ome.zarr -o cells.ome.zarr`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opt, err := f.options(cmd, args[0])
@@ -65,7 +72,7 @@ the run succeeds; on an error or Ctrl-C every partial output is removed.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&f.output, "output", "o", "", "labels TIFF to write (required)")
+	fl.StringVarP(&f.output, "output", "o", "", "labels TIFF, or OME-Zarr (.ome.zarr: the image with its labels under labels/), or Zarr array (.zarr) to write (required)")
 	fl.StringVar(&f.sigma, "sigma", "1", "Gaussian sigma: one value for every axis the mode uses, or Y,X (2d) or Z,Y,X (3d)")
 	fl.StringVar(&f.threshold, "threshold", "0.33max", "FRACTIONmax (of each plane's max, or the volume's in 3d), otsu, or a value")
 	fl.StringVar(&f.connectivity, "connectivity", "", "4 or 8 in 2d (default 4); 6, 18 or 26 in 3d (default 6)")
@@ -82,6 +89,7 @@ the run succeeds; on an error or Ctrl-C every partial output is removed.`,
 	fl.StringVar(&f.dashboard, "dashboard", "", "serve the scheduler's live dashboard on ADDR (e.g. localhost:8787) while running")
 	fl.BoolVar(&f.force, "force", false, "overwrite existing outputs")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar or summary")
+	f.zf.add(cmd, "zarr-chunks", true)
 	root.AddCommand(cmd)
 }
 
@@ -123,6 +131,12 @@ func (f *segmentFlags) options(cmd *cobra.Command, input string) (segment.Option
 	}
 	if f.channel < -1 {
 		return opt, fmt.Errorf("--channel %d: want 0 or more", f.channel)
+	}
+	if opt.Format, err = f.zf.outputFormat(f.output); err != nil {
+		return opt, err
+	}
+	if opt.Zarr, err = f.zf.zarrOutput(f.zf.compression); err != nil {
+		return opt, err
 	}
 	opt.Input, opt.Output = input, f.output
 	opt.Stats, opt.Preview, opt.Report = f.stats, f.preview, f.report

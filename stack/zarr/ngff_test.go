@@ -268,3 +268,35 @@ func TestImageRewriteRemovesStaleLevels(t *testing.T) {
 	require.NoError(t, json.Unmarshal(im.Omero, &omero))
 	require.Equal(t, "0.4", omero["version"])
 }
+
+// WriteLabelPlane takes the caller's largest label instead of scanning the
+// plane, and is refused for images that are not label images.
+func TestWriteLabelPlane(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	root := filepath.Join(t.TempDir(), "img.ome.zarr")
+	o := ImageOptions{Shape: stack.Shape{Z: 2, Y: 8, X: 8}, DType: Uint16}
+	img, err := CreateImage(ctx, root, o)
+	require.NoError(t, err)
+	plane := make([]uint16, 64)
+	require.Error(t, img.WriteLabelPlane(ctx, 0, asBytes(plane), 3))
+	require.NoError(t, img.Abort())
+	lw, err := CreateLabels(ctx, root, "cells", o)
+	require.NoError(t, err)
+	for z := range 2 {
+		for i := range plane {
+			plane[i] = uint16(i % (3 + z))
+		}
+		require.NoError(t, lw.WriteLabelPlane(ctx, z, asBytes(plane), uint64(2+z)))
+	}
+	require.Error(t, lw.WriteLabelPlane(ctx, 2, asBytes(plane), 1))
+	require.NoError(t, lw.Close())
+	im, err := OpenImage(filepath.Join(root, "labels", "cells"))
+	require.NoError(t, err)
+	var values []int
+	for _, c := range im.Label.Colors {
+		values = append(values, c.Value)
+	}
+	require.Contains(t, values, 3)
+	require.NotContains(t, values, 4)
+}

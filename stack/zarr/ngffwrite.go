@@ -316,6 +316,32 @@ func (iw *ImageWriter) WritePlane(ctx context.Context, p int, plane []byte) erro
 		return fmt.Errorf("zarr: plane holds %d bytes, want %d", len(plane), iw.PlaneBytes())
 	}
 	iw.observe(p/iw.o.Shape.Z, plane)
+	return iw.writeLevels(ctx, p, plane)
+}
+
+// WriteLabelPlane writes plane p of a label image as WritePlane does,
+// for a caller that knows the plane's largest label: maxLabel replaces
+// the scan of the plane that finds it. A maxLabel below the plane's true
+// maximum only leaves the larger labels out of the image-label colours.
+func (iw *ImageWriter) WriteLabelPlane(ctx context.Context, p int, plane []byte, maxLabel uint64) error {
+	if !iw.label {
+		return errors.New("zarr: WriteLabelPlane on an image that is not a label image")
+	}
+	if p < 0 || p >= iw.Planes() {
+		return fmt.Errorf("zarr: plane %d out of range [0, %d)", p, iw.Planes())
+	}
+	if len(plane) != iw.PlaneBytes() {
+		return fmt.Errorf("zarr: plane holds %d bytes, want %d", len(plane), iw.PlaneBytes())
+	}
+	iw.mu.Lock()
+	iw.maxLabel = max(iw.maxLabel, maxLabel)
+	iw.mu.Unlock()
+	return iw.writeLevels(ctx, p, plane)
+}
+
+// writeLevels writes plane p to the full-resolution level and its
+// reductions to the levels below.
+func (iw *ImageWriter) writeLevels(ctx context.Context, p int, plane []byte) error {
 	if err := iw.levels[0].pw.WritePlane(ctx, p, plane); err != nil {
 		return err
 	}
@@ -384,15 +410,15 @@ func (iw *ImageWriter) observe(c int, plane []byte) {
 	var lo, hi float64
 	switch dt {
 	case Uint8:
-		lo, hi = rangeOf(plane)
+		lo, hi = intRange(plane)
 	case Uint16:
-		lo, hi = rangeOf(asElems[uint16](plane))
+		lo, hi = intRange(asElems[uint16](plane))
 	case Int16:
-		lo, hi = rangeOf(asElems[int16](plane))
+		lo, hi = intRange(asElems[int16](plane))
 	case Uint32:
-		lo, hi = rangeOf(asElems[uint32](plane))
+		lo, hi = intRange(asElems[uint32](plane))
 	case Int32:
-		lo, hi = rangeOf(asElems[int32](plane))
+		lo, hi = intRange(asElems[int32](plane))
 	case Float32:
 		lo, hi = rangeOf(asElems[float32](plane))
 	case Float64:
@@ -404,15 +430,43 @@ func (iw *ImageWriter) observe(c int, plane []byte) {
 	iw.mu.Unlock()
 }
 
+// maxOf returns the greatest value of s, 0 when none is positive. Four
+// running maxima keep the loop free of a dependency chain: it runs once
+// per plane written.
 func maxOf[T uint8 | uint16 | uint32 | int16 | int32](s []T) uint64 {
-	var m T
-	for _, v := range s {
-		m = max(m, v)
+	var m0, m1, m2, m3 T
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		m0, m1, m2, m3 = max(m0, s[i]), max(m1, s[i+1]), max(m2, s[i+2]), max(m3, s[i+3])
 	}
+	for ; i < len(s); i++ {
+		m0 = max(m0, s[i])
+	}
+	m := max(m0, m1, m2, m3)
 	if m < 0 {
 		return 0
 	}
 	return uint64(m)
+}
+
+// intRange returns the least and greatest value of s (+Inf and -Inf when
+// s is empty), with four running minima and maxima as maxOf.
+func intRange[T uint8 | uint16 | uint32 | int16 | int32](s []T) (lo, hi float64) {
+	if len(s) == 0 {
+		return math.Inf(1), math.Inf(-1)
+	}
+	l0, l1, l2, l3 := s[0], s[0], s[0], s[0]
+	h0, h1, h2, h3 := s[0], s[0], s[0], s[0]
+	i := 0
+	for ; i+4 <= len(s); i += 4 {
+		a, b, c, d := s[i], s[i+1], s[i+2], s[i+3]
+		l0, l1, l2, l3 = min(l0, a), min(l1, b), min(l2, c), min(l3, d)
+		h0, h1, h2, h3 = max(h0, a), max(h1, b), max(h2, c), max(h3, d)
+	}
+	for ; i < len(s); i++ {
+		l0, h0 = min(l0, s[i]), max(h0, s[i])
+	}
+	return float64(min(l0, l1, l2, l3)), float64(max(h0, h1, h2, h3))
 }
 
 // rangeOf returns the least and greatest finite value of s (+Inf and -Inf

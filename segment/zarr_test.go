@@ -1,0 +1,110 @@
+package segment
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/segstack/segstack/stack"
+	"github.com/segstack/segstack/stack/zarr"
+	"github.com/stretchr/testify/require"
+)
+
+// An OME-Zarr image with a channel axis reads one channel at a time, as a
+// multi-channel TIFF does.
+func TestOpenZarrChannels(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	root := filepath.Join(t.TempDir(), "two.ome.zarr")
+	shape := stack.Shape{Z: 3, Y: 20, X: 30}
+	iw, err := zarr.CreateImage(ctx, root, zarr.ImageOptions{Shape: shape, Channels: 2, DType: zarr.Uint16, Chunks: stack.Shape{Z: 1, Y: 16, X: 16}, PixelSizeX: 0.5, PixelSizeY: 0.5, PixelSizeZ: 2, Unit: "µm"})
+	require.NoError(t, err)
+	plane := make([]uint16, shape.PlaneLen())
+	for p := range 2 * shape.Z {
+		for i := range plane {
+			plane[i] = uint16(1000*p + i)
+		}
+		require.NoError(t, zarr.WriteImagePlane(ctx, iw, p, plane))
+	}
+	require.NoError(t, iw.Close())
+
+	_, _, err = OpenSource(root, -1)
+	var ce *ChannelError
+	require.True(t, errors.As(err, &ce), "%v", err)
+	require.Equal(t, 2, ce.Channels)
+	_, _, err = OpenSource(root, 2)
+	require.ErrorIs(t, err, ErrChannel)
+
+	src, closeSrc, err := OpenSource(root, 1)
+	require.NoError(t, err)
+	defer closeSrc()
+	require.Equal(t, shape, src.Shape())
+	require.Equal(t, stack.Uint16, src.DType())
+	dst := make([]float32, shape.PlaneLen())
+	for z := range shape.Z {
+		require.NoError(t, src.ReadPlane(ctx, z, dst))
+		require.Equal(t, float32(1000*(shape.Z+z)+7), dst[7])
+	}
+	m := src.(*zarrSource).Metadata()
+	require.Equal(t, [3]float64{2, 0.5, 0.5}, [3]float64{m.PixelSizeZ, m.PixelSizeY, m.PixelSizeX})
+	require.Equal(t, "micrometer", m.Unit)
+}
+
+func TestFormatOfAndLabelName(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, FormatOMEZarr, FormatOf("a/cells.ome.zarr/"))
+	require.Equal(t, FormatZarr, FormatOf("cells.zarr"))
+	require.Equal(t, FormatTIFF, FormatOf("cells.tif"))
+	require.Equal(t, "cells", LabelNameOf("x/cells.ome.tif"))
+	require.Equal(t, "cells", LabelNameOf("x/cells.ome.zarr/"))
+	require.Equal(t, "cells.v2", LabelNameOf("cells.v2.tiff"))
+	_, err := ParseOutputFormat("hdf5")
+	require.Error(t, err)
+}
+
+// Run writes an OME-Zarr whose labels equal an in-memory run's.
+func TestRunZarrSink(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	v := stack.New[uint16](stack.Shape{Z: 4, Y: 50, X: 60})
+	for i := range v.Data {
+		if (i/60/6+i%60/6)%2 == 0 {
+			v.Data[i] = 500
+		}
+	}
+	opt := DefaultOptions()
+	opt.Source, opt.Input = VolumeSource(v), "vol"
+	opt.Output = filepath.Join(dir, "tif.tif")
+	_, err := Run(context.Background(), opt)
+	require.NoError(t, err)
+	opt.Output = filepath.Join(dir, "v.ome.zarr")
+	rep, err := Run(context.Background(), opt)
+	require.NoError(t, err)
+	require.Equal(t, "uint16", rep.LabelDType)
+	im, err := zarr.OpenImage(opt.Output)
+	require.NoError(t, err)
+	require.Equal(t, []string{"vol"}, im.Labels)
+	// A source without its raw samples is copied as float32.
+	a, err := im.Open(0)
+	require.NoError(t, err)
+	require.Equal(t, zarr.Float32, a.DType())
+	lab, err := im.OpenLabels("vol")
+	require.NoError(t, err)
+	la, err := lab.Open(0)
+	require.NoError(t, err)
+	lp, err := la.Planes()
+	require.NoError(t, err)
+	got, err := zarr.ReadVolume[uint16](context.Background(), lp)
+	require.NoError(t, err)
+	src, closeSrc, err := OpenTIFF(filepath.Join(dir, "tif.tif"), -1)
+	require.NoError(t, err)
+	defer closeSrc()
+	want := make([]float32, v.Shape.PlaneLen())
+	for z := range v.Shape.Z {
+		require.NoError(t, src.ReadPlane(context.Background(), z, want))
+		for i, w := range want {
+			require.Equal(t, uint16(w), got.Plane(z)[i])
+		}
+	}
+}

@@ -1,0 +1,498 @@
+package segment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"unsafe"
+
+	"github.com/segstack/segstack/kernels"
+	"github.com/segstack/segstack/stack"
+	"github.com/segstack/segstack/stack/tiff"
+	"github.com/segstack/segstack/stack/zarr"
+)
+
+// OutputFormat is the container the labels are written in.
+type OutputFormat int
+
+const (
+	// FormatAuto picks the format from the output's name: ".ome.zarr"
+	// (or an existing OME-Zarr image) is FormatOMEZarr, ".zarr"
+	// FormatZarr, anything else FormatTIFF.
+	FormatAuto OutputFormat = iota
+	// FormatTIFF writes an ImageJ TIFF stack.
+	FormatTIFF
+	// FormatZarr writes the labels as a plain Zarr array.
+	FormatZarr
+	// FormatOMEZarr writes an OME-NGFF image holding the input image and,
+	// under labels/, its label image.
+	FormatOMEZarr
+)
+
+func (f OutputFormat) String() string {
+	switch f {
+	case FormatTIFF:
+		return "tiff"
+	case FormatZarr:
+		return "zarr"
+	case FormatOMEZarr:
+		return "ome-zarr"
+	}
+	return "auto"
+}
+
+// ParseOutputFormat parses "auto", "tiff", "zarr" or "ome-zarr".
+func ParseOutputFormat(s string) (OutputFormat, error) {
+	switch strings.ToLower(s) {
+	case "", "auto":
+		return FormatAuto, nil
+	case "tiff", "tif":
+		return FormatTIFF, nil
+	case "zarr":
+		return FormatZarr, nil
+	case "ome-zarr", "omezarr", "ome.zarr":
+		return FormatOMEZarr, nil
+	}
+	return 0, fmt.Errorf("unknown format %q (want tiff, zarr or ome-zarr)", s)
+}
+
+// FormatOf is the format a path's name implies: ".ome.zarr" or an
+// existing OME-Zarr image FormatOMEZarr, ".zarr" or an existing Zarr
+// array FormatZarr, anything else FormatTIFF.
+func FormatOf(path string) OutputFormat {
+	p := strings.ToLower(strings.TrimRight(path, `/\`))
+	switch {
+	case strings.HasSuffix(p, ".ome.zarr"), isImageGroup(path):
+		return FormatOMEZarr
+	case strings.HasSuffix(p, ".zarr"), isZarrDir(path):
+		return FormatZarr
+	}
+	return FormatTIFF
+}
+
+// isImageGroup reports whether path is an existing OME-NGFF image group.
+func isImageGroup(path string) bool {
+	if !isZarrDir(path) {
+		return false
+	}
+	_, err := zarr.OpenImage(path)
+	return err == nil
+}
+
+// ZarrOutput are the settings of a Zarr or OME-Zarr labels output.
+type ZarrOutput struct {
+	// ZarrFormat is 2 (the default: NGFF 0.4) or 3 (NGFF 0.5).
+	ZarrFormat int
+	// Codec compresses the chunks; nil means Blosc LZ4 with byte
+	// shuffle, and the zero Codec no compression.
+	Codec *zarr.Codec
+	// Chunks is the chunk shape along Z, Y and X; zero extents pick 1,
+	// 1024 and 1024 (DefaultZarrChunks).
+	Chunks stack.Shape
+	// LabelName names the label image under labels/; empty takes the
+	// input's base name without its extensions ("cells" for cells.tif).
+	LabelName string
+}
+
+// DefaultZarrChunks is the chunk shape of Zarr outputs: one plane of up to
+// 1024×1024. Whole planes of that size keep the files few and large
+// enough that writing an OME-Zarr costs little more than a TIFF, and
+// viewers load them as fast as smaller chunks.
+var DefaultZarrChunks = stack.Shape{Z: 1, Y: 1024, X: 1024}
+
+// LabelNameOf is the label image name a path gives: its base name without
+// the extensions of TIFF and Zarr stores ("cells" for cells.ome.tif).
+func LabelNameOf(path string) string {
+	b := filepath.Base(strings.TrimRight(path, `/\`))
+	lower := strings.ToLower(b)
+	for _, ext := range []string{".ome.zarr", ".zarr", ".ome.tiff", ".ome.tif", ".tiff", ".tif", ".btf"} {
+		if strings.HasSuffix(lower, ext) && len(b) > len(ext) {
+			return b[:len(b)-len(ext)]
+		}
+	}
+	if b == "" || b == "." || b == ".." || b == string(filepath.Separator) {
+		return "labels"
+	}
+	return b
+}
+
+// labelSink is where the pipeline writes label planes, in plane order.
+type labelSink interface {
+	// mayWrite16 is whether the labels may be uint16, at their start or
+	// for good.
+	mayWrite16() bool
+	// is16 is whether the labels are being written as uint16 now.
+	is16() bool
+	// write writes plane z; see tiffSink.write.
+	write(ctx context.Context, z int, labels []uint32, labels16 []uint16, maxLabel uint32) error
+	// upgrade abandons uint16 labels and starts again as uint32.
+	upgrade() error
+	dtype() string
+	commit() error
+	abort()
+}
+
+func (s *tiffSink) is16() bool { return s.opts.DType == stack.Uint16 }
+
+// labelPlanes turns a plane handed to a sink into the slice of the type
+// the sink writes: the narrowing and widening tiffSink.write does, for
+// other sinks.
+type labelPlanes struct {
+	backend kernels.Backend
+	want    LabelDType
+	shape   stack.Shape
+	buf16   []uint16
+	buf32   []uint32
+}
+
+// as32 returns the plane as uint32 labels.
+func (p *labelPlanes) as32(labels []uint32, labels16 []uint16) []uint32 {
+	if labels != nil {
+		return labels
+	}
+	if len(p.buf32) != len(labels16) {
+		p.buf32 = make([]uint32, len(labels16))
+	}
+	for i, l := range labels16 {
+		p.buf32[i] = uint32(l)
+	}
+	return p.buf32
+}
+
+// as16 returns the plane as uint16 labels, errNeedUint32 (or
+// ErrLabelOverflow for LabelUint16) when maxLabel does not fit.
+func (p *labelPlanes) as16(ctx context.Context, z int, labels []uint32, labels16 []uint16, maxLabel uint32) ([]uint16, error) {
+	if maxLabel > 65535 {
+		if p.want == LabelUint16 {
+			return nil, fmt.Errorf("plane %d has label %d: %w", z, maxLabel, ErrLabelOverflow)
+		}
+		return nil, errNeedUint32
+	}
+	if labels16 != nil {
+		return labels16, nil
+	}
+	if len(p.buf16) != len(labels) {
+		p.buf16 = make([]uint16, len(labels))
+	}
+	plane := stack.Shape{Z: 1, Y: p.shape.Y, X: p.shape.X}
+	if err := p.backend.Narrow16(ctx, &stack.Volume[uint16]{Shape: plane, Data: p.buf16}, &stack.Volume[uint32]{Shape: plane, Data: labels}); err != nil {
+		return nil, fmt.Errorf("labels: plane %d: %w", z, err)
+	}
+	return p.buf16, nil
+}
+
+// zarrSink writes the labels as an OME-NGFF label image, under labels/ of
+// an OME-Zarr image that it writes from the input at the same time (or
+// that exists already), or as a plain Zarr array.
+//
+// The output is written in place, chunk by chunk, under its final name;
+// the metadata that makes it readable comes last, at commit: the labels'
+// first, the image's after them, so that a reader that finds the image
+// finds its labels complete. abort removes what the run wrote: the whole
+// store when the run created it, else the label image alone.
+type zarrSink struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	root   string
+	ome    bool
+	o      zarr.ImageOptions
+	name   string
+	planes labelPlanes
+	// created is whether the run created root (abort removes it).
+	created bool
+
+	// lw writes an OME label image, aw and pw a plain array.
+	lw *zarr.ImageWriter
+	aw *zarr.Writer
+	pw *zarr.PlaneWriter
+
+	// The input image, copied beside the labels by a goroutine of its own.
+	iw      *zarr.ImageWriter
+	copying sync.WaitGroup
+	copyErr error
+}
+
+func newZarrSink(ctx context.Context, path string, ome bool, src Source, want LabelDType, meta *tiff.Metadata, zo ZarrOutput, input string, backend kernels.Backend) (*zarrSink, error) {
+	shape := src.Shape()
+	o := zarr.ImageOptions{ZarrFormat: zo.ZarrFormat, Shape: shape, Chunks: withDefaultChunks(zo.Chunks), Codec: zarr.BloscLZ4(5), DType: zarr.Uint16}
+	if zo.Codec != nil {
+		o.Codec = *zo.Codec
+	}
+	if o.ZarrFormat == 0 {
+		o.ZarrFormat = 2
+	}
+	if o.ZarrFormat != 2 && o.ZarrFormat != 3 {
+		return nil, fmt.Errorf("zarr format %d: want 2 or 3", o.ZarrFormat)
+	}
+	if meta != nil {
+		o.PixelSizeZ, o.PixelSizeY, o.PixelSizeX = meta.PixelSizeZ, meta.PixelSizeY, meta.PixelSizeX
+		if u, err := zarr.NormalizeUnit(meta.Unit); err == nil {
+			o.Unit = u
+		}
+	}
+	if want == LabelUint32 {
+		o.DType = zarr.Uint32
+	}
+	name := zo.LabelName
+	if name == "" {
+		name = LabelNameOf(input)
+	}
+	if name == "" {
+		name = "labels"
+	}
+	s := &zarrSink{root: path, ome: ome, o: o, name: name,
+		planes: labelPlanes{backend: backend, want: want, shape: shape}}
+	s.ctx, s.cancel = context.WithCancel(ctx)
+	_, err := os.Stat(path)
+	s.created = errors.Is(err, fs.ErrNotExist)
+	inPlace := ome && isImageGroup(path)
+	if inPlace {
+		if err := checkImageShape(path, shape); err != nil {
+			return nil, err
+		}
+	}
+	if ome && !inPlace {
+		if err := s.startImage(src); err != nil {
+			s.abort()
+			return nil, err
+		}
+	}
+	if err := s.create(); err != nil {
+		s.abort()
+		return nil, err
+	}
+	return s, nil
+}
+
+// startImage creates the image group and starts copying the input into
+// it.
+func (s *zarrSink) startImage(src Source) error {
+	o := s.o
+	o.Name = s.name
+	raw, ok := src.(rawSource)
+	o.DType = zarr.Float32
+	if ok {
+		o.DType = raw.rawDType()
+	}
+	iw, err := zarr.CreateImage(s.ctx, s.root, o)
+	if err != nil {
+		return err
+	}
+	s.iw = iw
+	s.copying.Add(1)
+	go func() {
+		defer s.copying.Done()
+		s.copyErr = copyImage(s.ctx, iw, src, raw)
+		if s.copyErr != nil {
+			s.cancel()
+		}
+	}()
+	return nil
+}
+
+// copyImage writes every plane of src to iw, as stored when raw is not
+// nil, else as float32.
+func copyImage(ctx context.Context, iw *zarr.ImageWriter, src Source, raw rawSource) error {
+	buf := make([]byte, iw.PlaneBytes())
+	var f32 []float32
+	if raw == nil {
+		f32 = make([]float32, src.Shape().PlaneLen())
+	}
+	for z := range src.Shape().Z {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if raw != nil {
+			if err := raw.useRaw(ctx, z, buf, func(plane []byte) error { return iw.WritePlane(ctx, z, plane) }); err != nil {
+				return fmt.Errorf("copy the image: plane %d: %w", z, err)
+			}
+			continue
+		}
+		if err := src.ReadPlane(ctx, z, f32); err != nil {
+			return fmt.Errorf("copy the image: plane %d: %w", z, err)
+		}
+		if err := zarr.WriteImagePlane(ctx, iw, z, f32); err != nil {
+			return fmt.Errorf("copy the image: plane %d: %w", z, err)
+		}
+	}
+	return nil
+}
+
+// create starts the labels of the current type.
+func (s *zarrSink) create() error {
+	if s.ome {
+		lw, err := zarr.CreateLabels(s.ctx, s.root, s.name, s.o)
+		if err != nil {
+			return err
+		}
+		s.lw = lw
+		return nil
+	}
+	sh := s.o.Shape
+	cz, cy, cx := s.o.Chunks.Z, s.o.Chunks.Y, s.o.Chunks.X
+	ao := zarr.ArrayOptions{ZarrFormat: s.o.ZarrFormat, Shape: []int{sh.Z, sh.Y, sh.X},
+		Chunks: []int{min(cz, sh.Z), min(cy, sh.Y), min(cx, sh.X)}, DType: s.o.DType, Codec: s.o.Codec}
+	if s.o.ZarrFormat == 3 {
+		ao.DimensionNames = []string{"z", "y", "x"}
+	} else {
+		ao.Attributes = map[string]any{"_ARRAY_DIMENSIONS": []string{"z", "y", "x"}} // xarray's convention
+	}
+	w, err := zarr.Create(s.root, ao)
+	if err != nil {
+		return err
+	}
+	pw, err := zarr.NewPlaneWriter(s.ctx, w, 0)
+	if err != nil {
+		w.Abort()
+		return err
+	}
+	s.aw, s.pw = w, pw
+	return nil
+}
+
+func (s *zarrSink) mayWrite16() bool { return s.planes.want != LabelUint32 }
+func (s *zarrSink) is16() bool       { return s.o.DType == zarr.Uint16 }
+func (s *zarrSink) dtype() string    { return s.o.DType.String() }
+
+func (s *zarrSink) write(ctx context.Context, z int, labels []uint32, labels16 []uint16, maxLabel uint32) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := s.ctx.Err(); err != nil {
+		s.copying.Wait()
+		if s.copyErr != nil {
+			return s.copyErr
+		}
+		return err
+	}
+	var plane []byte
+	if s.o.DType == zarr.Uint32 {
+		plane = bytesOf(s.planes.as32(labels, labels16))
+	} else {
+		l16, err := s.planes.as16(ctx, z, labels, labels16, maxLabel)
+		if err != nil {
+			return err
+		}
+		plane = bytesOf(l16)
+	}
+	var err error
+	if s.lw != nil {
+		// The pipeline knows the plane's largest label: no scan for it.
+		err = s.lw.WriteLabelPlane(ctx, z, plane, uint64(maxLabel))
+	} else {
+		err = s.pw.WritePlane(ctx, z, plane)
+	}
+	if err != nil {
+		return fmt.Errorf("labels: plane %d: %w", z, err)
+	}
+	return nil
+}
+
+// abortLabels removes the labels written so far.
+func (s *zarrSink) abortLabels() {
+	if s.lw != nil {
+		s.lw.Abort()
+		s.lw = nil
+	}
+	if s.pw != nil {
+		s.pw.Close()
+		s.aw.Abort()
+		s.pw, s.aw = nil, nil
+	}
+}
+
+func (s *zarrSink) upgrade() error {
+	s.abortLabels()
+	s.o.DType = zarr.Uint32
+	s.planes.buf16 = nil
+	return s.create()
+}
+
+func (s *zarrSink) commit() error {
+	defer s.cancel()
+	s.copying.Wait()
+	if s.copyErr != nil {
+		return s.copyErr
+	}
+	if s.lw != nil {
+		if err := s.lw.Close(); err != nil {
+			return err
+		}
+	}
+	if s.pw != nil {
+		if err := s.pw.Close(); err != nil {
+			return err
+		}
+		if err := s.aw.Commit(); err != nil {
+			return err
+		}
+	}
+	if s.iw != nil {
+		return s.iw.Close()
+	}
+	return nil
+}
+
+func (s *zarrSink) abort() {
+	s.cancel()
+	s.copying.Wait()
+	s.abortLabels()
+	if s.iw != nil {
+		s.iw.Abort()
+	}
+	if s.created {
+		os.RemoveAll(s.root)
+	} else if s.ome {
+		// The label image alone, which its metadata never named.
+		os.RemoveAll(filepath.Join(s.root, "labels", s.name))
+	}
+}
+
+// checkImageShape refuses labels of a shape other than the image's they
+// are added to.
+func checkImageShape(path string, shape stack.Shape) error {
+	im, err := zarr.OpenImage(path)
+	if err != nil {
+		return err
+	}
+	a, err := im.Open(0)
+	if err != nil {
+		return err
+	}
+	sh := a.Shape()
+	got := stack.Shape{Z: 1, Y: sh[len(sh)-2], X: sh[len(sh)-1]}
+	if zi := im.AxisIndex("z"); zi >= 0 {
+		got.Z = sh[zi]
+	}
+	if got != shape {
+		return fmt.Errorf("%s: the image is %v (Z×Y×X), the labels would be %v", path, got, shape)
+	}
+	return nil
+}
+
+// bytesOf views a slice of labels as bytes in the machine's order.
+func bytesOf[T uint16 | uint32](s []T) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(s))), len(s)*int(unsafe.Sizeof(s[0])))
+}
+
+// withDefaultChunks fills the zero extents of c from DefaultZarrChunks.
+func withDefaultChunks(c stack.Shape) stack.Shape {
+	if c.Z <= 0 {
+		c.Z = DefaultZarrChunks.Z
+	}
+	if c.Y <= 0 {
+		c.Y = DefaultZarrChunks.Y
+	}
+	if c.X <= 0 {
+		c.X = DefaultZarrChunks.X
+	}
+	return c
+}
