@@ -1,6 +1,10 @@
 package zarr
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/segstack/segstack/stack"
+)
 
 // spaceUnits and timeUnits are the units OME-NGFF allows on space and time
 // axes: UDUNITS-2 names.
@@ -18,14 +22,10 @@ var timeUnits = []string{
 	"yottasecond", "zeptosecond", "zettasecond",
 }
 
-// unitAliases maps the spellings microscopy files use to UDUNITS names.
-var unitAliases = map[string]string{
-	"micron": "micrometer", "microns": "micrometer", "um": "micrometer", "µm": "micrometer",
-	"μm": "micrometer", "micrometre": "micrometer", "micrometres": "micrometer",
-	"nm": "nanometer", "nanometre": "nanometer", "mm": "millimeter", "millimetre": "millimeter",
-	"cm": "centimeter", "m": "meter", "metre": "meter", "km": "kilometer", "pm": "picometer",
-	"å": "angstrom", "Å": "angstrom", "ångström": "angstrom", "angstroms": "angstrom",
-	"in": "inch", "ft": "foot",
+// timeAliases maps the usual abbreviations of time units to UDUNITS names;
+// length units are read by stack.CanonicalUnit, the one table of length
+// spellings segstack has.
+var timeAliases = map[string]string{
 	"s": "second", "sec": "second", "seconds": "second", "ms": "millisecond", "us": "microsecond",
 	"µs": "microsecond", "μs": "microsecond", "ns": "nanosecond", "min": "minute", "h": "hour",
 	"hr": "hour",
@@ -42,11 +42,14 @@ func NormalizeUnit(u string) (string, error) {
 	case "", "pixel", "pixels", "px":
 		return "", nil
 	}
-	if n, ok := unitAliases[s]; ok {
+	if n, err := stack.CanonicalUnit(s); err == nil && n != "" {
+		return n, nil
+	}
+	if n, ok := timeAliases[s]; ok {
 		return n, nil
 	}
 	l := strings.ToLower(s)
-	if n, ok := unitAliases[l]; ok {
+	if n, ok := timeAliases[l]; ok {
 		return n, nil
 	}
 	l = strings.TrimSuffix(strings.ReplaceAll(l, "metre", "meter"), "s")
