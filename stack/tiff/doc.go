@@ -15,9 +15,11 @@
 // WriterOptions.Cached): raw planes go to the disk from the caller's memory,
 // and Close's fsync finds little left to do.
 //
-// Supported: classic TIFF and BigTIFF, little- and big-endian files, one
-// sample per pixel of 8/16/32-bit unsigned, 16/32-bit signed or 32-bit
-// floating-point data; no compression, LZW, Deflate and PackBits, with the
+// Supported: classic TIFF and BigTIFF, little- and big-endian files of
+// 8/16/32-bit unsigned, 16/32-bit signed or 32-bit floating-point samples,
+// one or several per pixel (RGB, RGBA, multi-sample grey), interleaved
+// (PlanarConfiguration 1) or in separate planes (2): each sample of a page
+// is read as a plane of its own, a channel, the samples of a page adjacent; no compression, LZW, Deflate and PackBits, with the
 // horizontal-differencing (2) and floating-point (3) predictors; strips and
 // tiles. ImageJ hyperstack descriptions, OME-XML and tifffile's "shaped"
 // JSON descriptions are parsed into Metadata. Anything else is reported as an

@@ -185,7 +185,8 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 	W, H := r.shape.X, r.shape.Y
 	rowBytes := W * size
 
-	if !p.tiled && p.comp == None && !sparse(offs, counts) {
+	ns := p.blockSamples()
+	if !p.tiled && p.comp == None && ns == 1 && !sparse(offs, counts) {
 		// Uncompressed strips: read runs of adjacent strips with one ReadAt
 		// each, straight into dst; usually the whole plane is one run.
 		for k := 0; k < p.blocks; {
@@ -211,12 +212,15 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 			r.scratch.Put(raw)
 		}
 	}()
+	// Tiles, and strips of interleaved samples, are decoded into blk and
+	// copied into dst from there; other strips are decoded in place.
+	viaBlock := p.tiled || ns > 1
 	blk := new([]byte)
-	if p.tiled {
-		blk = r.getScratch(p.blockW * p.blockH * size)
+	if viaBlock {
+		blk = r.getScratch(p.blockW * p.blockH * size * ns)
 		defer r.scratch.Put(blk)
 	}
-	tmp := r.getScratch(max(p.blockW*size, 1))
+	tmp := r.getScratch(max(p.blockW*size*ns, 1))
 	defer r.scratch.Put(tmp)
 
 	for k := 0; k < p.blocks; k++ {
@@ -245,8 +249,10 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 		if err := r.src.readAt(in, offs[k], blockKind(p.tiled)+" data"); err != nil {
 			return err
 		}
-		out := *blk
-		if !p.tiled {
+		var out []byte
+		if viaBlock {
+			out = (*blk)[:bw*bh*size*ns]
+		} else {
 			out = dst[y0*rowBytes : (y0+bh)*rowBytes]
 		}
 		if err := decompress(p.comp, in, out); err != nil {
@@ -254,25 +260,49 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 		}
 		switch p.pred {
 		case FloatingPoint:
-			undoFloat(out, *tmp, bw, size)
+			undoFloat(out, *tmp, bw*ns, size, ns)
 		case Horizontal:
 			if swap {
 				swapBytes(out, size)
 			}
-			undoHorizontal(out, bw, size)
+			undoHorizontal(out, bw*ns, size, ns)
 		default:
 			if swap {
 				swapBytes(out, size)
 			}
 		}
-		if p.tiled && y0 < H {
-			cw := min(bw, W-x0) * size
-			for y := y0; y < min(y0+bh, H); y++ {
-				copy(dst[y*rowBytes+x0*size:y*rowBytes+x0*size+cw], out[(y-y0)*bw*size:])
+		if !viaBlock || y0 >= H {
+			continue
+		}
+		cw := min(bw, W-x0)
+		for y := y0; y < min(y0+bh, H); y++ {
+			d := dst[y*rowBytes+x0*size : y*rowBytes+(x0+cw)*size]
+			src := out[(y-y0)*bw*size*ns:]
+			if ns == 1 {
+				copy(d, src)
+				continue
 			}
+			pick(d, src, size, ns, p.sample)
 		}
 	}
 	return nil
+}
+
+// pick copies sample s of each interleaved pixel of src (ns samples of size
+// bytes each) into d, one sample per pixel.
+func pick(d, src []byte, size, ns, s int) {
+	stride := size * ns
+	src = src[s*size:]
+	switch size {
+	case 1:
+		for i := range d {
+			d[i] = src[i*stride]
+		}
+	default:
+		for i := 0; i < len(d); i += size {
+			copy(d[i:i+size], src[(i/size)*stride:])
+		}
+	}
 }
 
 // WriterOptions returns options that write a stack like this one: same

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/bits"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/segstack/segstack/stack"
@@ -60,6 +61,13 @@ type page struct {
 	// contig is the file offset of the plane for pages without an IFD of
 	// their own (ImageJ's contiguous layout), else -1.
 	contig int64
+	// spp is the IFD's samples per pixel; a page with several is read as
+	// one plane per sample, sample naming which. planar reports
+	// PlanarConfiguration 2 (each sample in blocks of its own, sample s's
+	// blocks following those of the samples before it); otherwise samples
+	// are interleaved within each block.
+	spp, sample int
+	planar      bool
 }
 
 // Reader gives random access to the planes of a TIFF stack. Its methods are
@@ -146,6 +154,9 @@ func NewReader(ra io.ReaderAt, size int64, opts ...Option) (*Reader, error) {
 			return nil, unsupportedf("page %d is %dx%d %s but page 0 is %dx%d %s; pages of different shapes or types",
 				len(r.pages), shape.Y, shape.X, dt, r.shape.Y, r.shape.X, r.dtype)
 		}
+		if len(r.pages) > 0 && p.spp != r.pages[0].spp {
+			return nil, unsupportedf("page %d has %d samples per pixel but page 0 has %d", len(r.pages), p.spp, r.pages[0].spp)
+		}
 		r.pages = append(r.pages, p)
 	}
 	if len(r.pages) == 0 {
@@ -153,6 +164,13 @@ func NewReader(ra io.ReaderAt, size int64, opts ...Option) (*Reader, error) {
 	}
 	if err := r.readMetadata(first); err != nil {
 		return nil, err
+	}
+	if r.pages[0].spp > 1 {
+		if err := r.expandSamples(); err != nil {
+			return nil, err
+		}
+		r.shape.Z = len(r.pages)
+		return r, nil
 	}
 	r.expandContiguous()
 	if err := r.reshapeShaped(); err != nil {
@@ -200,9 +218,10 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 	if w > 1<<31 || h > 1<<31 {
 		return p, stack.Shape{}, 0, formatErrorf("image size %dx%d is absurd", w, h)
 	}
-	if spp != 1 {
-		return p, stack.Shape{}, 0, unsupportedf("%d samples per pixel (RGB or multi-sample pixels; only one sample per pixel is supported)", spp)
+	if spp == 0 || spp > maxSamples {
+		return p, stack.Shape{}, 0, formatErrorf("%d samples per pixel", spp)
 	}
+	p.spp, p.planar = int(spp), planar == 2 && spp > 1
 	if depth != 1 {
 		return p, stack.Shape{}, 0, unsupportedf("ImageDepth %d (SGI volume tiles)", depth)
 	}
@@ -213,9 +232,10 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 		return p, stack.Shape{}, 0, formatErrorf("PlanarConfiguration %d", planar)
 	}
 	switch photo {
-	case 0, 1:
-	case 2:
-		return p, stack.Shape{}, 0, UnsupportedError("RGB photometric interpretation")
+	case 0, 1, 2, 5:
+		// Grey, RGB and separated (CMYK) samples are read as channels.
+	case 6:
+		return p, stack.Shape{}, 0, UnsupportedError("YCbCr photometric interpretation (JPEG-style colour)")
 	case 3:
 		return p, stack.Shape{}, 0, UnsupportedError("palette-colour images")
 	default:
@@ -265,7 +285,7 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 		if tw == 0 || th == 0 || tw > 1<<20 || th > 1<<20 {
 			return p, stack.Shape{}, 0, formatErrorf("tile size %dx%d", tw, th)
 		}
-		tileBytes := tw * th * size
+		tileBytes := tw * th * size * uint64(p.blockSamples())
 		limit := min(r.opts.maxPlaneBytes, max(4*planeBytes, 16<<20))
 		if tileBytes > limit {
 			return p, stack.Shape{}, 0, &LimitError{What: fmt.Sprintf("a %dx%d tile", tw, th), Size: tileBytes, Limit: limit}
@@ -288,15 +308,19 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 	if p.offsets == nil {
 		return p, stack.Shape{}, 0, formatErrorf("missing %s offsets", blockKind(p.tiled))
 	}
+	all := uint64(p.blocks)
+	if p.planar {
+		all *= spp
+	}
 	if p.counts == nil {
-		if p.comp != None || p.blocks != 1 {
+		if p.comp != None || all != 1 {
 			return p, stack.Shape{}, 0, formatErrorf("missing %s byte counts", blockKind(p.tiled))
 		}
-	} else if p.counts.count < uint64(p.blocks) {
-		return p, stack.Shape{}, 0, formatErrorf("%d %s byte counts for %d %ss", p.counts.count, blockKind(p.tiled), p.blocks, blockKind(p.tiled))
+	} else if p.counts.count < all {
+		return p, stack.Shape{}, 0, formatErrorf("%d %s byte counts for %d %ss", p.counts.count, blockKind(p.tiled), all, blockKind(p.tiled))
 	}
-	if p.offsets.count < uint64(p.blocks) {
-		return p, stack.Shape{}, 0, formatErrorf("%d %s offsets for %d %ss", p.offsets.count, blockKind(p.tiled), p.blocks, blockKind(p.tiled))
+	if p.offsets.count < all {
+		return p, stack.Shape{}, 0, formatErrorf("%d %s offsets for %d %ss", p.offsets.count, blockKind(p.tiled), all, blockKind(p.tiled))
 	}
 	return p, stack.Shape{Z: 1, Y: int(h), X: int(w)}, dt, nil
 }
@@ -411,24 +435,92 @@ func (r *Reader) expandContiguous() {
 	}
 }
 
-// blockTable reads the offsets and byte counts of a page's strips or tiles.
+// blockTable reads the offsets and byte counts of a page's strips or tiles
+// (for a separate-planes page, those of its sample).
 func (r *Reader) blockTable(p *page) (offs, counts []uint64, err error) {
-	if offs, err = r.src.uints(firstValues(p.offsets, p.blocks), uint64(p.blocks)); err != nil {
+	start := 0
+	if p.planar {
+		start = p.sample * p.blocks
+	}
+	if offs, err = r.src.uints(someValues(p.offsets, start, p.blocks), uint64(p.blocks)); err != nil {
 		return nil, nil, err
 	}
 	if p.counts == nil {
-		return offs, []uint64{uint64(r.PlaneBytes())}, nil
+		return offs, []uint64{uint64(r.PlaneBytes() * p.blockSamples())}, nil
 	}
-	if counts, err = r.src.uints(firstValues(p.counts, p.blocks), uint64(p.blocks)); err != nil {
+	if counts, err = r.src.uints(someValues(p.counts, start, p.blocks), uint64(p.blocks)); err != nil {
 		return nil, nil, err
 	}
 	return offs, counts, nil
 }
 
-// firstValues returns e restricted to its first n values; writers may store
-// more offsets than there are strips.
-func firstValues(e *entry, n int) *entry {
+// someValues returns e restricted to n values from the start'th; writers
+// may store more offsets than there are strips. The caller has checked
+// that e holds start+n values.
+func someValues(e *entry, start, n int) *entry {
 	c := *e
 	c.count = uint64(n)
+	if start > 0 {
+		skip := uint64(start) * uint64(typeSize(e.typ))
+		if c.inline != nil {
+			c.inline = c.inline[skip:]
+		} else {
+			c.off += skip
+		}
+	}
 	return &c
+}
+
+// maxSamples bounds SamplesPerPixel; real files have at most a handful.
+const maxSamples = 64
+
+// blockSamples is the number of samples per pixel stored in each of the
+// page's blocks: all of them when interleaved, one when planar.
+func (p *page) blockSamples() int {
+	if p.spp > 1 && !p.planar {
+		return p.spp
+	}
+	return 1
+}
+
+// expandSamples turns each page of a multi-sample file into one plane per
+// sample, the samples of a page adjacent (channel fastest), and records them
+// as channels in the metadata.
+func (r *Reader) expandSamples() error {
+	spp := r.pages[0].spp
+	if uint64(len(r.pages))*uint64(spp) > uint64(r.opts.maxPages) {
+		return &LimitError{What: "page count", Size: uint64(len(r.pages)) * uint64(spp), Limit: uint64(r.opts.maxPages)}
+	}
+	pages := make([]page, 0, len(r.pages)*spp)
+	for _, p := range r.pages {
+		for s := range spp {
+			q := p
+			q.sample = s
+			pages = append(pages, q)
+		}
+	}
+	ifds := len(r.pages)
+	r.pages = pages
+	m := &r.meta
+	m.Samples = spp
+	m.Shaped = nil // tifffile's shape then includes the sample axis
+	nc, nz, nt := max(m.Channels, 1), max(m.Slices, 1), max(m.Frames, 1)
+	order := m.DimensionOrder
+	if len(order) != 5 {
+		order = "XYCZT"
+	}
+	switch {
+	case m.OME != nil && nc*nz*nt == ifds*spp && nc%spp == 0 && order[2] == 'C':
+		// OME counts samples as channels already (tifffile's RGB OME-TIFF).
+	case nc*nz*nt != ifds:
+		// No usable hyperstack description: every page is a slice.
+		m.Channels, m.Slices, m.Frames, m.DimensionOrder = spp, ifds, 1, "XYCZT"
+	case nc == 1:
+		m.Channels, m.DimensionOrder = spp, "XYC"+strings.Replace(order[2:], "C", "", 1)
+	case order[2] == 'C':
+		m.Channels = nc * spp
+	default:
+		return unsupportedf("%d samples per pixel in a %s stack with %d channels (channels are not the fastest axis)", spp, order, nc)
+	}
+	return nil
 }

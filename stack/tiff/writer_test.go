@@ -417,12 +417,12 @@ func TestPredictorsRoundTrip(t *testing.T) {
 			if rowLen > 1 {
 				require.NotEqual(t, orig, b)
 			}
-			undoHorizontal(b, rowLen, size)
+			undoHorizontal(b, rowLen, size, 1)
 			require.Equal(t, orig, b)
 			if size > 1 {
 				tmp := make([]byte, rowLen*size)
 				doFloat(b, tmp, rowLen, size)
-				undoFloat(b, tmp, rowLen, size)
+				undoFloat(b, tmp, rowLen, size, 1)
 				require.Equal(t, orig, b)
 			}
 		}

@@ -1,0 +1,79 @@
+"""Write multi-sample TIFFs with tifffile and what tifffile decodes from them.
+
+Usage: python make_samples.py OUTDIR
+
+For each case OUTDIR gets NAME.tif and NAME.raw: the planes tifffile decodes,
+page by page and, within a page, sample by sample (the order segstack reads
+them as channels), little-endian; manifest.json lists the cases with their
+dtype, plane count, channels and plane shape. Compressed cases need
+imagecodecs (the venv's tifffile has it).
+"""
+import json
+import sys
+
+import numpy
+import tifffile
+
+out = sys.argv[1]
+rng = numpy.random.default_rng(17)
+
+
+def data(shape, dtype):
+    dtype = numpy.dtype(dtype)
+    if dtype.kind == "f":
+        return (rng.standard_normal(shape) * 100).astype(dtype)
+    info = numpy.iinfo(dtype)
+    return rng.integers(info.min, info.max, size=shape, endpoint=True, dtype=dtype)
+
+
+Y, X = 37, 29
+cases = [
+    # name, array, imwrite keywords
+    ("rgb_contig_u8", data((Y, X, 3), "u1"), dict(photometric="rgb")),
+    ("rgb_planar_u8", data((3, Y, X), "u1"), dict(photometric="rgb", planarconfig="separate")),
+    ("rgb_default_3yx_u8", data((3, Y, X), "u1"), dict()),
+    ("rgba_contig_u16_lzw_pred", data((Y, X, 4), "u2"),
+     dict(photometric="rgb", extrasamples=["unassalpha"], compression="lzw", predictor=True)),
+    ("two_planar_minisblack_u16_deflate", data((2, Y, X), "u2"),
+     dict(photometric="minisblack", planarconfig="separate", compression="zlib")),
+    ("four_contig_f32_fpred", data((Y, X, 4), "f4"),
+     dict(photometric="minisblack", planarconfig="contig", extrasamples=["unspecified"] * 3, compression="zlib", predictor=3)),
+    ("rgb_tiled_contig_u8_lzw", data((Y, X, 3), "u1"), dict(photometric="rgb", tile=(16, 16), compression="lzw")),
+    ("rgb_tiled_planar_u16_packbits", data((3, Y, X), "u2"),
+     dict(photometric="rgb", planarconfig="separate", tile=(16, 16), compression="packbits")),
+    ("stack_rgb_contig_u8_rows5_pred", data((4, Y, X, 3), "u1"),
+     dict(photometric="rgb", rowsperstrip=5, compression="zlib", predictor=True)),
+    ("stack_rgb_planar_u16_rows7", data((3, 3, Y, X), "u2"),
+     dict(photometric="rgb", planarconfig="separate", rowsperstrip=7)),
+    ("bigendian_rgb_u16_lzw_pred", data((Y, X, 3), "u2"),
+     dict(photometric="rgb", compression="lzw", predictor=True, byteorder=">")),
+    ("int16_contig3_deflate_pred", data((Y, X, 3), "i2"),
+     dict(photometric="minisblack", planarconfig="contig", compression="zlib", predictor=True)),
+    ("f32_planar3_fpred", data((3, Y, X), "f4"),
+     dict(photometric="minisblack", planarconfig="separate", compression="zlib", predictor=3)),
+    ("u32_contig2_lzw_pred_be", data((Y, X, 2), "u4"),
+     dict(photometric="minisblack", planarconfig="contig", compression="lzw", predictor=True, byteorder=">")),
+    ("imagej_rgb_stack", data((5, Y, X, 3), "u1"), dict(imagej=True, photometric="rgb")),
+    ("ome_rgb", data((Y, X, 3), "u1"), dict(ome=True, photometric="rgb")),
+]
+
+manifest = []
+for name, arr, kw in cases:
+    path = f"{out}/{name}.tif"
+    tifffile.imwrite(path, arr, **kw)
+    planes = []
+    with tifffile.TiffFile(path) as tf:
+        spp = tf.pages[0].samplesperpixel
+        for page in tf.pages:
+            a = page.asarray()
+            if spp > 1 and page.planarconfig == 1:  # contiguous: (Y, X, S)
+                a = numpy.moveaxis(a, -1, 0)
+            a = a.reshape(spp, a.shape[-2], a.shape[-1])
+            planes.extend(a)
+        stacked = numpy.stack(planes).astype(arr.dtype.newbyteorder("<"))
+    stacked.tofile(f"{out}/{name}.raw")
+    manifest.append(dict(name=name, dtype=str(arr.dtype.newbyteorder("=").name), planes=len(planes),
+                         channels=spp, y=int(stacked.shape[1]), x=int(stacked.shape[2]),
+                         pages=len(tf.pages)))
+with open(f"{out}/manifest.json", "w") as f:
+    json.dump(manifest, f, indent=1)
