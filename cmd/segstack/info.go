@@ -26,6 +26,8 @@ type infoReport struct {
 	ByteOrder    string        `json:"byte_order"`
 	PlaneBytes   int           `json:"plane_bytes"`
 	Channels     int           `json:"channels"`
+	Samples      int           `json:"samples_per_pixel"`
+	Planar       string        `json:"planar_configuration,omitempty"`
 	Metadata     tiff.Metadata `json:"metadata"`
 }
 
@@ -36,6 +38,13 @@ func newInfoReport(path string, r *tiff.Reader) infoReport {
 		Compression: r.Compression().String(), Predictor: r.Predictor().String(),
 		Tiled: r.Tiled(), BigTIFF: r.BigTIFF(), ByteOrder: "little", PlaneBytes: r.PlaneBytes(),
 		Channels: r.Channels(), Metadata: r.Metadata(),
+	}
+	rep.Samples = r.SamplesPerPixel()
+	if rep.Samples > 1 {
+		rep.Planar = "contiguous"
+		if r.SeparatePlanes() {
+			rep.Planar = "separate"
+		}
 	}
 	if r.ByteOrder().String() == "BigEndian" {
 		rep.ByteOrder = "big"
@@ -59,6 +68,9 @@ func writeInfoText(w io.Writer, rep infoReport) error {
 	line("shape", "%d x %d x %d (Z x Y x X)", s[0], s[1], s[2])
 	line("dtype", "%s", rep.DType)
 	line("pages", "%d", rep.Pages)
+	if rep.Samples > 1 {
+		line("samples", "%d per pixel, %s (each read as a channel; pages = TIFF pages x samples)", rep.Samples, rep.Planar)
+	}
 	if rep.Predictor != "none" {
 		line("compression", "%s (predictor %s)", rep.Compression, rep.Predictor)
 	} else {

@@ -46,6 +46,14 @@ func (r *Reader) Tiled() bool { return r.pages[0].tiled }
 // for strips.
 func (r *Reader) TileSize() (w, h int) { return r.pages[0].blockW, r.pages[0].blockH }
 
+// SamplesPerPixel is the first page's samples per pixel (3 for RGB); each
+// sample is read as a channel, see Metadata.Samples.
+func (r *Reader) SamplesPerPixel() int { return r.pages[0].spp }
+
+// SeparatePlanes reports whether a multi-sample file stores each sample in
+// blocks of its own (PlanarConfiguration 2) rather than interleaved.
+func (r *Reader) SeparatePlanes() bool { return r.pages[0].planar }
+
 // Metadata returns what the file says about its layout and pixel size.
 func (r *Reader) Metadata() Metadata { return r.meta }
 

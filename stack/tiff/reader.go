@@ -503,7 +503,6 @@ func (r *Reader) expandSamples() error {
 	r.pages = pages
 	m := &r.meta
 	m.Samples = spp
-	m.Shaped = nil // tifffile's shape then includes the sample axis
 	nc, nz, nt := max(m.Channels, 1), max(m.Slices, 1), max(m.Frames, 1)
 	order := m.DimensionOrder
 	if len(order) != 5 {

@@ -59,6 +59,13 @@ func readAllPlanes(t *testing.T, path string) (*Reader, []byte) {
 	for i := range r.Pages() {
 		buf := make([]byte, r.PlaneBytes())
 		require.NoError(t, r.ReadPlaneInto(i, buf))
+		// The zero-copy path, where the plane is stored raw, agrees.
+		var view []byte
+		ok, err := r.ReadView(i, func(v []byte) { view = append(view, v...) })
+		require.NoError(t, err)
+		if ok {
+			require.Equal(t, buf, view, "ReadView of plane %d", i)
+		}
 		if !nativeLE {
 			swapBytes(buf, r.DType().Size())
 		}

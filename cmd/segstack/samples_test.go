@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/segstack/segstack/stack"
+	"github.com/segstack/segstack/stack/tiff"
+	"github.com/stretchr/testify/require"
+)
+
+// makeSampleTIFFs writes the multi-sample TIFFs of
+// stack/tiff/testdata/make_samples.py with the venv's tifffile into a
+// temporary folder, skipping when it is absent.
+func makeSampleTIFFs(t *testing.T) string {
+	t.Helper()
+	const py = "/opt/venv/bin/python"
+	if err := exec.Command(py, "-c", "import tifffile, imagecodecs, numpy").Run(); err != nil {
+		t.Skipf("SKIP: %s with tifffile and imagecodecs not available: %v", py, err)
+	}
+	dir := t.TempDir()
+	out, err := exec.Command(py, filepath.Join("..", "..", "stack", "tiff", "testdata", "make_samples.py"), dir).CombinedOutput()
+	require.NoError(t, err, string(out))
+	return dir
+}
+
+// extractChannel writes channel c of a multi-channel TIFF as a plain stack.
+func extractChannel(t *testing.T, in, out string, c int) {
+	t.Helper()
+	r, planes := readRawPlanes(t, in)
+	md := r.Metadata()
+	nc := r.Channels()
+	sh := r.Shape()
+	sh.Z /= nc
+	w, err := tiff.Create(out, tiff.WriterOptions{Shape: sh, DType: r.DType()})
+	require.NoError(t, err)
+	for z := range sh.Z {
+		i, err := md.PlaneIndex(c, z%max(md.Slices, 1), z/max(md.Slices, 1))
+		require.NoError(t, err)
+		require.NoError(t, w.WritePlane(planes[i]))
+	}
+	require.NoError(t, w.Close())
+}
+
+// TestMultiSampleTIFFsEveryCommand checks that the samples of RGB and
+// multi-sample TIFFs are channels everywhere: convert keeps them
+// pixel-exact (as the channels of a hyperstack), info shows them, and
+// segment, gaussian, threshold and label with --channel C give what they
+// give on a file holding only that channel.
+func TestMultiSampleTIFFsEveryCommand(t *testing.T) {
+	src := makeSampleTIFFs(t)
+	dir := t.TempDir()
+	for _, name := range []string{"rgb_contig_u8", "stack_rgb_planar_u16_rows7", "rgba_contig_u16_lzw_pred", "rgb_tiled_contig_u8_lzw"} {
+		t.Run(name, func(t *testing.T) {
+			in := filepath.Join(src, name+".tif")
+			conv := filepath.Join(dir, name+".conv.tif")
+			stdout, stderr, code := run(t, dir, "convert", in, conv)
+			require.Zero(t, code, stderr)
+			_, want := readRawPlanes(t, in)
+			cr, got := readRawPlanes(t, conv)
+			require.Equal(t, want, got, "convert is pixel-exact")
+			require.Equal(t, 1, cr.SamplesPerPixel(), "convert writes the samples as channels")
+			require.Equal(t, len(want), cr.Shape().Z)
+
+			stdout, stderr, code = run(t, dir, "info", in)
+			require.Zero(t, code, stderr)
+			require.Contains(t, stdout, "samples:")
+
+			_, stderr, code = run(t, dir, "segment", in, "-o", filepath.Join(dir, "x.tif"), "-q")
+			require.Equal(t, 1, code)
+			require.Contains(t, stderr, "--channel")
+
+			one := filepath.Join(dir, name+".c1.tif")
+			extractChannel(t, in, one, 1)
+			for _, cmd := range [][]string{
+				{"segment", "--sigma", "1"},
+				{"gaussian", "--sigma", "1.5"},
+				{"threshold", "--threshold", "otsu"},
+				{"label"},
+			} {
+				a := filepath.Join(dir, name+"."+cmd[0]+".a.tif")
+				b := filepath.Join(dir, name+"."+cmd[0]+".b.tif")
+				_, stderr, code := run(t, dir, append([]string{cmd[0], in, "-o", a, "--channel", "1", "-q"}, cmd[1:]...)...)
+				require.Zero(t, code, "%v: %s", cmd, stderr)
+				_, stderr, code = run(t, dir, append([]string{cmd[0], one, "-o", b, "-q"}, cmd[1:]...)...)
+				require.Zero(t, code, "%v: %s", cmd, stderr)
+				_, pa := readRawPlanes(t, a)
+				_, pb := readRawPlanes(t, b)
+				require.True(t, bytes.Equal(bytes.Join(pa, nil), bytes.Join(pb, nil)), "%v --channel 1", cmd)
+			}
+		})
+	}
+	_ = stack.Uint8
+}
