@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/segstack/segstack/stack"
@@ -47,6 +48,11 @@ type WriterOptions struct {
 	// ImageJ description is written for uint8, uint16 and float32 (the
 	// types ImageJ stores) and tifffile's shaped JSON for the others.
 	Description string
+	// OME writes OME-XML (schema 2016-06) as the first page's
+	// ImageDescription instead, with the dimension order, sizes and
+	// physical sizes; Description is then ignored. Create sets it for
+	// names that end in ".ome.tif" or ".ome.tiff" (see IsOMEName).
+	OME bool
 	// Workers bounds the goroutines that compress the strips or tiles of a
 	// plane; 0 means GOMAXPROCS.
 	Workers int
@@ -101,6 +107,9 @@ const classicLimit = math.MaxUint32 - 64<<20
 // Create starts writing a stack to path. Nothing appears under path until
 // Close succeeds; the data goes to a temporary file in the same directory.
 func Create(path string, opts WriterOptions) (*Writer, error) {
+	if IsOMEName(path) {
+		opts.OME = true
+	}
 	w := &Writer{opts: opts, path: path}
 	if err := w.validate(); err != nil {
 		return nil, fmt.Errorf("tiff: create %s: %w", path, err)
@@ -225,6 +234,13 @@ func (w *Writer) sizeBound() uint64 {
 // description builds the ImageDescription of the first page.
 func (w *Writer) description() string {
 	o := &w.opts
+	if o.OME {
+		base := filepath.Base(w.path)
+		for _, ext := range []string{".ome.tiff", ".ome.tif", ".OME.TIFF", ".OME.TIF"} {
+			base = strings.TrimSuffix(base, ext)
+		}
+		return formatOME(o, base)
+	}
 	if o.Description != "" {
 		return o.Description
 	}
