@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/segstack/segstack/internal/outfile"
 	"github.com/segstack/segstack/stack"
 )
 
@@ -72,7 +73,7 @@ type WriterOptions struct {
 type Writer struct {
 	opts     WriterOptions
 	path     string
-	tmp      string
+	of       *outfile.File // the output, unnamed or temporary until Close
 	f        *os.File
 	out      sink
 	direct   bool
@@ -129,15 +130,12 @@ func Create(path string, opts WriterOptions) (*Writer, error) {
 	w.desc = w.description()
 	w.contig = w.contiguousLayout()
 
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	of, err := outfile.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("tiff: create %s: %w", path, err)
 	}
-	w.f, w.tmp = f, f.Name()
+	f := of.File
+	w.f, w.of = f, of
 	w.out = newCachedSink(f)
 	if !o.Cached && w.sizeBound() >= directMinBytes {
 		if d, err := newDirectSink(f); err == nil {
@@ -285,8 +283,7 @@ func (w *Writer) fail(err error) error {
 	if w.err == nil {
 		w.err = fmt.Errorf("tiff: write %s: %w", w.path, err)
 		w.out.abandon()
-		w.f.Close()
-		os.Remove(w.tmp)
+		w.of.Abort()
 	}
 	return w.err
 }
@@ -616,28 +613,14 @@ func (w *Writer) Close() error {
 	if err := w.out.finish(); err != nil {
 		return w.fail(err)
 	}
-	if err := w.f.Chmod(0o644); err != nil {
-		return w.fail(err)
-	}
 	if err := w.f.Sync(); err != nil {
 		return w.fail(err)
 	}
-	if err := w.f.Close(); err != nil {
-		w.f = nil
-		os.Remove(w.tmp)
-		w.err = fmt.Errorf("tiff: write %s: %w", w.path, err)
-		return w.err
-	}
-	if err := os.Rename(w.tmp, w.path); err != nil {
-		os.Remove(w.tmp)
-		w.err = fmt.Errorf("tiff: write %s: %w", w.path, err)
+	if err := w.of.Commit(); err != nil {
+		w.err = fmt.Errorf("tiff: %w", err)
 		return w.err
 	}
 	w.done = true
-	if d, err := os.Open(filepath.Dir(w.path)); err == nil {
-		d.Sync() // make the rename durable; not all file systems support it
-		d.Close()
-	}
 	return nil
 }
 
