@@ -43,11 +43,17 @@ type File struct {
 // Create starts the output file path, with permissions 0644 (less the
 // umask) once committed. It first removes temporaries that killed
 // processes left in path's directory.
+//
+// Setting the environment variable SEGSTACK_OUTFILE=named makes Create use
+// temporary names on Linux too (for file systems whose O_TMPFILE misbehaves,
+// and to test that path).
 func Create(path string) (*File, error) {
 	dir := filepath.Dir(path)
 	cleanOnce(dir)
-	if f, err := createUnnamed(dir); err == nil {
-		return &File{File: f, path: path}, nil
+	if os.Getenv("SEGSTACK_OUTFILE") != "named" {
+		if f, err := createUnnamed(dir); err == nil {
+			return &File{File: f, path: path}, nil
+		}
 	}
 	f, tmp, err := createNamed(path)
 	if err != nil {
