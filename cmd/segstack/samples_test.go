@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -92,5 +94,56 @@ func TestMultiSampleTIFFsEveryCommand(t *testing.T) {
 			}
 		})
 	}
-	_ = stack.Uint8
+}
+
+// TestFloat64BilevelPaletteCommands checks convert and segment on float64,
+// 1-bit and palette TIFFs: convert keeps the values exactly (float64 stays
+// float64; bilevel becomes uint8 0/1; palette images their indices), and
+// segment on float64 input equals segment on the same values rounded to
+// float32, the type it computes in.
+func TestFloat64BilevelPaletteCommands(t *testing.T) {
+	src := makeSampleTIFFs(t)
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name string
+		dt   stack.DType
+	}{
+		{"f64_stack_be_lzw_fpred", stack.Float64}, {"f64_tiled_packbits", stack.Float64},
+		{"bilevel_miniswhite", stack.Uint8}, {"bilevel_stack_packbits_rows3", stack.Uint8},
+		{"palette_u8_stack_lzw", stack.Uint8}, {"palette_u16_deflate", stack.Uint16},
+	} {
+		in := filepath.Join(src, c.name+".tif")
+		conv := filepath.Join(dir, c.name+".tif")
+		_, stderr, code := run(t, dir, "convert", in, conv)
+		require.Zero(t, code, "%s: %s", c.name, stderr)
+		_, want := readRawPlanes(t, in)
+		cr, got := readRawPlanes(t, conv)
+		require.Equal(t, want, got, "%s: convert is exact", c.name)
+		require.Equal(t, c.dt, cr.DType(), c.name)
+		_, stderr, code = run(t, dir, "segment", in, "-o", filepath.Join(dir, c.name+".labels.tif"), "-q")
+		require.Zero(t, code, "%s: %s", c.name, stderr)
+	}
+
+	// float64 is rounded to float32 once, on reading.
+	in := filepath.Join(src, "f64_stack_be_lzw_fpred.tif")
+	r, planes := readRawPlanes(t, in)
+	f32 := filepath.Join(dir, "as_f32.tif")
+	w, err := tiff.Create(f32, tiff.WriterOptions{Shape: r.Shape(), DType: stack.Float32})
+	require.NoError(t, err)
+	for _, p := range planes {
+		v := make([]float32, len(p)/8)
+		for i := range v {
+			v[i] = float32(math.Float64frombits(binary.NativeEndian.Uint64(p[8*i:])))
+		}
+		require.NoError(t, tiff.WritePlaneOf(w, v))
+	}
+	require.NoError(t, w.Close())
+	a, b := filepath.Join(dir, "a.tif"), filepath.Join(dir, "b.tif")
+	for _, args := range [][]string{{"segment", in, "-o", a, "-q"}, {"segment", f32, "-o", b, "-q"}} {
+		_, stderr, code := run(t, dir, args...)
+		require.Zero(t, code, stderr)
+	}
+	_, pa := readRawPlanes(t, a)
+	_, pb := readRawPlanes(t, b)
+	require.Equal(t, pb, pa)
 }

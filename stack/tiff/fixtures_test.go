@@ -201,8 +201,9 @@ func TestPlaneIndexMatchesLayout(t *testing.T) {
 func TestUnsupportedFixtures(t *testing.T) {
 	m := loadManifest(t)
 	require.Len(t, m.Unsupported, 6)
-	// Multi-sample pages were refused once; they now read as channels.
-	nowRead := map[string]int{"unsupported_rgb.tif": 3, "unsupported_planar2.tif": 0}
+	// Multi-sample, float64 and bilevel pages were refused once; they now
+	// read (as channels, float64, uint8 0/1).
+	nowRead := map[string]int{"unsupported_rgb.tif": 3, "unsupported_planar2.tif": 0, "unsupported_float64.tif": 0, "unsupported_bilevel.tif": 0}
 	for _, name := range m.Unsupported {
 		t.Run(name, func(t *testing.T) {
 			if spp, ok := nowRead[name]; ok {

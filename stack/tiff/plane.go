@@ -46,6 +46,19 @@ func (r *Reader) Tiled() bool { return r.pages[0].tiled }
 // for strips.
 func (r *Reader) TileSize() (w, h int) { return r.pages[0].blockW, r.pages[0].blockH }
 
+// Photometric is the first page's PhotometricInterpretation: 0
+// WhiteIsZero, 1 BlackIsZero, 2 RGB, 3 palette, 5 separated (CMYK).
+func (r *Reader) Photometric() int { return r.photometric }
+
+// ColorMap is the palette of a palette-colour image (Photometric 3): the
+// red, green and blue of each index value, 0..65535. Planes read as the
+// index values. Nil for other images.
+func (r *Reader) ColorMap() [][3]uint16 { return r.colorMap }
+
+// Bilevel reports whether the file holds 1-bit samples, read as uint8 0
+// and 1 with 1 for white (WhiteIsZero files are inverted so).
+func (r *Reader) Bilevel() bool { return r.pages[0].bilevel }
+
 // SamplesPerPixel is the first page's samples per pixel (3 for RGB); each
 // sample is read as a channel, see Metadata.Samples.
 func (r *Reader) SamplesPerPixel() int { return r.pages[0].spp }
@@ -194,7 +207,7 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 	rowBytes := W * size
 
 	ns := p.blockSamples()
-	if !p.tiled && p.comp == None && ns == 1 && !sparse(offs, counts) {
+	if !p.tiled && p.comp == None && ns == 1 && !p.bilevel && !sparse(offs, counts) {
 		// Uncompressed strips: read runs of adjacent strips with one ReadAt
 		// each, straight into dst; usually the whole plane is one run.
 		for k := 0; k < p.blocks; {
@@ -222,10 +235,17 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 	}()
 	// Tiles, and strips of interleaved samples, are decoded into blk and
 	// copied into dst from there; other strips are decoded in place.
-	viaBlock := p.tiled || ns > 1
+	viaBlock := p.tiled || ns > 1 || p.bilevel
+	// blockRow is the bytes of one decoded row of a block.
+	blockRow := func(bw int) int {
+		if p.bilevel {
+			return (bw + 7) / 8
+		}
+		return bw * size * ns
+	}
 	blk := new([]byte)
 	if viaBlock {
-		blk = r.getScratch(p.blockW * p.blockH * size * ns)
+		blk = r.getScratch(blockRow(p.blockW) * p.blockH)
 		defer r.scratch.Put(blk)
 	}
 	tmp := r.getScratch(max(p.blockW*size*ns, 1))
@@ -259,7 +279,7 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 		}
 		var out []byte
 		if viaBlock {
-			out = (*blk)[:bw*bh*size*ns]
+			out = (*blk)[:blockRow(bw)*bh]
 		} else {
 			out = dst[y0*rowBytes : (y0+bh)*rowBytes]
 		}
@@ -285,7 +305,11 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 		cw := min(bw, W-x0)
 		for y := y0; y < min(y0+bh, H); y++ {
 			d := dst[y*rowBytes+x0*size : y*rowBytes+(x0+cw)*size]
-			src := out[(y-y0)*bw*size*ns:]
+			src := out[(y-y0)*blockRow(bw):]
+			if p.bilevel {
+				unpackBits(d, src, p.invert)
+				continue
+			}
 			if ns == 1 {
 				copy(d, src)
 				continue
@@ -294,6 +318,18 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 		}
 	}
 	return nil
+}
+
+// unpackBits writes the bits of src, most significant first, as one byte
+// (0 or 1) each into d; invert flips them.
+func unpackBits(d, src []byte, invert bool) {
+	var flip byte
+	if invert {
+		flip = 1
+	}
+	for x := range d {
+		d[x] = (src[x>>3]>>(7-uint(x&7)))&1 ^ flip
+	}
 }
 
 // pick copies sample s of each interleaved pixel of src (ns samples of size
@@ -322,7 +358,7 @@ func (r *Reader) WriterOptions() WriterOptions {
 		Shape: r.shape, DType: r.dtype, Compression: r.Compression(), Predictor: r.Predictor(),
 		PixelSizeX: md.PixelSizeX, PixelSizeY: md.PixelSizeY, SpacingZ: md.PixelSizeZ, Unit: md.Unit,
 	}
-	if o.Predictor == Horizontal && o.DType == stack.Float32 || o.Predictor == FloatingPoint && o.DType != stack.Float32 {
+	if o.Predictor == Horizontal && o.DType.IsFloat() || o.Predictor == FloatingPoint && !o.DType.IsFloat() {
 		o.Predictor = NoPredictor
 	}
 	if r.Tiled() {

@@ -68,6 +68,9 @@ type page struct {
 	// are interleaved within each block.
 	spp, sample int
 	planar      bool
+	// bilevel pages hold 1-bit samples, rows padded to whole bytes, read
+	// as one byte per sample; invert flips them (WhiteIsZero).
+	bilevel, invert bool
 }
 
 // Reader gives random access to the planes of a TIFF stack. Its methods are
@@ -82,6 +85,10 @@ type Reader struct {
 	meta    Metadata
 	opts    options
 	scratch sync.Pool // *[]byte
+	// photometric is the first page's PhotometricInterpretation and
+	// colorMap its palette (photometric 3), nil otherwise.
+	photometric int
+	colorMap    [][3]uint16
 	// mapped is the whole file mapped read-only (Open on Linux), for
 	// ReadView; nil otherwise.
 	mapped []byte
@@ -150,6 +157,9 @@ func NewReader(ra io.ReaderAt, size int64, opts ...Option) (*Reader, error) {
 		}
 		if len(r.pages) == 0 {
 			r.shape, r.dtype, first = shape, dt, entries
+			if err := r.readPhotometric(entries); err != nil {
+				return nil, err
+			}
 		} else if shape.Y != r.shape.Y || shape.X != r.shape.X || dt != r.dtype {
 			return nil, unsupportedf("page %d is %dx%d %s but page 0 is %dx%d %s; pages of different shapes or types",
 				len(r.pages), shape.Y, shape.X, dt, r.shape.Y, r.shape.X, r.dtype)
@@ -237,9 +247,22 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 	case 6:
 		return p, stack.Shape{}, 0, UnsupportedError("YCbCr photometric interpretation (JPEG-style colour)")
 	case 3:
-		return p, stack.Shape{}, 0, UnsupportedError("palette-colour images")
+		// Palette images read as their index values; ColorMap gives the
+		// colours.
+		if spp != 1 {
+			return p, stack.Shape{}, 0, formatErrorf("palette image with %d samples per pixel", spp)
+		}
 	default:
 		return p, stack.Shape{}, 0, unsupportedf("photometric interpretation %d", photo)
+	}
+	if bps == 1 && (fmtv == sampleUint || fmtv == sampleVoid) {
+		// Bilevel: read as uint8 0/1, 1 for white whatever the
+		// photometric interpretation, as the file is displayed.
+		if spp != 1 {
+			return p, stack.Shape{}, 0, unsupportedf("1-bit samples with %d samples per pixel", spp)
+		}
+		p.bilevel, p.invert = true, photo == 0
+		bps = 8
 	}
 	dt, err := dtypeFor(bps, fmtv)
 	if err != nil {
@@ -264,6 +287,12 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 		if size < 2 {
 			return p, stack.Shape{}, 0, UnsupportedError("floating-point predictor on 8-bit samples")
 		}
+	}
+	if p.bilevel && p.pred != NoPredictor && p.comp != None && p.comp != PackBits {
+		return p, stack.Shape{}, 0, unsupportedf("predictor %d on 1-bit samples", pred)
+	}
+	switch p.pred {
+	case NoPredictor, Horizontal, FloatingPoint:
 	default:
 		return p, stack.Shape{}, 0, unsupportedf("predictor %d", pred)
 	}
@@ -352,15 +381,48 @@ func dtypeFor(bps, format uint64) (stack.DType, error) {
 			return stack.Int32, nil
 		}
 	case sampleFloat:
-		if bps == 32 {
+		switch bps {
+		case 32:
 			return stack.Float32, nil
+		case 64:
+			return stack.Float64, nil
 		}
-		return 0, unsupportedf("%d-bit floating-point samples (only 32-bit float is supported)", bps)
+		return 0, unsupportedf("%d-bit floating-point samples (32- and 64-bit float are supported)", bps)
 	default:
 		return 0, unsupportedf("sample format %d", format)
 	}
 	kind := map[uint64]string{sampleUint: "unsigned", sampleVoid: "unsigned", sampleInt: "signed"}[format]
 	return 0, unsupportedf("%d-bit %s samples", bps, kind)
+}
+
+// readPhotometric keeps the first page's photometric interpretation and,
+// for a palette image, its colour map.
+func (r *Reader) readPhotometric(t map[uint16]*entry) error {
+	r.photometric = 1
+	if e := t[tagPhotometric]; e != nil {
+		v, err := r.src.uint(e)
+		if err != nil {
+			return err
+		}
+		r.photometric = int(v)
+	}
+	if r.photometric != 3 {
+		return nil
+	}
+	e := t[tagColorMap]
+	n := uint64(1) << (8 * r.dtype.Size())
+	if e == nil || e.count != 3*n {
+		return formatErrorf("palette image without a ColorMap of 3x%d values", n)
+	}
+	v, err := r.src.uints(e, 3*n)
+	if err != nil {
+		return err
+	}
+	r.colorMap = make([][3]uint16, n)
+	for i := range r.colorMap {
+		r.colorMap[i] = [3]uint16{uint16(v[i]), uint16(v[uint64(i)+n]), uint16(v[uint64(i)+2*n])}
+	}
+	return nil
 }
 
 // readMetadata fills r.meta from the first page's tags.
@@ -405,7 +467,7 @@ func (r *Reader) readMetadata(t map[uint16]*entry) error {
 // with the other planes stored uncompressed right after the first.
 func (r *Reader) expandContiguous() {
 	ij := r.meta.ImageJ
-	if ij == nil || len(r.pages) != 1 || ij.Images <= 1 || r.pages[0].comp != None || r.pages[0].tiled {
+	if ij == nil || len(r.pages) != 1 || ij.Images <= 1 || r.pages[0].comp != None || r.pages[0].tiled || r.pages[0].bilevel {
 		return
 	}
 	p := r.pages[0]

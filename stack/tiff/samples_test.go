@@ -26,6 +26,9 @@ type sampleCase struct {
 	Y        int    `json:"y"`
 	X        int    `json:"x"`
 	Pages    int    `json:"pages"`
+	// ColormapHead is the first four colours of a palette image's map.
+	ColormapHead [][3]uint16 `json:"colormap_head"`
+	ColormapLen  int         `json:"colormap_len"`
 }
 
 // makeSamples runs testdata/make_samples.py into a temporary folder and
@@ -77,9 +80,10 @@ func readAllPlanes(t *testing.T, path string) (*Reader, []byte) {
 // TestMultiSampleMatchesTifffileAndLibtiff reads TIFFs with several samples
 // per pixel (RGB, RGBA, two- and four-sample grey; contiguous and separate
 // planes; strips and tiles; none, LZW, Deflate and PackBits; predictors 2
-// and 3; both byte orders; ImageJ and OME descriptions) and checks that
-// every sample reads as a channel holding exactly what tifffile decodes,
-// and what libtiff decodes (tiffcp to uncompressed data).
+// and 3; both byte orders; ImageJ and OME descriptions), float64 samples,
+// 1-bit bilevel images (BlackIsZero and WhiteIsZero) and palette images,
+// and checks that every sample reads as a channel holding exactly what
+// tifffile decodes, and what libtiff decodes (tiffcp to uncompressed data).
 func TestMultiSampleMatchesTifffileAndLibtiff(t *testing.T) {
 	dir, cases := makeSamples(t)
 	_, tiffcpErr := exec.LookPath("tiffcp")
@@ -92,7 +96,15 @@ func TestMultiSampleMatchesTifffileAndLibtiff(t *testing.T) {
 			require.Equal(t, c.DType, r.DType().String())
 			require.Equal(t, stack.Shape{Z: c.Planes, Y: c.Y, X: c.X}, r.Shape())
 			md := r.Metadata()
-			require.Equal(t, c.Channels, md.Samples)
+			require.Equal(t, c.Channels, max(md.Samples, 1))
+			if c.ColormapLen > 0 {
+				require.Equal(t, 3, r.Photometric())
+				require.Len(t, r.ColorMap(), c.ColormapLen)
+				require.Equal(t, c.ColormapHead, r.ColorMap()[:4])
+			} else {
+				require.Nil(t, r.ColorMap())
+			}
+			require.Equal(t, strings.HasPrefix(c.Name, "bilevel"), r.Bilevel())
 			// Samples are channels, fastest varying; an ImageJ description's
 			// own channels (tifffile's imagej RGB stack) multiply them.
 			require.Zero(t, r.Channels()%c.Channels)

@@ -21,13 +21,15 @@ import (
 type WriterOptions struct {
 	// Shape is the stack's extent; exactly Shape.Z planes must be written.
 	Shape stack.Shape
-	// DType is the element type of every plane.
+	// DType is the element type of every plane: an Elem type or
+	// stack.Float64.
 	DType stack.DType
 	// Compression is None (the zero value means None), LZW, Deflate or
 	// PackBits.
 	Compression Compression
 	// Predictor is NoPredictor (or zero), Horizontal (integer types) or
-	// FloatingPoint (float32); predictors apply to LZW and Deflate only.
+	// FloatingPoint (float32, float64); predictors apply to LZW and
+	// Deflate only.
 	Predictor Predictor
 	// DeflateLevel is the zlib level for Deflate, 1 (fast) to 9 (small);
 	// 0 means 6.
@@ -157,7 +159,7 @@ func (w *Writer) validate() error {
 	if err := o.Shape.Validate(); err != nil {
 		return err
 	}
-	if !o.DType.IsElem() {
+	if !o.DType.IsElem() && o.DType != stack.Float64 {
 		return fmt.Errorf("invalid dtype %v", o.DType)
 	}
 	if int64(o.Shape.X) > math.MaxUint32 || int64(o.Shape.Y) > math.MaxUint32 {
@@ -180,7 +182,7 @@ func (w *Writer) validate() error {
 		if o.Compression != LZW && o.Compression != Deflate {
 			return fmt.Errorf("predictor %s needs LZW or Deflate compression, not %s", o.Predictor, o.Compression)
 		}
-		if (o.Predictor == FloatingPoint) != (o.DType == stack.Float32) {
+		if (o.Predictor == FloatingPoint) != o.DType.IsFloat() {
 			return fmt.Errorf("predictor %s does not apply to %s samples", o.Predictor, o.DType)
 		}
 	default:
@@ -421,7 +423,7 @@ func (w *Writer) fields() []field {
 	switch o.DType {
 	case stack.Int16, stack.Int32:
 		format = sampleInt
-	case stack.Float32:
+	case stack.Float32, stack.Float64:
 		format = sampleFloat
 	}
 	f := []field{

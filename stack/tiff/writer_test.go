@@ -269,7 +269,7 @@ func TestWriterOptionErrors(t *testing.T) {
 	for name, o := range map[string]WriterOptions{
 		"shape":            {DType: stack.Uint8},
 		"dtype":            {Shape: s},
-		"dtype float64":    {Shape: s, DType: stack.Float64}, // not a volume element type
+		"horiz pred f64":   {Shape: s, DType: stack.Float64, Predictor: Horizontal, Compression: Deflate},
 		"dtype int64":      {Shape: s, DType: stack.Int64},
 		"tile not mult 16": {Shape: s, DType: stack.Uint8, Tile: 20},
 		"pred none":        {Shape: s, DType: stack.Uint8, Predictor: Horizontal},
