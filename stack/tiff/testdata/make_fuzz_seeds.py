@@ -1,4 +1,4 @@
-"""Write multi-sample seeds into the fuzz corpus: python make_fuzz_seeds.py testdata/fuzz"""
+"""Write multi-sample, float64, bilevel and palette seeds into the fuzz corpus: python make_fuzz_seeds.py testdata/fuzz"""
 import sys, numpy, tifffile
 rng = numpy.random.default_rng(3)
 out = sys.argv[1]
@@ -18,3 +18,6 @@ def repr_go(data):
 seed("rgb-contig-lzw-pred", rng.integers(0, 255, (6, 5, 3), dtype="u1"), photometric="rgb", compression="lzw", predictor=True)
 seed("planar-tiled-u16-deflate", rng.integers(0, 9999, (2, 20, 18), dtype="u2"), photometric="minisblack", planarconfig="separate", tile=(16, 16), compression="zlib")
 seed("rgba-f32-fpred", rng.random((4, 3, 4), dtype="f4"), photometric="rgb", extrasamples=["unassalpha"], compression="zlib", predictor=3)
+seed("float64-lzw-fpred", rng.random((5, 6)), compression="lzw", predictor=3)
+seed("bilevel-miniswhite-packbits", rng.random((9, 13)) > 0.5, photometric="miniswhite", compression="packbits")
+seed("palette-u8", rng.integers(0, 255, (4, 5), dtype="u1"), photometric="palette", colormap=rng.integers(0, 65535, (3, 256), dtype="u2"))
