@@ -172,6 +172,9 @@ func cleanOnce(dir string) {
 // RemoveStale removes the temporaries in dir (not below it) whose process
 // is no longer running, files and directories alike, and returns how many
 // it removed. Temporaries of live processes, this one included, are kept.
+// Liveness is judged by PID on this machine: a folder that processes of
+// other machines or PID namespaces write to at the same time should not
+// rely on the named fallback.
 func RemoveStale(dir string) (int, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
