@@ -58,7 +58,7 @@ func TestMultiSampleTIFFsEveryCommand(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			in := filepath.Join(src, name+".tif")
 			conv := filepath.Join(dir, name+".conv.tif")
-			stdout, stderr, code := run(t, dir, "convert", in, conv)
+			_, stderr, code := run(t, dir, "convert", in, conv)
 			require.Zero(t, code, stderr)
 			_, want := readRawPlanes(t, in)
 			cr, got := readRawPlanes(t, conv)
@@ -66,7 +66,7 @@ func TestMultiSampleTIFFsEveryCommand(t *testing.T) {
 			require.Equal(t, 1, cr.SamplesPerPixel(), "convert writes the samples as channels")
 			require.Equal(t, len(want), cr.Shape().Z)
 
-			stdout, stderr, code = run(t, dir, "info", in)
+			stdout, stderr, code := run(t, dir, "info", in)
 			require.Zero(t, code, stderr)
 			require.Contains(t, stdout, "samples:")
 
