@@ -27,10 +27,10 @@ import (
 // scratch file) and convert.
 func TestSIGKILLLeavesNothing(t *testing.T) {
 	if testing.Short() {
-		t.Skip("SKIP: -short: kills several runs of a 32-plane stack")
+		t.Skip("SKIP: -short: kills several runs of a 48-plane stack")
 	}
 	dir := t.TempDir()
-	_, stderr, code := run(t, dir, "gen", "in.tif", "--shape", "32,1024,1024", "--seed", "4")
+	_, stderr, code := run(t, dir, "gen", "in.tif", "--shape", "48,1024,1024", "--seed", "4")
 	require.Zero(t, code, stderr)
 
 	jobs := []struct {
@@ -81,7 +81,7 @@ func TestSIGKILLLeavesNothing(t *testing.T) {
 		cmd.Stderr = &errOut
 		require.NoError(t, cmd.Start())
 		// Most kills land while the run works, a few after it is done.
-		time.Sleep(time.Duration(rng.Int64N(int64(took[j.name]))))
+		time.Sleep(time.Duration(rng.Int64N(int64(took[j.name]) * 19 / 20)))
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		err := cmd.Wait()
 		killed := err != nil
