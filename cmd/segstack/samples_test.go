@@ -120,6 +120,10 @@ func TestFloat64BilevelPaletteCommands(t *testing.T) {
 		cr, got := readRawPlanes(t, conv)
 		require.Equal(t, want, got, "%s: convert is exact", c.name)
 		require.Equal(t, c.dt, cr.DType(), c.name)
+		ir, err := tiff.Open(in)
+		require.NoError(t, err)
+		require.Equal(t, ir.ColorMap(), cr.ColorMap(), "%s: convert keeps the palette", c.name)
+		ir.Close()
 		_, stderr, code = run(t, dir, "segment", in, "-o", filepath.Join(dir, c.name+".labels.tif"), "-q")
 		require.Zero(t, code, "%s: %s", c.name, stderr)
 	}

@@ -357,6 +357,7 @@ func (r *Reader) WriterOptions() WriterOptions {
 	o := WriterOptions{
 		Shape: r.shape, DType: r.dtype, Compression: r.Compression(), Predictor: r.Predictor(),
 		PixelSizeX: md.PixelSizeX, PixelSizeY: md.PixelSizeY, SpacingZ: md.PixelSizeZ, Unit: md.Unit,
+		ColorMap: r.colorMap,
 	}
 	if o.Predictor == Horizontal && o.DType.IsFloat() || o.Predictor == FloatingPoint && !o.DType.IsFloat() {
 		o.Predictor = NoPredictor

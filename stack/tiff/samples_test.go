@@ -101,6 +101,27 @@ func TestMultiSampleMatchesTifffileAndLibtiff(t *testing.T) {
 				require.Equal(t, 3, r.Photometric())
 				require.Len(t, r.ColorMap(), c.ColormapLen)
 				require.Equal(t, c.ColormapHead, r.ColorMap()[:4])
+				// Written back with the palette, tifffile sees the same
+				// colour map and indices.
+				out := filepath.Join(t.TempDir(), "palette.tif")
+				opts := r.WriterOptions()
+				w, err := Create(out, opts)
+				require.NoError(t, err)
+				for i := range r.Pages() {
+					buf := make([]byte, r.PlaneBytes())
+					require.NoError(t, r.ReadPlaneInto(i, buf))
+					require.NoError(t, w.WritePlane(buf))
+				}
+				require.NoError(t, w.Close())
+				msg, err := exec.Command(venvPython, "-c", `
+import sys, numpy, tifffile
+a, b = tifffile.TiffFile(sys.argv[1]), tifffile.TiffFile(sys.argv[2])
+assert b.pages[0].photometric == 3, b.pages[0].photometric
+assert (a.pages[0].colormap == b.pages[0].colormap).all()
+assert all((p.asarray() == q.asarray()).all() for p, q in zip(a.pages, b.pages))
+print("ok")
+`, path, out).CombinedOutput()
+				require.NoError(t, err, string(msg))
 			} else {
 				require.Nil(t, r.ColorMap())
 			}

@@ -51,6 +51,11 @@ type WriterOptions struct {
 	// ImageJ description is written for uint8, uint16 and float32 (the
 	// types ImageJ stores) and tifffile's shaped JSON for the others.
 	Description string
+	// ColorMap makes a palette-colour image (PhotometricInterpretation 3)
+	// of uint8 or uint16 planes: the red, green and blue of each index
+	// value, 256 or 65536 entries, written with every page. Nil writes
+	// grey (BlackIsZero) pages.
+	ColorMap [][3]uint16
 	// OME writes OME-XML (schema 2016-06) as the first page's
 	// ImageDescription instead, with the dimension order, sizes and
 	// physical sizes; Description is then ignored. Create sets it for
@@ -197,6 +202,11 @@ func (w *Writer) validate() error {
 	if o.Tile < 0 || o.Tile%16 != 0 || o.Tile > 1<<16 {
 		return fmt.Errorf("tile size %d: want 0 (strips) or a positive multiple of 16", o.Tile)
 	}
+	if o.ColorMap != nil {
+		if n := 1 << (8 * o.DType.Size()); (o.DType != stack.Uint8 && o.DType != stack.Uint16) || len(o.ColorMap) != n {
+			return fmt.Errorf("a colour map of %d entries for %s samples (want 256 for uint8 or 65536 for uint16)", len(o.ColorMap), o.DType)
+		}
+	}
 	o.Channels, o.Frames = max(o.Channels, 1), max(o.Frames, 1)
 	if o.Shape.Z%(o.Channels*o.Frames) != 0 {
 		return fmt.Errorf("%d planes do not split into %d channels × %d frames", o.Shape.Z, o.Channels, o.Frames)
@@ -227,7 +237,7 @@ func (w *Writer) sizeBound() uint64 {
 	}
 	// 512 bytes for an IFD and dataAlign for the padding of a direct-I/O
 	// file.
-	perPlane := uint64(w.blocks)*(perBlock+16) + 512 + dataAlign
+	perPlane := uint64(w.blocks)*(perBlock+16) + 512 + dataAlign + 6*uint64(len(o.ColorMap))
 	return 16 + uint64(len(o.Description)) + 4096 + uint64(o.Shape.Z)*perPlane
 }
 
@@ -432,13 +442,21 @@ func (w *Writer) fields() []field {
 		longField(tagImageLength, uint32(o.Shape.Y)),
 		shortField(tagBitsPerSample, bps),
 		shortField(tagCompression, uint16(o.Compression)),
-		shortField(tagPhotometric, 1),
 		shortField(tagSamplesPerPixel, 1),
 		shortField(tagPlanarConfig, 1),
 		shortField(tagSampleFormat, format),
 	}
 	if o.Predictor != NoPredictor {
 		f = append(f, shortField(tagPredictor, uint16(o.Predictor)))
+	}
+	if cm := o.ColorMap; cm != nil {
+		v := make([]uint16, 3*len(cm))
+		for i, c := range cm {
+			v[i], v[len(cm)+i], v[2*len(cm)+i] = c[0], c[1], c[2]
+		}
+		f = append(f, shortField(tagPhotometric, 3), shortField(tagColorMap, v...))
+	} else {
+		f = append(f, shortField(tagPhotometric, 1))
 	}
 	if o.Tile > 0 {
 		f = append(f, longField(tagTileWidth, uint32(o.Tile)), longField(tagTileLength, uint32(o.Tile)))
