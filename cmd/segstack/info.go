@@ -30,6 +30,7 @@ type infoReport struct {
 	Planar       string        `json:"planar_configuration,omitempty"`
 	Photometric  string        `json:"photometric"`
 	Bilevel      bool          `json:"bilevel,omitempty"`
+	Bits         int           `json:"bits_per_sample"`
 	ColorMap     [][3]uint16   `json:"colormap,omitempty"`
 	Metadata     tiff.Metadata `json:"metadata"`
 }
@@ -43,7 +44,7 @@ func newInfoReport(path string, r *tiff.Reader) infoReport {
 		Channels: r.Channels(), Metadata: r.Metadata(),
 	}
 	rep.Photometric = photometricName(r.Photometric())
-	rep.Bilevel, rep.ColorMap = r.Bilevel(), r.ColorMap()
+	rep.Bilevel, rep.ColorMap, rep.Bits = r.Bilevel(), r.ColorMap(), r.BitsPerSample()
 	rep.Samples = r.SamplesPerPixel()
 	if rep.Samples > 1 {
 		rep.Planar = "contiguous"
@@ -93,6 +94,8 @@ func writeInfoText(w io.Writer, rep infoReport) error {
 	line("photometric", "%s", rep.Photometric)
 	if rep.Bilevel {
 		line("bilevel", "1-bit samples, read as uint8 0/1 (1 = white)")
+	} else if rep.Bits < 8 {
+		line("bits", "%d-bit samples, read as uint8", rep.Bits)
 	}
 	if cm := rep.ColorMap; cm != nil {
 		var head []string

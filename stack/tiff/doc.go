@@ -18,7 +18,8 @@
 //
 // Supported: classic TIFF and BigTIFF, little- and big-endian files of
 // 8/16/32-bit unsigned, 16/32-bit signed or 32/64-bit floating-point
-// samples, 1-bit bilevel images (read as uint8 0/1, 1 for white) and
+// samples, 1-bit bilevel images (read as uint8 0/1, 1 for white), 2- and
+// 4-bit samples (read as uint8) and
 // palette images (read as their indices, see ColorMap), one or several
 // samples per pixel (RGB, RGBA, multi-sample grey), interleaved
 // (PlanarConfiguration 1) or in separate planes (2): each sample of a page

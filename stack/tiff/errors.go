@@ -10,7 +10,7 @@ type FormatError string
 func (e FormatError) Error() string { return "tiff: invalid format: " + string(e) }
 
 // UnsupportedError reports a valid TIFF feature that this package does not
-// handle, such as JPEG, CCITT or WebP compression, 4- or 12-bit samples,
+// handle, such as JPEG, CCITT or WebP compression, 12- or 24-bit samples,
 // int8 samples or YCbCr pixels.
 type UnsupportedError string
 

@@ -57,7 +57,16 @@ func (r *Reader) ColorMap() [][3]uint16 { return r.colorMap }
 
 // Bilevel reports whether the file holds 1-bit samples, read as uint8 0
 // and 1 with 1 for white (WhiteIsZero files are inverted so).
-func (r *Reader) Bilevel() bool { return r.pages[0].bilevel }
+func (r *Reader) Bilevel() bool { return r.pages[0].bits == 1 }
+
+// BitsPerSample is the samples' size in bits in the file: 1, 2 or 4 for
+// samples smaller than a byte (read as uint8), else 8 × DType().Size().
+func (r *Reader) BitsPerSample() int {
+	if b := r.pages[0].bits; b > 0 {
+		return b
+	}
+	return 8 * r.dtype.Size()
+}
 
 // SamplesPerPixel is the first page's samples per pixel (3 for RGB); each
 // sample is read as a channel, see Metadata.Samples.
@@ -207,7 +216,7 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 	rowBytes := W * size
 
 	ns := p.blockSamples()
-	if !p.tiled && p.comp == None && ns == 1 && !p.bilevel && !sparse(offs, counts) {
+	if !p.tiled && p.comp == None && ns == 1 && p.bits == 0 && !sparse(offs, counts) {
 		// Uncompressed strips: read runs of adjacent strips with one ReadAt
 		// each, straight into dst; usually the whole plane is one run.
 		for k := 0; k < p.blocks; {
@@ -235,11 +244,11 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 	}()
 	// Tiles, and strips of interleaved samples, are decoded into blk and
 	// copied into dst from there; other strips are decoded in place.
-	viaBlock := p.tiled || ns > 1 || p.bilevel
+	viaBlock := p.tiled || ns > 1 || p.bits > 0
 	// blockRow is the bytes of one decoded row of a block.
 	blockRow := func(bw int) int {
-		if p.bilevel {
-			return (bw + 7) / 8
+		if p.bits > 0 {
+			return (bw*p.bits + 7) / 8
 		}
 		return bw * size * ns
 	}
@@ -306,8 +315,8 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 		for y := y0; y < min(y0+bh, H); y++ {
 			d := dst[y*rowBytes+x0*size : y*rowBytes+(x0+cw)*size]
 			src := out[(y-y0)*blockRow(bw):]
-			if p.bilevel {
-				unpackBits(d, src, p.invert)
+			if p.bits > 0 {
+				unpackBits(d, src, p.bits, p.invert)
 				continue
 			}
 			if ns == 1 {
@@ -320,15 +329,27 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 	return nil
 }
 
-// unpackBits writes the bits of src, most significant first, as one byte
-// (0 or 1) each into d; invert flips them.
-func unpackBits(d, src []byte, invert bool) {
+// unpackBits writes the samples of bits bits (1, 2 or 4) packed in src,
+// most significant first, as one byte each into d; invert flips 1-bit
+// samples.
+func unpackBits(d, src []byte, bits int, invert bool) {
 	var flip byte
 	if invert {
 		flip = 1
 	}
-	for x := range d {
-		d[x] = (src[x>>3]>>(7-uint(x&7)))&1 ^ flip
+	switch bits {
+	case 1:
+		for x := range d {
+			d[x] = (src[x>>3]>>(7-uint(x&7)))&1 ^ flip
+		}
+	case 2:
+		for x := range d {
+			d[x] = (src[x>>2] >> (6 - 2*uint(x&3))) & 3
+		}
+	case 4:
+		for x := range d {
+			d[x] = (src[x>>1] >> (4 - 4*uint(x&1))) & 15
+		}
 	}
 }
 

@@ -68,9 +68,11 @@ type page struct {
 	// are interleaved within each block.
 	spp, sample int
 	planar      bool
-	// bilevel pages hold 1-bit samples, rows padded to whole bytes, read
-	// as one byte per sample; invert flips them (WhiteIsZero).
-	bilevel, invert bool
+	// bits is 1, 2 or 4 for pages of samples smaller than a byte, rows
+	// padded to whole bytes, read as one byte per sample (0 otherwise);
+	// invert flips 1-bit WhiteIsZero samples.
+	bits   int
+	invert bool
 }
 
 // Reader gives random access to the planes of a TIFF stack. Its methods are
@@ -157,7 +159,7 @@ func NewReader(ra io.ReaderAt, size int64, opts ...Option) (*Reader, error) {
 		}
 		if len(r.pages) == 0 {
 			r.shape, r.dtype, first = shape, dt, entries
-			if err := r.readPhotometric(entries); err != nil {
+			if err := r.readPhotometric(entries, &p); err != nil {
 				return nil, err
 			}
 		} else if shape.Y != r.shape.Y || shape.X != r.shape.X || dt != r.dtype {
@@ -255,13 +257,14 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 	default:
 		return p, stack.Shape{}, 0, unsupportedf("photometric interpretation %d", photo)
 	}
-	if bps == 1 && (fmtv == sampleUint || fmtv == sampleVoid) {
-		// Bilevel: read as uint8 0/1, 1 for white whatever the
-		// photometric interpretation, as the file is displayed.
+	if (bps == 1 || bps == 2 || bps == 4) && (fmtv == sampleUint || fmtv == sampleVoid) {
+		// Samples smaller than a byte read as uint8. Bilevel images read
+		// as 0/1 with 1 for white whatever the photometric interpretation,
+		// as the file is displayed.
 		if spp != 1 {
-			return p, stack.Shape{}, 0, unsupportedf("1-bit samples with %d samples per pixel", spp)
+			return p, stack.Shape{}, 0, unsupportedf("%d-bit samples with %d samples per pixel", bps, spp)
 		}
-		p.bilevel, p.invert = true, photo == 0
+		p.bits, p.invert = int(bps), bps == 1 && photo == 0
 		bps = 8
 	}
 	dt, err := dtypeFor(bps, fmtv)
@@ -288,8 +291,8 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 			return p, stack.Shape{}, 0, UnsupportedError("floating-point predictor on 8-bit samples")
 		}
 	}
-	if p.bilevel && p.pred != NoPredictor && p.comp != None && p.comp != PackBits {
-		return p, stack.Shape{}, 0, unsupportedf("predictor %d on 1-bit samples", pred)
+	if p.bits > 0 && p.pred != NoPredictor && p.comp != None && p.comp != PackBits {
+		return p, stack.Shape{}, 0, unsupportedf("predictor %d on %d-bit samples", pred, p.bits)
 	}
 	switch p.pred {
 	case NoPredictor, Horizontal, FloatingPoint:
@@ -397,7 +400,7 @@ func dtypeFor(bps, format uint64) (stack.DType, error) {
 
 // readPhotometric keeps the first page's photometric interpretation and,
 // for a palette image, its colour map.
-func (r *Reader) readPhotometric(t map[uint16]*entry) error {
+func (r *Reader) readPhotometric(t map[uint16]*entry, p *page) error {
 	r.photometric = 1
 	if e := t[tagPhotometric]; e != nil {
 		v, err := r.src.uint(e)
@@ -411,6 +414,9 @@ func (r *Reader) readPhotometric(t map[uint16]*entry) error {
 	}
 	e := t[tagColorMap]
 	n := uint64(1) << (8 * r.dtype.Size())
+	if p.bits > 0 {
+		n = 1 << p.bits
+	}
 	if e == nil || e.count != 3*n {
 		return formatErrorf("palette image without a ColorMap of 3x%d values", n)
 	}
@@ -467,7 +473,7 @@ func (r *Reader) readMetadata(t map[uint16]*entry) error {
 // with the other planes stored uncompressed right after the first.
 func (r *Reader) expandContiguous() {
 	ij := r.meta.ImageJ
-	if ij == nil || len(r.pages) != 1 || ij.Images <= 1 || r.pages[0].comp != None || r.pages[0].tiled || r.pages[0].bilevel {
+	if ij == nil || len(r.pages) != 1 || ij.Images <= 1 || r.pages[0].comp != None || r.pages[0].tiled || r.pages[0].bits > 0 {
 		return
 	}
 	p := r.pages[0]

@@ -70,6 +70,9 @@ cases = [
     ("bilevel_stack_packbits_rows3", data((3, Y, X), "u1") > 60, dict(compression="packbits", rowsperstrip=3)),
     ("bilevel_tiled_deflate", data((Y, X), "u1") > 200, dict(tile=(16, 16), compression="zlib")),
     ("bilevel_lzw_be_miniswhite", data((2, Y, X), "u1") > 127, dict(compression="lzw", byteorder=">", photometric="miniswhite")),
+    # 2- and 4-bit samples, read as uint8
+    ("grey4bit", data((Y, X), "u1") >> 4, dict(bitspersample=4, photometric="minisblack")),
+    ("grey2bit_stack", data((2, Y, X), "u1") >> 6, dict(bitspersample=2, photometric="minisblack")),
     # palette images: their index values
     ("palette_u8", data((Y, X), "u1"), dict(photometric="palette", colormap=data((3, 256), "u2"))),
     ("palette_u8_stack_lzw", data((2, Y, X), "u1"), dict(photometric="palette", colormap=data((3, 256), "u2"), compression="lzw")),
