@@ -21,3 +21,4 @@ seed("rgba-f32-fpred", rng.random((4, 3, 4), dtype="f4"), photometric="rgb", ext
 seed("float64-lzw-fpred", rng.random((5, 6)), compression="lzw", predictor=3)
 seed("bilevel-miniswhite-packbits", rng.random((9, 13)) > 0.5, photometric="miniswhite", compression="packbits")
 seed("palette-u8", rng.integers(0, 255, (4, 5), dtype="u1"), photometric="palette", colormap=rng.integers(0, 65535, (3, 256), dtype="u2"))
+seed("grey4bit", rng.integers(0, 15, (5, 7), dtype="u1"), bitspersample=4, photometric="minisblack")
