@@ -3,28 +3,26 @@ package segment
 import (
 	"bufio"
 	"fmt"
-	"os"
-	"path/filepath"
+
+	"github.com/segstack/segstack/internal/outfile"
 )
 
-// atomicFile writes a file under a temporary name in its target directory
-// and renames it into place on Commit, so that an interrupted run never
-// leaves a partial file under the final name.
+// atomicFile writes a file that appears under its final name only on
+// Commit: an unnamed O_TMPFILE on Linux, a temporary name elsewhere (see
+// internal/outfile), so that an interrupted run, even one killed with
+// SIGKILL, never leaves a partial file under the final name nor a stray
+// temporary.
 type atomicFile struct {
 	path string
-	f    *os.File
+	f    *outfile.File
 	w    *bufio.Writer
 	done bool
 }
 
 func createAtomic(path string) (*atomicFile, error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".part-*")
+	f, err := outfile.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", path, err)
+		return nil, err
 	}
 	return &atomicFile{path: path, f: f, w: bufio.NewWriterSize(f, 1<<16)}, nil
 }
@@ -41,20 +39,11 @@ func (a *atomicFile) Commit() error {
 	if err == nil {
 		err = a.f.Sync()
 	}
-	if cerr := a.f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(a.f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(a.f.Name(), a.path)
-	}
 	if err != nil {
-		os.Remove(a.f.Name())
+		a.f.Abort()
 		return fmt.Errorf("write %s: %w", a.path, err)
 	}
-	return nil
+	return a.f.Commit()
 }
 
 // Abort closes and removes the temporary file; it is a no-op after Commit.
@@ -63,8 +52,7 @@ func (a *atomicFile) Abort() {
 		return
 	}
 	a.done = true
-	a.f.Close()
-	os.Remove(a.f.Name())
+	a.f.Abort()
 }
 
 // fillAtomic writes what fill produces to a temporary file for path and

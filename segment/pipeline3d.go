@@ -9,6 +9,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/segstack/segstack/internal/outfile"
 	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/sched"
 	"github.com/segstack/segstack/stack"
@@ -25,7 +26,7 @@ const defaultSlab = 1
 // chunks of a grid of whole planes) and the buffer pools.
 type volume3D struct {
 	r       *run
-	scratch *os.File
+	scratch *outfile.File
 	grid    stack.Grid // slabs of whole planes
 	nslab   int
 	// planes holds one plane per buffer; slabs one slab (planes when
@@ -50,7 +51,7 @@ func (r *run) run3D(ctx context.Context) error {
 		return err
 	}
 	defer v.close()
-	lo, hi, err := r.smooth3D(ctx, v.scratch, v.planes, v.progress)
+	lo, hi, err := r.smooth3D(ctx, v.scratch.File, v.planes, v.progress)
 	if err != nil {
 		return err
 	}
@@ -85,7 +86,9 @@ func (r *run) newVolume3D() (*volume3D, error) {
 	if r.opt.Output != "" {
 		dir = filepath.Dir(r.opt.Output)
 	}
-	f, err := os.CreateTemp(dir, ".segstack-smooth-*")
+	// The scratch file is never committed: unnamed on Linux, so a killed
+	// run leaves nothing; elsewhere a temporary the next run removes.
+	f, err := outfile.Create(filepath.Join(dir, "segstack-smooth"))
 	if err != nil {
 		return nil, fmt.Errorf("scratch file: %w", err)
 	}
@@ -104,10 +107,7 @@ func (r *run) newVolume3D() (*volume3D, error) {
 }
 
 // close removes the scratch file.
-func (v *volume3D) close() {
-	v.scratch.Close()
-	os.Remove(v.scratch.Name())
-}
+func (v *volume3D) close() { v.scratch.Abort() }
 
 // progress counts planes done in one of the passes.
 func (v *volume3D) progress(planes int) {
@@ -129,7 +129,7 @@ func (v *volume3D) slab(k int) (stack.Shape, int) {
 func (v *volume3D) readSlab(k int) (*stack.Volume[float32], error) {
 	s, z0 := v.slab(k)
 	sm := v.slabs.GetVolume(s)
-	if err := readScratch(v.scratch, sm.Data, z0*s.PlaneLen()); err != nil {
+	if err := readScratch(v.scratch.File, sm.Data, z0*s.PlaneLen()); err != nil {
 		v.slabs.PutVolume(sm)
 		return nil, err
 	}

@@ -92,7 +92,7 @@ func OpenTIFF(path string, channel int) (Source, func() error, error) {
 
 func newTIFFSource(r *tiff.Reader, channel int) (*tiffSource, error) {
 	switch r.DType() {
-	case stack.Uint8, stack.Uint16, stack.Uint32, stack.Int16, stack.Int32, stack.Float32:
+	case stack.Uint8, stack.Uint16, stack.Uint32, stack.Int16, stack.Int32, stack.Float32, stack.Float64:
 	default:
 		return nil, fmt.Errorf("unsupported pixel type %s", r.DType())
 	}
@@ -161,8 +161,31 @@ func (s *tiffSource) ReadPlane(ctx context.Context, z int, dst []float32) error 
 		return readConvert[int16](s, page, dst)
 	case stack.Int32:
 		return readConvert[int32](s, page, dst)
+	case stack.Float64:
+		return s.readFloat64(page, dst)
 	}
 	return fmt.Errorf("unsupported pixel type %s", s.r.DType())
+}
+
+// readFloat64 reads a float64 page and rounds it to float32, the type
+// every stage computes in.
+func (s *tiffSource) readFloat64(page int, dst []float32) error {
+	var buf *[]float64
+	if b, ok := s.bytes.Get().(*[]float64); ok && len(*b) == len(dst) {
+		buf = b
+	} else {
+		b := make([]float64, len(dst))
+		buf = &b
+	}
+	defer s.bytes.Put(buf)
+	raw := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(*buf))), 8*len(*buf))
+	if err := s.r.ReadPlaneInto(page, raw); err != nil {
+		return err
+	}
+	for i, v := range *buf {
+		dst[i] = float32(v)
+	}
+	return nil
 }
 
 // readConvert widens a page into dst: straight from the mapped file when

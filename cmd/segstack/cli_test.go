@@ -162,7 +162,7 @@ func TestUserErrors(t *testing.T) {
 	}{
 		{"missing file", []string{"segment", "nope.tif", "-o", "o.tif"}, "input nope.tif does not exist"},
 		{"not a TIFF", []string{"segment", "text.tif", "-o", "o.tif"}, "not a TIFF"},
-		{"unsupported pixels", []string{"segment", abs(t, "testdata/float64.tif"), "-o", "o.tif"}, "unsupported"},
+		{"unsupported pixels", []string{"segment", abs(t, "../../stack/tiff/testdata/fixtures/unsupported_int8.tif"), "-o", "o.tif"}, "8-bit signed samples"},
 		{"needs a channel", []string{"segment", abs(t, "testdata/twochannel.tif"), "-o", "o.tif"}, "2 channels: choose one with --channel"},
 		{"no such channel", []string{"segment", abs(t, "testdata/twochannel.tif"), "-o", "o.tif", "--channel", "2"}, "the stack has 2 channels"},
 		{"output exists", []string{"segment", in, "-o", "exists.tif"}, "exists.tif: output exists (use --force to overwrite)"},
@@ -228,10 +228,10 @@ func TestInterrupt(t *testing.T) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	require.NoError(t, cmd.Start())
-	// Signal once the run has created its temporary outputs.
+	// Signal once the run has created its outputs, unnamed until the end
+	// on Linux (seen among the process's open files) or temporaries.
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		ents, _ := os.ReadDir(dir)
-		if len(ents) > 1 {
+		if ents, _ := os.ReadDir(dir); len(ents) > 1 || openOutputs(cmd.Process.Pid, dir) > 0 {
 			break
 		}
 	}
@@ -245,6 +245,20 @@ func TestInterrupt(t *testing.T) {
 	ents, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	require.Len(t, ents, 1, "only the input is left")
+}
+
+// openOutputs counts the files in dir, other than big.tif, that process
+// pid has open, as Linux's /proc shows them (0 elsewhere).
+func openOutputs(pid int, dir string) int {
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	n := 0
+	for _, fd := range fds {
+		target, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name()))
+		if err == nil && strings.HasPrefix(target, dir+"/") && !strings.HasSuffix(target, "/big.tif") {
+			n++
+		}
+	}
+	return n
 }
 
 // gaussian, threshold and label chain into the same labels as segment, and

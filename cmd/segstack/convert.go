@@ -86,8 +86,10 @@ func runConvert(cmd *cobra.Command, in, out string, o convertOptions) error {
 		opts.Tile = o.tile
 	}
 	opts.BigTIFF = o.bigTIFF
-	if md := r.Metadata(); md.ImageJ == nil && md.Shaped == nil && md.OME == nil && md.Description != "" {
-		opts.Description = md.Description // keep a foreign description verbatim
+	if md := r.Metadata(); md.ImageJ == nil && md.Shaped == nil && md.OME == nil && md.Samples <= 1 && md.Description != "" {
+		// Keep a foreign description verbatim, unless it describes the
+		// samples per pixel that the output stores as channels.
+		opts.Description = md.Description
 	}
 	w, err := tiff.Create(out, opts)
 	if err != nil {

@@ -27,6 +27,12 @@ type infoReport struct {
 	ByteOrder    string        `json:"byte_order"`
 	PlaneBytes   int           `json:"plane_bytes"`
 	Channels     int           `json:"channels"`
+	Samples      int           `json:"samples_per_pixel"`
+	Planar       string        `json:"planar_configuration,omitempty"`
+	Photometric  string        `json:"photometric"`
+	Bilevel      bool          `json:"bilevel,omitempty"`
+	Bits         int           `json:"bits_per_sample"`
+	ColorMap     [][3]uint16   `json:"colormap,omitempty"`
 	Metadata     tiff.Metadata `json:"metadata"`
 }
 
@@ -37,6 +43,15 @@ func newInfoReport(path string, r *tiff.Reader) infoReport {
 		Compression: r.Compression().String(), Predictor: r.Predictor().String(),
 		Tiled: r.Tiled(), BigTIFF: r.BigTIFF(), ByteOrder: "little", PlaneBytes: r.PlaneBytes(),
 		Channels: r.Channels(), Metadata: r.Metadata(),
+	}
+	rep.Photometric = photometricName(r.Photometric())
+	rep.Bilevel, rep.ColorMap, rep.Bits = r.Bilevel(), r.ColorMap(), r.BitsPerSample()
+	rep.Samples = r.SamplesPerPixel()
+	if rep.Samples > 1 {
+		rep.Planar = "contiguous"
+		if r.SeparatePlanes() {
+			rep.Planar = "separate"
+		}
 	}
 	if r.ByteOrder().String() == "BigEndian" {
 		rep.ByteOrder = "big"
@@ -50,6 +65,23 @@ func newInfoReport(path string, r *tiff.Reader) infoReport {
 	return rep
 }
 
+// photometricName names a TIFF PhotometricInterpretation.
+func photometricName(p int) string {
+	switch p {
+	case 0:
+		return "WhiteIsZero"
+	case 1:
+		return "BlackIsZero"
+	case 2:
+		return "RGB"
+	case 3:
+		return "palette"
+	case 5:
+		return "separated (CMYK)"
+	}
+	return fmt.Sprintf("%d", p)
+}
+
 func writeInfoText(w io.Writer, rep infoReport) error {
 	var b strings.Builder
 	line := func(k, format string, args ...any) {
@@ -60,6 +92,22 @@ func writeInfoText(w io.Writer, rep infoReport) error {
 	line("shape", "%d x %d x %d (Z x Y x X)", s[0], s[1], s[2])
 	line("dtype", "%s", rep.DType)
 	line("pages", "%d", rep.Pages)
+	line("photometric", "%s", rep.Photometric)
+	if rep.Bilevel {
+		line("bilevel", "1-bit samples, read as uint8 0/1 (1 = white)")
+	} else if rep.Bits < 8 {
+		line("bits", "%d-bit samples, read as uint8", rep.Bits)
+	}
+	if cm := rep.ColorMap; cm != nil {
+		var head []string
+		for _, c := range cm[:min(len(cm), 4)] {
+			head = append(head, fmt.Sprintf("%d:(%d,%d,%d)", len(head), c[0], c[1], c[2]))
+		}
+		line("palette", "%d colours (16-bit RGB), planes read as indices; %s ...", len(cm), strings.Join(head, " "))
+	}
+	if rep.Samples > 1 {
+		line("samples", "%d per pixel, %s (each read as a channel; pages = TIFF pages x samples)", rep.Samples, rep.Planar)
+	}
 	if rep.Predictor != "none" {
 		line("compression", "%s (predictor %s)", rep.Compression, rep.Predictor)
 	} else {

@@ -177,13 +177,15 @@ func TestBadPages(t *testing.T) {
 		"short strip":              {fields: with(grayFields(4, 3, 1, 12), longField(tagStripByteCounts, 5)), data: plane, atRead: true},
 		"unknown tags skipped": {fields: with(grayFields(4, 3, 1, 12), field{60000, 99, 1, []byte{1, 2, 3, 4}},
 			field{60001, typeDouble, 3, make([]byte, 24)}), data: plane, noError: true},
-		"jpeg":           {fields: grayFields(4, 3, 7, 12), data: plane, unsupp: true},
-		"rgb":            {fields: with(grayFields(4, 3, 1, 12), shortField(tagSamplesPerPixel, 3)), data: plane, unsupp: true},
-		"16-bit float":   {fields: with(grayFields(2, 3, 1, 12), shortField(tagBitsPerSample, 16), shortField(tagSampleFormat, 3)), data: plane, unsupp: true},
-		"bad predictor":  {fields: with(grayFields(4, 3, 5, 12), shortField(tagPredictor, 9)), data: plane, unsupp: true},
-		"bad deflate":    {fields: grayFields(4, 3, 8, 12), data: plane, atRead: true},
-		"bad lzw":        {fields: grayFields(4, 3, 5, 12), data: []byte{0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, atRead: true},
-		"short packbits": {fields: grayFields(4, 3, 32773, 2), data: []byte{0xfe, 1}, atRead: true},
+		"jpeg":            {fields: grayFields(4, 3, 7, 12), data: plane, unsupp: true},
+		"rgb short strip": {fields: with(grayFields(4, 3, 1, 12), shortField(tagSamplesPerPixel, 3)), data: plane, atRead: true},
+		"ycbcr":           {fields: with(grayFields(4, 3, 1, 12), shortField(tagSamplesPerPixel, 3), shortField(tagPhotometric, 6)), data: plane, unsupp: true},
+		"absurd samples":  {fields: with(grayFields(4, 3, 1, 12), shortField(tagSamplesPerPixel, 1000)), data: plane},
+		"16-bit float":    {fields: with(grayFields(2, 3, 1, 12), shortField(tagBitsPerSample, 16), shortField(tagSampleFormat, 3)), data: plane, unsupp: true},
+		"bad predictor":   {fields: with(grayFields(4, 3, 5, 12), shortField(tagPredictor, 9)), data: plane, unsupp: true},
+		"bad deflate":     {fields: grayFields(4, 3, 8, 12), data: plane, atRead: true},
+		"bad lzw":         {fields: grayFields(4, 3, 5, 12), data: []byte{0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, atRead: true},
+		"short packbits":  {fields: grayFields(4, 3, 32773, 2), data: []byte{0xfe, 1}, atRead: true},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -179,7 +179,7 @@ func BenchmarkCodec(b *testing.B) {
 		b.SetBytes(int64(len(src)))
 		buf := append([]byte(nil), src...)
 		for b.Loop() {
-			undoHorizontal(buf, 1024, 2)
+			undoHorizontal(buf, 1024, 2, 1)
 		}
 	})
 }

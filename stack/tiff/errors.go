@@ -10,7 +10,8 @@ type FormatError string
 func (e FormatError) Error() string { return "tiff: invalid format: " + string(e) }
 
 // UnsupportedError reports a valid TIFF feature that this package does not
-// handle, such as RGB pixels, 1-bit or 64-bit samples, or JPEG compression.
+// handle, such as JPEG, CCITT or WebP compression, 12- or 24-bit samples,
+// int8 samples or YCbCr pixels.
 type UnsupportedError string
 
 // Error names the unsupported feature.

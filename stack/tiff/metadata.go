@@ -26,6 +26,9 @@ type Metadata struct {
 	Channels int `json:"channels"`
 	Slices   int `json:"slices"`
 	Frames   int `json:"frames"`
+	// Samples is the TIFF's samples per pixel (RGB has 3) when above one.
+	// Each sample is read as a channel: Channels counts them.
+	Samples int `json:"samples_per_pixel,omitempty"`
 	// DimensionOrder names the page order, fastest varying first, as OME
 	// does: ImageJ stores "XYCZT" (channel fastest). Empty when unknown.
 	DimensionOrder string `json:"dimension_order,omitempty"`

@@ -46,6 +46,36 @@ func (r *Reader) Tiled() bool { return r.pages[0].tiled }
 // for strips.
 func (r *Reader) TileSize() (w, h int) { return r.pages[0].blockW, r.pages[0].blockH }
 
+// Photometric is the first page's PhotometricInterpretation: 0
+// WhiteIsZero, 1 BlackIsZero, 2 RGB, 3 palette, 5 separated (CMYK).
+func (r *Reader) Photometric() int { return r.photometric }
+
+// ColorMap is the palette of a palette-colour image (Photometric 3): the
+// red, green and blue of each index value, 0..65535. Planes read as the
+// index values. Nil for other images.
+func (r *Reader) ColorMap() [][3]uint16 { return r.colorMap }
+
+// Bilevel reports whether the file holds 1-bit samples, read as uint8 0
+// and 1 with 1 for white (WhiteIsZero files are inverted so).
+func (r *Reader) Bilevel() bool { return r.pages[0].bits == 1 }
+
+// BitsPerSample is the samples' size in bits in the file: 1, 2 or 4 for
+// samples smaller than a byte (read as uint8), else 8 × DType().Size().
+func (r *Reader) BitsPerSample() int {
+	if b := r.pages[0].bits; b > 0 {
+		return b
+	}
+	return 8 * r.dtype.Size()
+}
+
+// SamplesPerPixel is the first page's samples per pixel (3 for RGB); each
+// sample is read as a channel, see Metadata.Samples.
+func (r *Reader) SamplesPerPixel() int { return r.pages[0].spp }
+
+// SeparatePlanes reports whether a multi-sample file stores each sample in
+// blocks of its own (PlanarConfiguration 2) rather than interleaved.
+func (r *Reader) SeparatePlanes() bool { return r.pages[0].planar }
+
 // Metadata returns what the file says about its layout and pixel size.
 func (r *Reader) Metadata() Metadata { return r.meta }
 
@@ -185,7 +215,8 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 	W, H := r.shape.X, r.shape.Y
 	rowBytes := W * size
 
-	if !p.tiled && p.comp == None && !sparse(offs, counts) {
+	ns := p.blockSamples()
+	if !p.tiled && p.comp == None && ns == 1 && p.bits == 0 && !sparse(offs, counts) {
 		// Uncompressed strips: read runs of adjacent strips with one ReadAt
 		// each, straight into dst; usually the whole plane is one run.
 		for k := 0; k < p.blocks; {
@@ -211,12 +242,22 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 			r.scratch.Put(raw)
 		}
 	}()
+	// Tiles, and strips of interleaved samples, are decoded into blk and
+	// copied into dst from there; other strips are decoded in place.
+	viaBlock := p.tiled || ns > 1 || p.bits > 0
+	// blockRow is the bytes of one decoded row of a block.
+	blockRow := func(bw int) int {
+		if p.bits > 0 {
+			return (bw*p.bits + 7) / 8
+		}
+		return bw * size * ns
+	}
 	blk := new([]byte)
-	if p.tiled {
-		blk = r.getScratch(p.blockW * p.blockH * size)
+	if viaBlock {
+		blk = r.getScratch(blockRow(p.blockW) * p.blockH)
 		defer r.scratch.Put(blk)
 	}
-	tmp := r.getScratch(max(p.blockW*size, 1))
+	tmp := r.getScratch(max(p.blockW*size*ns, 1))
 	defer r.scratch.Put(tmp)
 
 	for k := 0; k < p.blocks; k++ {
@@ -245,8 +286,10 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 		if err := r.src.readAt(in, offs[k], blockKind(p.tiled)+" data"); err != nil {
 			return err
 		}
-		out := *blk
-		if !p.tiled {
+		var out []byte
+		if viaBlock {
+			out = (*blk)[:blockRow(bw)*bh]
+		} else {
 			out = dst[y0*rowBytes : (y0+bh)*rowBytes]
 		}
 		if err := decompress(p.comp, in, out); err != nil {
@@ -254,25 +297,77 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 		}
 		switch p.pred {
 		case FloatingPoint:
-			undoFloat(out, *tmp, bw, size)
+			undoFloat(out, *tmp, bw*ns, size, ns)
 		case Horizontal:
 			if swap {
 				swapBytes(out, size)
 			}
-			undoHorizontal(out, bw, size)
+			undoHorizontal(out, bw*ns, size, ns)
 		default:
 			if swap {
 				swapBytes(out, size)
 			}
 		}
-		if p.tiled && y0 < H {
-			cw := min(bw, W-x0) * size
-			for y := y0; y < min(y0+bh, H); y++ {
-				copy(dst[y*rowBytes+x0*size:y*rowBytes+x0*size+cw], out[(y-y0)*bw*size:])
+		if !viaBlock || y0 >= H {
+			continue
+		}
+		cw := min(bw, W-x0)
+		for y := y0; y < min(y0+bh, H); y++ {
+			d := dst[y*rowBytes+x0*size : y*rowBytes+(x0+cw)*size]
+			src := out[(y-y0)*blockRow(bw):]
+			if p.bits > 0 {
+				unpackBits(d, src, p.bits, p.invert)
+				continue
 			}
+			if ns == 1 {
+				copy(d, src)
+				continue
+			}
+			pick(d, src, size, ns, p.sample)
 		}
 	}
 	return nil
+}
+
+// unpackBits writes the samples of bits bits (1, 2 or 4) packed in src,
+// most significant first, as one byte each into d; invert flips 1-bit
+// samples.
+func unpackBits(d, src []byte, bits int, invert bool) {
+	var flip byte
+	if invert {
+		flip = 1
+	}
+	switch bits {
+	case 1:
+		for x := range d {
+			d[x] = (src[x>>3]>>(7-uint(x&7)))&1 ^ flip
+		}
+	case 2:
+		for x := range d {
+			d[x] = (src[x>>2] >> (6 - 2*uint(x&3))) & 3
+		}
+	case 4:
+		for x := range d {
+			d[x] = (src[x>>1] >> (4 - 4*uint(x&1))) & 15
+		}
+	}
+}
+
+// pick copies sample s of each interleaved pixel of src (ns samples of size
+// bytes each) into d, one sample per pixel.
+func pick(d, src []byte, size, ns, s int) {
+	stride := size * ns
+	src = src[s*size:]
+	switch size {
+	case 1:
+		for i := range d {
+			d[i] = src[i*stride]
+		}
+	default:
+		for i := 0; i < len(d); i += size {
+			copy(d[i:i+size], src[(i/size)*stride:])
+		}
+	}
 }
 
 // WriterOptions returns options that write a stack like this one: same
@@ -283,8 +378,9 @@ func (r *Reader) WriterOptions() WriterOptions {
 	o := WriterOptions{
 		Shape: r.shape, DType: r.dtype, Compression: r.Compression(), Predictor: r.Predictor(),
 		PixelSizeX: md.PixelSizeX, PixelSizeY: md.PixelSizeY, SpacingZ: md.PixelSizeZ, Unit: md.Unit,
+		ColorMap: r.colorMap,
 	}
-	if o.Predictor == Horizontal && o.DType == stack.Float32 || o.Predictor == FloatingPoint && o.DType != stack.Float32 {
+	if o.Predictor == Horizontal && o.DType.IsFloat() || o.Predictor == FloatingPoint && !o.DType.IsFloat() {
 		o.Predictor = NoPredictor
 	}
 	if r.Tiled() {

@@ -21,14 +21,39 @@ func swapBytes(b []byte, size int) {
 			v := binary.LittleEndian.Uint32(b[i:])
 			binary.LittleEndian.PutUint32(b[i:], bits.ReverseBytes32(v))
 		}
+	case 8:
+		for i := 0; i+7 < len(b); i += 8 {
+			v := binary.LittleEndian.Uint64(b[i:])
+			binary.LittleEndian.PutUint64(b[i:], bits.ReverseBytes64(v))
+		}
 	}
 }
 
 // undoHorizontal reverses horizontal differencing in place. b holds rows of
-// rowLen native-order samples of size bytes.
-func undoHorizontal(b []byte, rowLen, size int) {
+// rowLen native-order samples of size bytes; each sample was differenced
+// from the one stride samples before it (the samples per pixel of
+// interleaved pixels, else 1).
+func undoHorizontal(b []byte, rowLen, size, stride int) {
 	rowBytes := rowLen * size
 	ne := binary.NativeEndian
+	if stride > 1 {
+		for r := 0; r+rowBytes <= len(b); r += rowBytes {
+			row := b[r : r+rowBytes]
+			for i := stride; i < rowLen; i++ {
+				switch size {
+				case 1:
+					row[i] += row[i-stride]
+				case 2:
+					ne.PutUint16(row[2*i:], ne.Uint16(row[2*i:])+ne.Uint16(row[2*(i-stride):]))
+				case 4:
+					ne.PutUint32(row[4*i:], ne.Uint32(row[4*i:])+ne.Uint32(row[4*(i-stride):]))
+				case 8:
+					ne.PutUint64(row[8*i:], ne.Uint64(row[8*i:])+ne.Uint64(row[8*(i-stride):]))
+				}
+			}
+		}
+		return
+	}
 	for r := 0; r+rowBytes <= len(b); r += rowBytes {
 		row := b[r : r+rowBytes]
 		switch size {
@@ -47,6 +72,12 @@ func undoHorizontal(b []byte, rowLen, size int) {
 			for i := 4; i+3 < len(row); i += 4 {
 				acc += ne.Uint32(row[i:])
 				ne.PutUint32(row[i:], acc)
+			}
+		case 8:
+			acc := ne.Uint64(row)
+			for i := 8; i+7 < len(row); i += 8 {
+				acc += ne.Uint64(row[i:])
+				ne.PutUint64(row[i:], acc)
 			}
 		}
 	}
@@ -82,14 +113,15 @@ func doHorizontal(b []byte, rowLen, size int) {
 // whatever the file's byte order.
 
 // undoFloat reverses the floating-point predictor in place; tmp must hold
-// at least one row (rowLen*size bytes).
-func undoFloat(b, tmp []byte, rowLen, size int) {
+// at least one row (rowLen*size bytes). The byte differences span stride
+// bytes (the samples per pixel of interleaved pixels, else 1).
+func undoFloat(b, tmp []byte, rowLen, size, stride int) {
 	rowBytes := rowLen * size
 	tmp = tmp[:rowBytes]
 	for r := 0; r+rowBytes <= len(b); r += rowBytes {
 		row := b[r : r+rowBytes]
-		for i := 1; i < len(row); i++ {
-			row[i] += row[i-1]
+		for i := stride; i < len(row); i++ {
+			row[i] += row[i-stride]
 		}
 		copy(tmp, row)
 		for k := 0; k < rowLen; k++ {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/bits"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/segstack/segstack/stack"
@@ -60,6 +61,18 @@ type page struct {
 	// contig is the file offset of the plane for pages without an IFD of
 	// their own (ImageJ's contiguous layout), else -1.
 	contig int64
+	// spp is the IFD's samples per pixel; a page with several is read as
+	// one plane per sample, sample naming which. planar reports
+	// PlanarConfiguration 2 (each sample in blocks of its own, sample s's
+	// blocks following those of the samples before it); otherwise samples
+	// are interleaved within each block.
+	spp, sample int
+	planar      bool
+	// bits is 1, 2 or 4 for pages of samples smaller than a byte, rows
+	// padded to whole bytes, read as one byte per sample (0 otherwise);
+	// invert flips 1-bit WhiteIsZero samples.
+	bits   int
+	invert bool
 }
 
 // Reader gives random access to the planes of a TIFF stack. Its methods are
@@ -74,6 +87,10 @@ type Reader struct {
 	meta    Metadata
 	opts    options
 	scratch sync.Pool // *[]byte
+	// photometric is the first page's PhotometricInterpretation and
+	// colorMap its palette (photometric 3), nil otherwise.
+	photometric int
+	colorMap    [][3]uint16
 	// mapped is the whole file mapped read-only (Open on Linux), for
 	// ReadView; nil otherwise.
 	mapped []byte
@@ -142,9 +159,15 @@ func NewReader(ra io.ReaderAt, size int64, opts ...Option) (*Reader, error) {
 		}
 		if len(r.pages) == 0 {
 			r.shape, r.dtype, first = shape, dt, entries
+			if err := r.readPhotometric(entries, &p); err != nil {
+				return nil, err
+			}
 		} else if shape.Y != r.shape.Y || shape.X != r.shape.X || dt != r.dtype {
 			return nil, unsupportedf("page %d is %dx%d %s but page 0 is %dx%d %s; pages of different shapes or types",
 				len(r.pages), shape.Y, shape.X, dt, r.shape.Y, r.shape.X, r.dtype)
+		}
+		if len(r.pages) > 0 && p.spp != r.pages[0].spp {
+			return nil, unsupportedf("page %d has %d samples per pixel but page 0 has %d", len(r.pages), p.spp, r.pages[0].spp)
 		}
 		r.pages = append(r.pages, p)
 	}
@@ -153,6 +176,13 @@ func NewReader(ra io.ReaderAt, size int64, opts ...Option) (*Reader, error) {
 	}
 	if err := r.readMetadata(first); err != nil {
 		return nil, err
+	}
+	if r.pages[0].spp > 1 {
+		if err := r.expandSamples(); err != nil {
+			return nil, err
+		}
+		r.shape.Z = len(r.pages)
+		return r, nil
 	}
 	r.expandContiguous()
 	if err := r.reshapeShaped(); err != nil {
@@ -200,9 +230,10 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 	if w > 1<<31 || h > 1<<31 {
 		return p, stack.Shape{}, 0, formatErrorf("image size %dx%d is absurd", w, h)
 	}
-	if spp != 1 {
-		return p, stack.Shape{}, 0, unsupportedf("%d samples per pixel (RGB or multi-sample pixels; only one sample per pixel is supported)", spp)
+	if spp == 0 || spp > maxSamples {
+		return p, stack.Shape{}, 0, formatErrorf("%d samples per pixel", spp)
 	}
+	p.spp, p.planar = int(spp), planar == 2 && spp > 1
 	if depth != 1 {
 		return p, stack.Shape{}, 0, unsupportedf("ImageDepth %d (SGI volume tiles)", depth)
 	}
@@ -213,13 +244,28 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 		return p, stack.Shape{}, 0, formatErrorf("PlanarConfiguration %d", planar)
 	}
 	switch photo {
-	case 0, 1:
-	case 2:
-		return p, stack.Shape{}, 0, UnsupportedError("RGB photometric interpretation")
+	case 0, 1, 2, 5:
+		// Grey, RGB and separated (CMYK) samples are read as channels.
+	case 6:
+		return p, stack.Shape{}, 0, UnsupportedError("YCbCr photometric interpretation (JPEG-style colour)")
 	case 3:
-		return p, stack.Shape{}, 0, UnsupportedError("palette-colour images")
+		// Palette images read as their index values; ColorMap gives the
+		// colours.
+		if spp != 1 {
+			return p, stack.Shape{}, 0, formatErrorf("palette image with %d samples per pixel", spp)
+		}
 	default:
 		return p, stack.Shape{}, 0, unsupportedf("photometric interpretation %d", photo)
+	}
+	if (bps == 1 || bps == 2 || bps == 4) && (fmtv == sampleUint || fmtv == sampleVoid) {
+		// Samples smaller than a byte read as uint8. Bilevel images read
+		// as 0/1 with 1 for white whatever the photometric interpretation,
+		// as the file is displayed.
+		if spp != 1 {
+			return p, stack.Shape{}, 0, unsupportedf("%d-bit samples with %d samples per pixel", bps, spp)
+		}
+		p.bits, p.invert = int(bps), bps == 1 && photo == 0
+		bps = 8
 	}
 	dt, err := dtypeFor(bps, fmtv)
 	if err != nil {
@@ -244,6 +290,12 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 		if size < 2 {
 			return p, stack.Shape{}, 0, UnsupportedError("floating-point predictor on 8-bit samples")
 		}
+	}
+	if p.bits > 0 && p.pred != NoPredictor && p.comp != None && p.comp != PackBits {
+		return p, stack.Shape{}, 0, unsupportedf("predictor %d on %d-bit samples", pred, p.bits)
+	}
+	switch p.pred {
+	case NoPredictor, Horizontal, FloatingPoint:
 	default:
 		return p, stack.Shape{}, 0, unsupportedf("predictor %d", pred)
 	}
@@ -265,7 +317,7 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 		if tw == 0 || th == 0 || tw > 1<<20 || th > 1<<20 {
 			return p, stack.Shape{}, 0, formatErrorf("tile size %dx%d", tw, th)
 		}
-		tileBytes := tw * th * size
+		tileBytes := tw * th * size * uint64(p.blockSamples())
 		limit := min(r.opts.maxPlaneBytes, max(4*planeBytes, 16<<20))
 		if tileBytes > limit {
 			return p, stack.Shape{}, 0, &LimitError{What: fmt.Sprintf("a %dx%d tile", tw, th), Size: tileBytes, Limit: limit}
@@ -288,15 +340,19 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 	if p.offsets == nil {
 		return p, stack.Shape{}, 0, formatErrorf("missing %s offsets", blockKind(p.tiled))
 	}
+	all := uint64(p.blocks)
+	if p.planar {
+		all *= spp
+	}
 	if p.counts == nil {
-		if p.comp != None || p.blocks != 1 {
+		if p.comp != None || all != 1 {
 			return p, stack.Shape{}, 0, formatErrorf("missing %s byte counts", blockKind(p.tiled))
 		}
-	} else if p.counts.count < uint64(p.blocks) {
-		return p, stack.Shape{}, 0, formatErrorf("%d %s byte counts for %d %ss", p.counts.count, blockKind(p.tiled), p.blocks, blockKind(p.tiled))
+	} else if p.counts.count < all {
+		return p, stack.Shape{}, 0, formatErrorf("%d %s byte counts for %d %ss", p.counts.count, blockKind(p.tiled), all, blockKind(p.tiled))
 	}
-	if p.offsets.count < uint64(p.blocks) {
-		return p, stack.Shape{}, 0, formatErrorf("%d %s offsets for %d %ss", p.offsets.count, blockKind(p.tiled), p.blocks, blockKind(p.tiled))
+	if p.offsets.count < all {
+		return p, stack.Shape{}, 0, formatErrorf("%d %s offsets for %d %ss", p.offsets.count, blockKind(p.tiled), all, blockKind(p.tiled))
 	}
 	return p, stack.Shape{Z: 1, Y: int(h), X: int(w)}, dt, nil
 }
@@ -328,15 +384,51 @@ func dtypeFor(bps, format uint64) (stack.DType, error) {
 			return stack.Int32, nil
 		}
 	case sampleFloat:
-		if bps == 32 {
+		switch bps {
+		case 32:
 			return stack.Float32, nil
+		case 64:
+			return stack.Float64, nil
 		}
-		return 0, unsupportedf("%d-bit floating-point samples (only 32-bit float is supported)", bps)
+		return 0, unsupportedf("%d-bit floating-point samples (32- and 64-bit float are supported)", bps)
 	default:
 		return 0, unsupportedf("sample format %d", format)
 	}
 	kind := map[uint64]string{sampleUint: "unsigned", sampleVoid: "unsigned", sampleInt: "signed"}[format]
 	return 0, unsupportedf("%d-bit %s samples", bps, kind)
+}
+
+// readPhotometric keeps the first page's photometric interpretation and,
+// for a palette image, its colour map.
+func (r *Reader) readPhotometric(t map[uint16]*entry, p *page) error {
+	r.photometric = 1
+	if e := t[tagPhotometric]; e != nil {
+		v, err := r.src.uint(e)
+		if err != nil {
+			return err
+		}
+		r.photometric = int(v)
+	}
+	if r.photometric != 3 {
+		return nil
+	}
+	e := t[tagColorMap]
+	n := uint64(1) << (8 * r.dtype.Size())
+	if p.bits > 0 {
+		n = 1 << p.bits
+	}
+	if e == nil || e.count != 3*n {
+		return formatErrorf("palette image without a ColorMap of 3x%d values", n)
+	}
+	v, err := r.src.uints(e, 3*n)
+	if err != nil {
+		return err
+	}
+	r.colorMap = make([][3]uint16, n)
+	for i := range r.colorMap {
+		r.colorMap[i] = [3]uint16{uint16(v[i]), uint16(v[uint64(i)+n]), uint16(v[uint64(i)+2*n])}
+	}
+	return nil
 }
 
 // readMetadata fills r.meta from the first page's tags.
@@ -381,7 +473,7 @@ func (r *Reader) readMetadata(t map[uint16]*entry) error {
 // with the other planes stored uncompressed right after the first.
 func (r *Reader) expandContiguous() {
 	ij := r.meta.ImageJ
-	if ij == nil || len(r.pages) != 1 || ij.Images <= 1 || r.pages[0].comp != None || r.pages[0].tiled {
+	if ij == nil || len(r.pages) != 1 || ij.Images <= 1 || r.pages[0].comp != None || r.pages[0].tiled || r.pages[0].bits > 0 {
 		return
 	}
 	p := r.pages[0]
@@ -411,24 +503,91 @@ func (r *Reader) expandContiguous() {
 	}
 }
 
-// blockTable reads the offsets and byte counts of a page's strips or tiles.
+// blockTable reads the offsets and byte counts of a page's strips or tiles
+// (for a separate-planes page, those of its sample).
 func (r *Reader) blockTable(p *page) (offs, counts []uint64, err error) {
-	if offs, err = r.src.uints(firstValues(p.offsets, p.blocks), uint64(p.blocks)); err != nil {
+	start := 0
+	if p.planar {
+		start = p.sample * p.blocks
+	}
+	if offs, err = r.src.uints(someValues(p.offsets, start, p.blocks), uint64(p.blocks)); err != nil {
 		return nil, nil, err
 	}
 	if p.counts == nil {
-		return offs, []uint64{uint64(r.PlaneBytes())}, nil
+		return offs, []uint64{uint64(r.PlaneBytes() * p.blockSamples())}, nil
 	}
-	if counts, err = r.src.uints(firstValues(p.counts, p.blocks), uint64(p.blocks)); err != nil {
+	if counts, err = r.src.uints(someValues(p.counts, start, p.blocks), uint64(p.blocks)); err != nil {
 		return nil, nil, err
 	}
 	return offs, counts, nil
 }
 
-// firstValues returns e restricted to its first n values; writers may store
-// more offsets than there are strips.
-func firstValues(e *entry, n int) *entry {
+// someValues returns e restricted to n values from the start'th; writers
+// may store more offsets than there are strips. The caller has checked
+// that e holds start+n values.
+func someValues(e *entry, start, n int) *entry {
 	c := *e
 	c.count = uint64(n)
+	if start > 0 {
+		skip := uint64(start) * uint64(typeSize(e.typ))
+		if c.inline != nil {
+			c.inline = c.inline[skip:]
+		} else {
+			c.off += skip
+		}
+	}
 	return &c
+}
+
+// maxSamples bounds SamplesPerPixel; real files have at most a handful.
+const maxSamples = 64
+
+// blockSamples is the number of samples per pixel stored in each of the
+// page's blocks: all of them when interleaved, one when planar.
+func (p *page) blockSamples() int {
+	if p.spp > 1 && !p.planar {
+		return p.spp
+	}
+	return 1
+}
+
+// expandSamples turns each page of a multi-sample file into one plane per
+// sample, the samples of a page adjacent (channel fastest), and records them
+// as channels in the metadata.
+func (r *Reader) expandSamples() error {
+	spp := r.pages[0].spp
+	if uint64(len(r.pages))*uint64(spp) > uint64(r.opts.maxPages) {
+		return &LimitError{What: "page count", Size: uint64(len(r.pages)) * uint64(spp), Limit: uint64(r.opts.maxPages)}
+	}
+	pages := make([]page, 0, len(r.pages)*spp)
+	for _, p := range r.pages {
+		for s := range spp {
+			q := p
+			q.sample = s
+			pages = append(pages, q)
+		}
+	}
+	ifds := len(r.pages)
+	r.pages = pages
+	m := &r.meta
+	m.Samples = spp
+	nc, nz, nt := max(m.Channels, 1), max(m.Slices, 1), max(m.Frames, 1)
+	order := m.DimensionOrder
+	if len(order) != 5 {
+		order = "XYCZT"
+	}
+	switch {
+	case m.OME != nil && nc*nz*nt == ifds*spp && nc%spp == 0 && order[2] == 'C':
+		// OME counts samples as channels already (tifffile's RGB OME-TIFF).
+	case nc*nz*nt != ifds:
+		// No usable hyperstack description: every page is a slice.
+		m.Channels, m.Slices, m.Frames, m.DimensionOrder = spp, ifds, 1, "XYCZT"
+	case nc == 1:
+		m.Channels, m.DimensionOrder = spp, "XYC"+strings.Replace(order[2:], "C", "", 1)
+	case order[2] == 'C':
+		m.Channels = nc * spp
+	default:
+		return unsupportedf("%d samples per pixel in a %s stack with %d channels (channels are not the fastest axis)", spp, order, nc)
+	}
+	return nil
 }

@@ -210,3 +210,35 @@ func TestDirectFallsBackToCached(t *testing.T) {
 		require.True(t, bytes.Equal(planes[z], buf), "plane %d", z)
 	}
 }
+
+// TestDirectOnUnnamedFile checks that direct I/O works on the O_TMPFILE
+// that Create writes into, and that the file it links into place holds the
+// planes.
+func TestDirectOnUnnamedFile(t *testing.T) {
+	smallDirect(t)
+	dir := t.TempDir()
+	requireDirect(t, dir)
+	s := stack.Shape{Z: 4, Y: 64, X: 256}
+	planes := testPlanes(stack.Uint16, s, 7)
+	path := filepath.Join(dir, "direct.tif")
+	w, err := Create(path, WriterOptions{Shape: s, DType: stack.Uint16})
+	require.NoError(t, err)
+	if !w.of.Unnamed() {
+		w.Abort()
+		t.Skipf("SKIP: no O_TMPFILE in %s", dir)
+	}
+	require.True(t, w.Direct())
+	for _, p := range planes {
+		require.NoError(t, w.WritePlane(p))
+	}
+	require.Empty(t, dirNames(t, dir), "nothing has a name before Close")
+	require.NoError(t, w.Close())
+	r, err := Open(path)
+	require.NoError(t, err)
+	defer r.Close()
+	for i, want := range planes {
+		got := make([]byte, r.PlaneBytes())
+		require.NoError(t, r.ReadPlaneInto(i, got))
+		require.Equal(t, want, got)
+	}
+}

@@ -25,6 +25,7 @@ const (
 	tagResolutionUnit   = 296
 	tagSoftware         = 305
 	tagPredictor        = 317
+	tagColorMap         = 320
 	tagTileWidth        = 322
 	tagTileLength       = 323
 	tagTileOffsets      = 324
@@ -113,6 +114,14 @@ func (c Compression) String() string {
 		return "lzma"
 	case 50001:
 		return "webp"
+	case 2:
+		return "ccitt-rle"
+	case 3:
+		return "ccitt-fax3"
+	case 4:
+		return "ccitt-fax4"
+	case 34676, 34677:
+		return "logluv"
 	}
 	return fmt.Sprintf("compression(%d)", int(c))
 }

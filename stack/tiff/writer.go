@@ -10,8 +10,10 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 
+	"github.com/segstack/segstack/internal/outfile"
 	"github.com/segstack/segstack/stack"
 )
 
@@ -19,13 +21,15 @@ import (
 type WriterOptions struct {
 	// Shape is the stack's extent; exactly Shape.Z planes must be written.
 	Shape stack.Shape
-	// DType is the element type of every plane.
+	// DType is the element type of every plane: an Elem type or
+	// stack.Float64.
 	DType stack.DType
 	// Compression is None (the zero value means None), LZW, Deflate or
 	// PackBits.
 	Compression Compression
 	// Predictor is NoPredictor (or zero), Horizontal (integer types) or
-	// FloatingPoint (float32); predictors apply to LZW and Deflate only.
+	// FloatingPoint (float32, float64); predictors apply to LZW and
+	// Deflate only.
 	Predictor Predictor
 	// DeflateLevel is the zlib level for Deflate, 1 (fast) to 9 (small);
 	// 0 means 6.
@@ -47,6 +51,16 @@ type WriterOptions struct {
 	// ImageJ description is written for uint8, uint16 and float32 (the
 	// types ImageJ stores) and tifffile's shaped JSON for the others.
 	Description string
+	// ColorMap makes a palette-colour image (PhotometricInterpretation 3)
+	// of uint8 or uint16 planes: the red, green and blue of each index
+	// value, 256 or 65536 entries, written with every page. Nil writes
+	// grey (BlackIsZero) pages.
+	ColorMap [][3]uint16
+	// OME writes OME-XML (schema 2016-06) as the first page's
+	// ImageDescription instead, with the dimension order, sizes and
+	// physical sizes; Description is then ignored. Create sets it for
+	// names that end in ".ome.tif" or ".ome.tiff" (see IsOMEName).
+	OME bool
 	// Workers bounds the goroutines that compress the strips or tiles of a
 	// plane; 0 means GOMAXPROCS.
 	Workers int
@@ -66,7 +80,7 @@ type WriterOptions struct {
 type Writer struct {
 	opts     WriterOptions
 	path     string
-	tmp      string
+	of       *outfile.File // the output, unnamed or temporary until Close
 	f        *os.File
 	out      sink
 	direct   bool
@@ -101,6 +115,9 @@ const classicLimit = math.MaxUint32 - 64<<20
 // Create starts writing a stack to path. Nothing appears under path until
 // Close succeeds; the data goes to a temporary file in the same directory.
 func Create(path string, opts WriterOptions) (*Writer, error) {
+	if IsOMEName(path) {
+		opts.OME = true
+	}
 	w := &Writer{opts: opts, path: path}
 	if err := w.validate(); err != nil {
 		return nil, fmt.Errorf("tiff: create %s: %w", path, err)
@@ -120,15 +137,12 @@ func Create(path string, opts WriterOptions) (*Writer, error) {
 	w.desc = w.description()
 	w.contig = w.contiguousLayout()
 
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	of, err := outfile.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("tiff: create %s: %w", path, err)
 	}
-	w.f, w.tmp = f, f.Name()
+	f := of.File
+	w.f, w.of = f, of
 	w.out = newCachedSink(f)
 	if !o.Cached && w.sizeBound() >= directMinBytes {
 		if d, err := newDirectSink(f); err == nil {
@@ -150,7 +164,7 @@ func (w *Writer) validate() error {
 	if err := o.Shape.Validate(); err != nil {
 		return err
 	}
-	if !o.DType.IsElem() {
+	if !o.DType.IsElem() && o.DType != stack.Float64 {
 		return fmt.Errorf("invalid dtype %v", o.DType)
 	}
 	if int64(o.Shape.X) > math.MaxUint32 || int64(o.Shape.Y) > math.MaxUint32 {
@@ -173,7 +187,7 @@ func (w *Writer) validate() error {
 		if o.Compression != LZW && o.Compression != Deflate {
 			return fmt.Errorf("predictor %s needs LZW or Deflate compression, not %s", o.Predictor, o.Compression)
 		}
-		if (o.Predictor == FloatingPoint) != (o.DType == stack.Float32) {
+		if (o.Predictor == FloatingPoint) != o.DType.IsFloat() {
 			return fmt.Errorf("predictor %s does not apply to %s samples", o.Predictor, o.DType)
 		}
 	default:
@@ -187,6 +201,11 @@ func (w *Writer) validate() error {
 	}
 	if o.Tile < 0 || o.Tile%16 != 0 || o.Tile > 1<<16 {
 		return fmt.Errorf("tile size %d: want 0 (strips) or a positive multiple of 16", o.Tile)
+	}
+	if o.ColorMap != nil {
+		if n := 1 << (8 * o.DType.Size()); (o.DType != stack.Uint8 && o.DType != stack.Uint16) || len(o.ColorMap) != n {
+			return fmt.Errorf("a colour map of %d entries for %s samples (want 256 for uint8 or 65536 for uint16)", len(o.ColorMap), o.DType)
+		}
 	}
 	o.Channels, o.Frames = max(o.Channels, 1), max(o.Frames, 1)
 	if o.Shape.Z%(o.Channels*o.Frames) != 0 {
@@ -218,13 +237,20 @@ func (w *Writer) sizeBound() uint64 {
 	}
 	// 512 bytes for an IFD and dataAlign for the padding of a direct-I/O
 	// file.
-	perPlane := uint64(w.blocks)*(perBlock+16) + 512 + dataAlign
+	perPlane := uint64(w.blocks)*(perBlock+16) + 512 + dataAlign + 6*uint64(len(o.ColorMap))
 	return 16 + uint64(len(o.Description)) + 4096 + uint64(o.Shape.Z)*perPlane
 }
 
 // description builds the ImageDescription of the first page.
 func (w *Writer) description() string {
 	o := &w.opts
+	if o.OME {
+		base := filepath.Base(w.path)
+		for _, ext := range []string{".ome.tiff", ".ome.tif", ".OME.TIFF", ".OME.TIF"} {
+			base = strings.TrimSuffix(base, ext)
+		}
+		return formatOME(o, base)
+	}
 	if o.Description != "" {
 		return o.Description
 	}
@@ -269,8 +295,7 @@ func (w *Writer) fail(err error) error {
 	if w.err == nil {
 		w.err = fmt.Errorf("tiff: write %s: %w", w.path, err)
 		w.out.abandon()
-		w.f.Close()
-		os.Remove(w.tmp)
+		w.of.Abort()
 	}
 	return w.err
 }
@@ -408,7 +433,7 @@ func (w *Writer) fields() []field {
 	switch o.DType {
 	case stack.Int16, stack.Int32:
 		format = sampleInt
-	case stack.Float32:
+	case stack.Float32, stack.Float64:
 		format = sampleFloat
 	}
 	f := []field{
@@ -417,13 +442,21 @@ func (w *Writer) fields() []field {
 		longField(tagImageLength, uint32(o.Shape.Y)),
 		shortField(tagBitsPerSample, bps),
 		shortField(tagCompression, uint16(o.Compression)),
-		shortField(tagPhotometric, 1),
 		shortField(tagSamplesPerPixel, 1),
 		shortField(tagPlanarConfig, 1),
 		shortField(tagSampleFormat, format),
 	}
 	if o.Predictor != NoPredictor {
 		f = append(f, shortField(tagPredictor, uint16(o.Predictor)))
+	}
+	if cm := o.ColorMap; cm != nil {
+		v := make([]uint16, 3*len(cm))
+		for i, c := range cm {
+			v[i], v[len(cm)+i], v[2*len(cm)+i] = c[0], c[1], c[2]
+		}
+		f = append(f, shortField(tagPhotometric, 3), shortField(tagColorMap, v...))
+	} else {
+		f = append(f, shortField(tagPhotometric, 1))
 	}
 	if o.Tile > 0 {
 		f = append(f, longField(tagTileWidth, uint32(o.Tile)), longField(tagTileLength, uint32(o.Tile)))
@@ -600,28 +633,14 @@ func (w *Writer) Close() error {
 	if err := w.out.finish(); err != nil {
 		return w.fail(err)
 	}
-	if err := w.f.Chmod(0o644); err != nil {
-		return w.fail(err)
-	}
 	if err := w.f.Sync(); err != nil {
 		return w.fail(err)
 	}
-	if err := w.f.Close(); err != nil {
-		w.f = nil
-		os.Remove(w.tmp)
-		w.err = fmt.Errorf("tiff: write %s: %w", w.path, err)
-		return w.err
-	}
-	if err := os.Rename(w.tmp, w.path); err != nil {
-		os.Remove(w.tmp)
-		w.err = fmt.Errorf("tiff: write %s: %w", w.path, err)
+	if err := w.of.Commit(); err != nil {
+		w.err = fmt.Errorf("tiff: %w", err)
 		return w.err
 	}
 	w.done = true
-	if d, err := os.Open(filepath.Dir(w.path)); err == nil {
-		d.Sync() // make the rename durable; not all file systems support it
-		d.Close()
-	}
 	return nil
 }
 
