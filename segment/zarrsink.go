@@ -11,6 +11,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/segstack/segstack/internal/outfile"
 	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/tiff"
@@ -205,6 +206,12 @@ type zarrSink struct {
 	planes labelPlanes
 	// created is whether the run created root (abort removes it).
 	created bool
+	// final is the store's name when root is a temporary directory beside
+	// it (a new store, or one replacing a store that is not an image):
+	// commit renames root to final, so that a run killed at any moment
+	// leaves either no store or a complete one under final, and a
+	// temporary that the next run in that folder removes.
+	final string
 
 	// lw writes an OME label image, aw and pw a plain array.
 	lw *zarr.ImageWriter
@@ -248,14 +255,18 @@ func newZarrSink(ctx context.Context, path string, ome bool, src Source, want La
 	s := &zarrSink{root: path, ome: ome, o: o, name: name,
 		planes: labelPlanes{backend: backend, want: want, shape: shape}}
 	s.ctx, s.cancel = context.WithCancel(ctx)
-	_, err := os.Stat(path)
-	s.created = errors.Is(err, fs.ErrNotExist)
 	inPlace := ome && isImageGroup(path)
 	if inPlace {
 		if err := checkImageShape(path, shape); err != nil {
 			return nil, err
 		}
+	} else {
+		// Temporaries of runs killed before they committed.
+		outfile.RemoveStale(filepath.Dir(path))
+		s.final, s.root = path, outfile.TempName(path)
 	}
+	_, err := os.Stat(s.root)
+	s.created = errors.Is(err, fs.ErrNotExist)
 	if ome && !inPlace {
 		if err := s.startImage(src); err != nil {
 			s.abort()
@@ -433,7 +444,41 @@ func (s *zarrSink) commit() error {
 		}
 	}
 	if s.iw != nil {
-		return s.iw.Close()
+		if err := s.iw.Close(); err != nil {
+			return err
+		}
+	}
+	if s.final != "" {
+		return commitDir(s.root, s.final)
+	}
+	return nil
+}
+
+// commitDir moves the finished store tmp to path: directly when path is
+// free, else by moving the old store aside first and removing it after.
+// The parent directory is synced so that the rename survives a crash.
+func commitDir(tmp, path string) error {
+	var old string
+	if _, err := os.Lstat(path); err == nil {
+		old = outfile.TempName(path)
+		if err := os.Rename(path, old); err != nil {
+			os.RemoveAll(tmp)
+			return fmt.Errorf("replace %s: %w", path, err)
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		if old != "" {
+			os.Rename(old, path)
+		}
+		os.RemoveAll(tmp)
+		return fmt.Errorf("commit %s: %w", path, err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	if old != "" {
+		os.RemoveAll(old)
 	}
 	return nil
 }

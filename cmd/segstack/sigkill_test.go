@@ -42,6 +42,7 @@ func TestSIGKILLLeavesNothing(t *testing.T) {
 			[]string{"l.tif", "o.csv", "p.png", "r.json"}},
 		{"segment3d", []string{"segment", "in.tif", "-o", "out/l.ome.tif", "--mode", "3d", "-q"}, []string{"l.ome.tif"}},
 		{"convert", []string{"convert", "in.tif", "out/c.tif", "--compression", "deflate"}, []string{"c.tif"}},
+		{"omezarr", []string{"segment", "in.tif", "-o", "out/l.ome.zarr", "--stats", "out/o.csv", "-q"}, []string{"l.ome.zarr", "o.csv"}},
 	}
 	// The complete outputs, from runs that are not killed.
 	want := map[string][]byte{}
@@ -55,17 +56,15 @@ func TestSIGKILLLeavesNothing(t *testing.T) {
 		took[j.name] = time.Since(start)
 		t.Logf("%s: %v uninterrupted", j.name, took[j.name].Round(time.Millisecond))
 		for _, o := range j.outputs {
-			b, err := os.ReadFile(filepath.Join(outDir, o))
-			require.NoError(t, err)
-			want[j.name+"/"+o] = b
+			want[j.name+"/"+o] = readTree(t, filepath.Join(outDir, o))
 		}
 		require.NoError(t, os.RemoveAll(outDir))
 	}
 
 	rng := rand.New(rand.NewPCG(17, uint64(time.Now().UnixNano())))
-	deadline := time.Now().Add(40 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	kills, leftovers := 0, 0
-	for round := 0; round < 12 && time.Now().Before(deadline); round++ {
+	for round := 0; round < 16 && time.Now().Before(deadline); round++ {
 		j := jobs[round%len(jobs)]
 		named := round%2 == 1
 		outDir := filepath.Join(dir, "out")
@@ -98,8 +97,7 @@ func TestSIGKILLLeavesNothing(t *testing.T) {
 				stray = append(stray, e.Name())
 				continue
 			}
-			got, err := os.ReadFile(filepath.Join(outDir, e.Name()))
-			require.NoError(t, err)
+			got := readTree(t, filepath.Join(outDir, e.Name()))
 			if e.Name() == "r.json" {
 				var v map[string]any
 				require.NoError(t, json.Unmarshal(got, &v), "round %d: the report is whole", round)
@@ -133,4 +131,33 @@ func TestSIGKILLLeavesNothing(t *testing.T) {
 	}
 	t.Logf("%d of the runs killed; %d named temporaries left by them, all removed by the reruns", kills, leftovers)
 	require.NotZero(t, kills)
+}
+
+// readTree returns a file's bytes, or for a directory (a Zarr store) every
+// file below it as "relative path\x00bytes\x00", in name order.
+func readTree(t *testing.T, path string) []byte {
+	t.Helper()
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	if !fi.IsDir() {
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		return b
+	}
+	var out bytes.Buffer
+	require.NoError(t, filepath.WalkDir(path, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(path, p)
+		out.WriteString(rel + "\x00")
+		out.Write(b)
+		out.WriteString("\x00")
+		return nil
+	}))
+	return out.Bytes()
 }

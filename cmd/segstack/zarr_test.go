@@ -420,12 +420,16 @@ func TestZarrInterrupt(t *testing.T) {
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		require.NoError(t, cmd.Start())
+		// A new store is written under a temporary name beside its final
+		// one; labels added to an image are written in place.
 		target := filepath.Join(dir, c.out)
+		watch := filepath.Join(dir, "."+c.out+".segstack-tmp-*")
 		if c.left != "" {
 			target = filepath.Join(dir, c.left)
+			watch = target
 		}
 		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			if _, err := os.Stat(target); err == nil {
+			if m, _ := filepath.Glob(watch); len(m) > 0 {
 				break
 			}
 		}
@@ -437,6 +441,8 @@ func TestZarrInterrupt(t *testing.T) {
 		require.Equal(t, 130, ee.ExitCode(), stderr.String())
 		_, err = os.Stat(target)
 		require.True(t, os.IsNotExist(err), "%s remains", target)
+		m, _ := filepath.Glob(filepath.Join(dir, ".*segstack-tmp*"))
+		require.Empty(t, m, "temporaries remain after an interrupted run")
 	}
 	im, err := zarr.OpenImage(filepath.Join(dir, "img.ome.zarr"))
 	require.NoError(t, err)
