@@ -1,12 +1,43 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests use as independent references and
+# Installs the Debian packages (and, in /opt/venv, the Python packages) the
+# tests use as independent references and
 # interop checks: Chromium (the dashboard's browser test), tifffile, numpy
 # and scipy (fixtures and the CLI's scipy sweep), libtiff's tools (TIFF
 # layouts compared with libtiff). Each test that needs one skips with a
 # stated reason when it is absent; this script says what it could not
 # install and never fails the build on its own.
 set -u
-PKGS="chromium python3-numpy python3-scipy python3-tifffile python3-skimage libtiff-tools"
+
+# The current releases users run (zarr-python 3, ome-zarr, tifffile,
+# scikit-image, imageio) come from the Python package index, into a venv
+# at /opt/venv that the interop tests look for (they skip, saying so,
+# without it).
+VENV=/opt/venv
+VENV_PKGS="numpy scipy scikit-image tifffile imagecodecs zarr ome-zarr imageio"
+install_venv() {
+	if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import zarr, ome_zarr, tifffile, skimage, imageio" 2>/dev/null; then
+		echo "install-deps: $VENV present ($("$VENV/bin/python" -c 'import zarr, tifffile; print("zarr", zarr.__version__, "tifffile", tifffile.__version__)'))"
+		return
+	fi
+	local py
+	for py in python3 /usr/bin/python3; do
+		if "$py" -m venv "$VENV" >/tmp/install-venv.log 2>&1; then
+			break
+		fi
+	done
+	if [ ! -x "$VENV/bin/python" ]; then
+		echo "install-deps: could not create $VENV (see /tmp/install-venv.log); the interop tests that need it will skip"
+		return
+	fi
+	if "$VENV/bin/pip" install -q $VENV_PKGS >>/tmp/install-venv.log 2>&1; then
+		echo "install-deps: $VENV with $VENV_PKGS"
+	else
+		echo "install-deps: pip could not install $VENV_PKGS (see /tmp/install-venv.log); the interop tests that need them will skip"
+		tail -n 5 /tmp/install-venv.log | sed 's/^/install-deps:   /'
+	fi
+}
+
+PKGS="chromium python3-numpy python3-scipy python3-tifffile python3-skimage python3-zarr python3-numcodecs python3-venv libtiff-tools"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then
@@ -26,6 +57,7 @@ for p in $PKGS; do
 done
 if [ -z "$missing" ]; then
 	echo "install-deps: all present ($PKGS)"
+	install_venv
 	exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
@@ -36,8 +68,10 @@ if ! $SUDO apt-get install -y -q $missing >"$log" 2>&1; then
 	if ! $SUDO apt-get install -y -q $missing >>"$log" 2>&1; then
 		echo "install-deps: could not install$missing (see $log); the tests that need them will skip"
 		tail -n 5 "$log" | sed 's/^/install-deps:   /'
+		install_venv
 		exit 0
 	fi
 fi
 echo "install-deps: installed$missing"
+install_venv
 exit 0
