@@ -8,10 +8,23 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// withVectors runs f with the assembly paths on (where the machine has
+// them) and off.
+func withVectors(t *testing.T, f func(t *testing.T)) {
+	has := hasAVX2
+	t.Cleanup(func() { hasAVX2 = has })
+	for _, on := range []bool{true, false} {
+		hasAVX2 = has && on
+		t.Run(map[bool]string{true: "vector", false: "go"}[on], f)
+	}
+}
+
 // TestShuffleBytesReference checks the byte shuffle, with and without its
 // vector part, against the definition: byte j of element i goes to
 // j*ne+i, and bytes past the last whole element stay where they are.
-func TestShuffleBytesReference(t *testing.T) {
+func TestShuffleBytesReference(t *testing.T) { withVectors(t, testShuffleBytes) }
+
+func testShuffleBytes(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, ts := range []int{1, 2, 3, 4, 8} {
 		for _, n := range []int{0, 1, 2, 3, 31, 32, 63, 64, 65, 127, 128, 129, 1000, 4096 + 7, 1 << 16} {
@@ -39,7 +52,9 @@ func TestShuffleBytesReference(t *testing.T) {
 
 // TestRangeUint16 checks the uint16 range, vector part and tail, against a
 // plain loop, with the extremes placed everywhere, the tail included.
-func TestRangeUint16(t *testing.T) {
+func TestRangeUint16(t *testing.T) { withVectors(t, testRangeUint16) }
+
+func testRangeUint16(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, n := range []int{1, 2, 15, 16, 17, 31, 32, 33, 47, 48, 64, 100, 1023, 1 << 14} {
 		for trial := range 20 {
