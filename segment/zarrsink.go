@@ -298,10 +298,11 @@ func (s *zarrSink) startImage(src Source) error {
 }
 
 // copyImage writes every plane of src to iw, as stored when raw is not
-// nil, else as float32. Raw planes are encoded by GOMAXPROCS goroutines,
-// each straight from the plane as read (ImageWriter.WritePlaneNow), so
-// that the copy keeps no plane of its own and runs beside the labelling
-// on whatever cores it leaves idle.
+// nil, else as float32. Raw planes are encoded straight from the plane as
+// read (ImageWriter.WritePlaneNow), so that the copy keeps no plane of its
+// own; when iw writes each plane whole in that call, GOMAXPROCS goroutines
+// share the planes and the copy runs beside the labelling on whatever
+// cores it leaves idle, else one goroutine writes them in order.
 func copyImage(ctx context.Context, iw *zarr.ImageWriter, src Source, raw rawSource) error {
 	nz := src.Shape().Z
 	if raw == nil {
@@ -327,7 +328,11 @@ func copyImage(ctx context.Context, iw *zarr.ImageWriter, src Source, raw rawSou
 		errOnce sync.Once
 		first   error
 	)
-	for range min(runtime.GOMAXPROCS(0), nz) {
+	workers := 1
+	if iw.WritesNow() {
+		workers = min(runtime.GOMAXPROCS(0), nz)
+	}
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

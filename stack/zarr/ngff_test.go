@@ -306,9 +306,10 @@ func TestWriteLabelPlane(t *testing.T) {
 // TestWritePlaneNow writes images with WritePlaneNow, each goroutine
 // scribbling over its one plane buffer as soon as a call returns, and
 // reads back every level against planes written with WritePlane: chunks one
-// plane deep (encoded in the call by two goroutines, several chunks per
-// plane, edge chunks), and two planes deep (the call falls back to
-// WritePlane; one goroutine, in plane order, as WritePlane needs).
+// plane deep (several chunks per plane, edge chunks, a pyramid), one level
+// of one chunk per plane (WritesNow: three goroutines, planes in any
+// order), and chunks two planes deep (the call falls back to WritePlane).
+// Without WritesNow one goroutine writes the planes in order.
 func TestWritePlaneNow(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -330,10 +331,13 @@ func TestWritePlaneNow(t *testing.T) {
 		now, err := CreateImage(ctx, filepath.Join(dir, "now.ome.zarr"), o)
 		require.NoError(t, err)
 		var wg sync.WaitGroup
-		errs := make([]error, 2)
-		workers := 2
-		if chunks.Z > 1 {
-			workers = 1
+		errs := make([]error, 3)
+		// One level of chunks one plane deep: planes in any order, from
+		// any number of goroutines.
+		require.Equal(t, chunks == stack.Shape{Z: 1, Y: 128, X: 128}, now.WritesNow(), "chunks %v", chunks)
+		workers := 1
+		if now.WritesNow() {
+			workers = 3
 		}
 		for g := range workers {
 			wg.Add(1)

@@ -339,6 +339,14 @@ func (iw *ImageWriter) WritePlaneNow(ctx context.Context, p int, plane []byte) e
 	return iw.writeReductions(ctx, p, plane)
 }
 
+// WritesNow reports whether WritePlaneNow writes the whole of a plane
+// before it returns: the image has one level and chunks one plane deep.
+// Its planes may then come in any order, from any number of goroutines;
+// otherwise they need the order WritePlane does.
+func (iw *ImageWriter) WritesNow() bool {
+	return len(iw.levels) == 1 && iw.o.Chunks.Z == 1
+}
+
 // WriteLabelPlane writes plane p of a label image as WritePlane does,
 // for a caller that knows the plane's largest label: maxLabel replaces
 // the scan of the plane that finds it. A maxLabel below the plane's true
