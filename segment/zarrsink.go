@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/segstack/segstack/internal/outfile"
@@ -307,31 +309,66 @@ func (s *zarrSink) startImage(src Source) error {
 }
 
 // copyImage writes every plane of src to iw, as stored when raw is not
-// nil, else as float32.
+// nil, else as float32. Raw planes are encoded straight from the plane as
+// read (ImageWriter.WritePlaneNow), so that the copy keeps no plane of its
+// own; when iw writes each plane whole in that call, GOMAXPROCS goroutines
+// share the planes and the copy runs beside the labelling on whatever
+// cores it leaves idle, else one goroutine writes them in order.
 func copyImage(ctx context.Context, iw *zarr.ImageWriter, src Source, raw rawSource) error {
-	buf := make([]byte, iw.PlaneBytes())
-	var f32 []float32
+	nz := src.Shape().Z
 	if raw == nil {
-		f32 = make([]float32, src.Shape().PlaneLen())
-	}
-	for z := range src.Shape().Z {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if raw != nil {
-			if err := raw.useRaw(ctx, z, buf, func(plane []byte) error { return iw.WritePlane(ctx, z, plane) }); err != nil {
+		f32 := make([]float32, src.Shape().PlaneLen())
+		for z := range nz {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := src.ReadPlane(ctx, z, f32); err != nil {
 				return fmt.Errorf("copy the image: plane %d: %w", z, err)
 			}
-			continue
+			if err := zarr.WriteImagePlane(ctx, iw, z, f32); err != nil {
+				return fmt.Errorf("copy the image: plane %d: %w", z, err)
+			}
 		}
-		if err := src.ReadPlane(ctx, z, f32); err != nil {
-			return fmt.Errorf("copy the image: plane %d: %w", z, err)
-		}
-		if err := zarr.WriteImagePlane(ctx, iw, z, f32); err != nil {
-			return fmt.Errorf("copy the image: plane %d: %w", z, err)
-		}
+		return nil
 	}
-	return nil
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		next    atomic.Int64
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		first   error
+	)
+	workers := 1
+	if iw.WritesNow() {
+		workers = min(runtime.GOMAXPROCS(0), nz)
+	}
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte // for planes that cannot be read in place
+			for {
+				z := int(next.Add(1) - 1)
+				if z >= nz || ctx.Err() != nil {
+					return
+				}
+				if buf == nil {
+					buf = make([]byte, iw.PlaneBytes())
+				}
+				if err := raw.useRaw(ctx, z, buf, func(plane []byte) error { return iw.WritePlaneNow(ctx, z, plane) }); err != nil {
+					errOnce.Do(func() { first = fmt.Errorf("copy the image: plane %d: %w", z, err) })
+					cancel()
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
 }
 
 // create starts the labels of the current type.

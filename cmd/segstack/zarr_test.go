@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -123,9 +124,17 @@ func TestZarrSegmentMatchesTIFF(t *testing.T) {
 		_, stderr, code := run(t, dir, "segment", in, "-o", tifOut, "--mode", mode, "-q")
 		require.Zero(t, code, stderr)
 		want := readLabels(t, tifOut)
-		for _, v := range []string{"2", "3"} {
-			out := filepath.Join(dir, "l-"+mode+"-v"+v+".ome.zarr")
-			_, stderr, code := run(t, dir, "segment", in, "-o", out, "--mode", mode, "--zarr-version", v, "-q", "--zarr-chunks", "1,256,256")
+		// 256×256 chunks give a pyramid (the image copied plane by plane in
+		// order); the default whole-plane chunks one level (planes copied by
+		// several goroutines).
+		for _, c := range []struct{ v, chunks string }{{"2", "1,256,256"}, {"3", "1,256,256"}, {"2", ""}} {
+			v := c.v
+			out := filepath.Join(dir, "l-"+mode+"-v"+v+"-"+c.chunks+".ome.zarr")
+			args := []string{"segment", in, "-o", out, "--mode", mode, "--zarr-version", v, "-q"}
+			if c.chunks != "" {
+				args = append(args, "--zarr-chunks", c.chunks)
+			}
+			_, stderr, code := run(t, dir, args...)
 			require.Zero(t, code, stderr)
 			got, dt := readZarrLabels(t, filepath.Join(out, "labels", "cells"))
 			require.Equal(t, want.Shape, got.Shape)
@@ -134,10 +143,21 @@ func TestZarrSegmentMatchesTIFF(t *testing.T) {
 			img, _ := readZarrLabels(t, out)
 			_, raw := readRawPlanes(t, in)
 			require.Equal(t, len(raw), img.Shape.Z)
+			for z, plane := range raw {
+				want := make([]uint32, len(plane)/2)
+				for i := range want {
+					want[i] = uint32(binary.LittleEndian.Uint16(plane[2*i:]))
+				}
+				require.Equal(t, want, img.Plane(z), "%s: image plane %d", out, z)
+			}
 			im, err := zarr.OpenImage(out)
 			require.NoError(t, err)
 			require.Equal(t, []string{"cells"}, im.Labels)
-			require.GreaterOrEqual(t, len(im.Levels), 2, "a pyramid down to one chunk")
+			if c.chunks != "" {
+				require.GreaterOrEqual(t, len(im.Levels), 2, "a pyramid down to one chunk")
+			} else {
+				require.Len(t, im.Levels, 1, "one chunk per plane")
+			}
 		}
 		plain := filepath.Join(dir, "l-"+mode+".zarr")
 		_, stderr, code = run(t, dir, "segment", in, "-o", plain, "--mode", mode, "-q")

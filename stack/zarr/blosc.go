@@ -400,16 +400,21 @@ func shuffleBytes(dst, src []byte, ts int) {
 	switch ts {
 	case 2:
 		d0, d1 := dst[:ne], dst[ne:2*ne]
-		s := src[:2*ne]
-		i := 0
-		for ; i+8 <= ne; i += 8 { // eight elements at a time, within registers
-			a := binary.LittleEndian.Uint64(s[2*i:])
-			b := binary.LittleEndian.Uint64(s[2*i+8:])
-			binary.LittleEndian.PutUint64(d0[i:], evenBytes(a)|evenBytes(b)<<32)
-			binary.LittleEndian.PutUint64(d1[i:], evenBytes(a>>8)|evenBytes(b>>8)<<32)
+		i := shuffle2Fast(d0, d1, src[:2*ne])
+		for ; i+16 <= ne; i += 16 { // sixteen elements at a time, within registers
+			s := src[2*i : 2*i+32]
+			a := pairBytes(binary.LittleEndian.Uint64(s[0:8]))
+			b := pairBytes(binary.LittleEndian.Uint64(s[8:16]))
+			c := pairBytes(binary.LittleEndian.Uint64(s[16:24]))
+			d := pairBytes(binary.LittleEndian.Uint64(s[24:32]))
+			o0, o1 := d0[i:i+16], d1[i:i+16]
+			binary.LittleEndian.PutUint64(o0[0:8], a&0xffffffff|b<<32)
+			binary.LittleEndian.PutUint64(o1[0:8], a>>32|b&0xffffffff00000000)
+			binary.LittleEndian.PutUint64(o0[8:16], c&0xffffffff|d<<32)
+			binary.LittleEndian.PutUint64(o1[8:16], c>>32|d&0xffffffff00000000)
 		}
 		for ; i < ne; i++ {
-			d0[i], d1[i] = s[2*i], s[2*i+1]
+			d0[i], d1[i] = src[2*i], src[2*i+1]
 		}
 	case 4:
 		d0, d1, d2, d3 := dst[:ne], dst[ne:2*ne], dst[2*ne:3*ne], dst[3*ne:4*ne]
@@ -429,11 +434,15 @@ func shuffleBytes(dst, src []byte, ts int) {
 	copy(dst[ne*ts:], src[ne*ts:])
 }
 
-// evenBytes packs bytes 0, 2, 4 and 6 of x into its low four bytes.
-func evenBytes(x uint64) uint64 {
-	x &= 0x00ff00ff00ff00ff
-	x = (x | x>>8) & 0x0000ffff0000ffff
-	return (x | x>>16) & 0x00000000ffffffff
+// pairBytes reorders the bytes of x, least significant first, from
+// b0 b1 b2 b3 b4 b5 b6 b7 to b0 b2 b4 b6 b1 b3 b5 b7: the even bytes in the
+// low half, the odd ones in the high half. Two swaps of bit fields do it:
+// b1 with b2 and b5 with b6, then bytes 2-3 with bytes 4-5.
+func pairBytes(x uint64) uint64 {
+	t := (x ^ x>>8) & 0x0000ff000000ff00
+	x ^= t ^ t<<8
+	t = (x ^ x>>16) & 0x00000000ffff0000
+	return x ^ t ^ t<<16
 }
 
 // spreadBytes moves the low four bytes of x to bytes 0, 2, 4 and 6.

@@ -3,9 +3,11 @@ package zarr
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/segstack/segstack/stack"
@@ -299,4 +301,86 @@ func TestWriteLabelPlane(t *testing.T) {
 	}
 	require.Contains(t, values, 3)
 	require.NotContains(t, values, 4)
+}
+
+// TestWritePlaneNow writes images with WritePlaneNow, each goroutine
+// scribbling over its one plane buffer as soon as a call returns, and
+// reads back every level against planes written with WritePlane: chunks one
+// plane deep (several chunks per plane, edge chunks, a pyramid), one level
+// of one chunk per plane (WritesNow: three goroutines, planes in any
+// order), and chunks two planes deep (the call falls back to WritePlane).
+// Without WritesNow one goroutine writes the planes in order.
+func TestWritePlaneNow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	shape := stack.Shape{Z: 7, Y: 70, X: 45}
+	src := stack.New[uint16](shape)
+	for i := range src.Data {
+		src.Data[i] = uint16(i*13%5000 + 20)
+	}
+	for _, chunks := range []stack.Shape{{Z: 1, Y: 16, X: 16}, {Z: 1, Y: 128, X: 128}, {Z: 2, Y: 32, X: 32}} {
+		dir := t.TempDir()
+		o := ImageOptions{Shape: shape, DType: Uint16, Chunks: chunks, Codec: BloscLZ4(5)}
+		ref, err := CreateImage(ctx, filepath.Join(dir, "ref.ome.zarr"), o)
+		require.NoError(t, err)
+		for z := range shape.Z {
+			require.NoError(t, WriteImagePlane(ctx, ref, z, src.Plane(z)))
+		}
+		require.NoError(t, ref.Close())
+
+		now, err := CreateImage(ctx, filepath.Join(dir, "now.ome.zarr"), o)
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		errs := make([]error, 3)
+		// One level of chunks one plane deep: planes in any order, from
+		// any number of goroutines.
+		require.Equal(t, chunks == stack.Shape{Z: 1, Y: 128, X: 128}, now.WritesNow(), "chunks %v", chunks)
+		workers := 1
+		if now.WritesNow() {
+			workers = 3
+		}
+		for g := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				buf := make([]uint16, shape.PlaneLen())
+				for z := g; z < shape.Z; z += workers {
+					copy(buf, src.Plane(z))
+					if err := now.WritePlaneNow(ctx, z, asBytes(buf)); err != nil {
+						errs[g] = err
+						return
+					}
+					for i := range buf {
+						buf[i] = 0xdead
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		require.NoError(t, errors.Join(errs...))
+		require.Error(t, now.WritePlaneNow(ctx, 0, asBytes(src.Plane(0))), "plane 0 again")
+		require.NoError(t, now.Close())
+
+		a, err := OpenImage(filepath.Join(dir, "ref.ome.zarr"))
+		require.NoError(t, err)
+		b, err := OpenImage(filepath.Join(dir, "now.ome.zarr"))
+		require.NoError(t, err)
+		require.Equal(t, a.Omero, b.Omero, "chunks %v", chunks)
+		require.Len(t, b.Levels, len(a.Levels))
+		for l := range a.Levels {
+			var vols [2]*stack.Volume[uint16]
+			for i, im := range []*Image{a, b} {
+				arr, err := im.Open(l)
+				require.NoError(t, err)
+				p, err := arr.Planes()
+				require.NoError(t, err)
+				vols[i], err = ReadVolume[uint16](ctx, p)
+				require.NoError(t, err)
+			}
+			require.Equal(t, vols[0].Data, vols[1].Data, "chunks %v level %d", chunks, l)
+			if l == 0 {
+				require.Equal(t, src.Data, vols[1].Data, "chunks %v", chunks)
+			}
+		}
+	}
 }

@@ -319,6 +319,34 @@ func (iw *ImageWriter) WritePlane(ctx context.Context, p int, plane []byte) erro
 	return iw.writeLevels(ctx, p, plane)
 }
 
+// WritePlaneNow writes plane p as WritePlane does, but when the image's
+// chunks are one plane deep the full-resolution chunks are encoded and
+// written before it returns, in the calling goroutine and straight from
+// plane (see PlaneWriter.WritePlaneNow): plane may be reused at once, and
+// no copy of it is made. Calls from several goroutines encode in
+// parallel.
+func (iw *ImageWriter) WritePlaneNow(ctx context.Context, p int, plane []byte) error {
+	if p < 0 || p >= iw.Planes() {
+		return fmt.Errorf("zarr: plane %d out of range [0, %d)", p, iw.Planes())
+	}
+	if len(plane) != iw.PlaneBytes() {
+		return fmt.Errorf("zarr: plane holds %d bytes, want %d", len(plane), iw.PlaneBytes())
+	}
+	iw.observe(p/iw.o.Shape.Z, plane)
+	if err := iw.levels[0].pw.WritePlaneNow(ctx, p, plane); err != nil {
+		return err
+	}
+	return iw.writeReductions(ctx, p, plane)
+}
+
+// WritesNow reports whether WritePlaneNow writes the whole of a plane
+// before it returns: the image has one level and chunks one plane deep.
+// Its planes may then come in any order, from any number of goroutines;
+// otherwise they need the order WritePlane does.
+func (iw *ImageWriter) WritesNow() bool {
+	return len(iw.levels) == 1 && iw.o.Chunks.Z == 1
+}
+
 // WriteLabelPlane writes plane p of a label image as WritePlane does,
 // for a caller that knows the plane's largest label: maxLabel replaces
 // the scan of the plane that finds it. A maxLabel below the plane's true
@@ -345,6 +373,12 @@ func (iw *ImageWriter) writeLevels(ctx context.Context, p int, plane []byte) err
 	if err := iw.levels[0].pw.WritePlane(ctx, p, plane); err != nil {
 		return err
 	}
+	return iw.writeReductions(ctx, p, plane)
+}
+
+// writeReductions writes the reductions of full-resolution plane p to the
+// levels below the first.
+func (iw *ImageWriter) writeReductions(ctx context.Context, p int, plane []byte) error {
 	src := plane
 	var held []*[]byte
 	defer func() {
@@ -412,7 +446,7 @@ func (iw *ImageWriter) observe(c int, plane []byte) {
 	case Uint8:
 		lo, hi = intRange(plane)
 	case Uint16:
-		lo, hi = intRange(asElems[uint16](plane))
+		lo, hi = rangeUint16(asElems[uint16](plane))
 	case Int16:
 		lo, hi = intRange(asElems[int16](plane))
 	case Uint32:
@@ -450,23 +484,41 @@ func maxOf[T uint8 | uint16 | uint32 | int16 | int32](s []T) uint64 {
 }
 
 // intRange returns the least and greatest value of s (+Inf and -Inf when
-// s is empty), with four running minima and maxima as maxOf.
+// s is empty), with eight running minima and maxima, as maxOf keeps four:
+// it runs once per image plane written.
 func intRange[T uint8 | uint16 | uint32 | int16 | int32](s []T) (lo, hi float64) {
 	if len(s) == 0 {
 		return math.Inf(1), math.Inf(-1)
 	}
-	l0, l1, l2, l3 := s[0], s[0], s[0], s[0]
-	h0, h1, h2, h3 := s[0], s[0], s[0], s[0]
+	l0, l1, l2, l3, l4, l5, l6, l7 := s[0], s[0], s[0], s[0], s[0], s[0], s[0], s[0]
+	h0, h1, h2, h3, h4, h5, h6, h7 := l0, l0, l0, l0, l0, l0, l0, l0
 	i := 0
-	for ; i+4 <= len(s); i += 4 {
-		a, b, c, d := s[i], s[i+1], s[i+2], s[i+3]
-		l0, l1, l2, l3 = min(l0, a), min(l1, b), min(l2, c), min(l3, d)
-		h0, h1, h2, h3 = max(h0, a), max(h1, b), max(h2, c), max(h3, d)
+	for ; i+8 <= len(s); i += 8 {
+		v := s[i : i+8 : i+8]
+		l0, l1, l2, l3 = min(l0, v[0]), min(l1, v[1]), min(l2, v[2]), min(l3, v[3])
+		l4, l5, l6, l7 = min(l4, v[4]), min(l5, v[5]), min(l6, v[6]), min(l7, v[7])
+		h0, h1, h2, h3 = max(h0, v[0]), max(h1, v[1]), max(h2, v[2]), max(h3, v[3])
+		h4, h5, h6, h7 = max(h4, v[4]), max(h5, v[5]), max(h6, v[6]), max(h7, v[7])
 	}
 	for ; i < len(s); i++ {
 		l0, h0 = min(l0, s[i]), max(h0, s[i])
 	}
-	return float64(min(l0, l1, l2, l3)), float64(max(h0, h1, h2, h3))
+	return float64(min(l0, l1, l2, l3, l4, l5, l6, l7)), float64(max(h0, h1, h2, h3, h4, h5, h6, h7))
+}
+
+// rangeUint16 is intRange for uint16, with vector instructions where the
+// machine has them.
+func rangeUint16(s []uint16) (lo, hi float64) {
+	l, h, n := rangeU16Fast(s)
+	if n == 0 {
+		return intRange(s)
+	}
+	lo, hi = float64(l), float64(h)
+	if n < len(s) {
+		tl, th := intRange(s[n:])
+		lo, hi = math.Min(lo, tl), math.Max(hi, th)
+	}
+	return lo, hi
 }
 
 // rangeOf returns the least and greatest finite value of s (+Inf and -Inf

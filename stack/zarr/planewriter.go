@@ -108,22 +108,7 @@ func (p *PlaneWriter) WritePlane(ctx context.Context, z int, plane []byte) error
 	if len(plane) != p.PlaneBytes() {
 		return fmt.Errorf("zarr: plane holds %d bytes, want %d", len(plane), p.PlaneBytes())
 	}
-	// Position of the plane: chunk layer and offset inside it.
-	nl := len(p.lead)
-	pos := make([]int, nl)
-	for i, r := nl-1, z; i >= 0; i-- {
-		pos[i] = r % p.lead[i]
-		r /= p.lead[i]
-	}
-	key, local := 0, 0
-	idx := make([]int, nl)
-	ext := make([]int, nl)
-	for i := range pos {
-		idx[i] = pos[i] / p.leadChunks[i]
-		ext[i] = min(p.leadChunks[i], p.lead[i]-idx[i]*p.leadChunks[i])
-		key = key*p.leadGrid[i] + idx[i]
-		local = local*ext[i] + pos[i] - idx[i]*p.leadChunks[i]
-	}
+	key, local, idx, ext := p.locate(z)
 
 	p.mu.Lock()
 	if err := p.stateErr(); err != nil {
@@ -173,6 +158,71 @@ func (p *PlaneWriter) WritePlane(ctx context.Context, z int, plane []byte) error
 	p.mu.Unlock()
 	if complete {
 		go p.flush(l)
+	}
+	return nil
+}
+
+// locate finds plane z's layer: its key among the layers, the plane's
+// position inside it, and the layer's chunk index and extent along the
+// leading dimensions.
+func (p *PlaneWriter) locate(z int) (key, local int, idx, ext []int) {
+	nl := len(p.lead)
+	pos := make([]int, nl)
+	for i, r := nl-1, z; i >= 0; i-- {
+		pos[i] = r % p.lead[i]
+		r /= p.lead[i]
+	}
+	idx = make([]int, nl)
+	ext = make([]int, nl)
+	for i := range pos {
+		idx[i] = pos[i] / p.leadChunks[i]
+		ext[i] = min(p.leadChunks[i], p.lead[i]-idx[i]*p.leadChunks[i])
+		key = key*p.leadGrid[i] + idx[i]
+		local = local*ext[i] + pos[i] - idx[i]*p.leadChunks[i]
+	}
+	return key, local, idx, ext
+}
+
+// WritePlaneNow writes plane z as WritePlane does, except that a plane
+// which is a layer on its own (chunks one plane deep along the leading
+// dimensions) is encoded and written before WritePlaneNow returns, in the
+// calling goroutine, straight from plane: no copy is made and plane may
+// be reused at once. Calls from several goroutines encode in parallel.
+// Other planes go through WritePlane.
+func (p *PlaneWriter) WritePlaneNow(ctx context.Context, z int, plane []byte) error {
+	if z < 0 || z >= p.shape.Z {
+		return fmt.Errorf("zarr: plane %d out of range [0, %d)", z, p.shape.Z)
+	}
+	if len(plane) != p.PlaneBytes() {
+		return fmt.Errorf("zarr: plane holds %d bytes, want %d", len(plane), p.PlaneBytes())
+	}
+	_, _, idx, ext := p.locate(z)
+	if product(ext) != 1 {
+		return p.WritePlane(ctx, z, plane)
+	}
+	p.mu.Lock()
+	if err := p.stateErr(); err != nil {
+		p.mu.Unlock()
+		return err
+	}
+	if p.written[z] {
+		p.mu.Unlock()
+		return fmt.Errorf("zarr: plane %d written twice", z)
+	}
+	p.written[z] = true
+	p.mu.Unlock()
+	l := &layer{idx: idx, ext: ext, buf: plane, need: 1, have: 1}
+	g := p.w.meta.gridShape()
+	for cy := 0; cy < g[len(g)-2]; cy++ {
+		for cx := 0; cx < g[len(g)-1]; cx++ {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := p.writeChunk(chunkTask{l: l, cy: cy, cx: cx}); err != nil {
+				p.fail(err)
+				return err
+			}
+		}
 	}
 	return nil
 }

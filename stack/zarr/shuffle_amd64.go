@@ -1,0 +1,38 @@
+//go:build amd64 && !noasm
+
+package zarr
+
+import "github.com/klauspost/cpuid/v2"
+
+// hasAVX2 selects the AVX2 versions of the byte shuffle and the uint16
+// range below.
+var hasAVX2 = cpuid.CPU.Supports(cpuid.AVX2)
+
+//go:noescape
+func shuffle2AVX2(d0, d1, src *byte, n int)
+
+//go:noescape
+func rangeU16AVX2(p *uint16, n int) (lo, hi uint16)
+
+// shuffle2Fast shuffles the largest multiple of 64 bytes of src it can
+// with AVX2 into d0 (even bytes) and d1 (odd bytes), and returns how many
+// elements it did: 0 without AVX2.
+func shuffle2Fast(d0, d1, src []byte) int {
+	n := min(len(src)/64, len(d0)/32, len(d1)/32)
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	shuffle2AVX2(&d0[0], &d1[0], &src[0], n)
+	return 32 * n
+}
+
+// rangeU16Fast returns the least and greatest of the largest multiple of
+// 16 elements of s, and how many it looked at: 0 without AVX2.
+func rangeU16Fast(s []uint16) (lo, hi uint16, n int) {
+	n = len(s) &^ 15
+	if !hasAVX2 || n == 0 {
+		return 0, 0, 0
+	}
+	lo, hi = rangeU16AVX2(&s[0], n)
+	return lo, hi, n
+}

@@ -1,0 +1,97 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// Within each 16-byte lane: the even bytes, then the odd ones.
+DATA evenOdd<>+0(SB)/8, $0x0e0c0a0806040200
+DATA evenOdd<>+8(SB)/8, $0x0f0d0b0907050301
+DATA evenOdd<>+16(SB)/8, $0x0e0c0a0806040200
+DATA evenOdd<>+24(SB)/8, $0x0f0d0b0907050301
+GLOBL evenOdd<>(SB), RODATA|NOPTR, $32
+
+// func shuffle2AVX2(d0, d1, src *byte, n int)
+// n is the number of 64-byte groups of src; each gives 32 bytes of d0
+// (the even bytes) and 32 of d1 (the odd ones).
+TEXT ·shuffle2AVX2(SB), NOSPLIT, $0-32
+	MOVQ d0+0(FP), DI
+	MOVQ d1+8(FP), SI
+	MOVQ src+16(FP), AX
+	MOVQ n+24(FP), CX
+	VMOVDQU evenOdd<>(SB), Y15
+	TESTQ CX, CX
+	JZ   shufDone
+
+shufLoop:
+	VMOVDQU (AX), Y0
+	VMOVDQU 32(AX), Y1
+	VPSHUFB Y15, Y0, Y0
+	VPSHUFB Y15, Y1, Y1
+	VPERMQ  $0xD8, Y0, Y0       // evens 0-15 | odds 0-15
+	VPERMQ  $0xD8, Y1, Y1       // evens 16-31 | odds 16-31
+	VPERM2I128 $0x20, Y1, Y0, Y2
+	VPERM2I128 $0x31, Y1, Y0, Y3
+	VMOVDQU Y2, (DI)
+	VMOVDQU Y3, (SI)
+	ADDQ $64, AX
+	ADDQ $32, DI
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  shufLoop
+
+shufDone:
+	VZEROUPPER
+	RET
+
+// func rangeU16AVX2(p *uint16, n int) (lo, hi uint16)
+// n is a positive multiple of 16.
+TEXT ·rangeU16AVX2(SB), NOSPLIT, $0-20
+	MOVQ p+0(FP), AX
+	MOVQ n+8(FP), CX
+	VMOVDQU (AX), Y0
+	VMOVDQU Y0, Y1
+	VMOVDQU Y0, Y2
+	VMOVDQU Y0, Y3
+	ADDQ $32, AX
+	SUBQ $16, CX
+
+rangeLoop32:
+	CMPQ CX, $32
+	JB   rangeLoop16
+	VMOVDQU (AX), Y4
+	VMOVDQU 32(AX), Y5
+	VPMINUW Y4, Y0, Y0
+	VPMAXUW Y4, Y1, Y1
+	VPMINUW Y5, Y2, Y2
+	VPMAXUW Y5, Y3, Y3
+	ADDQ $64, AX
+	SUBQ $32, CX
+	JMP  rangeLoop32
+
+rangeLoop16:
+	CMPQ CX, $16
+	JB   rangeReduce
+	VMOVDQU (AX), Y4
+	VPMINUW Y4, Y0, Y0
+	VPMAXUW Y4, Y1, Y1
+	ADDQ $32, AX
+	SUBQ $16, CX
+	JMP  rangeLoop16
+
+rangeReduce:
+	VPMINUW Y2, Y0, Y0
+	VPMAXUW Y3, Y1, Y1
+	VEXTRACTI128 $1, Y0, X2
+	VPMINUW X2, X0, X0
+	VEXTRACTI128 $1, Y1, X3
+	VPMAXUW X3, X1, X1
+	VPHMINPOSUW X0, X0
+	VMOVD X0, DX
+	MOVW DX, lo+16(FP)
+	VPCMPEQW X4, X4, X4
+	VPXOR X4, X1, X1            // the largest is the least of the complements
+	VPHMINPOSUW X1, X1
+	VMOVD X1, DX
+	NOTL DX
+	MOVW DX, hi+18(FP)
+	VZEROUPPER
+	RET

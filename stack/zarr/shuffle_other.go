@@ -1,0 +1,12 @@
+//go:build !amd64 || noasm
+
+package zarr
+
+// hasAVX2 is false: there is no assembly in this build.
+var hasAVX2 = false
+
+// shuffle2Fast has no vector version here: it does nothing and returns 0.
+func shuffle2Fast(d0, d1, src []byte) int { return 0 }
+
+// rangeU16Fast has no vector version here: it looks at nothing.
+func rangeU16Fast(s []uint16) (lo, hi uint16, n int) { return 0, 0, 0 }

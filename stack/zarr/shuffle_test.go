@@ -1,0 +1,94 @@
+package zarr
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// withVectors runs f with the assembly paths on (where the machine has
+// them) and off.
+func withVectors(t *testing.T, f func(t *testing.T)) {
+	has := hasAVX2
+	t.Cleanup(func() { hasAVX2 = has })
+	for _, on := range []bool{true, false} {
+		hasAVX2 = has && on
+		t.Run(map[bool]string{true: "vector", false: "go"}[on], f)
+	}
+}
+
+// TestShuffleBytesReference checks the byte shuffle, with and without its
+// vector part, against the definition: byte j of element i goes to
+// j*ne+i, and bytes past the last whole element stay where they are.
+func TestShuffleBytesReference(t *testing.T) { withVectors(t, testShuffleBytes) }
+
+func testShuffleBytes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, ts := range []int{1, 2, 3, 4, 8} {
+		for _, n := range []int{0, 1, 2, 3, 31, 32, 63, 64, 65, 127, 128, 129, 1000, 4096 + 7, 1 << 16} {
+			src := make([]byte, n)
+			for i := range src {
+				src[i] = byte(rng.Uint32())
+			}
+			ne := n / ts
+			want := make([]byte, n)
+			for i := range ne {
+				for j := range ts {
+					want[j*ne+i] = src[i*ts+j]
+				}
+			}
+			copy(want[ne*ts:], src[ne*ts:])
+			got := make([]byte, n)
+			shuffleBytes(got, src, ts)
+			require.Equal(t, want, got, "typesize %d, %d bytes", ts, n)
+			back := make([]byte, n)
+			unshuffleBytes(back, got, ts)
+			require.Equal(t, src, back, "typesize %d, %d bytes", ts, n)
+		}
+	}
+}
+
+// TestRangeUint16 checks the uint16 range, vector part and tail, against a
+// plain loop, with the extremes placed everywhere, the tail included.
+func TestRangeUint16(t *testing.T) { withVectors(t, testRangeUint16) }
+
+func testRangeUint16(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{1, 2, 15, 16, 17, 31, 32, 33, 47, 48, 64, 100, 1023, 1 << 14} {
+		for trial := range 20 {
+			s := make([]uint16, n)
+			for i := range s {
+				s[i] = uint16(1000 + rng.IntN(50000))
+			}
+			switch trial % 4 {
+			case 1:
+				s[rng.IntN(n)] = 0
+				s[rng.IntN(n)] = math.MaxUint16
+			case 2:
+				s[n-1] = 3
+			case 3:
+				s[n-1] = 65000
+			}
+			lo, hi := math.Inf(1), math.Inf(-1)
+			for _, v := range s {
+				lo, hi = math.Min(lo, float64(v)), math.Max(hi, float64(v))
+			}
+			gl, gh := rangeUint16(s)
+			require.Equal(t, lo, gl, "n %d trial %d", n, trial)
+			require.Equal(t, hi, gh, "n %d trial %d", n, trial)
+			gl, gh = intRange(s)
+			require.Equal(t, lo, gl, "n %d trial %d", n, trial)
+			require.Equal(t, hi, gh, "n %d trial %d", n, trial)
+		}
+	}
+}
+
+func BenchmarkRangeUint16(b *testing.B) {
+	s := asElems[uint16](imageLike(Uint16, []int{1024, 1024}, 1))
+	b.SetBytes(int64(2 * len(s)))
+	for b.Loop() {
+		rangeUint16(s)
+	}
+}
