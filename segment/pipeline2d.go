@@ -163,47 +163,16 @@ func (r *run) replayUint32(ctx context.Context, bufs *planeBuffers, offsets []ui
 	})
 }
 
-// addOffset16 adds offset to the non-zero labels of a uint16 plane whose
-// labels stay within 65535 once offset.
-func addOffset16(labels []uint16, offset uint64) {
-	if offset == 0 {
-		return
-	}
-	off := uint16(offset)
-	for i, l := range labels {
-		if l != 0 {
-			labels[i] = l + off
-		}
-	}
-}
-
 // widenOffset returns, in a buffer of u32, the labels of a uint16 plane
 // with offset added to the non-zero ones.
 func widenOffset(u32 *stack.Pool[uint32], labels []uint16, offset uint64) []uint32 {
 	out := u32.Get()
-	off := uint32(offset)
-	for i, l := range labels {
-		if l != 0 {
-			out[i] = uint32(l) + off
-		} else {
-			out[i] = 0
-		}
-	}
+	kernels.WidenOffset(out, labels, uint32(offset))
 	return out
 }
 
 // addOffset adds offset to the non-zero labels of a plane.
-func addOffset(labels []uint32, offset uint64) {
-	if offset == 0 {
-		return
-	}
-	off := uint32(offset)
-	for i, l := range labels {
-		if l != 0 {
-			labels[i] = l + off
-		}
-	}
-}
+func addOffset(labels []uint32, offset uint64) { kernels.AddOffset(labels, uint32(offset)) }
 
 // writePlane hands one finished plane to the outputs, in plane order. The
 // labels file may answer errNeedUint32, before any other output is touched,
@@ -220,7 +189,7 @@ func (r *run) writePlane(ctx context.Context, bufs *planeBuffers, out *planeOut,
 		}
 		if out.labels16 != nil && offset > 0 {
 			if maxLabel <= 65535 {
-				addOffset16(out.labels16, offset)
+				kernels.AddOffset(out.labels16, uint16(offset))
 			} else {
 				// The offset labels no longer fit the uint16 copy.
 				if out.labels == nil {
