@@ -19,6 +19,13 @@ cd "$(dirname "$0")/.."
 STATICCHECK_VERSION=v0.8.2
 
 start=$(date +%s)
+# Every go test run's output also goes to results, whose package lines give
+# the closing count.
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+gotest() {
+	go test "$@" 2>&1 | tee -a "$results"
+}
 step() {
 	printf '== %s (%ds)\n' "$*" "$(($(date +%s) - start))"
 }
@@ -61,20 +68,21 @@ if ! simd_out=$(cd kernels/simd && go test -count=1 2>&1); then
 	echo "$simd_out"
 	fail "kernels/simd tests failed"
 fi
+echo "$simd_out" >>"$results"
 simd_line=$(grep '^simd paths tested:' <<<"$simd_out" || true)
 [ -n "$simd_line" ] || fail "kernels/simd printed no 'simd paths tested' line"
 grep '^ok' <<<"$simd_out" || true
 
 step "go test ./... (root, without kernels/simd: done above)"
-go test -count=1 $(go list ./... | grep -v '/kernels/simd$')
+gotest -count=1 $(go list ./... | grep -v '/kernels/simd$')
 
 step "go test ./... (bench)"
-(cd bench && go test -count=1 ./...)
+(cd bench && go test -count=1 ./...) 2>&1 | tee -a "$results"
 
 step "go test -tags noasm ./kernels/..."
 # Without assembly only the Go path exists: a required vector path does
 # not apply to this build.
-env -u SEGSTACK_REQUIRE_SIMD go test -count=1 -tags noasm ./kernels/...
+env -u SEGSTACK_REQUIRE_SIMD go test -count=1 -tags noasm ./kernels/... 2>&1 | tee -a "$results"
 
 step "GOARCH=386 go build ./... (root, bench)"
 GOARCH=386 go build ./...
@@ -95,7 +103,7 @@ restore() {
 		[ -e "$f" ] || cp "$snap/$f" "$f"
 	done <<<"$before"
 }
-trap 'restore; rm -rf "$snap"' EXIT
+trap 'restore; rm -rf "$snap" "$results"' EXIT
 while IFS= read -r f; do
 	mkdir -p "$snap/$(dirname "$f")"
 	mv "$f" "$snap/$f"
@@ -119,7 +127,7 @@ done <<<"$after"
 echo "$(wc -l <<<"$after") generated files match their generators"
 
 step "go test -race (sched, delayed, stack, array, kernels/offload)"
-go test -count=1 -race ./sched/... ./delayed/... ./stack/... ./array/... ./kernels/offload/...
+gotest -count=1 -race ./sched/... ./delayed/... ./stack/... ./array/... ./kernels/offload/...
 
 step "done"
 echo "test.sh: all checks passed in $(($(date +%s) - start))s"
@@ -128,3 +136,6 @@ if [ -n "${SEGSTACK_REQUIRE_SIMD:-}" ]; then
 else
 	echo "test.sh: $simd_line"
 fi
+# The closing line: package runs of go test that passed and failed (a
+# failure stops the script before this, so failed is 0 here).
+echo "go-test-packages: $(grep -c '^ok' "$results") passed, $(grep -c '^FAIL' "$results") failed"
