@@ -4,19 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
+
+	"github.com/segstack/segstack/internal/outfile"
 )
 
 // tmpMarker is part of the name of every temporary file this package
-// writes, and of directories on their way out: "." + final name +
-// tmpMarker + random hex. An entry with it in its name is work a killed
-// process never finished; RemoveTemporaries, Create and the image
-// writers remove them.
-const tmpMarker = ".segstack-tmp-"
+// writes, and of directories on their way out: the names are those of
+// outfile.TempName ("." + final name + marker + PID-hex), the one scheme
+// segstack's outputs share. An entry with it in its name is work a killed
+// process never finished; RemoveTemporaries, Create and the image writers
+// remove them.
+const tmpMarker = outfile.Marker
 
 // isTemporary reports whether a file name is one of this package's
 // temporaries.
@@ -29,11 +30,10 @@ func isTemporary(name string) bool {
 // the new one, never part of one. With durable the data is synced to the
 // disk before the rename.
 func writeFileAtomic(path string, data []byte, durable bool) error {
-	dir, base := filepath.Split(path)
 	var f *os.File
 	var tmp string
 	for try := 0; ; try++ {
-		tmp = filepath.Join(dir, "."+base+tmpMarker+strconv.FormatUint(rand.Uint64(), 16))
+		tmp = outfile.TempName(path)
 		var err error
 		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err == nil {

@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
+
+	"github.com/segstack/segstack/internal/outfile"
 )
 
 // pendingFile marks an array whose chunks are being written: it holds the
@@ -243,7 +243,7 @@ func clearArrayDir(dir string) error {
 // removeDir renames dir to a temporary name and removes it.
 func removeDir(dir string) error {
 	parent, base := filepath.Split(filepath.Clean(dir))
-	tmp := filepath.Join(parent, "."+base+tmpMarker+strconv.FormatUint(rand.Uint64(), 16))
+	tmp := outfile.TempName(filepath.Join(parent, base))
 	if err := os.Rename(dir, tmp); err != nil {
 		return fmt.Errorf("zarr: %w", err)
 	}
