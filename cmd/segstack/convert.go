@@ -37,7 +37,7 @@ interrupted conversion (Ctrl-C) leaves no output behind.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&o.compression, "compression", "", "TIFF: none, lzw, deflate or packbits (default: as the input); Zarr: blosc-lz4 (default), blosc-zstd, zstd, zlib or none")
+	fl.StringVar(&o.compression, "compression", "", "TIFF: none, lzw, deflate or packbits (default: as the input, deflate for zstd and LZMA inputs); Zarr: blosc-lz4 (default), blosc-zstd, zstd, zlib or none")
 	fl.StringVar(&o.predictor, "predictor", "", "none, horizontal (integers) or float (float32), with lzw or deflate (default: as the input when the compression is kept, else none)")
 	fl.BoolVar(&o.bigTIFF, "bigtiff", false, "write BigTIFF even when classic TIFF would do")
 	fl.IntVar(&o.tile, "tile", 0, "write square tiles of this size (a multiple of 16); 0 writes strips (default: as the input)")

@@ -32,6 +32,8 @@ type infoReport struct {
 	Photometric  string        `json:"photometric"`
 	Bilevel      bool          `json:"bilevel,omitempty"`
 	Bits         int           `json:"bits_per_sample"`
+	StoredAs     string        `json:"stored_as,omitempty"`
+	Subsampling  []int         `json:"ycbcr_subsampling,omitempty"`
 	ColorMap     [][3]uint16   `json:"colormap,omitempty"`
 	Metadata     tiff.Metadata `json:"metadata"`
 }
@@ -47,6 +49,10 @@ func newInfoReport(path string, r *tiff.Reader) infoReport {
 	rep.Photometric = photometricName(r.Photometric())
 	rep.Bilevel, rep.ColorMap, rep.Bits = r.Bilevel(), r.ColorMap(), r.BitsPerSample()
 	rep.Samples = r.SamplesPerPixel()
+	rep.StoredAs = r.Widened()
+	if h, v := r.Subsampling(); h*v > 1 {
+		rep.Subsampling = []int{h, v}
+	}
 	if rep.Samples > 1 {
 		rep.Planar = "contiguous"
 		if r.SeparatePlanes() {
@@ -78,6 +84,8 @@ func photometricName(p int) string {
 		return "palette"
 	case 5:
 		return "separated (CMYK)"
+	case 6:
+		return "YCbCr"
 	}
 	return fmt.Sprintf("%d", p)
 }
@@ -95,8 +103,13 @@ func writeInfoText(w io.Writer, rep infoReport) error {
 	line("photometric", "%s", rep.Photometric)
 	if rep.Bilevel {
 		line("bilevel", "1-bit samples, read as uint8 0/1 (1 = white)")
-	} else if rep.Bits < 8 {
-		line("bits", "%d-bit samples, read as uint8", rep.Bits)
+	} else if rep.StoredAs != "" {
+		line("bits", "%d-bit samples (%s), read exactly as %s", rep.Bits, rep.StoredAs, rep.DType)
+	}
+	if ss := rep.Subsampling; ss != nil {
+		line("subsampling", "YCbCr chroma %dx%d, replicated over the pixels it covers (channels Y, Cb, Cr)", ss[0], ss[1])
+	} else if rep.Photometric == "YCbCr" {
+		line("subsampling", "none (channels Y, Cb, Cr as stored)")
 	}
 	if cm := rep.ColorMap; cm != nil {
 		var head []string

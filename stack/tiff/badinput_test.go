@@ -179,13 +179,43 @@ func TestBadPages(t *testing.T) {
 			field{60001, typeDouble, 3, make([]byte, 24)}), data: plane, noError: true},
 		"jpeg":            {fields: grayFields(4, 3, 7, 12), data: plane, unsupp: true},
 		"rgb short strip": {fields: with(grayFields(4, 3, 1, 12), shortField(tagSamplesPerPixel, 3)), data: plane, atRead: true},
-		"ycbcr":           {fields: with(grayFields(4, 3, 1, 12), shortField(tagSamplesPerPixel, 3), shortField(tagPhotometric, 6)), data: plane, unsupp: true},
+		// YCbCr without YCbCrSubSampling is 2x2 subsampled: 2x2 units of
+		// 6 bytes, more than the strip holds.
+		"ycbcr short strip": {fields: with(grayFields(4, 3, 1, 12), shortField(tagSamplesPerPixel, 3), shortField(tagPhotometric, 6)), data: plane, atRead: true},
+		"ycbcr 1x1": {fields: with(grayFields(2, 2, 1, 12), shortField(tagSamplesPerPixel, 3), shortField(tagPhotometric, 6),
+			field{tagYCbCrSubSampling, typeShort, 2, []byte{1, 0, 1, 0}}), data: plane, noError: true},
+		"ycbcr subsampling 3": {fields: with(grayFields(4, 3, 1, 12), shortField(tagSamplesPerPixel, 3), shortField(tagPhotometric, 6),
+			field{tagYCbCrSubSampling, typeShort, 2, []byte{3, 0, 1, 0}}), data: plane},
+		"ycbcr one subsampling value": {fields: with(grayFields(4, 3, 1, 12), shortField(tagSamplesPerPixel, 3), shortField(tagPhotometric, 6),
+			field{tagYCbCrSubSampling, typeShort, 1, []byte{2, 0, 0, 0}}), data: plane},
+		"ycbcr two samples": {fields: with(grayFields(4, 3, 1, 12), shortField(tagSamplesPerPixel, 2), shortField(tagPhotometric, 6)), data: plane},
+		"ycbcr subsampled planar": {fields: with(grayFields(4, 3, 1, 12), shortField(tagSamplesPerPixel, 3), shortField(tagPhotometric, 6),
+			shortField(tagPlanarConfig, 2)), data: plane, unsupp: true},
+		"ycbcr subsampled predictor": {fields: with(grayFields(4, 3, 8, 12), shortField(tagSamplesPerPixel, 3), shortField(tagPhotometric, 6),
+			shortField(tagPredictor, 2)), data: plane, unsupp: true},
 		"absurd samples":  {fields: with(grayFields(4, 3, 1, 12), shortField(tagSamplesPerPixel, 1000)), data: plane},
-		"16-bit float":    {fields: with(grayFields(2, 3, 1, 12), shortField(tagBitsPerSample, 16), shortField(tagSampleFormat, 3)), data: plane, unsupp: true},
-		"bad predictor":   {fields: with(grayFields(4, 3, 5, 12), shortField(tagPredictor, 9)), data: plane, unsupp: true},
-		"bad deflate":     {fields: grayFields(4, 3, 8, 12), data: plane, atRead: true},
-		"bad lzw":         {fields: grayFields(4, 3, 5, 12), data: []byte{0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, atRead: true},
-		"short packbits":  {fields: grayFields(4, 3, 32773, 2), data: []byte{0xfe, 1}, atRead: true},
+		"16-bit float":    {fields: with(grayFields(2, 3, 1, 12), shortField(tagBitsPerSample, 16), shortField(tagSampleFormat, 3)), data: plane, noError: true},
+		"24-bit float":    {fields: with(grayFields(2, 2, 1, 12), shortField(tagBitsPerSample, 24), shortField(tagSampleFormat, 3)), data: plane, unsupp: true},
+		"64-bit uint":     {fields: with(grayFields(1, 1, 1, 8), shortField(tagBitsPerSample, 64)), data: plane, unsupp: true},
+		"48-bit int":      {fields: with(grayFields(1, 2, 1, 12), shortField(tagBitsPerSample, 48), shortField(tagSampleFormat, 2)), data: plane, unsupp: true},
+		"0 bits":          {fields: with(grayFields(4, 3, 1, 12), shortField(tagBitsPerSample, 0)), data: plane},
+		"65 bits":         {fields: with(grayFields(4, 3, 1, 12), shortField(tagBitsPerSample, 65)), data: plane},
+		"complex samples": {fields: with(grayFields(1, 3, 1, 12), shortField(tagBitsPerSample, 32), shortField(tagSampleFormat, 6)), data: plane, unsupp: true},
+		"12-bit short strip": {fields: with(grayFields(4, 3, 1, 12), shortField(tagBitsPerSample, 12), longField(tagStripByteCounts, 17)),
+			data: plane, atRead: true},
+		"12-bit horizontal predictor": {fields: with(grayFields(4, 3, 5, 12), shortField(tagBitsPerSample, 12), shortField(tagPredictor, 2)),
+			data: plane, unsupp: true},
+		"int8 floating-point predictor": {fields: with(grayFields(4, 3, 5, 12), shortField(tagSampleFormat, 2), shortField(tagPredictor, 3)),
+			data: plane, unsupp: true},
+		"bad zstd":           {fields: grayFields(4, 3, 50000, 12), data: plane, atRead: true},
+		"bad lzma":           {fields: grayFields(4, 3, 34925, 12), data: plane, atRead: true},
+		"xz huge dictionary": {fields: grayFields(4, 3, 34925, 24), data: xzHeader(0x03, 40), atRead: true},
+		"xz bcj filter":      {fields: grayFields(4, 3, 34925, 24), data: xzHeader(0x04, 20), atRead: true, unsupp: true},
+		"xz truncated":       {fields: grayFields(4, 3, 34925, 24), data: xzHeader(0x03, 20)[:24], atRead: true},
+		"bad predictor":      {fields: with(grayFields(4, 3, 5, 12), shortField(tagPredictor, 9)), data: plane, unsupp: true},
+		"bad deflate":        {fields: grayFields(4, 3, 8, 12), data: plane, atRead: true},
+		"bad lzw":            {fields: grayFields(4, 3, 5, 12), data: []byte{0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, atRead: true},
+		"short packbits":     {fields: grayFields(4, 3, 32773, 2), data: []byte{0xfe, 1}, atRead: true},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -212,6 +242,16 @@ func TestBadPages(t *testing.T) {
 			}
 		})
 	}
+}
+
+// xzHeader returns the start of an .xz stream (24 bytes) whose block
+// declares filter first (0x03 delta, 0x04 x86 BCJ) and then LZMA2 with
+// dictionary code dict; its LZMA2 data is cut off.
+func xzHeader(first byte, dict byte) []byte {
+	b := []byte{0xfd, '7', 'z', 'X', 'Z', 0, 0, 1, 0, 0, 0, 0}
+	// Block header: size (2+1)*4 = 12 bytes, flags 1 (two filters).
+	b = append(b, 2, 1, first, 1, 0, 0x21, 1, dict, 0, 0, 0, 0)
+	return b
 }
 
 func TestDifferentPagesRefused(t *testing.T) {

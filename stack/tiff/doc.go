@@ -18,16 +18,25 @@
 //
 // Supported: classic TIFF and BigTIFF, little- and big-endian files of
 // 8/16/32-bit unsigned, 16/32-bit signed or 32/64-bit floating-point
-// samples, 1-bit bilevel images (read as uint8 0/1, 1 for white), 2- and
-// 4-bit samples (read as uint8) and
-// palette images (read as their indices, see ColorMap), one or several
-// samples per pixel (RGB, RGBA, multi-sample grey), interleaved
+// samples, read as they are; samples the stack package has no type for,
+// widened exactly (see Reader.Widened): int8 to int16, float16 to float32,
+// and integers of any other width up to 32 bits (packed, rows padded to
+// whole bytes; 24-bit ones in whole bytes) to the smallest type that holds
+// them, so 1-bit bilevel images (uint8 0/1, 1 for white), 2-, 4- and
+// 12-bit ones to uint8 or uint16, 24-bit ones to uint32 or int32; palette
+// images (read as their indices, see ColorMap); one or several samples
+// per pixel (RGB, RGBA, CMYK, YCbCr, multi-sample grey), interleaved
 // (PlanarConfiguration 1) or in separate planes (2): each sample of a page
 // is read as a plane of its own, a channel, the samples of a page
-// adjacent; no compression, LZW, Deflate and PackBits, with the
-// horizontal-differencing (2) and floating-point (3) predictors; strips
-// and tiles. ImageJ hyperstack descriptions, OME-XML and tifffile's
-// "shaped" JSON descriptions are parsed into Metadata. Anything else is
-// reported as an UnsupportedError; damaged files are reported as a
-// FormatError.
+// adjacent; YCbCr is read as stored (Y, Cb, Cr, no conversion to RGB),
+// subsampled chroma replicated over the pixels it covers. Compressions:
+// none, LZW, Deflate, PackBits, Zstandard and LZMA, with the
+// horizontal-differencing (2) and floating-point (3) predictors where
+// libtiff allows them; strips and tiles. ImageJ hyperstack descriptions,
+// OME-XML and tifffile's "shaped" JSON descriptions are parsed into
+// Metadata. Anything else (JPEG, CCITT fax, LogLuv, WebP, LERC, PixarLog,
+// JBIG, NeXT or ThunderScan compression, 24-bit floats, integers wider than
+// 32 bits, complex samples) is reported as an UnsupportedError; damaged
+// files are reported as a FormatError. Writing covers the types read as
+// they are.
 package tiff

@@ -201,9 +201,10 @@ func TestPlaneIndexMatchesLayout(t *testing.T) {
 func TestUnsupportedFixtures(t *testing.T) {
 	m := loadManifest(t)
 	require.Len(t, m.Unsupported, 6)
-	// Multi-sample, float64 and bilevel pages were refused once; they now
-	// read (as channels, float64, uint8 0/1).
-	nowRead := map[string]int{"unsupported_rgb.tif": 3, "unsupported_planar2.tif": 0, "unsupported_float64.tif": 0, "unsupported_bilevel.tif": 0}
+	// Multi-sample, float64, bilevel and int8 pages were refused once; they
+	// now read (as channels, float64, uint8 0/1, int16).
+	nowRead := map[string]int{"unsupported_rgb.tif": 3, "unsupported_planar2.tif": 0, "unsupported_float64.tif": 0,
+		"unsupported_bilevel.tif": 0, "unsupported_int8.tif": 0}
 	for _, name := range m.Unsupported {
 		t.Run(name, func(t *testing.T) {
 			if spp, ok := nowRead[name]; ok {
@@ -213,6 +214,10 @@ func TestUnsupportedFixtures(t *testing.T) {
 				require.NoError(t, readAll(r))
 				if spp > 0 {
 					require.Equal(t, spp, r.Metadata().Samples)
+				}
+				if name == "unsupported_int8.tif" {
+					require.Equal(t, stack.Int16, r.DType())
+					require.Equal(t, "int8", r.Widened())
 				}
 				return
 			}

@@ -24,6 +24,12 @@ func addFixtureSeeds(f *testing.F, add func([]byte)) {
 	}
 	add(craft(false, twoPages()))
 	add(craft(true, twoPages()))
+	// 2x2-subsampled YCbCr: 2x2 units of 4 luma, Cb and Cr.
+	ycc := with(grayFields(4, 3, 1, 24), shortField(tagSamplesPerPixel, 3), shortField(tagPhotometric, 6),
+		field{tagYCbCrSubSampling, typeShort, 2, []byte{2, 0, 2, 0}})
+	add(craft(false, []craftPage{{ycc, bytes.Repeat([]byte{1, 2, 3, 4, 5, 6}, 4), 0}}))
+	// 12-bit grey, rows of 6 bytes.
+	add(craft(false, []craftPage{{with(grayFields(4, 3, 1, 18), shortField(tagBitsPerSample, 12)), bytes.Repeat([]byte{0xab}, 18), 0}}))
 }
 
 // FuzzOpen parses arbitrary bytes as a TIFF and, when that succeeds, reads

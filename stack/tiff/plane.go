@@ -47,7 +47,8 @@ func (r *Reader) Tiled() bool { return r.pages[0].tiled }
 func (r *Reader) TileSize() (w, h int) { return r.pages[0].blockW, r.pages[0].blockH }
 
 // Photometric is the first page's PhotometricInterpretation: 0
-// WhiteIsZero, 1 BlackIsZero, 2 RGB, 3 palette, 5 separated (CMYK).
+// WhiteIsZero, 1 BlackIsZero, 2 RGB, 3 palette, 5 separated (CMYK), 6
+// YCbCr (read as stored, Y, Cb and Cr as channels).
 func (r *Reader) Photometric() int { return r.photometric }
 
 // ColorMap is the palette of a palette-colour image (Photometric 3): the
@@ -59,14 +60,38 @@ func (r *Reader) ColorMap() [][3]uint16 { return r.colorMap }
 // and 1 with 1 for white (WhiteIsZero files are inverted so).
 func (r *Reader) Bilevel() bool { return r.pages[0].bits == 1 }
 
-// BitsPerSample is the samples' size in bits in the file: 1, 2 or 4 for
-// samples smaller than a byte (read as uint8), else 8 × DType().Size().
+// BitsPerSample is the samples' size in bits in the file, which may be
+// smaller than the element type they are read as (see Widened).
 func (r *Reader) BitsPerSample() int {
 	if b := r.pages[0].bits; b > 0 {
 		return b
 	}
 	return 8 * r.dtype.Size()
 }
+
+// Widened describes the samples as the file stores them when DType is
+// wider, e.g. "int8", "uint12", "int24" or "float16", and "" when the
+// samples are stored as DType. Values are read exactly: integers of other
+// widths than 16 and 32 bits widen to the smallest unsigned or signed type
+// that holds them (int8, which stack has no type for, to int16) and
+// float16 to float32.
+func (r *Reader) Widened() string {
+	p := &r.pages[0]
+	switch {
+	case p.bits == 0:
+		return ""
+	case p.half:
+		return "float16"
+	case p.signed:
+		return fmt.Sprintf("int%d", p.bits)
+	}
+	return fmt.Sprintf("uint%d", p.bits)
+}
+
+// Subsampling is a YCbCr image's chroma subsampling, horizontal and
+// vertical (1, 1 for other images and unsubsampled YCbCr). Subsampled
+// chroma reads replicated over the pixels it covers.
+func (r *Reader) Subsampling() (h, v int) { return r.pages[0].subH, r.pages[0].subV }
 
 // SamplesPerPixel is the first page's samples per pixel (3 for RGB); each
 // sample is read as a channel, see Metadata.Samples.
@@ -242,13 +267,28 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 			r.scratch.Put(raw)
 		}
 	}()
-	// Tiles, and strips of interleaved samples, are decoded into blk and
-	// copied into dst from there; other strips are decoded in place.
+	// Tiles, strips of interleaved samples and samples stored otherwise
+	// than as the element type are decoded into blk and copied into dst
+	// from there; other strips are decoded in place.
+	sub := p.subH * p.subV
 	viaBlock := p.tiled || ns > 1 || p.bits > 0
+	// psize is the size of the file's samples for the predictor and byte
+	// swapping, 0 for packed samples (which have neither).
+	psize := size
+	if p.bits > 0 {
+		psize = 0
+		if p.bits == 8 || p.bits == 16 {
+			psize = p.bits / 8
+		}
+	}
+	fileBE := r.src.bo == binary.BigEndian
+	if p.bits == 16 {
+		swap = fileBE == nativeLE
+	}
 	// blockRow is the bytes of one decoded row of a block.
 	blockRow := func(bw int) int {
 		if p.bits > 0 {
-			return (bw*p.bits + 7) / 8
+			return (bw*ns*p.bits + 7) / 8
 		}
 		return bw * size * ns
 	}
@@ -256,6 +296,12 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 	if viaBlock {
 		blk = r.getScratch(blockRow(p.blockW) * p.blockH)
 		defer r.scratch.Put(blk)
+	}
+	// Subsampled YCbCr blocks decode into units and are expanded into blk.
+	units := new([]byte)
+	if sub > 1 {
+		units = r.getScratch(ycbcrUnitsBytes(p.blockW, p.blockH, p.subH, p.subV))
+		defer r.scratch.Put(units)
 	}
 	tmp := r.getScratch(max(p.blockW*size*ns, 1))
 	defer r.scratch.Put(tmp)
@@ -287,25 +333,34 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 			return err
 		}
 		var out []byte
-		if viaBlock {
+		switch {
+		case sub > 1:
+			out = (*units)[:ycbcrUnitsBytes(bw, bh, p.subH, p.subV)]
+		case viaBlock:
 			out = (*blk)[:blockRow(bw)*bh]
-		} else {
+		default:
 			out = dst[y0*rowBytes : (y0+bh)*rowBytes]
 		}
 		if err := decompress(p.comp, in, out); err != nil {
 			return fmt.Errorf("%s %d: %w", blockKind(p.tiled), k, err)
 		}
-		switch p.pred {
-		case FloatingPoint:
-			undoFloat(out, *tmp, bw*ns, size, ns)
-		case Horizontal:
+		if sub > 1 {
+			u := out
+			out = (*blk)[:blockRow(bw)*bh]
+			expandYCbCr(out, u, bw, bh, p.subH, p.subV)
+		}
+		switch {
+		case psize == 0:
+		case p.pred == FloatingPoint:
+			undoFloat(out, *tmp, bw*ns, psize, ns)
+		case p.pred == Horizontal:
 			if swap {
-				swapBytes(out, size)
+				swapBytes(out, psize)
 			}
-			undoHorizontal(out, bw*ns, size, ns)
+			undoHorizontal(out, bw*ns, psize, ns)
 		default:
 			if swap {
-				swapBytes(out, size)
+				swapBytes(out, psize)
 			}
 		}
 		if !viaBlock || y0 >= H {
@@ -316,7 +371,11 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 			d := dst[y*rowBytes+x0*size : y*rowBytes+(x0+cw)*size]
 			src := out[(y-y0)*blockRow(bw):]
 			if p.bits > 0 {
-				unpackBits(d, src, p.bits, p.invert)
+				s := 0
+				if ns > 1 {
+					s = p.sample
+				}
+				p.convertRow(d, src, cw, ns, s, r.dtype, fileBE)
 				continue
 			}
 			if ns == 1 {
@@ -329,26 +388,122 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 	return nil
 }
 
-// unpackBits writes the samples of bits bits (1, 2 or 4) packed in src,
-// most significant first, as one byte each into d; invert flips 1-bit
-// samples.
-func unpackBits(d, src []byte, bits int, invert bool) {
-	var flip byte
-	if invert {
-		flip = 1
+// convertRow writes n samples, sample s of each pixel of ns samples stored
+// as p describes in src, into d as native-endian samples of type dt.
+// bigEndian is the file's byte order, which matters for 24-bit samples
+// only: packed samples are a big-endian bit stream in either order, and
+// 8- and 16-bit ones are in native order by now.
+func (p *page) convertRow(d, src []byte, n, ns, s int, dt stack.DType, bigEndian bool) {
+	ne := binary.NativeEndian
+	var shift uint
+	if p.signed {
+		shift = uint(64 - p.bits)
 	}
-	switch bits {
-	case 1:
-		for x := range d {
-			d[x] = (src[x>>3]>>(7-uint(x&7)))&1 ^ flip
+	for x := range n {
+		i := x*ns + s
+		var v uint64
+		switch {
+		case p.half:
+			v = uint64(halfToFloat32(ne.Uint16(src[2*i:])))
+		case p.bits == 8:
+			v = uint64(src[i])
+		case p.bits == 16:
+			v = uint64(ne.Uint16(src[2*i:]))
+		case p.bits == 24:
+			b := src[3*i : 3*i+3]
+			if bigEndian {
+				v = uint64(b[0])<<16 | uint64(b[1])<<8 | uint64(b[2])
+			} else {
+				v = uint64(b[2])<<16 | uint64(b[1])<<8 | uint64(b[0])
+			}
+		default:
+			v = bitsAt(src, i*p.bits, p.bits)
 		}
-	case 2:
-		for x := range d {
-			d[x] = (src[x>>2] >> (6 - 2*uint(x&3))) & 3
+		if p.signed {
+			v = uint64(int64(v<<shift) >> shift)
 		}
-	case 4:
-		for x := range d {
-			d[x] = (src[x>>1] >> (4 - 4*uint(x&1))) & 15
+		if p.invert {
+			v ^= 1
+		}
+		switch dt {
+		case stack.Uint8:
+			d[x] = byte(v)
+		case stack.Uint16, stack.Int16:
+			ne.PutUint16(d[2*x:], uint16(v))
+		case stack.Uint32, stack.Int32, stack.Float32:
+			ne.PutUint32(d[4*x:], uint32(v))
+		}
+	}
+}
+
+// bitsAt returns the n bits (at most 32) of the big-endian bit stream b
+// starting at bit off.
+func bitsAt(b []byte, off, n int) uint64 {
+	var v uint64
+	first, last := off>>3, (off+n-1)>>3
+	for _, c := range b[first : last+1] {
+		v = v<<8 | uint64(c)
+	}
+	end := (last + 1) * 8
+	return (v >> uint(end-(off+n))) & (1<<uint(n) - 1)
+}
+
+// halfToFloat32 converts an IEEE 754 binary16 value to the bits of the
+// float32 of the same value, exactly (subnormals, infinities and NaN
+// payloads included).
+func halfToFloat32(h uint16) uint32 {
+	sign := uint32(h>>15) << 31
+	exp := uint32(h>>10) & 0x1f
+	man := uint32(h) & 0x3ff
+	switch {
+	case exp == 0x1f:
+		return sign | 0xff<<23 | man<<13
+	case exp != 0:
+		return sign | (exp+127-15)<<23 | man<<13
+	case man == 0:
+		return sign
+	}
+	// Subnormal: normalise the mantissa.
+	e := uint32(127 - 15 + 1)
+	for man&0x400 == 0 {
+		man <<= 1
+		e--
+	}
+	return sign | e<<23 | (man&0x3ff)<<13
+}
+
+// ycbcrUnitsBytes is the size of a w x h block of 8-bit YCbCr stored in
+// data units of sh x sv luma samples followed by one Cb and one Cr, as
+// the TIFF specification lays subsampled YCbCr out (partial units at the
+// right and bottom edges are stored whole).
+func ycbcrUnitsBytes(w, h, sh, sv int) int {
+	return ((w + sh - 1) / sh) * ((h + sv - 1) / sv) * (sh*sv + 2)
+}
+
+// expandYCbCr writes the w x h pixels of the data units in u into out as
+// interleaved Y, Cb, Cr bytes, each unit's chroma replicated over its
+// pixels.
+func expandYCbCr(out, u []byte, w, h, sh, sv int) {
+	unit := sh*sv + 2
+	across := (w + sh - 1) / sh
+	for uy := 0; uy*sv < h; uy++ {
+		for ux := range across {
+			d := u[(uy*across+ux)*unit:]
+			cb, cr := d[sh*sv], d[sh*sv+1]
+			for j := range sv {
+				y := uy*sv + j
+				if y >= h {
+					break
+				}
+				for i := range sh {
+					x := ux*sh + i
+					if x >= w {
+						break
+					}
+					o := 3 * (y*w + x)
+					out[o], out[o+1], out[o+2] = d[j*sh+i], cb, cr
+				}
+			}
 		}
 	}
 }
@@ -379,6 +534,9 @@ func (r *Reader) WriterOptions() WriterOptions {
 		Shape: r.shape, DType: r.dtype, Compression: r.Compression(), Predictor: r.Predictor(),
 		PixelSizeX: md.PixelSizeX, PixelSizeY: md.PixelSizeY, SpacingZ: md.PixelSizeZ, Unit: md.Unit,
 		ColorMap: r.colorMap,
+	}
+	if o.Compression != None && o.Compression != LZW && o.Compression != Deflate && o.Compression != PackBits {
+		o.Compression = Deflate // zstd and LZMA are read, not written
 	}
 	if o.Predictor == Horizontal && o.DType.IsFloat() || o.Predictor == FloatingPoint && !o.DType.IsFloat() {
 		o.Predictor = NoPredictor

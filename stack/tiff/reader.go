@@ -68,11 +68,17 @@ type page struct {
 	// are interleaved within each block.
 	spp, sample int
 	planar      bool
-	// bits is 1, 2 or 4 for pages of samples smaller than a byte, rows
-	// padded to whole bytes, read as one byte per sample (0 otherwise);
-	// invert flips 1-bit WhiteIsZero samples.
-	bits   int
-	invert bool
+	// bits is the bits per sample in the file when the samples are stored
+	// otherwise than as the element type they are read as (0 when they
+	// are not): packed integers of other widths, rows padded to whole
+	// bytes, signed ones when signed; int8 (bits 8, signed); float16
+	// (half). invert flips 1-bit WhiteIsZero samples.
+	bits         int
+	signed, half bool
+	invert       bool
+	// subH and subV are a YCbCr page's chroma subsampling (1x1 when none
+	// or for other photometric interpretations).
+	subH, subV int
 }
 
 // Reader gives random access to the planes of a TIFF stack. Its methods are
@@ -208,6 +214,7 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 	}
 	var p page
 	p.contig = -1
+	p.subH, p.subV = 1, 1
 	var err error
 	var w, h, spp, bps, fmtv, comp, pred, photo, planar, fill, depth uint64
 	for _, f := range []struct {
@@ -247,7 +254,19 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 	case 0, 1, 2, 5:
 		// Grey, RGB and separated (CMYK) samples are read as channels.
 	case 6:
-		return p, stack.Shape{}, 0, UnsupportedError("YCbCr photometric interpretation (JPEG-style colour)")
+		// YCbCr samples are read as they are stored, Y, Cb and Cr as
+		// channels (the colour conversion to RGB is left to the viewer);
+		// subsampled chroma is replicated over the pixels it covers.
+		if spp != 3 {
+			return p, stack.Shape{}, 0, formatErrorf("YCbCr image with %d samples per pixel", spp)
+		}
+		if err := p.readSubsampling(s, t[tagYCbCrSubSampling], comp); err != nil {
+			return p, stack.Shape{}, 0, err
+		}
+		if p.subH*p.subV > 1 && (planar == 2 || bps != 8) {
+			return p, stack.Shape{}, 0, unsupportedf("subsampled YCbCr (%dx%d) with %s", p.subH, p.subV,
+				map[bool]string{true: "separate planes", false: fmt.Sprintf("%d-bit samples", bps)}[planar == 2])
+		}
 	case 3:
 		// Palette images read as their index values; ColorMap gives the
 		// colours.
@@ -257,20 +276,13 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 	default:
 		return p, stack.Shape{}, 0, unsupportedf("photometric interpretation %d", photo)
 	}
-	if (bps == 1 || bps == 2 || bps == 4) && (fmtv == sampleUint || fmtv == sampleVoid) {
-		// Samples smaller than a byte read as uint8. Bilevel images read
-		// as 0/1 with 1 for white whatever the photometric interpretation,
-		// as the file is displayed.
-		if spp != 1 {
-			return p, stack.Shape{}, 0, unsupportedf("%d-bit samples with %d samples per pixel", bps, spp)
-		}
-		p.bits, p.invert = int(bps), bps == 1 && photo == 0
-		bps = 8
-	}
-	dt, err := dtypeFor(bps, fmtv)
+	dt, err := p.sampleType(bps, fmtv)
 	if err != nil {
 		return p, stack.Shape{}, 0, err
 	}
+	// Bilevel images read as 0/1 with 1 for white whatever the
+	// photometric interpretation, as the file is displayed.
+	p.invert = p.bits == 1 && !p.signed && photo == 0
 	size := uint64(dt.Size())
 	hi, planeBytes := bits.Mul64(w*h, size)
 	if hi != 0 || planeBytes > r.opts.maxPlaneBytes {
@@ -278,7 +290,7 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 	}
 	p.comp = Compression(comp)
 	switch p.comp {
-	case None, LZW, Deflate, deflateOld, PackBits:
+	case None, LZW, Deflate, deflateOld, PackBits, compZstd, compLZMA:
 	default:
 		return p, stack.Shape{}, 0, unsupportedf("compression %s (%d)", p.comp, comp)
 	}
@@ -286,18 +298,19 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 	switch p.pred {
 	case NoPredictor:
 	case Horizontal:
-	case FloatingPoint:
-		if size < 2 {
-			return p, stack.Shape{}, 0, UnsupportedError("floating-point predictor on 8-bit samples")
+		// libtiff differences 8-, 16-, 32- and 64-bit samples only.
+		if p.bits > 0 && p.bits != 8 && p.bits != 16 {
+			return p, stack.Shape{}, 0, unsupportedf("horizontal predictor on %d-bit samples (libtiff refuses it too)", p.bits)
 		}
-	}
-	if p.bits > 0 && p.pred != NoPredictor && p.comp != None && p.comp != PackBits {
-		return p, stack.Shape{}, 0, unsupportedf("predictor %d on %d-bit samples", pred, p.bits)
-	}
-	switch p.pred {
-	case NoPredictor, Horizontal, FloatingPoint:
+	case FloatingPoint:
+		if size < 2 || p.bits > 0 && !p.half {
+			return p, stack.Shape{}, 0, unsupportedf("floating-point predictor on %d-bit %s samples", bps, sampleFormatName(fmtv))
+		}
 	default:
 		return p, stack.Shape{}, 0, unsupportedf("predictor %d", pred)
+	}
+	if p.subH*p.subV > 1 && p.pred != NoPredictor && p.comp != None && p.comp != PackBits {
+		return p, stack.Shape{}, 0, unsupportedf("predictor %d on subsampled YCbCr", pred)
 	}
 	if p.comp == None || p.comp == PackBits {
 		p.pred = NoPredictor // predictors apply to LZW and Deflate only
@@ -364,38 +377,107 @@ func blockKind(tiled bool) string {
 	return "strip"
 }
 
-// dtypeFor maps BitsPerSample and SampleFormat to a stack.DType.
-func dtypeFor(bps, format uint64) (stack.DType, error) {
+// sampleType maps BitsPerSample and SampleFormat to the element type the
+// samples are read as, and records on p how they are stored when that
+// differs from the element type: integers of other widths than 16 and 32
+// bits (packed most significant bit first in rows of whole bytes, or in
+// whole bytes of the file's byte order for 24 bits) widen to the smallest
+// type that holds them, int8 to int16 (stack has no int8), and float16
+// to float32, all exactly.
+func (p *page) sampleType(bps, format uint64) (stack.DType, error) {
+	if bps == 0 || bps > 64 {
+		return 0, formatErrorf("%d bits per sample", bps)
+	}
 	switch format {
 	case sampleUint, sampleVoid:
-		switch bps {
-		case 8:
-			return stack.Uint8, nil
-		case 16:
+		switch {
+		case bps == 16:
 			return stack.Uint16, nil
-		case 32:
+		case bps == 32:
+			return stack.Uint32, nil
+		case bps == 8:
+			return stack.Uint8, nil
+		case bps <= 8:
+			p.bits = int(bps)
+			return stack.Uint8, nil
+		case bps <= 16:
+			p.bits = int(bps)
+			return stack.Uint16, nil
+		case bps <= 32:
+			p.bits = int(bps)
 			return stack.Uint32, nil
 		}
+		return 0, unsupportedf("%d-bit unsigned samples (integers of up to 32 bits are read)", bps)
 	case sampleInt:
-		switch bps {
-		case 16:
+		switch {
+		case bps == 16:
 			return stack.Int16, nil
-		case 32:
+		case bps == 32:
+			return stack.Int32, nil
+		case bps <= 16:
+			p.bits, p.signed = int(bps), true
+			return stack.Int16, nil
+		case bps <= 32:
+			p.bits, p.signed = int(bps), true
 			return stack.Int32, nil
 		}
+		return 0, unsupportedf("%d-bit signed samples (integers of up to 32 bits are read)", bps)
 	case sampleFloat:
 		switch bps {
+		case 16:
+			p.bits, p.half = 16, true
+			return stack.Float32, nil
 		case 32:
 			return stack.Float32, nil
 		case 64:
 			return stack.Float64, nil
 		}
-		return 0, unsupportedf("%d-bit floating-point samples (32- and 64-bit float are supported)", bps)
-	default:
-		return 0, unsupportedf("sample format %d", format)
+		// 24-bit floats (Photoshop's) have no decoding in libtiff to
+		// check against and are all but unused in microscopy.
+		return 0, unsupportedf("%d-bit floating-point samples (16-, 32- and 64-bit float are supported)", bps)
 	}
-	kind := map[uint64]string{sampleUint: "unsigned", sampleVoid: "unsigned", sampleInt: "signed"}[format]
-	return 0, unsupportedf("%d-bit %s samples", bps, kind)
+	return 0, unsupportedf("sample format %d (%s)", format, sampleFormatName(format))
+}
+
+// sampleFormatName names a SampleFormat value.
+func sampleFormatName(f uint64) string {
+	switch f {
+	case sampleUint, sampleVoid:
+		return "unsigned"
+	case sampleInt:
+		return "signed"
+	case sampleFloat:
+		return "floating-point"
+	case 5:
+		return "complex integer"
+	case 6:
+		return "complex floating-point"
+	}
+	return "unknown"
+}
+
+// readSubsampling reads a YCbCr page's chroma subsampling (the TIFF
+// default is 2x2; JPEG-compressed pages, refused later, are not checked).
+func (p *page) readSubsampling(s *source, e *entry, comp uint64) error {
+	p.subH, p.subV = 2, 2
+	if e != nil {
+		v, err := s.uints(e, min(e.count, 2))
+		if err != nil {
+			return err
+		}
+		if len(v) != 2 {
+			return formatErrorf("YCbCrSubSampling has %d values, want 2", len(v))
+		}
+		p.subH, p.subV = int(v[0]), int(v[1])
+	}
+	if comp == 6 || comp == 7 {
+		return nil
+	}
+	ok := func(n int) bool { return n == 1 || n == 2 || n == 4 }
+	if !ok(p.subH) || !ok(p.subV) {
+		return formatErrorf("YCbCrSubSampling %dx%d", p.subH, p.subV)
+	}
+	return nil
 }
 
 // readPhotometric keeps the first page's photometric interpretation and,

@@ -22,3 +22,12 @@ seed("float64-lzw-fpred", rng.random((5, 6)), compression="lzw", predictor=3)
 seed("bilevel-miniswhite-packbits", rng.random((9, 13)) > 0.5, photometric="miniswhite", compression="packbits")
 seed("palette-u8", rng.integers(0, 255, (4, 5), dtype="u1"), photometric="palette", colormap=rng.integers(0, 65535, (3, 256), dtype="u2"))
 seed("grey4bit", rng.integers(0, 15, (5, 7), dtype="u1"), bitspersample=4, photometric="minisblack")
+# samples read widened (int8, float16, packed and 24-bit integers), zstd
+# and LZMA, YCbCr
+seed("int8-deflate-pred", rng.integers(-128, 127, (5, 7), dtype="i1"), compression="zlib", predictor=True)
+seed("float16-zstd-fpred", rng.random((2, 5, 6)).astype("f2"), photometric="minisblack", compression="zstd", predictor=3)
+seed("uint12-planar-rgb", rng.integers(0, 4095, (3, 5, 7), dtype="u2"), bitspersample=12, photometric="rgb", planarconfig="separate")
+seed("uint24", rng.integers(0, 2**24 - 1, (4, 5), dtype="u4"), bitspersample=24)
+seed("uint16-lzma-pred", rng.integers(0, 999, (4, 5), dtype="u2"), compression="lzma", predictor=True)
+seed("uint5-rgb", rng.integers(0, 31, (5, 7, 3), dtype="u1"), bitspersample=5, photometric="rgb")
+seed("ycbcr-1x1", rng.integers(0, 255, (5, 7, 3), dtype="u1"), photometric="ycbcr", subsampling=(1, 1))
