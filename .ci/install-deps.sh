@@ -13,9 +13,11 @@ set -u
 # at /opt/venv that the interop tests look for (they skip, saying so,
 # without it).
 VENV=/opt/venv
-VENV_PKGS="numpy scipy scikit-image tifffile imagecodecs zarr ome-zarr imageio"
+# xmlschema validates OME-XML against the OME 2016-06 schema that
+# ome-types ships (ome_types/ome-2016-06.xsd).
+VENV_PKGS="numpy scipy scikit-image tifffile imagecodecs zarr ome-zarr imageio xmlschema ome-types"
 install_venv() {
-	if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import zarr, ome_zarr, tifffile, skimage, imageio" 2>/dev/null; then
+	if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import zarr, ome_zarr, tifffile, skimage, imageio, xmlschema, ome_types" 2>/dev/null; then
 		echo "install-deps: $VENV present ($("$VENV/bin/python" -c 'import zarr, tifffile; print("zarr", zarr.__version__, "tifffile", tifffile.__version__)'))"
 		return
 	fi
