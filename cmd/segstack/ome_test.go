@@ -57,4 +57,23 @@ print("ok")
 	require.Zero(t, code, stderr)
 	require.Contains(t, stdout, "DimensionOrder=XYCZT")
 	require.Contains(t, stdout, "0.25 x 0.25 x 2.5 µm")
+
+	// The OME-XML of uint16 and uint32 labels is valid against the OME
+	// 2016-06 schema (ome-types ships it; xmlschema checks).
+	_, stderr, code = run(t, dir, "segment", in, "-o", "labels32.ome.tif", "--label-dtype", "uint32", "-q")
+	require.Zero(t, code, stderr)
+	const venv = "/opt/venv/bin/python"
+	if exec.Command(venv, "-c", "import xmlschema, ome_types, tifffile").Run() != nil {
+		t.Skip("SKIP: /opt/venv/bin/python with xmlschema, ome-types and tifffile not available for the schema check")
+	}
+	out, err = exec.Command(venv, "-c", `
+import glob, os, sys, xmlschema, ome_types, tifffile
+schema = xmlschema.XMLSchema(glob.glob(os.path.join(os.path.dirname(ome_types.__file__), "**", "ome-2016-06.xsd"), recursive=True)[0])
+for f in sys.argv[1:]:
+    with tifffile.TiffFile(f) as tf:
+        schema.validate(tf.ome_metadata)
+print("valid")
+`, filepath.Join(dir, "labels.ome.tif"), filepath.Join(dir, "labels32.ome.tif")).CombinedOutput()
+	require.NoError(t, err, "OME-XML schema validation: %s", out)
+	require.Contains(t, string(out), "valid")
 }
