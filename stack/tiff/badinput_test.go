@@ -195,6 +195,8 @@ func TestBadPages(t *testing.T) {
 			shortField(tagPredictor, 2)), data: plane, unsupp: true},
 		"absurd samples":  {fields: with(grayFields(4, 3, 1, 12), shortField(tagSamplesPerPixel, 1000)), data: plane},
 		"16-bit float":    {fields: with(grayFields(2, 3, 1, 12), shortField(tagBitsPerSample, 16), shortField(tagSampleFormat, 3)), data: plane, noError: true},
+		"fill order 2":    {fields: with(grayFields(4, 3, 1, 12), shortField(tagFillOrder, 2)), data: plane, noError: true},
+		"fill order 3":    {fields: with(grayFields(4, 3, 1, 12), shortField(tagFillOrder, 3)), data: plane},
 		"24-bit float":    {fields: with(grayFields(2, 2, 1, 12), shortField(tagBitsPerSample, 24), shortField(tagSampleFormat, 3)), data: plane, unsupp: true},
 		"64-bit uint":     {fields: with(grayFields(1, 1, 1, 8), shortField(tagBitsPerSample, 64)), data: plane, unsupp: true},
 		"48-bit int":      {fields: with(grayFields(1, 2, 1, 12), shortField(tagBitsPerSample, 48), shortField(tagSampleFormat, 2)), data: plane, unsupp: true},

@@ -36,7 +36,9 @@
 // OME-XML and tifffile's "shaped" JSON descriptions are parsed into
 // Metadata. Anything else (JPEG, CCITT fax, LogLuv, WebP, LERC, PixarLog,
 // JBIG, NeXT or ThunderScan compression, 24-bit floats, integers wider than
-// 32 bits, complex samples) is reported as an UnsupportedError; damaged
+// 32 bits, complex samples) is reported as an UnsupportedError; files
+// whose bytes are stored least significant bit first (FillOrder 2) are read
+// as libtiff reads them, the bits of the stored data reversed; damaged
 // files are reported as a FormatError. Writing covers the types read as
 // they are.
 package tiff

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"unsafe"
 
 	"github.com/segstack/segstack/stack"
@@ -241,7 +242,7 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 	rowBytes := W * size
 
 	ns := p.blockSamples()
-	if !p.tiled && p.comp == None && ns == 1 && p.bits == 0 && !sparse(offs, counts) {
+	if !p.tiled && p.comp == None && ns == 1 && p.bits == 0 && !p.reversed && !sparse(offs, counts) {
 		// Uncompressed strips: read runs of adjacent strips with one ReadAt
 		// each, straight into dst; usually the whole plane is one run.
 		for k := 0; k < p.blocks; {
@@ -331,6 +332,11 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 		in := (*raw)[:counts[k]]
 		if err := r.src.readAt(in, offs[k], blockKind(p.tiled)+" data"); err != nil {
 			return err
+		}
+		if p.reversed {
+			for i, b := range in {
+				in[i] = bits.Reverse8(b)
+			}
 		}
 		var out []byte
 		switch {

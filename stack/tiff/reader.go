@@ -76,6 +76,8 @@ type page struct {
 	bits         int
 	signed, half bool
 	invert       bool
+	// reversed reports FillOrder 2: the stored bytes' bits are reversed.
+	reversed bool
 	// subH and subV are a YCbCr page's chroma subsampling (1x1 when none
 	// or for other photometric interpretations).
 	subH, subV int
@@ -244,8 +246,15 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 	if depth != 1 {
 		return p, stack.Shape{}, 0, unsupportedf("ImageDepth %d (SGI volume tiles)", depth)
 	}
-	if fill != 1 {
-		return p, stack.Shape{}, 0, unsupportedf("FillOrder %d (bit-reversed bytes)", fill)
+	switch fill {
+	case 1:
+	case 2:
+		// Bytes stored least significant bit first: libtiff reverses the
+		// bits of the stored (compressed) data of every codec read here
+		// before decoding it.
+		p.reversed = true
+	default:
+		return p, stack.Shape{}, 0, formatErrorf("FillOrder %d", fill)
 	}
 	if planar != 1 && planar != 2 {
 		return p, stack.Shape{}, 0, formatErrorf("PlanarConfiguration %d", planar)
@@ -555,7 +564,7 @@ func (r *Reader) readMetadata(t map[uint16]*entry) error {
 // with the other planes stored uncompressed right after the first.
 func (r *Reader) expandContiguous() {
 	ij := r.meta.ImageJ
-	if ij == nil || len(r.pages) != 1 || ij.Images <= 1 || r.pages[0].comp != None || r.pages[0].tiled || r.pages[0].bits > 0 {
+	if ij == nil || len(r.pages) != 1 || ij.Images <= 1 || r.pages[0].comp != None || r.pages[0].tiled || r.pages[0].bits > 0 || r.pages[0].reversed {
 		return
 	}
 	p := r.pages[0]

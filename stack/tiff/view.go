@@ -56,7 +56,7 @@ func (r *Reader) rawRun(p *page) (off uint64, ok bool, err error) {
 	if p.contig >= 0 {
 		return uint64(p.contig), true, nil
 	}
-	if p.tiled || p.comp != None || p.blockSamples() > 1 || p.bits > 0 {
+	if p.tiled || p.comp != None || p.blockSamples() > 1 || p.bits > 0 || p.reversed {
 		return 0, false, nil
 	}
 	offs, counts, err := r.blockTable(p)

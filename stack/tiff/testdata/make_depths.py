@@ -1,8 +1,8 @@
 """Write TIFFs whose samples segstack reads widened (int8, packed integers
 of 2 to 31 bits, 24-bit integers, float16) and YCbCr TIFFs, in every
 compression libtiff writes that segstack reads, with and without
-predictors, in strips and tiles, both byte orders, contiguous and separate
-planes; and what libtiff decodes from each.
+predictors, in strips and tiles, both byte orders, both fill orders,
+contiguous and separate planes; and what libtiff decodes from each.
 
 Usage: python make_depths.py OUTDIR
 
@@ -193,7 +193,7 @@ def decode(path, bits, kind, spp, invert):
     """What libtiff decodes from path: tiffcp rewrites it little-endian,
     uncompressed, one strip per plane; numpy unpacks the raw strips."""
     plain = path + ".plain.tif"
-    tiffcp("-L", "-c", "none", "-s", "-r", str(Y), path, plain)
+    tiffcp("-L", "-f", "msb2lsb", "-c", "none", "-s", "-r", str(Y), path, plain)
     planes = []
     with tifffile.TiffFile(plain) as tf:
         fh = tf.filehandle
@@ -254,6 +254,9 @@ for name, path, bits, kind, spp, planar in bases:
     if planar == "contig" or bits == 8:
         variants[f"{name}_tiled_zip"] = ["-c", "zip", "-t", "-w", "16", "-l", "16"]
     variants[f"{name}_rows3_be_none"] = ["-B", "-c", "none", "-r", "3"]
+    # FillOrder 2: libtiff stores the bits of every byte reversed.
+    variants[f"{name}_fill2_none"] = ["-f", "lsb2msb", "-c", "none"]
+    variants[f"{name}_fill2_be_lzw"] = ["-B", "-f", "lsb2msb", "-c", "lzw"]
     if bits in (8, 16):
         variants[f"{name}_pred2_zip"] = ["-c", "zip:2"]
         variants[f"{name}_pred2_be_lzw"] = ["-B", "-c", "lzw:2"]
