@@ -162,7 +162,7 @@ func TestUserErrors(t *testing.T) {
 	}{
 		{"missing file", []string{"segment", "nope.tif", "-o", "o.tif"}, "input nope.tif does not exist"},
 		{"not a TIFF", []string{"segment", "text.tif", "-o", "o.tif"}, "not a TIFF"},
-		{"unsupported pixels", []string{"segment", abs(t, "../../stack/tiff/testdata/fixtures/unsupported_int8.tif"), "-o", "o.tif"}, "8-bit signed samples"},
+		{"unsupported pixels", []string{"segment", abs(t, "../../stack/tiff/testdata/fixtures/unsupported_jpeg.tif"), "-o", "o.tif"}, "unsupported feature: compression jpeg"},
 		{"needs a channel", []string{"segment", abs(t, "testdata/twochannel.tif"), "-o", "o.tif"}, "2 channels: choose one with --channel"},
 		{"no such channel", []string{"segment", abs(t, "testdata/twochannel.tif"), "-o", "o.tif", "--channel", "2"}, "the stack has 2 channels"},
 		{"output exists", []string{"segment", in, "-o", "exists.tif"}, "exists.tif: output exists (use --force to overwrite)"},
