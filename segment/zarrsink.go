@@ -136,7 +136,12 @@ type labelSink interface {
 	// upgrade abandons uint16 labels and starts again as uint32.
 	upgrade() error
 	dtype() string
-	commit() error
+	// finish completes the labels; where the format allows, they stay
+	// invisible until publish, so that the outputs of a run can appear
+	// one right after another.
+	finish() error
+	// publish makes the finished labels visible under their name.
+	publish() error
 	abort()
 }
 
@@ -193,11 +198,13 @@ func (p *labelPlanes) as16(ctx context.Context, z int, labels []uint32, labels16
 // an OME-Zarr image that it writes from the input at the same time (or
 // that exists already), or as a plain Zarr array.
 //
-// The output is written in place, chunk by chunk, under its final name;
-// the metadata that makes it readable comes last, at commit: the labels'
-// first, the image's after them, so that a reader that finds the image
-// finds its labels complete. abort removes what the run wrote: the whole
-// store when the run created it, else the label image alone.
+// A new store is written under a temporary name beside its final name and
+// renamed into place by publish, complete. Labels added to an existing
+// image are written under a temporary name in its labels/ group
+// (zarr.CreateLabels); publish moves them into place in one step and then
+// lists them in labels/'s metadata. A run killed at any moment thus
+// leaves the output as it was or complete, plus temporaries that the next
+// run removes. abort removes what the run wrote, never what was there.
 type zarrSink struct {
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -208,6 +215,8 @@ type zarrSink struct {
 	planes labelPlanes
 	// created is whether the run created root (abort removes it).
 	created bool
+	// inPlace is whether the labels are added to an existing image.
+	inPlace bool
 	// final is the store's name when root is a temporary directory beside
 	// it (a new store, or one replacing a store that is not an image):
 	// commit renames root to final, so that a run killed at any moment
@@ -258,6 +267,7 @@ func newZarrSink(ctx context.Context, path string, ome bool, src Source, want La
 		planes: labelPlanes{backend: backend, want: want, shape: shape}}
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	inPlace := ome && isImageGroup(path)
+	s.inPlace = inPlace
 	if inPlace {
 		if err := checkImageShape(path, shape); err != nil {
 			return nil, err
@@ -461,62 +471,59 @@ func (s *zarrSink) upgrade() error {
 	return s.create()
 }
 
-func (s *zarrSink) commit() error {
-	defer s.cancel()
+// finish completes the store; only a new store's rename into place, or
+// for labels added to an existing image their move into place and listing,
+// is left for publish.
+func (s *zarrSink) finish() error {
 	s.copying.Wait()
 	if s.copyErr != nil {
 		return s.copyErr
 	}
 	if s.lw != nil {
+		if s.inPlace {
+			return s.lw.Finish()
+		}
 		if err := s.lw.Close(); err != nil {
 			return err
 		}
+		s.lw = nil
 	}
 	if s.pw != nil {
 		if err := s.pw.Close(); err != nil {
 			return err
 		}
-		if err := s.aw.Commit(); err != nil {
+		err := s.aw.Commit()
+		s.pw, s.aw = nil, nil
+		if err != nil {
 			return err
 		}
 	}
 	if s.iw != nil {
-		if err := s.iw.Close(); err != nil {
+		err := s.iw.Close()
+		s.iw = nil
+		if err != nil {
 			return err
 		}
-	}
-	if s.final != "" {
-		return commitDir(s.root, s.final)
 	}
 	return nil
 }
 
-// commitDir moves the finished store tmp to path: directly when path is
-// free, else by moving the old store aside first and removing it after.
-// The parent directory is synced so that the rename survives a crash.
-func commitDir(tmp, path string) error {
-	var old string
-	if _, err := os.Lstat(path); err == nil {
-		old = outfile.TempName(path)
-		if err := os.Rename(path, old); err != nil {
-			os.RemoveAll(tmp)
-			return fmt.Errorf("replace %s: %w", path, err)
-		}
+// publish moves the finished output into place: a new store with one
+// rename (over a store there, in one step where the system can, see
+// outfile.ReplaceDir), labels added to an existing image with
+// ImageWriter.Close.
+func (s *zarrSink) publish() error {
+	defer s.cancel()
+	if s.inPlace {
+		err := s.lw.Close()
+		s.lw = nil
+		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		if old != "" {
-			os.Rename(old, path)
-		}
-		os.RemoveAll(tmp)
-		return fmt.Errorf("commit %s: %w", path, err)
+	if err := outfile.ReplaceDir(s.root, s.final); err != nil {
+		os.RemoveAll(s.root)
+		return err
 	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	if old != "" {
-		os.RemoveAll(old)
-	}
+	s.created = false // abort must not remove the published store
 	return nil
 }
 
@@ -527,11 +534,10 @@ func (s *zarrSink) abort() {
 	if s.iw != nil {
 		s.iw.Abort()
 	}
+	// Labels added to an existing image were staged under a temporary
+	// name, which lw.Abort removed.
 	if s.created {
 		os.RemoveAll(s.root)
-	} else if s.ome {
-		// The label image alone, which its metadata never named.
-		os.RemoveAll(filepath.Join(s.root, "labels", s.name))
 	}
 }
 
