@@ -122,6 +122,11 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		if r.sink, err = r.newSink(ctx, src, meta); err != nil {
 			return rep, err
 		}
+		if z, ok := r.sink.(*zarrSink); ok {
+			// The image copied beside the labels is written as the
+			// pipeline reads it.
+			r.src = z.tee(r.src)
+		}
 	}
 	if opt.Stats != "" {
 		phys := physicalOf(pixelSizeOf(opt.PixelSize, src), opt.Mode == Mode3D)

@@ -11,8 +11,10 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/synth"
+	"github.com/segstack/segstack/stack/tiff"
 	"github.com/segstack/segstack/stack/zarr"
 	"github.com/stretchr/testify/require"
 )
@@ -177,4 +179,54 @@ func TestLabelsAddedInPlace(t *testing.T) {
 	}
 	_, err = Run(context.Background(), more)
 	require.ErrorIs(t, err, ErrExists, "the labels are there now")
+}
+
+// The image copied into an OME-Zarr output is written as the pipeline
+// reads each plane (tee), once even if a plane is read twice, and the
+// planes the pipeline never read are copied at finish: the copy equals
+// the input either way.
+func TestZarrSinkTee(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	vol := synth.Nuclei(stack.Shape{Z: 5, Y: 40, X: 48}, 2)
+	tifPath := filepath.Join(dir, "in.tif")
+	w, err := tiff.Create(tifPath, tiff.WriterOptions{Shape: vol.Shape, DType: stack.Uint16})
+	require.NoError(t, err)
+	for z := range vol.Shape.Z {
+		require.NoError(t, w.WritePlane(bytesOf(vol.Plane(z))))
+	}
+	require.NoError(t, w.Close())
+	src, closeSrc, err := OpenTIFF(tifPath, -1)
+	require.NoError(t, err)
+	defer closeSrc()
+
+	out := filepath.Join(dir, "o.ome.zarr")
+	s, err := newZarrSink(ctx, out, true, src, LabelUint16, nil, ZarrOutput{}, tifPath, kernels.CPU())
+	require.NoError(t, err)
+	teed := s.tee(src)
+	require.NotSame(t, src, teed, "a TIFF of uint16 feeds the copy through the pipeline's reads")
+	f32 := make([]float32, vol.Shape.PlaneLen())
+	for _, z := range []int{3, 0, 3} { // plane 3 read twice, 1, 2 and 4 never
+		require.NoError(t, teed.ReadPlane(ctx, z, f32))
+		for i, v := range vol.Plane(z) {
+			require.Equal(t, float32(v), f32[i])
+		}
+	}
+	lab := make([]uint16, vol.Shape.PlaneLen())
+	for z := range vol.Shape.Z {
+		require.NoError(t, s.write(ctx, z, nil, lab, 0))
+	}
+	require.NoError(t, s.finish())
+	require.NoError(t, s.publish())
+
+	im, err := zarr.OpenImage(out)
+	require.NoError(t, err)
+	a, err := im.Open(0)
+	require.NoError(t, err)
+	p, err := a.Planes()
+	require.NoError(t, err)
+	got, err := zarr.ReadVolume[uint16](ctx, p)
+	require.NoError(t, err)
+	require.Equal(t, vol.Data, got.Data)
 }

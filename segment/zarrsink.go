@@ -229,10 +229,17 @@ type zarrSink struct {
 	aw *zarr.Writer
 	pw *zarr.PlaneWriter
 
-	// The input image, copied beside the labels by a goroutine of its own.
+	// The input image, copied beside the labels: by the pipeline's own
+	// reads when tee can hand it them, else by goroutines of its own.
 	iw      *zarr.ImageWriter
+	src     Source
+	raw     rawSource
 	copying sync.WaitGroup
 	copyErr error
+	// copied marks the planes written to iw, when the pipeline's reads
+	// feed it (tee).
+	copied []atomic.Bool
+	teeing bool
 }
 
 func newZarrSink(ctx context.Context, path string, ome bool, src Source, want LabelDType, meta *tiff.Metadata, zo ZarrOutput, input string, backend kernels.Backend) (*zarrSink, error) {
@@ -306,7 +313,12 @@ func (s *zarrSink) startImage(src Source) error {
 	if err != nil {
 		return err
 	}
-	s.iw = iw
+	s.iw, s.src, s.raw = iw, src, raw
+	if ok && iw.WritesNow() && teeable(raw.rawDType()) {
+		// The pipeline's reads will feed the copy: see tee.
+		s.copied = make([]atomic.Bool, iw.Planes())
+		return nil
+	}
 	s.copying.Add(1)
 	go func() {
 		defer s.copying.Done()
@@ -379,6 +391,92 @@ func copyImage(ctx context.Context, iw *zarr.ImageWriter, src Source, raw rawSou
 		return first
 	}
 	return ctx.Err()
+}
+
+// teeable reports whether tee can convert planes of dt for the pipeline.
+func teeable(dt zarr.DType) bool {
+	switch dt {
+	case zarr.Uint8, zarr.Uint16, zarr.Float32:
+		return true
+	}
+	return false
+}
+
+// tee returns the Source the pipeline should read: src itself, or, when
+// the sink copies the input image and can take its planes in any order,
+// a Source that writes each plane to the image the first time the
+// pipeline reads it, from the same view of the file (or the same decoded
+// buffer), so that the input is read once for both. Planes the pipeline
+// does not read are copied by finish.
+func (s *zarrSink) tee(src Source) Source {
+	if s.copied == nil || s.teeing {
+		return src
+	}
+	s.teeing = true
+	return &teeSource{Source: src, s: s}
+}
+
+// teeSource is the Source tee returns.
+type teeSource struct {
+	Source
+	s    *zarrSink
+	bufs sync.Pool // *[]byte planes, for sources that have no view
+}
+
+func (t *teeSource) ReadPlane(ctx context.Context, z int, dst []float32) error {
+	s := t.s
+	if z < 0 || z >= len(s.copied) || len(dst) != s.o.Shape.PlaneLen() || s.copied[z].Load() || !s.copied[z].CompareAndSwap(false, true) {
+		return t.Source.ReadPlane(ctx, z, dst)
+	}
+	buf, _ := t.bufs.Get().(*[]byte)
+	if buf == nil {
+		b := make([]byte, s.iw.PlaneBytes())
+		buf = &b
+	}
+	defer t.bufs.Put(buf)
+	err := s.raw.useRaw(ctx, z, *buf, func(plane []byte) error {
+		toFloat32(dst, plane, s.raw.rawDType())
+		if err := s.iw.WritePlaneNow(ctx, z, plane); err != nil {
+			return fmt.Errorf("copy the image: plane %d: %w", z, err)
+		}
+		return nil
+	})
+	if err != nil {
+		s.copied[z].Store(false) // not written: finish must not count it
+	}
+	return err
+}
+
+// toFloat32 converts a plane of a teeable type, in the machine's byte
+// order, to float32.
+func toFloat32(dst []float32, plane []byte, dt zarr.DType) {
+	switch dt {
+	case zarr.Uint8:
+		kernels.ToFloat32(dst, plane)
+	case zarr.Uint16:
+		kernels.ToFloat32(dst, unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(plane))), len(dst)))
+	case zarr.Float32:
+		copy(dst, unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(plane))), len(dst)))
+	}
+}
+
+// copyRest writes the planes of the image the pipeline did not read
+// through tee.
+func (s *zarrSink) copyRest() error {
+	for z := range s.copied {
+		if s.copied[z].Load() {
+			continue
+		}
+		if err := s.ctx.Err(); err != nil {
+			return err
+		}
+		buf := make([]byte, s.iw.PlaneBytes())
+		if err := s.raw.useRaw(s.ctx, z, buf, func(plane []byte) error { return s.iw.WritePlaneNow(s.ctx, z, plane) }); err != nil {
+			return fmt.Errorf("copy the image: plane %d: %w", z, err)
+		}
+		s.copied[z].Store(true)
+	}
+	return nil
 }
 
 // create starts the labels of the current type.
@@ -478,6 +576,11 @@ func (s *zarrSink) finish() error {
 	s.copying.Wait()
 	if s.copyErr != nil {
 		return s.copyErr
+	}
+	if s.copied != nil && s.iw != nil {
+		if err := s.copyRest(); err != nil {
+			return err
+		}
 	}
 	if s.lw != nil {
 		if s.inPlace {
