@@ -92,6 +92,12 @@ func TestZarrConvertRoundTrip(t *testing.T) {
 			back := mid + ".tif"
 			_, stderr, code := run(t, dir, "convert", in, mid, "--zarr-version", c.version, "--compression", c.codec)
 			require.Zero(t, code, stderr)
+			if c.ext == ".ome.zarr" {
+				// Written under a temporary name, named after the final one.
+				im, err := zarr.OpenImage(mid)
+				require.NoError(t, err)
+				require.Equal(t, strings.TrimSuffix(filepath.Base(mid), ".ome.zarr"), im.Name)
+			}
 			_, stderr, code = run(t, dir, "convert", mid, back)
 			require.Zero(t, code, stderr)
 			src, want := readRawPlanes(t, in)
