@@ -17,6 +17,8 @@ type atomicFile struct {
 	f    *outfile.File
 	w    *bufio.Writer
 	done bool
+	// synced is whether sync has written the data out.
+	synced bool
 }
 
 func createAtomic(path string) (*atomicFile, error) {
@@ -29,20 +31,35 @@ func createAtomic(path string) (*atomicFile, error) {
 
 func (a *atomicFile) Write(p []byte) (int, error) { return a.w.Write(p) }
 
-// Commit flushes, closes and renames the file into place.
-func (a *atomicFile) Commit() error {
-	if a.done {
+// sync flushes the file and syncs it to the disk, the slow part of
+// Commit, so that Commit then only links it into place. On error the file
+// is aborted.
+func (a *atomicFile) sync() error {
+	if a.done || a.synced {
 		return nil
 	}
-	a.done = true
 	err := a.w.Flush()
 	if err == nil {
 		err = a.f.Sync()
 	}
 	if err != nil {
-		a.f.Abort()
+		a.Abort()
 		return fmt.Errorf("write %s: %w", a.path, err)
 	}
+	a.synced = true
+	return nil
+}
+
+// Commit flushes and syncs the file (unless sync did), closes it and
+// links or renames it into place.
+func (a *atomicFile) Commit() error {
+	if a.done {
+		return nil
+	}
+	if err := a.sync(); err != nil {
+		return err
+	}
+	a.done = true
 	return a.f.Commit()
 }
 

@@ -122,6 +122,11 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		if r.sink, err = r.newSink(ctx, src, meta); err != nil {
 			return rep, err
 		}
+		if z, ok := r.sink.(*zarrSink); ok {
+			// The image copied beside the labels is written as the
+			// pipeline reads it.
+			r.src = z.tee(r.src)
+		}
 	}
 	if opt.Stats != "" {
 		phys := physicalOf(pixelSizeOf(opt.PixelSize, src), opt.Mode == Mode3D)
@@ -142,9 +147,16 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		return rep, err
 	}
 
-	// Every output is complete before any of them appears under its name;
-	// if a later one fails, those already in place are removed again, so
-	// a run leaves all of its outputs or none.
+	// Every output is complete and on the disk before the first appears
+	// under its name; then they are linked into place one right after
+	// another, the labels last where their format allows (OME-Zarr and
+	// Zarr: what a reader polling for the labels finds beside them is
+	// then complete), first for TIFF, whose writer links the labels as it
+	// finishes them. What a reader (or a SIGKILL) can catch between the
+	// first link and the last is some of the outputs, each complete, for
+	// the time of a few link(2) or rename(2) calls and directory syncs;
+	// if a link fails, the outputs already in place are removed again, so
+	// that a run that returns leaves all of its outputs or none.
 	var pending []*atomicFile
 	var committed []string
 	defer func() {
@@ -153,12 +165,6 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		}
 		if err != nil {
 			for _, p := range committed {
-				if p == opt.Output {
-					if z, ok := r.sink.(*zarrSink); ok {
-						z.abort()
-						continue
-					}
-				}
 				os.Remove(p)
 			}
 		}
@@ -170,19 +176,23 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		}
 		pending = append(pending, f)
 	}
+	if r.stats != nil {
+		pending = append(pending, r.stats.f)
+	}
+	for _, f := range pending {
+		if err = f.sync(); err != nil {
+			return rep, err
+		}
+	}
 	if r.sink != nil {
 		rep.LabelDType = r.sink.dtype()
-		// Closing flushes and syncs the labels: part of the run's time.
-		if err = r.sink.commit(); err != nil {
+		// Finishing flushes and syncs the labels: part of the run's time.
+		if err = r.sink.finish(); err != nil {
 			return rep, err
 		}
-		committed = append(committed, opt.Output)
-	}
-	if r.stats != nil {
-		if err = r.stats.f.Commit(); err != nil {
-			return rep, err
+		if _, tiffOut := r.sink.(*tiffSink); tiffOut {
+			committed = append(committed, opt.Output)
 		}
-		committed = append(committed, opt.Stats)
 	}
 	wall := time.Since(start).Seconds()
 	rep.WallSeconds = wall
@@ -197,12 +207,20 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 			return rep, err
 		}
 		pending = append(pending, f)
+		if err = f.sync(); err != nil {
+			return rep, err
+		}
 	}
 	for _, f := range pending {
 		if err = f.Commit(); err != nil {
 			return rep, err
 		}
 		committed = append(committed, f.path)
+	}
+	if r.sink != nil {
+		if err = r.sink.publish(); err != nil {
+			return rep, err
+		}
 	}
 	return rep, nil
 }

@@ -112,6 +112,10 @@ func (s *tiffSink) upgrade() error {
 
 func (s *tiffSink) dtype() string { return s.opts.DType.String() }
 
-func (s *tiffSink) commit() error { return s.w.Close() }
+// finish flushes the labels and links them into place: a TIFF output
+// cannot be finished apart from its link, so publish has nothing left.
+func (s *tiffSink) finish() error { return s.w.Close() }
+
+func (s *tiffSink) publish() error { return nil }
 
 func (s *tiffSink) abort() { s.w.Abort() }

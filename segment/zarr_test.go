@@ -3,10 +3,18 @@ package segment
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 
+	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/stack"
+	"github.com/segstack/segstack/stack/synth"
+	"github.com/segstack/segstack/stack/tiff"
 	"github.com/segstack/segstack/stack/zarr"
 	"github.com/stretchr/testify/require"
 )
@@ -107,4 +115,118 @@ func TestRunZarrSink(t *testing.T) {
 			require.Equal(t, uint16(w), got.Plane(z)[i])
 		}
 	}
+}
+
+// storeFiles maps every file under root to its bytes.
+func storeFiles(t *testing.T, root string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		files[rel] = string(b)
+		return nil
+	}))
+	return files
+}
+
+// Labels added to an existing OME-Zarr image: a run that fails, labels of
+// that name there or not, leaves the store as it was (no label folder
+// without metadata, no temporary); one that succeeds adds its labels to
+// the list, keeping the others.
+func TestLabelsAddedInPlace(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	vol := synth.Nuclei(stack.Shape{Z: 6, Y: 40, X: 40}, 3)
+	opt := DefaultOptions()
+	opt.Source, opt.Input = VolumeSource(vol), "vol"
+	opt.Output = filepath.Join(dir, "v.ome.zarr")
+	_, err := Run(context.Background(), opt)
+	require.NoError(t, err)
+	before := storeFiles(t, opt.Output)
+
+	for _, name := range []string{"vol", "other"} {
+		bad := opt
+		bad.Force = true
+		bad.Zarr.LabelName = name
+		bad.Source = failingSource{VolumeSource(vol), 4, fmt.Errorf("read: %w", syscall.EIO)}
+		_, err = Run(context.Background(), bad)
+		require.ErrorIs(t, err, syscall.EIO)
+		require.Equal(t, before, storeFiles(t, opt.Output), "labels %q: a failed run leaves the store as it was", name)
+	}
+
+	more := opt
+	more.Zarr.LabelName = "other"
+	_, err = Run(context.Background(), more)
+	require.NoError(t, err)
+	im, err := zarr.OpenImage(opt.Output)
+	require.NoError(t, err)
+	require.Equal(t, []string{"vol", "other"}, im.Labels)
+	after := storeFiles(t, opt.Output)
+	for p, b := range before {
+		if !strings.HasPrefix(p, filepath.Join("labels", ".z")) && p != filepath.Join("labels", "zarr.json") {
+			require.Equal(t, b, after[p], "%s is kept", p)
+		}
+	}
+	for p := range after {
+		require.NotContains(t, p, ".segstack-tmp-")
+	}
+	_, err = Run(context.Background(), more)
+	require.ErrorIs(t, err, ErrExists, "the labels are there now")
+}
+
+// The image copied into an OME-Zarr output is written as the pipeline
+// reads each plane (tee), once even if a plane is read twice, and the
+// planes the pipeline never read are copied at finish: the copy equals
+// the input either way.
+func TestZarrSinkTee(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	vol := synth.Nuclei(stack.Shape{Z: 5, Y: 40, X: 48}, 2)
+	tifPath := filepath.Join(dir, "in.tif")
+	w, err := tiff.Create(tifPath, tiff.WriterOptions{Shape: vol.Shape, DType: stack.Uint16})
+	require.NoError(t, err)
+	for z := range vol.Shape.Z {
+		require.NoError(t, w.WritePlane(bytesOf(vol.Plane(z))))
+	}
+	require.NoError(t, w.Close())
+	src, closeSrc, err := OpenTIFF(tifPath, -1)
+	require.NoError(t, err)
+	defer closeSrc()
+
+	out := filepath.Join(dir, "o.ome.zarr")
+	s, err := newZarrSink(ctx, out, true, src, LabelUint16, nil, ZarrOutput{}, tifPath, kernels.CPU())
+	require.NoError(t, err)
+	teed := s.tee(src)
+	require.NotSame(t, src, teed, "a TIFF of uint16 feeds the copy through the pipeline's reads")
+	f32 := make([]float32, vol.Shape.PlaneLen())
+	for _, z := range []int{3, 0, 3} { // plane 3 read twice, 1, 2 and 4 never
+		require.NoError(t, teed.ReadPlane(ctx, z, f32))
+		for i, v := range vol.Plane(z) {
+			require.Equal(t, float32(v), f32[i])
+		}
+	}
+	lab := make([]uint16, vol.Shape.PlaneLen())
+	for z := range vol.Shape.Z {
+		require.NoError(t, s.write(ctx, z, nil, lab, 0))
+	}
+	require.NoError(t, s.finish())
+	require.NoError(t, s.publish())
+
+	im, err := zarr.OpenImage(out)
+	require.NoError(t, err)
+	a, err := im.Open(0)
+	require.NoError(t, err)
+	p, err := a.Planes()
+	require.NoError(t, err)
+	got, err := zarr.ReadVolume[uint16](ctx, p)
+	require.NoError(t, err)
+	require.Equal(t, vol.Data, got.Data)
 }

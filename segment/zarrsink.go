@@ -136,7 +136,12 @@ type labelSink interface {
 	// upgrade abandons uint16 labels and starts again as uint32.
 	upgrade() error
 	dtype() string
-	commit() error
+	// finish completes the labels; where the format allows, they stay
+	// invisible until publish, so that the outputs of a run can appear
+	// one right after another.
+	finish() error
+	// publish makes the finished labels visible under their name.
+	publish() error
 	abort()
 }
 
@@ -193,11 +198,13 @@ func (p *labelPlanes) as16(ctx context.Context, z int, labels []uint32, labels16
 // an OME-Zarr image that it writes from the input at the same time (or
 // that exists already), or as a plain Zarr array.
 //
-// The output is written in place, chunk by chunk, under its final name;
-// the metadata that makes it readable comes last, at commit: the labels'
-// first, the image's after them, so that a reader that finds the image
-// finds its labels complete. abort removes what the run wrote: the whole
-// store when the run created it, else the label image alone.
+// A new store is written under a temporary name beside its final name and
+// renamed into place by publish, complete. Labels added to an existing
+// image are written under a temporary name in its labels/ group
+// (zarr.CreateLabels); publish moves them into place in one step and then
+// lists them in labels/'s metadata. A run killed at any moment thus
+// leaves the output as it was or complete, plus temporaries that the next
+// run removes. abort removes what the run wrote, never what was there.
 type zarrSink struct {
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -208,6 +215,8 @@ type zarrSink struct {
 	planes labelPlanes
 	// created is whether the run created root (abort removes it).
 	created bool
+	// inPlace is whether the labels are added to an existing image.
+	inPlace bool
 	// final is the store's name when root is a temporary directory beside
 	// it (a new store, or one replacing a store that is not an image):
 	// commit renames root to final, so that a run killed at any moment
@@ -220,10 +229,17 @@ type zarrSink struct {
 	aw *zarr.Writer
 	pw *zarr.PlaneWriter
 
-	// The input image, copied beside the labels by a goroutine of its own.
+	// The input image, copied beside the labels: by the pipeline's own
+	// reads when tee can hand it them, else by goroutines of its own.
 	iw      *zarr.ImageWriter
+	src     Source
+	raw     rawSource
 	copying sync.WaitGroup
 	copyErr error
+	// copied marks the planes written to iw, when the pipeline's reads
+	// feed it (tee).
+	copied []atomic.Bool
+	teeing bool
 }
 
 func newZarrSink(ctx context.Context, path string, ome bool, src Source, want LabelDType, meta *tiff.Metadata, zo ZarrOutput, input string, backend kernels.Backend) (*zarrSink, error) {
@@ -258,6 +274,7 @@ func newZarrSink(ctx context.Context, path string, ome bool, src Source, want La
 		planes: labelPlanes{backend: backend, want: want, shape: shape}}
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	inPlace := ome && isImageGroup(path)
+	s.inPlace = inPlace
 	if inPlace {
 		if err := checkImageShape(path, shape); err != nil {
 			return nil, err
@@ -296,7 +313,12 @@ func (s *zarrSink) startImage(src Source) error {
 	if err != nil {
 		return err
 	}
-	s.iw = iw
+	s.iw, s.src, s.raw = iw, src, raw
+	if ok && iw.WritesNow() && teeable(raw.rawDType()) {
+		// The pipeline's reads will feed the copy: see tee.
+		s.copied = make([]atomic.Bool, iw.Planes())
+		return nil
+	}
 	s.copying.Add(1)
 	go func() {
 		defer s.copying.Done()
@@ -369,6 +391,92 @@ func copyImage(ctx context.Context, iw *zarr.ImageWriter, src Source, raw rawSou
 		return first
 	}
 	return ctx.Err()
+}
+
+// teeable reports whether tee can convert planes of dt for the pipeline.
+func teeable(dt zarr.DType) bool {
+	switch dt {
+	case zarr.Uint8, zarr.Uint16, zarr.Float32:
+		return true
+	}
+	return false
+}
+
+// tee returns the Source the pipeline should read: src itself, or, when
+// the sink copies the input image and can take its planes in any order,
+// a Source that writes each plane to the image the first time the
+// pipeline reads it, from the same view of the file (or the same decoded
+// buffer), so that the input is read once for both. Planes the pipeline
+// does not read are copied by finish.
+func (s *zarrSink) tee(src Source) Source {
+	if s.copied == nil || s.teeing {
+		return src
+	}
+	s.teeing = true
+	return &teeSource{Source: src, s: s}
+}
+
+// teeSource is the Source tee returns.
+type teeSource struct {
+	Source
+	s    *zarrSink
+	bufs sync.Pool // *[]byte planes, for sources that have no view
+}
+
+func (t *teeSource) ReadPlane(ctx context.Context, z int, dst []float32) error {
+	s := t.s
+	if z < 0 || z >= len(s.copied) || len(dst) != s.o.Shape.PlaneLen() || s.copied[z].Load() || !s.copied[z].CompareAndSwap(false, true) {
+		return t.Source.ReadPlane(ctx, z, dst)
+	}
+	buf, _ := t.bufs.Get().(*[]byte)
+	if buf == nil {
+		b := make([]byte, s.iw.PlaneBytes())
+		buf = &b
+	}
+	defer t.bufs.Put(buf)
+	err := s.raw.useRaw(ctx, z, *buf, func(plane []byte) error {
+		toFloat32(dst, plane, s.raw.rawDType())
+		if err := s.iw.WritePlaneNow(ctx, z, plane); err != nil {
+			return fmt.Errorf("copy the image: plane %d: %w", z, err)
+		}
+		return nil
+	})
+	if err != nil {
+		s.copied[z].Store(false) // not written: finish must not count it
+	}
+	return err
+}
+
+// toFloat32 converts a plane of a teeable type, in the machine's byte
+// order, to float32.
+func toFloat32(dst []float32, plane []byte, dt zarr.DType) {
+	switch dt {
+	case zarr.Uint8:
+		kernels.ToFloat32(dst, plane)
+	case zarr.Uint16:
+		kernels.ToFloat32(dst, unsafe.Slice((*uint16)(unsafe.Pointer(unsafe.SliceData(plane))), len(dst)))
+	case zarr.Float32:
+		copy(dst, unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(plane))), len(dst)))
+	}
+}
+
+// copyRest writes the planes of the image the pipeline did not read
+// through tee.
+func (s *zarrSink) copyRest() error {
+	for z := range s.copied {
+		if s.copied[z].Load() {
+			continue
+		}
+		if err := s.ctx.Err(); err != nil {
+			return err
+		}
+		buf := make([]byte, s.iw.PlaneBytes())
+		if err := s.raw.useRaw(s.ctx, z, buf, func(plane []byte) error { return s.iw.WritePlaneNow(s.ctx, z, plane) }); err != nil {
+			return fmt.Errorf("copy the image: plane %d: %w", z, err)
+		}
+		s.copied[z].Store(true)
+	}
+	return nil
 }
 
 // create starts the labels of the current type.
@@ -461,62 +569,64 @@ func (s *zarrSink) upgrade() error {
 	return s.create()
 }
 
-func (s *zarrSink) commit() error {
-	defer s.cancel()
+// finish completes the store; only a new store's rename into place, or
+// for labels added to an existing image their move into place and listing,
+// is left for publish.
+func (s *zarrSink) finish() error {
 	s.copying.Wait()
 	if s.copyErr != nil {
 		return s.copyErr
 	}
+	if s.copied != nil && s.iw != nil {
+		if err := s.copyRest(); err != nil {
+			return err
+		}
+	}
 	if s.lw != nil {
+		if s.inPlace {
+			return s.lw.Finish()
+		}
 		if err := s.lw.Close(); err != nil {
 			return err
 		}
+		s.lw = nil
 	}
 	if s.pw != nil {
 		if err := s.pw.Close(); err != nil {
 			return err
 		}
-		if err := s.aw.Commit(); err != nil {
+		err := s.aw.Commit()
+		s.pw, s.aw = nil, nil
+		if err != nil {
 			return err
 		}
 	}
 	if s.iw != nil {
-		if err := s.iw.Close(); err != nil {
+		err := s.iw.Close()
+		s.iw = nil
+		if err != nil {
 			return err
 		}
-	}
-	if s.final != "" {
-		return commitDir(s.root, s.final)
 	}
 	return nil
 }
 
-// commitDir moves the finished store tmp to path: directly when path is
-// free, else by moving the old store aside first and removing it after.
-// The parent directory is synced so that the rename survives a crash.
-func commitDir(tmp, path string) error {
-	var old string
-	if _, err := os.Lstat(path); err == nil {
-		old = outfile.TempName(path)
-		if err := os.Rename(path, old); err != nil {
-			os.RemoveAll(tmp)
-			return fmt.Errorf("replace %s: %w", path, err)
-		}
+// publish moves the finished output into place: a new store with one
+// rename (over a store there, in one step where the system can, see
+// outfile.ReplaceDir), labels added to an existing image with
+// ImageWriter.Close.
+func (s *zarrSink) publish() error {
+	defer s.cancel()
+	if s.inPlace {
+		err := s.lw.Close()
+		s.lw = nil
+		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		if old != "" {
-			os.Rename(old, path)
-		}
-		os.RemoveAll(tmp)
-		return fmt.Errorf("commit %s: %w", path, err)
+	if err := outfile.ReplaceDir(s.root, s.final); err != nil {
+		os.RemoveAll(s.root)
+		return err
 	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	if old != "" {
-		os.RemoveAll(old)
-	}
+	s.created = false // abort must not remove the published store
 	return nil
 }
 
@@ -527,11 +637,10 @@ func (s *zarrSink) abort() {
 	if s.iw != nil {
 		s.iw.Abort()
 	}
+	// Labels added to an existing image were staged under a temporary
+	// name, which lw.Abort removed.
 	if s.created {
 		os.RemoveAll(s.root)
-	} else if s.ome {
-		// The label image alone, which its metadata never named.
-		os.RemoveAll(filepath.Join(s.root, "labels", s.name))
 	}
 }
 

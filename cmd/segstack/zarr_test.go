@@ -92,6 +92,12 @@ func TestZarrConvertRoundTrip(t *testing.T) {
 			back := mid + ".tif"
 			_, stderr, code := run(t, dir, "convert", in, mid, "--zarr-version", c.version, "--compression", c.codec)
 			require.Zero(t, code, stderr)
+			if c.ext == ".ome.zarr" {
+				// Written under a temporary name, named after the final one.
+				im, err := zarr.OpenImage(mid)
+				require.NoError(t, err)
+				require.Equal(t, strings.TrimSuffix(filepath.Base(mid), ".ome.zarr"), im.Name)
+			}
 			_, stderr, code = run(t, dir, "convert", mid, back)
 			require.Zero(t, code, stderr)
 			src, want := readRawPlanes(t, in)
@@ -441,12 +447,13 @@ func TestZarrInterrupt(t *testing.T) {
 		cmd.Stderr = &stderr
 		require.NoError(t, cmd.Start())
 		// A new store is written under a temporary name beside its final
-		// one; labels added to an image are written in place.
+		// one, labels added to an image under a temporary name in its
+		// labels/ group.
 		target := filepath.Join(dir, c.out)
 		watch := filepath.Join(dir, "."+c.out+".segstack-tmp-*")
 		if c.left != "" {
 			target = filepath.Join(dir, c.left)
-			watch = target
+			watch = filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".segstack-tmp-*")
 		}
 		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 			if m, _ := filepath.Glob(watch); len(m) > 0 {
@@ -462,6 +469,8 @@ func TestZarrInterrupt(t *testing.T) {
 		_, err = os.Stat(target)
 		require.True(t, os.IsNotExist(err), "%s remains", target)
 		m, _ := filepath.Glob(filepath.Join(dir, ".*segstack-tmp*"))
+		require.Empty(t, m, "temporaries remain after an interrupted run")
+		m, _ = filepath.Glob(watch)
 		require.Empty(t, m, "temporaries remain after an interrupted run")
 	}
 	im, err := zarr.OpenImage(filepath.Join(dir, "img.ome.zarr"))

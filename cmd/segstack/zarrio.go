@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"unsafe"
 
+	"github.com/segstack/segstack/internal/outfile"
 	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/tiff"
@@ -87,7 +88,11 @@ func (z *zarrFlags) zarrOutput(compression string) (segment.ZarrOutput, error) {
 }
 
 // zarrStack is a stack output written as a Zarr array or an OME-Zarr
-// image, plane by plane.
+// image, plane by plane. A new store is written under a temporary name
+// beside its final one (outfile.TempName) and renamed into place by close,
+// complete, so that a process killed at any moment leaves no partial
+// store, only a temporary that the next run writing there removes. An
+// existing store is rewritten in place (an image keeps its labels/).
 type zarrStack struct {
 	iw      *zarr.ImageWriter
 	aw      *zarr.Writer
@@ -95,6 +100,8 @@ type zarrStack struct {
 	root    string
 	created bool
 	done    bool
+	// final is the store's name when root is a temporary beside it.
+	final string
 }
 
 // createZarrStack starts an OME-Zarr image (ome) or a plain array at path
@@ -109,15 +116,22 @@ func createZarrStack(ctx context.Context, path string, ome bool, shape stack.Sha
 			*c.v = c.d
 		}
 	}
+	name := path // the image is named after the final name, not a temporary
 	_, statErr := os.Stat(path)
 	s := &zarrStack{root: path, created: os.IsNotExist(statErr)}
+	if s.created {
+		// Temporaries of runs killed before they finished.
+		outfile.RemoveStale(filepath.Dir(path))
+		s.final, s.root = path, outfile.TempName(path)
+		path = s.root
+	}
 	codec := zarr.BloscLZ4(5)
 	if zo.Codec != nil {
 		codec = *zo.Codec
 	}
 	channels = max(channels, 1)
 	if ome {
-		o := zarr.ImageOptions{ZarrFormat: zo.ZarrFormat, Name: segment.LabelNameOf(path), Shape: shape, Channels: channels,
+		o := zarr.ImageOptions{ZarrFormat: zo.ZarrFormat, Name: segment.LabelNameOf(name), Shape: shape, Channels: channels,
 			DType: dt, Chunks: chunks, Codec: codec,
 			PixelSizeZ: meta.PixelSizeZ, PixelSizeY: meta.PixelSizeY, PixelSizeX: meta.PixelSizeX}
 		if u, err := zarr.NormalizeUnit(meta.Unit); err == nil {
@@ -168,16 +182,24 @@ func (s *zarrStack) write(ctx context.Context, p int, plane []byte) error {
 	return s.pw.WritePlane(ctx, p, plane)
 }
 
-// close finishes the store: chunks, then the metadata, last.
+// close finishes the store: chunks, then the metadata, last; then a new
+// store is renamed into place.
 func (s *zarrStack) close() error {
-	s.done = true
+	var err error
 	if s.iw != nil {
-		return s.iw.Close()
+		err = s.iw.Close()
+	} else if err = s.pw.Close(); err == nil {
+		err = s.aw.Commit()
 	}
-	if err := s.pw.Close(); err != nil {
+	if err == nil && s.final != "" {
+		err = outfile.ReplaceDir(s.root, s.final)
+	}
+	if err != nil {
+		s.abort()
 		return err
 	}
-	return s.aw.Commit()
+	s.done = true
+	return nil
 }
 
 // abort removes what was written, unless close finished it.

@@ -114,10 +114,7 @@ func (f *File) Commit() error {
 		}
 		return fmt.Errorf("write %s: %w", f.path, err)
 	}
-	if d, err := os.Open(filepath.Dir(f.path)); err == nil {
-		d.Sync() // make the new name durable; not every file system can
-		d.Close()
-	}
+	syncDir(filepath.Dir(f.path)) // make the new name durable
 	return nil
 }
 
@@ -219,4 +216,49 @@ func TempPID(name string) (int, bool) {
 		return 0, false
 	}
 	return pid, true
+}
+
+// ReplaceDir moves the finished directory tmp, a TempName in path's
+// directory, to path. When path exists it is replaced so that a reader
+// (and a process killed at any moment) finds the old tree or the new one
+// under path, never none: on Linux the two are swapped with
+// renameat2(RENAME_EXCHANGE) and the old tree, now under tmp's temporary
+// name, is removed (by RemoveStale, should this process die first).
+// Where the swap is not available the old tree is moved aside to a
+// temporary name first, which leaves path absent for the moment between
+// the two renames. The parent directory is synced so that the new name
+// is durable.
+func ReplaceDir(tmp, path string) error {
+	err := os.Rename(tmp, path)
+	if err == nil {
+		syncDir(filepath.Dir(path))
+		return nil
+	}
+	if _, serr := os.Lstat(path); serr != nil {
+		return fmt.Errorf("commit %s: %w", path, err)
+	}
+	if err := exchange(tmp, path); err == nil {
+		syncDir(filepath.Dir(path))
+		os.RemoveAll(tmp) // the old tree
+		return nil
+	}
+	old := TempName(path)
+	if err := os.Rename(path, old); err != nil {
+		return fmt.Errorf("replace %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Rename(old, path)
+		return fmt.Errorf("commit %s: %w", path, err)
+	}
+	syncDir(filepath.Dir(path))
+	os.RemoveAll(old)
+	return nil
+}
+
+// syncDir makes a directory's entries durable, where the file system can.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
 }

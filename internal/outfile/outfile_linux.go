@@ -63,3 +63,12 @@ func umask() os.FileMode {
 	}
 	return 0o022
 }
+
+// exchange swaps the entries a and b atomically (renameat2 with
+// RENAME_EXCHANGE, Linux 3.15 and file systems that support it).
+func exchange(a, b string) error {
+	if err := unix.Renameat2(unix.AT_FDCWD, a, unix.AT_FDCWD, b, unix.RENAME_EXCHANGE); err != nil {
+		return &os.LinkError{Op: "exchange", Old: a, New: b, Err: err}
+	}
+	return nil
+}

@@ -25,3 +25,6 @@ func alive(pid int) bool {
 }
 
 func umask() os.FileMode { return 0o022 }
+
+// exchange is not available: ReplaceDir moves the old tree aside instead.
+func exchange(string, string) error { return errors.ErrUnsupported }

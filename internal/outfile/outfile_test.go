@@ -132,3 +132,39 @@ func TestRemoveStale(t *testing.T) {
 	require.Equal(t, 2, n)
 	require.ElementsMatch(t, []string{self, live, "keep.tif", ".keep.tif.tmp-1"}, entries(t, dir))
 }
+
+// TestReplaceDir moves a finished tree into place: onto a free name, over
+// a tree there (which goes, leaving no temporary) and over a file.
+func TestReplaceDir(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "store")
+	fill := func(content string) string {
+		tmp := TempName(path)
+		require.NoError(t, os.MkdirAll(filepath.Join(tmp, "a", "b"), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(tmp, "a", "b", "f"), []byte(content), 0o644))
+		return tmp
+	}
+	read := func() string {
+		b, err := os.ReadFile(filepath.Join(path, "a", "b", "f"))
+		require.NoError(t, err)
+		return string(b)
+	}
+	require.NoError(t, ReplaceDir(fill("one"), path))
+	require.Equal(t, "one", read())
+	require.Equal(t, []string{"store"}, entries(t, dir))
+
+	require.NoError(t, os.WriteFile(filepath.Join(path, "old-only"), nil, 0o644))
+	require.NoError(t, ReplaceDir(fill("two"), path))
+	require.Equal(t, "two", read())
+	require.NoFileExists(t, filepath.Join(path, "old-only"), "the old tree is replaced, not merged")
+	require.Equal(t, []string{"store"}, entries(t, dir), "the old tree leaves no temporary")
+
+	require.NoError(t, os.RemoveAll(path))
+	require.NoError(t, os.WriteFile(path, []byte("a file"), 0o644))
+	require.NoError(t, ReplaceDir(fill("three"), path))
+	require.Equal(t, "three", read())
+	require.Equal(t, []string{"store"}, entries(t, dir))
+
+	require.Error(t, ReplaceDir(filepath.Join(dir, ".missing"+Marker+"1-1"), path), "a missing tree is an error")
+	require.Equal(t, "three", read(), "and leaves the tree in place")
+}

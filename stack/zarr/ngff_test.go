@@ -6,7 +6,9 @@ import (
 	"errors"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -382,5 +384,82 @@ func TestWritePlaneNow(t *testing.T) {
 				require.Equal(t, src.Data, vols[1].Data, "chunks %v", chunks)
 			}
 		}
+	}
+}
+
+// TestLabelsReplacedInOneStep adds a label image to an image that has one
+// of that name already: until Close the old one reads as before (the new
+// one is written under a temporary name), after it the new one, with no
+// temporary left; a label image a killed writer left under its temporary
+// name is removed by the next CreateLabels, and one aborted leaves the old
+// one as it was.
+func TestLabelsReplacedInOneStep(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	shape := stack.Shape{Z: 2, Y: 8, X: 8}
+	for _, format := range []int{2, 3} {
+		root := filepath.Join(t.TempDir(), "img.zarr")
+		writeTestImage(t, root, format, shape, stack.Shape{Z: 1, Y: 4, X: 4})
+		dir := filepath.Join(root, "labels")
+		readLabels := func() []uint32 {
+			t.Helper()
+			im, err := OpenImage(filepath.Join(dir, "cells"))
+			require.NoError(t, err)
+			a, err := im.Open(0)
+			require.NoError(t, err)
+			p, err := a.Planes()
+			require.NoError(t, err)
+			v, err := ReadVolume[uint32](ctx, p)
+			require.NoError(t, err)
+			return v.Data
+		}
+		old := readLabels()
+
+		// What a writer killed before Close leaves: its label image
+		// under a temporary name of a process that is gone.
+		dead := exec.Command("true")
+		require.NoError(t, dead.Run())
+		stale := filepath.Join(dir, ".cells"+tmpMarker+strconv.Itoa(dead.Process.Pid)+"-5")
+		require.NoError(t, os.MkdirAll(filepath.Join(stale, "0"), 0o755))
+
+		o := ImageOptions{ZarrFormat: format, Shape: shape, DType: Uint32, Chunks: stack.Shape{Z: 1, Y: 4, X: 4}, Codec: BloscLZ4(5)}
+		lw, err := CreateLabels(ctx, root, "cells", o)
+		require.NoError(t, err)
+		require.NoDirExists(t, stale, "CreateLabels removes what killed writers left")
+		require.Equal(t, filepath.Join(dir, "cells"), lw.Path())
+		plane := make([]uint32, shape.PlaneLen())
+		for i := range plane {
+			plane[i] = 9
+		}
+		for z := 0; z < shape.Z; z++ {
+			require.NoError(t, WriteImagePlane(ctx, lw, z, plane))
+		}
+		require.NoError(t, lw.Finish())
+		require.Equal(t, old, readLabels(), "the old label image reads until Close")
+		require.NoError(t, lw.Close())
+		got := readLabels()
+		require.Len(t, got, shape.Len())
+		for _, v := range got {
+			require.EqualValues(t, 9, v)
+		}
+		names, err := labelNames(dir)
+		require.NoError(t, err)
+		require.Equal(t, []string{"cells"}, names)
+		require.Zero(t, countTemporaries(t, root))
+		ents, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		for _, e := range ents {
+			require.False(t, isTemporary(e.Name()), "left in labels/: %s", e.Name())
+		}
+
+		// An aborted writer leaves the label image there as it was.
+		lw, err = CreateLabels(ctx, root, "cells", o)
+		require.NoError(t, err)
+		require.NoError(t, WriteImagePlane(ctx, lw, 0, make([]uint32, shape.PlaneLen())))
+		require.NoError(t, lw.Abort())
+		require.Equal(t, got, readLabels())
+		ents, err = os.ReadDir(dir)
+		require.NoError(t, err)
+		require.Len(t, ents, 1+map[int]int{2: 2, 3: 1}[format], "cells and the group's metadata only")
 	}
 }

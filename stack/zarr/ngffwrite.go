@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"sync"
 
+	"github.com/segstack/segstack/internal/outfile"
 	"github.com/segstack/segstack/stack"
 )
 
@@ -67,11 +68,16 @@ type ImageWriter struct {
 	axes   []Axis
 	levels []imageLevel
 
-	mu       sync.Mutex
-	lo, hi   []float64 // per channel, for omero windows
-	maxLabel uint64
-	bufs     []sync.Pool // per level > 0: plane buffers
-	closed   bool
+	mu        sync.Mutex
+	lo, hi    []float64 // per channel, for omero windows
+	maxLabel  uint64
+	bufs      []sync.Pool // per level > 0: plane buffers
+	closed    bool
+	finished  bool
+	finishErr error
+	// final is where a label image goes once complete; it is written
+	// under root, a temporary name beside it, until Close moves it there.
+	final string
 }
 
 type imageLevel struct {
@@ -95,8 +101,15 @@ func CreateImage(ctx context.Context, path string, o ImageOptions) (*ImageWriter
 // CreateLabels starts writing the label image name of the image at
 // imagePath, as imagePath/labels/name. The image itself may be written at
 // the same time or not at all. The multiscale is named name (o.Name is
-// ignored), as viewers list label images by it. Close adds name to the
-// list in the labels group, keeping the names already there.
+// ignored), as viewers list label images by it.
+//
+// The label image is written under a temporary name in the labels group
+// (see outfile.TempName) and Close moves it to labels/name, replacing a
+// label image there in one step, and then adds name to the list in the
+// labels group's metadata, keeping the names already there (the metadata
+// is rewritten through a temporary file and a rename). A process killed
+// at any moment thus leaves labels/name as it was or complete, and a
+// temporary that the next CreateLabels on that image removes.
 func CreateLabels(ctx context.Context, imagePath, name string, o ImageOptions) (*ImageWriter, error) {
 	if name == "" || name == "." || name == ".." || filepath.Base(name) != name {
 		return nil, fmt.Errorf("zarr: label name %q is not a plain name", name)
@@ -104,12 +117,24 @@ func CreateLabels(ctx context.Context, imagePath, name string, o ImageOptions) (
 	if o.DType.Float() {
 		return nil, fmt.Errorf("zarr: labels must have an integer type, not %v", o.DType)
 	}
-	path := filepath.Join(imagePath, "labels", name)
+	dir := filepath.Join(imagePath, "labels")
+	path := filepath.Join(dir, name)
+	if err := checkGroupDir(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("zarr: %w", err)
+	}
+	// Label images of writers killed before Close.
+	if _, err := outfile.RemoveStale(dir); err != nil {
+		return nil, fmt.Errorf("zarr: %w", err)
+	}
 	o.Name = name
-	iw, err := newImageWriter(ctx, path, o, true, name)
+	iw, err := newImageWriter(ctx, outfile.TempName(path), o, true, name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	iw.final = path
 	return iw, nil
 }
 
@@ -212,10 +237,27 @@ func newImageWriter(ctx context.Context, root string, o ImageOptions, label bool
 // written, and temporaries of killed writes in the directory itself are
 // removed (those of the arrays go with the arrays).
 func prepareGroup(dir string, format int) error {
-	fi, err := os.Stat(dir)
+	err := checkGroupDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return os.MkdirAll(dir, 0o755)
 	}
+	if err != nil {
+		return err
+	}
+	for _, f := range []string{v3File, v2AttrsFile, v2GroupFile} {
+		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return removeTemporaries(dir, "")
+}
+
+// checkGroupDir reports whether dir may become an image group: an error
+// wrapping fs.ErrNotExist when it is absent, nil when it is an empty
+// directory, a Zarr group or what a group killed before its metadata
+// leaves, another error otherwise. It changes nothing.
+func checkGroupDir(dir string) error {
+	fi, err := os.Stat(dir)
 	if err != nil {
 		return err
 	}
@@ -254,12 +296,7 @@ func prepareGroup(dir string, format int) error {
 			}
 		}
 	}
-	for _, f := range []string{v3File, v2AttrsFile, v2GroupFile} {
-		if err := os.Remove(filepath.Join(dir, f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return err
-		}
-	}
-	return removeTemporaries(dir, "")
+	return nil
 }
 
 // removeStaleLevels deletes level arrays past the first n, left by an
@@ -286,8 +323,14 @@ func (iw *ImageWriter) abortLevels() {
 	}
 }
 
-// Path is the image group's directory.
-func (iw *ImageWriter) Path() string { return iw.root }
+// Path is the image group's directory: for a label image, where Close
+// puts it.
+func (iw *ImageWriter) Path() string {
+	if iw.final != "" {
+		return iw.final
+	}
+	return iw.root
+}
 
 // Levels returns the shape of every level, full resolution first.
 func (iw *ImageWriter) Levels() []stack.Shape {
@@ -553,12 +596,18 @@ func (iw *ImageWriter) Abort() error {
 			first = err
 		}
 	}
+	if iw.final != "" {
+		if err := os.RemoveAll(iw.root); err != nil && first == nil {
+			first = fmt.Errorf("zarr: %w", err)
+		}
+	}
 	return first
 }
 
 // Close finishes every level, commits the arrays and writes the group's
-// metadata; for a label image it then adds the image to its labels
-// group's list. On error the image is left without metadata.
+// metadata (what Finish does, if it has not run); a label image is then
+// moved into place and added to its labels group's list. On error an
+// image is left without metadata, a label image is removed.
 func (iw *ImageWriter) Close() error {
 	iw.mu.Lock()
 	if iw.closed {
@@ -567,6 +616,65 @@ func (iw *ImageWriter) Close() error {
 	}
 	iw.closed = true
 	iw.mu.Unlock()
+	if err := iw.finish(); err != nil {
+		if iw.final != "" {
+			os.RemoveAll(iw.root)
+		}
+		return err
+	}
+	if !iw.label {
+		return nil
+	}
+	// The name is listed first and the label image moved into place
+	// after: a process killed between the two leaves a listed label image
+	// that is not there yet, which readers skip (ome-zarr does) and the
+	// next run writes without being told to overwrite; the other order
+	// would leave a complete label image that no list names.
+	dir := filepath.Dir(iw.final)
+	added, err := addLabel(dir, iw.name, iw.o.ZarrFormat, iw.o.Durable)
+	if err != nil {
+		os.RemoveAll(iw.root)
+		return err
+	}
+	if err := outfile.ReplaceDir(iw.root, iw.final); err != nil {
+		os.RemoveAll(iw.root)
+		if added {
+			removeLabel(dir, iw.name, iw.o.ZarrFormat, iw.o.Durable)
+		}
+		return fmt.Errorf("zarr: %w", err)
+	}
+	return nil
+}
+
+// Finish writes what remains of every level and the metadata of the
+// arrays and the group, everything Close does but, for a label image, the
+// move into place and the update of the labels group: a caller that
+// commits several outputs together finishes each first, so that their
+// commits follow one another closely. Calling it is optional; after it
+// only Close or Abort may be called.
+func (iw *ImageWriter) Finish() error {
+	iw.mu.Lock()
+	if iw.closed || iw.finished {
+		iw.mu.Unlock()
+		return errors.New("zarr: image writer already finished")
+	}
+	iw.mu.Unlock()
+	return iw.finish()
+}
+
+func (iw *ImageWriter) finish() error {
+	iw.mu.Lock()
+	if iw.finished {
+		iw.mu.Unlock()
+		return iw.finishErr
+	}
+	iw.finished = true
+	iw.mu.Unlock()
+	iw.finishErr = iw.finishLevels()
+	return iw.finishErr
+}
+
+func (iw *ImageWriter) finishLevels() error {
 	var first error
 	for _, l := range iw.levels {
 		if err := l.pw.Close(); err != nil && first == nil {
@@ -581,13 +689,7 @@ func (iw *ImageWriter) Close() error {
 			return err
 		}
 	}
-	if err := writeGroup(iw.root, iw.o.ZarrFormat, iw.groupAttrs(), iw.o.Durable); err != nil {
-		return err
-	}
-	if iw.label {
-		return addLabel(filepath.Dir(iw.root), iw.name, iw.o.ZarrFormat, iw.o.Durable)
-	}
-	return nil
+	return writeGroup(iw.root, iw.o.ZarrFormat, iw.groupAttrs(), iw.o.Durable)
 }
 
 // ngffVersion is the NGFF version written on a Zarr format.
@@ -784,9 +886,39 @@ func writeGroup(dir string, format int, attrs map[string]any, durable bool) erro
 var labelsLocks sync.Map // dir -> *sync.Mutex
 
 // addLabel adds name to the list of the labels group in dir, keeping every
-// name and attribute already there. Damaged metadata is reported, not
-// overwritten.
-func addLabel(dir, name string, format int, durable bool) error {
+// name and attribute already there, and reports whether the name is new.
+// Damaged metadata is reported, not overwritten.
+func addLabel(dir, name string, format int, durable bool) (added bool, err error) {
+	err = updateLabels(dir, format, durable, func(names []string) []string {
+		for _, n := range names {
+			if n == name {
+				return names
+			}
+		}
+		added = true
+		return append(names, name)
+	})
+	return added, err
+}
+
+// removeLabel takes name off the list of the labels group in dir, keeping
+// everything else.
+func removeLabel(dir, name string, format int, durable bool) error {
+	return updateLabels(dir, format, durable, func(names []string) []string {
+		var kept []string
+		for _, n := range names {
+			if n != name {
+				kept = append(kept, n)
+			}
+		}
+		return kept
+	})
+}
+
+// updateLabels rewrites the list of label images of the labels group in
+// dir (creating the group if need be) with edit, keeping every other
+// attribute; the metadata files are replaced by rename, whole.
+func updateLabels(dir string, format int, durable bool, edit func([]string) []string) error {
 	mu, _ := labelsLocks.LoadOrStore(dir, &sync.Mutex{})
 	mu.(*sync.Mutex).Lock()
 	defer mu.(*sync.Mutex).Unlock()
@@ -823,12 +955,9 @@ func addLabel(dir, name string, format int, durable bool) error {
 			return fmt.Errorf("%s: %w", dir, formatErrorf("\"labels\" is not a list of names: %v", err))
 		}
 	}
-	found := false
-	for _, n := range names {
-		found = found || n == name
-	}
-	if !found {
-		names = append(names, name)
+	names = edit(names)
+	if names == nil {
+		names = []string{}
 	}
 	b, err := json.Marshal(names)
 	if err != nil {
