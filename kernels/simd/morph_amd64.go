@@ -26,13 +26,19 @@ func vecSpan3(dst, src []uint8, erode bool) int {
 	if n == 0 || !vectorPath() {
 		return 0
 	}
-	// Reads src[0 .. n+1], within src since len(src) = len(dst)+2.
+	// Reads src[0 .. n+1], within src since len(src) = len(dst)+2. A
+	// ragged end is done again as one vector over the last 32 elements,
+	// overlapping the loop's; dst does not overlap src, so that rewrites
+	// the same values.
+	f := span3MaxAVX2
 	if erode {
-		span3MinAVX2(&dst[0], &src[1], n)
-	} else {
-		span3MaxAVX2(&dst[0], &src[1], n)
+		f = span3MinAVX2
 	}
-	return n
+	f(&dst[0], &src[1], n)
+	if m := len(dst); m > n {
+		f(&dst[m-32], &src[m-31], 32)
+	}
+	return len(dst)
 }
 
 func vecRows3(dst, a, b, c []uint8, erode bool) int {
@@ -40,10 +46,16 @@ func vecRows3(dst, a, b, c []uint8, erode bool) int {
 	if n == 0 || !vectorPath() {
 		return 0
 	}
+	f := rows3MaxAVX2
 	if erode {
-		rows3MinAVX2(&dst[0], &a[0], &b[0], &c[0], n)
-	} else {
-		rows3MaxAVX2(&dst[0], &a[0], &b[0], &c[0], n)
+		f = rows3MinAVX2
 	}
-	return n
+	f(&dst[0], &a[0], &b[0], &c[0], n)
+	// A ragged end is done again as one vector over the last 32 elements.
+	// Even with dst = a that rewrites the same values: min(1, op(v, b, c))
+	// is unchanged when v is replaced by min(1, op(v, b, c)).
+	if m := len(dst); m > n {
+		f(&dst[m-32], &a[m-32], &b[m-32], &c[m-32], 32)
+	}
+	return len(dst)
 }
