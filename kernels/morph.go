@@ -206,6 +206,7 @@ type morpher struct {
 	s      stack.Shape
 	rows   []spanRow // the rows the structure covers
 	border uint8
+	cross  bool // the 2-D cross (connectivity 4), which has a fused row loop
 }
 
 // spanRow is one row (dz, dy) of a structuring element.
@@ -215,7 +216,7 @@ type spanRow struct {
 }
 
 func newMorpher(s stack.Shape, conn Connectivity, border uint8) *morpher {
-	m := &morpher{s: s, border: border}
+	m := &morpher{s: s, border: border, cross: conn == Conn4}
 	for i, sp := range structSpans(conn) {
 		if sp != spanNone {
 			m.rows = append(m.rows, spanRow{dz: i/3 - 1, dy: i%3 - 1, full: sp == spanFull})
@@ -266,6 +267,10 @@ func (m *morpher) step(ctx context.Context, dst, src []uint8, erode bool) error 
 // it covers dx = -1..1.
 func (m *morpher) row(out, src []uint8, z, y int, erode bool, sc *morphScratch) {
 	Z, Y, X := m.s.Z, m.s.Y, m.s.X
+	if m.cross && y > 0 && y < Y-1 && X >= 3 {
+		m.crossRow(out, src[(y-1)*X:y*X], src[y*X:(y+1)*X], src[(y+1)*X:(y+2)*X], erode)
+		return
+	}
 	sc.rows = sc.rows[:0]
 	for _, e := range m.rows {
 		zz, yy := z+e.dz, y+e.dy
@@ -301,6 +306,23 @@ func (m *morpher) row(out, src []uint8, z, y int, erode bool, sc *morphScratch) 
 		simd.Rows3(out, out, L[k], L[k+1], erode)
 	}
 	sc.rows = L[:0]
+}
+
+// crossRow is an output row of the 2-D cross away from the first and
+// last rows: a, b and c are the rows above, at and below.
+func (m *morpher) crossRow(out, a, b, c []uint8, erode bool) {
+	X := len(b)
+	simd.Cross3(out, a, b, c, erode)
+	bv := m.border * 255
+	var l, r uint8
+	if erode {
+		l = min(a[0], bv, b[0], b[1], c[0])
+		r = min(a[X-1], b[X-2], b[X-1], bv, c[X-1])
+	} else {
+		l = max(a[0], bv, b[0], b[1], c[0])
+		r = max(a[X-1], b[X-2], b[X-1], bv, c[X-1])
+	}
+	out[0], out[X-1] = min(l, 1), min(r, 1)
 }
 
 func fillBytes(b []uint8, v uint8) {

@@ -40,3 +40,27 @@ func Rows3(dst, a, b, c []uint8, erode bool) {
 		dst[i] = min(v, 1)
 	}
 }
+
+// Cross3 writes, for 0 < i < len(dst)-1, dst[i] = min(1, op(a[i], b[i-1],
+// b[i], b[i+1], c[i])) with op min when erode is set and max otherwise:
+// one output row of a binary erosion or dilation with the 2-D cross, from
+// the rows above (a), at (b) and below (c). dst[0] and dst[len-1] are left
+// to the caller, which knows the border. The rows must have dst's length;
+// dst must not overlap them.
+func Cross3(dst, a, b, c []uint8, erode bool) {
+	n := len(dst)
+	if n < 3 {
+		return
+	}
+	a, b, c = a[:n], b[:n], c[:n]
+	done := vecCross3(dst, a, b, c, erode)
+	for i := 1 + done; i < n-1; i++ {
+		var v uint8
+		if erode {
+			v = min(a[i], b[i-1], b[i], b[i+1], c[i])
+		} else {
+			v = max(a[i], b[i-1], b[i], b[i+1], c[i])
+		}
+		dst[i] = min(v, 1)
+	}
+}

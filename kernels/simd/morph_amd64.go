@@ -59,3 +59,29 @@ func vecRows3(dst, a, b, c []uint8, erode bool) int {
 	}
 	return len(dst)
 }
+
+//go:noescape
+func cross3MinAVX2(dst, a, b, c *uint8, n int)
+
+//go:noescape
+func cross3MaxAVX2(dst, a, b, c *uint8, n int)
+
+// vecCross3 computes Cross3's interior elements 1 .. k of dst and returns
+// k; all of them unless the row is shorter than a vector.
+func vecCross3(dst, a, b, c []uint8, erode bool) int {
+	m := len(dst) - 2 // interior elements
+	n := m &^ 31
+	if n == 0 || !vectorPath() {
+		return 0
+	}
+	f := cross3MaxAVX2
+	if erode {
+		f = cross3MinAVX2
+	}
+	f(&dst[1], &a[1], &b[1], &c[1], n)
+	if m > n {
+		o := 1 + m - 32
+		f(&dst[o], &a[o], &b[o], &c[o], 32)
+	}
+	return m
+}

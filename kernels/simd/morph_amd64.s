@@ -99,3 +99,41 @@ TEXT ·rows3MinAVX2(SB), NOSPLIT, $0-40
 // func rows3MaxAVX2(dst, a, b, c *uint8, n int)
 TEXT ·rows3MaxAVX2(SB), NOSPLIT, $0-40
 	ROWS3(VPMAXUB)
+
+// CROSS3(op): func f(dst, a, b, c *uint8, n int), n a positive multiple of
+// 32: dst[i] = min(1, op(a[i], b[i-1], b[i], b[i+1], c[i])) for i < n.
+#define CROSS3(op) \
+	MOVQ dst+0(FP), DI; \
+	MOVQ a+8(FP), SI; \
+	MOVQ b+16(FP), R8; \
+	MOVQ c+24(FP), R9; \
+	MOVQ n+32(FP), CX; \
+	MOVL $0x01010101, AX; \
+	MOVQ AX, X7; \
+	VPBROADCASTD X7, Y7; \
+	XORQ DX, DX; \
+	SHRQ $5, CX; \
+	JZ   done; \
+loop: \
+	VMOVDQU -1(R8)(DX*1), Y0; \
+	VMOVDQU 1(R8)(DX*1), Y1; \
+	op      (R8)(DX*1), Y0, Y0; \
+	op      (SI)(DX*1), Y1, Y1; \
+	op      (R9)(DX*1), Y0, Y0; \
+	op      Y1, Y0, Y0; \
+	VPMINUB Y7, Y0, Y0; \
+	VMOVDQU Y0, (DI)(DX*1); \
+	ADDQ    $32, DX; \
+	DECQ    CX; \
+	JNZ     loop; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// func cross3MinAVX2(dst, a, b, c *uint8, n int)
+TEXT ·cross3MinAVX2(SB), NOSPLIT, $0-40
+	CROSS3(VPMINUB)
+
+// func cross3MaxAVX2(dst, a, b, c *uint8, n int)
+TEXT ·cross3MaxAVX2(SB), NOSPLIT, $0-40
+	CROSS3(VPMAXUB)

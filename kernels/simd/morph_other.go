@@ -4,3 +4,5 @@ package simd
 
 func vecSpan3(dst, src []uint8, erode bool) int     { return 0 }
 func vecRows3(dst, a, b, c []uint8, erode bool) int { return 0 }
+
+func vecCross3(dst, a, b, c []uint8, erode bool) int { return 0 }

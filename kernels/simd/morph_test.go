@@ -53,7 +53,27 @@ func TestMorphRowsPaths(t *testing.T) {
 					}
 					require.Equal(t, uint8(guard), buf[off], path)
 					require.Equal(t, uint8(guard), buf[1+off+n], path)
+					if n >= 1 {
+						buf[off], buf[1+off+n] = guard, guard
+						dst[0], dst[n-1] = guard, guard
+					}
+					Cross3(dst, a, b, c, erode)
+					for i := range n {
+						want := uint8(guard)
+						if i > 0 && i < n-1 {
+							if erode {
+								want = min(1, a[i], b[i-1], b[i], b[i+1], c[i])
+							} else {
+								want = min(1, max(a[i], b[i-1], b[i], b[i+1], c[i]))
+							}
+						}
+						require.Equal(t, want, dst[i], "%s cross3 n=%d i=%d erode=%v", path, n, i, erode)
+					}
+					require.Equal(t, uint8(guard), buf[off], path)
+					require.Equal(t, uint8(guard), buf[1+off+n], path)
+
 					// In place: dst is a.
+					Rows3(dst, a, b, c, erode)
 					want := append([]uint8(nil), dst...)
 					cp := append([]uint8(nil), a...)
 					Rows3(cp, cp, b, c, erode)
