@@ -207,6 +207,7 @@ type morpher struct {
 	rows   []spanRow // the rows the structure covers
 	border uint8
 	cross  bool // the 2-D cross (connectivity 4), which has a fused row loop
+	box    bool // the 2-D 3×3 box (connectivity 8), which has a short path
 }
 
 // spanRow is one row (dz, dy) of a structuring element.
@@ -216,7 +217,7 @@ type spanRow struct {
 }
 
 func newMorpher(s stack.Shape, conn Connectivity, border uint8) *morpher {
-	m := &morpher{s: s, border: border, cross: conn == Conn4}
+	m := &morpher{s: s, border: border, cross: conn == Conn4, box: conn == Conn8}
 	for i, sp := range structSpans(conn) {
 		if sp != spanNone {
 			m.rows = append(m.rows, spanRow{dz: i/3 - 1, dy: i%3 - 1, full: sp == spanFull})
@@ -271,6 +272,10 @@ func (m *morpher) row(out, src []uint8, z, y int, erode bool, sc *morphScratch) 
 		m.crossRow(out, src[(y-1)*X:y*X], src[y*X:(y+1)*X], src[(y+1)*X:(y+2)*X], erode)
 		return
 	}
+	if m.box && y > 0 && y < Y-1 {
+		simd.Rows3(out, m.hCached(sc, src, y-1, erode), m.hCached(sc, src, y, erode), m.hCached(sc, src, y+1, erode), erode)
+		return
+	}
 	sc.rows = sc.rows[:0]
 	for _, e := range m.rows {
 		zz, yy := z+e.dz, y+e.dy
@@ -323,6 +328,19 @@ func (m *morpher) crossRow(out, a, b, c []uint8, erode bool) {
 		r = max(a[X-1], b[X-2], b[X-1], bv, c[X-1])
 	}
 	out[0], out[X-1] = min(l, 1), min(r, 1)
+}
+
+// hCached returns row y of a single plane reduced along X, from the
+// worker's ring (the slots the general path uses for dz = 0) or computed
+// into it.
+func (m *morpher) hCached(sc *morphScratch, src []uint8, y int, erode bool) []uint8 {
+	X := m.s.X
+	slot := 3 + y%3
+	if sc.tag[slot] != y {
+		hRow(sc.h[slot], src[y*X:(y+1)*X], m.border, erode)
+		sc.tag[slot] = y
+	}
+	return sc.h[slot]
 }
 
 func fillBytes(b []uint8, v uint8) {
