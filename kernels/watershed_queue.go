@@ -1,6 +1,5 @@
 package kernels
 
-
 // binHeap is the binary min-heap of scikit-image's watershed, kept step for
 // step (the same sift-up on push, the same last-to-root sift-down on pop,
 // the same choice between equal children), so that entries with equal keys
