@@ -141,16 +141,20 @@ func (q *levelQueue) pop() (p, r uint32) {
 
 // radixSortHigh32 sorts a by its high 32 bits (stably, so by the low bits'
 // original order among equal high bits), using tmp (same length) as
-// scratch; it returns whichever of the two holds the result. Passes whose
-// byte is the same in every element are skipped.
+// scratch; it returns whichever of the two holds the result. It makes two
+// passes of 16 bits, skipping a pass whose digit is the same in every
+// element.
 func radixSortHigh32(a, tmp []uint64) []uint64 {
-	var count [256]int
-	for shift := uint(32); shift < 64; shift += 8 {
-		clear(count[:])
+	if len(a) == 0 {
+		return a
+	}
+	count := make([]int, 1<<16)
+	for shift := uint(32); shift < 64; shift += 16 {
+		clear(count)
 		for _, v := range a {
-			count[byte(v>>shift)]++
+			count[uint16(v>>shift)]++
 		}
-		if len(a) == 0 || count[byte(a[0]>>shift)] == len(a) {
+		if count[uint16(a[0]>>shift)] == len(a) {
 			continue
 		}
 		sum := 0
@@ -159,9 +163,9 @@ func radixSortHigh32(a, tmp []uint64) []uint64 {
 			sum += c
 		}
 		for _, v := range a {
-			b := byte(v >> shift)
-			tmp[count[b]] = v
-			count[b]++
+			d := uint16(v >> shift)
+			tmp[count[d]] = v
+			count[d]++
 		}
 		a, tmp = tmp, a
 	}
