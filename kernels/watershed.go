@@ -47,11 +47,10 @@ const wsBlocked = math.MaxUint32
 // higher ridge), and takes that pixel's label when it enters. Markers of
 // equal value leave the queue in the order of scikit-image's binary heap,
 // which this implementation reproduces while such ties remain; after that it
-// uses a bucket queue over the ranks of the values (first in, first out
+// uses a three-level radix bucket queue over the values (first in, first out
 // within a value), which is exact because no two entries then share a key.
-// The cost is O(N) plus a radix sort of the values, and O(N log N) while
-// tied markers remain (markers at the image's minima, the usual seeds, leave
-// early).
+// The cost is O(N) after the ties, O(N log N) while tied markers remain in
+// the queue (until the flood reaches the highest tied value).
 //
 // dst may be markers itself (the same volume or the same slice): markers are
 // read before anything is written. The label math.MaxUint32 is reserved and
@@ -133,9 +132,9 @@ func checkWatershedArgs(dst *stack.Volume[uint32], image *stack.Volume[float32],
 	return nil
 }
 
-// wsItem is one queue entry: key holds the rank of the pixel's priority
-// value in its high 32 bits and its age in the low 32 bits, so that
-// comparing keys compares (value, age) as scikit-image does.
+// wsItem is one queue entry: key holds the pixel's priority value as an
+// ordered key (orderedKey) in its high 32 bits and its age in the low 32
+// bits, so that comparing keys compares (value, age) as scikit-image does.
 type wsItem struct {
 	key uint64
 	p   uint32
@@ -148,14 +147,12 @@ var wsPool = sync.Pool{New: func() any { return new(wsScratch) }}
 // wsScratch holds the buffers of one flood, kept for the next.
 type wsScratch struct {
 	lab   []uint32 // padded labels; wsBlocked outside the image and the mask
-	rank  []uint32 // padded ranks of the values among the image's
+	keys  []uint32 // padded ordered keys of the values
 	heap  binHeap
-	queue levelQueue
+	queue *keyQueue
 	ties  map[uint32]int
 	marks []wsItem
 	vals  []uint32
-	pairs []uint64 // ordered value << 32 | padded index, then sorted
-	tmp   []uint64
 }
 
 // orderedKey maps a float32 to a uint32 whose unsigned order is the order of
@@ -226,8 +223,11 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 	}
 	offs := wsOffsets(conn, xp, pp)
 	ws.lab = grow(ws.lab, total)
-	ws.rank = grow(ws.rank, total)
-	lab, rank := ws.lab, ws.rank
+	ws.keys = grow(ws.keys, total)
+	if ws.queue == nil {
+		ws.queue = new(keyQueue)
+	}
+	lab, keys := ws.lab, ws.keys
 	for i := range lab {
 		lab[i] = wsBlocked
 	}
@@ -238,7 +238,6 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 	// Fill the padded labels, collect the pixels that can be flooded with
 	// their ordered values, and find the markers in raster order.
 	ws.marks = ws.marks[:0]
-	ws.pairs = ws.pairs[:0]
 	for z := range s.Z {
 		for y := range s.Y {
 			src := (z*s.Y + y) * s.X
@@ -258,10 +257,10 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 					return fmt.Errorf("%w: marker label %d is reserved", ErrWatershedInput, l)
 				}
 				lrow[x] = l
-				p := uint32(p0 + x)
-				ws.pairs = append(ws.pairs, uint64(orderedKey(v))<<32|uint64(p))
+				p := p0 + x
+				keys[p] = orderedKey(v)
 				if l != 0 {
-					ws.marks = append(ws.marks, wsItem{p: p})
+					ws.marks = append(ws.marks, wsItem{key: uint64(keys[p]) << 32, p: uint32(p)})
 				}
 			}
 		}
@@ -269,21 +268,7 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// Replace each value by its rank among the distinct values: the order,
-	// ties and clamping are the same, and ranks index a bucket queue.
-	ws.tmp = grow(ws.tmp, len(ws.pairs))
-	sorted := radixSortHigh32(ws.pairs, ws.tmp)
-	nr := uint32(0)
-	for i, pr := range sorted {
-		if i > 0 && pr>>32 != sorted[i-1]>>32 {
-			nr++
-		}
-		rank[uint32(pr)] = nr
-	}
 	marks := ws.marks
-	for i := range marks {
-		marks[i].key = uint64(rank[marks[i].p]) << 32
-	}
 	// Markers of equal value leave scikit-image's binary heap in an order
 	// only that heap gives: count the values that several markers share.
 	ws.vals = ws.vals[:0]
@@ -308,7 +293,7 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 		}
 		i = j
 	}
-	ws.queue.reset(int(nr) + 1)
+	ws.queue.reset()
 	var err error
 	if tied > 0 {
 		// Push the markers one by one, exactly as scikit-image does.
@@ -350,7 +335,7 @@ const wsCheckEvery = 1 << 16
 // floodExact runs scikit-image's binary heap while markers of equal value
 // remain in it, then hands the rest to floodBuckets.
 func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error {
-	lab, rank := ws.lab, ws.rank
+	lab, keys := ws.lab, ws.keys
 	h := &ws.heap
 	age := uint32(1)
 	for n := 0; len(h.items) > 0; n++ {
@@ -376,7 +361,7 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 				continue
 			}
 			age++
-			kv := max(rank[q], v)
+			kv := max(keys[q], v)
 			lab[q] = l
 			h.push(wsItem{key: uint64(kv)<<32 | uint64(age), p: q})
 		}
@@ -397,12 +382,12 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 	return nil
 }
 
-// floodBuckets floods with the level queue. Ages need no storing there:
+// floodBuckets floods with the key queue. Ages need no storing there:
 // entries of one value leave first in, first out, and they enter in order
 // of age.
 func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
-	lab, rank := ws.lab, ws.rank
-	q := &ws.queue
+	lab, keys := ws.lab, ws.keys
+	q := ws.queue
 	for n := 0; q.n > 0; n++ {
 		if n%wsCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -417,7 +402,7 @@ func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
 				continue
 			}
 			lab[nb] = l
-			q.push(max(rank[nb], cur), nb)
+			q.push(max(keys[nb], cur), nb)
 		}
 	}
 	return nil

@@ -1,5 +1,9 @@
 package kernels
 
+import "math/bits"
+
+func tz64(x uint64) int { return bits.TrailingZeros64(x) }
+
 // binHeap is the binary min-heap of scikit-image's watershed, kept step for
 // step (the same sift-up on push, the same last-to-root sift-down on pop,
 // the same choice between equal children), so that entries with equal keys
@@ -56,118 +60,121 @@ func (h *binHeap) pop() wsItem {
 	return top
 }
 
-// levelQueue is a monotone queue over dense integer priorities (ranks),
-// first in, first out within a priority, in two levels so that everything
-// it touches per entry stays in cache: a coarse level of up to 1024 buckets
-// of 2^shift priorities each, whose entries wait in push order, and a fine
-// level of 2^shift lists for the coarse bucket being emptied. Priorities
-// pushed are never below the last one popped, which the watershed's
-// clamped values guarantee.
-type levelQueue struct {
-	shift  uint
-	coarse [][]uint64 // rank << 32 | pixel, in push order
-	fine   [][]uint32 // pixels of the current coarse bucket, per fine rank
-	pos    []int      // read position in each fine list
-	cc, cf uint32     // current coarse bucket and fine rank
-	n      int
+// keyQueue is a monotone queue over 32-bit keys, first in, first out
+// within a key, in three radix levels so that every entry moves at most
+// twice and everything touched per entry stays small: top buckets by the
+// key's 11 high bits, mid buckets (of the current top bucket) by the next
+// 11, and fine lists (of the current mid bucket) by the 10 low bits, each
+// level with a bitmap of its non-empty buckets. Entries wait in push order
+// at every level and are moved down in that order, so each fine list, which
+// holds one key, is in order of age. Keys pushed are never below the last
+// one popped, which the watershed's clamped values guarantee.
+type keyQueue struct {
+	top      [1 << 11][]uint64 // key << 32 | pixel
+	mid      [1 << 11][]uint64
+	fine     [1 << 10][]uint32
+	pos      [1 << 10]int
+	topBits  [32]uint64
+	midBits  [32]uint64
+	fineBits [16]uint64
+	ct, cm   uint32 // current top and mid bucket
+	cf       uint32 // lowest fine list that may hold entries
+	n        int
 }
 
-func (q *levelQueue) reset(priorities int) {
-	q.shift = 0
-	for priorities>>q.shift > 1024 {
-		q.shift++
+func (q *keyQueue) reset() {
+	for i := range q.top {
+		q.top[i] = q.top[i][:0]
+		q.mid[i] = q.mid[i][:0]
 	}
-	nc := (priorities-1)>>q.shift + 1
-	q.coarse = grow(q.coarse, nc)
-	for i := range q.coarse {
-		q.coarse[i] = q.coarse[i][:0]
-	}
-	nf := 1 << q.shift
-	q.fine = grow(q.fine, nf)
-	q.pos = grow(q.pos, nf)
 	for i := range q.fine {
 		q.fine[i] = q.fine[i][:0]
 		q.pos[i] = 0
 	}
-	q.cc, q.cf, q.n = 0, 0, 0
+	clear(q.topBits[:])
+	clear(q.midBits[:])
+	clear(q.fineBits[:])
+	q.ct, q.cm, q.cf, q.n = 0, 0, 0, 0
 }
 
-// start sets the current priority, before any push, to r.
-func (q *levelQueue) start(r uint32) {
-	q.cc, q.cf = r>>q.shift, r&(1<<q.shift-1)
+// start sets the current key, before any push, to k.
+func (q *keyQueue) start(k uint32) {
+	q.ct, q.cm, q.cf = k>>21, k>>10&(1<<11-1), k&(1<<10-1)
 }
 
-func (q *levelQueue) push(r, p uint32) {
-	if c := r >> q.shift; c != q.cc {
-		q.coarse[c] = append(q.coarse[c], uint64(r)<<32|uint64(p))
-	} else {
-		f := r & (1<<q.shift - 1)
-		q.fine[f] = append(q.fine[f], p)
-	}
+func (q *keyQueue) push(k, p uint32) {
 	q.n++
+	if t := k >> 21; t != q.ct {
+		q.top[t] = append(q.top[t], uint64(k)<<32|uint64(p))
+		q.topBits[t>>6] |= 1 << (t & 63)
+		return
+	}
+	if m := k >> 10 & (1<<11 - 1); m != q.cm {
+		q.mid[m] = append(q.mid[m], uint64(k)<<32|uint64(p))
+		q.midBits[m>>6] |= 1 << (m & 63)
+		return
+	}
+	f := k & (1<<10 - 1)
+	q.fine[f] = append(q.fine[f], p)
+	q.fineBits[f>>6] |= 1 << (f & 63)
 }
 
-// pop returns the oldest pixel of the lowest priority and that priority;
-// the queue must not be empty.
-func (q *levelQueue) pop() (p, r uint32) {
+// nextBit is the lowest set bit of bits at or after from, or -1.
+func nextBit(bits []uint64, from uint32) int {
+	w := int(from >> 6)
+	if w >= len(bits) {
+		return -1
+	}
+	if b := bits[w] >> (from & 63); b != 0 {
+		return int(from) + tz64(b)
+	}
+	for w++; w < len(bits); w++ {
+		if bits[w] != 0 {
+			return w<<6 + tz64(bits[w])
+		}
+	}
+	return -1
+}
+
+// pop returns the oldest pixel of the lowest key and that key; the queue
+// must not be empty.
+func (q *keyQueue) pop() (p, k uint32) {
 	for {
-		f := q.cf
-		if i := q.pos[f]; i < len(q.fine[f]) {
-			q.pos[f] = i + 1
+		if f := nextBit(q.fineBits[:], q.cf); f >= 0 {
+			q.cf = uint32(f)
+			l := q.fine[f]
+			i := q.pos[f]
+			p = l[i]
+			if i+1 == len(l) {
+				q.fine[f] = l[:0]
+				q.pos[f] = 0
+				q.fineBits[f>>6] &^= 1 << (f & 63)
+			} else {
+				q.pos[f] = i + 1
+			}
 			q.n--
-			return q.fine[f][i], q.cc<<q.shift | f
+			return p, q.ct<<21 | q.cm<<10 | uint32(f)
 		}
-		q.fine[f] = q.fine[f][:0]
-		q.pos[f] = 0
-		if int(f)+1 < len(q.fine) {
-			q.cf++
-			continue
+		m := nextBit(q.midBits[:], q.cm+1)
+		if m < 0 {
+			t := nextBit(q.topBits[:], q.ct+1)
+			q.ct = uint32(t)
+			for _, e := range q.top[t] {
+				mm := uint32(e>>42) & (1<<11 - 1)
+				q.mid[mm] = append(q.mid[mm], e)
+				q.midBits[mm>>6] |= 1 << (mm & 63)
+			}
+			q.top[t] = q.top[t][:0]
+			q.topBits[t>>6] &^= 1 << (t & 63)
+			m = nextBit(q.midBits[:], 0)
 		}
-		// The coarse bucket is empty: move the next one down, in push
-		// order, so that each fine list stays in order of age.
-		q.cf = 0
-		q.cc++
-		for len(q.coarse[q.cc]) == 0 {
-			q.cc++
-		}
-		mask := uint64(1)<<q.shift - 1
-		for _, e := range q.coarse[q.cc] {
-			f := uint32(e >> 32 & mask)
+		q.cm, q.cf = uint32(m), 0
+		for _, e := range q.mid[m] {
+			f := uint32(e>>32) & (1<<10 - 1)
 			q.fine[f] = append(q.fine[f], uint32(e))
+			q.fineBits[f>>6] |= 1 << (f & 63)
 		}
-		q.coarse[q.cc] = q.coarse[q.cc][:0]
+		q.mid[m] = q.mid[m][:0]
+		q.midBits[m>>6] &^= 1 << (m & 63)
 	}
-}
-
-// radixSortHigh32 sorts a by its high 32 bits (stably, so by the low bits'
-// original order among equal high bits), using tmp (same length) as
-// scratch; it returns whichever of the two holds the result. It makes two
-// passes of 16 bits, skipping a pass whose digit is the same in every
-// element.
-func radixSortHigh32(a, tmp []uint64) []uint64 {
-	if len(a) == 0 {
-		return a
-	}
-	count := make([]int, 1<<16)
-	for shift := uint(32); shift < 64; shift += 16 {
-		clear(count)
-		for _, v := range a {
-			count[uint16(v>>shift)]++
-		}
-		if count[uint16(a[0]>>shift)] == len(a) {
-			continue
-		}
-		sum := 0
-		for i, c := range count {
-			count[i] = sum
-			sum += c
-		}
-		for _, v := range a {
-			d := uint16(v >> shift)
-			tmp[count[d]] = v
-			count[d]++
-		}
-		a, tmp = tmp, a
-	}
-	return a
 }

@@ -153,9 +153,17 @@ func TestWatershedLargeRandom(t *testing.T) {
 		}
 		img := stack.New[float32](s)
 		for j := range img.Data {
-			if i%3 == 0 {
+			switch {
+			case i%4 == 1:
+				// Values over the whole float32 range, both signs and
+				// infinities: every level of the key queue is used.
+				img.Data[j] = float32(r.NormFloat64() * math.Pow(10, float64(r.IntN(60)-30)))
+				if r.IntN(50) == 0 {
+					img.Data[j] = float32(math.Inf(1 - 2*r.IntN(2)))
+				}
+			case i%3 == 0:
 				img.Data[j] = r.Float32()
-			} else {
+			default:
 				img.Data[j] = float32(r.IntN(20))
 			}
 		}
