@@ -15,48 +15,52 @@ type binHeap struct {
 func (h *binHeap) push(it wsItem) {
 	h.items = append(h.items, it)
 	a := h.items
+	// Sift up by moving parents into the hole: the same moves as swapping.
 	c := len(a) - 1
 	for c > 0 {
 		p := (c+1)/2 - 1
-		if a[c].key < a[p].key {
-			a[c], a[p] = a[p], a[c]
-			c = p
-		} else {
+		if it.key >= a[p].key {
 			break
 		}
+		a[c] = a[p]
+		c = p
 	}
+	a[c] = it
 }
 
 func (h *binHeap) pop() wsItem {
 	a := h.items
 	top := a[0]
 	n := len(a) - 1
-	if n == 0 {
-		h.items = a[:0]
-		return top
-	}
-	a[0] = a[n]
+	last := a[n]
 	a = a[:n]
 	h.items = a
+	if n == 0 {
+		return top
+	}
+	// The last entry goes to the root and sinks: at each step to the left
+	// child if it is smaller, then to the right one if it is smaller still,
+	// as scikit-image's heap does; children move up into the hole.
 	i := 0
 	for {
-		l, r := 2*i+1, 2*i+2
-		s := i
+		l := 2*i + 1
 		if l >= n {
 			break
 		}
-		if a[l].key < a[i].key {
-			s = l
+		s, sk := i, last.key
+		if a[l].key < sk {
+			s, sk = l, a[l].key
 		}
-		if r < n && a[r].key < a[s].key {
+		if r := l + 1; r < n && a[r].key < sk {
 			s = r
 		}
 		if s == i {
 			break
 		}
-		a[i], a[s] = a[s], a[i]
+		a[i] = a[s]
 		i = s
 	}
+	a[i] = last
 	return top
 }
 
