@@ -342,3 +342,25 @@ func ExampleFillHoles() {
 	// Output:
 	// [1 1 1 0 0 1 1 1 0 0 1 1 1 0 0]
 }
+
+// A seeded watershed on a lazy stack: each plane is flooded on its own
+// (connectivity 4), one task per chunk of whole planes.
+func ExampleWatershed() {
+	img := array.FromSlice([]float32{
+		0, 1, 2, 1, 0,
+		0, 1, 1, 1, 0,
+	}, []int{2, 1, 5}, []int{1, 1, 5})
+	markers := array.FromSlice([]uint16{
+		1, 0, 0, 0, 2,
+		3, 0, 0, 0, 4,
+	}, []int{2, 1, 5}, nil)
+	labels := array.Watershed(img, markers, nil, kernels.Conn4)
+	r, err := labels.Compute(context.Background(), delayed.Serial())
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(r.DType(), r.Float64s())
+	// Output:
+	// uint32 [1 1 1 2 2 3 3 3 4 4]
+}

@@ -31,6 +31,7 @@ KERNELS = [
     "label2d-c4", "label2d-c8", "label3d-c6", "label3d-c18", "label3d-c26",
     "edt2d", "edt3d",
     "erode2d-c4", "erode2d-c8", "dilate2d-c4", "dilate2d-c8", "erode3d-c6", "dilate3d-c26",
+    "watershed2d-c8", "watershed3d-c26",
 ]
 
 MORPH_FAMILIES = ("erode2d", "dilate2d", "erode3d", "dilate3d")
@@ -129,6 +130,24 @@ def scipy_kernels():
 
 # --- scikit-image ----------------------------------------------------------
 
+def grid_markers(shape, three_d):
+    """The watershed kernels' seeds, as kernelrun's gridMarkers makes them:
+    every y and x that are 16 modulo 32 (and in 3-D every z that is 0
+    modulo 4), numbered 1, 2, ... in raster order, per plane in 2-D."""
+    m = np.zeros(shape, np.int32)
+    n = 0
+    for z in range(shape[0]):
+        if three_d and z % 4:
+            continue
+        if not three_d:
+            n = 0
+        for y in range(16, shape[1], 32):
+            for x in range(16, shape[2], 32):
+                n += 1
+                m[z, y, x] = n
+    return m
+
+
 def skimage_kernels():
     from skimage import filters, measure
 
@@ -145,12 +164,31 @@ def skimage_kernels():
     def label3d(m, c):
         return measure.label(m, connectivity={6: 1, 18: 2, 26: 3}[c], background=0)
 
+    # scikit-image 0.26's watershed; 0.19 (Debian's) gives other labels
+    # where a basin is reached over a higher ridge (see
+    # bench/results/2026-12-06-watershed.md): run the harness with
+    # --python of a current scikit-image for an exact check.
+    def watershed2d(x, m, c):
+        from skimage.segmentation import watershed
+        mk = grid_markers(x.shape, False)
+        out = np.empty(x.shape, np.int32)
+        for z in range(x.shape[0]):
+            out[z] = watershed(x[z], mk[z], connectivity=1 if c == 4 else 2, mask=m[z] != 0)
+        return out
+
+    def watershed3d(x, m, c):
+        from skimage.segmentation import watershed
+        return watershed(x, grid_markers(x.shape, True), connectivity={6: 1, 18: 2, 26: 3}[c],
+                         mask=m != 0)
+
     return {
         "gauss2d": lambda x, s: gauss(x, (0, s, s)),
         "gauss3d": lambda x, s: gauss(x, s),
         "otsu": lambda x: filters.threshold_otsu(x, nbins=256),
         "label2d": label2d,
         "label3d": label3d,
+        "watershed2d": watershed2d,
+        "watershed3d": watershed3d,
     }
 
 
@@ -276,6 +314,9 @@ def bind(table, kernel, inputs):
         return lambda: fn(inputs("mask2d" if fam == "edt2d" else "mask3d"))
     if fam in MORPH_FAMILIES:
         return lambda: fn(inputs("mask2d" if fam.endswith("2d") else "mask3d"), conn_of(kernel))
+    if fam in ("watershed2d", "watershed3d"):
+        m = "mask2d" if fam == "watershed2d" else "mask3d"
+        return lambda: fn(inputs("input"), inputs(m), conn_of(kernel))
     return lambda: fn(inputs("mask2d" if fam == "label2d" else "mask3d"), conn_of(kernel))
 
 

@@ -362,6 +362,36 @@ func bind(ctx context.Context, k string, need func(string) error, input func() *
 			}
 		}
 		return job{run: run, save: func(p string) error { return npy.Write(p, dimsOf(dst.Shape), dst.Data) }}, nil
+	case "watershed2d", "watershed3d":
+		c, err := strconv.Atoi(strings.TrimPrefix(param, "c"))
+		if err != nil {
+			return job{}, errUnsupported
+		}
+		conn := kernels.Connectivity(c)
+		m := "mask2d"
+		if fam == "watershed3d" {
+			m = "mask3d"
+		}
+		if err := need("input"); err != nil {
+			return job{}, err
+		}
+		if err := need(m); err != nil {
+			return job{}, err
+		}
+		src, mask := input(), mask2d()
+		if fam == "watershed3d" {
+			mask = mask3d()
+		}
+		markers := gridMarkers(src.Shape, fam == "watershed3d")
+		dst := stack.New[uint32](src.Shape)
+		run := func() error { return kernels.Watershed(ctx, dst, src, markers, mask, conn) }
+		if fam == "watershed2d" {
+			run = func() error { return kernels.WatershedPlanes(ctx, dst, src, markers, mask, conn, 0) }
+		}
+		return job{
+			run:  run,
+			save: func(p string) error { return npy.Write(p, dimsOf(dst.Shape), dst.Data) },
+		}, nil
 	}
 	return job{}, errUnsupported
 }
@@ -378,4 +408,28 @@ func maskFor(fam string, need func(string) error, mask2d, mask3d func() *stack.V
 		return nil, err
 	}
 	return mask3d(), nil
+}
+
+// gridMarkers are the watershed kernels' seeds, the same in
+// kernel_bench.py: a seed at every y and x that are 16 modulo 32 (and, in
+// 3-D, every z that is 0 modulo 4), numbered 1, 2, ... in raster order,
+// per plane in 2-D and over the volume in 3-D.
+func gridMarkers(s stack.Shape, threeD bool) *stack.Volume[uint32] {
+	m := stack.New[uint32](s)
+	n := uint32(0)
+	for z := range s.Z {
+		if threeD && z%4 != 0 {
+			continue
+		}
+		if !threeD {
+			n = 0
+		}
+		for y := 16; y < s.Y; y += 32 {
+			for x := 16; x < s.X; x += 32 {
+				n++
+				m.Data[(z*s.Y+y)*s.X+x] = n
+			}
+		}
+	}
+	return m
 }
