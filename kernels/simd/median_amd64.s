@@ -1,0 +1,79 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// The kernels below compute, for each output lane x, with a, b, c the
+// rows at x, x+1, x+2 (three columns):
+//   column order    lo_d, mid_d, hi_d of (a[x+d], b[x+d], c[x+d])
+//   lo  = max(lo_0, lo_1, lo_2)
+//   hi  = min(hi_0, hi_1, hi_2)
+//   mid = med3(mid_0, mid_1, mid_2)
+//   out = med3(lo, mid, hi)
+// with med3(p, q, r) = max(min(p, q), min(max(p, q), r)), the operations
+// of median3x3Go in the same order.
+
+// MED3(MIN, MAX, p, q, r, t): p = med3(p, q, r), clobbers q and t.
+#define MED3(MIN, MAX, p, q, r, t) \
+	MIN p, q, t; \
+	MAX p, q, q; \
+	MIN q, r, q; \
+	MAX t, q, p
+
+// SORT3(MIN, MAX, p, q, r, lo, mid, hi, t): lo, mid, hi of p, q, r as
+// median3x3Go computes them (mn = min(p,q), mx = max(p,q), lo = min(mn,r),
+// hi = max(mx,r), mid = max(mn, min(mx,r))).
+#define SORT3(MIN, MAX, p, q, r, lo, mid, hi, t) \
+	MIN q, p, t; \
+	MAX q, p, hi; \
+	MIN r, t, lo; \
+	MIN r, hi, mid; \
+	MAX r, hi, hi; \
+	MAX mid, t, mid
+
+#define MEDIAN_BODY(MIN, MAX, LOAD, w, w2, step) \
+	MOVQ out+0(FP), DI; \
+	MOVQ a+8(FP), AX; \
+	MOVQ b+16(FP), BX; \
+	MOVQ c+24(FP), CX; \
+	MOVQ n+32(FP), DX; \
+	SHRQ $step, DX; \
+	JZ   done; \
+loop: \
+	LOAD 0(AX), Y0; \
+	LOAD 0(BX), Y1; \
+	LOAD 0(CX), Y2; \
+	SORT3(MIN, MAX, Y0, Y1, Y2, Y3, Y4, Y5, Y15); \
+	LOAD w(AX), Y0; \
+	LOAD w(BX), Y1; \
+	LOAD w(CX), Y2; \
+	SORT3(MIN, MAX, Y0, Y1, Y2, Y6, Y7, Y8, Y15); \
+	LOAD w2(AX), Y0; \
+	LOAD w2(BX), Y1; \
+	LOAD w2(CX), Y2; \
+	SORT3(MIN, MAX, Y0, Y1, Y2, Y9, Y10, Y11, Y15); \
+	MAX  Y6, Y3, Y3; \
+	MAX  Y9, Y3, Y3; \
+	MIN  Y8, Y5, Y5; \
+	MIN  Y11, Y5, Y5; \
+	MED3(MIN, MAX, Y4, Y7, Y10, Y15); \
+	MED3(MIN, MAX, Y3, Y4, Y5, Y15); \
+	LOAD Y3, 0(DI); \
+	ADDQ $32, AX; \
+	ADDQ $32, BX; \
+	ADDQ $32, CX; \
+	ADDQ $32, DI; \
+	DECQ DX; \
+	JNZ  loop; \
+done: \
+	VZEROUPPER; \
+	RET
+
+// func median3x3U8AVX2(out, a, b, c *uint8, n int), n a positive multiple
+// of 32.
+TEXT ·median3x3U8AVX2(SB), NOSPLIT, $0-40
+	MEDIAN_BODY(VPMINUB, VPMAXUB, VMOVDQU, 1, 2, 5)
+
+// func median3x3F32AVX2(out, a, b, c *float32, n int), n a positive
+// multiple of 8.
+TEXT ·median3x3F32AVX2(SB), NOSPLIT, $0-40
+	MEDIAN_BODY(VMINPS, VMAXPS, VMOVUPS, 4, 8, 3)
