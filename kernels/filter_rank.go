@@ -306,8 +306,13 @@ func median3x3[T stack.Elem](ctx context.Context, dst, src *stack.Volume[T], opt
 	const band = 32
 	items := (rows + band - 1) / band
 	workers := workersFor(s.Len(), items)
+	// Rows of at least edgeW+2 samples make their first and last edgeW
+	// outputs from short extended copies of the rows' ends, so that the
+	// edges also run through the network.
+	const edgeW = 32
 	return forEachItem(ctx, workers, items, func(_, item int) error {
 		var win [9]T
+		var eb [3][edgeW + 2]T
 		for r := item * band; r < min(rows, (item+1)*band); r++ {
 			z, y := r/s.Y, r%s.Y
 			var in [3][]T
@@ -322,6 +327,25 @@ func median3x3[T stack.Elem](ctx context.Context, dst, src *stack.Volume[T], opt
 			if s.X > 2 {
 				median3x3Row(out[1:s.X-1], in[0], in[1], in[2])
 			}
+			if s.X >= edgeW+2 {
+				ext := func(k, x int) T {
+					if j := tx[x+1]; j >= 0 {
+						return in[k][j]
+					}
+					return cv
+				}
+				for k := range in {
+					eb[k][0] = ext(k, -1)
+					copy(eb[k][1:], in[k][:edgeW+1])
+				}
+				median3x3Row(out[:edgeW], eb[0][:], eb[1][:], eb[2][:])
+				for k := range in {
+					copy(eb[k][:], in[k][s.X-edgeW-1:])
+					eb[k][edgeW+1] = ext(k, s.X)
+				}
+				median3x3Row(out[s.X-edgeW:], eb[0][:], eb[1][:], eb[2][:])
+				continue
+			}
 			for _, x := range [2]int{0, s.X - 1} {
 				for k := range in {
 					for d := range 3 {
@@ -332,24 +356,25 @@ func median3x3[T stack.Elem](ctx context.Context, dst, src *stack.Volume[T], opt
 						}
 					}
 				}
-				out[x] = selectRank(win[:], 4)
+				out[x] = median9(&win)
 			}
 		}
 		return nil
 	})
 }
 
-// median3x3Row is out[x] = median of a, b and c at x, x+1 and x+2.
-func median3x3Row[T stack.Elem](out, a, b, c []T) {
-	switch o := any(out).(type) {
-	case []uint8:
-		simd.Median3x3U8(o, any(a).([]uint8), any(b).([]uint8), any(c).([]uint8))
-		return
-	case []float32:
-		simd.Median3x3F32(o, any(a).([]float32), any(b).([]float32), any(c).([]float32))
-		return
+// median9 is the median of the 3x3 window w (rows of three) by the column
+// network of median3x3Generic.
+func median9[T stack.Elem](w *[9]T) T {
+	var lo, mid, hi [3]T
+	for d := range 3 {
+		p, q, r := w[d], w[3+d], w[6+d]
+		mn, mx := min(p, q), max(p, q)
+		lo[d], hi[d], mid[d] = min(mn, r), max(mx, r), max(mn, min(mx, r))
 	}
-	median3x3Generic(out, a, b, c)
+	l, h := max(lo[0], lo[1], lo[2]), min(hi[0], hi[1], hi[2])
+	m := max(min(mid[0], mid[1]), min(max(mid[0], mid[1]), mid[2]))
+	return max(min(l, m), min(max(l, m), h))
 }
 
 // median3x3Generic sorts each column of three once and takes, for each
@@ -384,4 +409,17 @@ func median3x3Generic[T stack.Elem](out, a, b, c []T) {
 		l0, m0, h0 = l1, m1, h1
 		l1, m1, h1 = l2, m2, h2
 	}
+}
+
+// median3x3Row is out[x] = median of a, b and c at x, x+1 and x+2.
+func median3x3Row[T stack.Elem](out, a, b, c []T) {
+	switch o := any(out).(type) {
+	case []uint8:
+		simd.Median3x3U8(o, any(a).([]uint8), any(b).([]uint8), any(c).([]uint8))
+		return
+	case []float32:
+		simd.Median3x3F32(o, any(a).([]float32), any(b).([]float32), any(c).([]float32))
+		return
+	}
+	median3x3Generic(out, a, b, c)
 }

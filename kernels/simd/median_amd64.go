@@ -8,23 +8,31 @@ func median3x3U8AVX2(out, a, b, c *uint8, n int)
 //go:noescape
 func median3x3F32AVX2(out, a, b, c *float32, n int)
 
-// vecMedian3x3U8 runs the vector network over a prefix of out (a multiple
-// of 32 samples) and returns its length (0 on the Go path).
+// vecMedian3x3U8 runs the vector network over out and returns how many
+// samples it did: all of them from 32 on (the last, partial vector is
+// redone as the 32 samples ending at len(out)), 0 for shorter rows and on
+// the Go path.
 func vecMedian3x3U8(out, a, b, c []uint8) int {
-	n := len(out) &^ 31
-	if n == 0 || !vectorPath() {
+	n := len(out)
+	if n < 32 || !vectorPath() {
 		return 0
 	}
-	median3x3U8AVX2(&out[0], &a[0], &b[0], &c[0], n)
+	median3x3U8AVX2(&out[0], &a[0], &b[0], &c[0], n&^31)
+	if r := n - 32; n&31 != 0 {
+		median3x3U8AVX2(&out[r], &a[r], &b[r], &c[r], 32)
+	}
 	return n
 }
 
-// vecMedian3x3F32 is vecMedian3x3U8 for float32 (multiples of 8).
+// vecMedian3x3F32 is vecMedian3x3U8 for float32 (vectors of 8).
 func vecMedian3x3F32(out, a, b, c []float32) int {
-	n := len(out) &^ 7
-	if n == 0 || !vectorPath() {
+	n := len(out)
+	if n < 8 || !vectorPath() {
 		return 0
 	}
-	median3x3F32AVX2(&out[0], &a[0], &b[0], &c[0], n)
+	median3x3F32AVX2(&out[0], &a[0], &b[0], &c[0], n&^7)
+	if r := n - 8; n&7 != 0 {
+		median3x3F32AVX2(&out[r], &a[r], &b[r], &c[r], 8)
+	}
 	return n
 }
