@@ -63,7 +63,9 @@ func BenchmarkUniformFilter(b *testing.B) {
 
 func BenchmarkSobel(b *testing.B) {
 	b.Run("float32/1024x1024", func(b *testing.B) {
-		benchFilter(b, func(ctx context.Context, d, s *stack.Volume[float32]) error { return Sobel(ctx, d, s, 2, FilterOptions{}) })
+		benchFilter(b, func(ctx context.Context, d, s *stack.Volume[float32]) error {
+			return Sobel(ctx, d, s, 2, FilterOptions{})
+		})
 	})
 }
 
