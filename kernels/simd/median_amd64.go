@@ -8,12 +8,25 @@ func median3x3U8AVX2(out, a, b, c *uint8, n int)
 //go:noescape
 func median3x3F32AVX2(out, a, b, c *float32, n int)
 
+//go:noescape
+func median3x3U8AVX512(out, a, b, c *uint8, n int)
+
+//go:noescape
+func median3x3F32AVX512(out, a, b, c *float32, n int)
+
 // vecMedian3x3U8 runs the vector network over out and returns how many
-// samples it did: all of them from 32 on (the last, partial vector is
+// samples it did: all of them from 64 on with AVX-512 (32 with AVX2) (the last, partial vector is
 // redone as the 32 samples ending at len(out)), 0 for shorter rows and on
 // the Go path.
 func vecMedian3x3U8(out, a, b, c []uint8) int {
 	n := len(out)
+	if n >= 64 && Path() == PathAVX512 {
+		median3x3U8AVX512(&out[0], &a[0], &b[0], &c[0], n&^63)
+		if r := n - 64; n&63 != 0 {
+			median3x3U8AVX512(&out[r], &a[r], &b[r], &c[r], 64)
+		}
+		return n
+	}
 	if n < 32 || !vectorPath() {
 		return 0
 	}
@@ -27,6 +40,13 @@ func vecMedian3x3U8(out, a, b, c []uint8) int {
 // vecMedian3x3F32 is vecMedian3x3U8 for float32 (vectors of 8).
 func vecMedian3x3F32(out, a, b, c []float32) int {
 	n := len(out)
+	if n >= 16 && Path() == PathAVX512 {
+		median3x3F32AVX512(&out[0], &a[0], &b[0], &c[0], n&^15)
+		if r := n - 16; n&15 != 0 {
+			median3x3F32AVX512(&out[r], &a[r], &b[r], &c[r], 16)
+		}
+		return n
+	}
 	if n < 8 || !vectorPath() {
 		return 0
 	}

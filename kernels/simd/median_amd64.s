@@ -68,6 +68,45 @@ done: \
 	VZEROUPPER; \
 	RET
 
+// MEDIAN_BODY512 is MEDIAN_BODY on 512-bit registers (64 bytes a step).
+#define MEDIAN_BODY512(MIN, MAX, LOAD, w, w2, step) \
+	MOVQ out+0(FP), DI; \
+	MOVQ a+8(FP), AX; \
+	MOVQ b+16(FP), BX; \
+	MOVQ c+24(FP), CX; \
+	MOVQ n+32(FP), DX; \
+	SHRQ $step, DX; \
+	JZ   done512; \
+loop512: \
+	LOAD 0(AX), Z0; \
+	LOAD 0(BX), Z1; \
+	LOAD 0(CX), Z2; \
+	SORT3(MIN, MAX, Z0, Z1, Z2, Z3, Z4, Z5, Z15); \
+	LOAD w(AX), Z0; \
+	LOAD w(BX), Z1; \
+	LOAD w(CX), Z2; \
+	SORT3(MIN, MAX, Z0, Z1, Z2, Z6, Z7, Z8, Z15); \
+	LOAD w2(AX), Z0; \
+	LOAD w2(BX), Z1; \
+	LOAD w2(CX), Z2; \
+	SORT3(MIN, MAX, Z0, Z1, Z2, Z9, Z10, Z11, Z15); \
+	MAX  Z6, Z3, Z3; \
+	MAX  Z9, Z3, Z3; \
+	MIN  Z8, Z5, Z5; \
+	MIN  Z11, Z5, Z5; \
+	MED3(MIN, MAX, Z4, Z7, Z10, Z15); \
+	MED3(MIN, MAX, Z3, Z4, Z5, Z15); \
+	LOAD Z3, 0(DI); \
+	ADDQ $64, AX; \
+	ADDQ $64, BX; \
+	ADDQ $64, CX; \
+	ADDQ $64, DI; \
+	DECQ DX; \
+	JNZ  loop512; \
+done512: \
+	VZEROUPPER; \
+	RET
+
 // func median3x3U8AVX2(out, a, b, c *uint8, n int), n a positive multiple
 // of 32.
 TEXT ·median3x3U8AVX2(SB), NOSPLIT, $0-40
@@ -77,3 +116,13 @@ TEXT ·median3x3U8AVX2(SB), NOSPLIT, $0-40
 // multiple of 8.
 TEXT ·median3x3F32AVX2(SB), NOSPLIT, $0-40
 	MEDIAN_BODY(VMINPS, VMAXPS, VMOVUPS, 4, 8, 3)
+
+// func median3x3U8AVX512(out, a, b, c *uint8, n int), n a positive
+// multiple of 64 (AVX-512BW).
+TEXT ·median3x3U8AVX512(SB), NOSPLIT, $0-40
+	MEDIAN_BODY512(VPMINUB, VPMAXUB, VMOVDQU8, 1, 2, 6)
+
+// func median3x3F32AVX512(out, a, b, c *float32, n int), n a positive
+// multiple of 16.
+TEXT ·median3x3F32AVX512(SB), NOSPLIT, $0-40
+	MEDIAN_BODY512(VMINPS, VMAXPS, VMOVUPS, 4, 8, 4)
