@@ -52,7 +52,9 @@ func GaussianKernel1D(sigma float64, order int, truncate float64) []float64 {
 		case 0:
 			w[i] = p
 		case 1:
-			w[i] = float64(x*a) * p
+			// scipy's polynomial has a 0 constant term: 0 + x·a, which
+			// makes the centre tap +0.
+			w[i] = float64(0+float64(x*a)) * p
 		case 2:
 			w[i] = float64(a+float64(x*x)*float64(a*a)) * p
 		}
