@@ -40,23 +40,50 @@ func TestFiltersMatchKernels(t *testing.T) {
 	}
 	filters := []filt{
 		{"uniform", array.UniformFilter,
-			func(d, s *stack.Volume[uint8], o kernels.FilterOptions) error { return kernels.UniformFilter(ctx, d, s, o) },
-			func(d, s *stack.Volume[float32], o kernels.FilterOptions) error { return kernels.UniformFilter(ctx, d, s, o) }},
+			func(d, s *stack.Volume[uint8], o kernels.FilterOptions) error {
+				return kernels.UniformFilter(ctx, d, s, o)
+			},
+			func(d, s *stack.Volume[float32], o kernels.FilterOptions) error {
+				return kernels.UniformFilter(ctx, d, s, o)
+			}},
 		{"median", array.MedianFilter,
-			func(d, s *stack.Volume[uint8], o kernels.FilterOptions) error { return kernels.MedianFilter(ctx, d, s, o) },
-			func(d, s *stack.Volume[float32], o kernels.FilterOptions) error { return kernels.MedianFilter(ctx, d, s, o) }},
+			func(d, s *stack.Volume[uint8], o kernels.FilterOptions) error {
+				return kernels.MedianFilter(ctx, d, s, o)
+			},
+			func(d, s *stack.Volume[float32], o kernels.FilterOptions) error {
+				return kernels.MedianFilter(ctx, d, s, o)
+			}},
 		{"minimum", array.MinimumFilter,
-			func(d, s *stack.Volume[uint8], o kernels.FilterOptions) error { return kernels.MinimumFilter(ctx, d, s, o) },
-			func(d, s *stack.Volume[float32], o kernels.FilterOptions) error { return kernels.MinimumFilter(ctx, d, s, o) }},
-		{"maximum-footprint", func(a *array.Array, o kernels.FilterOptions) *array.Array { o.Footprint = fp; return array.MaximumFilter(a, o) },
-			func(d, s *stack.Volume[uint8], o kernels.FilterOptions) error { o.Footprint = fp; return kernels.MaximumFilter(ctx, d, s, o) },
-			func(d, s *stack.Volume[float32], o kernels.FilterOptions) error { o.Footprint = fp; return kernels.MaximumFilter(ctx, d, s, o) }},
+			func(d, s *stack.Volume[uint8], o kernels.FilterOptions) error {
+				return kernels.MinimumFilter(ctx, d, s, o)
+			},
+			func(d, s *stack.Volume[float32], o kernels.FilterOptions) error {
+				return kernels.MinimumFilter(ctx, d, s, o)
+			}},
+		{"maximum-footprint", func(a *array.Array, o kernels.FilterOptions) *array.Array {
+			o.Footprint = fp
+			return array.MaximumFilter(a, o)
+		},
+			func(d, s *stack.Volume[uint8], o kernels.FilterOptions) error {
+				o.Footprint = fp
+				return kernels.MaximumFilter(ctx, d, s, o)
+			},
+			func(d, s *stack.Volume[float32], o kernels.FilterOptions) error {
+				o.Footprint = fp
+				return kernels.MaximumFilter(ctx, d, s, o)
+			}},
 		{"sobel", func(a *array.Array, o kernels.FilterOptions) *array.Array { return array.Sobel(a, 2, o) },
 			func(d, s *stack.Volume[uint8], o kernels.FilterOptions) error { return kernels.Sobel(ctx, d, s, 2, o) },
-			func(d, s *stack.Volume[float32], o kernels.FilterOptions) error { return kernels.Sobel(ctx, d, s, 2, o) }},
+			func(d, s *stack.Volume[float32], o kernels.FilterOptions) error {
+				return kernels.Sobel(ctx, d, s, 2, o)
+			}},
 		{"prewitt", func(a *array.Array, o kernels.FilterOptions) *array.Array { return array.Prewitt(a, 1, o) },
-			func(d, s *stack.Volume[uint8], o kernels.FilterOptions) error { return kernels.Prewitt(ctx, d, s, 1, o) },
-			func(d, s *stack.Volume[float32], o kernels.FilterOptions) error { return kernels.Prewitt(ctx, d, s, 1, o) }},
+			func(d, s *stack.Volume[uint8], o kernels.FilterOptions) error {
+				return kernels.Prewitt(ctx, d, s, 1, o)
+			},
+			func(d, s *stack.Volume[float32], o kernels.FilterOptions) error {
+				return kernels.Prewitt(ctx, d, s, 1, o)
+			}},
 		{"laplace", array.Laplace,
 			func(d, s *stack.Volume[uint8], o kernels.FilterOptions) error { return kernels.Laplace(ctx, d, s, o) },
 			func(d, s *stack.Volume[float32], o kernels.FilterOptions) error { return kernels.Laplace(ctx, d, s, o) }},
