@@ -206,40 +206,109 @@ func (g lineGeom) base(l int) int {
 // samples the function may use.
 type lineFn func(out, in, scratch []float64)
 
+// lineBatch is how many lines a worker gathers at once: along Z and Y the
+// lines of a batch lie side by side in memory, so each position of the
+// batch is one contiguous run of the volume.
+const lineBatch = 16
+
 // applyLines runs fn over every line of axis, reading src extended by
 // before and after samples per mode and cval, and stores the results into
-// dst with scipy's cast. dst may be src: each line is read whole before it
-// is written.
+// dst with scipy's cast. dst may be src: each batch of lines is read whole
+// before it is written.
 func applyLines[T, U stack.Elem](ctx context.Context, dst *stack.Volume[U], src *stack.Volume[T], axis, before, after int, mode stack.Mode, cval float64, fn lineFn) error {
 	g := geomOf(src.Shape, axis)
 	tab := extTable(g.n, before, after, mode)
 	kind := castKindOf[U]()
-	const batch = 64
-	items := (g.lines + batch - 1) / batch
+	// run is how many lines sit side by side (the batch may not cross it).
+	run := 1
+	switch axis {
+	case 0:
+		run = g.lines
+	case 1:
+		run = src.Shape.X
+	}
+	perRun := (run + lineBatch - 1) / lineBatch
+	if axis == 2 {
+		perRun = 1
+	}
+	runs := g.lines / run
+	items := runs * perRun
+	if axis == 2 {
+		items = (g.lines + lineBatch - 1) / lineBatch
+	}
 	workers := workersFor(src.Shape.Len(), items)
-	type buf struct{ in, out, scratch []float64 }
+	type buf struct {
+		in, out [lineBatch][]float64
+		scratch []float64
+	}
 	bufs := make([]buf, workers)
 	for i := range bufs {
-		bufs[i] = buf{make([]float64, len(tab)), make([]float64, g.n), make([]float64, 2*len(tab))}
+		for b := range lineBatch {
+			bufs[i].in[b] = make([]float64, len(tab))
+			bufs[i].out[b] = make([]float64, g.n)
+		}
+		bufs[i].scratch = make([]float64, 2*len(tab))
 	}
 	return forEachItem(ctx, workers, items, func(w, item int) error {
-		b := bufs[w]
-		for l := item * batch; l < min(g.lines, (item+1)*batch); l++ {
-			o := g.base(l)
-			for i, j := range tab {
-				if j < 0 {
-					b.in[i] = cval
-				} else {
-					b.in[i] = float64(src.Data[o+j*g.stride])
+		b := &bufs[w]
+		if axis == 2 {
+			for l := item * lineBatch; l < min(g.lines, (item+1)*lineBatch); l++ {
+				o := l * g.n
+				in, out := b.in[0], b.out[0]
+				row := src.Data[o : o+g.n]
+				for i, j := range tab {
+					if j < 0 {
+						in[i] = cval
+					} else {
+						in[i] = float64(row[j])
+					}
 				}
+				fn(out, in, b.scratch)
+				storeLine(dst.Data[o:o+g.n], out, kind)
 			}
-			fn(b.out, b.in, b.scratch)
-			for i, v := range b.out {
-				dst.Data[o+i*g.stride] = castC[U](v, kind)
+			return nil
+		}
+		r, k := item/perRun, item%perRun
+		l0 := r*run + k*lineBatch
+		nb := min(lineBatch, run-k*lineBatch)
+		o := g.base(l0)
+		for i, j := range tab {
+			if j < 0 {
+				for q := range nb {
+					b.in[q][i] = cval
+				}
+				continue
+			}
+			row := src.Data[o+j*g.stride : o+j*g.stride+nb]
+			for q, v := range row {
+				b.in[q][i] = float64(v)
+			}
+		}
+		for q := range nb {
+			fn(b.out[q], b.in[q], b.scratch)
+		}
+		for i := range g.n {
+			row := dst.Data[o+i*g.stride : o+i*g.stride+nb]
+			for q := range row {
+				row[q] = castC[U](b.out[q][i], kind)
 			}
 		}
 		return nil
 	})
+}
+
+// storeLine stores out into dst with scipy's cast.
+func storeLine[U stack.Elem](dst []U, out []float64, kind castKind) {
+	dst = dst[:len(out)]
+	if kind == castFloat {
+		for i, v := range out {
+			dst[i] = U(v)
+		}
+		return
+	}
+	for i, v := range out {
+		dst[i] = castC[U](v, kind)
+	}
 }
 
 // copyCast stores src into dst with scipy's cast (an unfiltered pass).

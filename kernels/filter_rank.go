@@ -146,35 +146,54 @@ func minMaxFilter[T stack.Elem](ctx context.Context, what string, dst, src *stac
 // suffix extrema h from its end, so that the window [i, i+k) is
 // min(h[i], g[i+k-1]).
 func extremaLine(k int, isMin bool) lineFn {
-	better := func(a, b float64) float64 {
-		if isMin {
-			if b < a {
-				return b
-			}
-			return a
-		}
-		if b > a {
-			return b
-		}
-		return a
+	if isMin {
+		return func(out, in, scratch []float64) { runningExtrema(out, in, scratch, k, true) }
 	}
-	return func(out, in, scratch []float64) {
-		n := len(in)
-		g, h := scratch[:n], scratch[n:2*n]
+	return func(out, in, scratch []float64) { runningExtrema(out, in, scratch, k, false) }
+}
+
+// runningExtrema is extremaLine's work. The builtin min and max are
+// branch free (random data mispredicted every comparison); they differ
+// from scipy's comparisons only for NaN and in the sign of a zero.
+func runningExtrema(out, in, scratch []float64, k int, isMin bool) {
+	n := len(in)
+	g, h := scratch[:n:n], scratch[n:2*n:2*n]
+	if isMin {
 		for s := 0; s < n; s += k {
 			e := min(n, s+k)
-			g[s] = in[s]
-			for i := s + 1; i < e; i++ {
-				g[i] = better(g[i-1], in[i])
+			m := in[s]
+			for i := s; i < e; i++ {
+				m = min(m, in[i])
+				g[i] = m
 			}
-			h[e-1] = in[e-1]
-			for i := e - 2; i >= s; i-- {
-				h[i] = better(h[i+1], in[i])
+			m = in[e-1]
+			for i := e - 1; i >= s; i-- {
+				m = min(m, in[i])
+				h[i] = m
 			}
 		}
+		g = g[k-1:]
 		for i := range out {
-			out[i] = better(h[i], g[i+k-1])
+			out[i] = min(h[i], g[i])
 		}
+		return
+	}
+	for s := 0; s < n; s += k {
+		e := min(n, s+k)
+		m := in[s]
+		for i := s; i < e; i++ {
+			m = max(m, in[i])
+			g[i] = m
+		}
+		m = in[e-1]
+		for i := e - 1; i >= s; i-- {
+			m = max(m, in[i])
+			h[i] = m
+		}
+	}
+	g = g[k-1:]
+	for i := range out {
+		out[i] = max(h[i], g[i])
 	}
 }
 
