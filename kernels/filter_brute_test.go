@@ -3,6 +3,7 @@ package kernels
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -294,5 +295,34 @@ func TestMedian3x3Paths(t *testing.T) {
 		}
 		_, err = simd.Use(prev)
 		require.NoError(t, err)
+	}
+}
+
+// Bad arguments give ErrInvalid, never a panic or an absurd allocation.
+func TestFilterErrors(t *testing.T) {
+	ctx := context.Background()
+	s := stack.Shape{Z: 2, Y: 8, X: 8}
+	src, dst := stack.New[uint8](s), stack.New[uint8](s)
+	other := stack.New[uint8](stack.Shape{Z: 1, Y: 8, X: 8})
+	f32 := stack.New[float32](s)
+	for name, err := range map[string]error{
+		"shape":           MedianFilter(ctx, other, src, FilterOptions{Size: [3]int{1, 3, 3}}),
+		"nil":             UniformFilter[uint8, uint8](ctx, nil, src, FilterOptions{}),
+		"mode":            MinimumFilter(ctx, dst, src, FilterOptions{Mode: stack.Mode(9)}),
+		"origin":          UniformFilter(ctx, dst, src, FilterOptions{Size: [3]int{1, 3, 3}, Origin: [3]int{0, 2, 0}}),
+		"negative size":   MaximumFilter(ctx, dst, src, FilterOptions{Size: [3]int{1, -3, 3}}),
+		"huge size":       UniformFilter(ctx, dst, src, FilterOptions{Size: [3]int{1, 1 << 20, 3}}),
+		"huge footprint":  MedianFilter(ctx, dst, src, FilterOptions{Footprint: Box(1, 2000, 2000)}),
+		"empty footprint": MedianFilter(ctx, dst, src, FilterOptions{Footprint: &Footprint{Shape: stack.Shape{Z: 1, Y: 1, X: 2}, Mask: []bool{false, false}}}),
+		"footprint 3-D":   MedianFilter(ctx, dst, src, FilterOptions{Footprint: Box(2, 3, 3), PerPlane: true}),
+		"axis":            Sobel(ctx, dst, src, 0, FilterOptions{PerPlane: true}),
+		"weights":         Correlate1D(ctx, dst, src, nil, 2, FilterOptions{}),
+		"nan weight":      Correlate1D(ctx, dst, src, []float64{math.NaN()}, 2, FilterOptions{}),
+		"weights shape":   Correlate(ctx, dst, src, &Weights{Shape: stack.Shape{Z: 1, Y: 2, X: 2}, W: []float64{1}}, FilterOptions{}),
+		"sigma":           GaussianLaplace(ctx, f32, src, GaussDerivOptions{Sigma: [3]float64{-1, 1, 1}}),
+		"huge sigma":      GaussianGradientMagnitude(ctx, f32, src, GaussDerivOptions{Sigma: [3]float64{0, 1e9, 1}}),
+		"nan cval":        UniformFilter(ctx, dst, src, FilterOptions{Mode: stack.Constant, Cval: math.NaN()}),
+	} {
+		require.ErrorIs(t, err, ErrInvalid, name)
 	}
 }

@@ -384,6 +384,9 @@ func Correlate[T, U stack.Elem](ctx context.Context, dst *stack.Volume[U], src *
 			ws = append(ws, v)
 		}
 	}
+	if err := checkWindow(what, src.Shape, fs, len(ws)); err != nil {
+		return err
+	}
 	pv := padVolume(src, fs, opt.Origin, opt.PerPlane, opt.Mode, func(v T) float64 { return float64(v) }, opt.Cval)
 	offs := pv.offsets(fs, mask)
 	kind := castKindOf[U]()
@@ -414,6 +417,24 @@ func Convolve[T, U stack.Elem](ctx context.Context, dst *stack.Volume[U], src *s
 		}
 	}
 	return Correlate(ctx, dst, src, w, o)
+}
+
+// maxWindowTaps bounds the positions of an N-D footprint or kernel, each
+// visited for every output.
+const maxWindowTaps = 1 << 20
+
+// checkWindow refuses N-D windows whose positions (taps) or padded copy of
+// the volume would be unreasonable: more than maxWindowTaps positions, or a
+// padded volume larger than four times the volume plus 16 Mi elements.
+func checkWindow(what string, s stack.Shape, fs [3]int, taps int) error {
+	if taps > maxWindowTaps {
+		return fmt.Errorf("%w: %s: a window of %d positions (at most %d)", ErrInvalid, what, taps, maxWindowTaps)
+	}
+	padded := int64(s.Z+fs[0]) * int64(s.Y+fs[1]) * int64(s.X+fs[2])
+	if padded > 4*int64(s.Len())+1<<24 {
+		return fmt.Errorf("%w: %s: a window of %dx%dx%d is too large for a volume of %v", ErrInvalid, what, fs[0], fs[1], fs[2], s)
+	}
+	return nil
 }
 
 // padded is a volume copied into a larger one with the halo a footprint

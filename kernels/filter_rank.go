@@ -226,6 +226,9 @@ func MedianFilter[T stack.Elem](ctx context.Context, dst, src *stack.Volume[T], 
 // footprintSelect gathers each output's window values (cval by C's cast
 // outside) and stores pick of them.
 func footprintSelect[T stack.Elem](ctx context.Context, dst, src *stack.Volume[T], p rankPlan, opt FilterOptions, pick func([]T) T) error {
+	if err := checkWindow("rank filter", src.Shape, p.fs, p.count); err != nil {
+		return err
+	}
 	if aliases(dst, src) {
 		src = src.Clone()
 	}
