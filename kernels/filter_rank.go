@@ -220,7 +220,76 @@ func MedianFilter[T stack.Elem](ctx context.Context, dst, src *stack.Volume[T], 
 		return median3x3(ctx, dst, src, opt)
 	}
 	rank := p.count / 2
+	if u8, ok := any(src).(*stack.Volume[uint8]); ok && p.box {
+		return medianHistU8(ctx, any(dst).(*stack.Volume[uint8]), u8, p, opt)
+	}
 	return footprintSelect(ctx, dst, src, p, opt, func(buf []T) T { return selectRank(buf, rank) })
+}
+
+// medianHistU8 is the median of uint8 box windows by Huang's sliding
+// histogram: along each output row the window's histogram loses one
+// column of samples and gains one, and the median moves from its last
+// value by the counts it passes, so the cost per output is about two
+// columns of the window whatever its width.
+func medianHistU8(ctx context.Context, dst, src *stack.Volume[uint8], p rankPlan, opt FilterOptions) error {
+	if err := checkWindow("MedianFilter", src.Shape, p.fs, p.count); err != nil {
+		return err
+	}
+	cv := castC[uint8](opt.Cval, castKindOf[uint8]())
+	pv := padVolume(src, p.fs, opt.Origin, opt.PerPlane, opt.Mode, func(v uint8) uint8 { return v }, cv)
+	// Row offsets (from a window corner) of the window's kz*ky rows.
+	var rowOffs []int
+	for z := range p.fs[0] {
+		for y := range p.fs[1] {
+			rowOffs = append(rowOffs, (z*pv.shape.Y+y)*pv.shape.X)
+		}
+	}
+	kx := p.fs[2]
+	rank := p.count / 2
+	s := src.Shape
+	workers := workersFor(s.Len(), s.Z*s.Y)
+	return forEachItem(ctx, workers, s.Z*s.Y, func(_, r int) error {
+		var hist [256]int32
+		z, y := r/s.Y, r%s.Y
+		base := (z*pv.shape.Y + y) * pv.shape.X
+		out := dst.Data[r*s.X : (r+1)*s.X]
+		for _, ro := range rowOffs {
+			for _, v := range pv.data[base+ro : base+ro+kx] {
+				hist[v]++
+			}
+		}
+		// m is the median, lt the number of samples below it.
+		m, lt := 0, 0
+		for lt+int(hist[m]) <= rank {
+			lt += int(hist[m])
+			m++
+		}
+		out[0] = uint8(m)
+		for x := 1; x < len(out); x++ {
+			for _, ro := range rowOffs {
+				row := pv.data[base+ro+x-1 : base+ro+x+kx]
+				old, nw := int(row[0]), int(row[kx])
+				hist[old]--
+				hist[nw]++
+				if old < m {
+					lt--
+				}
+				if nw < m {
+					lt++
+				}
+			}
+			for lt > rank {
+				m--
+				lt -= int(hist[m])
+			}
+			for lt+int(hist[m]) <= rank {
+				lt += int(hist[m])
+				m++
+			}
+			out[x] = uint8(m)
+		}
+		return nil
+	})
 }
 
 // footprintSelect gathers each output's window values (cval by C's cast
