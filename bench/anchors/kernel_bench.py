@@ -9,7 +9,8 @@ Run with Debian's python3 (python3-scipy, -skimage, -opencv, -dask,
         [--outdir DIR] [--min-time SECONDS]
     kernel_bench.py --probe
 
-DIR holds input.npy (float32 Z,Y,X), mask2d.npy and mask3d.npy (uint8). With
+DIR holds input.npy (float32 Z,Y,X), input_u8.npy, mask2d.npy and mask3d.npy
+(uint8). With
 --outdir each kernel runs once and writes OUTDIR/<kernel>.npy (scalars go in
 the JSON) for the harness to check against segstack; without it each kernel
 runs once to warm up and then as many times as fill --min-time, and the mean
@@ -29,6 +30,7 @@ import numpy as np
 KERNELS = [
     "gauss2d-s1", "gauss2d-s3", "gauss3d-s1", "gauss3d-s3", "max", "otsu",
     "label2d-c4", "label2d-c8", "label3d-c6", "label3d-c18", "label3d-c26",
+    "median2d-u8", "median2d-f32", "uniform2d-k5", "maxfilter2d-k5",
 ]
 
 
@@ -98,8 +100,19 @@ def scipy_kernels():
         ndi.label(m, structure=st, output=out)
         return out
 
+    # The ndfilters per plane, mode nearest (OpenCV's medianBlur border).
+    def median2d(x):
+        return ndi.median_filter(x, size=(1, 3, 3), mode="nearest")
+
+    def uniform2d(x, k):
+        return ndi.uniform_filter(x, size=(1, k, k), mode="nearest")
+
+    def maxfilter2d(x, k):
+        return ndi.maximum_filter(x, size=(1, k, k), mode="nearest")
+
     return {"gauss2d": gauss2d, "gauss3d": gauss3d, "max": lambda x: np.max(x),
-            "label2d": label2d, "label3d": label3d}
+            "label2d": label2d, "label3d": label3d, "median2d": median2d,
+            "uniform2d": uniform2d, "maxfilter2d": maxfilter2d}
 
 
 # --- scikit-image ----------------------------------------------------------
@@ -152,7 +165,22 @@ def opencv_kernels(threads):
             cv2.connectedComponents(m[z], out[z], connectivity=c, ltype=cv2.CV_32S)
         return out
 
-    return {"gauss2d": gauss2d, "max": vmax, "label2d": label2d}
+    def median2d(x):
+        # medianBlur replicates the border: scipy's mode "nearest".
+        out = np.empty_like(x)
+        for z in range(x.shape[0]):
+            cv2.medianBlur(x[z], 3, dst=out[z])
+        return out
+
+    def maxfilter2d(x, k):
+        out = np.empty_like(x)
+        se = np.ones((k, k), np.uint8)
+        for z in range(x.shape[0]):
+            cv2.dilate(x[z], se, dst=out[z], borderType=cv2.BORDER_REPLICATE)
+        return out
+
+    return {"gauss2d": gauss2d, "max": vmax, "label2d": label2d,
+            "median2d": median2d, "maxfilter2d": maxfilter2d}
 
 
 # --- dask: the tutorial's two ways, one task per plane ----------------------
@@ -229,6 +257,10 @@ def bind(table, kernel, inputs):
         return lambda: fn(inputs("input"), sigma_of(kernel))
     if fam in ("max", "otsu"):
         return lambda: fn(inputs("input"))
+    if fam == "median2d":
+        return lambda: fn(inputs("input_u8" if kernel.endswith("-u8") else "input"))
+    if fam in ("uniform2d", "maxfilter2d"):
+        return lambda: fn(inputs("input"), int(kernel.split("-k")[1]))
     return lambda: fn(inputs("mask2d" if fam == "label2d" else "mask3d"), conn_of(kernel))
 
 

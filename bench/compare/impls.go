@@ -8,11 +8,23 @@ import (
 
 // kernelNames lists every kernel the harness compares, in report order:
 // Gaussian sigma 1 and 3 per plane (2-D) and over the volume (3-D), the
-// maximum, Otsu's threshold, and labelling per plane (4/8) and in 3-D
-// (6/18/26).
+// maximum, Otsu's threshold, labelling per plane (4/8) and in 3-D
+// (6/18/26), and the ndfilters per plane (3x3 median of uint8 and float32,
+// 5x5 uniform and maximum of float32, all mode nearest).
 var kernelNames = []string{
 	"gauss2d-s1", "gauss2d-s3", "gauss3d-s1", "gauss3d-s3", "max", "otsu",
 	"label2d-c4", "label2d-c8", "label3d-c6", "label3d-c18", "label3d-c26",
+	"median2d-u8", "median2d-f32", "uniform2d-k5", "maxfilter2d-k5",
+}
+
+// exactFilter reports whether kernel is one of the ndfilters, whose
+// outputs must equal segstack's bit for bit.
+func exactFilter(kernel string) bool {
+	switch family(kernel) {
+	case "median2d", "uniform2d", "maxfilter2d":
+		return true
+	}
+	return false
 }
 
 // family is a kernel name without its parameter ("gauss2d-s1" → "gauss2d").
