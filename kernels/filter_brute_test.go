@@ -68,7 +68,9 @@ func randFilterVolume[T stack.Elem](r *rand.Rand, s stack.Shape, hi int) *stack.
 }
 
 func randOptions(r *rand.Rand, s stack.Shape) FilterOptions {
-	opt := FilterOptions{Mode: stack.Mode(r.IntN(5)), Cval: float64(r.IntN(9)), PerPlane: s.Z > 1 && r.IntN(3) == 0}
+	// Half-integer cvals send integer volumes through the float64 line
+	// paths; whole ones through the element-type paths.
+	opt := FilterOptions{Mode: stack.Mode(r.IntN(5)), Cval: float64(r.IntN(9)) + 0.5*float64(r.IntN(2)), PerPlane: s.Z > 1 && r.IntN(3) == 0}
 	for a := range 3 {
 		opt.Size[a] = r.IntN(6)
 		k := max(opt.Size[a], 1)

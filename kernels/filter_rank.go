@@ -119,6 +119,9 @@ func minMaxFilter[T stack.Elem](ctx context.Context, what string, dst, src *stac
 			return m
 		})
 	}
+	if axes := filterAxes(src.Shape, opt.PerPlane); extremaInType[T](opt, p.fs, axes) {
+		return extremaTyped(ctx, dst, src, p.fs, axes, opt, isMin)
+	}
 	first := true
 	for _, a := range filterAxes(src.Shape, opt.PerPlane) {
 		k := p.fs[a]

@@ -50,3 +50,24 @@ func median3x3Go[T uint8 | float32](out, a, b, c []T) {
 func med3[T uint8 | float32](p, q, r T) T {
 	return max(min(p, q), min(max(p, q), r))
 }
+
+// MaxFloat32 sets dst[i] = max(dst[i], src[i]) for every i < len(dst);
+// len(src) must be at least len(dst). NaN samples give unspecified
+// results (the paths may differ), and so does the sign of a zero when
+// both samples are zeros.
+func MaxFloat32(dst, src []float32) {
+	src = src[:len(dst)]
+	n := vecFoldF32(dst, src, false)
+	for i := n; i < len(dst); i++ {
+		dst[i] = max(dst[i], src[i])
+	}
+}
+
+// MinFloat32 is MaxFloat32 for the minimum.
+func MinFloat32(dst, src []float32) {
+	src = src[:len(dst)]
+	n := vecFoldF32(dst, src, true)
+	for i := n; i < len(dst); i++ {
+		dst[i] = min(dst[i], src[i])
+	}
+}

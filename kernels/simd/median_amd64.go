@@ -56,3 +56,24 @@ func vecMedian3x3F32(out, a, b, c []float32) int {
 	}
 	return n
 }
+
+//go:noescape
+func maxF32AVX2(dst, src *float32, n int)
+
+//go:noescape
+func minF32AVX2(dst, src *float32, n int)
+
+// vecFoldF32 folds a prefix of src into dst (a multiple of 32 samples)
+// and returns its length (0 on the Go path).
+func vecFoldF32(dst, src []float32, isMin bool) int {
+	n := len(dst) &^ 31
+	if n == 0 || !vectorPath() {
+		return 0
+	}
+	if isMin {
+		minF32AVX2(&dst[0], &src[0], n)
+	} else {
+		maxF32AVX2(&dst[0], &src[0], n)
+	}
+	return n
+}

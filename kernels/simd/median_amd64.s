@@ -2,6 +2,35 @@
 
 #include "textflag.h"
 
+// FOLDF(op) is the body of func f(dst, src *float32, n int): dst[i] =
+// op(src[i], dst[i]) for i < n, n a positive multiple of 32.
+#define FOLDF(op) \
+	MOVQ dst+0(FP), DI; \
+	MOVQ src+8(FP), SI; \
+	MOVQ n+16(FP), CX; \
+	SHRQ $5, CX; \
+	JZ   donef; \
+loopf: \
+	VMOVUPS 0(SI), Y0; \
+	VMOVUPS 32(SI), Y1; \
+	VMOVUPS 64(SI), Y2; \
+	VMOVUPS 96(SI), Y3; \
+	op      0(DI), Y0, Y0; \
+	op      32(DI), Y1, Y1; \
+	op      64(DI), Y2, Y2; \
+	op      96(DI), Y3, Y3; \
+	VMOVUPS Y0, 0(DI); \
+	VMOVUPS Y1, 32(DI); \
+	VMOVUPS Y2, 64(DI); \
+	VMOVUPS Y3, 96(DI); \
+	ADDQ    $128, SI; \
+	ADDQ    $128, DI; \
+	DECQ    CX; \
+	JNZ     loopf; \
+donef: \
+	VZEROUPPER; \
+	RET
+
 // The kernels below compute, for each output lane x, with a, b, c the
 // rows at x, x+1, x+2 (three columns):
 //   column order    lo_d, mid_d, hi_d of (a[x+d], b[x+d], c[x+d])
@@ -126,3 +155,11 @@ TEXT ·median3x3U8AVX512(SB), NOSPLIT, $0-40
 // multiple of 16.
 TEXT ·median3x3F32AVX512(SB), NOSPLIT, $0-40
 	MEDIAN_BODY512(VMINPS, VMAXPS, VMOVUPS, 4, 8, 4)
+
+// func maxF32AVX2(dst, src *float32, n int)
+TEXT ·maxF32AVX2(SB), NOSPLIT, $0-24
+	FOLDF(VMAXPS)
+
+// func minF32AVX2(dst, src *float32, n int)
+TEXT ·minF32AVX2(SB), NOSPLIT, $0-24
+	FOLDF(VMINPS)

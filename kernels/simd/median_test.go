@@ -49,3 +49,37 @@ func TestMedian3x3(t *testing.T) {
 		}
 	}
 }
+
+// MaxFloat32 and MinFloat32 on every path equal the element-wise max and
+// min, for every length up to a few vectors.
+func TestFoldFloat32(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	for _, path := range Paths() {
+		prev, err := Use(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		markTested(path)
+		for n := 0; n < 140; n++ {
+			a, b := make([]float32, n+1), make([]float32, n)
+			for i := range b {
+				a[i], b[i] = float32(r.NormFloat64()), float32(r.NormFloat64())
+			}
+			a[n] = 99
+			mx, mn := slices.Clone(a), slices.Clone(a)
+			MaxFloat32(mx[:n], b)
+			MinFloat32(mn[:n], b)
+			for i := range n {
+				if mx[i] != max(a[i], b[i]) || mn[i] != min(a[i], b[i]) {
+					t.Fatalf("%s n=%d i=%d", path, n, i)
+				}
+			}
+			if mx[n] != 99 || mn[n] != 99 {
+				t.Fatalf("%s n=%d: wrote past the output", path, n)
+			}
+		}
+		if _, err := Use(prev); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
