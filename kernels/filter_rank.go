@@ -1,11 +1,12 @@
 package kernels
 
 // Rank filters with scipy.ndimage's semantics: minimum_filter and
-// maximum_filter (separable running extrema for box windows, van Herk /
-// Gil-Werman, three comparisons per sample whatever the size; a direct
-// scan of the footprint otherwise) and median_filter (a min/max network
-// for 3x3 planes, vectorised in kernels/simd; selection over the
-// footprint otherwise). Results keep the input's type and equal scipy's
+// maximum_filter (separable passes for box windows: vector row folds, or
+// van Herk / Gil-Werman running extrema, three comparisons per sample
+// whatever the size; a direct scan of the footprint otherwise) and
+// median_filter (a min/max network for 3x3 planes, vectorised in
+// kernels/simd; Huang's sliding histogram for uint8 boxes; selection over
+// the footprint otherwise). Results keep the input's type and equal scipy's
 // exactly; NaN inputs give unspecified results.
 
 import (
@@ -88,9 +89,11 @@ func rankWindow(what string, s stack.Shape, opt FilterOptions) (rankPlan, error)
 
 // MinimumFilter writes scipy.ndimage.minimum_filter(src, size or
 // footprint, output=dst, mode, cval, origin) into dst (src's shape; may be
-// src). Box windows run as separable running minima in float64 lines, as
-// scipy's minimum_filter1d does; other footprints scan the footprint with
-// cval converted to T by C's cast, as scipy's N-D filter does.
+// src). Box windows run as separable passes, as scipy's minimum_filter1d
+// does: in the element type with vector row folds (filter_extrema.go), or,
+// for a cval that is not a value of T, in float64 lines with cval as is;
+// other footprints scan the footprint with cval converted to T by C's
+// cast, as scipy's N-D filter does.
 func MinimumFilter[T stack.Elem](ctx context.Context, dst, src *stack.Volume[T], opt FilterOptions) error {
 	return minMaxFilter(ctx, "MinimumFilter", dst, src, opt, true)
 }
