@@ -206,3 +206,42 @@ func ExampleGaussianKernel1D() {
 	// Output:
 	// -0.10898 -0.24420 0.00000 0.24420 0.10898
 }
+
+// scipy.ndimage.convolve1d(a, [1, 2, 3], axis=0, mode="constant",
+// output=np.float32): the weights reversed, along Y.
+func ExampleConvolve1D() {
+	src := plane()
+	dst := stack.New[float32](src.Shape)
+	if err := kernels.Convolve1D(context.Background(), dst, src, []float64{1, 2, 3}, 1, kernels.FilterOptions{Mode: stack.Constant}); err != nil {
+		panic(err)
+	}
+	fmt.Println(dst.Row(0, 0))
+	// Output:
+	// [80 470 140 170 100]
+}
+
+// scipy.ndimage.convolve(a, w, mode="nearest", output=np.float32) with a
+// 2x2 kernel: an even extent, whose origin scipy shifts.
+func ExampleConvolve() {
+	src := plane()
+	w := &kernels.Weights{Shape: stack.Shape{Z: 1, Y: 2, X: 2}, W: []float64{1, 0, 0, -1}}
+	dst := stack.New[float32](src.Shape)
+	if err := kernels.Convolve(context.Background(), dst, src, w, kernels.FilterOptions{Mode: stack.Nearest}); err != nil {
+		panic(err)
+	}
+	fmt.Println(dst.Row(0, 0))
+	// Output:
+	// [60 -120 60 -40 -50]
+}
+
+// Box is a full footprint; with it the rank filters take their separable
+// path, as scipy does for an all-true footprint.
+func ExampleBox() {
+	src, dst := plane(), stack.New[uint8](stack.Shape{Z: 1, Y: 4, X: 5})
+	if err := kernels.MaximumFilter(context.Background(), dst, src, kernels.FilterOptions{Footprint: kernels.Box(1, 3, 1)}); err != nil {
+		panic(err)
+	}
+	fmt.Println(dst.Row(0, 0))
+	// Output:
+	// [60 200 80 90 50]
+}
