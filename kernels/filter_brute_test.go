@@ -192,6 +192,15 @@ func TestLinearFiltersBrute(t *testing.T) {
 			cur = next
 		}
 		require.Equal(t, cur.Data, got.Data, "uniform %d %v %+v", it, s, opt)
+		inPlace := src.Clone()
+		require.NoError(t, UniformFilter(ctx, inPlace, inPlace, opt))
+		require.Equal(t, got.Data, inPlace.Data, "uniform in place %d %v %+v", it, s, opt)
+		for _, f := range []func(ctx context.Context, dst, src *stack.Volume[uint16], opt FilterOptions) error{MinimumFilter[uint16], MaximumFilter[uint16], MedianFilter[uint16]} {
+			want, in := stack.New[uint16](s), src.Clone()
+			require.NoError(t, f(ctx, want, src, opt))
+			require.NoError(t, f(ctx, in, in, opt))
+			require.Equal(t, want.Data, in.Data, "rank filter in place %d %v %+v", it, s, opt)
+		}
 
 		// Correlate with small integer weights: exact sums, so any order
 		// agrees; weights of 0 are skipped as scipy skips them.

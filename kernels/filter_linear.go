@@ -84,25 +84,6 @@ func correlateLine(w []float64) lineFn {
 	}
 }
 
-// uniformLine returns NI_UniformFilter1D's running mean over k samples: a
-// float64 running sum (the first window summed in order, then each next
-// window the previous sum plus the entering sample minus the leaving one),
-// each output the sum divided by k.
-func uniformLine(k int) lineFn {
-	fk := float64(k)
-	return func(out, in, _ []float64) {
-		t := 0.0
-		for _, v := range in[:k] {
-			t += v
-		}
-		out[0] = t / fk
-		for l := 1; l < len(out); l++ {
-			t += in[l+k-1] - in[l-1]
-			out[l] = t / fk
-		}
-	}
-}
-
 // correlate1d runs weights w (len(w) >= 1) along axis with the given
 // origin from src into dst.
 func correlate1d[T, U stack.Elem](ctx context.Context, dst *stack.Volume[U], src *stack.Volume[T], w []float64, axis, origin int, mode stack.Mode, cval float64) error {
@@ -195,13 +176,29 @@ func UniformFilter[T, U stack.Elem](ctx context.Context, dst *stack.Volume[U], s
 		copyCast(dst, src)
 		return nil
 	}
+	if aliases(dst, src) {
+		src = src.Clone()
+	}
+	// Passes alternate between dst and a scratch volume so that the last
+	// writes dst and none reads the volume it writes (Z and Y passes read
+	// rows around the one they write).
+	var tmp *stack.Volume[U]
+	if len(axes) > 1 {
+		tmp = &stack.Volume[U]{Shape: dst.Shape, Data: make([]U, len(dst.Data))}
+	}
+	target := func(i int) *stack.Volume[U] {
+		if (len(axes)-1-i)%2 == 0 {
+			return dst
+		}
+		return tmp
+	}
 	for i, a := range axes {
 		k, o := opt.Size[a], opt.Origin[a]
 		before, after := k/2+o, k-k/2-1-o
 		if i == 0 {
-			err = applyLines(ctx, dst, src, a, before, after, opt.Mode, opt.Cval, uniformLine(k))
+			err = uniformPass(ctx, target(i), src, a, k, before, after, opt.Mode, opt.Cval)
 		} else {
-			err = applyLines(ctx, dst, dst, a, before, after, opt.Mode, opt.Cval, uniformLine(k))
+			err = uniformPass(ctx, target(i), target(i-1), a, k, before, after, opt.Mode, opt.Cval)
 		}
 		if err != nil {
 			return err
