@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -335,5 +336,68 @@ func TestFilterErrors(t *testing.T) {
 		"nan cval":        UniformFilter(ctx, dst, src, FilterOptions{Mode: stack.Constant, Cval: math.NaN()}),
 	} {
 		require.ErrorIs(t, err, ErrInvalid, name)
+	}
+}
+
+// The filters split big volumes over workers; the result is the one of a
+// serial run (and -race finds no sharing between workers).
+func TestFiltersParallelMatchSerial(t *testing.T) {
+	ctx := context.Background()
+	s := stack.Shape{Z: 4, Y: 130, X: 170}
+	r := rand.New(rand.NewPCG(11, 12))
+	u8 := randFilterVolume[uint8](r, s, 256)
+	f32 := randFilterVolume[float32](r, s, 0)
+	opt := FilterOptions{Size: [3]int{3, 5, 3}, Mode: stack.Reflect}
+	fp := FilterOptions{Footprint: &Footprint{Shape: stack.Shape{Z: 1, Y: 3, X: 3}, Mask: []bool{true, false, true, false, true, false, true, false, true}}, Mode: stack.Mirror}
+	w := &Weights{Shape: stack.Shape{Z: 1, Y: 2, X: 3}, W: []float64{1, 2, 3, -1, 0.5, 2}}
+	runs := map[string]func() []float32{
+		"uniform": func() []float32 {
+			d := stack.New[float32](s)
+			require.NoError(t, UniformFilter(ctx, d, f32, opt))
+			return d.Data
+		},
+		"median": func() []float32 {
+			d := stack.New[float32](s)
+			require.NoError(t, MedianFilter(ctx, d, f32, FilterOptions{Size: [3]int{1, 3, 3}, PerPlane: true}))
+			return d.Data
+		},
+		"median-u8": func() []float32 {
+			d := stack.New[uint8](s)
+			require.NoError(t, MedianFilter(ctx, d, u8, opt))
+			return stack.Convert[float32](d).Data
+		},
+		"max": func() []float32 {
+			d := stack.New[float32](s)
+			require.NoError(t, MaximumFilter(ctx, d, f32, opt))
+			return d.Data
+		},
+		"min-fp": func() []float32 {
+			d := stack.New[float32](s)
+			require.NoError(t, MinimumFilter(ctx, d, f32, fp))
+			return d.Data
+		},
+		"correlate": func() []float32 {
+			d := stack.New[float32](s)
+			require.NoError(t, Correlate(ctx, d, u8, w, FilterOptions{}))
+			return d.Data
+		},
+		"sobel": func() []float32 {
+			d := stack.New[float32](s)
+			require.NoError(t, Sobel(ctx, d, u8, 1, opt))
+			return d.Data
+		},
+		"gl": func() []float32 {
+			d := stack.New[float32](s)
+			require.NoError(t, GaussianLaplace(ctx, d, f32, GaussDerivOptions{Sigma: [3]float64{1, 2, 1}}))
+			return d.Data
+		},
+	}
+	for name, run := range runs {
+		prev := runtime.GOMAXPROCS(1)
+		serial := run()
+		runtime.GOMAXPROCS(4)
+		par := run()
+		runtime.GOMAXPROCS(prev)
+		require.Equal(t, serial, par, name)
 	}
 }
