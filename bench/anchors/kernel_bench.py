@@ -9,7 +9,8 @@ Run with Debian's python3 (python3-scipy, -skimage, -opencv, -dask,
         [--outdir DIR] [--min-time SECONDS]
     kernel_bench.py --probe
 
-DIR holds input.npy (float32 Z,Y,X), mask2d.npy and mask3d.npy (uint8). With
+DIR holds input.npy (float32 Z,Y,X), input_u8.npy, mask2d.npy and mask3d.npy
+(uint8). With
 --outdir each kernel runs once and writes OUTDIR/<kernel>.npy (scalars go in
 the JSON) for the harness to check against segstack; without it each kernel
 runs once to warm up and then as many times as fill --min-time, and the mean
@@ -32,6 +33,7 @@ KERNELS = [
     "edt2d", "edt3d",
     "erode2d-c4", "erode2d-c8", "dilate2d-c4", "dilate2d-c8", "erode3d-c6", "dilate3d-c26",
     "watershed2d-c8", "watershed3d-c26",
+    "median2d-u8", "median2d-f32", "uniform2d-k5", "maxfilter2d-k5",
 ]
 
 MORPH_FAMILIES = ("erode2d", "dilate2d", "erode3d", "dilate3d")
@@ -119,13 +121,24 @@ def scipy_kernels():
         st = ndi.generate_binary_structure(3, {6: 1, 18: 2, 26: 3}[c])
         return fn(m, structure=st).astype(np.uint8)
 
+    # The ndfilters per plane, mode nearest (OpenCV's medianBlur border).
+    def median2d(x):
+        return ndi.median_filter(x, size=(1, 3, 3), mode="nearest")
+
+    def uniform2d(x, k):
+        return ndi.uniform_filter(x, size=(1, k, k), mode="nearest")
+
+    def maxfilter2d(x, k):
+        return ndi.maximum_filter(x, size=(1, k, k), mode="nearest")
+
     return {"gauss2d": gauss2d, "gauss3d": gauss3d, "max": lambda x: np.max(x),
             "label2d": label2d, "label3d": label3d,
             "edt2d": edt2d, "edt3d": lambda m: ndi.distance_transform_edt(m).astype(np.float32),
             "erode2d": lambda m, c: morph(ndi.binary_erosion, m, c, True),
             "dilate2d": lambda m, c: morph(ndi.binary_dilation, m, c, True),
             "erode3d": lambda m, c: morph(ndi.binary_erosion, m, c, False),
-            "dilate3d": lambda m, c: morph(ndi.binary_dilation, m, c, False)}
+            "dilate3d": lambda m, c: morph(ndi.binary_dilation, m, c, False),
+            "median2d": median2d, "uniform2d": uniform2d, "maxfilter2d": maxfilter2d}
 
 
 # --- scikit-image ----------------------------------------------------------
@@ -231,9 +244,24 @@ def opencv_kernels(threads):
             fn(m[z], k, dst=out[z], borderType=cv2.BORDER_CONSTANT, borderValue=0)
         return out
 
+    def median2d(x):
+        # medianBlur replicates the border: scipy's mode "nearest".
+        out = np.empty_like(x)
+        for z in range(x.shape[0]):
+            cv2.medianBlur(x[z], 3, dst=out[z])
+        return out
+
+    def maxfilter2d(x, k):
+        out = np.empty_like(x)
+        se = np.ones((k, k), np.uint8)
+        for z in range(x.shape[0]):
+            cv2.dilate(x[z], se, dst=out[z], borderType=cv2.BORDER_REPLICATE)
+        return out
+
     return {"gauss2d": gauss2d, "max": vmax, "label2d": label2d, "edt2d": edt2d,
             "erode2d": lambda m, c: morph(cv2.erode, m, c),
-            "dilate2d": lambda m, c: morph(cv2.dilate, m, c)}
+            "dilate2d": lambda m, c: morph(cv2.dilate, m, c),
+            "median2d": median2d, "maxfilter2d": maxfilter2d}
 
 
 # --- dask: the tutorial's two ways, one task per plane ----------------------
@@ -317,6 +345,10 @@ def bind(table, kernel, inputs):
     if fam in ("watershed2d", "watershed3d"):
         m = "mask2d" if fam == "watershed2d" else "mask3d"
         return lambda: fn(inputs("input"), inputs(m), conn_of(kernel))
+    if fam == "median2d":
+        return lambda: fn(inputs("input_u8" if kernel.endswith("-u8") else "input"))
+    if fam in ("uniform2d", "maxfilter2d"):
+        return lambda: fn(inputs("input"), int(kernel.split("-k")[1]))
     return lambda: fn(inputs("mask2d" if fam == "label2d" else "mask3d"), conn_of(kernel))
 
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"slices"
@@ -142,6 +143,22 @@ func checkKernelOutput(kernel, gotPath, refPath string, gotVal, refVal *float64)
 	}
 	if !slices.Equal(g.Shape, r.Shape) {
 		return fmt.Sprintf("MISMATCH: shape %v, segstack %v", g.Shape, r.Shape), false
+	}
+	if exactFilter(kernel) {
+		if g.Descr != r.Descr {
+			return fmt.Sprintf("MISMATCH: dtype %s, segstack %s", g.Descr, r.Descr), false
+		}
+		if !bytes.Equal(g.Data, r.Data) {
+			diff := 0
+			n := g.ItemSize()
+			for i := 0; i+n <= len(g.Data) && i+n <= len(r.Data); i += n {
+				if !bytes.Equal(g.Data[i:i+n], r.Data[i:i+n]) {
+					diff++
+				}
+			}
+			return fmt.Sprintf("MISMATCH: %d of %d voxels differ", diff, g.Len()), false
+		}
+		return checkOK, true
 	}
 	if f := family(kernel); f == "gauss2d" || f == "gauss3d" || f == "edt2d" || f == "edt3d" {
 		gf, err := g.Float32()

@@ -6,7 +6,9 @@
 //	kernelrun prep --in STACK.tif --outdir DIR
 //	kernelrun --inputs DIR --kernels K1,K2,… [--outdir DIR] [--min-time S]
 //
-// prep writes DIR/input.npy (the stack as float32), DIR/mask2d.npy (each
+// prep writes DIR/input.npy (the stack as float32), DIR/input_u8.npy (the
+// stack's samples divided by 4 and clipped to 255, as uint8, the input of
+// the uint8 filters), DIR/mask2d.npy (each
 // plane's Gaussian sigma 1 above 0.33 of that plane's maximum) and
 // DIR/mask3d.npy (the 3-D Gaussian sigma 1 above 0.33 of the volume's
 // maximum), the inputs every implementation is given. The timing form runs
@@ -79,6 +81,13 @@ func prep(ctx context.Context, in, outdir string) error {
 	src := stack.New[float32](s)
 	kernels.ToFloat32(src.Data, raw.Data)
 	if err := npy.Write(filepath.Join(outdir, "input.npy"), dims, src.Data); err != nil {
+		return err
+	}
+	u8 := make([]uint8, len(raw.Data))
+	for i, v := range raw.Data {
+		u8[i] = uint8(min(v>>2, 255))
+	}
+	if err := npy.Write(filepath.Join(outdir, "input_u8.npy"), dims, u8); err != nil {
 		return err
 	}
 	sm := stack.New[float32](s)
@@ -159,14 +168,16 @@ func dimsOf(s stack.Shape) []int { return []int{s.Z, s.Y, s.X} }
 func runKernels(ctx context.Context, dir string, names []string, outdir string, minTime float64) error {
 	start := time.Now()
 	var (
-		input          *stack.Volume[float32]
-		mask2d, mask3d *stack.Volume[uint8]
-		err            error
+		input                   *stack.Volume[float32]
+		mask2d, mask3d, inputU8 *stack.Volume[uint8]
+		err                     error
 	)
 	need := func(name string) error {
 		switch {
 		case name == "input" && input == nil:
 			input, err = loadF32(filepath.Join(dir, "input.npy"))
+		case name == "input_u8" && inputU8 == nil:
+			inputU8, err = loadU8(filepath.Join(dir, "input_u8.npy"))
 		case name == "mask2d" && mask2d == nil:
 			mask2d, err = loadU8(filepath.Join(dir, "mask2d.npy"))
 		case name == "mask3d" && mask3d == nil:
@@ -179,7 +190,8 @@ func runKernels(ctx context.Context, dir string, names []string, outdir string, 
 	for _, k := range names {
 		r := result{Kernel: k}
 		j, err := bind(ctx, k, need, func() *stack.Volume[float32] { return input },
-			func() *stack.Volume[uint8] { return mask2d }, func() *stack.Volume[uint8] { return mask3d })
+			func() *stack.Volume[uint8] { return mask2d }, func() *stack.Volume[uint8] { return mask3d },
+			func() *stack.Volume[uint8] { return inputU8 })
 		if err != nil {
 			r.Error = err.Error()
 			results = append(results, r)
@@ -239,9 +251,11 @@ var errUnsupported = errors.New("unsupported")
 
 // bind prepares kernel k: its inputs loaded, its output allocated once.
 func bind(ctx context.Context, k string, need func(string) error, input func() *stack.Volume[float32],
-	mask2d, mask3d func() *stack.Volume[uint8]) (job, error) {
+	mask2d, mask3d, inputU8 func() *stack.Volume[uint8]) (job, error) {
 	fam, param, _ := strings.Cut(k, "-")
 	switch fam {
+	case "median2d", "uniform2d", "maxfilter2d":
+		return bindFilter(ctx, fam, param, need, input, inputU8)
 	case "gauss2d", "gauss3d":
 		sigma, err := strconv.ParseFloat(strings.TrimPrefix(param, "s"), 64)
 		if err != nil {
@@ -432,4 +446,50 @@ func gridMarkers(s stack.Shape, threeD bool) *stack.Volume[uint32] {
 		}
 	}
 	return m
+}
+
+// bindFilter prepares the ndfilters, per plane with mode nearest (the
+// border OpenCV's medianBlur uses): median2d-u8 and median2d-f32 (3x3),
+// uniform2d-kK and maxfilter2d-kK (K x K, float32).
+func bindFilter(ctx context.Context, fam, param string, need func(string) error,
+	input func() *stack.Volume[float32], inputU8 func() *stack.Volume[uint8]) (job, error) {
+	k := 3
+	if fam != "median2d" {
+		n, err := strconv.Atoi(strings.TrimPrefix(param, "k"))
+		if err != nil || n < 1 {
+			return job{}, errUnsupported
+		}
+		k = n
+	}
+	opt := kernels.FilterOptions{Size: [3]int{1, k, k}, Mode: stack.Nearest, PerPlane: true}
+	if fam == "median2d" && param == "u8" {
+		if err := need("input_u8"); err != nil {
+			return job{}, err
+		}
+		src := inputU8()
+		dst := stack.New[uint8](src.Shape)
+		return job{
+			run:  func() error { return kernels.MedianFilter(ctx, dst, src, opt) },
+			save: func(p string) error { return npy.Write(p, dimsOf(dst.Shape), dst.Data) },
+		}, nil
+	}
+	if fam == "median2d" && param != "f32" {
+		return job{}, errUnsupported
+	}
+	if err := need("input"); err != nil {
+		return job{}, err
+	}
+	src := input()
+	dst := stack.New[float32](src.Shape)
+	run := func() error { return kernels.MedianFilter(ctx, dst, src, opt) }
+	switch fam {
+	case "uniform2d":
+		run = func() error { return kernels.UniformFilter(ctx, dst, src, opt) }
+	case "maxfilter2d":
+		run = func() error { return kernels.MaximumFilter(ctx, dst, src, opt) }
+	}
+	return job{
+		run:  run,
+		save: func(p string) error { return npy.Write(p, dimsOf(dst.Shape), dst.Data) },
+	}, nil
 }
