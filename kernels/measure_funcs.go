@@ -12,7 +12,6 @@ import (
 // intensity and the index list (nil: 1..max label) and returns one entry
 // per index entry.
 
-
 // SumLabels is scipy.ndimage.sum_labels: the sum of each label's
 // intensities, 0 for a label without voxels.
 func SumLabels[T stack.Elem](ctx context.Context, labels *stack.Volume[uint32], intensity *stack.Volume[T], index []uint32) ([]float64, error) {
