@@ -243,6 +243,9 @@ func medianLabels[T stack.Elem](ctx context.Context, labels *stack.Volume[uint32
 // scipy sorts the values with an unstable sort before calling its func, so
 // an order-dependent fn may see them in another order there.
 func LabeledComprehension[T stack.Elem, R any](ctx context.Context, labels *stack.Volume[uint32], intensity *stack.Volume[T], index []uint32, fn func(values []T) R, dflt R) ([]R, error) {
+	if fn == nil {
+		return nil, fmt.Errorf("%w: nil function", ErrMeasure)
+	}
 	return comprehension(ctx, labels, intensity, index, false, func(v []T, _ []int) R { return fn(v) }, dflt)
 }
 
