@@ -5,8 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"strconv"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/segstack/segstack/stack"
