@@ -9,7 +9,8 @@ Run with Debian's python3 (python3-scipy, -skimage, -opencv, -dask,
         [--outdir DIR] [--min-time SECONDS]
     kernel_bench.py --probe
 
-DIR holds input.npy (float32 Z,Y,X), mask2d.npy and mask3d.npy (uint8). With
+DIR holds input.npy (float32 Z,Y,X), mask2d.npy and mask3d.npy (uint8) and
+labels3d.npy (uint32, the objects of mask3d, connectivity 6). With
 --outdir each kernel runs once and writes OUTDIR/<kernel>.npy (scalars go in
 the JSON) for the harness to check against segstack; without it each kernel
 runs once to warm up and then as many times as fill --min-time, and the mean
@@ -29,6 +30,7 @@ import numpy as np
 KERNELS = [
     "gauss2d-s1", "gauss2d-s3", "gauss3d-s1", "gauss3d-s3", "max", "otsu",
     "label2d-c4", "label2d-c8", "label3d-c6", "label3d-c18", "label3d-c26",
+    "measure-mean", "measure-std", "measure-com", "measure-find_objects",
 ]
 
 
@@ -98,8 +100,22 @@ def scipy_kernels():
         ndi.label(m, structure=st, output=out)
         return out
 
+    def measure(x, lab, stat):
+        # Every label 1..max, as dask_image.ndmeasure users pass index; the
+        # value is the checksum kernelrun reports (the sum over the labels).
+        idx = np.arange(1, int(lab.max()) + 1)
+        if stat == "mean":
+            return float(np.sum(ndi.mean(x, lab, idx)))
+        if stat == "std":
+            return float(np.sum(ndi.standard_deviation(x, lab, idx)))
+        if stat == "com":
+            return float(np.sum(np.array(ndi.center_of_mass(x, lab, idx))))
+        if stat == "find_objects":
+            return float(sum(s.start + s.stop for o in ndi.find_objects(lab) if o is not None for s in o))
+        raise ValueError(stat)
+
     return {"gauss2d": gauss2d, "gauss3d": gauss3d, "max": lambda x: np.max(x),
-            "label2d": label2d, "label3d": label3d}
+            "label2d": label2d, "label3d": label3d, "measure": measure}
 
 
 # --- scikit-image ----------------------------------------------------------
@@ -229,6 +245,8 @@ def bind(table, kernel, inputs):
         return lambda: fn(inputs("input"), sigma_of(kernel))
     if fam in ("max", "otsu"):
         return lambda: fn(inputs("input"))
+    if fam == "measure":
+        return lambda: fn(inputs("input"), inputs("labels3d"), kernel.split("-", 1)[1])
     return lambda: fn(inputs("mask2d" if fam == "label2d" else "mask3d"), conn_of(kernel))
 
 

@@ -8,11 +8,12 @@ import (
 
 // kernelNames lists every kernel the harness compares, in report order:
 // Gaussian sigma 1 and 3 per plane (2-D) and over the volume (3-D), the
-// maximum, Otsu's threshold, and labelling per plane (4/8) and in 3-D
-// (6/18/26).
+// maximum, Otsu's threshold, labelling per plane (4/8) and in 3-D
+// (6/18/26), and per-label measurements of the 3-D objects.
 var kernelNames = []string{
 	"gauss2d-s1", "gauss2d-s3", "gauss3d-s1", "gauss3d-s3", "max", "otsu",
 	"label2d-c4", "label2d-c8", "label3d-c6", "label3d-c18", "label3d-c26",
+	"measure-mean", "measure-std", "measure-com", "measure-find_objects",
 }
 
 // family is a kernel name without its parameter ("gauss2d-s1" → "gauss2d").
