@@ -342,7 +342,7 @@ func Measure[T stack.Elem](ctx context.Context, labels *stack.Volume[uint32], in
 		}
 	}
 	sm := newSlotMap(index)
-	accs, err := measureSums(ctx, labels, intensity, sm, what)
+	accs, err := measureSums(ctx, labels, intensity, sm, what, placement{full: labels.Shape})
 	if err != nil {
 		return nil, err
 	}
@@ -436,18 +436,30 @@ func unravel(s stack.Shape, p int64) [3]int {
 	return [3]int{i / (s.Y * s.X), i / s.X % s.Y, i % s.X}
 }
 
+// placement locates a volume (a chunk) within a full volume of shape full
+// whose voxel origin is its first; positions and coordinates are those of
+// the full volume.
+type placement struct {
+	origin [3]int
+	full   stack.Shape
+}
+
 // measureSums is the first pass: counts, sums, extrema and the
 // coordinate-weighted sums of every slot.
-func measureSums[T stack.Elem](ctx context.Context, labels *stack.Volume[uint32], intensity *stack.Volume[T], sm *slotMap, what MeasureSet) ([]measureAcc, error) {
+func measureSums[T stack.Elem](ctx context.Context, labels *stack.Volume[uint32], intensity *stack.Volume[T], sm *slotMap, what MeasureSet, pl placement) ([]measureAcc, error) {
 	ext := what&(MeasureMinimum|MeasureMaximum|MeasureMinimumPosition|MeasureMaximumPosition) != 0
 	com := what&MeasureCenterOfMass != 0
 	return runBlocks(ctx, labels.Shape, len(sm.labels), func(sc *accScratch, r0, r1 int) {
 		s := labels.Shape
 		for r := r0; r < r1; r++ {
-			base := r * s.X
-			lrow := labels.Data[base : base+s.X]
-			irow := intensity.Data[base : base+s.X]
-			fz, fy := float64(r/s.Y), float64(r%s.Y)
+			lrow := labels.Data[r*s.X : (r+1)*s.X]
+			irow := intensity.Data[r*s.X : (r+1)*s.X]
+			z, y := pl.origin[0]+r/s.Y, pl.origin[1]+r%s.Y
+			// base is the flat index of the row's first voxel in the full
+			// volume, ox the x coordinate of that voxel.
+			ox := pl.origin[2]
+			base := (z*pl.full.Y+y)*pl.full.X + ox
+			fz, fy := float64(z), float64(y)
 			for x := 0; x < len(lrow); {
 				l, x0 := lrow[x], x
 				for x < len(lrow) && lrow[x] == l {
@@ -477,7 +489,7 @@ func measureSums[T stack.Elem](ctx context.Context, labels *stack.Volume[uint32]
 						// own, as numpy's are (no fused multiply-add).
 						cz += float64(v * fz)
 						cy += float64(v * fy)
-						cx += float64(v * float64(x0+j))
+						cx += float64(v * float64(ox+x0+j))
 					}
 					a.com = [3]float64{cz, cy, cx}
 				}
@@ -504,9 +516,8 @@ func measureCentred[T stack.Elem](ctx context.Context, labels *stack.Volume[uint
 	out, err := runBlocks(ctx, labels.Shape, len(sm.labels), func(sc *accScratch, r0, r1 int) {
 		s := labels.Shape
 		for r := r0; r < r1; r++ {
-			base := r * s.X
-			lrow := labels.Data[base : base+s.X]
-			irow := intensity.Data[base : base+s.X]
+			lrow := labels.Data[r*s.X : (r+1)*s.X]
+			irow := intensity.Data[r*s.X : (r+1)*s.X]
 			for x := 0; x < len(lrow); {
 				l, x0 := lrow[x], x
 				for x < len(lrow) && lrow[x] == l {
@@ -531,7 +542,7 @@ func measureCentred[T stack.Elem](ctx context.Context, labels *stack.Volume[uint
 		return err
 	}
 	for s := range accs {
-		accs[s].ssd = out[s].ssd
+		accs[s].n, accs[s].ssd = out[s].n, out[s].ssd
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -133,7 +134,7 @@ func medianInPlace[T stack.Elem](v []T) float64 {
 
 // selectKth reorders v so that v[k] holds the k-th smallest element, the
 // smaller ones before it and the larger ones after it, and returns v[k].
-func selectKth[T stack.Elem](v []T, k int) T {
+func selectKth[T cmp.Ordered](v []T, k int) T {
 	lo, hi := 0, len(v)-1
 	for hi-lo > 16 {
 		// Median of three as the pivot, then a Hoare partition.
