@@ -30,12 +30,11 @@ func FindObjects(ctx context.Context, labels *stack.Volume[uint32], maxLabel int
 	if maxLabel < 0 {
 		return nil, fmt.Errorf("%w: negative max label %d", ErrMeasure, maxLabel)
 	}
+	// Without a max label every label counts, the largest found in the
+	// same scan; the workers' tables grow to the labels they meet.
+	limit := maxLabel
 	if maxLabel == 0 {
-		hi, err := Max(ctx, labels)
-		if err != nil {
-			return nil, err
-		}
-		maxLabel = int(hi)
+		limit = maxFindObjectsLabel
 	}
 	if maxLabel > maxFindObjectsLabel {
 		return nil, fmt.Errorf("%w: label %d is too large to list every label up to it", ErrMeasure, maxLabel)
@@ -53,12 +52,6 @@ func FindObjects(ctx context.Context, labels *stack.Volume[uint32], maxLabel int
 	tables := make([][]int32, workers)
 	results := make([]blockBoxes, plan.blocks)
 	err := forEachItem(ctx, workers, plan.blocks, func(w, b int) error {
-		if tables[w] == nil {
-			tables[w] = make([]int32, maxLabel+1)
-			for i := range tables[w] {
-				tables[w][i] = -1
-			}
-		}
 		pos := tables[w]
 		var res blockBoxes
 		r0, r1 := plan.span(b)
@@ -70,8 +63,19 @@ func FindObjects(ctx context.Context, labels *stack.Volume[uint32], maxLabel int
 				for x < len(row) && row[x] == l {
 					x++
 				}
-				if l == 0 || int64(l) > int64(maxLabel) {
+				if l == 0 || int64(l) > int64(maxLabel) && maxLabel > 0 {
 					continue
+				}
+				if int(l) >= len(pos) {
+					if int64(l) > int64(limit) {
+						return fmt.Errorf("%w: label %d is too large to list every label up to it", ErrMeasure, l)
+					}
+					n := len(pos)
+					pos = append(pos, make([]int32, int(l)+1-n+n/2)...)
+					for i := n; i < len(pos); i++ {
+						pos[i] = -1
+					}
+					tables[w] = pos
 				}
 				k := pos[l]
 				if k < 0 {
@@ -91,6 +95,13 @@ func FindObjects(ctx context.Context, labels *stack.Volume[uint32], maxLabel int
 	})
 	if err != nil {
 		return nil, err
+	}
+	if maxLabel == 0 {
+		for _, res := range results {
+			for _, l := range res.labels {
+				maxLabel = max(maxLabel, int(l))
+			}
+		}
 	}
 	out := make([]stack.Box, maxLabel)
 	for _, res := range results {
