@@ -60,7 +60,7 @@ pass over them (two with variance or standard_deviation, and a grouping
 pass for median and histogram).`,
 		Example: `  segstack measure labels.tif --intensity cells.tif -o stats.csv
   segstack measure labels.tif --intensity cells.tif -o stats.csv --stats mean,standard_deviation,center_of_mass
-  segstack measure labels.ome.zarr --intensity cells.ome.zarr -o stats.csv --index 1,2,5 --histogram 0,4096,16`,
+  segstack measure out.ome.zarr/labels/cells --intensity out.ome.zarr -o stats.csv --index 1,2,5 --histogram 0,4096,16`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if intensity == "" {
