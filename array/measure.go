@@ -275,3 +275,85 @@ func measureChunkOf[T stack.Elem](ctx context.Context, plan *kernels.MeasurePlan
 	}
 	return kernels.MeasureChunk(ctx, plan, lab, img, origin)
 }
+
+// HistogramLabels is scipy.ndimage.histogram(input, lo, hi, bins, labels,
+// index) on lazy arrays, as kernels.HistogramLabels: each chunk's counts
+// per label, added up (integer counts, so the order does not matter). A
+// label without voxels gets nil; a nil index means 1..max label.
+func HistogramLabels(ctx context.Context, exec delayed.Executor, labels, intensity *Array, lo, hi float64, bins int, index []uint32) ([][]int64, error) {
+	if err := checkMeasurePair(labels, intensity); err != nil {
+		return nil, err
+	}
+	if _, err := kernels.HistogramEdges(lo, hi, bins); err != nil {
+		return nil, err
+	}
+	if intensity.dt == stack.Float64 {
+		return nil, fmt.Errorf("%w: float64 intensity (use Astype(stack.Float32))", kernels.ErrMeasure)
+	}
+	exec, done, err := executor(exec)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if index == nil {
+		if index, err = allLabels(ctx, exec, labels); err != nil {
+			return nil, err
+		}
+	}
+	partial := newLayer("histogram-partial")
+	nodes := make([]*node, len(labels.blocks))
+	for i := range labels.blocks {
+		shape := stack.ShapeOf(labels.chunks.shapeOf(labels.chunks.coords(i)))
+		nodes[i] = binary(partial, labels.blocks[i], intensity.blocks[i], func(ctx context.Context, v []any) (any, error) {
+			lab, err := labelChunk(v[0].(buf), shape)
+			if err != nil {
+				return nil, err
+			}
+			switch raw := v[1].(buf).raw().(type) {
+			case []uint8:
+				return histogramChunk(ctx, lab, shape, raw, lo, hi, bins, index)
+			case []uint16:
+				return histogramChunk(ctx, lab, shape, raw, lo, hi, bins, index)
+			case []int16:
+				return histogramChunk(ctx, lab, shape, raw, lo, hi, bins, index)
+			case []uint32:
+				return histogramChunk(ctx, lab, shape, raw, lo, hi, bins, index)
+			case []int32:
+				return histogramChunk(ctx, lab, shape, raw, lo, hi, bins, index)
+			case []float32:
+				return histogramChunk(ctx, lab, shape, raw, lo, hi, bins, index)
+			}
+			return nil, fmt.Errorf("%w: intensity chunk of %v", kernels.ErrMeasure, v[1].(buf).dtype())
+		})
+	}
+	merge := &node{layer: newLayer("histogram"), deps: nodes, fn: func(_ context.Context, v []any) (any, error) {
+		out := make([][]int64, len(index))
+		for _, x := range v {
+			for i, h := range x.([][]int64) {
+				if h == nil {
+					continue
+				}
+				if out[i] == nil {
+					out[i] = make([]int64, bins)
+				}
+				for k, c := range h {
+					out[i][k] += c
+				}
+			}
+		}
+		return out, nil
+	}}
+	r, err := runValue(ctx, exec, merge)
+	if err != nil {
+		return nil, err
+	}
+	return r.([][]int64), nil
+}
+
+func histogramChunk[T stack.Elem](ctx context.Context, lab *stack.Volume[uint32], s stack.Shape, data []T, lo, hi float64, bins int, index []uint32) ([][]int64, error) {
+	img, err := stack.FromSlice(s, data)
+	if err != nil {
+		return nil, err
+	}
+	return kernels.HistogramLabels(ctx, lab, img, lo, hi, bins, index)
+}

@@ -55,3 +55,22 @@ func ExampleFindObjects() {
 	// 2 [0 1 2] [1 3 4]
 	// 3 [0 2 0] [1 3 1]
 }
+
+// Per-label histograms of a chunked image, as
+// dask_image.ndmeasure.histogram: three bins over [0, 9].
+func ExampleHistogramLabels() {
+	labels := array.FromSlice([]uint32{
+		1, 1, 0, 2,
+		1, 0, 0, 2,
+	}, []int{2, 4}, []int{1, 2})
+	img := array.FromSlice([]uint8{
+		1, 2, 0, 7,
+		3, 0, 0, 9,
+	}, []int{2, 4}, []int{1, 2})
+	h, err := array.HistogramLabels(context.Background(), delayed.Serial(), labels, img, 0, 9, 3, []uint32{1, 2, 5})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(h) // label 5 has no voxels
+	// Output: [[2 1 0] [0 0 2] []]
+}

@@ -69,6 +69,13 @@ func TestMeasureMatchesKernels(t *testing.T) {
 			require.Equal(t, append(wantBoxes[:len(wantBoxes):len(wantBoxes)], make([]stack.Box, 12-len(wantBoxes))...), boxes)
 		}
 	}
+	wantHist, err := kernels.HistogramLabels(ctx, lab, img, 100, 4000, 9, index)
+	require.NoError(t, err)
+	for _, chunk := range [][]int{{1, 23, 31}, {2, 7, 10}} {
+		h, err := HistogramLabels(ctx, delayed.Serial(), FromVolume(lab16, chunk), FromVolume(img, chunk), 100, 4000, 9, index)
+		require.NoError(t, err)
+		require.Equal(t, wantHist, h)
+	}
 	// nil index: every label 1..max.
 	got, err := Measure(ctx, delayed.Serial(), FromVolume(lab16, []int{2, 8, 8}), FromVolume(img, []int{2, 8, 8}), nil, kernels.MeasureMean)
 	require.NoError(t, err)
@@ -83,6 +90,8 @@ func TestMeasureArrayErrors(t *testing.T) {
 	_, err = Measure(ctx, delayed.Serial(), FromVolume(lab, []int{1, 4, 4}), FromVolume(img, []int{1, 4, 4}).Astype(stack.Float64), nil, kernels.MeasureSum)
 	require.ErrorIs(t, err, kernels.ErrMeasure)
 	_, err = Measure(ctx, delayed.Serial(), FromVolume(img, []int{1, 4, 4}).Astype(stack.Float32), FromVolume(img, []int{1, 4, 4}), nil, kernels.MeasureSum)
+	require.ErrorIs(t, err, kernels.ErrMeasure)
+	_, err = HistogramLabels(ctx, delayed.Serial(), FromVolume(lab, []int{1, 4, 4}), FromVolume(img, []int{1, 4, 4}), 3, 1, 2, nil)
 	require.ErrorIs(t, err, kernels.ErrMeasure)
 	_, err = FindObjects(ctx, delayed.Serial(), FromVolume(lab, []int{1, 4, 4}), -1)
 	require.ErrorIs(t, err, kernels.ErrMeasure)
