@@ -1,8 +1,10 @@
 package array
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/segstack/segstack/delayed"
 	"github.com/segstack/segstack/kernels"
@@ -356,4 +358,114 @@ func histogramChunk[T stack.Elem](ctx context.Context, lab *stack.Volume[uint32]
 		return nil, err
 	}
 	return kernels.HistogramLabels(ctx, lab, img, lo, hi, bins, index)
+}
+
+// LabeledComprehension is scipy.ndimage.labeled_comprehension on lazy
+// arrays, as kernels.LabeledComprehension: fn gets each label's
+// intensities in raster order (gathered chunk by chunk with their
+// positions, then put back in raster order) and dflt stands for a label
+// without voxels. The intensity array must hold T. fn runs once per
+// distinct label, on the calling goroutine, after the chunks are computed;
+// a nil index means 1..max label.
+func LabeledComprehension[T stack.Elem, R any](ctx context.Context, exec delayed.Executor, labels, intensity *Array, index []uint32, fn func(values []T) R, dflt R) ([]R, error) {
+	if err := checkMeasurePair(labels, intensity); err != nil {
+		return nil, err
+	}
+	if fn == nil {
+		return nil, fmt.Errorf("%w: nil function", kernels.ErrMeasure)
+	}
+	if want := dtypeOfT[T](); intensity.dt != want {
+		return nil, fmt.Errorf("%w: intensity holds %v, the function takes %v", kernels.ErrMeasure, intensity.dt, want)
+	}
+	exec, done, err := executor(exec)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if index == nil {
+		if index, err = allLabels(ctx, exec, labels); err != nil {
+			return nil, err
+		}
+	}
+	// One entry per distinct label: its values and their flat raster
+	// positions in the whole array.
+	type group struct {
+		values []T
+		pos    []int
+	}
+	distinct := make([]uint32, 0, len(index))
+	slot := make(map[uint32]int, len(index))
+	for _, l := range index {
+		if _, ok := slot[l]; !ok {
+			slot[l] = len(distinct)
+			distinct = append(distinct, l)
+		}
+	}
+	full := labels.shape
+	starts := labels.chunks.starts()
+	partial := newLayer("labeled_comprehension-partial")
+	nodes := make([]*node, len(labels.blocks))
+	for i := range labels.blocks {
+		idx := labels.chunks.coords(i)
+		shape := stack.ShapeOf(labels.chunks.shapeOf(idx))
+		origin := [3]int{starts[0][idx[0]], starts[1][idx[1]], starts[2][idx[2]]}
+		nodes[i] = binary(partial, labels.blocks[i], intensity.blocks[i], func(ctx context.Context, v []any) (any, error) {
+			lab, err := labelChunk(v[0].(buf), shape)
+			if err != nil {
+				return nil, err
+			}
+			img, err := stack.FromSlice(shape, v[1].(buf).raw().([]T))
+			if err != nil {
+				return nil, err
+			}
+			return kernels.LabeledComprehensionPositions(ctx, lab, img, distinct, func(vals []T, pos []int) group {
+				g := group{values: append([]T(nil), vals...), pos: make([]int, len(pos))}
+				for k, p := range pos {
+					z, y, x := p/(shape.Y*shape.X), p/shape.X%shape.Y, p%shape.X
+					g.pos[k] = ((origin[0]+z)*full[1]+origin[1]+y)*full[2] + origin[2] + x
+				}
+				return g
+			}, group{})
+		})
+	}
+	merge := &node{layer: newLayer("labeled_comprehension"), deps: nodes, fn: func(_ context.Context, v []any) (any, error) {
+		out := make([]group, len(distinct))
+		for _, x := range v {
+			for s, g := range x.([]group) {
+				out[s].values = append(out[s].values, g.values...)
+				out[s].pos = append(out[s].pos, g.pos...)
+			}
+		}
+		return out, nil
+	}}
+	r, err := runValue(ctx, exec, merge)
+	if err != nil {
+		return nil, err
+	}
+	groups := r.([]group)
+	res := make([]R, len(distinct))
+	for s, g := range groups {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if len(g.values) == 0 {
+			res[s] = dflt
+			continue
+		}
+		order := make([]int, len(g.pos))
+		for k := range order {
+			order[k] = k
+		}
+		slices.SortFunc(order, func(a, b int) int { return cmp.Compare(g.pos[a], g.pos[b]) })
+		vals := make([]T, len(order))
+		for k, o := range order {
+			vals[k] = g.values[o]
+		}
+		res[s] = fn(vals)
+	}
+	out := make([]R, len(index))
+	for i, l := range index {
+		out[i] = res[slot[l]]
+	}
+	return out, nil
 }

@@ -3,6 +3,7 @@ package array_test
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/segstack/segstack/array"
 	"github.com/segstack/segstack/delayed"
@@ -73,4 +74,25 @@ func ExampleHistogramLabels() {
 	}
 	fmt.Println(h) // label 5 has no voxels
 	// Output: [[2 1 0] [0 0 2] []]
+}
+
+// A Go function of each label's values, as
+// dask_image.ndmeasure.labeled_comprehension: here the range of the
+// intensities, -1 for a label without voxels.
+func ExampleLabeledComprehension() {
+	labels := array.FromSlice([]uint32{
+		1, 1, 0, 2,
+		1, 0, 0, 2,
+	}, []int{2, 4}, []int{1, 2})
+	img := array.FromSlice([]uint8{
+		1, 2, 0, 7,
+		3, 0, 0, 9,
+	}, []int{2, 4}, []int{1, 2})
+	r, err := array.LabeledComprehension(context.Background(), delayed.Serial(), labels, img, []uint32{1, 2, 4},
+		func(v []uint8) int { return int(slices.Max(v) - slices.Min(v)) }, -1)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(r)
+	// Output: [2 2 -1]
 }

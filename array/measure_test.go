@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/segstack/segstack/delayed"
@@ -76,6 +77,18 @@ func TestMeasureMatchesKernels(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, wantHist, h)
 	}
+	// The values in raster order, whatever the chunks.
+	copyVals := func(v []uint16) []uint16 { return slices.Clone(v) }
+	wantVals, err := kernels.LabeledComprehension(ctx, lab, img, index, copyVals, nil)
+	require.NoError(t, err)
+	for _, chunk := range [][]int{{1, 23, 31}, {2, 7, 10}, {3, 5, 4}} {
+		vals, err := LabeledComprehension(ctx, delayed.Serial(), FromVolume(lab16, chunk), FromVolume(img, chunk), index, copyVals, nil)
+		require.NoError(t, err)
+		require.Equal(t, wantVals, vals)
+	}
+	_, err = LabeledComprehension(ctx, delayed.Serial(), FromVolume(lab16, []int{1, 8, 8}), FromVolume(img, []int{1, 8, 8}), index,
+		func(v []float32) int { return len(v) }, 0)
+	require.ErrorIs(t, err, kernels.ErrMeasure, "intensity is not float32")
 	// nil index: every label 1..max.
 	got, err := Measure(ctx, delayed.Serial(), FromVolume(lab16, []int{2, 8, 8}), FromVolume(img, []int{2, 8, 8}), nil, kernels.MeasureMean)
 	require.NoError(t, err)
