@@ -10,7 +10,7 @@ Run with Debian's python3 (python3-scipy, -skimage, -opencv, -dask,
     kernel_bench.py --probe
 
 DIR holds input.npy (float32 Z,Y,X), input_u8.npy, mask2d.npy and mask3d.npy
-(uint8). With
+(uint8) and labels3d.npy (uint32, the objects of mask3d, connectivity 6). With
 --outdir each kernel runs once and writes OUTDIR/<kernel>.npy (scalars go in
 the JSON) for the harness to check against segstack; without it each kernel
 runs once to warm up and then as many times as fill --min-time, and the mean
@@ -34,6 +34,7 @@ KERNELS = [
     "erode2d-c4", "erode2d-c8", "dilate2d-c4", "dilate2d-c8", "erode3d-c6", "dilate3d-c26",
     "watershed2d-c8", "watershed3d-c26",
     "median2d-u8", "median2d-f32", "uniform2d-k5", "maxfilter2d-k5",
+    "measure-mean", "measure-std", "measure-com", "measure-find_objects",
 ]
 
 MORPH_FAMILIES = ("erode2d", "dilate2d", "erode3d", "dilate3d")
@@ -105,6 +106,20 @@ def scipy_kernels():
         ndi.label(m, structure=st, output=out)
         return out
 
+    def measure(x, lab, stat):
+        # Every label 1..max, as dask_image.ndmeasure users pass index; the
+        # value is the checksum kernelrun reports (the sum over the labels).
+        idx = np.arange(1, int(lab.max()) + 1)
+        if stat == "mean":
+            return float(np.sum(ndi.mean(x, lab, idx)))
+        if stat == "std":
+            return float(np.sum(ndi.standard_deviation(x, lab, idx)))
+        if stat == "com":
+            return float(np.sum(np.array(ndi.center_of_mass(x, lab, idx))))
+        if stat == "find_objects":
+            return float(sum(s.start + s.stop for o in ndi.find_objects(lab) if o is not None for s in o))
+        raise ValueError(stat)
+
     def edt2d(m):
         out = np.empty(m.shape, np.float32)
         for z in range(m.shape[0]):
@@ -138,7 +153,8 @@ def scipy_kernels():
             "dilate2d": lambda m, c: morph(ndi.binary_dilation, m, c, True),
             "erode3d": lambda m, c: morph(ndi.binary_erosion, m, c, False),
             "dilate3d": lambda m, c: morph(ndi.binary_dilation, m, c, False),
-            "median2d": median2d, "uniform2d": uniform2d, "maxfilter2d": maxfilter2d}
+            "median2d": median2d, "uniform2d": uniform2d, "maxfilter2d": maxfilter2d,
+            "measure": measure}
 
 
 # --- scikit-image ----------------------------------------------------------
@@ -349,6 +365,8 @@ def bind(table, kernel, inputs):
         return lambda: fn(inputs("input_u8" if kernel.endswith("-u8") else "input"))
     if fam in ("uniform2d", "maxfilter2d"):
         return lambda: fn(inputs("input"), int(kernel.split("-k")[1]))
+    if fam == "measure":
+        return lambda: fn(inputs("input"), inputs("labels3d"), kernel.split("-", 1)[1])
     return lambda: fn(inputs("mask2d" if fam == "label2d" else "mask3d"), conn_of(kernel))
 
 

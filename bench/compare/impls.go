@@ -15,7 +15,7 @@ import (
 // plane (8) and in 3-D (26) of the input from grid seeds within the masks
 // (see gridMarkers in kernelrun); and the ndfilters per plane (3x3 median
 // of uint8 and float32, 5x5 uniform and maximum of float32, all mode
-// nearest).
+// nearest); and per-label measurements of the 3-D objects.
 var kernelNames = []string{
 	"gauss2d-s1", "gauss2d-s3", "gauss3d-s1", "gauss3d-s3", "max", "otsu",
 	"label2d-c4", "label2d-c8", "label3d-c6", "label3d-c18", "label3d-c26",
@@ -23,6 +23,7 @@ var kernelNames = []string{
 	"erode2d-c4", "erode2d-c8", "dilate2d-c4", "dilate2d-c8", "erode3d-c6", "dilate3d-c26",
 	"watershed2d-c8", "watershed3d-c26",
 	"median2d-u8", "median2d-f32", "uniform2d-k5", "maxfilter2d-k5",
+	"measure-mean", "measure-std", "measure-com", "measure-find_objects",
 }
 
 // exactFilter reports whether kernel is one of the ndfilters, whose

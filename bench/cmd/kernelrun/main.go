@@ -114,7 +114,15 @@ func prep(ctx context.Context, in, outdir string) error {
 	if err := kernels.Threshold(ctx, mask, sm, threshold(m)); err != nil {
 		return err
 	}
-	return npy.Write(filepath.Join(outdir, "mask3d.npy"), dims, mask.Data)
+	if err := npy.Write(filepath.Join(outdir, "mask3d.npy"), dims, mask.Data); err != nil {
+		return err
+	}
+	// The objects of mask3d (connectivity 6), for the measurements.
+	lab := stack.New[uint32](s)
+	if _, err := kernels.Label(ctx, lab, mask, kernels.Conn6); err != nil {
+		return err
+	}
+	return npy.Write(filepath.Join(outdir, "labels3d.npy"), dims, lab.Data)
 }
 
 type result struct {
@@ -170,6 +178,7 @@ func runKernels(ctx context.Context, dir string, names []string, outdir string, 
 	var (
 		input                   *stack.Volume[float32]
 		mask2d, mask3d, inputU8 *stack.Volume[uint8]
+		labels3d                *stack.Volume[uint32]
 		err                     error
 	)
 	need := func(name string) error {
@@ -182,6 +191,8 @@ func runKernels(ctx context.Context, dir string, names []string, outdir string, 
 			mask2d, err = loadU8(filepath.Join(dir, "mask2d.npy"))
 		case name == "mask3d" && mask3d == nil:
 			mask3d, err = loadU8(filepath.Join(dir, "mask3d.npy"))
+		case name == "labels3d" && labels3d == nil:
+			labels3d, err = loadU32(filepath.Join(dir, "labels3d.npy"))
 		}
 		return err
 	}
@@ -189,9 +200,16 @@ func runKernels(ctx context.Context, dir string, names []string, outdir string, 
 	var results []result
 	for _, k := range names {
 		r := result{Kernel: k}
-		j, err := bind(ctx, k, need, func() *stack.Volume[float32] { return input },
-			func() *stack.Volume[uint8] { return mask2d }, func() *stack.Volume[uint8] { return mask3d },
-			func() *stack.Volume[uint8] { return inputU8 })
+		var j job
+		var err error
+		if family, _, _ := strings.Cut(k, "-"); family == "measure" {
+			j, err = bindMeasure(ctx, k, need, func() *stack.Volume[float32] { return input },
+				func() *stack.Volume[uint32] { return labels3d })
+		} else {
+			j, err = bind(ctx, k, need, func() *stack.Volume[float32] { return input },
+				func() *stack.Volume[uint8] { return mask2d }, func() *stack.Volume[uint8] { return mask3d },
+				func() *stack.Volume[uint8] { return inputU8 })
+		}
 		if err != nil {
 			r.Error = err.Error()
 			results = append(results, r)
