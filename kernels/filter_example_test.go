@@ -8,8 +8,8 @@ import (
 	"github.com/segstack/segstack/stack"
 )
 
-// plane is a 1×4×5 uint8 image (a single plane is filtered in 2-D).
-func plane() *stack.Volume[uint8] {
+// filterPlane is a 1×4×5 uint8 image (a single plane is filtered in 2-D).
+func filterPlane() *stack.Volume[uint8] {
 	v, _ := stack.FromSlice(stack.Shape{Z: 1, Y: 4, X: 5}, []uint8{
 		10, 200, 30, 40, 50,
 		60, 70, 80, 90, 0,
@@ -28,7 +28,7 @@ func show[T stack.Elem](v *stack.Volume[T]) {
 // scipy.ndimage.median_filter(a, size=3): salt-and-pepper noise removed,
 // the type kept.
 func ExampleMedianFilter() {
-	src, dst := plane(), stack.New[uint8](stack.Shape{Z: 1, Y: 4, X: 5})
+	src, dst := filterPlane(), stack.New[uint8](stack.Shape{Z: 1, Y: 4, X: 5})
 	if err := kernels.MedianFilter(context.Background(), dst, src, kernels.FilterOptions{Size: [3]int{1, 3, 3}}); err != nil {
 		panic(err)
 	}
@@ -43,7 +43,7 @@ func ExampleMedianFilter() {
 // scipy.ndimage.minimum_filter(a, footprint=cross, mode="constant",
 // cval=255): a footprint instead of a box.
 func ExampleMinimumFilter() {
-	src, dst := plane(), stack.New[uint8](stack.Shape{Z: 1, Y: 4, X: 5})
+	src, dst := filterPlane(), stack.New[uint8](stack.Shape{Z: 1, Y: 4, X: 5})
 	cross := &kernels.Footprint{Shape: stack.Shape{Z: 1, Y: 3, X: 3}, Mask: []bool{false, true, false, true, true, true, false, true, false}}
 	opt := kernels.FilterOptions{Footprint: cross, Mode: stack.Constant, Cval: 255}
 	if err := kernels.MinimumFilter(context.Background(), dst, src, opt); err != nil {
@@ -60,7 +60,7 @@ func ExampleMinimumFilter() {
 // scipy.ndimage.maximum_filter(a, size=(1, 2), mode="nearest"): an even
 // window, placed by scipy's rule (the extra sample on the left).
 func ExampleMaximumFilter() {
-	src, dst := plane(), stack.New[uint8](stack.Shape{Z: 1, Y: 4, X: 5})
+	src, dst := filterPlane(), stack.New[uint8](stack.Shape{Z: 1, Y: 4, X: 5})
 	if err := kernels.MaximumFilter(context.Background(), dst, src, kernels.FilterOptions{Size: [3]int{1, 1, 2}, Mode: stack.Nearest}); err != nil {
 		panic(err)
 	}
@@ -75,7 +75,7 @@ func ExampleMaximumFilter() {
 // scipy.ndimage.uniform_filter(a, size=3) on uint8: float64 running means
 // truncated into uint8 after each axis, as scipy stores them.
 func ExampleUniformFilter() {
-	src, dst := plane(), stack.New[uint8](stack.Shape{Z: 1, Y: 4, X: 5})
+	src, dst := filterPlane(), stack.New[uint8](stack.Shape{Z: 1, Y: 4, X: 5})
 	if err := kernels.UniformFilter(context.Background(), dst, src, kernels.FilterOptions{Size: [3]int{1, 3, 3}}); err != nil {
 		panic(err)
 	}
@@ -89,7 +89,7 @@ func ExampleUniformFilter() {
 
 // scipy.ndimage.sobel(a.astype(np.float32), axis=-1): the X derivative.
 func ExampleSobel() {
-	src := stack.Convert[float32](plane())
+	src := stack.Convert[float32](filterPlane())
 	dst := stack.New[float32](src.Shape)
 	if err := kernels.Sobel(context.Background(), dst, src, 2, kernels.FilterOptions{}); err != nil {
 		panic(err)
@@ -104,7 +104,7 @@ func ExampleSobel() {
 
 // scipy.ndimage.prewitt(a.astype(np.float32), axis=0): the Y derivative.
 func ExamplePrewitt() {
-	src := stack.Convert[float32](plane())
+	src := stack.Convert[float32](filterPlane())
 	dst := stack.New[float32](src.Shape)
 	if err := kernels.Prewitt(context.Background(), dst, src, 1, kernels.FilterOptions{}); err != nil {
 		panic(err)
@@ -119,7 +119,7 @@ func ExamplePrewitt() {
 
 // scipy.ndimage.laplace(a.astype(np.float32), mode="wrap").
 func ExampleLaplace() {
-	src := stack.Convert[float32](plane())
+	src := stack.Convert[float32](filterPlane())
 	dst := stack.New[float32](src.Shape)
 	if err := kernels.Laplace(context.Background(), dst, src, kernels.FilterOptions{Mode: stack.Wrap}); err != nil {
 		panic(err)
@@ -135,7 +135,7 @@ func ExampleLaplace() {
 // scipy.ndimage.correlate1d(a, [1, -1], axis=-1, output=np.float32) and
 // convolve1d, which reverses the weights and mirrors the origin.
 func ExampleCorrelate1D() {
-	src := plane()
+	src := filterPlane()
 	ctx := context.Background()
 	c, v := stack.New[float32](src.Shape), stack.New[float32](src.Shape)
 	if err := kernels.Correlate1D(ctx, c, src, []float64{1, -1}, 2, kernels.FilterOptions{}); err != nil {
@@ -152,7 +152,7 @@ func ExampleCorrelate1D() {
 // scipy.ndimage.correlate(a, w, output=np.float32) with a 3×3 kernel, and
 // convolve, its mirror image.
 func ExampleCorrelate() {
-	src := plane()
+	src := filterPlane()
 	w := &kernels.Weights{Shape: stack.Shape{Z: 1, Y: 3, X: 3}, W: []float64{0, 0, 0, 0, 1, 2, 0, 0, 0}}
 	ctx := context.Background()
 	c, v := stack.New[float32](src.Shape), stack.New[float32](src.Shape)
@@ -210,7 +210,7 @@ func ExampleGaussianKernel1D() {
 // scipy.ndimage.convolve1d(a, [1, 2, 3], axis=0, mode="constant",
 // output=np.float32): the weights reversed, along Y.
 func ExampleConvolve1D() {
-	src := plane()
+	src := filterPlane()
 	dst := stack.New[float32](src.Shape)
 	if err := kernels.Convolve1D(context.Background(), dst, src, []float64{1, 2, 3}, 1, kernels.FilterOptions{Mode: stack.Constant}); err != nil {
 		panic(err)
@@ -223,7 +223,7 @@ func ExampleConvolve1D() {
 // scipy.ndimage.convolve(a, w, mode="nearest", output=np.float32) with a
 // 2x2 kernel: an even extent, whose origin scipy shifts.
 func ExampleConvolve() {
-	src := plane()
+	src := filterPlane()
 	w := &kernels.Weights{Shape: stack.Shape{Z: 1, Y: 2, X: 2}, W: []float64{1, 0, 0, -1}}
 	dst := stack.New[float32](src.Shape)
 	if err := kernels.Convolve(context.Background(), dst, src, w, kernels.FilterOptions{Mode: stack.Nearest}); err != nil {
@@ -237,7 +237,7 @@ func ExampleConvolve() {
 // Box is a full footprint; with it the rank filters take their separable
 // path, as scipy does for an all-true footprint.
 func ExampleBox() {
-	src, dst := plane(), stack.New[uint8](stack.Shape{Z: 1, Y: 4, X: 5})
+	src, dst := filterPlane(), stack.New[uint8](stack.Shape{Z: 1, Y: 4, X: 5})
 	if err := kernels.MaximumFilter(context.Background(), dst, src, kernels.FilterOptions{Footprint: kernels.Box(1, 3, 1)}); err != nil {
 		panic(err)
 	}
