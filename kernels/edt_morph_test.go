@@ -1,0 +1,414 @@
+package kernels
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/segstack/segstack/stack"
+	"github.com/stretchr/testify/require"
+)
+
+// randomMask draws a small mask: sometimes empty, full, a single line or
+// voxel thin, otherwise of random density.
+func randomMorphMask(rng *rand.Rand, threeD bool) *stack.Volume[uint8] {
+	s := stack.Shape{Z: 1, Y: 1 + rng.IntN(12), X: 1 + rng.IntN(14)}
+	if threeD {
+		s.Z = 2 + rng.IntN(5)
+		s.Y = 1 + rng.IntN(8)
+		s.X = 1 + rng.IntN(9)
+	}
+	v := stack.New[uint8](s)
+	switch rng.IntN(8) {
+	case 0: // empty
+	case 1:
+		for i := range v.Data {
+			v.Data[i] = uint8(1 + rng.IntN(255))
+		}
+	case 2: // thin: one row / column / voxel off or on
+		for i := range v.Data {
+			v.Data[i] = 1
+		}
+		v.Data[rng.IntN(len(v.Data))] = 0
+	default:
+		p := rng.Float64()
+		for i := range v.Data {
+			if rng.Float64() < p {
+				v.Data[i] = uint8(1 + rng.IntN(3))
+			}
+		}
+	}
+	return v
+}
+
+// bruteEDT is the O(n²) distance in scipy's float64 arithmetic.
+func bruteEDT(m *stack.Volume[uint8], w [3]float64) []float32 {
+	s := m.Shape
+	out := make([]float32, len(m.Data))
+	zero := false
+	for _, v := range m.Data {
+		zero = zero || v == 0
+	}
+	for z := range s.Z {
+		for y := range s.Y {
+			for x := range s.X {
+				if m.At(z, y, x) == 0 {
+					continue
+				}
+				best := math.Inf(1)
+				dist := func(dz, dy, dx int) float64 {
+					tz, ty, tx := float64(dz)*w[0], float64(dy)*w[1], float64(dx)*w[2]
+					if s.Z == 1 {
+						return float64(ty*ty) + float64(tx*tx)
+					}
+					return float64(tz*tz) + float64(ty*ty) + float64(tx*tx)
+				}
+				if !zero {
+					if s.Z == 1 {
+						best = dist(0, y+1, x)
+					} else {
+						best = dist(z+1, y, x)
+					}
+				}
+				for zz := range s.Z {
+					for yy := range s.Y {
+						for xx := range s.X {
+							if m.At(zz, yy, xx) == 0 {
+								best = math.Min(best, dist(z-zz, y-yy, x-xx))
+							}
+						}
+					}
+				}
+				out[m.Index(z, y, x)] = float32(math.Sqrt(best))
+			}
+		}
+	}
+	return out
+}
+
+func TestEDTBruteForce(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(1, 2))
+	samplings := [][3]float64{{1, 1, 1}, {0, 0, 0}, {2.5, 0.7, 1.3}, {0.3, 1, 1}, {4, 1, 1}}
+	for i := range 3000 {
+		m := randomMorphMask(rng, i%2 == 1)
+		w := samplings[rng.IntN(len(samplings))]
+		dst := stack.New[float32](m.Shape)
+		require.NoError(t, EDT(context.Background(), dst, m, w))
+		ww := w
+		for j := range ww {
+			if ww[j] == 0 {
+				ww[j] = 1
+			}
+		}
+		require.Equal(t, bruteEDT(m, ww), dst.Data, "case %d shape %v sampling %v mask %v", i, m.Shape, w, m.Data)
+	}
+}
+
+func TestEDTLarge(t *testing.T) {
+	t.Parallel()
+	// Lines of several hundred voxels exercise long envelopes; check
+	// against the brute force on a sparse background.
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, s := range []stack.Shape{{Z: 1, Y: 70, X: 300}, {Z: 9, Y: 20, X: 40}} {
+		m := stack.New[uint8](s)
+		for i := range m.Data {
+			if rng.IntN(50) != 0 {
+				m.Data[i] = 1
+			}
+		}
+		for _, w := range [][3]float64{{1, 1, 1}, {3, 0.5, 0.25}} {
+			dst := stack.New[float32](s)
+			require.NoError(t, EDT(context.Background(), dst, m, w))
+			require.Equal(t, bruteEDT(m, w), dst.Data)
+		}
+	}
+}
+
+func TestEDTErrors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	m := stack.New[uint8](stack.Shape{Z: 1, Y: 3, X: 3})
+	require.Error(t, EDT(ctx, nil, m, [3]float64{}))
+	require.Error(t, EDT(ctx, stack.New[float32](stack.Shape{Z: 1, Y: 3, X: 4}), m, [3]float64{}))
+	require.Error(t, EDT(ctx, stack.New[float32](m.Shape), m, [3]float64{1, -1, 1}))
+	require.Error(t, EDT(ctx, stack.New[float32](m.Shape), m, [3]float64{1, math.NaN(), 1}))
+	bad := &stack.Volume[uint8]{Shape: m.Shape, Data: m.Data[:4]}
+	require.Error(t, EDT(ctx, stack.New[float32](m.Shape), bad, [3]float64{}))
+}
+
+// structure is generate_binary_structure as a list of offsets.
+func emStructure(conn Connectivity) [][3]int {
+	rank, c := 3, 0
+	switch conn {
+	case Conn4:
+		rank, c = 2, 1
+	case Conn8:
+		rank, c = 2, 2
+	case Conn6:
+		c = 1
+	case Conn18:
+		c = 2
+	case Conn26:
+		c = 3
+	}
+	var out [][3]int
+	for dz := -1; dz <= 1; dz++ {
+		if rank == 2 && dz != 0 {
+			continue
+		}
+		for dy := -1; dy <= 1; dy++ {
+			for dx := -1; dx <= 1; dx++ {
+				if morphAbs(dz)+morphAbs(dy)+morphAbs(dx) <= c {
+					out = append(out, [3]int{dz, dy, dx})
+				}
+			}
+		}
+	}
+	return out
+}
+
+func bruteMorphStep(src []uint8, s stack.Shape, conn Connectivity, border uint8, erode bool) []uint8 {
+	st := emStructure(conn)
+	out := make([]uint8, len(src))
+	for z := range s.Z {
+		for y := range s.Y {
+			for x := range s.X {
+				acc := erode
+				for _, o := range st {
+					zz, yy, xx := z+o[0], y+o[1], x+o[2]
+					var v bool
+					if zz < 0 || zz >= s.Z || yy < 0 || yy >= s.Y || xx < 0 || xx >= s.X {
+						v = border != 0
+					} else {
+						v = src[(zz*s.Y+yy)*s.X+xx] != 0
+					}
+					if erode {
+						acc = acc && v
+					} else {
+						acc = acc || v
+					}
+				}
+				if acc {
+					out[(z*s.Y+y)*s.X+x] = 1
+				}
+			}
+		}
+	}
+	return out
+}
+
+func bruteMorph(src []uint8, s stack.Shape, opt MorphOptions, ops []bool) []uint8 {
+	cur := src
+	for _, erode := range ops {
+		for it := 0; opt.Iterations < 1 || it < opt.Iterations; it++ {
+			next := bruteMorphStep(cur, s, opt.Conn, opt.BorderValue, erode)
+			same := string(next) == string(emNormalized(cur))
+			cur = next
+			if opt.Iterations < 1 && same {
+				break
+			}
+		}
+	}
+	return emNormalized(cur)
+}
+
+func emNormalized(b []uint8) []uint8 {
+	out := make([]uint8, len(b))
+	for i, v := range b {
+		if v != 0 {
+			out[i] = 1
+		}
+	}
+	return out
+}
+
+func TestMorphologyBruteForce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(5, 6))
+	type opFn func(context.Context, *stack.Volume[uint8], *stack.Volume[uint8], MorphOptions) error
+	ops := []struct {
+		name string
+		fn   opFn
+		seq  []bool
+	}{
+		{"erode", BinaryErosion, []bool{true}},
+		{"dilate", BinaryDilation, []bool{false}},
+		{"open", BinaryOpening, []bool{true, false}},
+		{"close", BinaryClosing, []bool{false, true}},
+	}
+	for i := range 4000 {
+		threeD := i%2 == 1
+		m := randomMorphMask(rng, threeD)
+		if rng.IntN(4) == 0 && !threeD {
+			// Rows long enough for the word-at-a-time paths.
+			m = stack.New[uint8](stack.Shape{Z: 1, Y: 1 + rng.IntN(5), X: 9 + rng.IntN(40)})
+			for j := range m.Data {
+				if rng.IntN(5) != 0 {
+					m.Data[j] = uint8(rng.IntN(200))
+				}
+			}
+		}
+		conns := []Connectivity{Conn4, Conn8}
+		if threeD {
+			conns = []Connectivity{Conn6, Conn18, Conn26}
+		}
+		opt := MorphOptions{
+			Conn:        conns[rng.IntN(len(conns))],
+			Iterations:  []int{1, 2, 3, -1, 0}[rng.IntN(5)],
+			BorderValue: uint8(rng.IntN(2)),
+		}
+		op := ops[rng.IntN(len(ops))]
+		dst := stack.New[uint8](m.Shape)
+		require.NoError(t, op.fn(ctx, dst, m, opt))
+		require.Equal(t, bruteMorph(m.Data, m.Shape, opt, op.seq), dst.Data, "case %d %s %+v shape %v", i, op.name, opt, m.Shape)
+	}
+}
+
+// bruteComponents labels the voxels with value want (non-zero or zero)
+// by flood fill, returning labels (0 elsewhere) and sizes.
+func emComponents(m *stack.Volume[uint8], conn Connectivity, zeros bool) ([]int, []int) {
+	s := m.Shape
+	st := emStructure(conn)
+	lab := make([]int, len(m.Data))
+	sizes := []int{0}
+	in := func(i int) bool { return (m.Data[i] == 0) == zeros }
+	for i := range m.Data {
+		if !in(i) || lab[i] != 0 {
+			continue
+		}
+		id := len(sizes)
+		sizes = append(sizes, 0)
+		stackI := []int{i}
+		lab[i] = id
+		for len(stackI) > 0 {
+			j := stackI[len(stackI)-1]
+			stackI = stackI[:len(stackI)-1]
+			sizes[id]++
+			z, y, x := j/(s.Y*s.X), j/s.X%s.Y, j%s.X
+			for _, o := range st {
+				zz, yy, xx := z+o[0], y+o[1], x+o[2]
+				if zz < 0 || zz >= s.Z || yy < 0 || yy >= s.Y || xx < 0 || xx >= s.X {
+					continue
+				}
+				k := (zz*s.Y+yy)*s.X + xx
+				if in(k) && lab[k] == 0 {
+					lab[k] = id
+					stackI = append(stackI, k)
+				}
+			}
+		}
+	}
+	return lab, sizes
+}
+
+func TestFillHolesAndSmallBruteForce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(7, 8))
+	for i := range 3000 {
+		threeD := i%2 == 1
+		m := randomMorphMask(rng, threeD)
+		conns := []Connectivity{Conn4, Conn8}
+		if threeD {
+			conns = []Connectivity{Conn6, Conn18, Conn26}
+		}
+		conn := conns[rng.IntN(len(conns))]
+		s := m.Shape
+
+		// Fill holes: zero components not touching the edge become 1.
+		lab, _ := emComponents(m, conn, true)
+		edge := map[int]bool{}
+		for z := range s.Z {
+			for y := range s.Y {
+				for x := range s.X {
+					if (s.Z > 1 && (z == 0 || z == s.Z-1)) || y == 0 || y == s.Y-1 || x == 0 || x == s.X-1 {
+						edge[lab[m.Index(z, y, x)]] = true
+					}
+				}
+			}
+		}
+		want := make([]uint8, len(m.Data))
+		for j, v := range m.Data {
+			if v != 0 || !edge[lab[j]] {
+				want[j] = 1
+			}
+		}
+		dst := stack.New[uint8](s)
+		require.NoError(t, FillHoles(ctx, dst, m, conn), "case %d", i)
+		require.Equal(t, want, dst.Data, "fill holes case %d conn %d shape %v", i, conn, s)
+
+		// Small objects and holes.
+		minSize := rng.IntN(8)
+		flab, fsizes := emComponents(m, conn, false)
+		for j, v := range m.Data {
+			want[j] = 0
+			if v != 0 && fsizes[flab[j]] >= minSize {
+				want[j] = 1
+			}
+		}
+		require.NoError(t, RemoveSmallObjects(ctx, dst, m, minSize, conn))
+		require.Equal(t, want, dst.Data, "small objects case %d", i)
+		hlab, hsizes := emComponents(m, conn, true)
+		for j, v := range m.Data {
+			want[j] = 0
+			if v != 0 || hsizes[hlab[j]] < minSize {
+				want[j] = 1
+			}
+		}
+		require.NoError(t, RemoveSmallHoles(ctx, dst, m, minSize, conn))
+		require.Equal(t, want, dst.Data, "small holes case %d", i)
+
+		// Size filter on labels numbered in an arbitrary order.
+		perm := rng.Perm(len(fsizes) + 3)
+		labels := stack.New[uint32](s)
+		for j, l := range flab {
+			if l != 0 {
+				labels.Data[j] = uint32(perm[l] + 1)
+			}
+		}
+		lo, hi := rng.IntN(4), []int{0, 3, 6}[rng.IntN(3)]
+		wantL := make([]uint32, len(flab))
+		ids := map[int]uint32{}
+		for j, l := range flab {
+			if l == 0 || fsizes[l] < lo || (hi > 0 && fsizes[l] > hi) {
+				continue
+			}
+			if _, ok := ids[l]; !ok {
+				ids[l] = uint32(len(ids) + 1)
+			}
+			wantL[j] = ids[l]
+		}
+		n, err := FilterBySize(ctx, labels, lo, hi)
+		require.NoError(t, err)
+		require.Equal(t, len(ids), n)
+		require.Equal(t, wantL, labels.Data, "filter case %d", i)
+	}
+}
+
+func TestFilterBySizeSparse(t *testing.T) {
+	t.Parallel()
+	v := stack.New[uint32](stack.Shape{Z: 1, Y: 2, X: 3})
+	copy(v.Data, []uint32{4000000000, 0, 7, 7, 4000000000, 12})
+	n, err := FilterBySize(context.Background(), v, 2, 0)
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	require.Equal(t, []uint32{1, 0, 2, 2, 1, 0}, v.Data)
+	_, err = FilterBySize(context.Background(), v, -1, 0)
+	require.Error(t, err)
+}
+
+func TestMorphConnectivityErrors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	plane := stack.New[uint8](stack.Shape{Z: 1, Y: 4, X: 4})
+	vol := stack.New[uint8](stack.Shape{Z: 3, Y: 4, X: 4})
+	require.ErrorIs(t, BinaryErosion(ctx, plane, plane, MorphOptions{Conn: Conn6}), ErrConnectivity)
+	require.ErrorIs(t, BinaryDilation(ctx, vol, vol, MorphOptions{Conn: Conn8}), ErrConnectivity)
+	require.ErrorIs(t, FillHoles(ctx, vol, vol, Conn4), ErrConnectivity)
+	require.ErrorIs(t, RemoveSmallObjects(ctx, plane, plane, 3, 5), ErrConnectivity)
+	require.Error(t, BinaryErosion(ctx, plane, vol, MorphOptions{}))
+	require.Error(t, BinaryErosion(ctx, plane, plane, MorphOptions{BorderValue: 2}))
+}
