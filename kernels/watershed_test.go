@@ -1,0 +1,232 @@
+package kernels
+
+import (
+	"container/heap"
+	"context"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/segstack/segstack/stack"
+)
+
+// refEntry and refQueue are the brute-force reference's priority queue:
+// the standard library's binary heap ordered by (value, age) in float64, the
+// order scikit-image's watershed documents.
+type refEntry struct {
+	value   float64
+	age     int
+	z, y, x int
+}
+
+type refQueue []refEntry
+
+func (q refQueue) Len() int { return len(q) }
+func (q refQueue) Less(i, j int) bool {
+	if q[i].value != q[j].value {
+		return q[i].value < q[j].value
+	}
+	return q[i].age < q[j].age
+}
+func (q refQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *refQueue) Push(x any)   { *q = append(*q, x.(refEntry)) }
+func (q *refQueue) Pop() any {
+	old := *q
+	e := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return e
+}
+
+// refWatershed is scikit-image 0.26's seeded watershed written from its
+// description with coordinates and bounds checks: markers in raster order
+// with age 0, neighbours in the structure's raster order stably sorted by
+// distance, labels given on entry, entry value max(own, parent's).
+func refWatershed(img *stack.Volume[float32], markers *stack.Volume[uint32], mask *stack.Volume[uint8], conn Connectivity) []uint32 {
+	s := img.Shape
+	conn, err := normConn(conn, s)
+	if err != nil {
+		panic(err)
+	}
+	offs := neighbourOffsets(conn)
+	slices.SortStableFunc(offs, func(a, b [3]int) int {
+		return (a[0]*a[0] + a[1]*a[1] + a[2]*a[2]) - (b[0]*b[0] + b[1]*b[1] + b[2]*b[2])
+	})
+	out := make([]uint32, s.Len())
+	in := func(i int) bool { return mask == nil || mask.Data[i] != 0 }
+	q := &refQueue{}
+	for i, l := range markers.Data {
+		if l != 0 && in(i) {
+			out[i] = l
+			z, y, x := i/(s.Y*s.X), i/s.X%s.Y, i%s.X
+			heap.Push(q, refEntry{float64(img.Data[i]), 0, z, y, x})
+		}
+	}
+	age := 1
+	for q.Len() > 0 {
+		e := heap.Pop(q).(refEntry)
+		l := out[(e.z*s.Y+e.y)*s.X+e.x]
+		for _, o := range offs {
+			z, y, x := e.z+o[0], e.y+o[1], e.x+o[2]
+			if z < 0 || y < 0 || x < 0 || z >= s.Z || y >= s.Y || x >= s.X {
+				continue
+			}
+			j := (z*s.Y+y)*s.X + x
+			if !in(j) || out[j] != 0 {
+				continue
+			}
+			age++
+			out[j] = l
+			heap.Push(q, refEntry{max(float64(img.Data[j]), e.value), age, z, y, x})
+		}
+	}
+	return out
+}
+
+// randWatershedCase makes a small image with many ties (a few integer
+// levels), a few markers, and sometimes a mask.
+func randWatershedCase(r *rand.Rand, planar bool) (*stack.Volume[float32], *stack.Volume[uint32], *stack.Volume[uint8]) {
+	s := stack.Shape{Z: 1, Y: 1 + r.IntN(9), X: 1 + r.IntN(9)}
+	if !planar {
+		s = stack.Shape{Z: 2 + r.IntN(4), Y: 1 + r.IntN(6), X: 1 + r.IntN(6)}
+	}
+	img := stack.New[float32](s)
+	levels := 1 + r.IntN(5)
+	for i := range img.Data {
+		img.Data[i] = float32(r.IntN(levels))
+		if r.IntN(4) == 0 {
+			img.Data[i] -= 0.5
+		}
+		if img.Data[i] == 0 && r.IntN(2) == 0 {
+			img.Data[i] = float32(math.Copysign(0, -1))
+		}
+	}
+	mk := stack.New[uint32](s)
+	for range 1 + r.IntN(6) {
+		mk.Data[r.IntN(s.Len())] = uint32(1 + r.IntN(4))
+	}
+	var mask *stack.Volume[uint8]
+	if r.IntN(2) == 0 {
+		mask = stack.New[uint8](s)
+		for i := range mask.Data {
+			if r.IntN(5) != 0 {
+				mask.Data[i] = uint8(1 + r.IntN(3))
+			}
+		}
+	}
+	return img, mk, mask
+}
+
+func TestWatershedBruteForce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(19, 6))
+	for i := range 6000 {
+		planar := i%2 == 0
+		img, mk, mask := randWatershedCase(r, planar)
+		conns := []Connectivity{Conn4, Conn8}
+		if !planar {
+			conns = []Connectivity{Conn6, Conn18, Conn26}
+		}
+		conn := conns[r.IntN(len(conns))]
+		want := refWatershed(img, mk, mask, conn)
+		dst := stack.New[uint32](img.Shape)
+		require.NoError(t, Watershed(ctx, dst, img, mk, mask, conn))
+		require.Equal(t, want, dst.Data, "case %d shape %v conn %d\nimg %v\nmarkers %v\nmask %v", i, img.Shape, conn, img.Data, mk.Data, mask)
+	}
+}
+
+// TestWatershedLargeRandom floods images large enough for the radix queue
+// to do most of the work, with distinct and with tied marker values.
+func TestWatershedLargeRandom(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(7, 19))
+	for i := range 12 {
+		s := stack.Shape{Z: 1, Y: 60 + r.IntN(40), X: 60 + r.IntN(40)}
+		conn := []Connectivity{Conn4, Conn8}[i%2]
+		if i >= 8 {
+			s = stack.Shape{Z: 8 + r.IntN(6), Y: 20 + r.IntN(10), X: 20 + r.IntN(10)}
+			conn = []Connectivity{Conn6, Conn18, Conn26}[i%3]
+		}
+		img := stack.New[float32](s)
+		for j := range img.Data {
+			if i%3 == 0 {
+				img.Data[j] = r.Float32()
+			} else {
+				img.Data[j] = float32(r.IntN(20))
+			}
+		}
+		mk := stack.New[uint32](s)
+		for k := range 30 {
+			mk.Data[r.IntN(s.Len())] = uint32(k + 1)
+		}
+		want := refWatershed(img, mk, nil, conn)
+		dst := stack.New[uint32](s)
+		require.NoError(t, Watershed(ctx, dst, img, mk, nil, conn))
+		require.Equal(t, want, dst.Data, "case %d", i)
+	}
+}
+
+func TestWatershedAliasAndPlanes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(3, 3))
+	s := stack.Shape{Z: 5, Y: 17, X: 23}
+	img := stack.New[float32](s)
+	for j := range img.Data {
+		img.Data[j] = float32(r.IntN(6))
+	}
+	mk := stack.New[uint32](s)
+	for k := range 40 {
+		mk.Data[r.IntN(s.Len())] = uint32(k%7 + 1)
+	}
+	want := make([]uint32, 0, s.Len())
+	n := s.Y * s.X
+	for z := range s.Z {
+		p := stack.Shape{Z: 1, Y: s.Y, X: s.X}
+		pi := &stack.Volume[float32]{Shape: p, Data: img.Data[z*n : (z+1)*n]}
+		pm := &stack.Volume[uint32]{Shape: p, Data: mk.Data[z*n : (z+1)*n]}
+		want = append(want, refWatershed(pi, pm, nil, Conn8)...)
+	}
+	for _, w := range []int{1, 2, 3} {
+		dst := stack.New[uint32](s)
+		require.NoError(t, WatershedPlanes(ctx, dst, img, mk, nil, Conn8, w))
+		require.Equal(t, want, dst.Data)
+	}
+	// dst aliasing markers.
+	alias := &stack.Volume[uint32]{Shape: s, Data: slices.Clone(mk.Data)}
+	require.NoError(t, WatershedPlanes(ctx, alias, img, alias, nil, Conn8, 2))
+	require.Equal(t, want, alias.Data)
+	want3 := refWatershed(img, mk, nil, Conn26)
+	alias = &stack.Volume[uint32]{Shape: s, Data: slices.Clone(mk.Data)}
+	require.NoError(t, Watershed(ctx, alias, img, alias, nil, Conn26))
+	require.Equal(t, want3, alias.Data)
+}
+
+func TestWatershedErrors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := stack.Shape{Z: 1, Y: 3, X: 3}
+	img := stack.New[float32](s)
+	mk := stack.New[uint32](s)
+	dst := stack.New[uint32](s)
+	require.Error(t, Watershed(ctx, nil, img, mk, nil, Conn4))
+	require.Error(t, Watershed(ctx, dst, img, stack.New[uint32](stack.Shape{Z: 1, Y: 3, X: 4}), nil, Conn4))
+	require.Error(t, Watershed(ctx, dst, img, mk, stack.New[uint8](stack.Shape{Z: 2, Y: 3, X: 3}), Conn4))
+	require.ErrorIs(t, Watershed(ctx, dst, img, mk, nil, 5), ErrConnectivity)
+	require.ErrorIs(t, Watershed(ctx, stack.New[uint32](stack.Shape{Z: 2, Y: 3, X: 3}), stack.New[float32](stack.Shape{Z: 2, Y: 3, X: 3}), stack.New[uint32](stack.Shape{Z: 2, Y: 3, X: 3}), nil, Conn4), ErrConnectivity)
+	bad := &stack.Volume[float32]{Shape: s, Data: make([]float32, 8)}
+	require.Error(t, Watershed(ctx, dst, bad, mk, nil, Conn4))
+	img.Data[4] = float32(math.NaN())
+	require.ErrorIs(t, Watershed(ctx, dst, img, mk, nil, Conn4), ErrWatershedInput)
+	img.Data[4] = 0
+	mk.Data[0] = math.MaxUint32
+	require.ErrorIs(t, Watershed(ctx, dst, img, mk, nil, Conn4), ErrWatershedInput)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	mk.Data[0] = 1
+	require.ErrorIs(t, Watershed(cctx, dst, img, mk, nil, Conn4), context.Canceled)
+}
