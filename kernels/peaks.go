@@ -1,0 +1,499 @@
+package kernels
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/segstack/segstack/stack"
+)
+
+// PeakOptions are the parameters of PeakLocalMax, named after
+// skimage.feature.peak_local_max's.
+type PeakOptions struct {
+	// MinDistance is min_distance: peaks are the maxima of a
+	// (2*MinDistance+1)-wide cube, and peaks closer than MinDistance
+	// (Chebyshev distance) to a stronger one are dropped. scikit-image's
+	// default is 1. 0 takes every pixel above the threshold.
+	MinDistance int
+	// ThresholdAbs is threshold_abs, used when HasThresholdAbs is set;
+	// otherwise the threshold is the image's minimum (threshold_abs=None).
+	ThresholdAbs    float64
+	HasThresholdAbs bool
+	// ThresholdRel is threshold_rel: the threshold is raised to
+	// ThresholdRel times the image's maximum. 0 means None. (scikit-image's
+	// threshold_rel=0 raises the threshold to 0: pass that as ThresholdAbs.)
+	ThresholdRel float64
+	// ExcludeBorder is exclude_border as a width in pixels on every axis
+	// of the image: -1 means True (MinDistance), 0 means False.
+	// scikit-image's default is True.
+	ExcludeBorder int
+	// NumPeaks is num_peaks; 0 means all (scikit-image's inf).
+	NumPeaks int
+	// Labels, if not nil, is labels=: peaks are found in each label's
+	// region on its own, as scikit-image does (num_peaks_per_label=inf).
+	Labels *stack.Volume[uint32]
+}
+
+// ErrPeakInput is returned (wrapped) for options or images that
+// PeakLocalMax refuses.
+var ErrPeakInput = errors.New("kernels: peak_local_max: unsupported input")
+
+// PeakLocalMax finds the local maxima of img as
+// skimage.feature.peak_local_max(img, min_distance, threshold_abs,
+// threshold_rel, exclude_border, num_peaks, labels=labels) does in
+// scikit-image 0.26 (p_norm=inf, no footprint), and returns their
+// coordinates (Z, Y, X) in scikit-image's order: without labels, by
+// decreasing value and, among equal values, in raster order; with labels,
+// label by label in increasing order, unless there are more than NumPeaks,
+// when they are ordered as without labels.
+//
+// A volume with one plane (Z == 1) is a 2-D image, as scikit-image's 2-D
+// array (Z is then 0 in the coordinates and the border is excluded in Y and X
+// only); a volume of several planes is a 3-D image. The threshold is
+// compared with the float32 values in float32, as NumPy 2 does for a float32
+// image: pixels must be strictly greater than float32(ThresholdAbs) (or the
+// minimum) and than float32(ThresholdRel) times the maximum, computed in
+// float32. Images holding NaN are refused.
+func PeakLocalMax(ctx context.Context, img *stack.Volume[float32], opt PeakOptions) ([][3]int, error) {
+	if img == nil {
+		return nil, fmt.Errorf("%w: nil image", ErrPeakInput)
+	}
+	s := img.Shape
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("kernels: peak_local_max: %w", err)
+	}
+	if len(img.Data) != s.Len() {
+		return nil, fmt.Errorf("%w: image holds %d elements, shape %v needs %d", ErrPeakInput, len(img.Data), s, s.Len())
+	}
+	if opt.MinDistance < 0 {
+		return nil, fmt.Errorf("%w: min_distance %d is negative", ErrPeakInput, opt.MinDistance)
+	}
+	if opt.ExcludeBorder < -1 {
+		return nil, fmt.Errorf("%w: exclude_border %d is negative", ErrPeakInput, opt.ExcludeBorder)
+	}
+	if opt.NumPeaks < 0 {
+		return nil, fmt.Errorf("%w: num_peaks %d is negative", ErrPeakInput, opt.NumPeaks)
+	}
+	if opt.Labels != nil && (opt.Labels.Shape != s || len(opt.Labels.Data) != s.Len()) {
+		return nil, fmt.Errorf("%w: labels shape %v does not match image %v", ErrPeakInput, opt.Labels.Shape, s)
+	}
+	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+	for i, v := range img.Data {
+		if v != v {
+			return nil, fmt.Errorf("%w: the image holds NaN at index %d", ErrPeakInput, i)
+		}
+		lo = min(lo, v)
+		hi = max(hi, v)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	thr := lo
+	if opt.HasThresholdAbs {
+		thr = float32(opt.ThresholdAbs)
+	}
+	if opt.ThresholdRel != 0 {
+		thr = max(thr, float32(opt.ThresholdRel)*hi)
+	}
+	dims := []int{s.Y, s.X}
+	if s.Z > 1 {
+		dims = []int{s.Z, s.Y, s.X}
+	}
+	border := opt.ExcludeBorder
+	if border == -1 {
+		border = opt.MinDistance
+	}
+	g := peakGrid{dims: dims}
+	if opt.Labels == nil {
+		mask := peakMask(img.Data, dims, opt.MinDistance, thr, nil)
+		excludeBorder(mask, dims, border)
+		idx := highPeaks(img.Data, mask, dims, opt.NumPeaks, opt.MinDistance)
+		return g.coords(idx), nil
+	}
+	return peaksPerLabel(ctx, img.Data, opt.Labels.Data, dims, opt, thr, border)
+}
+
+// peakGrid converts flat indices of a 2-D or 3-D image to coordinates.
+type peakGrid struct{ dims []int }
+
+func (g peakGrid) coords(idx []int) [][3]int {
+	out := make([][3]int, len(idx))
+	for i, p := range idx {
+		out[i] = g.coord(p)
+	}
+	return out
+}
+
+func (g peakGrid) coord(p int) [3]int {
+	d := g.dims
+	if len(d) == 2 {
+		return [3]int{0, p / d[1], p % d[1]}
+	}
+	return [3]int{p / (d[1] * d[2]), p / d[2] % d[1], p % d[2]}
+}
+
+// peakMask is scikit-image's _get_peak_mask with a cube footprint of side
+// 2*md+1: the pixels equal to the maximum of their neighbourhood (mode
+// 'nearest'), none if every pixel (of lmask, when given) is, then the
+// isolated pixels of lmask; and greater than thr.
+func peakMask(v []float32, dims []int, md int, thr float32, lmask []bool) []bool {
+	out := make([]bool, len(v))
+	if md == 0 || len(v) == 1 {
+		for i, x := range v {
+			out[i] = x > thr
+		}
+		return out
+	}
+	mx := maxFilterNearest(v, dims, md)
+	trivial := true
+	for i, x := range v {
+		out[i] = x == mx[i]
+		if !out[i] && (lmask == nil || lmask[i]) {
+			trivial = false
+		}
+	}
+	if trivial {
+		clear(out)
+		if lmask != nil {
+			open := binaryOpening(lmask, dims)
+			for i, m := range lmask {
+				if m && !open[i] {
+					out[i] = true
+				}
+			}
+		}
+	}
+	for i, x := range v {
+		out[i] = out[i] && x > thr
+	}
+	return out
+}
+
+// maxFilterNearest is scipy.ndimage.maximum_filter(v, size=2r+1,
+// mode='nearest'): with 'nearest', the maximum over the window clipped to
+// the image, taken axis by axis.
+func maxFilterNearest(v []float32, dims []int, r int) []float32 {
+	cur := slices.Clone(v)
+	tmp := make([]float32, len(v))
+	var dq []int
+	line := make([]float32, 0)
+	outl := make([]float32, 0)
+	stride := 1
+	for a := len(dims) - 1; a >= 0; a-- {
+		n := dims[a]
+		if n > 1 {
+			line = grow(line, n)
+			outl = grow(outl, n)
+			outer := len(v) / (n * stride)
+			for o := range outer {
+				for in := range stride {
+					base := o*n*stride + in
+					for i := range n {
+						line[i] = cur[base+i*stride]
+					}
+					dq = slidingMax(line, outl, r, dq)
+					for i := range n {
+						tmp[base+i*stride] = outl[i]
+					}
+				}
+			}
+			cur, tmp = tmp, cur
+		}
+		stride *= n
+	}
+	return cur
+}
+
+// slidingMax writes to out[i] the maximum of in[max(0,i-r) : min(n,i+r+1)]
+// with a monotone deque of indices.
+func slidingMax(in, out []float32, r int, dq []int) []int {
+	n := len(in)
+	dq = dq[:0]
+	head := 0
+	next := 0
+	for i := range n {
+		for ; next < n && next <= i+r; next++ {
+			for len(dq) > head && in[dq[len(dq)-1]] <= in[next] {
+				dq = dq[:len(dq)-1]
+			}
+			dq = append(dq, next)
+		}
+		for dq[head] < i-r {
+			head++
+		}
+		out[i] = in[dq[head]]
+	}
+	return dq
+}
+
+// binaryOpening is scipy.ndimage.binary_opening(m) with the cross-shaped
+// structure of the image's rank and a border of 0.
+func binaryOpening(m []bool, dims []int) []bool {
+	strides := make([]int, len(dims))
+	st := 1
+	for a := len(dims) - 1; a >= 0; a-- {
+		strides[a] = st
+		st *= dims[a]
+	}
+	pos := func(p, a int) int { return p / strides[a] % dims[a] }
+	ero := make([]bool, len(m))
+	for p, on := range m {
+		if !on {
+			continue
+		}
+		ok := true
+		for a := range dims {
+			c := pos(p, a)
+			if c == 0 || c == dims[a]-1 || !m[p-strides[a]] || !m[p+strides[a]] {
+				ok = false
+				break
+			}
+		}
+		ero[p] = ok
+	}
+	out := make([]bool, len(m))
+	for p, on := range ero {
+		if !on {
+			continue
+		}
+		out[p] = true
+		for a := range dims {
+			c := pos(p, a)
+			if c > 0 {
+				out[p-strides[a]] = true
+			}
+			if c < dims[a]-1 {
+				out[p+strides[a]] = true
+			}
+		}
+	}
+	return out
+}
+
+// excludeBorder clears the w outermost pixels of every axis.
+func excludeBorder(mask []bool, dims []int, w int) {
+	if w <= 0 {
+		return
+	}
+	strides := make([]int, len(dims))
+	st := 1
+	for a := len(dims) - 1; a >= 0; a-- {
+		strides[a] = st
+		st *= dims[a]
+	}
+	for p := range mask {
+		for a := range dims {
+			c := p / strides[a] % dims[a]
+			if c < w || c >= dims[a]-w {
+				mask[p] = false
+				break
+			}
+		}
+	}
+}
+
+// highPeaks is scikit-image's _get_high_intensity_peaks: the indices of mask
+// by decreasing value (stable, so raster order among equal values), thinned
+// greedily so that no two kept peaks are closer than md (Chebyshev) when md
+// > 1, and cut to num when num > 0.
+func highPeaks(v []float32, mask []bool, dims []int, num, md int) []int {
+	var idx []int
+	for i, m := range mask {
+		if m {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int {
+		switch {
+		case v[a] > v[b]:
+			return -1
+		case v[a] < v[b]:
+			return 1
+		}
+		return 0
+	})
+	if md > 1 && len(idx) > 0 {
+		idx = ensureSpacing(idx, dims, md, num)
+	}
+	if num > 0 && len(idx) > num {
+		idx = idx[:num]
+	}
+	return idx
+}
+
+// ensureSpacing keeps, in order, each point that no point kept before it is
+// closer to than md in Chebyshev distance, stopping after max points when
+// max > 0 (scikit-image's ensure_spacing with p_norm=inf). Kept points are
+// found through a grid of cells of side md, so only the 3^rank cells around
+// a point are searched.
+func ensureSpacing(idx []int, dims []int, md, maxOut int) []int {
+	g := peakGrid{dims: dims}
+	nd := len(dims)
+	cells := make([]int, nd)
+	for a, n := range dims {
+		cells[a] = (n + md - 1) / md
+	}
+	cellOf := func(c [3]int) (k int) {
+		off := 3 - nd
+		for a := range nd {
+			k = k*cells[a] + c[a+off]/md
+		}
+		return k
+	}
+	kept := make(map[int][][3]int)
+	var out []int
+	for _, p := range idx {
+		c := g.coord(p)
+		if !spacedFrom(c, kept, cells, nd, md, cellOf) {
+			continue
+		}
+		kept[cellOf(c)] = append(kept[cellOf(c)], c)
+		out = append(out, p)
+		if maxOut > 0 && len(out) >= maxOut {
+			break
+		}
+	}
+	return out
+}
+
+// spacedFrom reports whether c is at least md (Chebyshev) from every kept
+// point in the cells around its own.
+func spacedFrom(c [3]int, kept map[int][][3]int, cells []int, nd, md int, cellOf func([3]int) int) bool {
+	off := 3 - nd
+	var lo, hi [3]int
+	for a := range 3 {
+		if a < off {
+			continue
+		}
+		k := c[a] / md
+		lo[a], hi[a] = max(0, k-1), min(cells[a-off]-1, k+1)
+	}
+	for cz := lo[0]; cz <= hi[0]; cz++ {
+		for cy := lo[1]; cy <= hi[1]; cy++ {
+			for cx := lo[2]; cx <= hi[2]; cx++ {
+				for _, q := range kept[cellOf([3]int{cz * md, cy * md, cx * md})] {
+					if abs(q[0]-c[0]) < md && abs(q[1]-c[1]) < md && abs(q[2]-c[2]) < md {
+						return false
+					}
+				}
+			}
+		}
+	}
+	return true
+}
+
+// peaksPerLabel is peak_local_max's labels= branch.
+func peaksPerLabel(ctx context.Context, v []float32, lab []uint32, dims []int, opt PeakOptions, thr float32, border int) ([][3]int, error) {
+	nd := len(dims)
+	// Bounding boxes of the labels, the border left out.
+	inner := make([]bool, len(lab))
+	for i := range inner {
+		inner[i] = true
+	}
+	excludeBorder(inner, dims, border)
+	type box struct{ lo, hi [3]int }
+	boxes := make(map[uint32]*box)
+	g := peakGrid{dims: dims}
+	for i, l := range lab {
+		if l == 0 || !inner[i] {
+			continue
+		}
+		c := g.coord(i)
+		b := boxes[l]
+		if b == nil {
+			boxes[l] = &box{c, [3]int{c[0] + 1, c[1] + 1, c[2] + 1}}
+			continue
+		}
+		for a := range 3 {
+			b.lo[a] = min(b.lo[a], c[a])
+			b.hi[a] = max(b.hi[a], c[a]+1)
+		}
+	}
+	keys := make([]uint32, 0, len(boxes))
+	for k := range boxes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var full [3]int
+	if nd == 2 {
+		full = [3]int{1, dims[0], dims[1]}
+	} else {
+		full = [3]int{dims[0], dims[1], dims[2]}
+	}
+	var all [][3]int
+	for n, k := range keys {
+		if n%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		b := boxes[k]
+		sub := [3]int{b.hi[0] - b.lo[0], b.hi[1] - b.lo[1], b.hi[2] - b.lo[2]}
+		obj := make([]float32, sub[0]*sub[1]*sub[2])
+		lm := make([]bool, len(obj))
+		j := 0
+		for z := b.lo[0]; z < b.hi[0]; z++ {
+			for y := b.lo[1]; y < b.hi[1]; y++ {
+				for x := b.lo[2]; x < b.hi[2]; x++ {
+					p := (z*full[1]+y)*full[2] + x
+					if lab[p] == k {
+						obj[j], lm[j] = v[p], true
+					} else {
+						obj[j] = -math.MaxFloat32
+					}
+					j++
+				}
+			}
+		}
+		sdims := sub[3-nd:]
+		mask := peakMask(obj, sdims, opt.MinDistance, thr, lm)
+		sg := peakGrid{dims: sdims}
+		for _, p := range highPeaks(obj, mask, sdims, 0, opt.MinDistance) {
+			c := sg.coord(p)
+			all = append(all, [3]int{c[0] + b.lo[0], c[1] + b.lo[1], c[2] + b.lo[2]})
+		}
+	}
+	if opt.NumPeaks > 0 && len(all) > opt.NumPeaks {
+		mask := make([]bool, len(v))
+		for _, c := range all {
+			mask[(c[0]*full[1]+c[1])*full[2]+c[2]] = true
+		}
+		return g.coords(highPeaks(v, mask, dims, opt.NumPeaks, opt.MinDistance)), nil
+	}
+	if all == nil {
+		all = [][3]int{}
+	}
+	return all, nil
+}
+
+// Markers writes the marker image of peaks to dst: zero everywhere, and
+// i+1 at peaks[i] (scikit-image's markers[tuple(coords.T)] = arange(1, n+1);
+// a coordinate given twice keeps the later number).
+func Markers(dst *stack.Volume[uint32], peaks [][3]int) error {
+	if dst == nil {
+		return errors.New("kernels: markers: nil destination")
+	}
+	s := dst.Shape
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("kernels: markers: %w", err)
+	}
+	if len(dst.Data) != s.Len() {
+		return fmt.Errorf("kernels: markers: destination holds %d elements, shape %v needs %d", len(dst.Data), s, s.Len())
+	}
+	if uint64(len(peaks)) >= math.MaxUint32 {
+		return fmt.Errorf("kernels: markers: %d peaks do not fit uint32 labels", len(peaks))
+	}
+	for i, c := range peaks {
+		if c[0] < 0 || c[1] < 0 || c[2] < 0 || c[0] >= s.Z || c[1] >= s.Y || c[2] >= s.X {
+			return fmt.Errorf("kernels: markers: peak %d at %v lies outside %v", i, c, s)
+		}
+	}
+	clear(dst.Data)
+	for i, c := range peaks {
+		dst.Data[(c[0]*s.Y+c[1])*s.X+c[2]] = uint32(i + 1)
+	}
+	return nil
+}
