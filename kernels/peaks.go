@@ -375,7 +375,7 @@ func spacedFrom(c [3]int, kept map[int][][3]int, cells []int, nd, md int, cellOf
 		for cy := lo[1]; cy <= hi[1]; cy++ {
 			for cx := lo[2]; cx <= hi[2]; cx++ {
 				for _, q := range kept[cellOf([3]int{cz * md, cy * md, cx * md})] {
-					if abs(q[0]-c[0]) < md && abs(q[1]-c[1]) < md && abs(q[2]-c[2]) < md {
+					if absInt(q[0]-c[0]) < md && absInt(q[1]-c[1]) < md && absInt(q[2]-c[2]) < md {
 						return false
 					}
 				}
