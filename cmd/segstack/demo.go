@@ -20,6 +20,7 @@ func init() {
 		seed               uint64
 		quiet, unique      bool
 		density            float64
+		split              splitFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -32,7 +33,10 @@ input stack, the labels (numbered uniquely across the stack unless
 regionprops_table columns), a preview and a run report into --out (created
 if needed; files in it are overwritten). --density packs the nuclei so that
 they touch (the fraction of the volume they fill, up to 0.6); the demo then
-also prints how many nuclei are truly there.`,
+also prints how many nuclei are truly there. --split watershed (and its
+flags, as on segment) splits touching nuclei:
+
+    segstack demo --density 0.45 --split watershed`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := stack.ParseShape(shape)
@@ -67,6 +71,9 @@ also prints how many nuclei are truly there.`,
 			if opt.Numbering, err = numbering(cmd, labels, unique, opt.Mode); err != nil {
 				return err
 			}
+			if opt.Split, err = split.options(cmd); err != nil {
+				return err
+			}
 			bar := newProgress("planes", "planes", quiet)
 			opt.Progress = bar.update
 			rep, err := segment.Run(cmd.Context(), opt)
@@ -84,7 +91,11 @@ also prints how many nuclei are truly there.`,
 			fmt.Fprintf(w, "%d objects in %d planes in %.3fs (%.1f MB/s, %.1f planes/s) on %s, %d workers, peak RSS %.0f MiB\n",
 				rep.Objects, s.Z, rep.WallSeconds, rep.MBPerSecond, rep.PlanesPerSec, rep.Backend, rep.Workers, float64(rep.PeakRSSBytes)/(1<<20))
 			if density > 0 {
-				if err := printTruth(w, s, seed, density, &rep, demoMinSize); err != nil {
+				minSize := demoMinSize
+				if opt.Split.Method != segment.SplitNone {
+					minSize = max(1, opt.Split.MinSize)
+				}
+				if err := printTruth(w, s, seed, density, &rep, minSize); err != nil {
 					return err
 				}
 			}
@@ -100,6 +111,7 @@ also prints how many nuclei are truly there.`,
 	fl.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
 	fl.Float64Var(&density, "density", 0, "fraction of the volume the nuclei fill, packed so they touch (0 < D <= 0.6); 0: the sparse default")
 	addNumberingFlags(cmd, &labels, &unique)
+	split.add(cmd)
 	root.AddCommand(cmd)
 }
 
