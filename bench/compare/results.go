@@ -15,6 +15,9 @@ type Results struct {
 	KernelProcesses []ProcRow `json:"kernel_processes"`
 	// Pipeline has one row per stack size and implementation.
 	Pipeline []PipelineRow `json:"pipeline"`
+	// Split has one row per stack size and implementation of the split
+	// of touching nuclei (--split watershed against its reference script).
+	Split []PipelineRow `json:"split,omitempty"`
 	// Targets are the CLI issue's goals on the 64×1024×1024 stack.
 	Targets []Target `json:"targets"`
 	// Commands are the command lines of the checked runs, one per
@@ -38,6 +41,8 @@ type ConfigDoc struct {
 	Seed          uint64   `json:"seed"`
 	Workers       int      `json:"workers"`
 	Anchors       bool     `json:"anchors"`
+	SplitSizes    []string `json:"split_sizes,omitempty"`
+	SplitDensity  float64  `json:"split_density,omitempty"`
 }
 
 // KernelRow is one kernel on one stack through one implementation.
