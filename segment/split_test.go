@@ -184,3 +184,32 @@ func TestSplitOptionErrors(t *testing.T) {
 	_, err = ParseSeeds("edges")
 	require.Error(t, err)
 }
+
+// BenchmarkSplit times the split of one dense plane (threshold mask, seeds,
+// watershed, size filter) after its Gaussian, on one core's worth of
+// kernels calls.
+func BenchmarkSplit(b *testing.B) {
+	ctx := context.Background()
+	for _, seeds := range []Seeds{SeedsIntensity, SeedsDistance} {
+		ps := stack.Shape{Z: 1, Y: 1024, X: 1024}
+		vol, err := synth.NucleiDense(stack.Shape{Z: 8, Y: 1024, X: 1024}, 1, 0.3)
+		require.NoError(b, err)
+		raw := stack.Convert[float32](&stack.Volume[uint16]{Shape: ps, Data: vol.Plane(4)})
+		be, err := kernels.Select("cpu")
+		require.NoError(b, err)
+		sm := stack.New[float32](ps)
+		m, err := be.Gaussian(ctx, sm, raw, kernels.GaussianOptions{Sigma: [3]float64{0, 1, 1}})
+		require.NoError(b, err)
+		sc, dst := newSplitScratch(ps), stack.New[uint32](ps)
+		opt := SplitOptions{Method: SplitWatershed, Seeds: seeds, MinSize: DefaultMinSize}
+		b.Run("2d/"+seeds.String()+"/1024x1024", func(b *testing.B) {
+			b.SetBytes(int64(ps.Len() * 4))
+			for b.Loop() {
+				if _, err := splitObjects(ctx, be, opt, kernels.Conn4, dst, sm, 0.33*m, sc); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(ps.Len())/1e6*float64(b.N)/b.Elapsed().Seconds(), "Mpix/s")
+		})
+	}
+}
