@@ -375,7 +375,7 @@ func spacedFrom(c [3]int, kept map[int][][3]int, cells []int, nd, md int, cellOf
 		for cy := lo[1]; cy <= hi[1]; cy++ {
 			for cx := lo[2]; cx <= hi[2]; cx++ {
 				for _, q := range kept[cellOf([3]int{cz * md, cy * md, cx * md})] {
-					if absInt(q[0]-c[0]) < md && absInt(q[1]-c[1]) < md && absInt(q[2]-c[2]) < md {
+					if absDiff(q[0], c[0]) < md && absDiff(q[1], c[1]) < md && absDiff(q[2], c[2]) < md {
 						return false
 					}
 				}
@@ -496,4 +496,11 @@ func Markers(dst *stack.Volume[uint32], peaks [][3]int) error {
 		dst.Data[(c[0]*s.Y+c[1])*s.X+c[2]] = uint32(i + 1)
 	}
 	return nil
+}
+
+func absDiff(a, b int) int {
+	if a < b {
+		return b - a
+	}
+	return a - b
 }

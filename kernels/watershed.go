@@ -1,11 +1,13 @@
 package kernels
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/segstack/segstack/stack"
 )
@@ -45,8 +47,11 @@ const wsBlocked = math.MaxUint32
 // higher ridge), and takes that pixel's label when it enters. Markers of
 // equal value leave the queue in the order of scikit-image's binary heap,
 // which this implementation reproduces while such ties remain; after that it
-// uses a faster monotone radix queue, which is exact because no two entries
-// then share a key.
+// uses a bucket queue over the ranks of the values (first in, first out
+// within a value), which is exact because no two entries then share a key.
+// The cost is O(N) plus a radix sort of the values, and O(N log N) while
+// tied markers remain (markers at the image's minima, the usual seeds, leave
+// early).
 //
 // dst may be markers itself (the same volume or the same slice): markers are
 // read before anything is written. The label math.MaxUint32 is reserved and
@@ -64,7 +69,8 @@ func Watershed(ctx context.Context, dst *stack.Volume[uint32], image *stack.Volu
 	if mask != nil {
 		m = mask.Data
 	}
-	var ws wsScratch
+	ws := wsPool.Get().(*wsScratch)
+	defer wsPool.Put(ws)
 	return ws.run(ctx, dst.Data, image.Data, markers.Data, m, image.Shape, c)
 }
 
@@ -85,7 +91,15 @@ func WatershedPlanes(ctx context.Context, dst *stack.Volume[uint32], image *stac
 	if workers > 0 {
 		w = min(w, workers)
 	}
-	scratch := make([]wsScratch, w)
+	scratch := make([]*wsScratch, w)
+	for i := range scratch {
+		scratch[i] = wsPool.Get().(*wsScratch)
+	}
+	defer func() {
+		for _, ws := range scratch {
+			wsPool.Put(ws)
+		}
+	}()
 	n := plane.Len()
 	return forEachItem(ctx, w, image.Shape.Z, func(worker, z int) error {
 		var m []uint8
@@ -119,23 +133,29 @@ func checkWatershedArgs(dst *stack.Volume[uint32], image *stack.Volume[float32],
 	return nil
 }
 
-// wsItem is one queue entry: key holds the pixel's priority value in its
-// high 32 bits (ordered as the float32 values are) and its age in the low
-// 32 bits, so that comparing keys compares (value, age) as scikit-image does.
+// wsItem is one queue entry: key holds the rank of the pixel's priority
+// value in its high 32 bits and its age in the low 32 bits, so that
+// comparing keys compares (value, age) as scikit-image does.
 type wsItem struct {
 	key uint64
 	p   uint32
 }
 
+// wsPool keeps flood buffers between calls: a plane-by-plane caller then
+// allocates them once.
+var wsPool = sync.Pool{New: func() any { return new(wsScratch) }}
+
 // wsScratch holds the buffers of one flood, kept for the next.
 type wsScratch struct {
 	lab   []uint32 // padded labels; wsBlocked outside the image and the mask
-	key   []uint32 // padded ordered values
+	rank  []uint32 // padded ranks of the values among the image's
 	heap  binHeap
-	radix radixHeap
+	queue levelQueue
 	ties  map[uint32]int
 	marks []wsItem
 	vals  []uint32
+	pairs []uint64 // ordered value << 32 | padded index, then sorted
+	tmp   []uint64
 }
 
 // orderedKey maps a float32 to a uint32 whose unsigned order is the order of
@@ -201,13 +221,13 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 	}
 	pp := xp * yp
 	total := pp * zp
-	if uint64(total) >= math.MaxUint32-2 || uint64(s.Len()) >= math.MaxUint32-2 {
-		return fmt.Errorf("%w: %v has too many pixels (at most 2^32-3 with the frame)", ErrWatershedInput, s)
+	if uint64(total) >= math.MaxUint32-2 {
+		return fmt.Errorf("%w: %v has too many pixels (at most 2^32-3 with a one-pixel frame)", ErrWatershedInput, s)
 	}
 	offs := wsOffsets(conn, xp, pp)
 	ws.lab = grow(ws.lab, total)
-	ws.key = grow(ws.key, total)
-	lab, key := ws.lab, ws.key
+	ws.rank = grow(ws.rank, total)
+	lab, rank := ws.lab, ws.rank
 	for i := range lab {
 		lab[i] = wsBlocked
 	}
@@ -215,46 +235,64 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 	if !planar {
 		z0 = 1
 	}
-	// Fill the padded buffers and find the markers in raster order.
+	// Fill the padded labels, collect the pixels that can be flooded with
+	// their ordered values, and find the markers in raster order.
 	ws.marks = ws.marks[:0]
-	clear(ws.ties)
+	ws.pairs = ws.pairs[:0]
 	for z := range s.Z {
 		for y := range s.Y {
 			src := (z*s.Y + y) * s.X
 			p0 := (z+z0)*pp + (y+1)*xp + 1
 			row := img[src : src+s.X]
 			lrow := lab[p0 : p0+s.X]
-			krow := key[p0 : p0+s.X]
+			mrow := markers[src : src+s.X]
 			for x, v := range row {
 				if v != v {
 					return fmt.Errorf("%w: the image holds NaN at (%d, %d, %d)", ErrWatershedInput, z, y, x)
 				}
-				krow[x] = orderedKey(v)
-			}
-			mrow := markers[src : src+s.X]
-			for x, l := range mrow {
 				if mask != nil && mask[src+x] == 0 {
 					continue
 				}
+				l := mrow[x]
 				if l == wsBlocked {
 					return fmt.Errorf("%w: marker label %d is reserved", ErrWatershedInput, l)
 				}
 				lrow[x] = l
+				p := uint32(p0 + x)
+				ws.pairs = append(ws.pairs, uint64(orderedKey(v))<<32|uint64(p))
 				if l != 0 {
-					ws.marks = append(ws.marks, wsItem{key: uint64(krow[x]) << 32, p: uint32(p0 + x)})
+					ws.marks = append(ws.marks, wsItem{p: p})
 				}
 			}
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	// Replace each value by its rank among the distinct values: the order,
+	// ties and clamping are the same, and ranks index a bucket queue.
+	ws.tmp = grow(ws.tmp, len(ws.pairs))
+	sorted := radixSortHigh32(ws.pairs, ws.tmp)
+	nr := uint32(0)
+	for i, pr := range sorted {
+		if i > 0 && pr>>32 != sorted[i-1]>>32 {
+			nr++
+		}
+		rank[uint32(pr)] = nr
+	}
+	marks := ws.marks
+	for i := range marks {
+		marks[i].key = uint64(rank[marks[i].p]) << 32
+	}
 	// Markers of equal value leave scikit-image's binary heap in an order
 	// only that heap gives: count the values that several markers share.
-	marks := ws.marks
 	ws.vals = ws.vals[:0]
 	for _, it := range marks {
 		ws.vals = append(ws.vals, uint32(it.key>>32))
 	}
 	vals := ws.vals
 	slices.Sort(vals)
+	clear(ws.ties)
 	tied := 0
 	for i := 0; i < len(vals); {
 		j := i + 1
@@ -270,6 +308,7 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 		}
 		i = j
 	}
+	ws.queue.reset(int(nr) + 1)
 	var err error
 	if tied > 0 {
 		// Push the markers one by one, exactly as scikit-image does.
@@ -280,11 +319,10 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 		}
 		err = ws.floodExact(ctx, offs, tied)
 	} else {
-		ws.radix.reset(0)
 		for _, it := range marks {
-			ws.radix.push(it)
+			ws.queue.push(uint32(it.key>>32), it.p)
 		}
-		err = ws.floodRadix(ctx, offs, 1)
+		err = ws.floodBuckets(ctx, offs)
 	}
 	if err != nil {
 		return err
@@ -310,9 +348,9 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 const wsCheckEvery = 1 << 16
 
 // floodExact runs scikit-image's binary heap while markers of equal value
-// remain in it, then hands the rest to floodRadix.
+// remain in it, then hands the rest to floodBuckets.
 func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error {
-	lab, key := ws.lab, ws.key
+	lab, rank := ws.lab, ws.rank
 	h := &ws.heap
 	age := uint32(1)
 	for n := 0; len(h.items) > 0; n++ {
@@ -338,46 +376,48 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 				continue
 			}
 			age++
-			kv := max(key[q], v)
+			kv := max(rank[q], v)
 			lab[q] = l
 			h.push(wsItem{key: uint64(kv)<<32 | uint64(age), p: q})
 		}
 		if tied == 0 {
-			// Every key left is distinct: any exact priority queue pops
-			// them in the same order.
-			ws.radix.reset(it.key)
-			for _, r := range h.items {
-				ws.radix.push(r)
+			// Every key left is distinct, so any exact priority queue pops
+			// them in the same order: hand them to the bucket queue in
+			// key order, which keeps each bucket in order of age.
+			rest := h.items
+			slices.SortFunc(rest, func(a, b wsItem) int { return cmp.Compare(a.key, b.key) })
+			ws.queue.start(v)
+			for _, r := range rest {
+				ws.queue.push(uint32(r.key>>32), r.p)
 			}
 			h.items = h.items[:0]
-			return ws.floodRadix(ctx, offs, age)
+			return ws.floodBuckets(ctx, offs)
 		}
 	}
 	return nil
 }
 
-// floodRadix floods with the monotone radix queue; age is the last age used.
-func (ws *wsScratch) floodRadix(ctx context.Context, offs []int, age uint32) error {
-	lab, key := ws.lab, ws.key
-	r := &ws.radix
-	for n := 0; r.n > 0; n++ {
+// floodBuckets floods with the level queue. Ages need no storing there:
+// entries of one value leave first in, first out, and they enter in order
+// of age.
+func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
+	lab, rank := ws.lab, ws.rank
+	q := &ws.queue
+	for n := 0; q.n > 0; n++ {
 		if n%wsCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		it := r.pop()
-		v := uint32(it.key >> 32)
-		l := lab[it.p]
+		p, cur := q.pop()
+		l := lab[p]
 		for _, o := range offs {
-			q := uint32(int(it.p) + o)
-			if lab[q] != 0 {
+			nb := uint32(int(p) + o)
+			if lab[nb] != 0 {
 				continue
 			}
-			age++
-			kv := max(key[q], v)
-			lab[q] = l
-			r.push(wsItem{key: uint64(kv)<<32 | uint64(age), p: q})
+			lab[nb] = l
+			q.push(max(rank[nb], cur), nb)
 		}
 	}
 	return nil

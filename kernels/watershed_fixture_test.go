@@ -112,6 +112,11 @@ func TestWatershedFixtures(t *testing.T) {
 				got = [][3]int{}
 			}
 			require.Equal(t, want, got, c.Name)
+			ref := refPeaks(img, opt)
+			if ref == nil {
+				ref = [][3]int{}
+			}
+			require.Equal(t, want, ref, "reference: %s", c.Name)
 		default:
 			t.Fatalf("unknown fixture kind %q", c.Kind)
 		}

@@ -1,0 +1,147 @@
+package kernels
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/segstack/segstack/stack"
+)
+
+// Watershed benchmark inputs, shared with bench/anchors/watershed_anchor.py
+// through TestWriteWatershedBench:
+//
+//	float: the blurred noise of the labelling benchmarks (values in [0, 1),
+//	       nearly no ties), seeds on a grid every 32 pixels;
+//	uint8: the same quantised to 0..255 (many ties), the same seeds;
+//	masked: the float field flooded only inside its 0.5 mask (the mask of
+//	        the labelling benchmarks), the same seeds.
+var wsBenchKinds = []string{"float", "uint8", "masked"}
+
+func wsBenchInput(kind string, s stack.Shape) (*stack.Volume[float32], *stack.Volume[uint32], *stack.Volume[uint8]) {
+	f := blobField(s)
+	img := stack.New[float32](s)
+	for i, v := range f.Data {
+		switch kind {
+		case "uint8":
+			img.Data[i] = float32(math.Floor(float64(v) * 255))
+		default:
+			img.Data[i] = v
+		}
+	}
+	mk := stack.New[uint32](s)
+	n := uint32(0)
+	step := 32
+	if s.Z > 1 {
+		step = 16
+	}
+	for z := 0; z < s.Z; z += max(1, min(step, s.Z/2)) {
+		for y := step / 2; y < s.Y; y += step {
+			for x := step / 2; x < s.X; x += step {
+				n++
+				mk.Data[(z*s.Y+y)*s.X+x] = n
+			}
+		}
+	}
+	var mask *stack.Volume[uint8]
+	if kind == "masked" {
+		mask = blobMask(s)
+	}
+	return img, mk, mask
+}
+
+var wsBenchShapes = map[string]stack.Shape{
+	"1024x1024":  {Z: 1, Y: 1024, X: 1024},
+	"64x256x256": {Z: 64, Y: 256, X: 256},
+}
+
+func BenchmarkWatershed(b *testing.B) {
+	for _, name := range []string{"1024x1024", "64x256x256"} {
+		s := wsBenchShapes[name]
+		conn := Conn8
+		if s.Z > 1 {
+			conn = Conn26
+		}
+		for _, kind := range wsBenchKinds {
+			b.Run(fmt.Sprintf("%s/conn=%d/%s", kind, conn, name), func(b *testing.B) {
+				img, mk, mask := wsBenchInput(kind, s)
+				dst := stack.New[uint32](s)
+				ctx := context.Background()
+				b.SetBytes(int64(4 * s.Len()))
+				cpu0 := processCPU()
+				for b.Loop() {
+					if err := Watershed(ctx, dst, img, mk, mask, conn); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportLabelRate(b, s, cpu0)
+			})
+		}
+	}
+}
+
+func BenchmarkWatershedPlanes(b *testing.B) {
+	s := stack.Shape{Z: 16, Y: 512, X: 512}
+	img, mk, _ := wsBenchInput("float", s)
+	dst := stack.New[uint32](s)
+	ctx := context.Background()
+	b.SetBytes(int64(4 * s.Len()))
+	cpu0 := processCPU()
+	for b.Loop() {
+		if err := WatershedPlanes(ctx, dst, img, mk, nil, Conn8, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportLabelRate(b, s, cpu0)
+}
+
+func writeLE[T float32 | uint32](path string, data []T) error {
+	buf := make([]byte, 4*len(data))
+	for i, v := range data {
+		var u uint32
+		switch x := any(v).(type) {
+		case float32:
+			u = math.Float32bits(x)
+		case uint32:
+			u = x
+		}
+		binary.LittleEndian.PutUint32(buf[4*i:], u)
+	}
+	return os.WriteFile(path, buf, 0o644)
+}
+
+// TestWriteWatershedBench writes the benchmark inputs and segstack's labels
+// as raw little-endian arrays (ZYX) into $SEGSTACK_WATERSHED_BENCH_DIR, for
+// bench/anchors/watershed_anchor.py to time scikit-image on and check
+// against.
+func TestWriteWatershedBench(t *testing.T) {
+	dir := os.Getenv("SEGSTACK_WATERSHED_BENCH_DIR")
+	if dir == "" {
+		t.Skip("SKIP: SEGSTACK_WATERSHED_BENCH_DIR not set")
+	}
+	ctx := context.Background()
+	for name, s := range wsBenchShapes {
+		conn := Conn8
+		if s.Z > 1 {
+			conn = Conn26
+		}
+		for _, kind := range wsBenchKinds {
+			img, mk, mask := wsBenchInput(kind, s)
+			dst := stack.New[uint32](s)
+			require.NoError(t, Watershed(ctx, dst, img, mk, mask, conn))
+			base := filepath.Join(dir, kind+"_"+name)
+			require.NoError(t, writeLE(base+".image.f4", img.Data))
+			require.NoError(t, writeLE(base+".markers.u4", mk.Data))
+			require.NoError(t, writeLE(base+".segstack.u4", dst.Data))
+			if mask != nil {
+				require.NoError(t, os.WriteFile(base+".mask.u1", mask.Data, 0o644))
+			}
+		}
+	}
+}
