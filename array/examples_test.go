@@ -281,3 +281,64 @@ func ExampleMapOverlap() {
 	// Output:
 	// [0 8 8] 16 chunks, equal: true
 }
+
+// Erosion chunk by chunk: one pass with a halo of one voxel per iteration, scipy's
+// border value beyond the array, the same answer as on the whole array.
+func ExampleBinaryErosion() {
+	ctx := context.Background()
+	mask := array.Random([]int{64, 64}, []int{16, 16}, 3).Gt(0.2)
+	opt := kernels.MorphOptions{Conn: kernels.Conn8, Iterations: 2}
+	chunked := array.BinaryErosion(mask, opt)
+	whole := array.BinaryErosion(mask.Rechunk([]int{64, 64}), opt)
+	r, err := chunked.Eq(whole).Min().Compute(ctx, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	v, _ := r.Scalar()
+	fmt.Println(chunked.NumChunks(), "chunks, equal:", v == 1)
+	// Output:
+	// 16 chunks, equal: true
+}
+
+// The distance transform needs whole planes (or the whole volume): EDT
+// rechunks, here to one chunk per plane.
+func ExampleEDT() {
+	ctx := context.Background()
+	x := array.FromSlice([]uint8{
+		1, 1, 1, 1, 0,
+		1, 1, 1, 1, 1,
+		0, 1, 1, 1, 1,
+	}, []int{3, 5}, []int{2, 2})
+	d := array.EDT(x, []float64{1, 2}, false)
+	r, err := d.Compute(ctx, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(d.Chunks())
+	fmt.Printf("%.3f\n", r.Float64s())
+	// Output:
+	// [[3] [5]]
+	// [2.000 2.828 4.000 2.000 0.000 1.000 2.236 4.123 2.236 1.000 0.000 2.000 4.000 2.828 2.000]
+}
+
+// Hole filling and small-object removal on a stack of planes, each plane on
+// its own (connectivity 4).
+func ExampleFillHoles() {
+	ctx := context.Background()
+	x := array.FromSlice([]uint8{
+		1, 1, 1, 0, 0,
+		1, 0, 1, 0, 1,
+		1, 1, 1, 0, 0,
+	}, []int{1, 3, 5}, []int{1, 2, 2})
+	filled := array.RemoveSmallObjects(array.FillHoles(x, kernels.Conn4), 2, kernels.Conn4)
+	r, err := filled.Compute(ctx, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(r.Float64s())
+	// Output:
+	// [1 1 1 0 0 1 1 1 0 0 1 1 1 0 0]
+}

@@ -101,6 +101,9 @@ type edtRun struct {
 	w [3]float64
 }
 
+// exact says that every spacing is 1, so that all sums are integers.
+func (e edtRun) exact() bool { return e.w == [3]float64{1, 1, 1} }
+
 // noFeature marks a 1-D distance with no zero voxel on its line.
 const noFeature = math.MaxInt32
 
@@ -150,26 +153,30 @@ func lineDistances(d []int32, m []uint8, base, width, n, stride int) {
 
 // envelope is the scratch space of one 1-D lower-envelope pass.
 type envelope struct {
-	v []int32
-	z []float64
-	f []float64
+	v  []int32   // positions of the parabolas in the envelope
+	fv []float64 // f at those positions
+	z  []float64 // where each parabola starts to be the lowest
+	f  []float64
 }
 
 func newEnvelope(n int) *envelope {
-	return &envelope{v: make([]int32, n), z: make([]float64, n+1), f: make([]float64, n)}
+	return &envelope{v: make([]int32, n), fv: make([]float64, n), z: make([]float64, n+1), f: make([]float64, n)}
 }
 
 // pass replaces f (squared distances along earlier axes, +Inf where the
 // line has no feature) by min over q of f[q] + ((i-q)·w)², computed as
 // f[q] + float64(t·t) with t = (i-q)·w so that the sum rounds as scipy's.
-func (e *envelope) pass(out, f []float64, w float64) {
+// exact says that every value is an integer (unit spacings), so that the
+// envelope's breakpoints order parabolas without rounding ties.
+func (e *envelope) pass(out, f []float64, w float64, exact bool) {
 	n := len(f)
-	v, z := e.v, e.z
+	v, fv, z := e.v[:n], e.fv[:n], e.z[:n+1]
 	k := -1
 	w2 := 2 * w * w
+	var hk float64 // f + (p·w)² of the parabola on top
 	for q := range n {
 		fq := f[q]
-		if math.IsInf(fq, 1) {
+		if fq > math.MaxFloat64 {
 			continue
 		}
 		tq := float64(q) * w
@@ -177,16 +184,19 @@ func (e *envelope) pass(out, f []float64, w float64) {
 		var sq float64
 		for k >= 0 {
 			p := int(v[k])
-			tp := float64(p) * w
-			sq = (hq - (f[p] + float64(tp*tp))) / (w2 * float64(q-p))
+			sq = (hq - hk) / (w2 * float64(q-p))
 			if sq <= z[k] {
 				k--
+				if k >= 0 {
+					tp := float64(v[k]) * w
+					hk = fv[k] + float64(tp*tp)
+				}
 				continue
 			}
 			break
 		}
 		k++
-		v[k] = int32(q)
+		v[k], fv[k], hk = int32(q), fq, hq
 		if k == 0 {
 			z[k] = math.Inf(-1)
 		} else {
@@ -201,20 +211,29 @@ func (e *envelope) pass(out, f []float64, w float64) {
 	}
 	z[k+1] = math.Inf(1)
 	j := 0
+	if exact {
+		for i := range n {
+			fi := float64(i)
+			for z[j+1] < fi {
+				j++
+			}
+			t := float64(i - int(v[j]))
+			out[i] = fv[j] + t*t
+		}
+		return
+	}
 	for i := range n {
 		fi := float64(i)
 		for z[j+1] < fi {
 			j++
 		}
-		p := int(v[j])
-		t := float64(i-p) * w
-		best := f[p] + float64(t*t)
+		t := float64(i-int(v[j])) * w
+		best := fv[j] + float64(t*t)
 		// Where two parabolas meet within rounding of i, the float64 sums
 		// can order differently from the envelope's; take the smaller.
-		if j+1 <= k && z[j+1]-fi < 1e-9*(1+fi) {
-			p2 := int(v[j+1])
-			t2 := float64(i-p2) * w
-			if c := f[p2] + float64(t2*t2); c < best {
+		if j < k && z[j+1]-fi < 1e-9*(1+fi) {
+			t2 := float64(i-int(v[j+1])) * w
+			if c := fv[j+1] + float64(t2*t2); c < best {
 				best = c
 			}
 		}
@@ -255,7 +274,7 @@ func (e edtRun) run2D(ctx context.Context, dst *stack.Volume[float32], m []uint8
 				f[x] = float64(t * t)
 			}
 		}
-		env.pass(out, f, wx)
+		env.pass(out, f, wx, e.exact())
 		row := dst.Data[y*X : (y+1)*X]
 		for x, v := range out {
 			row[x] = float32(math.Sqrt(v))
@@ -316,7 +335,7 @@ func (e edtRun) run3D(ctx context.Context, dst *stack.Volume[float32], m []uint8
 		}
 		for j := range nb {
 			copy(env.f[:Y], in[j*Y:(j+1)*Y])
-			env.pass(out, env.f[:Y], wy)
+			env.pass(out, env.f[:Y], wy, e.exact())
 			for y, v := range out {
 				g[base+y*X+x0+j] = v
 			}
@@ -335,7 +354,7 @@ func (e edtRun) run3D(ctx context.Context, dst *stack.Volume[float32], m []uint8
 			bufs[wk] = make([]float64, X)
 		}
 		env, out := envs[wk], bufs[wk]
-		env.pass(out, g[r*X:(r+1)*X], wx)
+		env.pass(out, g[r*X:(r+1)*X], wx, e.exact())
 		row := dst.Data[r*X : (r+1)*X]
 		for x, v := range out {
 			row[x] = float32(math.Sqrt(v))

@@ -12,9 +12,14 @@ import (
 // blob masks of the labelling benchmarks (blobMask): compare with
 // cv2.distanceTransform and cv2.erode/dilate through bench/compare.
 
-func reportVox(b *testing.B, s stack.Shape) {
+// reportVox reports throughput, and the process CPU time per call since
+// cpu0, which a shared machine disturbs less than wall time.
+func reportVox(b *testing.B, s stack.Shape, cpu0 float64) {
 	b.SetBytes(int64(s.Len()))
 	b.ReportMetric(float64(s.Len())*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mvox/s")
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(cpu/float64(b.N)*1e3, "cpu-ms/op")
+	}
 }
 
 func BenchmarkEDT(b *testing.B) {
@@ -33,12 +38,13 @@ func BenchmarkEDT(b *testing.B) {
 			m := blobMask(c.s)
 			dst := stack.New[float32](c.s)
 			b.ResetTimer()
+			cpu0 := processCPU()
 			for range b.N {
 				if err := EDT(ctx, dst, m, c.w); err != nil {
 					b.Fatal(err)
 				}
 			}
-			reportVox(b, c.s)
+			reportVox(b, c.s, cpu0)
 		})
 	}
 }
@@ -64,12 +70,13 @@ func BenchmarkBinaryMorphology(b *testing.B) {
 				dst := stack.New[uint8](c.s)
 				opt := MorphOptions{Conn: c.conn, Iterations: 1}
 				b.ResetTimer()
+				cpu0 := processCPU()
 				for range b.N {
 					if err := op.fn(ctx, dst, m, opt); err != nil {
 						b.Fatal(err)
 					}
 				}
-				reportVox(b, c.s)
+				reportVox(b, c.s, cpu0)
 			})
 		}
 	}

@@ -3,10 +3,10 @@ package kernels
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 
+	"github.com/segstack/segstack/kernels/simd"
 	"github.com/segstack/segstack/stack"
 )
 
@@ -147,7 +147,8 @@ func BinaryClosing(ctx context.Context, dst, src *stack.Volume[uint8], opt Morph
 	return morph(ctx, "binary closing", dst, src, opt, []bool{false, true})
 }
 
-// morph runs the erosions (true) and dilations (false) of ops in order.
+// morph runs the erosions (true) and dilations (false) of ops in order,
+// each opt.Iterations times (or until nothing changes).
 func morph(ctx context.Context, op string, dst, src *stack.Volume[uint8], opt MorphOptions, ops []bool) error {
 	if err := checkMorphArgs(op, dst, src); err != nil {
 		return err
@@ -160,135 +161,168 @@ func morph(ctx context.Context, op string, dst, src *stack.Volume[uint8], opt Mo
 		return fmt.Errorf("kernels: %s: border value %d (want 0 or 1)", op, opt.BorderValue)
 	}
 	m := newMorpher(src.Shape, conn, opt.BorderValue)
-	cur := make([]uint8, len(src.Data))
-	normalize01(cur, src.Data)
-	next := make([]uint8, len(src.Data))
-	for _, erode := range ops {
+	// Steps read src as it is (any non-zero byte is true; min and max
+	// keep that meaning) and write 0/1. A step cannot work in place, so
+	// results alternate between scratch buffers, and the last step writes
+	// into dst when dst is not the step's input.
+	n := len(src.Data)
+	var scratch [2][]uint8
+	buf := func(i int) []uint8 {
+		if scratch[i] == nil {
+			scratch[i] = make([]uint8, n)
+		}
+		return scratch[i]
+	}
+	cur, k := src.Data, 0
+	sameBuf := func(a, b []uint8) bool { return len(a) > 0 && len(b) > 0 && &a[0] == &b[0] }
+	for oi, erode := range ops {
 		for it := 0; opt.Iterations < 1 || it < opt.Iterations; it++ {
-			if err := m.step(ctx, next, cur, erode); err != nil {
+			last := opt.Iterations >= 1 && it == opt.Iterations-1 && oi == len(ops)-1
+			var out []uint8
+			if last && !sameBuf(dst.Data, cur) {
+				out = dst.Data
+			} else {
+				out = buf(k)
+				k ^= 1
+			}
+			if err := m.step(ctx, out, cur, erode); err != nil {
 				return err
 			}
-			same := opt.Iterations < 1 && bytes.Equal(next, cur)
-			cur, next = next, cur
+			same := opt.Iterations < 1 && bytes.Equal(out, cur)
+			cur = out
 			if same {
 				break
 			}
 		}
 	}
-	copy(dst.Data, cur)
+	if !sameBuf(dst.Data, cur) {
+		copy(dst.Data, cur)
+	}
 	return nil
 }
 
-// normalize01 writes 1 for every non-zero byte of src, 0 for zeros.
-func normalize01(dst, src []uint8) {
-	const lo = 0x0101010101010101
-	i := 0
-	for ; i+8 <= len(src); i += 8 {
-		v := binary.LittleEndian.Uint64(src[i:])
-		// Fold each byte's bits onto its bit 0; shifts move bits only
-		// within the byte at the positions kept.
-		v |= v >> 4
-		v |= v >> 2
-		v |= v >> 1
-		binary.LittleEndian.PutUint64(dst[i:], v&lo)
-	}
-	for ; i < len(src); i++ {
-		if src[i] != 0 {
-			dst[i] = 1
-		} else {
-			dst[i] = 0
-		}
-	}
-}
-
-// morpher runs one erosion or dilation step on 0/1 volumes.
+// morpher runs one erosion or dilation step.
 type morpher struct {
 	s      stack.Shape
-	spans  [9]rowSpan
+	rows   []spanRow // the rows the structure covers
 	border uint8
-	h      []uint8 // rows reduced over dx = -1..1, when the structure has full rows
+	cross  bool // the 2-D cross (connectivity 4), which has a fused row loop
+}
+
+// spanRow is one row (dz, dy) of a structuring element.
+type spanRow struct {
+	dz, dy int
+	full   bool
 }
 
 func newMorpher(s stack.Shape, conn Connectivity, border uint8) *morpher {
-	m := &morpher{s: s, spans: structSpans(conn), border: border}
-	for _, sp := range m.spans {
-		if sp == spanFull {
-			m.h = make([]uint8, s.Len())
-			break
+	m := &morpher{s: s, border: border, cross: conn == Conn4}
+	for i, sp := range structSpans(conn) {
+		if sp != spanNone {
+			m.rows = append(m.rows, spanRow{dz: i/3 - 1, dy: i%3 - 1, full: sp == spanFull})
 		}
 	}
 	return m
 }
 
-// step writes one erosion (AND) or dilation (OR) of src into dst.
+// rowsPerItem is how many output rows one parallel work item computes.
+const rowsPerItem = 32
+
+// morphScratch is one worker's row buffers: the rows of the structure
+// reduced along X (slot (dz+1)*3 + yy%3 holds row (z+dz, yy), tagged by
+// its row number), and the list of rows to combine.
+type morphScratch struct {
+	h    [9][]uint8
+	tag  [9]int
+	rows [][]uint8
+}
+
+// step writes one erosion (min) or dilation (max) of src into dst as 0/1.
 func (m *morpher) step(ctx context.Context, dst, src []uint8, erode bool) error {
-	Z, Y, X := m.s.Z, m.s.Y, m.s.X
-	rows := Z * Y
-	n := len(src)
-	if m.h != nil {
-		workers := workersFor(n, rows)
-		if err := forEachItem(ctx, workers, (rows+63)/64, func(_, b int) error {
-			for r := b * 64; r < min(rows, (b+1)*64); r++ {
-				hRow(m.h[r*X:(r+1)*X], src[r*X:(r+1)*X], m.border, erode)
+	rows := m.s.Z * m.s.Y
+	items := (rows + rowsPerItem - 1) / rowsPerItem
+	workers := workersFor(len(src), items)
+	scr := make([]*morphScratch, workers)
+	return forEachItem(ctx, workers, items, func(w, it int) error {
+		if scr[w] == nil {
+			sc := &morphScratch{rows: make([][]uint8, 0, 10)}
+			for i := range sc.h {
+				sc.h[i] = make([]uint8, m.s.X)
 			}
-			return nil
-		}); err != nil {
-			return err
+			scr[w] = sc
 		}
-	}
-	workers := workersFor(n, rows)
-	return forEachItem(ctx, workers, (rows+63)/64, func(_, b int) error {
-		for r := b * 64; r < min(rows, (b+1)*64); r++ {
-			m.combineRow(dst[r*X:(r+1)*X], src, r/Y, r%Y, erode)
+		sc := scr[w]
+		for i := range sc.tag {
+			sc.tag[i] = -1
+		}
+		for r := it * rowsPerItem; r < min(rows, (it+1)*rowsPerItem); r++ {
+			m.row(dst[r*m.s.X:(r+1)*m.s.X], src, r/m.s.Y, r%m.s.Y, erode, sc)
 		}
 		return nil
 	})
 }
 
-// combineRow ANDs (erosion) or ORs (dilation) the neighbouring rows that
-// the structure covers into out.
-func (m *morpher) combineRow(out, src []uint8, z, y int, erode bool) {
+// row computes output row (z, y): the min (erosion) or max (dilation) of
+// the neighbouring rows the structure covers, each reduced along X where
+// it covers dx = -1..1.
+func (m *morpher) row(out, src []uint8, z, y int, erode bool, sc *morphScratch) {
 	Z, Y, X := m.s.Z, m.s.Y, m.s.X
-	first := true
-	for dz := -1; dz <= 1; dz++ {
-		for dy := -1; dy <= 1; dy++ {
-			sp := m.spans[(dz+1)*3+dy+1]
-			if sp == spanNone {
-				continue
+	if m.cross && y > 0 && y < Y-1 && X >= 3 {
+		m.crossRow(out, src[(y-1)*X:y*X], src[y*X:(y+1)*X], src[(y+1)*X:(y+2)*X], erode)
+		return
+	}
+	sc.rows = sc.rows[:0]
+	for _, e := range m.rows {
+		zz, yy := z+e.dz, y+e.dy
+		if zz < 0 || zz >= Z || yy < 0 || yy >= Y {
+			// A whole row outside: it decides the result when it is the
+			// absorbing value (0 for erosion, 1 for dilation).
+			if (erode && m.border == 0) || (!erode && m.border == 1) {
+				fillBytes(out, m.border)
+				return
 			}
-			zz, yy := z+dz, y+dy
-			if zz < 0 || zz >= Z || yy < 0 || yy >= Y {
-				// A whole row outside: it decides the result when it is the
-				// absorbing value (0 for erosion, 1 for dilation).
-				if (erode && m.border == 0) || (!erode && m.border == 1) {
-					fillBytes(out, m.border)
-					return
-				}
-				continue
-			}
-			o := (zz*Y + yy) * X
-			var row []uint8
-			if sp == spanFull {
-				row = m.h[o : o+X]
-			} else {
-				row = src[o : o+X]
-			}
-			if first {
-				copy(out, row)
-				first = false
-			} else if erode {
-				andInto(out, row)
-			} else {
-				orInto(out, row)
-			}
+			continue
 		}
+		r := zz*Y + yy
+		srow := src[r*X : (r+1)*X]
+		if !e.full {
+			sc.rows = append(sc.rows, srow)
+			continue
+		}
+		slot := (e.dz+1)*3 + yy%3
+		if sc.tag[slot] != r {
+			hRow(sc.h[slot], srow, m.border, erode)
+			sc.tag[slot] = r
+		}
+		sc.rows = append(sc.rows, sc.h[slot])
 	}
-	if first {
-		// Every covered row lies outside and none absorbs: a structure
-		// always covers the centre row, so this cannot happen, but keep
-		// the result defined.
-		fillBytes(out, m.border)
+	// The centre row is always covered and inside, so rows is not empty.
+	L := sc.rows
+	for len(L) < 3 || len(L)%2 == 0 {
+		L = append(L, L[0]) // min and max ignore repeats
 	}
+	simd.Rows3(out, L[0], L[1], L[2], erode)
+	for k := 3; k < len(L); k += 2 {
+		simd.Rows3(out, out, L[k], L[k+1], erode)
+	}
+	sc.rows = L[:0]
+}
+
+// crossRow is an output row of the 2-D cross away from the first and
+// last rows: a, b and c are the rows above, at and below.
+func (m *morpher) crossRow(out, a, b, c []uint8, erode bool) {
+	X := len(b)
+	simd.Cross3(out, a, b, c, erode)
+	bv := m.border * 255
+	var l, r uint8
+	if erode {
+		l = min(a[0], bv, b[0], b[1], c[0])
+		r = min(a[X-1], b[X-2], b[X-1], bv, c[X-1])
+	} else {
+		l = max(a[0], bv, b[0], b[1], c[0])
+		r = max(a[X-1], b[X-2], b[X-1], bv, c[X-1])
+	}
+	out[0], out[X-1] = min(l, 1), min(r, 1)
 }
 
 func fillBytes(b []uint8, v uint8) {
@@ -297,73 +331,27 @@ func fillBytes(b []uint8, v uint8) {
 	}
 }
 
-func andInto(dst, src []uint8) {
-	i := 0
-	for ; i+8 <= len(dst); i += 8 {
-		binary.LittleEndian.PutUint64(dst[i:], binary.LittleEndian.Uint64(dst[i:])&binary.LittleEndian.Uint64(src[i:]))
-	}
-	for ; i < len(dst); i++ {
-		dst[i] &= src[i]
-	}
-}
-
-func orInto(dst, src []uint8) {
-	i := 0
-	for ; i+8 <= len(dst); i += 8 {
-		binary.LittleEndian.PutUint64(dst[i:], binary.LittleEndian.Uint64(dst[i:])|binary.LittleEndian.Uint64(src[i:]))
-	}
-	for ; i < len(dst); i++ {
-		dst[i] |= src[i]
-	}
-}
-
-// hRow writes h[x] = r[x-1] op r[x] op r[x+1], with border outside the row.
+// hRow writes h[x] = op(r[x-1], r[x], r[x+1]) with border outside the row.
 func hRow(h, r []uint8, border uint8, erode bool) {
 	X := len(r)
-	at := func(x int) uint8 {
-		if x < 0 || x >= X {
-			return border
-		}
-		return r[x]
+	// border is 0 or 1 and rows hold any non-zero for true: widen the
+	// border to 255 so that min and max treat it as true.
+	bv := border * 255
+	simd.Span3(h, r, erode)
+	last, prev := r[X-1], bv
+	if X > 1 {
+		prev = r[X-2]
 	}
-	if X < 10 {
-		for x := range X {
-			if erode {
-				h[x] = at(x-1) & at(x) & at(x+1)
-			} else {
-				h[x] = at(x-1) | at(x) | at(x+1)
-			}
-		}
-		return
+	next := bv
+	if X > 1 {
+		next = r[1]
 	}
 	if erode {
-		h[0] = border & r[0] & r[1]
-		h[X-1] = r[X-2] & r[X-1] & border
+		h[0] = min(bv, r[0], next)
+		h[X-1] = min(prev, last, bv)
 	} else {
-		h[0] = border | r[0] | r[1]
-		h[X-1] = r[X-2] | r[X-1] | border
-	}
-	x := 1
-	if erode {
-		for ; x+9 <= X; x += 8 {
-			a := binary.LittleEndian.Uint64(r[x-1:])
-			b := binary.LittleEndian.Uint64(r[x:])
-			c := binary.LittleEndian.Uint64(r[x+1:])
-			binary.LittleEndian.PutUint64(h[x:], a&b&c)
-		}
-		for ; x < X-1; x++ {
-			h[x] = r[x-1] & r[x] & r[x+1]
-		}
-		return
-	}
-	for ; x+9 <= X; x += 8 {
-		a := binary.LittleEndian.Uint64(r[x-1:])
-		b := binary.LittleEndian.Uint64(r[x:])
-		c := binary.LittleEndian.Uint64(r[x+1:])
-		binary.LittleEndian.PutUint64(h[x:], a|b|c)
-	}
-	for ; x < X-1; x++ {
-		h[x] = r[x-1] | r[x] | r[x+1]
+		h[0] = max(bv, r[0], next)
+		h[X-1] = max(prev, last, bv)
 	}
 }
 

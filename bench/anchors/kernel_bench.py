@@ -29,7 +29,11 @@ import numpy as np
 KERNELS = [
     "gauss2d-s1", "gauss2d-s3", "gauss3d-s1", "gauss3d-s3", "max", "otsu",
     "label2d-c4", "label2d-c8", "label3d-c6", "label3d-c18", "label3d-c26",
+    "edt2d", "edt3d",
+    "erode2d-c4", "erode2d-c8", "dilate2d-c4", "dilate2d-c8", "erode3d-c6", "dilate3d-c26",
 ]
+
+MORPH_FAMILIES = ("erode2d", "dilate2d", "erode3d", "dilate3d")
 
 
 
@@ -98,8 +102,29 @@ def scipy_kernels():
         ndi.label(m, structure=st, output=out)
         return out
 
+    def edt2d(m):
+        out = np.empty(m.shape, np.float32)
+        for z in range(m.shape[0]):
+            out[z] = ndi.distance_transform_edt(m[z])
+        return out
+
+    def morph(fn, m, c, planes):
+        if planes:
+            st = ndi.generate_binary_structure(2, 1 if c == 4 else 2)
+            out = np.empty(m.shape, np.uint8)
+            for z in range(m.shape[0]):
+                out[z] = fn(m[z], structure=st)
+            return out
+        st = ndi.generate_binary_structure(3, {6: 1, 18: 2, 26: 3}[c])
+        return fn(m, structure=st).astype(np.uint8)
+
     return {"gauss2d": gauss2d, "gauss3d": gauss3d, "max": lambda x: np.max(x),
-            "label2d": label2d, "label3d": label3d}
+            "label2d": label2d, "label3d": label3d,
+            "edt2d": edt2d, "edt3d": lambda m: ndi.distance_transform_edt(m).astype(np.float32),
+            "erode2d": lambda m, c: morph(ndi.binary_erosion, m, c, True),
+            "dilate2d": lambda m, c: morph(ndi.binary_dilation, m, c, True),
+            "erode3d": lambda m, c: morph(ndi.binary_erosion, m, c, False),
+            "dilate3d": lambda m, c: morph(ndi.binary_dilation, m, c, False)}
 
 
 # --- scikit-image ----------------------------------------------------------
@@ -152,7 +177,25 @@ def opencv_kernels(threads):
             cv2.connectedComponents(m[z], out[z], connectivity=c, ltype=cv2.CV_32S)
         return out
 
-    return {"gauss2d": gauss2d, "max": vmax, "label2d": label2d}
+    def edt2d(m):
+        # DIST_L2 with the precise mask: the exact Euclidean transform.
+        out = np.empty(m.shape, np.float32)
+        for z in range(m.shape[0]):
+            cv2.distanceTransform(m[z], cv2.DIST_L2, cv2.DIST_MASK_PRECISE, dst=out[z])
+        return out
+
+    def morph(fn, m, c):
+        # scipy's border_value=0: a constant 0 border (OpenCV's default
+        # border for erosion is +inf, which would keep edge voxels).
+        k = cv2.getStructuringElement(cv2.MORPH_RECT if c == 8 else cv2.MORPH_CROSS, (3, 3))
+        out = np.empty_like(m)
+        for z in range(m.shape[0]):
+            fn(m[z], k, dst=out[z], borderType=cv2.BORDER_CONSTANT, borderValue=0)
+        return out
+
+    return {"gauss2d": gauss2d, "max": vmax, "label2d": label2d, "edt2d": edt2d,
+            "erode2d": lambda m, c: morph(cv2.erode, m, c),
+            "dilate2d": lambda m, c: morph(cv2.dilate, m, c)}
 
 
 # --- dask: the tutorial's two ways, one task per plane ----------------------
@@ -229,6 +272,10 @@ def bind(table, kernel, inputs):
         return lambda: fn(inputs("input"), sigma_of(kernel))
     if fam in ("max", "otsu"):
         return lambda: fn(inputs("input"))
+    if fam in ("edt2d", "edt3d"):
+        return lambda: fn(inputs("mask2d" if fam == "edt2d" else "mask3d"))
+    if fam in MORPH_FAMILIES:
+        return lambda: fn(inputs("mask2d" if fam.endswith("2d") else "mask3d"), conn_of(kernel))
     return lambda: fn(inputs("mask2d" if fam == "label2d" else "mask3d"), conn_of(kernel))
 
 
@@ -294,7 +341,7 @@ def main():
                     r["value"] = float(out)
                 else:
                     out = np.asarray(out)
-                    if k.startswith("gauss"):
+                    if k.startswith("gauss") or k.startswith("edt"):
                         out = out.astype(np.float32, copy=False)
                     np.save(os.path.join(a.outdir, k + ".npy"), out)
             else:

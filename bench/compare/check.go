@@ -143,7 +143,7 @@ func checkKernelOutput(kernel, gotPath, refPath string, gotVal, refVal *float64)
 	if !slices.Equal(g.Shape, r.Shape) {
 		return fmt.Sprintf("MISMATCH: shape %v, segstack %v", g.Shape, r.Shape), false
 	}
-	if family(kernel) == "gauss2d" || family(kernel) == "gauss3d" {
+	if f := family(kernel); f == "gauss2d" || f == "gauss3d" || f == "edt2d" || f == "edt3d" {
 		gf, err := g.Float32()
 		if err != nil {
 			return "MISMATCH: " + err.Error(), false

@@ -9,10 +9,14 @@ import (
 // kernelNames lists every kernel the harness compares, in report order:
 // Gaussian sigma 1 and 3 per plane (2-D) and over the volume (3-D), the
 // maximum, Otsu's threshold, and labelling per plane (4/8) and in 3-D
-// (6/18/26).
+// (6/18/26); then the distance transform per plane (edt2d) and over the
+// volume (edt3d), and binary erosion / dilation per plane (c4/c8) and in
+// 3-D (c6/c26), one iteration, border value 0.
 var kernelNames = []string{
 	"gauss2d-s1", "gauss2d-s3", "gauss3d-s1", "gauss3d-s3", "max", "otsu",
 	"label2d-c4", "label2d-c8", "label3d-c6", "label3d-c18", "label3d-c26",
+	"edt2d", "edt3d",
+	"erode2d-c4", "erode2d-c8", "dilate2d-c4", "dilate2d-c8", "erode3d-c6", "dilate3d-c26",
 }
 
 // family is a kernel name without its parameter ("gauss2d-s1" → "gauss2d").

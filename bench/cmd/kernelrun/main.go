@@ -317,6 +317,65 @@ func bind(ctx context.Context, k string, need func(string) error, input func() *
 			run:  run,
 			save: func(p string) error { return npy.Write(p, dimsOf(dst.Shape), dst.Data) },
 		}, nil
+	case "edt2d", "edt3d":
+		m, err := maskFor(fam, need, mask2d, mask3d)
+		if err != nil {
+			return job{}, err
+		}
+		dst := stack.New[float32](m.Shape)
+		run := func() error { return kernels.EDT(ctx, dst, m, [3]float64{}) }
+		if fam == "edt2d" {
+			run = func() error {
+				for z := range m.Shape.Z {
+					if err := kernels.EDT(ctx, dst.PlaneVolume(z), m.PlaneVolume(z), [3]float64{}); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+		}
+		return job{run: run, save: func(p string) error { return npy.Write(p, dimsOf(dst.Shape), dst.Data) }}, nil
+	case "erode2d", "dilate2d", "erode3d", "dilate3d":
+		c, err := strconv.Atoi(strings.TrimPrefix(param, "c"))
+		if err != nil {
+			return job{}, errUnsupported
+		}
+		m, err := maskFor(fam, need, mask2d, mask3d)
+		if err != nil {
+			return job{}, err
+		}
+		op := kernels.BinaryErosion
+		if strings.HasPrefix(fam, "dilate") {
+			op = kernels.BinaryDilation
+		}
+		opt := kernels.MorphOptions{Conn: kernels.Connectivity(c), Iterations: 1}
+		dst := stack.New[uint8](m.Shape)
+		run := func() error { return op(ctx, dst, m, opt) }
+		if strings.HasSuffix(fam, "2d") {
+			run = func() error {
+				for z := range m.Shape.Z {
+					if err := op(ctx, dst.PlaneVolume(z), m.PlaneVolume(z), opt); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+		}
+		return job{run: run, save: func(p string) error { return npy.Write(p, dimsOf(dst.Shape), dst.Data) }}, nil
 	}
 	return job{}, errUnsupported
+}
+
+// maskFor loads the per-plane mask for a 2-D family, the 3-D one otherwise.
+func maskFor(fam string, need func(string) error, mask2d, mask3d func() *stack.Volume[uint8]) (*stack.Volume[uint8], error) {
+	if strings.HasSuffix(fam, "2d") {
+		if err := need("mask2d"); err != nil {
+			return nil, err
+		}
+		return mask2d(), nil
+	}
+	if err := need("mask3d"); err != nil {
+		return nil, err
+	}
+	return mask3d(), nil
 }
