@@ -110,7 +110,13 @@ type PipelineRow struct {
 	SelfPeakRSS float64 `json:"self_reported_peak_rss_mib,omitempty"`
 	// Stages are segstack's per-stage medians from its --report.
 	Stages map[string]float64 `json:"stages_s,omitempty"`
-	Error  string             `json:"error,omitempty"`
+	// CPU is each round's user + system seconds of the process (the split
+	// phase records it: on a shared machine it is the fairer one-core
+	// measure); CPURatio is the paired median of this / segstack's.
+	CPU       []float64 `json:"cpu_s,omitempty"`
+	MedianCPU float64   `json:"median_cpu_s,omitempty"`
+	CPURatio  float64   `json:"cpu_ratio_vs_segstack,omitempty"`
+	Error     string    `json:"error,omitempty"`
 
 	ok bool
 }
