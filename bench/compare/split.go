@@ -234,7 +234,11 @@ func checkSplit(ctx context.Context, gotPath, refPath, input string, s stack.Sha
 		}
 	}
 	if onThreshold > 0 {
-		return fmt.Sprintf("labels equal but for %d voxels on the threshold (within %.0e of it)", onThreshold, thresholdTol), true
+		what := "voxels"
+		if onThreshold == 1 {
+			what = "voxel"
+		}
+		return fmt.Sprintf("labels equal but for %d %s on the threshold (within %.0e of it)", onThreshold, what, thresholdTol), true
 	}
 	return "labels equal, voxel for voxel", true
 }
