@@ -23,7 +23,7 @@ Three subcommands:
     split_reference.py run --in IN.tif --out LABELS.tif [--stats objects.csv]
         [--mode 2d|3d] [--sigma 1] [--frac 0.33] [--seeds intensity|distance]
         [--conn 4] [--min-distance 3] [--fill-holes] [--min-size 20]
-        [--max-size 0] [--unique]
+        [--max-size 0] [--unique] [--dtype auto|uint16|uint32]
       segments IN.tif and prints one JSON object: the seconds from just after
       the imports to the output's close, and the peak RSS. It is the anchor of
       the end-to-end benchmark (bench/compare, pipeline "split") and made the
@@ -162,7 +162,7 @@ def cmd_run(a):
         sigma = sigma if len(sigma) == 3 else sigma[0]
     labels, counts = segment(vol, a.mode, sigma, a.frac, a.seeds, a.min_distance, a.fill_holes,
                              a.min_size, a.max_size, a.unique, CONN[a.conn])
-    if labels.max() <= 65535:
+    if a.dtype == "uint16" or (a.dtype == "auto" and labels.max() <= 65535):
         labels = labels.astype(np.uint16)
     tifffile.imwrite(a.out, labels)
     if a.stats:
@@ -237,6 +237,8 @@ def main():
     r.add_argument("--min-size", type=int, default=20)
     r.add_argument("--max-size", type=int, default=0)
     r.add_argument("--unique", action="store_true", help="number objects uniquely across planes (2d)")
+    r.add_argument("--dtype", choices=("auto", "uint16", "uint32"), default="auto",
+                   help="labels type: auto (uint16 when every label fits) or as named")
     e = sub.add_parser("explore")
     e.add_argument("--stack", action="append", required=True)
     e.add_argument("--truth", action="append", required=True)
