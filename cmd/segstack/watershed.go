@@ -329,7 +329,7 @@ of --min-distance pixels; --csv writes one row per peak: label,z,y,x,value.`,
 						return nil, err
 					}
 					if uint64(total)+uint64(len(peaks)) >= math.MaxUint32 {
-						return nil, fmt.Errorf("more than %d peaks do not fit uint32 markers", math.MaxUint32-1)
+						return nil, fmt.Errorf("more than %d peaks do not fit uint32 markers", uint64(math.MaxUint32-1))
 					}
 					emit(img, peaks, z)
 					if err := kernels.Markers(out, peaks); err != nil {
