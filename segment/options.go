@@ -188,3 +188,140 @@ func ParseChunks(s string) (stack.Shape, error) {
 	}
 	return sh, nil
 }
+
+// Split says whether touching objects are split after thresholding.
+type Split int
+
+const (
+	// SplitNone labels the thresholded mask's connected components, the
+	// reference workload. It is the zero value.
+	SplitNone Split = iota
+	// SplitWatershed splits touching objects: seeds at the local maxima
+	// of a surface, a seeded watershed of the negated surface within the
+	// mask, then a size filter (see SplitOptions).
+	SplitWatershed
+)
+
+func (s Split) String() string {
+	if s == SplitWatershed {
+		return "watershed"
+	}
+	return "none"
+}
+
+// ParseSplit parses "" or "none" (no split) and "watershed".
+func ParseSplit(s string) (Split, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "none":
+		return SplitNone, nil
+	case "watershed":
+		return SplitWatershed, nil
+	}
+	return 0, fmt.Errorf("unknown split %q (want watershed)", s)
+}
+
+// Seeds says which surface the split's seeds and watershed work on.
+type Seeds int
+
+const (
+	// SeedsIntensity seeds at the local maxima of the smoothed intensity
+	// and floods its negation: bright nuclei with a dimmer seam between
+	// them. It is the zero value and the default.
+	SeedsIntensity Seeds = iota
+	// SeedsDistance seeds at the local maxima of the Euclidean distance
+	// transform of the mask and floods its negation: round, evenly lit
+	// objects that touch at a neck.
+	SeedsDistance
+)
+
+func (s Seeds) String() string {
+	if s == SeedsDistance {
+		return "distance"
+	}
+	return "intensity"
+}
+
+// ParseSeeds parses "intensity" or "distance".
+func ParseSeeds(s string) (Seeds, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "intensity":
+		return SeedsIntensity, nil
+	case "distance":
+		return SeedsDistance, nil
+	}
+	return 0, fmt.Errorf("unknown seeds %q (want intensity or distance)", s)
+}
+
+// Defaults of SplitOptions, chosen on dense synthetic stacks with known
+// ground truth (bench/anchors/split_reference.py explore; the README's
+// "Splitting touching nuclei" gives the table).
+const (
+	DefaultMinDistance = 3
+	DefaultMinSize     = 20
+)
+
+// SplitOptions configure the split of touching objects. With Method
+// SplitWatershed, each plane (Mode2D) or the volume (Mode3D) goes through
+//
+//	mask    = smoothed > threshold, with its holes filled if FillHoles
+//	seeds   = peak_local_max(S, min_distance=MinDistance,
+//	                         labels=label(mask), exclude_border=False)
+//	labels  = watershed(-S, seeds numbered 1..n, mask=mask)
+//	labels  = the objects of MinSize..MaxSize voxels, numbered 1..n in
+//	          raster order of their first voxel
+//
+// with S the smoothed intensity or the distance transform of the mask
+// (Seeds), labelling and flooding with the run's connectivity, and
+// binary_fill_holes' default structure; every step is scipy's or
+// scikit-image's (0.26) exactly.
+type SplitOptions struct {
+	// Method is SplitNone (the zero value) or SplitWatershed.
+	Method Split
+	// Seeds is the surface of the seeds and the flood.
+	Seeds Seeds
+	// MinDistance is peak_local_max's min_distance: seeds are at least
+	// this many voxels apart (Chebyshev). Zero means DefaultMinDistance.
+	MinDistance int
+	// FillHoles fills the mask's holes before seeding.
+	FillHoles bool
+	// MinSize and MaxSize keep the objects of at least MinSize voxels
+	// and, when MaxSize > 0, at most MaxSize. DefaultOptions sets MinSize
+	// to DefaultMinSize.
+	MinSize, MaxSize int
+}
+
+// SplitError says what is wrong with a SplitOptions: Field is the option
+// ("method", "seeds", "min distance", "min size" or "max size").
+type SplitError struct {
+	Field  string
+	Reason string
+}
+
+func (e *SplitError) Error() string { return "split " + e.Field + ": " + e.Reason }
+
+// check reports what is wrong with o.
+func (o SplitOptions) check() error {
+	switch {
+	case o.Method != SplitNone && o.Method != SplitWatershed:
+		return &SplitError{"method", fmt.Sprintf("%d is not one of none and watershed", int(o.Method))}
+	case o.Seeds != SeedsIntensity && o.Seeds != SeedsDistance:
+		return &SplitError{"seeds", fmt.Sprintf("%d is not one of intensity and distance", int(o.Seeds))}
+	case o.MinDistance < 0:
+		return &SplitError{"min distance", fmt.Sprintf("%d is negative", o.MinDistance)}
+	case o.MinSize < 0:
+		return &SplitError{"min size", fmt.Sprintf("%d is negative", o.MinSize)}
+	case o.MaxSize < 0:
+		return &SplitError{"max size", fmt.Sprintf("%d is negative", o.MaxSize)}
+	case o.MaxSize > 0 && o.MaxSize < o.MinSize:
+		return &SplitError{"max size", fmt.Sprintf("%d is below the min size %d", o.MaxSize, o.MinSize)}
+	}
+	return nil
+}
+
+// minDistance is MinDistance with its default.
+func (o SplitOptions) minDistance() int {
+	if o.MinDistance == 0 {
+		return DefaultMinDistance
+	}
+	return o.MinDistance
+}

@@ -279,7 +279,8 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 	t3 := time.Now()
 	sp.End()
 	sp = sched.StartSpan(ctx, spanLabel)
-	if narrow && !stats && !preview {
+	split := r.opt.Split.Method == SplitWatershed
+	if narrow && !stats && !preview && !split {
 		// Labels that fit uint16 are written as such: no uint32 plane to
 		// write and narrow.
 		l16 := bufs.u16.Get()
@@ -297,7 +298,9 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 		}
 	}
 	labels := &stack.Volume[uint32]{Shape: ps, Data: bufs.u32.Get()}
-	if stats {
+	if split {
+		out.n, out.regions, err = r.splitPlane(ctx, labels, smooth, raw, out.thr, stats)
+	} else if stats {
 		out.n, out.regions, err = r.backend.LabelAboveWithStats(ctx, labels, smooth, out.thr, r.opt.Connectivity, raw)
 	} else {
 		out.n, err = r.backend.LabelAbove(ctx, labels, smooth, out.thr, r.opt.Connectivity)
@@ -323,6 +326,9 @@ func (r *run) plane2D(ctx context.Context, z int, bufs *planeBuffers, stats, pre
 		out.tile = &tile
 	}
 	out.times = stageTimes(t0, t1, t2, t3, t4)
+	if split {
+		out.times.Split, out.times.Label = out.times.Label, 0
+	}
 	return out, nil
 }
 

@@ -59,6 +59,9 @@ func (r *run) run3D(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if r.opt.Split.Method == SplitWatershed {
+		return v.splitVolume(ctx, thr)
+	}
 	merger, err := v.labelSlabs(ctx, thr)
 	if err != nil {
 		return err
@@ -337,6 +340,7 @@ func (r *run) addTimes(t StageSeconds) {
 	s.Threshold += t.Threshold
 	s.Label += t.Label
 	s.Merge += t.Merge
+	s.Split += t.Split
 	s.Write += t.Write
 }
 

@@ -35,6 +35,8 @@ type run struct {
 	dash *dashboard.Dashboard
 	// stageSnap feeds the dashboard's stage gauges.
 	stageSnap stageSnapshot
+	// splits keeps the scratch of 2-D splits (Options.Split).
+	splits *splitPool
 }
 
 // Run segments the stack that opt describes and writes the outputs it asks
@@ -287,6 +289,9 @@ func (r *run) normalize() error {
 	if o.Numbering != NumberUnique && o.Numbering != NumberPerPlane {
 		return fmt.Errorf("label numbering %d: want NumberUnique or NumberPerPlane", o.Numbering)
 	}
+	if err := o.Split.check(); err != nil {
+		return err
+	}
 	if o.Device == "" {
 		o.Device = "auto"
 	}
@@ -294,6 +299,7 @@ func (r *run) normalize() error {
 	if r.workers <= 0 {
 		r.workers = runtime.GOMAXPROCS(0)
 	}
+	r.splits = newSplitPool(2 * r.workers)
 	rep := r.rep
 	rep.Input = o.Input
 	rep.Output = o.Output
@@ -306,6 +312,11 @@ func (r *run) normalize() error {
 	rep.UniqueLabels = o.Numbering == NumberUnique
 	rep.LabelDType = o.LabelDType.String()
 	rep.Chunks = o.Chunks.Dims()
+	if o.Split.Method == SplitWatershed {
+		o.Split.MinDistance = o.Split.minDistance()
+		rep.Split = &SplitReport{Method: o.Split.Method.String(), Seeds: o.Split.Seeds.String(), MinDistance: o.Split.MinDistance,
+			FillHoles: o.Split.FillHoles, MinSize: o.Split.MinSize, MaxSize: o.Split.MaxSize}
+	}
 	rep.Workers = r.workers
 	rep.Device = o.Device
 	rep.GOMAXPROCS = runtime.GOMAXPROCS(0)

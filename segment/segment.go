@@ -86,6 +86,10 @@ type Options struct {
 	// slabs labelled as one; Chunks.Y and Chunks.X tile each plane for the
 	// Gaussian. Zero extents mean whole planes and one-plane slabs.
 	Chunks stack.Shape
+	// Split, with Method SplitWatershed, splits touching objects after
+	// thresholding (seeds, seeded watershed, size filter) before they are
+	// numbered, measured and written; see SplitOptions.
+	Split SplitOptions
 
 	// Workers is the number of CPU workers; zero means GOMAXPROCS.
 	Workers int
@@ -115,6 +119,7 @@ func DefaultOptions() Options {
 		Sigma:     [3]float64{1, 1, 1},
 		Threshold: kernels.ThresholdSpec{Kind: kernels.ThresholdFractionOfMax, Value: 0.33},
 		Device:    "auto",
+		Split:     SplitOptions{MinDistance: DefaultMinDistance, MinSize: DefaultMinSize},
 	}
 }
 
@@ -134,7 +139,11 @@ type StageSeconds struct {
 	Threshold float64 `json:"threshold"`
 	Label     float64 `json:"label"`
 	Merge     float64 `json:"merge,omitempty"`
-	Write     float64 `json:"write"`
+	// Split is the splitting of touching objects (threshold mask, seeds,
+	// watershed, size filter) when the run splits them; it takes the place
+	// of Label.
+	Split float64 `json:"split,omitempty"`
+	Write float64 `json:"write"`
 }
 
 // Report describes a finished run; it is what --report writes as JSON.
@@ -157,6 +166,8 @@ type Report struct {
 	Labels       string     `json:"labels"`
 	UniqueLabels bool       `json:"unique_labels"`
 	Chunks       [3]int     `json:"chunks_zyx"`
+	// Split is the split of touching objects as run, when there was one.
+	Split *SplitReport `json:"split,omitempty"`
 	// LabelDType is the labels' pixel type as written.
 	LabelDType string `json:"label_dtype"`
 	// Workers is the number of CPU workers; Backend names the kernels'
@@ -190,4 +201,14 @@ type Report struct {
 	Started      time.Time `json:"started"`
 	// Dashboard is the address the scheduler's dashboard served on.
 	Dashboard string `json:"dashboard,omitempty"`
+}
+
+// SplitReport is the split of touching objects as run.
+type SplitReport struct {
+	Method      string `json:"method"`
+	Seeds       string `json:"seeds"`
+	MinDistance int    `json:"min_distance"`
+	FillHoles   bool   `json:"fill_holes"`
+	MinSize     int    `json:"min_size"`
+	MaxSize     int    `json:"max_size,omitempty"`
 }

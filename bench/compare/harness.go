@@ -85,6 +85,12 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	for _, s := range cfg.PipelineSizes {
 		h.res.Config.PipelineSizes = append(h.res.Config.PipelineSizes, s.String())
 	}
+	for _, s := range cfg.SplitSizes {
+		h.res.Config.SplitSizes = append(h.res.Config.SplitSizes, s.String())
+	}
+	if len(cfg.SplitSizes) > 0 {
+		h.res.Config.SplitDensity = cfg.SplitDensity
+	}
 
 	if cfg.Work == "" {
 		dir, err := os.MkdirTemp("", "segstack-bench-")
@@ -122,7 +128,18 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			h.note("pipeline %v: %v", s, err)
 		}
 	}
-	h.targets()
+	for _, s := range cfg.SplitSizes {
+		if err := h.splitPhase(ctx, s); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			h.note("split %v: %v", s, err)
+		}
+	}
+	if len(cfg.PipelineSizes) > 0 {
+		h.targets()
+	}
+	h.splitTarget()
 	h.res.Machine.LoadEnd = loadAvg()
 	h.res.Seconds = time.Since(start).Seconds()
 	if err := h.write(); err != nil {

@@ -69,6 +69,13 @@ type Config struct {
 	// BinDir, when set, holds the built binaries and is reused: they are
 	// built only when absent there.
 	BinDir string
+	// SplitSizes are the stacks of the split phase (segment --split
+	// watershed against bench/anchors/split_reference.py); none by default.
+	// SplitDensity is their density (segstack gen --density) and
+	// SplitPython the interpreter of the reference (scikit-image 0.26).
+	SplitSizes   []stack.Shape
+	SplitDensity float64
+	SplitPython  string
 	// Log receives progress lines.
 	Log *os.File
 }
@@ -103,7 +110,8 @@ func main() {
 	var (
 		cfg                              Config
 		sizes, ksizes, psizes, only, kns string
-		big, noAnchors                   bool
+		big, noAnchors, splitOnly        bool
+		ssizes                           string
 	)
 	flag.BoolVar(&cfg.Quick, "quick", false, "smoke test: one small size, 2 rounds, no dask cluster for the kernels (under 2 minutes)")
 	flag.StringVar(&sizes, "sizes", "", "stack sizes ZxYxX,… for both the kernels and the pipeline")
@@ -122,6 +130,10 @@ func main() {
 	flag.IntVar(&cfg.Workers, "workers", runtime.NumCPU(), "cores for the pipeline")
 	flag.StringVar(&cfg.Work, "work", "", "scratch directory (default a temporary one)")
 	flag.BoolVar(&cfg.Keep, "keep", false, "keep the scratch directory")
+	flag.StringVar(&ssizes, "split-sizes", "", "stack sizes for the split of touching nuclei (--split watershed vs split_reference.py, one core); none by default")
+	flag.Float64Var(&cfg.SplitDensity, "split-density", 0.3, "density of the split phase's stacks (segstack gen --density)")
+	flag.StringVar(&cfg.SplitPython, "split-python", "/opt/venv/bin/python", "Python with scikit-image 0.26, scipy and tifffile for split_reference.py")
+	flag.BoolVar(&splitOnly, "split-only", false, "run only the split phase (no kernels, no pipeline)")
 	flag.Parse()
 
 	cfg.Anchors = !noAnchors
@@ -159,6 +171,17 @@ func main() {
 	}
 	if big {
 		cfg.PipelineSizes = append(cfg.PipelineSizes, bigSize)
+	}
+	if ssizes != "" {
+		if cfg.SplitSizes, err = parseSizes(ssizes); err != nil {
+			fail(err)
+		}
+	}
+	if splitOnly {
+		if len(cfg.SplitSizes) == 0 {
+			fail(fmt.Errorf("--split-only needs --split-sizes"))
+		}
+		cfg.KernelSizes, cfg.PipelineSizes = nil, nil
 	}
 	if only != "" {
 		cfg.Only = strings.Split(only, ",")

@@ -17,8 +17,11 @@ import (
 type proc struct {
 	Wall    time.Duration
 	PeakRSS float64 // MiB
-	Stdout  []byte
-	Stderr  string
+	// CPU is the process's user + system time, from the spawner (zero
+	// without one).
+	CPU    time.Duration
+	Stdout []byte
+	Stderr string
 }
 
 // command is a subprocess to run: argv, extra environment, directory.
@@ -82,10 +85,13 @@ func (c command) run(ctx context.Context) (proc, error) {
 		var r struct {
 			WallS    float64 `json:"wall_s"`
 			MaxRSSKB float64 `json:"maxrss_kib"`
+			UserS    float64 `json:"user_s"`
+			SysS     float64 `json:"sys_s"`
 		}
 		if b, rerr := os.ReadFile(rusage); rerr == nil && json.Unmarshal(b, &r) == nil && r.WallS > 0 {
 			p.Wall = time.Duration(r.WallS * float64(time.Second))
 			p.PeakRSS = r.MaxRSSKB / 1024
+			p.CPU = time.Duration((r.UserS + r.SysS) * float64(time.Second))
 		} else if err == nil {
 			return p, fmt.Errorf("%s: no rusage from %s", c.Args[0], c.Spawn)
 		}

@@ -15,6 +15,9 @@ type Results struct {
 	KernelProcesses []ProcRow `json:"kernel_processes"`
 	// Pipeline has one row per stack size and implementation.
 	Pipeline []PipelineRow `json:"pipeline"`
+	// Split has one row per stack size and implementation of the split
+	// of touching nuclei (--split watershed against its reference script).
+	Split []PipelineRow `json:"split,omitempty"`
 	// Targets are the CLI issue's goals on the 64×1024×1024 stack.
 	Targets []Target `json:"targets"`
 	// Commands are the command lines of the checked runs, one per
@@ -38,6 +41,8 @@ type ConfigDoc struct {
 	Seed          uint64   `json:"seed"`
 	Workers       int      `json:"workers"`
 	Anchors       bool     `json:"anchors"`
+	SplitSizes    []string `json:"split_sizes,omitempty"`
+	SplitDensity  float64  `json:"split_density,omitempty"`
 }
 
 // KernelRow is one kernel on one stack through one implementation.
@@ -105,7 +110,13 @@ type PipelineRow struct {
 	SelfPeakRSS float64 `json:"self_reported_peak_rss_mib,omitempty"`
 	// Stages are segstack's per-stage medians from its --report.
 	Stages map[string]float64 `json:"stages_s,omitempty"`
-	Error  string             `json:"error,omitempty"`
+	// CPU is each round's user + system seconds of the process (the split
+	// phase records it: on a shared machine it is the fairer one-core
+	// measure); CPURatio is the paired median of this / segstack's.
+	CPU       []float64 `json:"cpu_s,omitempty"`
+	MedianCPU float64   `json:"median_cpu_s,omitempty"`
+	CPURatio  float64   `json:"cpu_ratio_vs_segstack,omitempty"`
+	Error     string    `json:"error,omitempty"`
 
 	ok bool
 }

@@ -18,6 +18,7 @@ func withFlagHints(err error) error {
 	msg := err.Error()
 	var ce *segment.ChannelError
 	var conn *segment.ConnectivityError
+	var se *segment.SplitError
 	switch {
 	case errors.As(err, &ce) && ce.Requested < 0:
 		msg = strings.Replace(msg, ce.Error(), fmt.Sprintf("the stack has %d channels: choose one with --channel 0..%d", ce.Channels, ce.Channels-1), 1)
@@ -27,6 +28,11 @@ func withFlagHints(err error) error {
 			hint = fmt.Sprintf("connectivity %d is not a 3d connectivity (want 6, 18 or 26; 4 and 8 need --mode 2d)", conn.Connectivity)
 		}
 		msg = strings.Replace(msg, conn.Error(), hint, 1)
+	case errors.As(err, &se):
+		msg = strings.Replace(msg, se.Error(), fmt.Sprintf("--%s: %s", strings.ReplaceAll(se.Field, " ", "-"), se.Reason), 1)
+		if se.Field == "method" {
+			msg = strings.Replace(msg, "--method", "--split", 1)
+		}
 	case errors.Is(err, segment.ErrExists):
 		msg += " (use --force to overwrite)"
 	case errors.Is(err, segment.ErrLabelOverflow):

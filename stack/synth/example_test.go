@@ -40,3 +40,27 @@ func ExampleNucleiPlanes() {
 	// Output:
 	// <nil> true
 }
+
+// NucleiDense packs nuclei so that they touch; Truth says which nucleus
+// each voxel belongs to, so a segmentation can be scored against it.
+func ExampleNucleiDense() {
+	s := stack.Shape{Z: 4, Y: 128, X: 128}
+	img, err := synth.NucleiDense(s, 1, 0.4)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	truth, err := synth.Truth(s, 1, 0.4, 900)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	blobs, _ := synth.DenseBlobs(s, 1, 0.4)
+	perPlane, _ := synth.CountObjects(truth, 20)
+	fmt.Println(img.Shape == s, len(blobs) > synth.BlobCount(s), perPlane[0] > 10)
+	_, err = synth.NucleiDense(s, 1, 0.9)
+	fmt.Println(err)
+	// Output:
+	// true true true
+	// density 0.9 is outside (0, 0.6] (0 selects the sparse default)
+}

@@ -83,7 +83,13 @@ func NucleiPlanes(shape stack.Shape, seed uint64, fn func(z int, plane []uint16)
 	if err := shape.Validate(); err != nil {
 		return err
 	}
-	g := newNucleiGen(shape, seed)
+	return newNucleiGen(shape, seed).planes(fn)
+}
+
+// planes makes g's planes in order, a batch of GOMAXPROCS at a time, and
+// hands each to fn.
+func (g *nucleiGen) planes(fn func(z int, plane []uint16) error) error {
+	shape := g.shape
 	batch := min(shape.Z, runtime.GOMAXPROCS(0))
 	planes := make([][]uint16, batch)
 	blobs, noise := make([][]float32, batch), make([][]float32, batch)
@@ -115,7 +121,12 @@ type nucleiGen struct {
 }
 
 func newNucleiGen(shape stack.Shape, seed uint64) *nucleiGen {
-	g := &nucleiGen{shape: shape, seed: seed, blobs: Blobs(shape, seed), perPlane: make([][]int32, shape.Z)}
+	return newGen(shape, seed, Blobs(shape, seed))
+}
+
+// newGen is the generator of a stack with the given blobs.
+func newGen(shape stack.Shape, seed uint64, blobs []Blob) *nucleiGen {
+	g := &nucleiGen{shape: shape, seed: seed, blobs: blobs, perPlane: make([][]int32, shape.Z)}
 	for i, b := range g.blobs {
 		z0 := max(0, int(math.Floor(b.Center[0]-b.Radius[0])))
 		z1 := min(shape.Z-1, int(math.Ceil(b.Center[0]+b.Radius[0])))
