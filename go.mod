@@ -14,12 +14,14 @@ require (
 	golang.org/x/term v0.37.0
 )
 
-require github.com/pierrec/lz4/v4 v4.1.34
+require (
+	github.com/pierrec/lz4/v4 v4.1.34
+	github.com/ulikunitz/xz v0.5.17
+)
 
 require (
 	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
-	github.com/ulikunitz/xz v0.5.17 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 )
