@@ -140,8 +140,6 @@ def _reduce(name, op, input, labels, index):
         raise NotImplementedError(f"segstack.ndi.{name}: labels and index are not supported; "
                                   "only the reduction of the whole array")
     a = _lib.prepare(input)
-    if a.dtype == bool:
-        a = a.view(np.uint8)
     if a.size == 0:
         raise ValueError(f"segstack.ndi.{name}: empty input")
     out = _lib._dbl()

@@ -34,6 +34,9 @@ def gaussian_filter(image, sigma, order=0, mode="reflect", cval=0.0, truncate=4.
         raise NotImplementedError("segstack.dask.ndfilters.gaussian_filter: only order=0")
     image = da.asarray(image)
     sigma, depth = _depth(sigma, truncate, image.ndim)
-    return image.map_overlap(_gauss_block, depth=depth, boundary="none", dtype=np.float32,
+    # Blocks on the array's edges filter with mode themselves, which is exact
+    # for every mode but wrap: that one needs the far side's data as a halo.
+    boundary = "periodic" if mode in ("wrap", "grid-wrap") else "none"
+    return image.map_overlap(_gauss_block, depth=depth, boundary=boundary, dtype=np.float32,
                              meta=np.empty((0,) * image.ndim, np.float32),
                              sigma=sigma, mode=mode, cval=cval, truncate=truncate)

@@ -23,35 +23,44 @@ from .. import ndi
 __all__ = ["label"]
 
 
-def _label_block(block, conn):
-    out, _ = ndi.label(block, structure=conn)
-    return out
-
-
-def _block_info(labels, origin, shape):
-    """(n, the global flat index of each label's first element, label order)."""
+def _label_info(block, structure, origin, shape):
+    """(local labels, n, the global flat index of each label's first element)."""
+    labels, n = ndi.label(block, structure=structure)
     flat = labels.ravel()
     idx = np.flatnonzero(flat)
     if idx.size == 0:
-        return 0, np.empty(0, np.int64)
+        return labels, 0, np.empty(0, np.int64)
     vals = flat[idx]
     prev = np.maximum.accumulate(np.concatenate(([0], vals[:-1])))
     firsts = idx[vals > prev]  # labels appear first in raster order: 1, 2, ...
     coords = np.unravel_index(firsts, labels.shape)
     coords = tuple(c + o for c, o in zip(coords, origin))
-    return len(firsts), np.ravel_multi_index(coords, shape).astype(np.int64)
+    return labels, n, np.ravel_multi_index(coords, shape).astype(np.int64)
 
 
-def _offsets(infos):
-    counts = np.array([n for n, _ in infos], dtype=np.int64)
+def _offsets(*infos):
+    counts = np.array([n for _, n, _ in infos], dtype=np.int64)
     return np.concatenate(([0], np.cumsum(counts)[:-1]))
 
 
-def _add_offset(block, offsets, numblocks, block_id=None):
-    off = offsets[np.ravel_multi_index(block_id, numblocks)]
-    out = block.astype(np.int64)
-    out[out > 0] += off
-    return out
+def _slab(parts, grid, axis, edge, offsets):
+    """The face slab (one element thick along axis) assembled from the
+    blocks in parts (a grid of the blocks on one side of a boundary, in
+    block order), with their offset labels."""
+    pieces = np.empty(grid, dtype=object)
+    for (pos, flat), (labels, _, _) in zip(np.ndenumerate(np.arange(pieces.size).reshape(grid)), parts):
+        idx = [slice(None)] * labels.ndim
+        idx[axis] = slice(edge, edge + 1) if edge >= 0 else slice(labels.shape[axis] - 1, None)
+        sl = labels[tuple(idx)].astype(np.int64)
+        sl[sl > 0] += offsets[flat]
+        pieces[pos] = sl
+    return np.block(pieces.tolist())
+
+
+def _face(axis, grid, a_parts, a_flat, b_parts, b_flat, offsets, conn_offsets):
+    a = _slab(a_parts, grid, axis, -1, offsets[a_flat])
+    b = _slab(b_parts, grid, axis, 0, offsets[b_flat])
+    return _face_pairs(a, b, axis, conn_offsets)
 
 
 def _face_pairs(a, b, axis, offsets):
@@ -92,10 +101,13 @@ def _roots(n, u, v):
             parent = pp
 
 
-def _relabel(infos, *pairs):
-    """(lookup table from chunk-offset labels to scipy's numbers, n)."""
-    total = int(sum(n for n, _ in infos))
-    firsts = np.concatenate([np.empty(1, np.int64)] + [f for _, f in infos])
+def _relabel(offsets, *args):
+    """(lookup table from chunk-offset labels to scipy's numbers, n); args are
+    the blocks' (labels, n, firsts) then the faces' label pairs."""
+    nb = len(offsets)
+    infos, pairs = args[:nb], args[nb:]
+    total = int(sum(n for _, n, _ in infos))
+    firsts = np.concatenate([np.empty(1, np.int64)] + [f for _, _, f in infos])
     pairs = [p for p in pairs if len(p)]
     if pairs:
         pr = np.concatenate(pairs)
@@ -113,8 +125,14 @@ def _relabel(infos, *pairs):
     return lut, len(order)
 
 
-def _apply(block, lut):
-    return lut[0][block]
+def _final(info, offset, relabel):
+    labels = info[0].astype(np.int64)
+    labels[labels > 0] += offset
+    return relabel[0][labels]
+
+
+def _count(relabel):
+    return np.int64(relabel[1])
 
 
 def label(image, structure=None, wrap_axes=None):
@@ -125,35 +143,42 @@ def label(image, structure=None, wrap_axes=None):
         raise NotImplementedError("segstack.dask.ndmeasure.label: wrap_axes is not supported")
     image = da.asarray(image)
     nd = image.ndim
-    conn = ndi._connectivity(structure, nd)
+    ndi._connectivity(structure, nd)  # refuses what the labeller cannot do, now
     struct = (ndi.generate_binary_structure(nd, 1) if structure is None
               else np.asarray(structure).astype(bool))
-    local = image.map_blocks(_label_block, conn=None if structure is None else struct,
-                             dtype=np.int32, meta=np.empty((0,) * nd, np.int32))
+    st_arg = None if structure is None else struct
+    grid = image.numblocks
     starts = [np.concatenate(([0], np.cumsum(c)[:-1])) for c in image.chunks]
-    blocks = local.to_delayed()
-    infos = []
-    for bid in itertools.product(*(range(n) for n in image.numblocks)):
+    blocks = image.to_delayed()
+    ids = list(itertools.product(*(range(n) for n in grid)))
+    flat = {bid: i for i, bid in enumerate(ids)}
+    infos = {}
+    for bid in ids:
         origin = tuple(int(starts[a][i]) for a, i in enumerate(bid))
-        infos.append(dask.delayed(_block_info, pure=True)(blocks[bid], origin, image.shape))
-    offsets = dask.delayed(_offsets, pure=True)(infos)
-    glob = local.map_blocks(_add_offset, offsets, image.numblocks, dtype=np.int64,
-                            meta=np.empty((0,) * nd, np.int64))
-    pairs = []
+        infos[bid] = dask.delayed(_label_info, pure=True, nout=3)(blocks[bid], st_arg, origin, image.shape)
+    offsets = dask.delayed(_offsets, pure=True)(*[infos[b] for b in ids])
+    faces = []
     for axis in range(nd):
         center = [1] * nd
-        offs = []
+        conn_offsets = []
         for o in itertools.product((-1, 0, 1), repeat=nd):
             if o[axis] == 1 and struct[tuple(c + d for c, d in zip(center, o))]:
-                offs.append(tuple(d for a, d in enumerate(o) if a != axis))
-        for c in starts[axis][1:]:
-            sa = [slice(None)] * nd
-            sb = [slice(None)] * nd
-            sa[axis] = slice(int(c) - 1, int(c))
-            sb[axis] = slice(int(c), int(c) + 1)
-            pairs.append(dask.delayed(_face_pairs, pure=True)(glob[tuple(sa)], glob[tuple(sb)], axis, offs))
-    res = dask.delayed(_relabel, pure=True, nout=2)(infos, *pairs)
-    lut = dask.delayed(lambda r: (r[0],), pure=True)(res)
-    labels = glob.map_blocks(_apply, lut, dtype=np.int32, meta=np.empty((0,) * nd, np.int32))
-    n = da.from_delayed(res[1], shape=(), dtype=np.int64)
+                conn_offsets.append(tuple(d for a, d in enumerate(o) if a != axis))
+        sub = list(grid)
+        sub[axis] = 1
+        for i in range(1, grid[axis]):
+            side_a = [b for b in ids if b[axis] == i - 1]
+            side_b = [b for b in ids if b[axis] == i]
+            faces.append(dask.delayed(_face, pure=True)(
+                axis, tuple(sub), [infos[b] for b in side_a], [flat[b] for b in side_a],
+                [infos[b] for b in side_b], [flat[b] for b in side_b], offsets, conn_offsets))
+    relabel = dask.delayed(_relabel, pure=True)(offsets, *[infos[b] for b in ids], *faces)
+    out = np.empty(grid, dtype=object)
+    for bid in ids:
+        shape = tuple(image.chunks[a][i] for a, i in enumerate(bid))
+        off = offsets[flat[bid]]
+        out[bid] = da.from_delayed(dask.delayed(_final, pure=True)(infos[bid], off, relabel),
+                                   shape=shape, dtype=np.int32, meta=np.empty((0,) * nd, np.int32))
+    labels = da.block(out.tolist())
+    n = da.from_delayed(dask.delayed(_count, pure=True)(relabel), shape=(), dtype=np.int64)
     return labels, n
