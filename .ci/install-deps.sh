@@ -13,7 +13,7 @@ set -u
 # at /opt/venv that the interop tests look for (they skip, saying so,
 # without it).
 VENV=/opt/venv
-VENV_PKGS="numpy scipy scikit-image tifffile imagecodecs zarr ome-zarr imageio"
+VENV_PKGS="numpy scipy scikit-image tifffile imagecodecs zarr ome-zarr imageio pytest dask distributed dask-image"
 install_venv() {
 	if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import zarr, ome_zarr, tifffile, skimage, imageio" 2>/dev/null; then
 		echo "install-deps: $VENV present ($("$VENV/bin/python" -c 'import zarr, tifffile; print("zarr", zarr.__version__, "tifffile", tifffile.__version__)'))"
