@@ -14,10 +14,11 @@ set -u
 # without it).
 VENV=/opt/venv
 # xmlschema validates OME-XML against the OME 2016-06 schema that
-# ome-types ships (ome_types/ome-2016-06.xsd).
-VENV_PKGS="numpy scipy scikit-image tifffile imagecodecs zarr ome-zarr imageio xmlschema ome-types"
+# ome-types ships (ome_types/ome-2016-06.xsd); pytest, dask and dask-image
+# run the Python package's tests (scripts/test-python.sh).
+VENV_PKGS="numpy scipy scikit-image tifffile imagecodecs zarr ome-zarr imageio xmlschema ome-types pytest dask distributed dask-image"
 install_venv() {
-	if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import zarr, ome_zarr, tifffile, skimage, imageio, xmlschema, ome_types" 2>/dev/null; then
+	if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import zarr, ome_zarr, tifffile, skimage, imageio, xmlschema, ome_types, pytest, dask, distributed, dask_image" 2>/dev/null; then
 		echo "install-deps: $VENV present ($("$VENV/bin/python" -c 'import zarr, tifffile; print("zarr", zarr.__version__, "tifffile", tifffile.__version__)'))"
 		return
 	fi
@@ -39,7 +40,7 @@ install_venv() {
 	fi
 }
 
-PKGS="chromium python3-numpy python3-scipy python3-tifffile python3-skimage python3-zarr python3-numcodecs python3-venv libtiff-tools"
+PKGS="gcc chromium python3-numpy python3-scipy python3-tifffile python3-skimage python3-zarr python3-numcodecs python3-venv libtiff-tools"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"context"
 	"math"
 
 	"github.com/segstack/segstack/stack"
@@ -182,4 +183,38 @@ func regionsOf(sums []RegionSums) []Region {
 		out[i] = sums[i].Region(uint32(i + 1))
 	}
 	return out
+}
+
+// eachLabelRun calls fn for every run of equal non-zero labels along a row
+// of labels, in raster order, with the matching row of intensity (nil when
+// intensity is nil, which otherwise has labels' shape), checking ctx once
+// per plane. It stops at the first error fn returns.
+func eachLabelRun(ctx context.Context, labels *stack.Volume[uint32], intensity *stack.Volume[float32], fn func(l uint32, z, y, x0, x1 int, irow []float32) error) error {
+	s := labels.Shape
+	for z := range s.Z {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for y := range s.Y {
+			row := labels.Row(z, y)
+			var irow []float32
+			if intensity != nil {
+				irow = intensity.Row(z, y)
+			}
+			for x0 := 0; x0 < len(row); {
+				l := row[x0]
+				x1 := x0 + 1
+				for x1 < len(row) && row[x1] == l {
+					x1++
+				}
+				if l != 0 {
+					if err := fn(l, z, y, x0, x1, irow); err != nil {
+						return err
+					}
+				}
+				x0 = x1
+			}
+		}
+	}
+	return nil
 }

@@ -32,33 +32,15 @@ func MeasureRegions(ctx context.Context, labels *stack.Volume[uint32], n int, in
 		return nil, fmt.Errorf("kernels: measure regions: intensity %v does not match labels %v", intensity.Shape, labels.Shape)
 	}
 	sums := make([]RegionSums, n)
-	X, Y := labels.Shape.X, labels.Shape.Y
-	rows := labels.Shape.Z * Y
-	for r := range rows {
-		if r%Y == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
+	err := eachLabelRun(ctx, labels, intensity, func(l uint32, z, y, x0, x1 int, irow []float32) error {
+		if int64(l) > int64(n) {
+			return fmt.Errorf("kernels: measure regions: label %d in plane %d, row %d, above the %d objects", l, z, y, n)
 		}
-		row := labels.Data[r*X : (r+1)*X]
-		var irow []float32
-		if intensity != nil {
-			irow = intensity.Data[r*X : (r+1)*X]
-		}
-		for x := 0; x < X; {
-			l := row[x]
-			x0 := x
-			for x < X && row[x] == l {
-				x++
-			}
-			if l == 0 {
-				continue
-			}
-			if int64(l) > int64(n) {
-				return nil, fmt.Errorf("kernels: measure regions: label %d at row %d above the %d objects", l, r, n)
-			}
-			sums[l-1].addRun(r/Y, r%Y, x0, x, irow)
-		}
+		sums[l-1].addRun(z, y, x0, x1, irow)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return regionsOf(sums), nil
 }

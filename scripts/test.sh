@@ -7,6 +7,7 @@
 #   the kernels with -tags noasm; a GOARCH=386 build;
 #   every generated file regenerated and compared;
 #   the race detector on the concurrent packages;
+#   the Python package (scripts/test-python.sh; skipped without Python);
 #   and last, the SIMD paths the tests exercised on this machine.
 #
 # SEGSTACK_REQUIRE_SIMD=avx512 (or avx2, or avx512,avx2) makes the
@@ -128,6 +129,12 @@ echo "$(wc -l <<<"$after") generated files match their generators"
 
 step "go test -race (sched, delayed, stack, array, kernels/offload)"
 gotest -count=1 -race ./sched/... ./delayed/... ./stack/... ./array/... ./kernels/offload/...
+
+step "python package (scripts/test-python.sh)"
+# Builds libsegstack.so and the wheel, and runs python/tests against scipy,
+# scikit-image and dask-image; it prints a SKIP line and passes without a
+# usable Python or C compiler.
+bash scripts/test-python.sh
 
 step "done"
 echo "test.sh: all checks passed in $(($(date +%s) - start))s"

@@ -1,0 +1,411 @@
+//go:build cgo
+
+package main
+
+/*
+#include <stddef.h>
+#include <stdint.h>
+*/
+import "C"
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"unsafe"
+
+	"github.com/segstack/segstack/kernels"
+	"github.com/segstack/segstack/stack"
+)
+
+// segstack_gaussian writes scipy.ndimage.gaussian_filter(src, sigma,
+// mode=mode, cval=cval, truncate=truncate) as float32 into dst (src's
+// shape). sigma holds one value per axis (ndim of them); truncate 0 means 4.
+//
+//export segstack_gaussian
+func segstack_gaussian(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.int, shape *C.int64_t,
+	sigma *C.double, truncate C.double, mode *C.char, cval C.double, dst *C.float, errbuf *C.char, errlen C.size_t) (rc C.int) {
+	defer guard(&rc, errbuf, errlen)
+	return fail(gaussian(tok, src, dtype, ndim, shape, sigma, truncate, mode, cval, dst), errbuf, errlen)
+}
+
+func gaussian(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.int, shape *C.int64_t,
+	sigma *C.double, truncate C.double, mode *C.char, cval C.double, dst *C.float) error {
+	ctx, err := contextOf(tok)
+	if err != nil {
+		return err
+	}
+	a, err := parseArray("gaussian_filter", src, dtype, ndim, shape)
+	if err != nil {
+		return err
+	}
+	if dst == nil || sigma == nil || mode == nil {
+		return fmt.Errorf("%w: gaussian_filter: NULL output, sigma or mode", errInvalid)
+	}
+	opt := kernels.GaussianOptions{Truncate: float64(truncate), Cval: float64(cval)}
+	if !finite(opt.Truncate) || opt.Truncate < 0 {
+		return fmt.Errorf("%w: gaussian_filter: truncate %v must be a finite number >= 0", errInvalid, opt.Truncate)
+	}
+	if !finite(opt.Cval) {
+		return fmt.Errorf("%w: gaussian_filter: cval %v must be finite", errInvalid, opt.Cval)
+	}
+	sig := unsafe.Slice((*float64)(unsafe.Pointer(sigma)), a.ndim)
+	for i, s := range sig {
+		if !finite(s) || s < 0 {
+			return fmt.Errorf("%w: gaussian_filter: sigma %v on axis %d must be a finite number >= 0", errInvalid, s, i)
+		}
+		opt.Sigma[3-a.ndim+i] = s
+	}
+	if opt.Mode, err = stack.ParseMode(C.GoString(mode)); err != nil {
+		return fmt.Errorf("%w: gaussian_filter: %w", errInvalid, err)
+	}
+	out := &stack.Volume[float32]{Shape: a.shape, Data: unsafe.Slice((*float32)(unsafe.Pointer(dst)), a.shape.Len())}
+	switch a.dtype {
+	case stack.Uint8:
+		_, err = kernels.GaussianOf(ctx, out, volumeOf[uint8](a), opt)
+	case stack.Uint16:
+		_, err = kernels.GaussianOf(ctx, out, volumeOf[uint16](a), opt)
+	case stack.Float32:
+		_, err = kernels.Gaussian(ctx, out, volumeOf[float32](a), opt)
+	default:
+		// The rest are converted into the output, then filtered in place.
+		if err = toFloat32(out.Data, a); err == nil {
+			_, err = kernels.Gaussian(ctx, out, out, opt)
+		}
+	}
+	return err
+}
+
+// segstack_label labels the non-zero elements of src (any dtype) into dst
+// (src's shape, uint32; an int32 buffer holds the same values) as
+// scipy.ndimage.label does, and stores the number of objects in *n.
+// conn is 0 (the rank's default), 4 or 8 in 2-D, 6, 18 or 26 in 3-D.
+//
+//export segstack_label
+func segstack_label(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.int, shape *C.int64_t,
+	conn C.int, dst *C.uint32_t, n *C.int64_t, errbuf *C.char, errlen C.size_t) (rc C.int) {
+	defer guard(&rc, errbuf, errlen)
+	return fail(label(tok, src, dtype, ndim, shape, conn, dst, n), errbuf, errlen)
+}
+
+func label(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.int, shape *C.int64_t,
+	conn C.int, dst *C.uint32_t, n *C.int64_t) error {
+	ctx, err := contextOf(tok)
+	if err != nil {
+		return err
+	}
+	a, err := parseArray("label", src, dtype, ndim, shape)
+	if err != nil {
+		return err
+	}
+	if dst == nil || n == nil {
+		return fmt.Errorf("%w: label: NULL output", errInvalid)
+	}
+	c := kernels.Connectivity(conn)
+	if a.ndim == 3 && a.shape.Z == 1 && (c == kernels.Conn4 || c == kernels.Conn8) {
+		return fmt.Errorf("%w: label: %d is a 2-D connectivity; a 3-D array takes 6, 18 or 26", errInvalid, c)
+	}
+	if a.ndim < 3 && (c == kernels.Conn6 || c == kernels.Conn18 || c == kernels.Conn26) {
+		return fmt.Errorf("%w: label: %d is a 3-D connectivity; a %d-D array takes 4 or 8", errInvalid, c, a.ndim)
+	}
+	var mask []uint8
+	if a.dtype == stack.Uint8 {
+		mask = sliceOf[uint8](a)
+	} else {
+		mask = make([]uint8, a.shape.Len())
+		switch a.dtype {
+		case stack.Uint16:
+			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[uint16](a), 0)
+		case stack.Uint32:
+			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[uint32](a), 0)
+		case stack.Int16:
+			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[int16](a), 0)
+		case stack.Int32:
+			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[int32](a), 0)
+		case stack.Float32:
+			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[float32](a), 0)
+		case stack.Uint64:
+			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[uint64](a), 0)
+		case stack.Int64:
+			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[int64](a), 0)
+		case stack.Float64:
+			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[float64](a), 0)
+		default:
+			err = fmt.Errorf("%w: label: %v", errDType, a.dtype)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	out := &stack.Volume[uint32]{Shape: a.shape, Data: unsafe.Slice((*uint32)(unsafe.Pointer(dst)), a.shape.Len())}
+	got, err := kernels.Label(ctx, out, &stack.Volume[uint8]{Shape: a.shape, Data: mask}, c)
+	if err != nil {
+		return fmt.Errorf("label: %w", err)
+	}
+	*n = C.int64_t(got)
+	return nil
+}
+
+// Reductions of segstack_reduce.
+const (
+	reduceMax = iota
+	reduceMin
+	reduceSum
+	reduceMean
+)
+
+// segstack_reduce stores the maximum (op 0), minimum (1), sum (2) or mean
+// (3) of src's elements in *out; sums are accumulated in float64.
+//
+//export segstack_reduce
+func segstack_reduce(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.int, shape *C.int64_t,
+	op C.int, out *C.double, errbuf *C.char, errlen C.size_t) (rc C.int) {
+	defer guard(&rc, errbuf, errlen)
+	return fail(reduce(tok, src, dtype, ndim, shape, int(op), out), errbuf, errlen)
+}
+
+func reduce(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.int, shape *C.int64_t, op int, out *C.double) error {
+	ctx, err := contextOf(tok)
+	if err != nil {
+		return err
+	}
+	a, err := parseArray("reduce", src, dtype, ndim, shape)
+	if err != nil {
+		return err
+	}
+	if out == nil || op < reduceMax || op > reduceMean {
+		return fmt.Errorf("%w: reduce: NULL output or unknown operation %d", errInvalid, op)
+	}
+	var v float64
+	switch a.dtype {
+	case stack.Uint8:
+		v, err = reduceElem(ctx, volumeOf[uint8](a), op)
+	case stack.Uint16:
+		v, err = reduceElem(ctx, volumeOf[uint16](a), op)
+	case stack.Uint32:
+		v, err = reduceElem(ctx, volumeOf[uint32](a), op)
+	case stack.Int16:
+		v, err = reduceElem(ctx, volumeOf[int16](a), op)
+	case stack.Int32:
+		v, err = reduceElem(ctx, volumeOf[int32](a), op)
+	case stack.Float32:
+		v, err = reduceElem(ctx, volumeOf[float32](a), op)
+	case stack.Uint64:
+		v, err = reduceWide(sliceOf[uint64](a), a.shape, op)
+	case stack.Int64:
+		v, err = reduceWide(sliceOf[int64](a), a.shape, op)
+	case stack.Float64:
+		v, err = reduceWide(sliceOf[float64](a), a.shape, op)
+	default:
+		err = fmt.Errorf("%w: reduce: %v", errDType, a.dtype)
+	}
+	if err != nil {
+		return err
+	}
+	*out = C.double(v)
+	return nil
+}
+
+func reduceElem[T stack.Elem](ctx context.Context, v *stack.Volume[T], op int) (float64, error) {
+	switch op {
+	case reduceMax:
+		m, err := kernels.Max(ctx, v)
+		return float64(m), err
+	case reduceMin:
+		m, err := kernels.Min(ctx, v)
+		return float64(m), err
+	case reduceSum:
+		return kernels.Sum(ctx, v)
+	}
+	return kernels.Mean(ctx, v)
+}
+
+// reduceWide reduces the 64-bit types, which volumes do not hold.
+func reduceWide[T uint64 | int64 | float64](data []T, s stack.Shape, op int) (float64, error) {
+	dims, all := s.Dims(), [3]bool{true, true, true}
+	switch op {
+	case reduceMax, reduceMin:
+		m := make([]T, 1)
+		f := kernels.MaxAxes[T]
+		if op == reduceMin {
+			f = kernels.MinAxes[T]
+		}
+		err := f(m, data, dims, all)
+		return float64(m[0]), err
+	}
+	sum := make([]float64, 1)
+	if err := kernels.SumAxes(sum, data, dims, all); err != nil {
+		return 0, err
+	}
+	if op == reduceMean {
+		return sum[0] / float64(len(data)), nil
+	}
+	return sum[0], nil
+}
+
+// segstack_threshold_otsu stores skimage.filters.threshold_otsu(src) in
+// *out for floating-point data (256 bins; float64 data is rounded to
+// float32 first). Integer data is refused: scikit-image bins integers by
+// value, which this function does not do.
+//
+//export segstack_threshold_otsu
+func segstack_threshold_otsu(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.int, shape *C.int64_t,
+	out *C.double, errbuf *C.char, errlen C.size_t) (rc C.int) {
+	defer guard(&rc, errbuf, errlen)
+	return fail(otsu(tok, src, dtype, ndim, shape, out), errbuf, errlen)
+}
+
+func otsu(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.int, shape *C.int64_t, out *C.double) error {
+	if _, err := contextOf(tok); err != nil {
+		return err
+	}
+	a, err := parseArray("threshold_otsu", src, dtype, ndim, shape)
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		return fmt.Errorf("%w: threshold_otsu: NULL output", errInvalid)
+	}
+	if !a.dtype.IsFloat() {
+		return fmt.Errorf("%w: threshold_otsu: %v (want float32 or float64; scikit-image bins integer images by value, convert them to float32 for the 256-bin threshold)", errDType, a.dtype)
+	}
+	f, err := float32Of(a)
+	if err != nil {
+		return err
+	}
+	t := kernels.Otsu(f)
+	if math.IsNaN(float64(t)) {
+		return fmt.Errorf("%w: threshold_otsu: the image holds NaN or infinite values", errInvalid)
+	}
+	*out = C.double(t)
+	return nil
+}
+
+// labelsOf returns a label array as uint32: its own buffer for uint32 and
+// int32 (negative labels refused), a converted copy for other integers.
+func labelsOf(a array) ([]uint32, error) {
+	check := func(neg bool) error {
+		if neg {
+			return fmt.Errorf("%w: regionprops: negative labels", errInvalid)
+		}
+		return nil
+	}
+	switch a.dtype {
+	case stack.Uint32:
+		return sliceOf[uint32](a), nil
+	case stack.Int32:
+		s := sliceOf[int32](a)
+		for _, v := range s {
+			if v < 0 {
+				return nil, check(true)
+			}
+		}
+		return unsafe.Slice((*uint32)(a.ptr), len(s)), nil
+	}
+	out := make([]uint32, a.shape.Len())
+	conv := func(i int, v int64) error {
+		if v < 0 || v > math.MaxUint32 {
+			return fmt.Errorf("%w: regionprops: label %d out of range [0, %d]", errInvalid, v, uint32(math.MaxUint32))
+		}
+		out[i] = uint32(v)
+		return nil
+	}
+	var err error
+	switch a.dtype {
+	case stack.Uint8:
+		for i, v := range sliceOf[uint8](a) {
+			out[i] = uint32(v)
+		}
+	case stack.Uint16:
+		for i, v := range sliceOf[uint16](a) {
+			out[i] = uint32(v)
+		}
+	case stack.Int16:
+		for i, v := range sliceOf[int16](a) {
+			if err = conv(i, int64(v)); err != nil {
+				return nil, err
+			}
+		}
+	case stack.Int64:
+		for i, v := range sliceOf[int64](a) {
+			if err = conv(i, v); err != nil {
+				return nil, err
+			}
+		}
+	case stack.Uint64:
+		for i, v := range sliceOf[uint64](a) {
+			if v > math.MaxUint32 {
+				return nil, conv(i, -1)
+			}
+			out[i] = uint32(v)
+		}
+	default:
+		return nil, fmt.Errorf("%w: regionprops: labels of %v (want an integer type)", errDType, a.dtype)
+	}
+	return out, nil
+}
+
+// regionColumns are the columns of a regionprops result, ordered Z, Y, X
+// where an axis is involved.
+var regionColumns = []string{"label", "area", "bbox-0", "bbox-1", "bbox-2", "bbox-3", "bbox-4", "bbox-5",
+	"centroid-0", "centroid-1", "centroid-2", "intensity_mean", "intensity_max", "intensity_min"}
+
+// segstack_regionprops measures the objects of the label image labels
+// (any integer dtype) with the intensity image (NULL for none; its shape
+// is labels' shape) as skimage.measure.regionprops does, and stores a
+// result handle with one row per label, sorted, and the columns label,
+// area, bbox-0..5 (Z, Y, X lower corner then upper), centroid-0..2 (Z, Y,
+// X), intensity_mean, intensity_max, intensity_min. Free it with
+// segstack_free.
+//
+//export segstack_regionprops
+func segstack_regionprops(tok C.int64_t, labels unsafe.Pointer, ldtype *C.char, intensity unsafe.Pointer, idtype *C.char,
+	ndim C.int, shape *C.int64_t, res *C.int64_t, errbuf *C.char, errlen C.size_t) (rc C.int) {
+	defer guard(&rc, errbuf, errlen)
+	return fail(regionprops(tok, labels, ldtype, intensity, idtype, ndim, shape, res), errbuf, errlen)
+}
+
+func regionprops(tok C.int64_t, labels unsafe.Pointer, ldtype *C.char, intensity unsafe.Pointer, idtype *C.char,
+	ndim C.int, shape *C.int64_t, res *C.int64_t) error {
+	ctx, err := contextOf(tok)
+	if err != nil {
+		return err
+	}
+	if res == nil {
+		return fmt.Errorf("%w: regionprops: NULL result", errInvalid)
+	}
+	la, err := parseArray("regionprops labels", labels, ldtype, ndim, shape)
+	if err != nil {
+		return err
+	}
+	lv, err := labelsOf(la)
+	if err != nil {
+		return err
+	}
+	var iv *stack.Volume[float32]
+	if intensity != nil {
+		ia, err := parseArray("regionprops intensity", intensity, idtype, ndim, shape)
+		if err != nil {
+			return err
+		}
+		f, err := float32Of(ia)
+		if err != nil {
+			return err
+		}
+		iv = &stack.Volume[float32]{Shape: ia.shape, Data: f}
+	}
+	regions, err := kernels.RegionsOf(ctx, &stack.Volume[uint32]{Shape: la.shape, Data: lv}, iv)
+	if err != nil {
+		return fmt.Errorf("regionprops: %w", err)
+	}
+	t := newTable(regionColumns, len(regions))
+	for i, r := range regions {
+		row := []float64{float64(r.Label), float64(r.Area),
+			float64(r.BBox.Lo[0]), float64(r.BBox.Lo[1]), float64(r.BBox.Lo[2]),
+			float64(r.BBox.Hi[0]), float64(r.BBox.Hi[1]), float64(r.BBox.Hi[2]),
+			r.Centroid[0], r.Centroid[1], r.Centroid[2], r.MeanIntensity, r.MaxIntensity, r.MinIntensity}
+		t.setRow(i, row)
+	}
+	*res = C.int64_t(storeResult(&result{table: t}))
+	return nil
+}
