@@ -33,13 +33,12 @@ const (
 // filterStep is one pass: kernel kind with its options, and the halo it
 // needs on each axis.
 type filterStep struct {
-	kind    stepKind
-	opt     kernels.FilterOptions
-	axis    int
-	w1      []float64
-	wn      *kernels.Weights
-	depth   [3]int
-	perAxis bool // only opt.Size[axis] is used
+	kind  stepKind
+	opt   kernels.FilterOptions
+	axis  int
+	w1    []float64
+	wn    *kernels.Weights
+	depth [3]int
 }
 
 // runStep applies the pass to one tile.

@@ -57,10 +57,10 @@ type MeasurePartial struct {
 	float32 bool
 	// The smallest label seen and its smallest intensity, for scipy's
 	// median of a label without voxels.
-	seen                bool
-	minLabel            uint32
-	minLabelValue       float64
-	centred, hasCentred bool
+	seen          bool
+	minLabel      uint32
+	minLabelValue float64
+	centred       bool
 }
 
 // checkChunk checks that a chunk of the given shape at origin fits in the

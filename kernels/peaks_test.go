@@ -87,10 +87,7 @@ func refPeaks(img *stack.Volume[float32], opt PeakOptions) [][3]int {
 				inb := func(c [3]int) bool {
 					return c[0] >= b.lo[0] && c[0] < b.hi[0] && c[1] >= b.lo[1] && c[1] < b.hi[1] && c[2] >= b.lo[2] && c[2] < b.hi[2] && in(c)
 				}
-				var nb [][3]int
-				for _, o := range neighbourOffsets(map[bool]Connectivity{true: Conn6, false: Conn4}[d3]) {
-					nb = append(nb, o)
-				}
+				nb := neighbourOffsets(map[bool]Connectivity{true: Conn6, false: Conn4}[d3])
 				eroded := func(c [3]int) bool {
 					if !inb(c) {
 						return false
