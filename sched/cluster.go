@@ -605,7 +605,9 @@ func (c *LocalCluster) Close() error {
 // Shutdown cancels the context of running tasks, fails queued tasks with
 // ErrClosed, and then closes the cluster as Close does.
 func (c *LocalCluster) Shutdown() error {
-	c.cancel()
+	// The queue is emptied before the running tasks are cancelled: a task
+	// that returns on cancellation frees its worker, which must then find
+	// nothing left to start.
 	c.mu.Lock()
 	c.closing = true
 	c.closeOnce.Do(func() { close(c.closedCh) })
@@ -621,6 +623,7 @@ func (c *LocalCluster) Shutdown() error {
 	c.queued = 0
 	c.broadcastLocked()
 	c.mu.Unlock()
+	c.cancel()
 	for _, t := range dropped {
 		c.complete(t, &TaskError{ID: t.id, Name: t.spec.Name, Kind: t.spec.Kind, Attempts: t.attempts, Err: ErrClosed})
 	}
