@@ -298,9 +298,9 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 	if tied > 0 {
 		// Push the markers one by one, exactly as scikit-image does.
 		h := &ws.heap
-		h.items = h.items[:0]
+		h.reset()
 		for _, it := range marks {
-			h.push(it)
+			h.push(it.key, it.p)
 		}
 		err = ws.floodExact(ctx, offs, tied)
 	} else {
@@ -338,15 +338,15 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 	lab, keys := ws.lab, ws.keys
 	h := &ws.heap
 	age := uint32(1)
-	for n := 0; len(h.items) > 0; n++ {
+	for n := 0; h.len() > 0; n++ {
 		if n%wsCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		it := h.pop()
-		v := uint32(it.key >> 32)
-		if uint32(it.key) == 0 {
+		key, p := h.pop()
+		v := uint32(key >> 32)
+		if uint32(key) == 0 {
 			if c, ok := ws.ties[v]; ok {
 				if c == 2 {
 					tied--
@@ -354,28 +354,32 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 				ws.ties[v] = c - 1
 			}
 		}
-		l := lab[it.p]
+		l := lab[p]
 		for _, o := range offs {
-			q := uint32(int(it.p) + o)
+			q := uint32(int(p) + o)
 			if lab[q] != 0 {
 				continue
 			}
 			age++
 			kv := max(keys[q], v)
 			lab[q] = l
-			h.push(wsItem{key: uint64(kv)<<32 | uint64(age), p: q})
+			h.push(uint64(kv)<<32|uint64(age), q)
 		}
 		if tied == 0 {
 			// Every key left is distinct, so any exact priority queue pops
 			// them in the same order: hand them to the bucket queue in
 			// key order, which keeps each bucket in order of age.
-			rest := h.items
+			rest := ws.marks[:0]
+			for i := 1; i <= h.n; i++ {
+				rest = append(rest, wsItem{key: h.keys[i], p: h.pix[i]})
+			}
+			ws.marks = rest
 			slices.SortFunc(rest, func(a, b wsItem) int { return cmp.Compare(a.key, b.key) })
 			ws.queue.start(v)
 			for _, r := range rest {
 				ws.queue.push(uint32(r.key>>32), r.p)
 			}
-			h.items = h.items[:0]
+			h.reset()
 			return ws.floodBuckets(ctx, offs)
 		}
 	}
