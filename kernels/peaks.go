@@ -504,3 +504,76 @@ func absDiff(a, b int) int {
 	}
 	return a - b
 }
+
+// PeakCandidates writes to dst the candidates of PeakLocalMax without
+// labels: 1 where img equals the maximum of the (2*minDistance+1)-wide cube
+// around it (scipy's maximum_filter, mode 'nearest'), 0 elsewhere; every
+// pixel is a candidate when minDistance is 0. A volume with one plane is a
+// 2-D image, as for PeakLocalMax. The cube reaches minDistance pixels on
+// every axis, so a chunk grown by a halo of minDistance (mode 'nearest'
+// beyond the image's edges) gives, in its core, the candidates of the whole
+// image. PeakLocalMax is these candidates above its threshold, none when
+// every pixel is one (minDistance > 0 and more than one pixel), outside the
+// excluded border, passed through SpacePeaks in order of decreasing value.
+func PeakCandidates(ctx context.Context, dst *stack.Volume[uint8], img *stack.Volume[float32], minDistance int) error {
+	if dst == nil || img == nil {
+		return fmt.Errorf("%w: nil volume", ErrPeakInput)
+	}
+	s := img.Shape
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("kernels: peak candidates: %w", err)
+	}
+	if len(img.Data) != s.Len() || dst.Shape != s || len(dst.Data) != s.Len() {
+		return fmt.Errorf("%w: image %v (%d elements) and destination %v (%d elements) do not match", ErrPeakInput, s, len(img.Data), dst.Shape, len(dst.Data))
+	}
+	if minDistance < 0 {
+		return fmt.Errorf("%w: min_distance %d is negative", ErrPeakInput, minDistance)
+	}
+	for i, v := range img.Data {
+		if v != v {
+			return fmt.Errorf("%w: the image holds NaN at index %d", ErrPeakInput, i)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if minDistance == 0 || len(img.Data) == 1 {
+		for i := range dst.Data {
+			dst.Data[i] = 1
+		}
+		return nil
+	}
+	dims := []int{s.Y, s.X}
+	if s.Z > 1 {
+		dims = []int{s.Z, s.Y, s.X}
+	}
+	mx := maxFilterNearest(img.Data, dims, minDistance)
+	for i, v := range img.Data {
+		dst.Data[i] = 0
+		if v == mx[i] {
+			dst.Data[i] = 1
+		}
+	}
+	return nil
+}
+
+// SpacePeaks is the last step of PeakLocalMax without labels: idx holds the
+// raster indices, in an image of shape s (2-D when s.Z == 1), of the peaks
+// that passed the threshold and the border, ordered by decreasing value and
+// in raster order among equal values. It keeps, in that order, each one no
+// kept one is closer to than minDistance (Chebyshev; only when minDistance
+// > 1, as scikit-image), stops after numPeaks when numPeaks > 0, and
+// returns their coordinates (Z, Y, X).
+func SpacePeaks(s stack.Shape, idx []int, minDistance, numPeaks int) [][3]int {
+	dims := []int{s.Y, s.X}
+	if s.Z > 1 {
+		dims = []int{s.Z, s.Y, s.X}
+	}
+	if minDistance > 1 && len(idx) > 0 {
+		idx = ensureSpacing(idx, dims, minDistance, numPeaks)
+	}
+	if numPeaks > 0 && len(idx) > numPeaks {
+		idx = idx[:numPeaks]
+	}
+	return peakGrid{dims: dims}.coords(idx)
+}
