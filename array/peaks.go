@@ -17,9 +17,11 @@ import (
 // 2-D array). The image is taken as float32 (numpy's astype).
 //
 // The work that reads every pixel runs chunk by chunk: the candidates, the
-// pixels equal to the maximum of their (2·MinDistance+1)-wide cube, come
-// from MapOverlap with a halo of MinDistance on every axis and mode
-// Nearest (which is scipy's maximum_filter at the image's edges), and each
+// pixels equal to the maximum of their (2·MinDistance+1)-wide cube (or the
+// box opt.Spacing gives), come from MapOverlap with a halo of the
+// footprint's reach (kernels.PeakReach: MinDistance on every axis by
+// default) and mode Nearest (which is scipy's maximum_filter at the
+// image's edges), and each
 // chunk keeps those above the threshold and off the excluded border. The
 // threshold needs the image's minimum and maximum first, two reductions.
 // What is left is sparse: the candidates of all chunks are ordered by
@@ -75,27 +77,22 @@ func PeakLocalMax(ctx context.Context, exec delayed.Executor, image *Array, opt 
 	if opt.ThresholdRel != 0 {
 		thr = max(thr, float32(opt.ThresholdRel)*float32(hi))
 	}
-	md := opt.MinDistance
 	shape := img.shape
 	whole := stack.ShapeOf(shape)
-	planar := whole.Z == 1
-	border := opt.ExcludeBorder
-	if border == -1 {
-		border = md
+	reach, border, err := kernels.PeakReach(whole, opt)
+	if err != nil {
+		return nil, err
 	}
 	cand := img
-	if md > 0 && whole.Len() > 1 {
-		depth := make([]int, img.rank)
-		for a := range depth {
-			depth[a] = md
-		}
-		if planar && img.rank == 3 {
-			// One plane is a 2-D image: its cube has no extent in Z.
-			depth[0] = 0
-		}
+	if reach != ([3]int{}) && whole.Len() > 1 {
+		// The footprint's reach on every axis (none in Z for one plane,
+		// a 2-D image).
+		depth := reach[3-img.rank:]
 		cand = MapOverlap(img, OverlapOptions{Depth: depth, Mode: stack.Nearest}, func(ctx context.Context, in *stack.Volume[float32]) (*stack.Volume[uint8], error) {
 			out := stack.New[uint8](in.Shape)
-			if err := kernels.PeakCandidates(ctx, out, in, md); err != nil {
+			// A chunk of one plane of a volume is still a slice of a
+			// 3-D image, and with a reach in Z its tile has several.
+			if err := kernels.PeakCandidates(ctx, out, in, opt); err != nil {
 				return nil, err
 			}
 			return out, nil
@@ -147,7 +144,7 @@ func PeakLocalMax(ctx context.Context, exec delayed.Executor, image *Array, opt 
 							p.other++
 							continue
 						}
-						if val <= thr || inBorder(gz, gy, gx, shape, planar, border) {
+						if val <= thr || inBorder([3]int{gz, gy, gx}, shape, border) {
 							continue
 						}
 						p.peaks = append(p.peaks, peak{(gz*shape[1]+gy)*shape[2] + gx, val})
@@ -180,7 +177,7 @@ func PeakLocalMax(ctx context.Context, exec delayed.Executor, image *Array, opt 
 		for i, p := range all {
 			idx[i] = p.idx
 		}
-		return kernels.SpacePeaks(whole, idx, md, opt.NumPeaks), nil
+		return kernels.SpacePeaks(whole, idx, opt)
 	}}
 	r, err := runValue(ctx, exec, merge)
 	if err != nil {
@@ -189,16 +186,15 @@ func PeakLocalMax(ctx context.Context, exec delayed.Executor, image *Array, opt 
 	return r.([][3]int), nil
 }
 
-// inBorder reports whether (z, y, x) lies within w of an edge of shape
-// (Z not counted for one plane, a 2-D image).
-func inBorder(z, y, x int, shape [3]int, planar bool, w int) bool {
-	if w <= 0 {
-		return false
+// inBorder reports whether c lies within w[a] of an edge of shape on some
+// axis a.
+func inBorder(c, shape, w [3]int) bool {
+	for a := range 3 {
+		if c[a] < w[a] || c[a] >= shape[a]-w[a] {
+			return true
+		}
 	}
-	if !planar && (z < w || z >= shape[0]-w) {
-		return true
-	}
-	return y < w || y >= shape[1]-w || x < w || x >= shape[2]-w
+	return false
 }
 
 // reduceScalar computes a reduction to one value.

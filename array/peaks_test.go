@@ -50,6 +50,10 @@ func TestPeakLocalMaxArray(t *testing.T) {
 		if rng.IntN(3) == 0 {
 			opt.NumPeaks = 1 + rng.IntN(6)
 		}
+		if trial%4 == 3 {
+			// Anisotropic voxels: the halo follows the footprint.
+			opt.Spacing = [3]float64{[]float64{0.5, 2, 3}[rng.IntN(3)], 1, 1}
+		}
 		want, err := kernels.PeakLocalMax(ctx, img, opt)
 		require.NoError(t, err)
 		dims := []int{s.Y, s.X}
