@@ -163,7 +163,7 @@ func PeakLocalMax(ctx context.Context, img *stack.Volume[float32], opt PeakOptio
 	border := borderOf(opt, pr)
 	g := peakGrid{dims: dims}
 	if opt.Labels == nil {
-		mask := peakMask(img.Data, dims, pr, thr, nil)
+		mask := peakMask(img.Data, dims, pr, thr, nil, nil)
 		excludeBorder(mask, dims, border)
 		idx := highPeaks(img.Data, mask, dims, opt.NumPeaks, pr)
 		return g.coords(idx), nil
@@ -206,15 +206,19 @@ func (g peakGrid) coord(p int) [3]int {
 // 2*md+1: the pixels equal to the maximum of their neighbourhood (mode
 // 'nearest'), none if every pixel (of lmask, when given) is, then the
 // isolated pixels of lmask; and greater than thr.
-func peakMask(v []float32, dims []int, pr peakReach, thr float32, lmask []bool) []bool {
-	out := make([]bool, len(v))
+func peakMask(v []float32, dims []int, pr peakReach, thr float32, lmask []bool, sc *peakScratch) []bool {
+	if sc == nil {
+		sc = new(peakScratch)
+	}
+	sc.out = grow(sc.out, len(v))
+	out := sc.out
 	if pr.zero() || len(v) == 1 {
 		for i, x := range v {
 			out[i] = x > thr
 		}
 		return out
 	}
-	mx := maxFilterNearest(v, dims, pr.r)
+	mx := maxFilterNearest(v, dims, pr.r, sc)
 	trivial := true
 	for i, x := range v {
 		out[i] = x == mx[i]
@@ -242,12 +246,15 @@ func peakMask(v []float32, dims []int, pr peakReach, thr float32, lmask []bool) 
 // maxFilterNearest is scipy.ndimage.maximum_filter(v, size=2r+1,
 // mode='nearest') with r[a] along axis a: with 'nearest', the maximum over
 // the window clipped to the image, taken axis by axis.
-func maxFilterNearest(v []float32, dims []int, radii []int) []float32 {
-	cur := slices.Clone(v)
-	tmp := make([]float32, len(v))
-	var dq []int
-	line := make([]float32, 0)
-	outl := make([]float32, 0)
+func maxFilterNearest(v []float32, dims []int, radii []int, sc *peakScratch) []float32 {
+	if sc == nil {
+		sc = new(peakScratch)
+	}
+	sc.cur = append(sc.cur[:0], v...)
+	sc.tmp = grow(sc.tmp, len(v))
+	cur, tmp := sc.cur, sc.tmp
+	dq, line, outl := sc.dq, sc.line, sc.outl
+	defer func() { sc.dq, sc.line, sc.outl = dq, line, outl }()
 	stride := 1
 	for a := len(dims) - 1; a >= 0; a-- {
 		n, r := dims[a], radii[a]
@@ -271,7 +278,18 @@ func maxFilterNearest(v []float32, dims []int, radii []int) []float32 {
 		}
 		stride *= n
 	}
+	sc.cur, sc.tmp = cur, tmp
 	return cur
+}
+
+// peakScratch keeps the buffers of peak finding from one label's box to
+// the next.
+type peakScratch struct {
+	obj        []float32
+	lm, out    []bool
+	cur, tmp   []float32
+	line, outl []float32
+	dq         []int
 }
 
 // slidingMax writes to out[i] the maximum of in[max(0,i-r) : min(n,i+r+1)]
@@ -446,41 +464,82 @@ func ensureSpacing(idx []int, dims []int, t []int, maxOut int) []int {
 // peaksPerLabel is peak_local_max's labels= branch.
 func peaksPerLabel(ctx context.Context, v []float32, lab []uint32, dims []int, opt PeakOptions, pr peakReach, thr float32, border []int) ([][3]int, error) {
 	nd := len(dims)
-	// Bounding boxes of the labels, the border left out.
-	inner := make([]bool, len(lab))
-	for i := range inner {
-		inner[i] = true
-	}
-	excludeBorder(inner, dims, border)
-	type box struct{ lo, hi [3]int }
-	boxes := make(map[uint32]*box)
-	g := peakGrid{dims: dims}
-	for i, l := range lab {
-		if l == 0 || !inner[i] {
-			continue
-		}
-		c := g.coord(i)
-		b := boxes[l]
-		if b == nil {
-			boxes[l] = &box{c, [3]int{c[0] + 1, c[1] + 1, c[2] + 1}}
-			continue
-		}
-		for a := range 3 {
-			b.lo[a] = min(b.lo[a], c[a])
-			b.hi[a] = max(b.hi[a], c[a]+1)
-		}
-	}
-	keys := make([]uint32, 0, len(boxes))
-	for k := range boxes {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	var full [3]int
 	if nd == 2 {
 		full = [3]int{1, dims[0], dims[1]}
 	} else {
 		full = [3]int{dims[0], dims[1], dims[2]}
 	}
+	// Bounding boxes of the labels, the border left out: a table by
+	// label when the labels are dense (as Label numbers them), else a map.
+	type box struct{ lo, hi [3]int }
+	var top uint32
+	for _, l := range lab {
+		top = max(top, l)
+	}
+	dense := int64(top) <= int64(len(lab))+1
+	var table []box
+	var sparse map[uint32]*box
+	if dense {
+		table = make([]box, int(top)+1)
+	} else {
+		sparse = make(map[uint32]*box)
+	}
+	var lo, hi [3]int
+	for a := range 3 {
+		lo[a], hi[a] = 0, full[a]
+		if a >= 3-nd {
+			lo[a], hi[a] = border[a-(3-nd)], full[a]-border[a-(3-nd)]
+		}
+	}
+	for z := lo[0]; z < hi[0]; z++ {
+		for y := lo[1]; y < hi[1]; y++ {
+			row := (z*full[1] + y) * full[2]
+			for x := lo[2]; x < hi[2]; x++ {
+				l := lab[row+x]
+				if l == 0 {
+					continue
+				}
+				var b *box
+				if dense {
+					b = &table[l]
+				} else if b = sparse[l]; b == nil {
+					b = &box{}
+					sparse[l] = b
+				}
+				if b.hi[2] == 0 {
+					b.lo, b.hi = [3]int{z, y, x}, [3]int{z + 1, y + 1, x + 1}
+					continue
+				}
+				// Rows come in order: only X can shrink the box below.
+				b.lo[1] = min(b.lo[1], y)
+				b.lo[2] = min(b.lo[2], x)
+				b.hi[0], b.hi[1] = z+1, max(b.hi[1], y+1)
+				b.hi[2] = max(b.hi[2], x+1)
+			}
+		}
+	}
+	var keys []uint32
+	if dense {
+		for l := 1; l < len(table); l++ {
+			if table[l].hi[2] > 0 {
+				keys = append(keys, uint32(l))
+			}
+		}
+	} else {
+		for k := range sparse {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+	}
+	boxOf := func(k uint32) *box {
+		if dense {
+			return &table[k]
+		}
+		return sparse[k]
+	}
+	g := peakGrid{dims: dims}
+	var sc peakScratch
 	var all [][3]int
 	for n, k := range keys {
 		if n%64 == 0 {
@@ -488,10 +547,11 @@ func peaksPerLabel(ctx context.Context, v []float32, lab []uint32, dims []int, o
 				return nil, err
 			}
 		}
-		b := boxes[k]
+		b := boxOf(k)
 		sub := [3]int{b.hi[0] - b.lo[0], b.hi[1] - b.lo[1], b.hi[2] - b.lo[2]}
-		obj := make([]float32, sub[0]*sub[1]*sub[2])
-		lm := make([]bool, len(obj))
+		sc.obj = grow(sc.obj, sub[0]*sub[1]*sub[2])
+		sc.lm = grow(sc.lm, len(sc.obj))
+		obj, lm := sc.obj, sc.lm
 		j := 0
 		for z := b.lo[0]; z < b.hi[0]; z++ {
 			for y := b.lo[1]; y < b.hi[1]; y++ {
@@ -500,14 +560,14 @@ func peaksPerLabel(ctx context.Context, v []float32, lab []uint32, dims []int, o
 					if lab[p] == k {
 						obj[j], lm[j] = v[p], true
 					} else {
-						obj[j] = -math.MaxFloat32
+						obj[j], lm[j] = -math.MaxFloat32, false
 					}
 					j++
 				}
 			}
 		}
 		sdims := sub[3-nd:]
-		mask := peakMask(obj, sdims, pr, thr, lm)
+		mask := peakMask(obj, sdims, pr, thr, lm, &sc)
 		sg := peakGrid{dims: sdims}
 		for _, p := range highPeaks(obj, mask, sdims, 0, pr) {
 			c := sg.coord(p)
@@ -608,7 +668,7 @@ func PeakCandidates(ctx context.Context, dst *stack.Volume[uint8], img *stack.Vo
 		}
 		return nil
 	}
-	mx := maxFilterNearest(img.Data, dims, pr.r)
+	mx := maxFilterNearest(img.Data, dims, pr.r, nil)
 	for i, v := range img.Data {
 		dst.Data[i] = 0
 		if v == mx[i] {

@@ -70,7 +70,29 @@ func Watershed(ctx context.Context, dst *stack.Volume[uint32], image *stack.Volu
 	}
 	ws := wsPool.Get().(*wsScratch)
 	defer wsPool.Put(ws)
-	return ws.run(ctx, dst.Data, image.Data, markers.Data, m, image.Shape, c)
+	return ws.run(ctx, dst.Data, image.Data, markers.Data, m, image.Shape, c, false)
+}
+
+// WatershedNegated is Watershed on the negated image (-image, exactly, as
+// float32 negation is): the flood runs uphill-first from the brightest
+// seeds, as skimage.segmentation.watershed(-image, markers, ...) does for
+// seeds at the peaks of an intensity or a distance transform. It spares
+// the caller a negated copy of the image.
+func WatershedNegated(ctx context.Context, dst *stack.Volume[uint32], image *stack.Volume[float32], markers *stack.Volume[uint32], mask *stack.Volume[uint8], conn Connectivity) error {
+	if err := checkWatershedArgs(dst, image, markers, mask); err != nil {
+		return err
+	}
+	c, err := normConn(conn, image.Shape)
+	if err != nil {
+		return fmt.Errorf("kernels: watershed: %w", err)
+	}
+	var m []uint8
+	if mask != nil {
+		m = mask.Data
+	}
+	ws := wsPool.Get().(*wsScratch)
+	defer wsPool.Put(ws)
+	return ws.run(ctx, dst.Data, image.Data, markers.Data, m, image.Shape, c, true)
 }
 
 // WatershedPlanes floods every plane of the volume on its own, as Watershed
@@ -105,7 +127,7 @@ func WatershedPlanes(ctx context.Context, dst *stack.Volume[uint32], image *stac
 		if mask != nil {
 			m = mask.Data[z*n : (z+1)*n]
 		}
-		return scratch[worker].run(ctx, dst.Data[z*n:(z+1)*n], image.Data[z*n:(z+1)*n], markers.Data[z*n:(z+1)*n], m, plane, c)
+		return scratch[worker].run(ctx, dst.Data[z*n:(z+1)*n], image.Data[z*n:(z+1)*n], markers.Data[z*n:(z+1)*n], m, plane, c, false)
 	})
 }
 
@@ -209,8 +231,8 @@ func wsOffsets(conn Connectivity, xp, pp int) []int {
 }
 
 // run floods one image of shape s (2-D when s.Z == 1) with a normalised
-// connectivity.
-func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, markers []uint32, mask []uint8, s stack.Shape, conn Connectivity) error {
+// connectivity, on -img when neg is set.
+func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, markers []uint32, mask []uint8, s stack.Shape, conn Connectivity, neg bool) error {
 	planar := s.Z == 1
 	xp, yp, zp := s.X+2, s.Y+2, s.Z+2
 	if planar {
@@ -248,6 +270,9 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 			for x, v := range row {
 				if v != v {
 					return fmt.Errorf("%w: the image holds NaN at (%d, %d, %d)", ErrWatershedInput, z, y, x)
+				}
+				if neg {
+					v = -v
 				}
 				if mask != nil && mask[src+x] == 0 {
 					continue

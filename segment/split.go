@@ -10,8 +10,8 @@ import (
 )
 
 // splitScratch holds the buffers a split needs beside the labels: the
-// mask, the components that bound the seeds, the markers and the flooded
-// surface. Each has the shape of the plane or volume being split.
+// mask, the components that bound the seeds, the markers and the distance
+// transform (made on first use). Each has the shape of the plane or volume being split.
 type splitScratch struct {
 	mask    *stack.Volume[uint8]
 	comps   *stack.Volume[uint32]
@@ -25,7 +25,6 @@ func newSplitScratch(s stack.Shape) *splitScratch {
 		mask:    stack.New[uint8](s),
 		comps:   stack.New[uint32](s),
 		markers: stack.New[uint32](s),
-		surface: stack.New[float32](s),
 	}
 }
 
@@ -75,6 +74,9 @@ func splitObjects(ctx context.Context, be kernels.Backend, opt SplitOptions, con
 	}
 	surface := smooth
 	if opt.Seeds == SeedsDistance {
+		if sc.surface == nil {
+			sc.surface = stack.New[float32](mask.Shape)
+		}
 		sampling := [3]float64{1, 1, 1}
 		if spacing != ([3]float64{}) {
 			sampling = spacing
@@ -91,13 +93,8 @@ func splitObjects(ctx context.Context, be kernels.Backend, opt SplitOptions, con
 	if err := kernels.Markers(sc.markers, peaks); err != nil {
 		return 0, fmt.Errorf("seeds: %w", err)
 	}
-	// The flood runs downhill from the seeds: on the negated surface
-	// (in place when the surface is the distance transform).
-	neg := sc.surface
-	for i, v := range surface.Data {
-		neg.Data[i] = -v
-	}
-	if err := kernels.Watershed(ctx, dst, neg, sc.markers, mask, conn); err != nil {
+	// The flood runs downhill from the seeds: on the negated surface.
+	if err := kernels.WatershedNegated(ctx, dst, surface, sc.markers, mask, conn); err != nil {
 		return 0, fmt.Errorf("watershed: %w", err)
 	}
 	n, err := kernels.FilterBySize(ctx, dst, opt.MinSize, opt.MaxSize)
