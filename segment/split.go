@@ -57,7 +57,10 @@ func (p *splitPool) put(sc *splitScratch) {
 // voxel size (Z, Y, X): the distance transform is sampled with it and the
 // seeds' min distance is physical (MinDistance X spacings; see
 // kernels.PeakOptions.Spacing).
-func splitObjects(ctx context.Context, be kernels.Backend, opt SplitOptions, conn kernels.Connectivity, dst *stack.Volume[uint32], smooth *stack.Volume[float32], thr float32, spacing [3]float64, sc *splitScratch) (int, error) {
+//
+// workers > 1 floods the mask's components on that many goroutines
+// (kernels.WatershedParallel, the same result).
+func splitObjects(ctx context.Context, be kernels.Backend, opt SplitOptions, conn kernels.Connectivity, dst *stack.Volume[uint32], smooth *stack.Volume[float32], thr float32, spacing [3]float64, workers int, sc *splitScratch) (int, error) {
 	mask := sc.mask
 	if err := be.Threshold(ctx, mask, smooth, thr); err != nil {
 		return 0, fmt.Errorf("threshold: %w", err)
@@ -94,7 +97,12 @@ func splitObjects(ctx context.Context, be kernels.Backend, opt SplitOptions, con
 		return 0, fmt.Errorf("seeds: %w", err)
 	}
 	// The flood runs downhill from the seeds: on the negated surface.
-	if err := kernels.WatershedNegated(ctx, dst, surface, sc.markers, mask, conn); err != nil {
+	if workers > 1 {
+		err = kernels.WatershedParallel(ctx, dst, surface, sc.markers, mask, conn, true, workers)
+	} else {
+		err = kernels.WatershedNegated(ctx, dst, surface, sc.markers, mask, conn)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("watershed: %w", err)
 	}
 	n, err := kernels.FilterBySize(ctx, dst, opt.MinSize, opt.MaxSize)
@@ -110,7 +118,7 @@ func splitObjects(ctx context.Context, be kernels.Backend, opt SplitOptions, con
 func (r *run) splitPlane(ctx context.Context, labels *stack.Volume[uint32], smooth, raw *stack.Volume[float32], thr float32, stats bool) (int, []kernels.Region, error) {
 	sc := r.splits.get(smooth.Shape)
 	defer r.splits.put(sc)
-	n, err := splitObjects(ctx, r.backend, r.opt.Split, r.opt.Connectivity, labels, smooth, thr, [3]float64{}, sc)
+	n, err := splitObjects(ctx, r.backend, r.opt.Split, r.opt.Connectivity, labels, smooth, thr, [3]float64{}, 1, sc)
 	if err != nil {
 		return 0, nil, fmt.Errorf("split: %w", err)
 	}
@@ -148,7 +156,7 @@ func (v *volume3D) splitVolume(ctx context.Context, thr float32) error {
 	}
 	t1 := time.Now()
 	labels := stack.New[uint32](s)
-	n, err := splitObjects(ctx, r.backend, r.opt.Split, r.opt.Connectivity, labels, smooth, thr, r.splitSpacing, newSplitScratch(s))
+	n, err := splitObjects(ctx, r.backend, r.opt.Split, r.opt.Connectivity, labels, smooth, thr, r.splitSpacing, r.workers, newSplitScratch(s))
 	if err != nil {
 		return fmt.Errorf("split: %w", err)
 	}
