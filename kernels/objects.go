@@ -95,7 +95,7 @@ func FilterBySize(ctx context.Context, labels *stack.Volume[uint32], minSize, ma
 	dense := int64(len(labels.Data)) < math.MaxInt32
 	if dense {
 		for _, l := range labels.Data {
-			if int(l) >= len(size) {
+			if int64(l) >= int64(len(size)) {
 				if int64(l) > int64(len(labels.Data))+1 {
 					dense = false
 					break
