@@ -3,6 +3,7 @@ package kernels
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/segstack/segstack/stack"
 )
@@ -86,50 +87,61 @@ func FilterBySize(ctx context.Context, labels *stack.Volume[uint32], minSize, ma
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	var top uint32
-	for _, l := range labels.Data {
-		top = max(top, l)
-	}
 	keep := func(n int) bool { return n >= minSize && (maxSize == 0 || n <= maxSize) }
 	var next uint32
-	if int64(top) <= int64(len(labels.Data))+1 {
-		size := make([]int, int(top)+1)
+	// Sizes in a table that grows with the largest label seen, as long as
+	// the labels are dense (at most one more than the voxels).
+	var size []int32
+	dense := int64(len(labels.Data)) < math.MaxInt32
+	if dense {
 		for _, l := range labels.Data {
+			if int64(l) >= int64(len(size)) {
+				if int64(l) > int64(len(labels.Data))+1 {
+					dense = false
+					break
+				}
+				size = append(size, make([]int32, int(l)+1-len(size))...)
+			}
 			size[l]++
 		}
-		newID := make([]uint32, int(top)+1)
-		seen := make([]bool, int(top)+1)
+	}
+	if dense {
+		// unset marks a label not met yet; 0 stays 0.
+		const unset = math.MaxUint32
+		newID := make([]uint32, len(size))
+		for l := 1; l < len(newID); l++ {
+			newID[l] = unset
+		}
 		for i, l := range labels.Data {
-			if l == 0 {
-				continue
-			}
-			if !seen[l] {
-				seen[l] = true
-				if keep(size[l]) {
+			id := newID[l]
+			if id == unset {
+				id = 0
+				if keep(int(size[l])) {
 					next++
-					newID[l] = next
+					id = next
 				}
+				newID[l] = id
 			}
-			labels.Data[i] = newID[l]
+			labels.Data[i] = id
 		}
 		return int(next), nil
 	}
 	// Sparse numbering: maps instead of tables.
-	size := map[uint32]int{}
+	sizes := map[uint32]int{}
 	for _, l := range labels.Data {
 		if l != 0 {
-			size[l]++
+			sizes[l]++
 		}
 	}
-	newID := make(map[uint32]uint32, len(size))
-	seen := make(map[uint32]bool, len(size))
+	newID := make(map[uint32]uint32, len(sizes))
+	seen := make(map[uint32]bool, len(sizes))
 	for i, l := range labels.Data {
 		if l == 0 {
 			continue
 		}
 		if !seen[l] {
 			seen[l] = true
-			if keep(size[l]) {
+			if keep(sizes[l]) {
 				next++
 				newID[l] = next
 			}

@@ -35,6 +35,60 @@ type PeakOptions struct {
 	// Labels, if not nil, is labels=: peaks are found in each label's
 	// region on its own, as scikit-image does (num_peaks_per_label=inf).
 	Labels *stack.Volume[uint32]
+	// Spacing, when set, is the size of a voxel along Z, Y and X (Z unused
+	// for a 2-D image), and distances are physical: MinDistance counts X
+	// spacings, D = MinDistance·Spacing[2]. The footprint then reaches
+	// floor(D/Spacing[a]) voxels along axis a instead of MinDistance, a
+	// weaker peak is dropped when it lies closer than D to a kept one on
+	// every axis (|d_a|·Spacing[a] < D), and exclude_border=True excludes
+	// the footprint's reach. Thinning still needs MinDistance > 1, as in
+	// scikit-image. The zero value is scikit-image's isotropic pixels (it
+	// has no spacing argument); Spacing {1, 1, 1} gives the same peaks.
+	Spacing [3]float64
+}
+
+// peakReach is MinDistance along each axis of an image (Z, Y, X or Y, X).
+type peakReach struct {
+	r      []int // the footprint's half-width
+	t      []int // a weaker peak closer than t on every axis is dropped
+	spaced bool  // thin at all: MinDistance > 1, as in scikit-image
+}
+
+func reachOf(opt PeakOptions, nd int) (peakReach, error) {
+	md := opt.MinDistance
+	pr := peakReach{r: make([]int, nd), t: make([]int, nd), spaced: md > 1}
+	sp := opt.Spacing
+	if sp == ([3]float64{}) {
+		for a := range nd {
+			pr.r[a], pr.t[a] = md, md
+		}
+		return pr, nil
+	}
+	for a := 3 - nd; a < 3; a++ {
+		if !(sp[a] > 0) || math.IsInf(sp[a], 0) {
+			return pr, fmt.Errorf("%w: spacing %v is not positive and finite", ErrPeakInput, sp)
+		}
+	}
+	d := float64(md) * sp[2]
+	for a := range nd {
+		q := d / sp[3-nd+a]
+		if q > 1<<30 {
+			return pr, fmt.Errorf("%w: min_distance %d at spacing %v reaches too far", ErrPeakInput, md, sp)
+		}
+		// Spacings such as 0.3 make q a hair off an integer.
+		pr.r[a] = int(math.Floor(q + 1e-9))
+		pr.t[a] = int(math.Ceil(q - 1e-9))
+	}
+	return pr, nil
+}
+
+func (pr peakReach) zero() bool {
+	for _, r := range pr.r {
+		if r != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrPeakInput is returned (wrapped) for options or images that
@@ -102,18 +156,31 @@ func PeakLocalMax(ctx context.Context, img *stack.Volume[float32], opt PeakOptio
 	if s.Z > 1 {
 		dims = []int{s.Z, s.Y, s.X}
 	}
-	border := opt.ExcludeBorder
-	if border == -1 {
-		border = opt.MinDistance
+	pr, err := reachOf(opt, len(dims))
+	if err != nil {
+		return nil, err
 	}
+	border := borderOf(opt, pr)
 	g := peakGrid{dims: dims}
 	if opt.Labels == nil {
-		mask := peakMask(img.Data, dims, opt.MinDistance, thr, nil)
+		mask := peakMask(img.Data, dims, pr, thr, nil, nil)
 		excludeBorder(mask, dims, border)
-		idx := highPeaks(img.Data, mask, dims, opt.NumPeaks, opt.MinDistance)
+		idx := highPeaks(img.Data, mask, dims, opt.NumPeaks, pr)
 		return g.coords(idx), nil
 	}
-	return peaksPerLabel(ctx, img.Data, opt.Labels.Data, dims, opt, thr, border)
+	return peaksPerLabel(ctx, img.Data, opt.Labels.Data, dims, opt, pr, thr, border)
+}
+
+// borderOf is the width of the excluded border along each axis.
+func borderOf(opt PeakOptions, pr peakReach) []int {
+	w := make([]int, len(pr.r))
+	for a := range w {
+		w[a] = opt.ExcludeBorder
+		if w[a] == -1 {
+			w[a] = pr.r[a]
+		}
+	}
+	return w
 }
 
 // peakGrid converts flat indices of a 2-D or 3-D image to coordinates.
@@ -139,15 +206,19 @@ func (g peakGrid) coord(p int) [3]int {
 // 2*md+1: the pixels equal to the maximum of their neighbourhood (mode
 // 'nearest'), none if every pixel (of lmask, when given) is, then the
 // isolated pixels of lmask; and greater than thr.
-func peakMask(v []float32, dims []int, md int, thr float32, lmask []bool) []bool {
-	out := make([]bool, len(v))
-	if md == 0 || len(v) == 1 {
+func peakMask(v []float32, dims []int, pr peakReach, thr float32, lmask []bool, sc *peakScratch) []bool {
+	if sc == nil {
+		sc = new(peakScratch)
+	}
+	sc.out = grow(sc.out, len(v))
+	out := sc.out
+	if pr.zero() || len(v) == 1 {
 		for i, x := range v {
 			out[i] = x > thr
 		}
 		return out
 	}
-	mx := maxFilterNearest(v, dims, md)
+	mx := maxFilterNearest(v, dims, pr.r, sc)
 	trivial := true
 	for i, x := range v {
 		out[i] = x == mx[i]
@@ -173,18 +244,21 @@ func peakMask(v []float32, dims []int, md int, thr float32, lmask []bool) []bool
 }
 
 // maxFilterNearest is scipy.ndimage.maximum_filter(v, size=2r+1,
-// mode='nearest'): with 'nearest', the maximum over the window clipped to
-// the image, taken axis by axis.
-func maxFilterNearest(v []float32, dims []int, r int) []float32 {
-	cur := slices.Clone(v)
-	tmp := make([]float32, len(v))
-	var dq []int
-	line := make([]float32, 0)
-	outl := make([]float32, 0)
+// mode='nearest') with r[a] along axis a: with 'nearest', the maximum over
+// the window clipped to the image, taken axis by axis.
+func maxFilterNearest(v []float32, dims []int, radii []int, sc *peakScratch) []float32 {
+	if sc == nil {
+		sc = new(peakScratch)
+	}
+	sc.cur = append(sc.cur[:0], v...)
+	sc.tmp = grow(sc.tmp, len(v))
+	cur, tmp := sc.cur, sc.tmp
+	dq, line, outl := sc.dq, sc.line, sc.outl
+	defer func() { sc.dq, sc.line, sc.outl = dq, line, outl }()
 	stride := 1
 	for a := len(dims) - 1; a >= 0; a-- {
-		n := dims[a]
-		if n > 1 {
+		n, r := dims[a], radii[a]
+		if n > 1 && r > 0 {
 			line = grow(line, n)
 			outl = grow(outl, n)
 			outer := len(v) / (n * stride)
@@ -204,7 +278,18 @@ func maxFilterNearest(v []float32, dims []int, r int) []float32 {
 		}
 		stride *= n
 	}
+	sc.cur, sc.tmp = cur, tmp
 	return cur
+}
+
+// peakScratch keeps the buffers of peak finding from one label's box to
+// the next.
+type peakScratch struct {
+	obj        []float32
+	lm, out    []bool
+	cur, tmp   []float32
+	line, outl []float32
+	dq         []int
 }
 
 // slidingMax writes to out[i] the maximum of in[max(0,i-r) : min(n,i+r+1)]
@@ -273,9 +358,9 @@ func binaryOpening(m []bool, dims []int) []bool {
 	return out
 }
 
-// excludeBorder clears the w outermost pixels of every axis.
-func excludeBorder(mask []bool, dims []int, w int) {
-	if w <= 0 {
+// excludeBorder clears the w[a] outermost pixels of every axis a.
+func excludeBorder(mask []bool, dims []int, w []int) {
+	if slices.Max(w) <= 0 {
 		return
 	}
 	strides := make([]int, len(dims))
@@ -287,7 +372,7 @@ func excludeBorder(mask []bool, dims []int, w int) {
 	for p := range mask {
 		for a := range dims {
 			c := p / strides[a] % dims[a]
-			if c < w || c >= dims[a]-w {
+			if c < w[a] || c >= dims[a]-w[a] {
 				mask[p] = false
 				break
 			}
@@ -297,9 +382,9 @@ func excludeBorder(mask []bool, dims []int, w int) {
 
 // highPeaks is scikit-image's _get_high_intensity_peaks: the indices of mask
 // by decreasing value (stable, so raster order among equal values), thinned
-// greedily so that no two kept peaks are closer than md (Chebyshev) when md
-// > 1, and cut to num when num > 0.
-func highPeaks(v []float32, mask []bool, dims []int, num, md int) []int {
+// greedily so that no two kept peaks are closer than md (Chebyshev; pr.t
+// along each axis) when md > 1, and cut to num when num > 0.
+func highPeaks(v []float32, mask []bool, dims []int, num int, pr peakReach) []int {
 	var idx []int
 	for i, m := range mask {
 		if m {
@@ -315,8 +400,8 @@ func highPeaks(v []float32, mask []bool, dims []int, num, md int) []int {
 		}
 		return 0
 	})
-	if md > 1 && len(idx) > 0 {
-		idx = ensureSpacing(idx, dims, md, num)
+	if pr.spaced && len(idx) > 0 {
+		idx = ensureSpacing(idx, dims, pr.t, num)
 	}
 	if num > 0 && len(idx) > num {
 		idx = idx[:num]
@@ -325,32 +410,49 @@ func highPeaks(v []float32, mask []bool, dims []int, num, md int) []int {
 }
 
 // ensureSpacing keeps, in order, each point that no point kept before it is
-// closer to than md in Chebyshev distance, stopping after max points when
-// max > 0 (scikit-image's ensure_spacing with p_norm=inf). Kept points are
-// found through a grid of cells of side md, so only the 3^rank cells around
-// a point are searched.
-func ensureSpacing(idx []int, dims []int, md, maxOut int) []int {
+// closer to than t[a] on every axis a (Chebyshev distance below md when
+// every t[a] is md: scikit-image's ensure_spacing with p_norm=inf),
+// stopping after max points when max > 0. Kept points are found through a
+// grid of cells of side t[a], so only the 3^rank cells around a point are
+// searched.
+func ensureSpacing(idx []int, dims []int, t []int, maxOut int) []int {
 	g := peakGrid{dims: dims}
 	nd := len(dims)
-	cells := make([]int, nd)
+	off := 3 - nd
+	var cells, side [3]int
+	cells[0], side[0] = 1, 1
 	for a, n := range dims {
-		cells[a] = (n + md - 1) / md
-	}
-	cellOf := func(c [3]int) (k int) {
-		off := 3 - nd
-		for a := range nd {
-			k = k*cells[a] + c[a+off]/md
-		}
-		return k
+		side[a+off] = t[a]
+		cells[a+off] = (n + t[a] - 1) / t[a]
 	}
 	kept := make(map[int][][3]int)
 	var out []int
 	for _, p := range idx {
 		c := g.coord(p)
-		if !spacedFrom(c, kept, cells, nd, md, cellOf) {
+		var k, lo, hi [3]int
+		for a := range 3 {
+			k[a] = c[a] / side[a]
+			lo[a], hi[a] = max(0, k[a]-1), min(cells[a]-1, k[a]+1)
+		}
+		ok := true
+	search:
+		for cz := lo[0]; cz <= hi[0]; cz++ {
+			for cy := lo[1]; cy <= hi[1]; cy++ {
+				for cx := lo[2]; cx <= hi[2]; cx++ {
+					for _, q := range kept[(cz*cells[1]+cy)*cells[2]+cx] {
+						if absDiff(q[0], c[0]) < side[0] && absDiff(q[1], c[1]) < side[1] && absDiff(q[2], c[2]) < side[2] {
+							ok = false
+							break search
+						}
+					}
+				}
+			}
+		}
+		if !ok {
 			continue
 		}
-		kept[cellOf(c)] = append(kept[cellOf(c)], c)
+		key := (k[0]*cells[1]+k[1])*cells[2] + k[2]
+		kept[key] = append(kept[key], c)
 		out = append(out, p)
 		if maxOut > 0 && len(out) >= maxOut {
 			break
@@ -359,70 +461,85 @@ func ensureSpacing(idx []int, dims []int, md, maxOut int) []int {
 	return out
 }
 
-// spacedFrom reports whether c is at least md (Chebyshev) from every kept
-// point in the cells around its own.
-func spacedFrom(c [3]int, kept map[int][][3]int, cells []int, nd, md int, cellOf func([3]int) int) bool {
-	off := 3 - nd
-	var lo, hi [3]int
-	for a := range 3 {
-		if a < off {
-			continue
-		}
-		k := c[a] / md
-		lo[a], hi[a] = max(0, k-1), min(cells[a-off]-1, k+1)
-	}
-	for cz := lo[0]; cz <= hi[0]; cz++ {
-		for cy := lo[1]; cy <= hi[1]; cy++ {
-			for cx := lo[2]; cx <= hi[2]; cx++ {
-				for _, q := range kept[cellOf([3]int{cz * md, cy * md, cx * md})] {
-					if absDiff(q[0], c[0]) < md && absDiff(q[1], c[1]) < md && absDiff(q[2], c[2]) < md {
-						return false
-					}
-				}
-			}
-		}
-	}
-	return true
-}
-
 // peaksPerLabel is peak_local_max's labels= branch.
-func peaksPerLabel(ctx context.Context, v []float32, lab []uint32, dims []int, opt PeakOptions, thr float32, border int) ([][3]int, error) {
+func peaksPerLabel(ctx context.Context, v []float32, lab []uint32, dims []int, opt PeakOptions, pr peakReach, thr float32, border []int) ([][3]int, error) {
 	nd := len(dims)
-	// Bounding boxes of the labels, the border left out.
-	inner := make([]bool, len(lab))
-	for i := range inner {
-		inner[i] = true
-	}
-	excludeBorder(inner, dims, border)
-	type box struct{ lo, hi [3]int }
-	boxes := make(map[uint32]*box)
-	g := peakGrid{dims: dims}
-	for i, l := range lab {
-		if l == 0 || !inner[i] {
-			continue
-		}
-		c := g.coord(i)
-		b := boxes[l]
-		if b == nil {
-			boxes[l] = &box{c, [3]int{c[0] + 1, c[1] + 1, c[2] + 1}}
-			continue
-		}
-		for a := range 3 {
-			b.lo[a] = min(b.lo[a], c[a])
-			b.hi[a] = max(b.hi[a], c[a]+1)
-		}
-	}
-	keys := make([]uint32, 0, len(boxes))
-	for k := range boxes {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
 	var full [3]int
 	if nd == 2 {
 		full = [3]int{1, dims[0], dims[1]}
 	} else {
 		full = [3]int{dims[0], dims[1], dims[2]}
 	}
+	// Bounding boxes of the labels, the border left out: a table by
+	// label when the labels are dense (as Label numbers them), else a map.
+	type box struct{ lo, hi [3]int }
+	var top uint32
+	for _, l := range lab {
+		top = max(top, l)
+	}
+	dense := int64(top) <= int64(len(lab))+1
+	var table []box
+	var sparse map[uint32]*box
+	if dense {
+		table = make([]box, int(top)+1)
+	} else {
+		sparse = make(map[uint32]*box)
+	}
+	var lo, hi [3]int
+	for a := range 3 {
+		lo[a], hi[a] = 0, full[a]
+		if a >= 3-nd {
+			lo[a], hi[a] = border[a-(3-nd)], full[a]-border[a-(3-nd)]
+		}
+	}
+	for z := lo[0]; z < hi[0]; z++ {
+		for y := lo[1]; y < hi[1]; y++ {
+			row := (z*full[1] + y) * full[2]
+			for x := lo[2]; x < hi[2]; x++ {
+				l := lab[row+x]
+				if l == 0 {
+					continue
+				}
+				var b *box
+				if dense {
+					b = &table[l]
+				} else if b = sparse[l]; b == nil {
+					b = &box{}
+					sparse[l] = b
+				}
+				if b.hi[2] == 0 {
+					b.lo, b.hi = [3]int{z, y, x}, [3]int{z + 1, y + 1, x + 1}
+					continue
+				}
+				// Rows come in order: only X can shrink the box below.
+				b.lo[1] = min(b.lo[1], y)
+				b.lo[2] = min(b.lo[2], x)
+				b.hi[0], b.hi[1] = z+1, max(b.hi[1], y+1)
+				b.hi[2] = max(b.hi[2], x+1)
+			}
+		}
+	}
+	var keys []uint32
+	if dense {
+		for l := 1; l < len(table); l++ {
+			if table[l].hi[2] > 0 {
+				keys = append(keys, uint32(l))
+			}
+		}
+	} else {
+		for k := range sparse {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+	}
+	boxOf := func(k uint32) *box {
+		if dense {
+			return &table[k]
+		}
+		return sparse[k]
+	}
+	g := peakGrid{dims: dims}
+	var sc peakScratch
 	var all [][3]int
 	for n, k := range keys {
 		if n%64 == 0 {
@@ -430,10 +547,11 @@ func peaksPerLabel(ctx context.Context, v []float32, lab []uint32, dims []int, o
 				return nil, err
 			}
 		}
-		b := boxes[k]
+		b := boxOf(k)
 		sub := [3]int{b.hi[0] - b.lo[0], b.hi[1] - b.lo[1], b.hi[2] - b.lo[2]}
-		obj := make([]float32, sub[0]*sub[1]*sub[2])
-		lm := make([]bool, len(obj))
+		sc.obj = grow(sc.obj, sub[0]*sub[1]*sub[2])
+		sc.lm = grow(sc.lm, len(sc.obj))
+		obj, lm := sc.obj, sc.lm
 		j := 0
 		for z := b.lo[0]; z < b.hi[0]; z++ {
 			for y := b.lo[1]; y < b.hi[1]; y++ {
@@ -442,16 +560,16 @@ func peaksPerLabel(ctx context.Context, v []float32, lab []uint32, dims []int, o
 					if lab[p] == k {
 						obj[j], lm[j] = v[p], true
 					} else {
-						obj[j] = -math.MaxFloat32
+						obj[j], lm[j] = -math.MaxFloat32, false
 					}
 					j++
 				}
 			}
 		}
 		sdims := sub[3-nd:]
-		mask := peakMask(obj, sdims, opt.MinDistance, thr, lm)
+		mask := peakMask(obj, sdims, pr, thr, lm, &sc)
 		sg := peakGrid{dims: sdims}
-		for _, p := range highPeaks(obj, mask, sdims, 0, opt.MinDistance) {
+		for _, p := range highPeaks(obj, mask, sdims, 0, pr) {
 			c := sg.coord(p)
 			all = append(all, [3]int{c[0] + b.lo[0], c[1] + b.lo[1], c[2] + b.lo[2]})
 		}
@@ -461,7 +579,7 @@ func peaksPerLabel(ctx context.Context, v []float32, lab []uint32, dims []int, o
 		for _, c := range all {
 			mask[(c[0]*full[1]+c[1])*full[2]+c[2]] = true
 		}
-		return g.coords(highPeaks(v, mask, dims, opt.NumPeaks, opt.MinDistance)), nil
+		return g.coords(highPeaks(v, mask, dims, opt.NumPeaks, pr)), nil
 	}
 	if all == nil {
 		all = [][3]int{}
@@ -503,4 +621,111 @@ func absDiff(a, b int) int {
 		return b - a
 	}
 	return a - b
+}
+
+// PeakCandidates writes to dst the candidates of PeakLocalMax without
+// labels: 1 where img equals the maximum of the box around it that
+// opt.MinDistance (and opt.Spacing) gives, 2*MinDistance+1 wide on every
+// axis by default (scipy's maximum_filter, mode 'nearest'), 0 elsewhere;
+// every pixel is a candidate when the box is one pixel. A volume with one
+// plane is a 2-D image, as for PeakLocalMax. PeakReach gives the box's
+// half-widths, so a chunk grown by that halo (mode 'nearest' beyond the
+// image's edges) gives, in its core, the candidates of the whole image.
+// PeakLocalMax is these candidates above its threshold, none when every
+// pixel is one (a box of more than one pixel, an image of more than one),
+// outside the excluded border, passed through SpacePeaks in order of
+// decreasing value.
+func PeakCandidates(ctx context.Context, dst *stack.Volume[uint8], img *stack.Volume[float32], opt PeakOptions) error {
+	if dst == nil || img == nil {
+		return fmt.Errorf("%w: nil volume", ErrPeakInput)
+	}
+	s := img.Shape
+	if err := s.Validate(); err != nil {
+		return fmt.Errorf("kernels: peak candidates: %w", err)
+	}
+	if len(img.Data) != s.Len() || dst.Shape != s || len(dst.Data) != s.Len() {
+		return fmt.Errorf("%w: image %v (%d elements) and destination %v (%d elements) do not match", ErrPeakInput, s, len(img.Data), dst.Shape, len(dst.Data))
+	}
+	if opt.MinDistance < 0 {
+		return fmt.Errorf("%w: min_distance %d is negative", ErrPeakInput, opt.MinDistance)
+	}
+	for i, v := range img.Data {
+		if v != v {
+			return fmt.Errorf("%w: the image holds NaN at index %d", ErrPeakInput, i)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	dims := peakDims(s)
+	pr, err := reachOf(opt, len(dims))
+	if err != nil {
+		return err
+	}
+	if pr.zero() || len(img.Data) == 1 {
+		for i := range dst.Data {
+			dst.Data[i] = 1
+		}
+		return nil
+	}
+	mx := maxFilterNearest(img.Data, dims, pr.r, nil)
+	for i, v := range img.Data {
+		dst.Data[i] = 0
+		if v == mx[i] {
+			dst.Data[i] = 1
+		}
+	}
+	return nil
+}
+
+// PeakReach returns, for an image of shape s (2-D when s.Z == 1), the
+// half-widths (Z, Y, X; Z is 0 for a 2-D image) of PeakLocalMax's footprint
+// under opt, and the widths of its excluded border.
+func PeakReach(s stack.Shape, opt PeakOptions) (reach, border [3]int, err error) {
+	if opt.MinDistance < 0 {
+		return reach, border, fmt.Errorf("%w: min_distance %d is negative", ErrPeakInput, opt.MinDistance)
+	}
+	if opt.ExcludeBorder < -1 {
+		return reach, border, fmt.Errorf("%w: exclude_border %d is negative", ErrPeakInput, opt.ExcludeBorder)
+	}
+	dims := peakDims(s)
+	pr, err := reachOf(opt, len(dims))
+	if err != nil {
+		return reach, border, err
+	}
+	off := 3 - len(dims)
+	for a, w := range borderOf(opt, pr) {
+		reach[a+off], border[a+off] = pr.r[a], w
+	}
+	return reach, border, nil
+}
+
+func peakDims(s stack.Shape) []int {
+	if s.Z > 1 {
+		return []int{s.Z, s.Y, s.X}
+	}
+	return []int{s.Y, s.X}
+}
+
+// SpacePeaks is the last step of PeakLocalMax without labels: idx holds the
+// raster indices, in an image of shape s (2-D when s.Z == 1), of the peaks
+// that passed the threshold and the border, ordered by decreasing value and
+// in raster order among equal values. It keeps, in that order, each one that
+// no kept one is closer to than opt.MinDistance (Chebyshev, or as
+// opt.Spacing says; only when MinDistance > 1, as scikit-image), stops
+// after opt.NumPeaks when that is positive, and returns their coordinates
+// (Z, Y, X).
+func SpacePeaks(s stack.Shape, idx []int, opt PeakOptions) ([][3]int, error) {
+	dims := peakDims(s)
+	pr, err := reachOf(opt, len(dims))
+	if err != nil {
+		return nil, err
+	}
+	if pr.spaced && len(idx) > 0 {
+		idx = ensureSpacing(idx, dims, pr.t, opt.NumPeaks)
+	}
+	if opt.NumPeaks > 0 && len(idx) > opt.NumPeaks {
+		idx = idx[:opt.NumPeaks]
+	}
+	return peakGrid{dims: dims}.coords(idx), nil
 }

@@ -70,7 +70,29 @@ func Watershed(ctx context.Context, dst *stack.Volume[uint32], image *stack.Volu
 	}
 	ws := wsPool.Get().(*wsScratch)
 	defer wsPool.Put(ws)
-	return ws.run(ctx, dst.Data, image.Data, markers.Data, m, image.Shape, c)
+	return ws.run(ctx, dst.Data, image.Data, markers.Data, m, image.Shape, c, false)
+}
+
+// WatershedNegated is Watershed on the negated image (-image, exactly, as
+// float32 negation is): the flood runs uphill-first from the brightest
+// seeds, as skimage.segmentation.watershed(-image, markers, ...) does for
+// seeds at the peaks of an intensity or a distance transform. It spares
+// the caller a negated copy of the image.
+func WatershedNegated(ctx context.Context, dst *stack.Volume[uint32], image *stack.Volume[float32], markers *stack.Volume[uint32], mask *stack.Volume[uint8], conn Connectivity) error {
+	if err := checkWatershedArgs(dst, image, markers, mask); err != nil {
+		return err
+	}
+	c, err := normConn(conn, image.Shape)
+	if err != nil {
+		return fmt.Errorf("kernels: watershed: %w", err)
+	}
+	var m []uint8
+	if mask != nil {
+		m = mask.Data
+	}
+	ws := wsPool.Get().(*wsScratch)
+	defer wsPool.Put(ws)
+	return ws.run(ctx, dst.Data, image.Data, markers.Data, m, image.Shape, c, true)
 }
 
 // WatershedPlanes floods every plane of the volume on its own, as Watershed
@@ -105,7 +127,7 @@ func WatershedPlanes(ctx context.Context, dst *stack.Volume[uint32], image *stac
 		if mask != nil {
 			m = mask.Data[z*n : (z+1)*n]
 		}
-		return scratch[worker].run(ctx, dst.Data[z*n:(z+1)*n], image.Data[z*n:(z+1)*n], markers.Data[z*n:(z+1)*n], m, plane, c)
+		return scratch[worker].run(ctx, dst.Data[z*n:(z+1)*n], image.Data[z*n:(z+1)*n], markers.Data[z*n:(z+1)*n], m, plane, c, false)
 	})
 }
 
@@ -209,8 +231,8 @@ func wsOffsets(conn Connectivity, xp, pp int) []int {
 }
 
 // run floods one image of shape s (2-D when s.Z == 1) with a normalised
-// connectivity.
-func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, markers []uint32, mask []uint8, s stack.Shape, conn Connectivity) error {
+// connectivity, on -img when neg is set.
+func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, markers []uint32, mask []uint8, s stack.Shape, conn Connectivity, neg bool) error {
 	planar := s.Z == 1
 	xp, yp, zp := s.X+2, s.Y+2, s.Z+2
 	if planar {
@@ -248,6 +270,9 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 			for x, v := range row {
 				if v != v {
 					return fmt.Errorf("%w: the image holds NaN at (%d, %d, %d)", ErrWatershedInput, z, y, x)
+				}
+				if neg {
+					v = -v
 				}
 				if mask != nil && mask[src+x] == 0 {
 					continue
@@ -298,9 +323,9 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 	if tied > 0 {
 		// Push the markers one by one, exactly as scikit-image does.
 		h := &ws.heap
-		h.items = h.items[:0]
+		h.reset()
 		for _, it := range marks {
-			h.push(it)
+			h.push(it.key, it.p)
 		}
 		err = ws.floodExact(ctx, offs, tied)
 	} else {
@@ -338,15 +363,15 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 	lab, keys := ws.lab, ws.keys
 	h := &ws.heap
 	age := uint32(1)
-	for n := 0; len(h.items) > 0; n++ {
+	for n := 0; h.len() > 0; n++ {
 		if n%wsCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 		}
-		it := h.pop()
-		v := uint32(it.key >> 32)
-		if uint32(it.key) == 0 {
+		key, p := h.pop()
+		v := uint32(key >> 32)
+		if uint32(key) == 0 {
 			if c, ok := ws.ties[v]; ok {
 				if c == 2 {
 					tied--
@@ -354,28 +379,32 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 				ws.ties[v] = c - 1
 			}
 		}
-		l := lab[it.p]
+		l := lab[p]
 		for _, o := range offs {
-			q := uint32(int(it.p) + o)
+			q := uint32(int(p) + o)
 			if lab[q] != 0 {
 				continue
 			}
 			age++
 			kv := max(keys[q], v)
 			lab[q] = l
-			h.push(wsItem{key: uint64(kv)<<32 | uint64(age), p: q})
+			h.push(uint64(kv)<<32|uint64(age), q)
 		}
 		if tied == 0 {
 			// Every key left is distinct, so any exact priority queue pops
 			// them in the same order: hand them to the bucket queue in
 			// key order, which keeps each bucket in order of age.
-			rest := h.items
+			rest := ws.marks[:0]
+			for i := 1; i <= h.n; i++ {
+				rest = append(rest, wsItem{key: h.keys[i], p: h.pix[i]})
+			}
+			ws.marks = rest
 			slices.SortFunc(rest, func(a, b wsItem) int { return cmp.Compare(a.key, b.key) })
 			ws.queue.start(v)
 			for _, r := range rest {
 				ws.queue.push(uint32(r.key>>32), r.p)
 			}
-			h.items = h.items[:0]
+			h.reset()
 			return ws.floodBuckets(ctx, offs)
 		}
 	}

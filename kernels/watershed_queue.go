@@ -1,6 +1,9 @@
 package kernels
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 func tz64(x uint64) int { return bits.TrailingZeros64(x) }
 
@@ -8,60 +11,98 @@ func tz64(x uint64) int { return bits.TrailingZeros64(x) }
 // step (the same sift-up on push, the same last-to-root sift-down on pop,
 // the same choice between equal children), so that entries with equal keys
 // leave it in the order they leave scikit-image's.
+//
+// Keys and pixels live in parallel arrays, 1-based (index 0 unused), so the
+// comparisons of a sift read only keys and two siblings share 16 aligned
+// bytes. keys[n+1] always holds a sentinel above every key, so the sift-down
+// picks the smaller child without testing whether the right one exists.
 type binHeap struct {
-	items []wsItem
+	keys []uint64
+	pix  []uint32
+	n    int
 }
 
-func (h *binHeap) push(it wsItem) {
-	h.items = append(h.items, it)
-	a := h.items
-	// Sift up by moving parents into the hole: the same moves as swapping.
-	c := len(a) - 1
-	for c > 0 {
-		p := (c+1)/2 - 1
-		if it.key >= a[p].key {
+const heapSentinel = math.MaxUint64
+
+func (h *binHeap) reset() {
+	if cap(h.keys) < 2 {
+		h.keys = make([]uint64, 2, 1024)
+		h.pix = make([]uint32, 2, 1024)
+	}
+	h.keys, h.pix = h.keys[:2], h.pix[:2]
+	h.keys[1] = heapSentinel
+	h.n = 0
+}
+
+func (h *binHeap) len() int { return h.n }
+
+func (h *binHeap) push(key uint64, p uint32) {
+	h.n++
+	c := h.n
+	// Room for the entry and the sentinel behind it.
+	if c+1 >= len(h.keys) {
+		h.keys = append(h.keys, 0)
+		h.pix = append(h.pix, 0)
+	}
+	keys, pix := h.keys, h.pix
+	keys[c+1] = heapSentinel
+	// Sift up by moving parents into the hole: the same moves as swapping
+	// while the entry is strictly smaller than its parent.
+	for c > 1 {
+		par := c >> 1
+		pk := keys[par]
+		if key >= pk {
 			break
 		}
-		a[c] = a[p]
-		c = p
+		keys[c], pix[c] = pk, pix[par]
+		c = par
 	}
-	a[c] = it
+	keys[c], pix[c] = key, p
 }
 
-func (h *binHeap) pop() wsItem {
-	a := h.items
-	top := a[0]
-	n := len(a) - 1
-	last := a[n]
-	a = a[:n]
-	h.items = a
+// pop removes the root. scikit-image moves the last entry to the root and
+// sinks it while a child is strictly smaller, to the left child unless the
+// right one is strictly smaller than it. This does the same in Floyd's
+// order: the hole goes down the path of smaller children (left on equal
+// keys) to a leaf, then the last entry climbs back while its parent is not
+// smaller; since the keys along that path never decrease, it stops where
+// scikit-image's sift-down stops, and every entry ends where it ends there.
+func (h *binHeap) pop() (uint64, uint32) {
+	keys, pix := h.keys, h.pix
+	topK, topP := keys[1], pix[1]
+	n := h.n - 1
+	lastK, lastP := keys[h.n], pix[h.n]
+	keys[h.n] = heapSentinel
+	h.n = n
 	if n == 0 {
-		return top
+		return topK, topP
 	}
-	// The last entry goes to the root and sinks: at each step to the left
-	// child if it is smaller, then to the right one if it is smaller still,
-	// as scikit-image's heap does; children move up into the hole.
-	i := 0
+	i := 1
 	for {
-		l := 2*i + 1
-		if l >= n {
+		c := 2 * i
+		if c > n {
 			break
 		}
-		s, sk := i, last.key
-		if a[l].key < sk {
-			s, sk = l, a[l].key
+		// keys[n+1] is the sentinel, so c+1 may be read when c == n.
+		kc, kr := keys[c], keys[c+1]
+		if kr < kc {
+			c++
+			kc = kr
 		}
-		if r := l + 1; r < n && a[r].key < sk {
-			s = r
-		}
-		if s == i {
-			break
-		}
-		a[i] = a[s]
-		i = s
+		keys[i], pix[i] = kc, pix[c]
+		i = c
 	}
-	a[i] = last
-	return top
+	for i > 1 {
+		par := i >> 1
+		pk := keys[par]
+		if pk < lastK {
+			break
+		}
+		keys[i], pix[i] = pk, pix[par]
+		i = par
+	}
+	keys[i], pix[i] = lastK, lastP
+	return topK, topP
 }
 
 // keyQueue is a monotone queue over 32-bit keys, first in, first out

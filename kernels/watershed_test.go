@@ -135,6 +135,16 @@ func TestWatershedBruteForce(t *testing.T) {
 		dst := stack.New[uint32](img.Shape)
 		require.NoError(t, Watershed(ctx, dst, img, mk, mask, conn))
 		require.Equal(t, want, dst.Data, "case %d shape %v conn %d\nimg %v\nmarkers %v\nmask %v", i, img.Shape, conn, img.Data, mk.Data, mask)
+		if i%3 == 0 {
+			// WatershedNegated floods -img without a copy.
+			neg := stack.New[float32](img.Shape)
+			for j, v := range img.Data {
+				neg.Data[j] = -v
+			}
+			want = refWatershed(neg, mk, mask, conn)
+			require.NoError(t, WatershedNegated(ctx, dst, img, mk, mask, conn))
+			require.Equal(t, want, dst.Data, "negated case %d shape %v conn %d", i, img.Shape, conn)
+		}
 	}
 }
 

@@ -273,7 +273,11 @@ const (
 // with S the smoothed intensity or the distance transform of the mask
 // (Seeds), labelling and flooding with the run's connectivity, and
 // binary_fill_holes' default structure; every step is scipy's or
-// scikit-image's (0.26) exactly.
+// scikit-image's (0.26) exactly. In Mode3D, when the input declares a voxel
+// size with a Z spacing other than its pixels' (Options.PixelSize, or the
+// source's), distances are physical: the distance transform is sampled
+// with it (scipy's sampling=) and MinDistance counts X spacings, the
+// seeds' footprint and spacing following kernels.PeakOptions.Spacing.
 type SplitOptions struct {
 	// Method is SplitNone (the zero value) or SplitWatershed.
 	Method Split

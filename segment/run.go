@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -37,6 +38,9 @@ type run struct {
 	stageSnap stageSnapshot
 	// splits keeps the scratch of 2-D splits (Options.Split).
 	splits *splitPool
+	// splitSpacing is the voxel size a 3-D split measures distances in;
+	// zero for isotropic voxels (2-D mode, or no Z spacing known).
+	splitSpacing [3]float64
 }
 
 // Run segments the stack that opt describes and writes the outputs it asks
@@ -71,6 +75,12 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 	rep.Shape = r.shape.Dims()
 	rep.InputDType = src.DType().String()
 	rep.InputBytes = int64(r.shape.Len()) * int64(max(src.DType().Size(), 1))
+	if opt.Mode == Mode3D && opt.Split.Method == SplitWatershed {
+		r.splitSpacing = splitSpacingOf(pixelSizeOf(opt.PixelSize, src))
+		if r.splitSpacing != ([3]float64{}) && rep.Split != nil {
+			rep.Split.Spacing = r.splitSpacing[:]
+		}
+	}
 
 	r.backend = opt.Backend
 	if r.backend == nil {
@@ -225,6 +235,23 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		}
 	}
 	return rep, nil
+}
+
+// splitSpacingOf is the voxel size a 3-D split uses: ps's Z, Y and X when
+// all three are positive and finite (the unit does not matter, only their
+// ratios do), else zero (isotropic voxels).
+func splitSpacingOf(ps PixelSize) [3]float64 {
+	sp := [3]float64{ps.Z, ps.Y, ps.X}
+	for _, v := range sp {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return [3]float64{}
+		}
+	}
+	if sp[0] == sp[1] && sp[1] == sp[2] {
+		// Isotropic: scikit-image's pixels exactly.
+		return [3]float64{}
+	}
+	return sp
 }
 
 // pixelSizeOf is ps when it is set, else the pixel size src declares: a

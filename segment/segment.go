@@ -211,4 +211,8 @@ type SplitReport struct {
 	FillHoles   bool   `json:"fill_holes"`
 	MinSize     int    `json:"min_size"`
 	MaxSize     int    `json:"max_size,omitempty"`
+	// Spacing is the voxel size (Z, Y, X) a 3-D split measured distances
+	// in (the distance transform's sampling, the seeds' min distance in X
+	// spacings), when the input declares one.
+	Spacing []float64 `json:"spacing,omitempty"`
 }

@@ -10,8 +10,8 @@ import (
 )
 
 // splitScratch holds the buffers a split needs beside the labels: the
-// mask, the components that bound the seeds, the markers and the flooded
-// surface. Each has the shape of the plane or volume being split.
+// mask, the components that bound the seeds, the markers and the distance
+// transform (made on first use). Each has the shape of the plane or volume being split.
 type splitScratch struct {
 	mask    *stack.Volume[uint8]
 	comps   *stack.Volume[uint32]
@@ -25,7 +25,6 @@ func newSplitScratch(s stack.Shape) *splitScratch {
 		mask:    stack.New[uint8](s),
 		comps:   stack.New[uint32](s),
 		markers: stack.New[uint32](s),
-		surface: stack.New[float32](s),
 	}
 }
 
@@ -54,8 +53,14 @@ func (p *splitPool) put(sc *splitScratch) {
 // split in 3-D) above thr into dst with the split of touching objects that
 // opt describes (see SplitOptions), and returns the number of objects,
 // numbered 1..n in raster order of their first voxel. conn is the
-// labelling's and the flood's connectivity.
-func splitObjects(ctx context.Context, be kernels.Backend, opt SplitOptions, conn kernels.Connectivity, dst *stack.Volume[uint32], smooth *stack.Volume[float32], thr float32, sc *splitScratch) (int, error) {
+// labelling's and the flood's connectivity. spacing, when not zero, is the
+// voxel size (Z, Y, X): the distance transform is sampled with it and the
+// seeds' min distance is physical (MinDistance X spacings; see
+// kernels.PeakOptions.Spacing).
+//
+// workers > 1 floods the mask's components on that many goroutines
+// (kernels.WatershedParallel, the same result).
+func splitObjects(ctx context.Context, be kernels.Backend, opt SplitOptions, conn kernels.Connectivity, dst *stack.Volume[uint32], smooth *stack.Volume[float32], thr float32, spacing [3]float64, workers int, sc *splitScratch) (int, error) {
 	mask := sc.mask
 	if err := be.Threshold(ctx, mask, smooth, thr); err != nil {
 		return 0, fmt.Errorf("threshold: %w", err)
@@ -72,25 +77,32 @@ func splitObjects(ctx context.Context, be kernels.Backend, opt SplitOptions, con
 	}
 	surface := smooth
 	if opt.Seeds == SeedsDistance {
-		if err := kernels.EDT(ctx, sc.surface, mask, [3]float64{1, 1, 1}); err != nil {
+		if sc.surface == nil {
+			sc.surface = stack.New[float32](mask.Shape)
+		}
+		sampling := [3]float64{1, 1, 1}
+		if spacing != ([3]float64{}) {
+			sampling = spacing
+		}
+		if err := kernels.EDT(ctx, sc.surface, mask, sampling); err != nil {
 			return 0, fmt.Errorf("distance transform: %w", err)
 		}
 		surface = sc.surface
 	}
-	peaks, err := kernels.PeakLocalMax(ctx, surface, kernels.PeakOptions{MinDistance: opt.minDistance(), Labels: sc.comps})
+	peaks, err := kernels.PeakLocalMax(ctx, surface, kernels.PeakOptions{MinDistance: opt.minDistance(), Labels: sc.comps, Spacing: spacing})
 	if err != nil {
 		return 0, fmt.Errorf("seeds: %w", err)
 	}
 	if err := kernels.Markers(sc.markers, peaks); err != nil {
 		return 0, fmt.Errorf("seeds: %w", err)
 	}
-	// The flood runs downhill from the seeds: on the negated surface
-	// (in place when the surface is the distance transform).
-	neg := sc.surface
-	for i, v := range surface.Data {
-		neg.Data[i] = -v
+	// The flood runs downhill from the seeds: on the negated surface.
+	if workers > 1 {
+		err = kernels.WatershedParallel(ctx, dst, surface, sc.markers, mask, conn, true, workers)
+	} else {
+		err = kernels.WatershedNegated(ctx, dst, surface, sc.markers, mask, conn)
 	}
-	if err := kernels.Watershed(ctx, dst, neg, sc.markers, mask, conn); err != nil {
+	if err != nil {
 		return 0, fmt.Errorf("watershed: %w", err)
 	}
 	n, err := kernels.FilterBySize(ctx, dst, opt.MinSize, opt.MaxSize)
@@ -106,7 +118,7 @@ func splitObjects(ctx context.Context, be kernels.Backend, opt SplitOptions, con
 func (r *run) splitPlane(ctx context.Context, labels *stack.Volume[uint32], smooth, raw *stack.Volume[float32], thr float32, stats bool) (int, []kernels.Region, error) {
 	sc := r.splits.get(smooth.Shape)
 	defer r.splits.put(sc)
-	n, err := splitObjects(ctx, r.backend, r.opt.Split, r.opt.Connectivity, labels, smooth, thr, sc)
+	n, err := splitObjects(ctx, r.backend, r.opt.Split, r.opt.Connectivity, labels, smooth, thr, [3]float64{}, 1, sc)
 	if err != nil {
 		return 0, nil, fmt.Errorf("split: %w", err)
 	}
@@ -144,7 +156,7 @@ func (v *volume3D) splitVolume(ctx context.Context, thr float32) error {
 	}
 	t1 := time.Now()
 	labels := stack.New[uint32](s)
-	n, err := splitObjects(ctx, r.backend, r.opt.Split, r.opt.Connectivity, labels, smooth, thr, newSplitScratch(s))
+	n, err := splitObjects(ctx, r.backend, r.opt.Split, r.opt.Connectivity, labels, smooth, thr, r.splitSpacing, r.workers, newSplitScratch(s))
 	if err != nil {
 		return fmt.Errorf("split: %w", err)
 	}

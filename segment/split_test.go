@@ -205,7 +205,7 @@ func BenchmarkSplit(b *testing.B) {
 		b.Run("2d/"+seeds.String()+"/1024x1024", func(b *testing.B) {
 			b.SetBytes(int64(ps.Len() * 4))
 			for b.Loop() {
-				if _, err := splitObjects(ctx, be, opt, kernels.Conn4, dst, sm, 0.33*m, sc); err != nil {
+				if _, err := splitObjects(ctx, be, opt, kernels.Conn4, dst, sm, 0.33*m, [3]float64{}, 1, sc); err != nil {
 					b.Fatal(err)
 				}
 			}
