@@ -488,4 +488,6 @@ func TestMorphConnectivityErrors(t *testing.T) {
 	require.ErrorIs(t, RemoveSmallObjects(ctx, plane, plane, 3, 5), ErrConnectivity)
 	require.Error(t, BinaryErosion(ctx, plane, vol, MorphOptions{}))
 	require.Error(t, BinaryErosion(ctx, plane, plane, MorphOptions{BorderValue: 2}))
+	err := BinaryOpening(ctx, vol, vol, MorphOptions{Mask: plane})
+	require.ErrorContains(t, err, "mask shape")
 }
