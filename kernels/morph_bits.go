@@ -112,7 +112,8 @@ type bitMorpher struct {
 	size   int    // words of a packed volume, frame included
 	border uint64 // the border value in every bit: 0 or all ones
 	pad    uint64 // the bits of a row's last word past X
-	cross  bool   // the 2-D cross, whose rows are fused into one pass
+	cross  bool   // the cross (4 or 6), whose in-plane rows are fused into one pass
+	zcross bool   // the 3-D cross (6): the planes above and below join after
 	offs   []int  // the structure's rows, as word offsets
 	full   []bool // whether offs[i] spans dx = -1..1 (read from h)
 	needH  bool   // some row other than the cross's centre spans dx = -1..1
@@ -122,7 +123,7 @@ type bitMorpher struct {
 
 func newBitMorpher(s stack.Shape, conn Connectivity, border uint8) *bitMorpher {
 	w := (s.X + 63) / 64
-	m := &bitMorpher{s: s, w: w, stride: w + 1, cross: conn == Conn4}
+	m := &bitMorpher{s: s, w: w, stride: w + 1, cross: conn == Conn4 || conn == Conn6, zcross: conn == Conn6}
 	m.plane = (s.Y + 2) * m.stride
 	if s.Z > 1 {
 		m.zpad = 1
@@ -236,6 +237,10 @@ func (m *bitMorpher) step(ctx context.Context, out, in []uint64, erode bool) err
 		if m.cross {
 			S := m.stride
 			simd.CrossBits(o, in[lo-S:hi+S], S, erode)
+			if m.zcross {
+				P := m.plane
+				simd.CombineBits(o, o, in[lo-P:hi-P], in[lo+P:hi+P], erode)
+			}
 		} else {
 			var L [9][]uint64
 			for i, d := range m.offs {
