@@ -198,23 +198,22 @@ func (m *bitMorpher) pack(ctx context.Context, dst []uint64, src []uint8, border
 		fill = m.border & m.pad
 	}
 	return m.eachRows(ctx, func(z, y0, y1 int) {
-		for y := y0; y < y1; y++ {
-			r, o := z*m.s.Y+y, m.rowAt(z, y)
-			row := dst[o : o+W]
-			simd.PackBits(row, src[r*X:(r+1)*X])
-			row[W-1] |= fill
+		r, o := z*m.s.Y+y0, m.rowAt(z, y0)
+		simd.PackRows(dst[o:], m.stride, src[r*X:], X, y1-y0)
+		if fill != 0 {
+			for y := y0; y < y1; y++ {
+				dst[m.rowAt(z, y)+W-1] |= fill
+			}
 		}
 	})
 }
 
 // unpack writes the voxels of the packed volume src into dst as 0/1.
 func (m *bitMorpher) unpack(ctx context.Context, dst []uint8, src []uint64) error {
-	X, W := m.s.X, m.w
+	X := m.s.X
 	return m.eachRows(ctx, func(z, y0, y1 int) {
-		for y := y0; y < y1; y++ {
-			r, o := z*m.s.Y+y, m.rowAt(z, y)
-			simd.UnpackBits(dst[r*X:(r+1)*X], src[o:o+W])
-		}
+		r, o := z*m.s.Y+y0, m.rowAt(z, y0)
+		simd.UnpackRows(dst[r*X:], X, y1-y0, src[o:], m.stride)
 	})
 }
 

@@ -99,3 +99,50 @@ func unpackBitsGo(dst []uint8, src []uint64) {
 		}
 	}
 }
+
+// PackRows is PackBits of each of rows rows of n bytes, src[r*n:(r+1)*n]
+// into dst[r*stride:], for rows laid out with stride words apart (stride
+// at least (n+63)/64). It saves a call per row on the vector paths.
+func PackRows(dst []uint64, stride int, src []uint8, n, rows int) {
+	nw := (n + 63) / 64
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if stride < nw || len(src) < rows*n || len(dst) < (rows-1)*stride+nw {
+		panic(fmt.Sprintf("simd.PackRows: %d rows of %d bytes at stride %d need %d source bytes and %d words, have %d and %d", rows, n, stride, rows*n, (rows-1)*stride+nw, len(src), len(dst)))
+	}
+	full := n / 64
+	vec := vecPackRow()
+	for r := range rows {
+		d, s := dst[r*stride:r*stride+nw], src[r*n:(r+1)*n]
+		done := 0
+		if vec != nil && full > 0 {
+			vec(&d[0], &s[0], full)
+			done = full
+		}
+		packBitsGo(d[done:], s[done*64:])
+	}
+}
+
+// UnpackRows is UnpackBits of each of rows rows of n bytes, dst[r*n:(r+1)*n]
+// from src[r*stride:].
+func UnpackRows(dst []uint8, n, rows int, src []uint64, stride int) {
+	nw := (n + 63) / 64
+	if rows <= 0 || n <= 0 {
+		return
+	}
+	if stride < nw || len(dst) < rows*n || len(src) < (rows-1)*stride+nw {
+		panic(fmt.Sprintf("simd.UnpackRows: %d rows of %d bytes at stride %d need %d bytes and %d source words, have %d and %d", rows, n, stride, rows*n, (rows-1)*stride+nw, len(dst), len(src)))
+	}
+	full := n / 64
+	vec := vecUnpackRow()
+	for r := range rows {
+		d, s := dst[r*n:(r+1)*n], src[r*stride:r*stride+nw]
+		done := 0
+		if vec != nil && full > 0 {
+			vec(&d[0], &s[0], full)
+			done = full
+		}
+		unpackBitsGo(d[done*64:], s[done:])
+	}
+}

@@ -116,3 +116,25 @@ func vecCombineBits(dst, a, b, c []uint64, erode bool) int {
 	}
 	return n
 }
+
+// vecPackRow is the packing loop of the path in use, nil for Go.
+func vecPackRow() func(dst *uint64, src *uint8, words int) {
+	switch cur.Load().name {
+	case PathAVX512:
+		return packBitsAVX512
+	case PathAVX2:
+		return packBitsAVX2
+	}
+	return nil
+}
+
+// vecUnpackRow is the unpacking loop of the path in use, nil for Go.
+func vecUnpackRow() func(dst *uint8, src *uint64, words int) {
+	switch cur.Load().name {
+	case PathAVX512:
+		return unpackBitsAVX512
+	case PathAVX2:
+		return unpackBitsAVX2
+	}
+	return nil
+}

@@ -144,3 +144,44 @@ func TestBitOpsPaths(t *testing.T) {
 	require.Panics(t, func() { CrossBits(make([]uint64, 4), make([]uint64, 9), 3, true) })
 	require.Panics(t, func() { CrossBits(make([]uint64, 4), make([]uint64, 9), 0, true) })
 }
+
+// PackRows and UnpackRows against PackBits and UnpackBits row by row, with
+// the words between rows (past each row's words) left alone.
+func TestBitRowsPaths(t *testing.T) {
+	rng := rand.New(rand.NewPCG(35, 36))
+	const guard = 0xA5A5A5A5A5A5A5A5
+	eachPath(t, func(path string) {
+		for _, n := range []int{1, 63, 64, 65, 128, 130, 200, 256} {
+			for _, rows := range []int{1, 2, 5} {
+				nw := (n + 63) / 64
+				stride := nw + rng.IntN(3)
+				src := make([]uint8, rows*n)
+				for i := range src {
+					if rng.IntN(2) == 0 {
+						src[i] = uint8(1 + rng.IntN(255))
+					}
+				}
+				dst := make([]uint64, rows*stride)
+				for i := range dst {
+					dst[i] = guard
+				}
+				PackRows(dst, stride, src, n, rows)
+				back := make([]uint8, rows*n)
+				for r := range rows {
+					want := make([]uint64, nw)
+					PackBits(want, src[r*n:(r+1)*n])
+					require.Equal(t, want, dst[r*stride:r*stride+nw], "%s pack n=%d row %d", path, n, r)
+					for _, g := range dst[r*stride+nw : (r+1)*stride] {
+						require.Equal(t, uint64(guard), g, "%s pack n=%d row %d wrote past the row", path, n, r)
+					}
+					UnpackBits(back[r*n:(r+1)*n], want)
+				}
+				got := make([]uint8, rows*n)
+				UnpackRows(got, n, rows, dst, stride)
+				require.Equal(t, back, got, "%s unpack n=%d rows=%d", path, n, rows)
+			}
+		}
+	})
+	require.Panics(t, func() { PackRows(make([]uint64, 2), 2, make([]uint8, 128), 64, 2) })
+	require.Panics(t, func() { UnpackRows(make([]uint8, 128), 64, 2, make([]uint64, 2), 2) })
+}
