@@ -63,6 +63,9 @@ func morph(ctx context.Context, op string, dst, src *stack.Volume[uint8], opt Mo
 		m.frame(m.h, m.border)
 	}
 	m.frame(cur, m.border)
+	if len(ops) == 1 && opt.Iterations == 1 && opt.Mask == nil && m.oneWorker() {
+		return m.streamOne(ctx, dst.Data, src.Data, cur, next, ops[0])
+	}
 	if err := m.pack(ctx, cur, src.Data, true); err != nil {
 		return err
 	}
@@ -189,6 +192,12 @@ func (m *bitMorpher) eachRows(ctx context.Context, fn func(z, y0, y1 int)) error
 	})
 }
 
+// oneWorker says whether eachRows would run on the calling goroutine.
+func (m *bitMorpher) oneWorker() bool {
+	per := (m.s.Y + rowsPerItem - 1) / rowsPerItem
+	return workersFor(m.s.Len(), m.s.Z*per) == 1
+}
+
 // pack packs src row by row into dst's voxel words; with border, the bits
 // past X take the border value, otherwise they are 0.
 func (m *bitMorpher) pack(ctx context.Context, dst []uint64, src []uint8, border bool) error {
@@ -223,48 +232,101 @@ func (m *bitMorpher) step(ctx context.Context, out, in []uint64, erode bool) err
 	if m.needH {
 		// Every row reduced along X first: the rows of a run read the
 		// reductions of the rows around it.
-		if err := m.eachRows(ctx, func(z, y0, y1 int) {
-			lo, hi := m.rowAt(z, y0), m.rowAt(z, y1)
-			simd.SpanBits(m.h[lo:hi], in[lo-1:hi+1], erode)
-		}); err != nil {
+		if err := m.eachRows(ctx, func(z, y0, y1 int) { m.hRows(in, z, y0, y1, erode) }); err != nil {
 			return err
 		}
 	}
-	return m.eachRows(ctx, func(z, y0, y1 int) {
-		lo, hi := m.rowAt(z, y0), m.rowAt(z, y1)
-		o := out[lo:hi]
-		if m.cross {
-			S := m.stride
-			simd.CrossBits(o, in[lo-S:hi+S], S, erode)
-			if m.zcross {
-				P := m.plane
-				simd.CombineBits(o, o, in[lo-P:hi-P], in[lo+P:hi+P], erode)
+	return m.eachRows(ctx, func(z, y0, y1 int) { m.stepRows(out, in, z, y0, y1, erode) })
+}
+
+// hRows reduces rows y0..y1-1 of plane z of in along X into m.h.
+func (m *bitMorpher) hRows(in []uint64, z, y0, y1 int, erode bool) {
+	lo, hi := m.rowAt(z, y0), m.rowAt(z, y1)
+	simd.SpanBits(m.h[lo:hi], in[lo-1:hi+1], erode)
+}
+
+// stepRows is step for rows y0..y1-1 of plane z; the rows of m.h it
+// reads must be done.
+func (m *bitMorpher) stepRows(out, in []uint64, z, y0, y1 int, erode bool) {
+	lo, hi := m.rowAt(z, y0), m.rowAt(z, y1)
+	o := out[lo:hi]
+	if m.cross {
+		S := m.stride
+		simd.CrossBits(o, in[lo-S:hi+S], S, erode)
+		if m.zcross {
+			P := m.plane
+			simd.CombineBits(o, o, in[lo-P:hi-P], in[lo+P:hi+P], erode)
+		}
+	} else {
+		var L [9][]uint64
+		for i, d := range m.offs {
+			src := in
+			if m.full[i] {
+				src = m.h
 			}
-		} else {
-			var L [9][]uint64
-			for i, d := range m.offs {
-				src := in
-				if m.full[i] {
-					src = m.h
+			L[i] = src[lo+d : hi+d]
+		}
+		k := len(m.offs)
+		simd.CombineBits(o, L[0], L[1], L[2], erode)
+		for i := 3; i < k; i += 2 {
+			simd.CombineBits(o, o, L[i], L[min(i+1, k-1)], erode)
+		}
+	}
+	W := m.w
+	for y := y0; y < y1; y++ {
+		r := m.rowAt(z, y)
+		out[r+W-1] = out[r+W-1]&^m.pad | m.border&m.pad
+		out[r+W] = m.border
+	}
+	if m.mask != nil {
+		keepUnmasked(o, in[lo:hi], m.mask[lo:hi])
+	}
+}
+
+// streamOne is one erosion or dilation on one worker, run band by band:
+// a band is packed (and reduced along X) while the band before it, whose
+// neighbouring rows are now all packed, is stepped and unpacked, so the
+// source and result pass through the cache once and the packed rows stay
+// in it. A band is rowsPerItem rows in 2-D and a plane in 3-D.
+func (m *bitMorpher) streamOne(ctx context.Context, dst []uint8, src []uint8, cur, next []uint64, erode bool) error {
+	X := m.s.X
+	fill := m.border & m.pad
+	type band struct{ z, y0, y1 int }
+	var bands []band
+	for z := range m.s.Z {
+		step := m.s.Y
+		if m.s.Z == 1 {
+			step = rowsPerItem
+		}
+		for y := 0; y < m.s.Y; y += step {
+			bands = append(bands, band{z, y, min(m.s.Y, y+step)})
+		}
+	}
+	for k := 0; k <= len(bands); k++ {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if k < len(bands) {
+			b := bands[k]
+			r, o := b.z*m.s.Y+b.y0, m.rowAt(b.z, b.y0)
+			simd.PackRows(cur[o:], m.stride, src[r*X:], X, b.y1-b.y0)
+			if fill != 0 {
+				for y := b.y0; y < b.y1; y++ {
+					cur[m.rowAt(b.z, y)+m.w-1] |= fill
 				}
-				L[i] = src[lo+d : hi+d]
 			}
-			k := len(m.offs)
-			simd.CombineBits(o, L[0], L[1], L[2], erode)
-			for i := 3; i < k; i += 2 {
-				simd.CombineBits(o, o, L[i], L[min(i+1, k-1)], erode)
+			if m.needH {
+				m.hRows(cur, b.z, b.y0, b.y1, erode)
 			}
 		}
-		W := m.w
-		for y := y0; y < y1; y++ {
-			r := m.rowAt(z, y)
-			out[r+W-1] = out[r+W-1]&^m.pad | m.border&m.pad
-			out[r+W] = m.border
+		if k > 0 {
+			b := bands[k-1]
+			m.stepRows(next, cur, b.z, b.y0, b.y1, erode)
+			r, o := b.z*m.s.Y+b.y0, m.rowAt(b.z, b.y0)
+			simd.UnpackRows(dst[r*X:], X, b.y1-b.y0, next[o:], m.stride)
 		}
-		if m.mask != nil {
-			keepUnmasked(o, in[lo:hi], m.mask[lo:hi])
-		}
-	})
+	}
+	return nil
 }
 
 // keepUnmasked puts back in's bits where mask is 0.
