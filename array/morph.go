@@ -96,6 +96,10 @@ func morphArray(a *Array, opt kernels.MorphOptions, whole func(ctx context.Conte
 	if opt.BorderValue > 1 {
 		return errArray(fmt.Errorf("array: border value %d (want 0 or 1)", opt.BorderValue))
 	}
+	if opt.Mask != nil {
+		// The kernels' mask is one volume; chunks would each need theirs.
+		return errArray(fmt.Errorf("%w: a morphology mask is not supported on lazy arrays (run the kernel on the volume)", ErrShape))
+	}
 	opt.Conn = conn
 	blockOf := func(k func(ctx context.Context, dst, src *stack.Volume[uint8], opt kernels.MorphOptions) error, o kernels.MorphOptions) BlockFunc[uint8, uint8] {
 		if perPlane {

@@ -93,6 +93,7 @@ func TestMorphologyChunkedEqualsWhole(t *testing.T) {
 	a := FromSlice(v.Data, []int{31, 17}, []int{5, 6})
 	require.Equal(t, toF64(want.Data), computeF64(t, BinaryClosing(a, opt)))
 	require.ErrorIs(t, BinaryErosion(a, kernels.MorphOptions{Conn: kernels.Conn6}).Err(), kernels.ErrConnectivity)
+	require.ErrorIs(t, BinaryDilation(a, kernels.MorphOptions{Mask: m}).Err(), ErrShape)
 }
 
 func TestWholeOpsOnArrays(t *testing.T) {

@@ -2,6 +2,7 @@ package kernels
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -199,19 +200,30 @@ func bruteMorphStep(src []uint8, s stack.Shape, conn Connectivity, border uint8,
 	return out
 }
 
+// bruteMorph is scipy's binary morphology by definition: each step of
+// each operation of ops (true: erosion) applied in turn, opt.Iterations
+// times or until nothing changes, changing only the voxels where
+// opt.Mask is non-zero.
 func bruteMorph(src []uint8, s stack.Shape, opt MorphOptions, ops []bool) []uint8 {
-	cur := src
+	cur := emNormalized(src)
 	for _, erode := range ops {
 		for it := 0; opt.Iterations < 1 || it < opt.Iterations; it++ {
 			next := bruteMorphStep(cur, s, opt.Conn, opt.BorderValue, erode)
-			same := string(next) == string(emNormalized(cur))
+			if opt.Mask != nil {
+				for i, m := range opt.Mask.Data {
+					if m == 0 {
+						next[i] = cur[i]
+					}
+				}
+			}
+			same := string(next) == string(cur)
 			cur = next
 			if opt.Iterations < 1 && same {
 				break
 			}
 		}
 	}
-	return emNormalized(cur)
+	return cur
 }
 
 func emNormalized(b []uint8) []uint8 {
@@ -224,10 +236,25 @@ func emNormalized(b []uint8) []uint8 {
 	return out
 }
 
+// randomWideMask draws a mask whose rows span one to four words, with
+// a few rows and planes, for the packed paths' word boundaries.
+func randomWideMask(rng *rand.Rand, threeD bool) *stack.Volume[uint8] {
+	s := stack.Shape{Z: 1, Y: 1 + rng.IntN(6), X: []int{63, 64, 65, 127, 128, 129, 191, 200, 256}[rng.IntN(9)] + rng.IntN(3) - 1}
+	if threeD {
+		s.Z = 2 + rng.IntN(3)
+	}
+	v := stack.New[uint8](s)
+	p := 0.3 + 0.7*rng.Float64()
+	for i := range v.Data {
+		if rng.Float64() < p {
+			v.Data[i] = uint8(1 + rng.IntN(255))
+		}
+	}
+	return v
+}
+
 func TestMorphologyBruteForce(t *testing.T) {
-	t.Parallel()
 	ctx := context.Background()
-	rng := rand.New(rand.NewPCG(5, 6))
 	type opFn func(context.Context, *stack.Volume[uint8], *stack.Volume[uint8], MorphOptions) error
 	ops := []struct {
 		name string
@@ -239,32 +266,82 @@ func TestMorphologyBruteForce(t *testing.T) {
 		{"open", BinaryOpening, []bool{true, false}},
 		{"close", BinaryClosing, []bool{false, true}},
 	}
-	for i := range 4000 {
-		threeD := i%2 == 1
-		m := randomMorphMask(rng, threeD)
-		if rng.IntN(4) == 0 && !threeD {
-			// Rows long enough for the word-at-a-time paths.
-			m = stack.New[uint8](stack.Shape{Z: 1, Y: 1 + rng.IntN(5), X: 9 + rng.IntN(40)})
-			for j := range m.Data {
-				if rng.IntN(5) != 0 {
-					m.Data[j] = uint8(rng.IntN(200))
+	forEachPath(t, func(t *testing.T, path string) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		count := map[string]int{}
+		for i := range 4000 {
+			threeD := i%2 == 1
+			m := randomMorphMask(rng, threeD)
+			wide := rng.IntN(4) == 0
+			if wide {
+				m = randomWideMask(rng, threeD)
+			}
+			conns := []Connectivity{Conn4, Conn8}
+			if threeD {
+				conns = []Connectivity{Conn6, Conn18, Conn26}
+			}
+			opt := MorphOptions{
+				Conn:        conns[rng.IntN(len(conns))],
+				Iterations:  []int{1, 2, 3, -1, 0}[rng.IntN(5)],
+				BorderValue: uint8(rng.IntN(2)),
+			}
+			if wide && opt.Iterations < 1 && rng.IntN(3) != 0 {
+				opt.Iterations = 5
+			}
+			if rng.IntN(3) == 0 {
+				opt.Mask = stack.New[uint8](m.Shape)
+				for j := range opt.Mask.Data {
+					if rng.IntN(4) != 0 {
+						opt.Mask.Data[j] = uint8(rng.IntN(3))
+					}
 				}
 			}
+			op := ops[rng.IntN(len(ops))]
+			dst := stack.New[uint8](m.Shape)
+			require.NoError(t, op.fn(ctx, dst, m, opt))
+			want := bruteMorph(m.Data, m.Shape, opt, op.seq)
+			require.Equal(t, want, dst.Data, "%s case %d %s %+v shape %v", path, i, op.name, opt, m.Shape)
+			// In place gives the same answer.
+			require.NoError(t, op.fn(ctx, m, m, opt))
+			require.Equal(t, want, m.Data, "%s case %d %s in place", path, i, op.name)
+			count[fmt.Sprintf("conn=%d border=%d mask=%v", opt.Conn, opt.BorderValue, opt.Mask != nil)]++
 		}
-		conns := []Connectivity{Conn4, Conn8}
-		if threeD {
-			conns = []Connectivity{Conn6, Conn18, Conn26}
+		// Every structure, border value and mask setting was drawn.
+		require.Len(t, count, 5*2*2, "%v", count)
+	})
+}
+
+// Volumes large enough to be split among workers, against brute force.
+func TestMorphologyLargeBruteForce(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(9, 10))
+	forEachPath(t, func(t *testing.T, path string) {
+		for _, c := range []struct {
+			s    stack.Shape
+			conn Connectivity
+		}{
+			{stack.Shape{Z: 1, Y: 301, X: 250}, Conn4},
+			{stack.Shape{Z: 1, Y: 300, X: 256}, Conn8},
+			{stack.Shape{Z: 3, Y: 130, X: 190}, Conn6},
+			{stack.Shape{Z: 4, Y: 70, X: 257}, Conn18},
+			{stack.Shape{Z: 3, Y: 129, X: 200}, Conn26},
+		} {
+			m := stack.New[uint8](c.s)
+			for i := range m.Data {
+				if rng.IntN(5) != 0 {
+					m.Data[i] = 1
+				}
+			}
+			for _, border := range []uint8{0, 1} {
+				opt := MorphOptions{Conn: c.conn, Iterations: 2, BorderValue: border}
+				dst := stack.New[uint8](c.s)
+				require.NoError(t, BinaryOpening(ctx, dst, m, opt))
+				require.Equal(t, bruteMorph(m.Data, c.s, opt, []bool{true, false}), dst.Data, "%s %v conn %d border %d", path, c.s, c.conn, border)
+				require.NoError(t, BinaryClosing(ctx, dst, m, opt))
+				require.Equal(t, bruteMorph(m.Data, c.s, opt, []bool{false, true}), dst.Data, "%s %v conn %d border %d", path, c.s, c.conn, border)
+			}
 		}
-		opt := MorphOptions{
-			Conn:        conns[rng.IntN(len(conns))],
-			Iterations:  []int{1, 2, 3, -1, 0}[rng.IntN(5)],
-			BorderValue: uint8(rng.IntN(2)),
-		}
-		op := ops[rng.IntN(len(ops))]
-		dst := stack.New[uint8](m.Shape)
-		require.NoError(t, op.fn(ctx, dst, m, opt))
-		require.Equal(t, bruteMorph(m.Data, m.Shape, opt, op.seq), dst.Data, "case %d %s %+v shape %v", i, op.name, opt, m.Shape)
-	}
+	})
 }
 
 // bruteComponents labels the voxels with value want (non-zero or zero)
@@ -411,4 +488,6 @@ func TestMorphConnectivityErrors(t *testing.T) {
 	require.ErrorIs(t, RemoveSmallObjects(ctx, plane, plane, 3, 5), ErrConnectivity)
 	require.Error(t, BinaryErosion(ctx, plane, vol, MorphOptions{}))
 	require.Error(t, BinaryErosion(ctx, plane, plane, MorphOptions{BorderValue: 2}))
+	err := BinaryOpening(ctx, vol, vol, MorphOptions{Mask: plane})
+	require.ErrorContains(t, err, "mask shape")
 }

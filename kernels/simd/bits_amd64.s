@@ -1,0 +1,288 @@
+//go:build amd64 && !noasm
+
+#include "textflag.h"
+
+// unpackShuf picks, for byte i of a 32-byte vector, byte i/8 of the
+// broadcast 32-bit word (VPSHUFB works within each 16-byte half, and each
+// half holds a copy of the word); unpackBit is 1 << (i%8).
+DATA unpackShuf<>+0(SB)/8, $0x0000000000000000
+DATA unpackShuf<>+8(SB)/8, $0x0101010101010101
+DATA unpackShuf<>+16(SB)/8, $0x0202020202020202
+DATA unpackShuf<>+24(SB)/8, $0x0303030303030303
+GLOBL unpackShuf<>(SB), RODATA|NOPTR, $32
+
+DATA unpackBit<>+0(SB)/8, $0x8040201008040201
+DATA unpackBit<>+8(SB)/8, $0x8040201008040201
+DATA unpackBit<>+16(SB)/8, $0x8040201008040201
+DATA unpackBit<>+24(SB)/8, $0x8040201008040201
+GLOBL unpackBit<>(SB), RODATA|NOPTR, $32
+
+// PACK2(off): the word of the 64 bytes at off(SI) into off/8(DI).
+#define PACK2(off, doff) \
+	VPCMPEQB  off(SI), Y6, Y0; \
+	VPCMPEQB  off+32(SI), Y6, Y1; \
+	VPMOVMSKB Y0, AX; \
+	VPMOVMSKB Y1, BX; \
+	SHLQ      $32, BX; \
+	ORQ       BX, AX; \
+	NOTQ      AX; \
+	MOVQ      AX, doff(DI)
+
+// UNPACK32(soff, doff): the 32 bits at soff(SI) into 32 bytes at doff(DI).
+#define UNPACK32(soff, doff, r) \
+	VPBROADCASTD soff(SI), r; \
+	VPSHUFB      Y5, r, r; \
+	VPAND        Y4, r, r; \
+	VPCMPEQB     Y4, r, r; \
+	VPABSB       r, r; \
+	VMOVDQU      r, doff(DI)
+
+// SPANW(op, src, out): out = op(w, w<<1 | p>>63, w>>1 | q<<63) for the
+// four words w at (src), p the words one before and q one after. Y8..Y10
+// are scratch.
+#define SPANW(op, src, out) \
+	VMOVDQU (src), out; \
+	VMOVDQU -8(src), Y8; \
+	VMOVDQU 8(src), Y9; \
+	VPSLLQ  $1, out, Y10; \
+	VPSRLQ  $63, Y8, Y8; \
+	VPOR    Y8, Y10, Y10; \
+	VPSRLQ  $1, out, Y8; \
+	VPSLLQ  $63, Y9, Y9; \
+	VPOR    Y9, Y8, Y8; \
+	op      Y10, out, out; \
+	op      Y8, out, out
+
+// SPANBITS(op): func f(dst, src *uint64, n int), n a positive multiple
+// of 4, src the centre of dst[0] (src[-1] and src[n] are read).
+#define SPANBITS(op) \
+	MOVQ dst+0(FP), DI; \
+	MOVQ src+8(FP), SI; \
+	MOVQ n+16(FP), CX; \
+	SHRQ $2, CX; \
+	JZ   sbdone; \
+sbloop: \
+	SPANW(op, SI, Y0); \
+	VMOVDQU Y0, (DI); \
+	ADDQ    $32, SI; \
+	ADDQ    $32, DI; \
+	DECQ    CX; \
+	JNZ     sbloop; \
+sbdone: \
+	VZEROUPPER; \
+	RET
+
+// CROSSBITS(op): func f(dst, src *uint64, n, stride int), n a positive
+// multiple of 4, src the centre of dst[0]: dst[i] = op(src[i-stride],
+// src[i+stride], span at src[i]).
+#define CROSSBITS(op) \
+	MOVQ dst+0(FP), DI; \
+	MOVQ src+8(FP), SI; \
+	MOVQ n+16(FP), CX; \
+	MOVQ stride+24(FP), DX; \
+	SHLQ $3, DX; \
+	MOVQ SI, R8; \
+	SUBQ DX, R8; \
+	MOVQ SI, R9; \
+	ADDQ DX, R9; \
+	SHRQ $2, CX; \
+	JZ   cbdone; \
+cbloop: \
+	SPANW(op, SI, Y0); \
+	op      (R8), Y0, Y0; \
+	op      (R9), Y0, Y0; \
+	VMOVDQU Y0, (DI); \
+	ADDQ    $32, SI; \
+	ADDQ    $32, R8; \
+	ADDQ    $32, R9; \
+	ADDQ    $32, DI; \
+	DECQ    CX; \
+	JNZ     cbloop; \
+cbdone: \
+	VZEROUPPER; \
+	RET
+
+// COMBINEBITS(op): func f(dst, a, b, c *uint64, n int), n a positive
+// multiple of 4: dst[i] = op(a[i], b[i], c[i]).
+#define COMBINEBITS(op) \
+	MOVQ dst+0(FP), DI; \
+	MOVQ a+8(FP), SI; \
+	MOVQ b+16(FP), R8; \
+	MOVQ c+24(FP), R9; \
+	MOVQ n+32(FP), CX; \
+	XORQ DX, DX; \
+	SHRQ $2, CX; \
+	JZ   cmdone; \
+cmloop: \
+	VMOVDQU (SI)(DX*1), Y0; \
+	op      (R8)(DX*1), Y0, Y0; \
+	op      (R9)(DX*1), Y0, Y0; \
+	VMOVDQU Y0, (DI)(DX*1); \
+	ADDQ    $32, DX; \
+	DECQ    CX; \
+	JNZ     cmloop; \
+cmdone: \
+	VZEROUPPER; \
+	RET
+
+// func packBitsAVX512(dst *uint64, src *uint8, words int)
+// dst[w] bit k = src[64w+k] != 0, for w < words.
+TEXT ·packBitsAVX512(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ words+16(FP), CX
+	MOVQ CX, DX
+	ANDQ $3, DX
+	JZ   pk4
+pk1:
+	VMOVDQU64 (SI), Z0
+	VPTESTMB  Z0, Z0, K1
+	KMOVQ     K1, (DI)
+	ADDQ      $64, SI
+	ADDQ      $8, DI
+	DECQ      DX
+	JNZ       pk1
+pk4:
+	SHRQ $2, CX
+	JZ   pkdone
+pkloop:
+	VMOVDQU64 (SI), Z0
+	VMOVDQU64 64(SI), Z1
+	VMOVDQU64 128(SI), Z2
+	VMOVDQU64 192(SI), Z3
+	VPTESTMB  Z0, Z0, K1
+	VPTESTMB  Z1, Z1, K2
+	VPTESTMB  Z2, Z2, K3
+	VPTESTMB  Z3, Z3, K4
+	KMOVQ     K1, (DI)
+	KMOVQ     K2, 8(DI)
+	KMOVQ     K3, 16(DI)
+	KMOVQ     K4, 24(DI)
+	ADDQ      $256, SI
+	ADDQ      $32, DI
+	DECQ      CX
+	JNZ       pkloop
+pkdone:
+	VZEROUPPER
+	RET
+
+// func unpackBitsAVX512(dst *uint8, src *uint64, words int)
+// dst[64w+k] = bit k of src[w], for w < words.
+TEXT ·unpackBitsAVX512(SB), NOSPLIT, $0-24
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         words+16(FP), CX
+	MOVQ         $0x0101010101010101, AX
+	VPBROADCASTQ AX, Z7
+	MOVQ         CX, DX
+	ANDQ         $3, DX
+	JZ           up4
+up1:
+	KMOVQ      (SI), K1
+	VMOVDQU8.Z Z7, K1, Z0
+	VMOVDQU64  Z0, (DI)
+	ADDQ       $8, SI
+	ADDQ       $64, DI
+	DECQ       DX
+	JNZ        up1
+up4:
+	SHRQ $2, CX
+	JZ   updone
+uploop:
+	KMOVQ      (SI), K1
+	KMOVQ      8(SI), K2
+	KMOVQ      16(SI), K3
+	KMOVQ      24(SI), K4
+	VMOVDQU8.Z Z7, K1, Z0
+	VMOVDQU8.Z Z7, K2, Z1
+	VMOVDQU8.Z Z7, K3, Z2
+	VMOVDQU8.Z Z7, K4, Z3
+	VMOVDQU64  Z0, (DI)
+	VMOVDQU64  Z1, 64(DI)
+	VMOVDQU64  Z2, 128(DI)
+	VMOVDQU64  Z3, 192(DI)
+	ADDQ       $32, SI
+	ADDQ       $256, DI
+	DECQ       CX
+	JNZ        uploop
+updone:
+	VZEROUPPER
+	RET
+
+// func packBitsAVX2(dst *uint64, src *uint8, words int)
+TEXT ·packBitsAVX2(SB), NOSPLIT, $0-24
+	MOVQ  dst+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  words+16(FP), CX
+	VPXOR Y6, Y6, Y6
+	TESTQ $1, CX
+	JZ    p2
+	PACK2(0, 0)
+	ADDQ  $64, SI
+	ADDQ  $8, DI
+p2:
+	SHRQ $1, CX
+	JZ   p2done
+p2loop:
+	PACK2(0, 0)
+	PACK2(64, 8)
+	ADDQ $128, SI
+	ADDQ $16, DI
+	DECQ CX
+	JNZ  p2loop
+p2done:
+	VZEROUPPER
+	RET
+
+// func unpackBitsAVX2(dst *uint8, src *uint64, words int)
+TEXT ·unpackBitsAVX2(SB), NOSPLIT, $0-24
+	MOVQ    dst+0(FP), DI
+	MOVQ    src+8(FP), SI
+	MOVQ    words+16(FP), CX
+	VMOVDQU unpackShuf<>(SB), Y5
+	VMOVDQU unpackBit<>(SB), Y4
+	TESTQ   $1, CX
+	JZ      u2
+	UNPACK32(0, 0, Y0)
+	UNPACK32(4, 32, Y1)
+	ADDQ    $8, SI
+	ADDQ    $64, DI
+u2:
+	SHRQ $1, CX
+	JZ   u2done
+u2loop:
+	UNPACK32(0, 0, Y0)
+	UNPACK32(4, 32, Y1)
+	UNPACK32(8, 64, Y2)
+	UNPACK32(12, 96, Y3)
+	ADDQ $16, SI
+	ADDQ $128, DI
+	DECQ CX
+	JNZ  u2loop
+u2done:
+	VZEROUPPER
+	RET
+
+// func spanBitsAndAVX2(dst, src *uint64, n int)
+TEXT ·spanBitsAndAVX2(SB), NOSPLIT, $0-24
+	SPANBITS(VPAND)
+
+// func spanBitsOrAVX2(dst, src *uint64, n int)
+TEXT ·spanBitsOrAVX2(SB), NOSPLIT, $0-24
+	SPANBITS(VPOR)
+
+// func crossBitsAndAVX2(dst, src *uint64, n, stride int)
+TEXT ·crossBitsAndAVX2(SB), NOSPLIT, $0-32
+	CROSSBITS(VPAND)
+
+// func crossBitsOrAVX2(dst, src *uint64, n, stride int)
+TEXT ·crossBitsOrAVX2(SB), NOSPLIT, $0-32
+	CROSSBITS(VPOR)
+
+// func combineBitsAndAVX2(dst, a, b, c *uint64, n int)
+TEXT ·combineBitsAndAVX2(SB), NOSPLIT, $0-40
+	COMBINEBITS(VPAND)
+
+// func combineBitsOrAVX2(dst, a, b, c *uint64, n int)
+TEXT ·combineBitsOrAVX2(SB), NOSPLIT, $0-40
+	COMBINEBITS(VPOR)
