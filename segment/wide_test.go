@@ -18,7 +18,7 @@ func TestInt64TIFFReadsAsRoundedFloat32(t *testing.T) {
 	t.Parallel()
 	shape := stack.Shape{Z: 1, Y: 2, X: 4}
 	vals := map[stack.DType][]uint64{
-		stack.Int64: {uint64(1<<63 - 1), 1 << 63, 1<<24 + 1, 1<<24 + 3, uint64(1<<63 - 1<<39), 0, 7, uint64(1<<64 - 5)},
+		stack.Int64:  {uint64(1<<63 - 1), 1 << 63, 1<<24 + 1, 1<<24 + 3, uint64(1<<63 - 1<<39), 0, 7, uint64(1<<64 - 5)},
 		stack.Uint64: {1<<64 - 1, 1 << 63, 1<<24 + 1, 1<<24 + 3, 1<<40 + 1<<16, 0, 7, 12345678901},
 	}
 	for dt, vs := range vals {
