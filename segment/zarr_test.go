@@ -231,7 +231,7 @@ func TestZarrSinkTee(t *testing.T) {
 	require.Equal(t, vol.Data, got.Data)
 }
 
-// The image copy keeps the input's class of compression unless told
+// The image copy is compressed with Blosc LZ4 (byte shuffle) unless told
 // otherwise; the labels default to Blosc LZ4 without shuffle, and the
 // copy and the labels read back exactly.
 func TestZarrImageCodecFollowsInput(t *testing.T) {
@@ -253,7 +253,7 @@ func TestZarrImageCodecFollowsInput(t *testing.T) {
 		wantImage  string
 		wantLabels string
 	}{
-		{tiff.None, nil, nil, "none", "blosc-lz4-noshuffle:5"},
+		{tiff.None, nil, nil, "blosc-lz4:5", "blosc-lz4-noshuffle:5"},
 		{tiff.Deflate, nil, nil, "blosc-lz4:5", "blosc-lz4-noshuffle:5"},
 		{tiff.None, &raw, nil, "blosc-zstd:3", "blosc-zstd:3"},
 		{tiff.None, nil, &raw, "blosc-zstd:3", "blosc-lz4-noshuffle:5"},

@@ -199,17 +199,6 @@ func (s *zarrSource) useRaw(ctx context.Context, z int, buf []byte, use func([]b
 
 func (s *tiffSource) rawDType() zarr.DType { return zarr.FromStack(s.r.DType()) }
 
-// compressedInput is a Source that knows whether its input is stored
-// compressed: the image copy of an OME-Zarr output keeps that class (see
-// ZarrOutput.ImageCodec).
-type compressedInput interface {
-	inputCompressed() bool
-}
-
-func (s *tiffSource) inputCompressed() bool { return s.r.Compression() != tiff.None }
-
-func (s *zarrSource) inputCompressed() bool { return s.p.Array().Codec().Name != "" }
-
 // useRaw hands use the plane straight from the mapped file when it is
 // stored raw, else decoded into buf.
 func (s *tiffSource) useRaw(_ context.Context, z int, buf []byte, use func([]byte) error) error {
