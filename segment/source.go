@@ -92,7 +92,7 @@ func OpenTIFF(path string, channel int) (Source, func() error, error) {
 
 func newTIFFSource(r *tiff.Reader, channel int) (*tiffSource, error) {
 	switch r.DType() {
-	case stack.Uint8, stack.Uint16, stack.Uint32, stack.Int16, stack.Int32, stack.Float32, stack.Float64:
+	case stack.Uint8, stack.Uint16, stack.Uint32, stack.Int16, stack.Int32, stack.Float32, stack.Float64, stack.Int64, stack.Uint64:
 	default:
 		return nil, fmt.Errorf("unsupported pixel type %s", r.DType())
 	}
@@ -162,19 +162,24 @@ func (s *tiffSource) ReadPlane(ctx context.Context, z int, dst []float32) error 
 	case stack.Int32:
 		return readConvert[int32](s, page, dst)
 	case stack.Float64:
-		return s.readFloat64(page, dst)
+		return readWide[float64](s, page, dst)
+	case stack.Int64:
+		return readWide[int64](s, page, dst)
+	case stack.Uint64:
+		return readWide[uint64](s, page, dst)
 	}
 	return fmt.Errorf("unsupported pixel type %s", s.r.DType())
 }
 
-// readFloat64 reads a float64 page and rounds it to float32, the type
-// every stage computes in.
-func (s *tiffSource) readFloat64(page int, dst []float32) error {
-	var buf *[]float64
-	if b, ok := s.bytes.Get().(*[]float64); ok && len(*b) == len(dst) {
+// readWide reads a page of 64-bit samples and rounds them to float32,
+// the type every stage computes in (to nearest, ties to even, as numpy's
+// astype(float32) does).
+func readWide[T float64 | int64 | uint64](s *tiffSource, page int, dst []float32) error {
+	var buf *[]T
+	if b, ok := s.bytes.Get().(*[]T); ok && len(*b) == len(dst) {
 		buf = b
 	} else {
-		b := make([]float64, len(dst))
+		b := make([]T, len(dst))
 		buf = &b
 	}
 	defer s.bytes.Put(buf)

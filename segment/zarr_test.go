@@ -230,3 +230,59 @@ func TestZarrSinkTee(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, vol.Data, got.Data)
 }
+
+// The image copy is compressed with Blosc LZ4 (byte shuffle) unless told
+// otherwise; the labels default to Blosc LZ4 without shuffle, and the
+// copy and the labels read back exactly.
+func TestZarrImageCodecFollowsInput(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	v := stack.New[uint16](stack.Shape{Z: 3, Y: 40, X: 50})
+	for i := range v.Data {
+		v.Data[i] = uint16(i * 7919 % 3001)
+		if i/50%10 < 5 && i%50 < 25 && i/2000 != 1 {
+			v.Data[i] += 40000
+		}
+	}
+	raw := zarr.BloscZstd(3)
+	for k, tc := range []struct {
+		comp       tiff.Compression
+		codec      *zarr.Codec
+		image      *zarr.Codec
+		wantImage  string
+		wantLabels string
+	}{
+		{tiff.None, nil, nil, "blosc-lz4:5", "blosc-lz4-noshuffle:5"},
+		{tiff.Deflate, nil, nil, "blosc-lz4:5", "blosc-lz4-noshuffle:5"},
+		{tiff.None, &raw, nil, "blosc-zstd:3", "blosc-zstd:3"},
+		{tiff.None, nil, &raw, "blosc-zstd:3", "blosc-lz4-noshuffle:5"},
+	} {
+		name := fmt.Sprintf("%v-%v-%v", tc.comp, tc.codec, tc.image)
+		dir := filepath.Join(dir, fmt.Sprint(k))
+		require.NoError(t, os.Mkdir(dir, 0o755))
+		in := filepath.Join(dir, "in.tif")
+		require.NoError(t, tiff.WriteVolume(ctx, in, v, tiff.WriterOptions{Compression: tc.comp}))
+		opt := DefaultOptions()
+		opt.Input = in
+		opt.Output = filepath.Join(dir, "o.ome.zarr")
+		opt.Zarr.Codec, opt.Zarr.ImageCodec = tc.codec, tc.image
+		_, err := Run(ctx, opt)
+		require.NoError(t, err, name)
+		im, err := zarr.OpenImage(opt.Output)
+		require.NoError(t, err)
+		a, err := im.Open(0)
+		require.NoError(t, err)
+		require.Equal(t, tc.wantImage, a.Codec().String(), name)
+		p, err := a.Planes()
+		require.NoError(t, err)
+		got, err := zarr.ReadVolume[uint16](ctx, p)
+		require.NoError(t, err)
+		require.Equal(t, v.Data, got.Data, name)
+		lab, err := im.OpenLabels("in")
+		require.NoError(t, err)
+		la, err := lab.Open(0)
+		require.NoError(t, err)
+		require.Equal(t, tc.wantLabels, la.Codec().String(), name)
+	}
+}

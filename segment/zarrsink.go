@@ -91,9 +91,16 @@ func isImageGroup(path string) bool {
 type ZarrOutput struct {
 	// ZarrFormat is 2 (the default: NGFF 0.4) or 3 (NGFF 0.5).
 	ZarrFormat int
-	// Codec compresses the chunks; nil means Blosc LZ4 with byte
-	// shuffle, and the zero Codec no compression.
+	// Codec compresses the chunks of the labels, and of the image copy
+	// unless ImageCodec is set; nil means DefaultLabelCodec for the labels,
+	// and the zero Codec no compression.
 	Codec *zarr.Codec
+	// ImageCodec compresses the chunks of an OME-Zarr output's copy of
+	// the input image. nil means Codec when that is set, else
+	// DefaultImageCodec. (An uncompressed copy of a raw input was
+	// measured slower on the benchmark stack: twice the bytes for the page
+	// cache to write back.)
+	ImageCodec *zarr.Codec
 	// Chunks is the chunk shape along Z, Y and X; zero extents pick 1,
 	// 1024 and 1024 (DefaultZarrChunks).
 	Chunks stack.Shape
@@ -101,6 +108,17 @@ type ZarrOutput struct {
 	// input's base name without its extensions ("cells" for cells.tif).
 	LabelName string
 }
+
+// DefaultLabelCodec is the labels' codec when ZarrOutput.Codec is nil:
+// Blosc LZ4 without shuffle. Label planes are long runs of one value,
+// which LZ4 finds in the interleaved bytes faster, and packs smaller,
+// than in shuffled ones.
+var DefaultLabelCodec = zarr.Codec{Name: "blosc", CName: "lz4", Level: 5, Shuffle: zarr.NoShuffle}
+
+// DefaultImageCodec is the image copy's codec for a compressed input when
+// neither ZarrOutput.ImageCodec nor Codec is set: Blosc LZ4 with byte
+// shuffle.
+var DefaultImageCodec = zarr.BloscLZ4(5)
 
 // DefaultZarrChunks is the chunk shape of Zarr outputs: one plane of up to
 // 1024×1024. Whole planes of that size keep the files few and large
@@ -211,8 +229,10 @@ type zarrSink struct {
 	root   string
 	ome    bool
 	o      zarr.ImageOptions
-	name   string
-	planes labelPlanes
+	// imageCodec compresses the image copy (see ZarrOutput.ImageCodec).
+	imageCodec zarr.Codec
+	name       string
+	planes     labelPlanes
 	// created is whether the run created root (abort removes it).
 	created bool
 	// inPlace is whether the labels are added to an existing image.
@@ -244,10 +264,11 @@ type zarrSink struct {
 
 func newZarrSink(ctx context.Context, path string, ome bool, src Source, want LabelDType, meta *tiff.Metadata, zo ZarrOutput, input string, backend kernels.Backend) (*zarrSink, error) {
 	shape := src.Shape()
-	o := zarr.ImageOptions{ZarrFormat: zo.ZarrFormat, Shape: shape, Chunks: withDefaultChunks(zo.Chunks), Codec: zarr.BloscLZ4(5), DType: zarr.Uint16}
+	o := zarr.ImageOptions{ZarrFormat: zo.ZarrFormat, Shape: shape, Chunks: withDefaultChunks(zo.Chunks), Codec: DefaultLabelCodec, DType: zarr.Uint16}
 	if zo.Codec != nil {
 		o.Codec = *zo.Codec
 	}
+	imageCodec := imageCodecOf(zo, src)
 	if o.ZarrFormat == 0 {
 		o.ZarrFormat = 2
 	}
@@ -270,7 +291,7 @@ func newZarrSink(ctx context.Context, path string, ome bool, src Source, want La
 	if name == "" {
 		name = "labels"
 	}
-	s := &zarrSink{root: path, ome: ome, o: o, name: name,
+	s := &zarrSink{root: path, ome: ome, o: o, name: name, imageCodec: imageCodec,
 		planes: labelPlanes{backend: backend, want: want, shape: shape}}
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	inPlace := ome && isImageGroup(path)
@@ -283,6 +304,9 @@ func newZarrSink(ctx context.Context, path string, ome bool, src Source, want La
 		// Temporaries of runs killed before they committed.
 		outfile.RemoveStale(filepath.Dir(path))
 		s.final, s.root = path, outfile.TempName(path)
+		// Nothing reads the temporary store: its chunks need no
+		// temporaries and renames of their own.
+		s.o.Staged = true
 	}
 	_, err := os.Stat(s.root)
 	s.created = errors.Is(err, fs.ErrNotExist)
@@ -299,11 +323,23 @@ func newZarrSink(ctx context.Context, path string, ome bool, src Source, want La
 	return s, nil
 }
 
+// imageCodecOf is the image copy's codec: see ZarrOutput.ImageCodec.
+func imageCodecOf(zo ZarrOutput, src Source) zarr.Codec {
+	switch {
+	case zo.ImageCodec != nil:
+		return *zo.ImageCodec
+	case zo.Codec != nil:
+		return *zo.Codec
+	}
+	return DefaultImageCodec
+}
+
 // startImage creates the image group and starts copying the input into
 // it.
 func (s *zarrSink) startImage(src Source) error {
 	o := s.o
 	o.Name = s.name
+	o.Codec = s.imageCodec
 	raw, ok := src.(rawSource)
 	o.DType = zarr.Float32
 	if ok {

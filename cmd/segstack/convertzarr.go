@@ -155,6 +155,9 @@ func runConvertZarr(cmd *cobra.Command, in, out, compression string, force bool)
 		if err != nil {
 			return err
 		}
+		if src.dtype == stack.Int64 || src.dtype == stack.Uint64 {
+			return fmt.Errorf("%s: %v samples: Zarr outputs of 64-bit integers are not written yet; a TIFF output keeps them exactly", in, src.dtype)
+		}
 		zs, err := createZarrStack(ctx, out, format == segment.FormatOMEZarr, s, nc, zarr.FromStack(src.dtype), zo, src.meta)
 		if err != nil {
 			return err

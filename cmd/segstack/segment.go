@@ -102,6 +102,7 @@ the run succeeds; on an error or Ctrl-C every partial output is removed.`,
 	fl.BoolVar(&f.force, "force", false, "overwrite existing outputs")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar or summary")
 	f.zf.add(cmd, "zarr-chunks", true)
+	fl.StringVar(&f.zf.imageCompression, "image-compression", "auto", "codec of the image copy in an OME-Zarr output (names as --compression); auto: --compression if given, else blosc-lz4")
 	f.split.add(cmd)
 	root.AddCommand(cmd)
 }

@@ -33,6 +33,8 @@ type zarrFlags struct {
 	version     int
 	chunks      string
 	compression string
+	// imageCompression is segment's --image-compression.
+	imageCompression string
 	// chunkFlag is the name the chunk flag has in this command.
 	chunkFlag string
 }
@@ -46,7 +48,7 @@ func (z *zarrFlags) add(cmd *cobra.Command, chunkFlag string, compression bool) 
 	fl.IntVar(&z.version, "zarr-version", 2, "Zarr format of a Zarr output: 2 (OME-NGFF 0.4) or 3 (OME-NGFF 0.5)")
 	fl.StringVar(&z.chunks, chunkFlag, "", "Z,Y,X chunk shape of a Zarr output (default 1,1024,1024)")
 	if compression {
-		fl.StringVar(&z.compression, "compression", "blosc-lz4", "Zarr chunk codec: blosc-lz4, blosc-zstd, zstd, zlib or none (optionally :LEVEL)")
+		fl.StringVar(&z.compression, "compression", "", "Zarr chunk codec: blosc-lz4, blosc-lz4-noshuffle, blosc-zstd, zstd, zlib or none (optionally :LEVEL); default blosc-lz4 (labels of segment: blosc-lz4-noshuffle)")
 	}
 }
 
@@ -76,6 +78,13 @@ func (z *zarrFlags) zarrOutput(compression string) (segment.ZarrOutput, error) {
 			return o, fmt.Errorf("--compression: %w", err)
 		}
 		o.Codec = &c
+	}
+	if z.imageCompression != "" && z.imageCompression != "auto" {
+		c, err := zarr.ParseCodec(z.imageCompression)
+		if err != nil {
+			return o, fmt.Errorf("--image-compression: %w", err)
+		}
+		o.ImageCodec = &c
 	}
 	if z.chunks != "" {
 		sh, err := stack.ParseShape(z.chunks)
@@ -130,9 +139,12 @@ func createZarrStack(ctx context.Context, path string, ome bool, shape stack.Sha
 		codec = *zo.Codec
 	}
 	channels = max(channels, 1)
+	// A new store lives under a temporary name until close renames it:
+	// its chunks need no temporaries of their own.
+	staged := s.final != ""
 	if ome {
 		o := zarr.ImageOptions{ZarrFormat: zo.ZarrFormat, Name: segment.LabelNameOf(name), Shape: shape, Channels: channels,
-			DType: dt, Chunks: chunks, Codec: codec,
+			DType: dt, Chunks: chunks, Codec: codec, Staged: staged,
 			PixelSizeZ: meta.PixelSizeZ, PixelSizeY: meta.PixelSizeY, PixelSizeX: meta.PixelSizeX}
 		if u, err := zarr.NormalizeUnit(meta.Unit); err == nil {
 			o.Unit = u
@@ -153,7 +165,7 @@ func createZarrStack(ctx context.Context, path string, ome bool, shape stack.Sha
 		names = append([]string{"c"}, names...)
 		dimChunks = append([]int{1}, dimChunks...)
 	}
-	ao := zarr.ArrayOptions{ZarrFormat: zo.ZarrFormat, Shape: dims, Chunks: dimChunks, DType: dt, Codec: codec}
+	ao := zarr.ArrayOptions{ZarrFormat: zo.ZarrFormat, Shape: dims, Chunks: dimChunks, DType: dt, Codec: codec, Staged: staged}
 	if zo.ZarrFormat == 3 {
 		ao.DimensionNames = names
 	} else {

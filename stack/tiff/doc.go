@@ -30,13 +30,16 @@
 // is read as a plane of its own, a channel, the samples of a page
 // adjacent; YCbCr is read as stored (Y, Cb, Cr, no conversion to RGB),
 // subsampled chroma replicated over the pixels it covers. Compressions:
-// none, LZW, Deflate, PackBits, Zstandard and LZMA, with the
+// none, LZW, Deflate, PackBits, Zstandard, LZMA, NeXT, ThunderScan and
+// PixarLog (decoded to 8-bit, 16-bit or float samples as libtiff does by
+// default); 24-bit floats widen to float32, 64-bit integers read as
+// stack.Int64 and stack.Uint64; with the
 // horizontal-differencing (2) and floating-point (3) predictors where
 // libtiff allows them; strips and tiles. ImageJ hyperstack descriptions,
 // OME-XML and tifffile's "shaped" JSON descriptions are parsed into
-// Metadata. Anything else (JPEG, CCITT fax, LogLuv, WebP, LERC, PixarLog,
-// JBIG, NeXT or ThunderScan compression, 24-bit floats, integers wider than
-// 32 bits, complex samples) is reported as an UnsupportedError; files
+// Metadata. Anything else (JPEG, CCITT fax, LogLuv, WebP, LERC or JBIG
+// compression, integers of other widths above 32 bits, complex samples)
+// is reported as an UnsupportedError; files
 // whose bytes are stored least significant bit first (FillOrder 2) are read
 // as libtiff reads them, the bits of the stored data reversed; damaged
 // files are reported as a FormatError. Writing covers the types read as

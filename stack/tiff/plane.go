@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"math/bits"
 	"unsafe"
 
@@ -83,6 +84,8 @@ func (r *Reader) Widened() string {
 		return ""
 	case p.half:
 		return "float16"
+	case p.float24:
+		return "float24"
 	case p.signed:
 		return fmt.Sprintf("int%d", p.bits)
 	}
@@ -347,7 +350,18 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 		default:
 			out = dst[y0*rowBytes : (y0+bh)*rowBytes]
 		}
-		if err := decompress(p.comp, in, out); err != nil {
+		var err error
+		switch p.comp {
+		case compNeXT:
+			_, err = nextDecode(in, out, bw, blockRow(bw))
+		case compThunder:
+			_, err = thunderDecode(in, out, bw, blockRow(bw))
+		case compPixarLog:
+			err = pixarLogDecode(in, out, bw, ns, size, r.src.bo)
+		default:
+			err = decompress(p.comp, in, out)
+		}
+		if err != nil {
 			return fmt.Errorf("%s %d: %w", blockKind(p.tiled), k, err)
 		}
 		if sub > 1 {
@@ -424,6 +438,9 @@ func (p *page) convertRow(d, src []byte, n, ns, s int, dt stack.DType, bigEndian
 			}
 		default:
 			v = bitsAt(src, i*p.bits, p.bits)
+		}
+		if p.float24 {
+			v = uint64(float24ToFloat32(uint32(v)))
 		}
 		if p.signed {
 			v = uint64(int64(v<<shift) >> shift)
@@ -567,4 +584,27 @@ func sparse(offs, counts []uint64) bool {
 		}
 	}
 	return false
+}
+
+// float24ToFloat32 converts a 24-bit float (sign, 7-bit exponent biased
+// by 63, 16-bit mantissa) to the bits of the float32 of the same value,
+// exactly: subnormals become normal float32s, infinities stay infinite;
+// a NaN becomes the quiet NaN of its sign, as imagecodecs decodes it.
+func float24ToFloat32(f uint32) uint32 {
+	sign := (f >> 23 & 1) << 31
+	e := f >> 16 & 0x7f
+	m := f & 0xffff
+	switch e {
+	case 0:
+		if m == 0 {
+			return sign
+		}
+		return sign | math.Float32bits(float32(m)*0x1p-78)
+	case 0x7f:
+		if m != 0 {
+			return sign | 0x7fc00000
+		}
+		return sign | 0x7f800000
+	}
+	return sign | (e-63+127)<<23 | m<<7
 }

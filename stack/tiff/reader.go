@@ -75,7 +75,9 @@ type page struct {
 	// (half). invert flips 1-bit WhiteIsZero samples.
 	bits         int
 	signed, half bool
-	invert       bool
+	// float24 marks 24-bit floats, widened to float32.
+	float24 bool
+	invert  bool
 	// reversed reports FillOrder 2: the stored bytes' bits are reversed.
 	reversed bool
 	// subH and subV are a YCbCr page's chroma subsampling (1x1 when none
@@ -300,6 +302,19 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 	p.comp = Compression(comp)
 	switch p.comp {
 	case None, LZW, Deflate, deflateOld, PackBits, compZstd, compLZMA:
+	case compPixarLog:
+		// libtiff decodes to 8-bit, 16-bit and float samples by default.
+		if p.bits != 0 || p.half || !(dt == stack.Uint8 || dt == stack.Uint16 || dt == stack.Float32) {
+			return p, stack.Shape{}, 0, unsupportedf("PixarLog compression of %d-bit %s samples (8- and 16-bit unsigned and 32-bit float are read)", bps, sampleFormatName(fmtv))
+		}
+		if pred != uint64(NoPredictor) {
+			return p, stack.Shape{}, 0, unsupportedf("predictor %d with PixarLog compression", pred)
+		}
+	case compNeXT, compThunder:
+		want := map[Compression]int{compNeXT: 2, compThunder: 4}[p.comp]
+		if p.bits != want || spp != 1 || p.signed {
+			return p, stack.Shape{}, 0, unsupportedf("%s compression of %d-bit samples, %d per pixel (it codes %d-bit single samples)", p.comp, bps, spp, want)
+		}
 	default:
 		return p, stack.Shape{}, 0, unsupportedf("compression %s (%d)", p.comp, comp)
 	}
@@ -415,8 +430,10 @@ func (p *page) sampleType(bps, format uint64) (stack.DType, error) {
 		case bps <= 32:
 			p.bits = int(bps)
 			return stack.Uint32, nil
+		case bps == 64:
+			return stack.Uint64, nil
 		}
-		return 0, unsupportedf("%d-bit unsigned samples (integers of up to 32 bits are read)", bps)
+		return 0, unsupportedf("%d-bit unsigned samples (integers of up to 32 bits, and of 64, are read)", bps)
 	case sampleInt:
 		switch {
 		case bps == 16:
@@ -429,8 +446,10 @@ func (p *page) sampleType(bps, format uint64) (stack.DType, error) {
 		case bps <= 32:
 			p.bits, p.signed = int(bps), true
 			return stack.Int32, nil
+		case bps == 64:
+			return stack.Int64, nil
 		}
-		return 0, unsupportedf("%d-bit signed samples (integers of up to 32 bits are read)", bps)
+		return 0, unsupportedf("%d-bit signed samples (integers of up to 32 bits, and of 64, are read)", bps)
 	case sampleFloat:
 		switch bps {
 		case 16:
@@ -440,10 +459,12 @@ func (p *page) sampleType(bps, format uint64) (stack.DType, error) {
 			return stack.Float32, nil
 		case 64:
 			return stack.Float64, nil
+		case 24:
+			// Photoshop's: sign, 7-bit exponent, 16-bit mantissa.
+			p.bits, p.float24 = 24, true
+			return stack.Float32, nil
 		}
-		// 24-bit floats (Photoshop's) have no decoding in libtiff to
-		// check against and are all but unused in microscopy.
-		return 0, unsupportedf("%d-bit floating-point samples (16-, 32- and 64-bit float are supported)", bps)
+		return 0, unsupportedf("%d-bit floating-point samples (16-, 24-, 32- and 64-bit float are supported)", bps)
 	}
 	return 0, unsupportedf("sample format %d (%s)", format, sampleFormatName(format))
 }

@@ -123,6 +123,14 @@ func (c Compression) String() string {
 		return "ccitt-fax4"
 	case 34676, 34677:
 		return "logluv"
+	case compNeXT:
+		return "next"
+	case compThunder:
+		return "thunderscan"
+	case 32909:
+		return "pixarlog"
+	case 34661:
+		return "jbig"
 	}
 	return fmt.Sprintf("compression(%d)", int(c))
 }

@@ -21,8 +21,9 @@ import (
 type WriterOptions struct {
 	// Shape is the stack's extent; exactly Shape.Z planes must be written.
 	Shape stack.Shape
-	// DType is the element type of every plane: an Elem type or
-	// stack.Float64.
+	// DType is the element type of every plane: an Elem type,
+	// stack.Float64, or stack.Int64 or stack.Uint64 (not in OME-TIFF,
+	// whose pixel types stop at 32-bit integers).
 	DType stack.DType
 	// Compression is None (the zero value means None), LZW, Deflate or
 	// PackBits.
@@ -164,8 +165,11 @@ func (w *Writer) validate() error {
 	if err := o.Shape.Validate(); err != nil {
 		return err
 	}
-	if !o.DType.IsElem() && o.DType != stack.Float64 {
+	if !o.DType.IsElem() && o.DType != stack.Float64 && o.DType != stack.Int64 && o.DType != stack.Uint64 {
 		return fmt.Errorf("invalid dtype %v", o.DType)
+	}
+	if o.OME && (o.DType == stack.Int64 || o.DType == stack.Uint64) {
+		return unsupportedf("%v samples in OME-TIFF (OME's pixel types have no 64-bit integers; write a plain TIFF)", o.DType)
 	}
 	if int64(o.Shape.X) > math.MaxUint32 || int64(o.Shape.Y) > math.MaxUint32 {
 		return fmt.Errorf("plane %dx%d too large for TIFF", o.Shape.Y, o.Shape.X)
@@ -431,7 +435,7 @@ func (w *Writer) fields() []field {
 	bps := uint16(8 * o.DType.Size())
 	format := uint16(sampleUint)
 	switch o.DType {
-	case stack.Int16, stack.Int32:
+	case stack.Int16, stack.Int32, stack.Int64:
 		format = sampleInt
 	case stack.Float32, stack.Float64:
 		format = sampleFloat

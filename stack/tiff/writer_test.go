@@ -267,18 +267,18 @@ func TestWriterOptionErrors(t *testing.T) {
 	dir := t.TempDir()
 	s := stack.Shape{Z: 2, Y: 4, X: 4}
 	for name, o := range map[string]WriterOptions{
-		"shape":            {DType: stack.Uint8},
-		"dtype":            {Shape: s},
-		"horiz pred f64":   {Shape: s, DType: stack.Float64, Predictor: Horizontal, Compression: Deflate},
-		"dtype int64":      {Shape: s, DType: stack.Int64},
-		"tile not mult 16": {Shape: s, DType: stack.Uint8, Tile: 20},
-		"pred none":        {Shape: s, DType: stack.Uint8, Predictor: Horizontal},
-		"pred packbits":    {Shape: s, DType: stack.Uint8, Predictor: Horizontal, Compression: PackBits},
-		"float pred int":   {Shape: s, DType: stack.Uint16, Predictor: FloatingPoint, Compression: LZW},
-		"horiz pred float": {Shape: s, DType: stack.Float32, Predictor: Horizontal, Compression: LZW},
-		"compression":      {Shape: s, DType: stack.Uint8, Compression: 7},
-		"channels":         {Shape: s, DType: stack.Uint8, Channels: 3},
-		"level":            {Shape: s, DType: stack.Uint8, Compression: Deflate, DeflateLevel: 12},
+		"shape":             {DType: stack.Uint8},
+		"dtype":             {Shape: s},
+		"horiz pred f64":    {Shape: s, DType: stack.Float64, Predictor: Horizontal, Compression: Deflate},
+		"int64 in OME-TIFF": {Shape: s, DType: stack.Int64, OME: true},
+		"tile not mult 16":  {Shape: s, DType: stack.Uint8, Tile: 20},
+		"pred none":         {Shape: s, DType: stack.Uint8, Predictor: Horizontal},
+		"pred packbits":     {Shape: s, DType: stack.Uint8, Predictor: Horizontal, Compression: PackBits},
+		"float pred int":    {Shape: s, DType: stack.Uint16, Predictor: FloatingPoint, Compression: LZW},
+		"horiz pred float":  {Shape: s, DType: stack.Float32, Predictor: Horizontal, Compression: LZW},
+		"compression":       {Shape: s, DType: stack.Uint8, Compression: 7},
+		"channels":          {Shape: s, DType: stack.Uint8, Channels: 3},
+		"level":             {Shape: s, DType: stack.Uint8, Compression: Deflate, DeflateLevel: 12},
 	} {
 		_, err := Create(filepath.Join(dir, "x.tif"), o)
 		require.Error(t, err, name)

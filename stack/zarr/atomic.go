@@ -60,6 +60,23 @@ func writeFileAtomic(path string, data []byte, durable bool) error {
 	return nil
 }
 
+// writeFileDirect writes data to path in place, for files inside a
+// staging directory that no reader sees before it is complete.
+func writeFileDirect(path string, data []byte, durable bool) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil && durable {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // syncDir makes a directory's entries durable.
 func syncDir(dir string) error {
 	d, err := os.Open(dir)

@@ -1,6 +1,7 @@
 package zarr
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -172,10 +173,10 @@ func TestChunkOfWrongSize(t *testing.T) {
 	ctx := context.Background()
 	for _, c := range []Codec{{}, Zstd(1), BloscLZ4(1), Gzip(1)} {
 		path := filepath.Join(t.TempDir(), "a.zarr")
-		writeArray(t, path, ArrayOptions{Shape: []int{8, 8}, Chunks: []int{8, 8}, DType: Uint8, Codec: c}, make([]byte, 64))
+		writeArray(t, path, ArrayOptions{Shape: []int{8, 8}, Chunks: []int{8, 8}, DType: Uint8, Codec: c}, bytes.Repeat([]byte{7}, 64))
 		// A chunk written for a 4×4 array under the same name.
 		small := filepath.Join(t.TempDir(), "b.zarr")
-		writeArray(t, small, ArrayOptions{Shape: []int{4, 4}, Chunks: []int{4, 4}, DType: Uint8, Codec: c}, make([]byte, 16))
+		writeArray(t, small, ArrayOptions{Shape: []int{4, 4}, Chunks: []int{4, 4}, DType: Uint8, Codec: c}, bytes.Repeat([]byte{7}, 16))
 		b, err := os.ReadFile(filepath.Join(small, "0", "0"))
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(path, "0", "0"), b, 0o644))

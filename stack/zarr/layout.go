@@ -1,5 +1,10 @@
 package zarr
 
+import (
+	"bytes"
+	"encoding/binary"
+)
+
 // strides returns the C-order strides, in elements, of an array of shape.
 func strides(shape []int) []int {
 	s := make([]int, len(shape))
@@ -121,4 +126,42 @@ func fillBytes(b, v []byte) {
 	for n < len(b) {
 		n += copy(b[n:], b[:n])
 	}
+}
+
+// allFill reports whether every element of b is the element pattern v.
+// It stops at the first element that differs, which in chunks holding
+// data is usually near the start.
+func allFill(b, v []byte) bool {
+	if len(v) == 0 || len(b)%len(v) != 0 {
+		return false
+	}
+	zero := true
+	for _, c := range v {
+		zero = zero && c == 0
+	}
+	if zero {
+		i := 0
+		for ; i+64 <= len(b); i += 64 {
+			w := b[i : i+64 : i+64]
+			x := binary.LittleEndian.Uint64(w[0:]) | binary.LittleEndian.Uint64(w[8:]) |
+				binary.LittleEndian.Uint64(w[16:]) | binary.LittleEndian.Uint64(w[24:]) |
+				binary.LittleEndian.Uint64(w[32:]) | binary.LittleEndian.Uint64(w[40:]) |
+				binary.LittleEndian.Uint64(w[48:]) | binary.LittleEndian.Uint64(w[56:])
+			if x != 0 {
+				return false
+			}
+		}
+		for _, c := range b[i:] {
+			if c != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i < len(b); i += len(v) {
+		if !bytes.Equal(b[i:i+len(v)], v) {
+			return false
+		}
+	}
+	return true
 }

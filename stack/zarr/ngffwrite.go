@@ -47,6 +47,13 @@ type ImageOptions struct {
 	Workers int
 	// Durable syncs chunks and metadata to the disk (see ArrayOptions).
 	Durable bool
+	// Staged says that the image is written inside a directory that is
+	// renamed into place once complete (see ArrayOptions.Staged); label
+	// images from CreateLabels always are.
+	Staged bool
+	// WriteFillChunks writes chunks of fill values too (see
+	// ArrayOptions.WriteFillChunks).
+	WriteFillChunks bool
 }
 
 // maxLabelColors bounds the label values given a colour in image-label
@@ -130,6 +137,7 @@ func CreateLabels(ctx context.Context, imagePath, name string, o ImageOptions) (
 		return nil, fmt.Errorf("zarr: %w", err)
 	}
 	o.Name = name
+	o.Staged = true // under a temporary name until Close moves it
 	iw, err := newImageWriter(ctx, outfile.TempName(path), o, true, name)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -203,7 +211,7 @@ func newImageWriter(ctx context.Context, root string, o ImageOptions, label bool
 			names = append([]string{"c"}, names...)
 		}
 		ao := ArrayOptions{ZarrFormat: o.ZarrFormat, Shape: shape, Chunks: chunks, DType: o.DType,
-			Codec: o.Codec, Durable: o.Durable}
+			Codec: o.Codec, Durable: o.Durable, Staged: o.Staged, WriteFillChunks: o.WriteFillChunks}
 		if o.ZarrFormat == 3 {
 			ao.DimensionNames = names
 		}

@@ -1,6 +1,7 @@
 package zarr
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -201,7 +202,7 @@ func TestCreateReplacesArrayAndRefusesOtherDirectories(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "a.zarr")
-	writeArray(t, path, ArrayOptions{Shape: []int{4, 4}, Chunks: []int{1, 1}, DType: Uint8}, make([]byte, 16))
+	writeArray(t, path, ArrayOptions{Shape: []int{4, 4}, Chunks: []int{1, 1}, DType: Uint8}, bytes.Repeat([]byte{7}, 16))
 	// A stale temporary from a killed writer.
 	stale := filepath.Join(path, "0", ".1"+tmpMarker+"abc")
 	require.NoError(t, os.WriteFile(stale, []byte("x"), 0o644))

@@ -45,6 +45,17 @@ type ArrayOptions struct {
 	// renamed into place, so that a committed array survives a power
 	// failure, not only the death of the writing process.
 	Durable bool
+	// Staged says that the array is written inside a directory that no
+	// reader looks at until it is renamed into place whole (a temporary
+	// store, or a label image that CreateLabels moves into place): a
+	// chunk is then written straight under its name, without a temporary
+	// file and a rename of its own, since a chunk cut short by a killed
+	// process is never seen and goes with the staging directory.
+	Staged bool
+	// WriteFillChunks writes chunks whose every element is the fill
+	// value; by default they are left out, which the Zarr specification
+	// allows (a missing chunk reads as the fill value).
+	WriteFillChunks bool
 }
 
 // Writer writes the chunks of a new array. Chunks may be written in any
@@ -56,11 +67,17 @@ type Writer struct {
 	path    string
 	meta    *arrayMeta
 	durable bool
-	dirs    sync.Map // directories known to exist
-	bufs    sync.Pool
-	encBufs sync.Pool
-	mu      sync.Mutex
-	done    bool
+	staged  bool
+	// joined is whether the writer joined an array that others write
+	// (OpenWriter): a chunk there may exist already, so a chunk of fill
+	// values removes the file instead of leaving it out.
+	joined    bool
+	fillChunk bool     // write chunks of fill values too
+	dirs      sync.Map // directories known to exist
+	bufs      sync.Pool
+	encBufs   sync.Pool
+	mu        sync.Mutex
+	done      bool
 }
 
 type pendingDoc struct {
@@ -68,6 +85,7 @@ type pendingDoc struct {
 	Metadata   json.RawMessage `json:"metadata"`
 	Attributes json.RawMessage `json:"attributes,omitempty"`
 	Durable    bool            `json:"durable,omitempty"`
+	FillChunks bool            `json:"fill_chunks,omitempty"`
 }
 
 // Create starts writing a new array in directory path. If path holds an
@@ -85,12 +103,12 @@ func Create(path string, o ArrayOptions) (*Writer, error) {
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return nil, fmt.Errorf("zarr: %w", err)
 	}
-	w := &Writer{path: path, meta: m, durable: o.Durable}
+	w := &Writer{path: path, meta: m, durable: o.Durable, staged: o.Staged, fillChunk: o.WriteFillChunks}
 	doc, err := json.Marshal(w.metaDoc())
 	if err != nil {
 		return nil, fmt.Errorf("zarr: %w", err)
 	}
-	p, err := marshalDoc(pendingDoc{ZarrFormat: m.version, Metadata: doc, Attributes: m.attrs, Durable: o.Durable})
+	p, err := marshalDoc(pendingDoc{ZarrFormat: m.version, Metadata: doc, Attributes: m.attrs, Durable: o.Durable, FillChunks: o.WriteFillChunks})
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +155,7 @@ func OpenWriter(path string) (*Writer, error) {
 			m.codecs[i] = &cp
 		}
 	}
-	return &Writer{path: path, meta: m, durable: p.Durable}, nil
+	return &Writer{path: path, meta: m, durable: p.Durable, joined: true, fillChunk: p.FillChunks}, nil
 }
 
 // newMeta validates o and builds the array's metadata.
@@ -311,6 +329,15 @@ func (w *Writer) WriteChunk(ctx context.Context, idx []int, data []byte) error {
 	if done {
 		return fmt.Errorf("zarr: %s: chunk written after Commit", w.path)
 	}
+	p := filepath.Join(w.path, filepath.FromSlash(m.chunkKey(idx)))
+	if !w.fillChunk && allFill(data, m.fill) {
+		if w.joined {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("zarr: chunk %v: %w", idx, err)
+			}
+		}
+		return nil
+	}
 	full := data
 	var buf *[]byte
 	if !equalInts(ext, m.chunks) || !isNative(m.byteOrder) {
@@ -341,11 +368,14 @@ func (w *Writer) WriteChunk(ctx context.Context, idx []int, data []byte) error {
 		}
 		*ebuf = enc[:0]
 	}
-	p := filepath.Join(w.path, filepath.FromSlash(m.chunkKey(idx)))
 	if err := w.ensureDir(filepath.Dir(p)); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(p, enc, w.durable); err != nil {
+	write := writeFileAtomic
+	if w.staged {
+		write = writeFileDirect
+	}
+	if err := write(p, enc, w.durable); err != nil {
 		return fmt.Errorf("zarr: chunk %v: %w", idx, err)
 	}
 	return nil

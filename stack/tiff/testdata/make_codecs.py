@@ -1,0 +1,274 @@
+"""Write TIFFs in the rarer codecs and sample types segstack decodes (NeXT,
+ThunderScan, PixarLog, 24-bit float, 64-bit integers) and what libtiff (or,
+for 24-bit floats, which libtiff hands over undecoded, imagecodecs)
+decodes from each.
+
+Usage: python make_codecs.py OUTDIR
+
+NeXT and ThunderScan data are coded here, with every kind of code each
+format has, since libtiff decodes those formats but does not write them;
+the files around them are written by hand (little- and big-endian, several
+strips). PixarLog files are written by libtiff itself, through ctypes. The
+expected planes of NeXT, ThunderScan and PixarLog come from libtiff's
+TIFFReadEncodedStrip, unpacked here with numpy (2- and 4-bit samples most
+significant bits first). 24-bit floats are expected as
+imagecodecs.float24_decode gives them; 64-bit integers as written.
+
+OUTDIR gets NAME.tif and NAME.raw (the planes, little-endian, as the dtype
+segstack reads them as) and codecs.json listing name, dtype, planes, y, x.
+"""
+import ctypes
+import json
+import struct
+import sys
+
+import imagecodecs
+import numpy
+import tifffile
+
+out = sys.argv[1]
+rng = numpy.random.default_rng(4217)
+cases = []
+
+lib = ctypes.CDLL("libtiff.so.6")
+lib.TIFFOpen.restype = ctypes.c_void_p
+lib.TIFFOpen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+lib.TIFFClose.argtypes = [ctypes.c_void_p]
+lib.TIFFNumberOfStrips.restype = ctypes.c_uint32
+lib.TIFFNumberOfStrips.argtypes = [ctypes.c_void_p]
+lib.TIFFReadEncodedStrip.restype = ctypes.c_ssize_t
+lib.TIFFReadEncodedStrip.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_ssize_t]
+lib.TIFFStripSize.restype = ctypes.c_ssize_t
+lib.TIFFStripSize.argtypes = [ctypes.c_void_p]
+lib.TIFFReadDirectory.argtypes = [ctypes.c_void_p]
+lib.TIFFWriteEncodedStrip.restype = ctypes.c_ssize_t
+lib.TIFFWriteEncodedStrip.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_ssize_t]
+lib.TIFFWriteDirectory.argtypes = [ctypes.c_void_p]
+
+
+def libtiff_pages(path):
+    """Every page's decoded strips, concatenated, as libtiff returns them."""
+    tif = lib.TIFFOpen(path.encode(), b"r")
+    assert tif, path
+    pages = []
+    while True:
+        size = lib.TIFFStripSize(tif)
+        data = b""
+        for s in range(lib.TIFFNumberOfStrips(tif)):
+            buf = ctypes.create_string_buffer(b"\x55" * size, size)
+            n = lib.TIFFReadEncodedStrip(tif, s, buf, -1)
+            assert n > 0, (path, s, n)
+            data += buf.raw[:n]
+        pages.append(data)
+        if not lib.TIFFReadDirectory(tif):
+            break
+    lib.TIFFClose(tif)
+    return pages
+
+
+def unpack(data, bits, y, x):
+    """Samples of bits (2 or 4) packed MSB first in rows of whole bytes."""
+    row = (x * bits + 7) // 8
+    a = numpy.frombuffer(data, "u1")[: row * y].reshape(y, row)
+    per = 8 // bits
+    shifts = numpy.arange(per - 1, -1, -1) * bits
+    v = (a[:, :, None] >> shifts) & ((1 << bits) - 1)
+    return v.reshape(y, row * per)[:, :x].astype("u1")
+
+
+def write_tiff(path, be, pages, y, x, bits, comp, fmt=1, rows=5):
+    """A TIFF of pages given as lists of strip bytes."""
+    e = ">" if be else "<"
+    b = bytearray(b"MM\x00\x2a" if be else b"II\x2a\x00")
+    b += struct.pack(e + "I", 0)
+    prev = 4
+    for strips in pages:
+        offs = []
+        for s in strips:
+            offs.append(len(b))
+            b += s
+            if len(b) % 2:
+                b += b"\0"
+        n = len(strips)
+        arrays = len(b)
+        for o in offs:
+            b += struct.pack(e + "I", o)
+        counts = len(b)
+        for s in strips:
+            b += struct.pack(e + "I", len(s))
+        tags = [(256, 4, 1, x), (257, 4, 1, y), (258, 3, 1, bits), (259, 3, 1, comp), (262, 3, 1, 1),
+                (273, 4, n, arrays if n > 1 else offs[0]), (277, 3, 1, 1), (278, 4, 1, rows),
+                (279, 4, n, counts if n > 1 else len(strips[0])), (339, 3, 1, fmt)]
+        ifd = len(b)
+        struct.pack_into(e + "I", b, prev, ifd)
+        b += struct.pack(e + "H", len(tags))
+        for tag, typ, cnt, val in tags:
+            if typ == 3 and cnt == 1:
+                b += struct.pack(e + "HHIHH", tag, typ, cnt, val, 0)
+            else:
+                b += struct.pack(e + "HHII", tag, typ, cnt, val)
+        prev = len(b)
+        b += struct.pack(e + "I", 0)
+    open(path, "wb").write(bytes(b))
+
+
+def case(name, dtype, planes, y, x):
+    raw = numpy.concatenate([numpy.ascontiguousarray(p).astype(numpy.dtype(dtype).newbyteorder("<")).reshape(-1) for p in planes])
+    open(f"{out}/{name}.raw", "wb").write(raw.tobytes())
+    cases.append({"name": name, "dtype": dtype, "planes": len(planes), "y": y, "x": x})
+
+
+# --- NeXT: 2-bit samples, a code per row ---
+def next_row(x):
+    rb = (x * 2 + 7) // 8
+    kind = rng.integers(0, 3)
+    if kind == 0:
+        return bytes([0x00]) + rng.integers(0, 256, rb, dtype="u1").tobytes()
+    if kind == 1:
+        off = int(rng.integers(0, rb))
+        n = int(rng.integers(0, rb - off + 1))
+        return bytes([0x40]) + struct.pack(">HH", off, n) + rng.integers(0, 256, n, dtype="u1").tobytes()
+    codes, npix = [], 0
+    while npix < x:
+        grey = int(rng.integers(0, 4))
+        n = int(rng.integers(1, 64)) if rng.random() < 0.3 else int(rng.integers(1, 6))
+        c = grey << 6 | n
+        if not codes and c in (0x00, 0x40):
+            c += 1
+        codes.append(c)
+        npix += n  # the last run may go past the row: the decoder stops at its end
+    return bytes(codes)
+
+
+for be in (False, True):
+    for y, x in ((13, 37), (9, 64)):
+        pages = []
+        for _ in range(2):
+            rows = [next_row(x) for _ in range(y)]
+            pages.append([b"".join(rows[i : i + 5]) for i in range(0, y, 5)])
+        name = f"next_{x}_{'be' if be else 'le'}"
+        path = f"{out}/{name}.tif"
+        write_tiff(path, be, pages, y, x, 2, 32766)
+        case(name, "uint8", [unpack(p, 2, y, x) for p in libtiff_pages(path)], y, x)
+
+
+# --- ThunderScan: 4-bit samples ---
+def thunder_row(x):
+    codes, npix = [], 0
+    while npix < x:
+        left = x - npix
+        k = rng.integers(0, 5)
+        if k == 0 and left > 1:
+            n = int(rng.integers(1, min(63, left - 1) + 1))  # a run never ends the row
+            codes.append(n)
+            npix += n
+        elif k == 1:
+            d = [int(v) for v in rng.integers(0, 4, 3)]
+            codes.append(0x40 | d[0] << 4 | d[1] << 2 | d[2])
+            npix += sum(v != 2 for v in d)
+        elif k == 2:
+            d = [int(v) for v in rng.integers(0, 8, 2)]
+            codes.append(0x80 | d[0] << 3 | d[1])
+            npix += sum(v != 4 for v in d)
+        elif k == 3:
+            codes.append(0)  # an empty run: no pixel
+        else:
+            codes.append(0xC0 | int(rng.integers(0, 64)))
+            npix += 1
+    if npix > x and (codes[-1] & 0xC0) == 0:
+        raise AssertionError("a run past the row")
+    return bytes(codes)
+
+
+for be in (False, True):
+    for y, x in ((11, 31), (7, 40)):
+        pages = []
+        for _ in range(2):
+            rows = [thunder_row(x) for _ in range(y)]
+            pages.append([b"".join(rows[i : i + 5]) for i in range(0, y, 5)])
+        name = f"thunder_{x}_{'be' if be else 'le'}"
+        path = f"{out}/{name}.tif"
+        write_tiff(path, be, pages, y, x, 4, 32809)
+        case(name, "uint8", [unpack(p, 4, y, x) for p in libtiff_pages(path)], y, x)
+
+
+# --- 24-bit floats (Photoshop's: sign, 7-bit exponent, 16-bit mantissa) ---
+for be in (False, True):
+    y, x = 9, 14
+    pages, want = [], []
+    for _ in range(2):
+        b = rng.integers(0, 256, (y, x, 3), dtype="u1")
+        # special values: zeros, infinities, NaN, subnormals, the extremes
+        specials = [b"\x00\x00\x00", b"\x80\x00\x00", b"\x7f\x00\x00", b"\xff\x00\x00", b"\x7f\x12\x34",
+                    b"\x00\x00\x01", b"\x80\xff\xff", b"\x7e\xff\xff", b"\x3f\x00\x00", b"\x40\x80\x00"]
+        for i, s in enumerate(specials):
+            b[0, i] = numpy.frombuffer(s if be else s[::-1], "u1")
+        data = b.tobytes()
+        pages.append([data[i * x * 3 : (i + 5) * x * 3] for i in range(0, y, 5)])
+        want.append(imagecodecs.float24_decode(data, byteorder=">" if be else "<").reshape(y, x))
+    name = f"float24_{'be' if be else 'le'}"
+    write_tiff(f"{out}/{name}.tif", be, pages, y, x, 24, 1, fmt=3)
+    case(name, "float32", want, y, x)
+
+
+# --- 64-bit integers, as tifffile writes them ---
+for dt in ("int64", "uint64"):
+    for bo in ("<", ">"):
+        y, x = 6, 11
+        info = numpy.iinfo(dt)
+        a = rng.integers(info.min, info.max, (3, y, x), dtype=dt, endpoint=True)
+        a[0, 0, :4] = [info.min, info.max, 0, 1]
+        for comp in (None, "zlib"):
+            name = f"{dt}_{'be' if bo == '>' else 'le'}_{comp or 'none'}"
+            tifffile.imwrite(f"{out}/{name}.tif", a.astype(numpy.dtype(dt).newbyteorder(bo)), compression=comp,
+                             photometric="minisblack", byteorder=bo, rowsperstrip=4)
+            case(name, dt, list(a), y, x)
+
+
+# --- PixarLog, written and read by libtiff ---
+def pixarlog_file(path, a, bits, fmt, rows):
+    """One page per plane of a, PixarLog-compressed by libtiff."""
+    tif = lib.TIFFOpen(path.encode(), b"w")
+    assert tif
+    y, x = a.shape[1:]
+    for plane in a:
+        for tag, val in ((259, 32909), (256, x), (257, y), (258, bits), (277, 1), (262, 1), (284, 1), (278, rows), (339, fmt)):
+            assert lib.TIFFSetField(ctypes.c_void_p(tif), ctypes.c_uint32(tag), ctypes.c_int(val)), tag
+        data = numpy.ascontiguousarray(plane).tobytes()
+        row = x * a.itemsize
+        for s, r0 in enumerate(range(0, y, rows)):
+            chunk = data[r0 * row : min(r0 + rows, y) * row]
+            assert lib.TIFFWriteEncodedStrip(tif, s, chunk, len(chunk)) == len(chunk)
+        assert lib.TIFFWriteDirectory(tif)
+    lib.TIFFClose(tif)
+    # libtiff's PixarLog encoder stores BitsPerSample 8 whatever it was
+    # given; its decoder returns the type BitsPerSample and SampleFormat
+    # name. Set them to the data's, so that the 16-bit and float tables
+    # are read too.
+    with tifffile.TiffFile(path) as tf:
+        spots = [(p.tags[258].valueoffset, p.tags[339].valueoffset) for p in tf.pages]
+    with open(path, "r+b") as f:
+        for b, s in spots:
+            f.seek(b)
+            f.write(struct.pack("<H", bits))
+            f.seek(s)
+            f.write(struct.pack("<H", fmt))
+
+
+lib.TIFFSetField.restype = ctypes.c_int
+for dtype, bits, fmt in (("uint8", 8, 1), ("uint16", 16, 1), ("float32", 32, 3)):
+    y, x = 17, 23
+    if dtype == "float32":
+        a = (rng.random((2, y, x)) ** 3 * 30).astype("f4")
+        a[0, 0, :4] = [0, 1, 25, 0.5]
+    else:
+        info = numpy.iinfo(dtype)
+        a = rng.integers(0, info.max, (2, y, x), dtype=dtype, endpoint=True)
+        a[0, 0, :3] = [0, info.max, 1]
+    name = f"pixarlog_{dtype}"
+    path = f"{out}/{name}.tif"
+    pixarlog_file(path, a, bits, fmt, 6)
+    got = [numpy.frombuffer(p, dtype)[: y * x].reshape(y, x) for p in libtiff_pages(path)]
+    case(name, dtype, got, y, x)
+
+json.dump(cases, open(f"{out}/codecs.json", "w"), indent=1)
