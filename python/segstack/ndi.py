@@ -259,7 +259,7 @@ def _window(name, a, size, footprint, origin, axes):
         p["size"] = shape
     org = [int(o) for o in _per_axis(origin, nd, "origin", axes, 0)]
     for o, s in zip(org, shape):
-        if not (-(s // 2) <= o <= (s - 1) // 2):
+        if s >= 1 and not (-(s // 2) <= o <= (s - 1) // 2):
             raise ValueError("invalid origin")
     p["origin"] = org
     return p, extra
