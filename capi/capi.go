@@ -207,6 +207,8 @@ type array struct {
 	dtype stack.DType
 	shape stack.Shape
 	ndim  int
+	// isBool says the buffer holds numpy bools (0 or 1 bytes).
+	isBool bool
 }
 
 // parseArray checks a buffer's description. A NULL pointer is an error.

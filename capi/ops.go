@@ -244,9 +244,9 @@ func reduceWide[T uint64 | int64 | float64](data []T, s stack.Shape, op int) (fl
 }
 
 // segstack_threshold_otsu stores skimage.filters.threshold_otsu(src) in
-// *out for floating-point data (256 bins; float64 data is rounded to
-// float32 first). Integer data is refused: scikit-image bins integers by
-// value, which this function does not do.
+// *out: for floating-point data with 256 bins (float64 data is rounded to
+// float32 first), for integer data with one bin per value from the
+// image's minimum to its maximum, as scikit-image bins integer images.
 //
 //export segstack_threshold_otsu
 func segstack_threshold_otsu(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.int, shape *C.int64_t,
@@ -267,7 +267,12 @@ func otsu(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.int, shape *C
 		return fmt.Errorf("%w: threshold_otsu: NULL output", errInvalid)
 	}
 	if !a.dtype.IsFloat() {
-		return fmt.Errorf("%w: threshold_otsu: %v (want float32 or float64; scikit-image bins integer images by value, convert them to float32 for the 256-bin threshold)", errDType, a.dtype)
+		t, err := otsuInt(a)
+		if err != nil {
+			return err
+		}
+		*out = C.double(t)
+		return nil
 	}
 	f, err := float32Of(a)
 	if err != nil {
@@ -408,4 +413,89 @@ func regionprops(tok C.int64_t, labels unsafe.Pointer, ldtype *C.char, intensity
 	}
 	*res = C.int64_t(storeResult(&result{table: t}))
 	return nil
+}
+
+// otsuInt is skimage.filters.threshold_otsu of an integer image: a
+// histogram of one bin per value from the minimum to the maximum (numpy's
+// bincount), then scikit-image's formula with its types: int64 cumulative
+// weights and weighted sums, float64 class means and variances, the first
+// maximum.
+func otsuInt(a array) (float64, error) {
+	vals := make([]int64, a.shape.Len())
+	switch a.dtype {
+	case stack.Uint8:
+		kernels.Convert(vals, sliceOf[uint8](a))
+	case stack.Uint16:
+		kernels.Convert(vals, sliceOf[uint16](a))
+	case stack.Uint32:
+		kernels.Convert(vals, sliceOf[uint32](a))
+	case stack.Int16:
+		kernels.Convert(vals, sliceOf[int16](a))
+	case stack.Int32:
+		kernels.Convert(vals, sliceOf[int32](a))
+	case stack.Int64:
+		copy(vals, sliceOf[int64](a))
+	case stack.Uint64:
+		for i, v := range sliceOf[uint64](a) {
+			if v > math.MaxInt64 {
+				return 0, fmt.Errorf("%w: threshold_otsu: value %d exceeds int64", errInvalid, v)
+			}
+			vals[i] = int64(v)
+		}
+	default:
+		return 0, fmt.Errorf("%w: threshold_otsu: %v", errDType, a.dtype)
+	}
+	lo, hi := vals[0], vals[0]
+	for _, v := range vals {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	if lo == hi {
+		return float64(lo), nil
+	}
+	// The histogram spans hi-lo+1 values, as scikit-image's does; bound it
+	// so that a wide int32 range gives an error rather than an allocation
+	// beyond memory.
+	if uint64(hi-lo) >= 1<<31 {
+		return 0, fmt.Errorf("%w: threshold_otsu: the values span %d..%d, too wide for a histogram of one bin per value", errInvalid, lo, hi)
+	}
+	nb := int(hi-lo) + 1
+	counts := make([]int64, nb)
+	for _, v := range vals {
+		counts[v-lo]++
+	}
+	w1 := make([]int64, nb)
+	s1 := make([]int64, nb)
+	var cw, cs int64
+	for i, c := range counts {
+		cw += c
+		cs += c * (lo + int64(i))
+		w1[i], s1[i] = cw, cs
+	}
+	w2 := make([]int64, nb)
+	s2 := make([]int64, nb)
+	cw, cs = 0, 0
+	for i := nb - 1; i >= 0; i-- {
+		cw += counts[i]
+		cs += counts[i] * (lo + int64(i))
+		w2[i], s2[i] = cw, cs
+	}
+	best, idx := math.Inf(-1), 0
+	for i := 0; i < nb-1; i++ {
+		m1 := float64(s1[i]) / float64(w1[i])
+		m2 := float64(s2[i+1]) / float64(w2[i+1])
+		d := m1 - m2
+		v := float64(w1[i]*w2[i+1]) * (d * d)
+		// numpy's argmax: the first maximum, NaN (0/0 of empty classes)
+		// winning as numpy's does.
+		if math.IsNaN(v) {
+			if !math.IsNaN(best) {
+				best, idx = v, i
+			}
+			break
+		}
+		if v > best {
+			best, idx = v, i
+		}
+	}
+	return float64(lo + int64(idx)), nil
 }

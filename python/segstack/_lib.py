@@ -208,3 +208,44 @@ def take_result(h):
         return table, tbuf.value.decode()
     finally:
         free(h)
+
+
+class Array(ctypes.Structure):
+    """segstack_array: a buffer's pointer, dtype name and up to 3 extents."""
+    _fields_ = [("data", _p), ("dtype", _s), ("ndim", _int), ("shape", _i64 * 3)]
+
+
+_op = _sig("segstack_op", _int, _i64, _s, _s, ctypes.POINTER(Array), _int, _p, _s, _size)
+_NONE = Array()
+
+
+def describe(a):
+    """An Array describing the prepared numpy array a (None: left out)."""
+    if a is None:
+        return _NONE
+    d = Array()
+    d.data = a.ctypes.data
+    d.dtype = dtype_name(a.dtype)
+    d.ndim = a.ndim
+    for i, e in enumerate(a.shape[:3]):
+        d.shape[i] = e
+    return d
+
+
+def op(name, params, arrays, size=0, result=False):
+    """Runs segstack_op(name, params, arrays): params a dict (sent as JSON),
+    arrays prepared numpy arrays or None; returns the result table (a dict
+    of float64 columns) when result is set."""
+    for a in arrays:
+        if a is not None and a.ndim > 3:
+            raise SegstackValueError(f"{name}: {a.ndim}-D arrays are not supported (want 1, 2 or 3 dimensions)")
+    descs = (Array * max(len(arrays), 1))(*[describe(a) for a in arrays])
+    h = _i64(0)
+    js = json.dumps(params).encode() if params else None
+    call(_op, (name.encode(), js, descs, len(arrays), ctypes.addressof(h)), size)
+    if result:
+        t, _ = take_result(h.value)
+        return t
+    if h.value:
+        free(h.value)
+    return None

@@ -24,6 +24,12 @@ def _calls(a, m, lab):
     ndi.maximum(a)
     filters.threshold_otsu(a)
     measure.regionprops_table(lab, a, properties=("label", "area", "centroid", "intensity_mean"))
+    ndi.median_filter(a, 3)  # segstack_op with an output array
+    ndi.mean(a, lab, [1, 2, 3])  # segstack_op with a result table
+    try:
+        ndi.uniform_filter(a, 3, mode="bogus")  # segstack_op failing
+    except ValueError:
+        pass
     try:
         ndi.gaussian_filter(a, -1)
     except ValueError:

@@ -60,7 +60,7 @@ def segment(darr, *, mode="2d", sigma=1.0, threshold="0.33max", connectivity=Non
         return lab[0] if plane else lab
     if mode != "3d":
         raise ValueError(f"segstack.dask.segment: unknown mode {mode!r} (want 2d or 3d)")
-    sm = ndfilters.gaussian_filter(darr, sigma)
+    sm = ndfilters.gaussian_filter(darr.astype(np.float32), sigma)  # smoothed in float32, as segment does
     t = str(threshold).strip().lower()
     if t == "otsu":
         thr = dask.delayed(filters.threshold_otsu, pure=True)(sm)

@@ -12,6 +12,7 @@ order instead.
 
 from __future__ import annotations
 
+import builtins
 import itertools
 
 import dask
@@ -20,7 +21,11 @@ import numpy as np
 
 from .. import ndi
 
-__all__ = ["label"]
+builtins_max = builtins.max
+
+__all__ = ["label", "area", "sum_labels", "sum", "mean", "variance", "standard_deviation", "minimum", "maximum",
+           "minimum_position", "maximum_position", "extrema", "center_of_mass", "median", "histogram",
+           "find_objects"]
 
 
 def _label_info(block, structure, origin, shape):
@@ -106,7 +111,7 @@ def _relabel(offsets, *args):
     the blocks' (labels, n, firsts) then the faces' label pairs."""
     nb = len(offsets)
     infos, pairs = args[:nb], args[nb:]
-    total = int(sum(n for _, n, _ in infos))
+    total = int(builtins.sum(n for _, n, _ in infos))
     firsts = np.concatenate([np.empty(1, np.int64)] + [f for _, _, f in infos])
     pairs = [p for p in pairs if len(p)]
     if pairs:
@@ -182,3 +187,274 @@ def label(image, structure=None, wrap_axes=None):
     labels = da.block(out.tolist())
     n = da.from_delayed(dask.delayed(_count, pure=True)(relabel), shape=(), dtype=np.int64)
     return labels, n
+
+
+# Measurements -------------------------------------------------------------
+
+def _norm(image, label_image, index):
+    """dask_image's normalisation: no labels measures the whole image as
+    label 1; no index measures every label > 0 together."""
+    image = da.asarray(image)
+    if label_image is None:
+        label_image = da.ones(image.shape, dtype=np.uint8, chunks=image.chunks)
+        index = 1
+    else:
+        label_image = da.asarray(label_image)
+        if label_image.shape != image.shape:
+            raise ValueError("The image and label_image arrays must be the same shape.")
+        label_image = label_image.rechunk(image.chunks)
+        if index is None:
+            label_image = (label_image > 0).astype(np.uint8)
+            index = 1
+    index = np.asarray(index)
+    if index.size and (index.min() < 0 or index.max() > np.iinfo(np.uint32).max):
+        raise ValueError("segstack.dask.ndmeasure: index values must lie in [0, 2**32 - 1]")
+    return image, label_image, index
+
+
+_STATS = "sum,variance,minimum,maximum,minimum_position,maximum_position,center_of_mass"
+
+
+def _block_stats(img, lab, index, origin, shape):
+    """The partial statistics of one chunk: counts, sums, means and M2,
+    extrema with their global raster positions, intensity-weighted
+    coordinate sums."""
+    from .. import _lib
+    flat = np.ascontiguousarray(index.ravel().astype(np.uint32))
+    n = flat.size
+    nd = img.ndim
+    if img.size == 0 or n == 0:
+        z = np.zeros(n)
+        return dict(count=z, sum=z, mean=z, m2=z, min=z, max=z, minpos=np.zeros(n, np.int64),
+                    maxpos=np.zeros(n, np.int64), wsum=np.zeros((n, nd)))
+    a, k, lb, idx, _, _ = ndi._measure_args("measure", img, lab, flat)
+    t = _lib.op("measure", {"what": _STATS}, [lb, k, idx], a.size, result=True)
+    axes = range(3 - nd, 3)
+
+    def pos(col):
+        c = [t[f"{col}-{ax}"].astype(np.int64) + o for ax, o in zip(axes, origin)]
+        return np.ravel_multi_index(c, shape) if n else np.zeros(0, np.int64)
+
+    count = t["count"]
+    com = np.stack([t[f"center_of_mass-{ax}"] for ax in axes], axis=1)
+    com = com + np.asarray(origin, np.float64)
+    sums = t["sum"]
+    wsum = np.where((sums != 0)[:, None], com * sums[:, None], 0.0)
+    mean = np.where(count > 0, sums / np.maximum(count, 1), 0.0)
+    return dict(count=count, sum=sums, mean=mean, m2=np.nan_to_num(t["variance"]) * count, min=t["minimum"],
+                max=t["maximum"], minpos=pos("minimum_position"), maxpos=pos("maximum_position"), wsum=wsum)
+
+
+def _combine(*parts):
+    out = {k: v.copy() for k, v in parts[0].items()}
+    for p in parts[1:]:
+        na, nb = out["count"], p["count"]
+        n = na + nb
+        with np.errstate(invalid="ignore", divide="ignore"):
+            delta = p["mean"] - out["mean"]
+            mean = np.where(n > 0, out["mean"] + delta * nb / np.where(n > 0, n, 1), 0.0)
+            m2 = out["m2"] + p["m2"] + delta * delta * na * nb / np.where(n > 0, n, 1)
+        for key, better in (("min", np.less), ("max", np.greater)):
+            pk = "minpos" if key == "min" else "maxpos"
+            take = (nb > 0) & ((na == 0) | better(p[key], out[key]) | ((p[key] == out[key]) & (p[pk] < out[pk])))
+            out[key] = np.where(take, p[key], out[key])
+            out[pk] = np.where(take, p[pk], out[pk])
+        out["sum"] = out["sum"] + p["sum"]
+        out["wsum"] = out["wsum"] + p["wsum"]
+        out["mean"], out["m2"], out["count"] = mean, m2, n
+    return out
+
+
+def _stats(image, label_image, index):
+    """A delayed dict of the combined statistics of every label of index."""
+    image, label_image, index = _norm(image, label_image, index)
+    starts = [np.concatenate(([0], np.cumsum(c)[:-1])) for c in image.chunks]
+    ib, lb = image.to_delayed().ravel(), label_image.to_delayed().ravel()
+    parts = []
+    for i, bid in enumerate(itertools.product(*(range(n) for n in image.numblocks))):
+        origin = tuple(int(starts[a][j]) for a, j in enumerate(bid))
+        parts.append(dask.delayed(_block_stats, pure=True)(ib[i], lb[i], index, origin, image.shape))
+    return image, index, dask.delayed(_combine, pure=True)(*parts)
+
+
+def _lazy(fn, st, shape, dtype, *args):
+    return da.from_delayed(dask.delayed(fn, pure=True)(st, *args), shape=shape, dtype=dtype)
+
+
+def _pick(st, key, ishape, dtype):
+    return st[key].reshape(ishape).astype(dtype)
+
+
+def area(image, label_image=None, index=None):
+    """dask_image.ndmeasure.area: the number of elements of each label."""
+    image, index, st = _stats(image, label_image, index)
+    return _lazy(_pick, st, index.shape, np.int64, "count", index.shape, np.int64)
+
+
+def sum_labels(image, label_image=None, index=None):
+    """dask_image.ndmeasure.sum_labels (float64)."""
+    image, index, st = _stats(image, label_image, index)
+    return _lazy(_pick, st, index.shape, np.float64, "sum", index.shape, np.float64)
+
+
+sum = sum_labels
+
+
+def _mean(st, ishape):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (st["sum"] / st["count"]).reshape(ishape)
+
+
+def mean(image, label_image=None, index=None):
+    """dask_image.ndmeasure.mean (float64; NaN for a label without elements)."""
+    image, index, st = _stats(image, label_image, index)
+    return _lazy(_mean, st, index.shape, np.float64, index.shape)
+
+
+def _var(st, ishape, sqrt):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        v = np.where(st["count"] > 0, st["m2"] / st["count"], np.nan)
+    return (np.sqrt(v) if sqrt else v).reshape(ishape)
+
+
+def variance(image, label_image=None, index=None):
+    """dask_image.ndmeasure.variance (population variance, float64)."""
+    image, index, st = _stats(image, label_image, index)
+    return _lazy(_var, st, index.shape, np.float64, index.shape, False)
+
+
+def standard_deviation(image, label_image=None, index=None):
+    """dask_image.ndmeasure.standard_deviation (float64)."""
+    image, index, st = _stats(image, label_image, index)
+    return _lazy(_var, st, index.shape, np.float64, index.shape, True)
+
+
+def _ext(st, key, ishape, dtype):
+    return np.where(st["count"] > 0, st[key], 0).reshape(ishape).astype(dtype)
+
+
+def minimum(image, label_image=None, index=None):
+    """dask_image.ndmeasure.minimum (the image's dtype)."""
+    image, index, st = _stats(image, label_image, index)
+    return _lazy(_ext, st, index.shape, image.dtype, "min", index.shape, image.dtype)
+
+
+def maximum(image, label_image=None, index=None):
+    """dask_image.ndmeasure.maximum (the image's dtype)."""
+    image, index, st = _stats(image, label_image, index)
+    return _lazy(_ext, st, index.shape, image.dtype, "max", index.shape, image.dtype)
+
+
+def _pos(st, key, ishape, shape):
+    p = np.where(st["count"] > 0, st[key], 0)
+    return np.stack(np.unravel_index(p, shape), axis=-1).reshape(ishape + (len(shape),)).astype(np.int64)
+
+
+def minimum_position(image, label_image=None, index=None):
+    """dask_image.ndmeasure.minimum_position: (index shape, ndim) int64, the
+    first element in raster order holding the minimum."""
+    image, index, st = _stats(image, label_image, index)
+    return _lazy(_pos, st, index.shape + (image.ndim,), np.int64, "minpos", index.shape, image.shape)
+
+
+def maximum_position(image, label_image=None, index=None):
+    """dask_image.ndmeasure.maximum_position, as minimum_position."""
+    image, index, st = _stats(image, label_image, index)
+    return _lazy(_pos, st, index.shape + (image.ndim,), np.int64, "maxpos", index.shape, image.shape)
+
+
+def extrema(image, label_image=None, index=None):
+    """dask_image.ndmeasure.extrema: (minimum, maximum, minimum_position,
+    maximum_position), from one set of chunk statistics."""
+    image, index, st = _stats(image, label_image, index)
+    return (_lazy(_ext, st, index.shape, image.dtype, "min", index.shape, image.dtype),
+            _lazy(_ext, st, index.shape, image.dtype, "max", index.shape, image.dtype),
+            _lazy(_pos, st, index.shape + (image.ndim,), np.int64, "minpos", index.shape, image.shape),
+            _lazy(_pos, st, index.shape + (image.ndim,), np.int64, "maxpos", index.shape, image.shape))
+
+
+def _com(st, ishape, nd):
+    with np.errstate(invalid="ignore", divide="ignore"):
+        c = st["wsum"] / st["sum"][:, None]
+    return c.reshape(ishape + (nd,))
+
+
+def center_of_mass(image, label_image=None, index=None):
+    """dask_image.ndmeasure.center_of_mass: (index shape, ndim) float64."""
+    image, index, st = _stats(image, label_image, index)
+    return _lazy(_com, st, index.shape + (image.ndim,), np.float64, index.shape, image.ndim)
+
+
+def _median(img, lab, index):
+    return np.asarray(ndi.median(img, lab, index.ravel()), np.float64).reshape(index.shape)
+
+
+def median(image, label_image=None, index=None):
+    """dask_image.ndmeasure.median (float64): each label's values are
+    gathered, so this one task reads the whole image."""
+    image, label_image, index = _norm(image, label_image, index)
+    d = dask.delayed(_median, pure=True)(image, label_image, index)
+    return da.from_delayed(d, shape=index.shape, dtype=np.float64)
+
+
+def _block_hist(img, lab, index, lo, hi, bins):
+    flat = index.ravel()
+    h = ndi.histogram(img, lo, hi, bins, lab, flat)
+    return np.stack([np.zeros(bins, np.int64) if r is None else r for r in h]) if len(flat) else \
+        np.zeros((0, bins), np.int64)
+
+
+def _hist_out(ishape, *parts):
+    tot = parts[0].copy()
+    for p in parts[1:]:
+        tot += p
+    out = np.empty(len(tot), object)
+    for i in range(len(tot)):
+        out[i] = tot[i]
+    return out.reshape(ishape)
+
+
+def histogram(image, min, max, bins, label_image=None, index=None):
+    """dask_image.ndmeasure.histogram: an object array of the index's shape
+    holding each label's int64 counts."""
+    image, label_image, index = _norm(image, label_image, index)
+    ib, lb = image.to_delayed().ravel(), label_image.to_delayed().ravel()
+    parts = [dask.delayed(_block_hist, pure=True)(i, l, index, min, max, int(bins)) for i, l in zip(ib, lb)]
+    d = dask.delayed(_hist_out, pure=True)(index.shape, *parts)
+    return da.from_delayed(d, shape=index.shape, dtype=object)
+
+
+def _block_objects(lab, origin):
+    objs = ndi.find_objects(lab)
+    return [None if o is None else tuple(slice(s.start + off, s.stop + off) for s, off in zip(o, origin))
+            for o in objs]
+
+
+def _merge_objects(*parts):
+    n = builtins_max([len(p) for p in parts] + [0])
+    out = [None] * n
+    for p in parts:
+        for i, o in enumerate(p):
+            if o is None:
+                continue
+            if out[i] is None:
+                out[i] = o
+            else:
+                out[i] = tuple(slice(min(a.start, b.start), builtins_max(a.stop, b.stop)) for a, b in zip(out[i], o))
+    return out
+
+
+def find_objects(label_image):
+    """scipy.ndimage.find_objects of a dask label array, chunk by chunk: a
+    dask.delayed list of tuples of slices (None for a label without
+    elements). dask_image's version returns a pandas DataFrame instead."""
+    label_image = da.asarray(label_image)
+    if label_image.dtype.char not in np.typecodes["AllInteger"]:
+        raise ValueError("find_objects only accepts integer dtype arrays")
+    starts = [np.concatenate(([0], np.cumsum(c)[:-1])) for c in label_image.chunks]
+    blocks = label_image.to_delayed().ravel()
+    parts = []
+    for i, bid in enumerate(itertools.product(*(range(n) for n in label_image.numblocks))):
+        origin = tuple(int(starts[a][j]) for a, j in enumerate(bid))
+        parts.append(dask.delayed(_block_objects, pure=True)(blocks[i], origin))
+    return dask.delayed(_merge_objects, pure=True)(*parts)
