@@ -37,6 +37,9 @@ type run struct {
 	stageSnap stageSnapshot
 	// splits keeps the scratch of 2-D splits (Options.Split).
 	splits *splitPool
+	// wantStats asks the tasks for statistics when another process
+	// writes them (a distributed run's coordinator): stats is then nil.
+	wantStats bool
 }
 
 // Run segments the stack that opt describes and writes the outputs it asks
@@ -116,12 +119,7 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		}
 	}()
 	if opt.Output != "" {
-		var meta *tiff.Metadata
-		if m, ok := src.(interface{ Metadata() tiff.Metadata }); ok {
-			md := m.Metadata()
-			meta = &md
-		}
-		if r.sink, err = r.newSink(ctx, src, meta); err != nil {
+		if r.sink, err = r.newSink(ctx, src, metadataOf(src)); err != nil {
 			return rep, err
 		}
 		if z, ok := r.sink.(*zarrSink); ok {
@@ -225,6 +223,15 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		}
 	}
 	return rep, nil
+}
+
+// metadataOf is the TIFF metadata of src, nil for a Source without.
+func metadataOf(src Source) *tiff.Metadata {
+	if m, ok := src.(interface{ Metadata() tiff.Metadata }); ok {
+		md := m.Metadata()
+		return &md
+	}
+	return nil
 }
 
 // pixelSizeOf is ps when it is set, else the pixel size src declares: a

@@ -18,6 +18,8 @@ type segmentFlags struct {
 	unique, force, quiet                                             bool
 	zf                                                               zarrFlags
 	split                                                            splitFlags
+	// engine runs the job on the distributed engine (engine.go).
+	engine connFlags
 }
 
 func init() {
@@ -80,6 +82,9 @@ the run succeeds; on an error or Ctrl-C every partial output is removed.`,
 			if err != nil {
 				return err
 			}
+			if f.engine.url != "" {
+				return runEngineSegment(cmd, opt, &f.engine, f.quiet)
+			}
 			return runSegment(cmd, opt, f.quiet)
 		},
 	}
@@ -103,6 +108,7 @@ the run succeeds; on an error or Ctrl-C every partial output is removed.`,
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar or summary")
 	f.zf.add(cmd, "zarr-chunks", true)
 	f.split.add(cmd)
+	f.engine.add(cmd, "run on the distributed engine: nats://HOST:PORT of a NATS JetStream server with segstack workers, or embedded (a server and workers in this process); writes OME-Zarr (-o NAME.ome.zarr)")
 	root.AddCommand(cmd)
 }
 
