@@ -425,7 +425,8 @@ func (c *coordinator) phase(ctx context.Context, st *State, phase string, task f
 	if err != nil {
 		return nil, err
 	}
-	defer w.Stop()
+	defer func() { w.Stop() }()
+	reconnects := c.nc.Stats().Reconnects
 	prefix := s.ID + ".res." + phase + "."
 	handle := func(e jetstream.KeyValueEntry) error {
 		k := e.Key()
@@ -496,6 +497,15 @@ func (c *coordinator) phase(ctx context.Context, st *State, phase string, task f
 			return nil, ctx.Err()
 		case <-tick.C:
 			c.report(phase, done, n)
+			if r := c.nc.Stats().Reconnects; r != reconnects && c.nc.IsConnected() {
+				// The server came back: a new watch replays the stored
+				// results rather than waiting for the old one to notice.
+				nw, err := c.kv().Watch(ctx, s.ID+".>")
+				if err == nil {
+					w.Stop()
+					w, reconnects = nw, r
+				}
+			}
 		case e, ok := <-w.Updates():
 			if !ok {
 				return nil, errors.New("the job bucket's watch ended")

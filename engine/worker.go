@@ -39,8 +39,10 @@ type WorkerOptions struct {
 	// TaskDelay, when set, makes every task take at least this long
 	// (tests use it to catch a worker in the middle of a task).
 	TaskDelay time.Duration
-	// Log, when not nil, receives a line per refused or failed task.
-	Log func(string)
+	// Log, when not nil, receives a line per refused or failed task and,
+	// with Verbose, per task started and done.
+	Log     func(string)
+	Verbose bool
 }
 
 // Worker pulls tasks from the work queue and runs them.
@@ -191,6 +193,13 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 		msg.TermWithReason(err.Error())
 		return
 	}
+	delivery := uint64(0)
+	if meta != nil {
+		delivery = meta.NumDelivered
+	}
+	if w.o.Verbose {
+		w.o.Log(fmt.Sprintf("task %s %s %d delivery %d", t.Job, t.Phase, t.Index, delivery))
+	}
 	// Heartbeats while the task runs keep it from being delivered again.
 	hctx, stop := context.WithCancel(ctx)
 	var hb sync.WaitGroup
@@ -217,6 +226,11 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	var bm *BadMessageError
 	switch {
 	case err == nil:
+		if w.o.Verbose {
+			// Before the acknowledgement: a task not said done here was
+			// not acknowledged by this worker.
+			w.o.Log(fmt.Sprintf("done %s %s %d", t.Job, t.Phase, t.Index))
+		}
 		if err := msg.DoubleAck(ctx); err == nil {
 			w.Done.Add(1)
 		}

@@ -176,6 +176,7 @@ it): its unfinished tasks are delivered again to the others.`,
 	worker.Flags().StringVar(&wo.Root, "root", "", "directory every job's files must lie under (required)")
 	worker.Flags().IntVar(&wo.Workers, "workers", 0, "tasks run at once (default GOMAXPROCS)")
 	worker.Flags().StringVar(&wo.Device, "device", "auto", "auto, cpu or cuda[:N]")
+	worker.Flags().BoolVarP(&wo.Verbose, "verbose", "v", false, "print a line per task started and done")
 	worker.Flags().DurationVar(&wo.TaskDelay, "task-delay", 0, "make every task last at least this long (for tests)")
 	worker.Flags().MarkHidden("task-delay")
 	root.AddCommand(worker)
