@@ -65,41 +65,47 @@ func TestWorkerKilled(t *testing.T) {
 	dir := t.TempDir()
 	in := stack(t, dir, "16,64,64", 5)
 	s := server(t)
-	ws := workers(t, s.URL(), dir, 3, "--task-delay", "150ms", "--verbose")
+	ws := workers(t, s.URL(), dir, 3, "--task-delay", "400ms", "--verbose")
 	opt := options(t, in, filepath.Join(dir, "local.ome.zarr"), filepath.Join(dir, "local.csv"), "2d", 0)
 	local(t, opt)
 	opt.Output, opt.Stats = filepath.Join(dir, "eng.ome.zarr"), filepath.Join(dir, "eng.csv")
 	nc := connect(t, s.URL())
+	// The first worker is killed as soon as it has started a task (each
+	// lasts at least 400 ms) and not finished it.
 	killed := make(chan struct{})
-	progress := func(p engine.Progress) {
-		if p.Phase == "plane" && p.Done >= 2 {
-			select {
-			case <-killed:
-			default:
-				close(killed)
-				ws[0].kill(syscall.SIGKILL)
-			}
+	go func() {
+		defer close(killed)
+		for len(unfinished(ws[0].out.String())) == 0 {
+			time.Sleep(2 * time.Millisecond)
 		}
-	}
-	_, err := engine.Submit(context.Background(), nc, opt, engine.SubmitOptions{Settings: settings, Progress: progress})
+		ws[0].kill(syscall.SIGKILL)
+	}()
+	_, err := engine.Submit(context.Background(), nc, opt, engine.SubmitOptions{Settings: settings})
 	require.NoError(t, err)
 	<-killed
 	// The tasks the killed worker started and never finished went to
 	// the others, delivered once more.
-	started := map[string]bool{}
-	for _, l := range lines(ws[0].out.String()) {
-		if f := strings.Fields(l); len(f) == 8 && f[2] == "task" {
-			started[f[4]+" "+f[5]] = true
-		} else if len(f) == 6 && f[2] == "done" {
-			delete(started, f[4]+" "+f[5])
-		}
-	}
+	started := unfinished(ws[0].out.String())
 	require.NotEmpty(t, started, "the worker was killed in the middle of a task:\n%s", ws[0].out)
 	others := ws[1].out.String() + ws[2].out.String()
 	for task := range started {
 		require.Regexp(t, "task [0-9a-f]+ "+task+" delivery [2-9]", others, "task %s delivered again", task)
 	}
 	sameOutputs(t, filepath.Join(dir, "local.ome.zarr"), opt.Output, filepath.Join(dir, "local.csv"), opt.Stats)
+}
+
+// unfinished are the tasks a verbose worker's output shows started and not
+// done, as "PHASE INDEX".
+func unfinished(out string) map[string]bool {
+	started := map[string]bool{}
+	for _, l := range lines(out) {
+		if f := strings.Fields(l); len(f) == 8 && f[2] == "task" {
+			started[f[4]+" "+f[5]] = true
+		} else if len(f) == 6 && f[2] == "done" {
+			delete(started, f[4]+" "+f[5])
+		}
+	}
+	return started
 }
 
 // A coordinator killed in the middle of a job and started again with the

@@ -373,9 +373,6 @@ var ErrOutsideRoot = errors.New("path outside the root")
 func (s *Spec) scratch() string { return filepath.Join(s.Stage, ".scratch") }
 
 func (s *Spec) smoothedPath() string { return filepath.Join(s.scratch(), "smoothed.f32") }
-func (s *Spec) planePath(z int) string {
-	return filepath.Join(s.scratch(), fmt.Sprintf("plane-%d.u32", z))
-}
 func (s *Spec) chunkPath(k int) string {
 	return filepath.Join(s.scratch(), fmt.Sprintf("slab-%d.gob", k))
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -430,17 +429,14 @@ func (j *workerJob) copyPlanes(ctx context.Context, res *Result, z0, z1 int) err
 	return nil
 }
 
-// plane is a 2-D plane task: labels to a scratch file, the input plane to
-// the image, counts and statistics to the result.
+// plane is a 2-D plane task: the input plane to the image, the plane's
+// count, threshold and statistics to the result.
 func (j *workerJob) plane(ctx context.Context, z int) (*Result, error) {
-	p, err := j.tasks.Plane(ctx, z)
+	p, err := j.tasks.Plane(ctx, z, true)
 	if err != nil {
 		return nil, err
 	}
-	defer j.tasks.Release(p)
-	if err := writeFileAtomic(j.spec.planePath(z), bytesOfU32(p.Labels)); err != nil {
-		return nil, err
-	}
+	j.tasks.Release(p)
 	res := &Result{N: p.N, Threshold: p.Threshold, Objects: p.Objects}
 	if err := j.copyPlanes(ctx, res, z, z+1); err != nil {
 		return nil, err
@@ -448,20 +444,25 @@ func (j *workerJob) plane(ctx context.Context, z int) (*Result, error) {
 	return res, nil
 }
 
-// write is a 2-D write task: the plane's labels, offset, to the labels.
+// write is a 2-D write task: the plane's labels, made again (which costs
+// less than writing them to a scratch file and reading them back), offset,
+// to the labels.
 func (j *workerJob) write(ctx context.Context, t Task) (*Result, error) {
-	s := j.tasks.Shape()
-	labels := make([]uint32, s.PlaneLen())
-	if err := readFileInto(j.spec.planePath(t.Index), bytesOfU32(labels)); err != nil {
+	p, err := j.tasks.Plane(ctx, t.Index, false)
+	if err != nil {
 		return nil, err
 	}
-	kernels.AddOffset(labels, uint32(t.Offset))
+	defer j.tasks.Release(p)
+	if uint64(p.N)+t.Offset > t.MaxLabel {
+		return nil, fmt.Errorf("plane %d: %d objects past offset %d exceed the job's largest label %d", t.Index, p.N, t.Offset, t.MaxLabel)
+	}
+	kernels.AddOffset(p.Labels, uint32(t.Offset))
 	dt := dtypeOf(t.DType)
 	lw, err := j.image(ctx, true, dt)
 	if err != nil {
 		return nil, err
 	}
-	if err := segment.WriteLabelPlane(ctx, lw, dt, t.Index, labels, t.MaxLabel); err != nil {
+	if err := segment.WriteLabelPlane(ctx, lw, dt, t.Index, p.Labels, t.MaxLabel); err != nil {
 		lw.Release()
 		return nil, err
 	}
@@ -535,36 +536,6 @@ func dtypeOf(s string) zarr.DType {
 		return zarr.Uint32
 	}
 	return zarr.Uint16
-}
-
-// writeFileAtomic writes b to path through a temporary file, synced and
-// renamed into place: a task run twice writes the same file twice, whole.
-func writeFileAtomic(path string, b []byte) error {
-	f, err := outfile.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Abort()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Abort()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Commit()
-}
-
-func readFileInto(path string, dst []byte) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if _, err := io.ReadFull(f, dst); err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
-	}
-	return nil
 }
 
 func writeGob(path string, v any) error {

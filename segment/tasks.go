@@ -81,12 +81,14 @@ type PlaneLabels struct {
 	Objects []Object
 }
 
-// Plane segments plane z. Release hands its labels back once written.
-func (t *Tasks) Plane(ctx context.Context, z int) (*PlaneLabels, error) {
+// Plane segments plane z, with the objects' statistics when the run
+// writes them and stats is true. Release hands its labels back once
+// written.
+func (t *Tasks) Plane(ctx context.Context, z int, stats bool) (*PlaneLabels, error) {
 	if t.r.opt.Mode != Mode2D || z < 0 || z >= t.r.shape.Z {
 		return nil, fmt.Errorf("segment: plane %d is not a 2d task of this run (%d planes)", z, t.r.shape.Z)
 	}
-	out, err := t.r.plane2D(ctx, z, t.bufs, t.r.wantStats, false, false)
+	out, err := t.r.plane2D(ctx, z, t.bufs, stats && t.r.wantStats, false, false)
 	if err != nil {
 		return nil, err
 	}
