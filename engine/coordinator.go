@@ -425,7 +425,7 @@ func (c *coordinator) phase(ctx context.Context, st *State, phase string, task f
 	if err != nil {
 		return nil, err
 	}
-	defer func() { w.Stop() }()
+	defer func() { stopWatch(w) }()
 	reconnects := c.nc.Stats().Reconnects
 	prefix := s.ID + ".res." + phase + "."
 	handle := func(e jetstream.KeyValueEntry) error {
@@ -461,31 +461,8 @@ func (c *coordinator) phase(ctx context.Context, st *State, phase string, task f
 		}
 	}
 	if done < n {
-		js := c.res.js
-		var acks []jetstream.PubAckFuture
-		for i := range n {
-			if results[i] != nil {
-				continue
-			}
-			t := task(i)
-			t.Job, t.Phase, t.Index = s.ID, phase, i
-			b, _ := json.Marshal(t)
-			m := &nats.Msg{Subject: taskSubject + s.ID, Data: b, Header: nats.Header{}}
-			m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s.%s.%d.%d", s.ID, phase, i, st.Started.UnixNano()))
-			a, err := js.PublishMsgAsync(m)
-			if err != nil {
-				return nil, fmt.Errorf("publish %s task %d: %w", phase, i, err)
-			}
-			acks = append(acks, a)
-		}
-		for _, a := range acks {
-			select {
-			case <-a.Ok():
-			case err := <-a.Err():
-				return nil, fmt.Errorf("publish a %s task: %w", phase, err)
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
+		if err := c.publish(ctx, st, phase, results, task); err != nil {
+			return nil, err
 		}
 	}
 	tick := time.NewTicker(500 * time.Millisecond)
@@ -502,7 +479,7 @@ func (c *coordinator) phase(ctx context.Context, st *State, phase string, task f
 				// results rather than waiting for the old one to notice.
 				nw, err := c.kv().Watch(ctx, s.ID+".>")
 				if err == nil {
-					w.Stop()
+					stopWatch(w)
 					w, reconnects = nw, r
 				}
 			}
@@ -521,6 +498,66 @@ func (c *coordinator) phase(ctx context.Context, st *State, phase string, task f
 	}
 	c.planes += s.Shape[0]
 	return results, nil
+}
+
+// publish publishes the tasks of a phase that have no result, a window
+// of them at a time, each with a message ID that the stream's duplicate
+// window uses to drop a task a resumed coordinator publishes again.
+func (c *coordinator) publish(ctx context.Context, st *State, phase string, results []*Result, task func(int) Task) error {
+	const window = 2048
+	s := c.spec
+	var acks []jetstream.PubAckFuture
+	// wait waits for the acknowledgements of all but the last keep tasks.
+	wait := func(keep int) error {
+		for len(acks) > keep {
+			select {
+			case <-acks[0].Ok():
+			case err := <-acks[0].Err():
+				return fmt.Errorf("publish a %s task: %w", phase, err)
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			acks = acks[1:]
+		}
+		return nil
+	}
+	for i := range results {
+		if results[i] != nil {
+			continue
+		}
+		t := task(i)
+		t.Job, t.Phase, t.Index = s.ID, phase, i
+		b, _ := json.Marshal(t)
+		m := &nats.Msg{Subject: taskSubject + s.ID, Data: b, Header: nats.Header{}}
+		m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s.%s.%d.%d", s.ID, phase, i, st.Started.UnixNano()))
+		a, err := c.res.js.PublishMsgAsync(m)
+		if err != nil {
+			return fmt.Errorf("publish %s task %d: %w", phase, i, err)
+		}
+		acks = append(acks, a)
+		if err := wait(window); err != nil {
+			return err
+		}
+	}
+	return wait(0)
+}
+
+// stopWatch stops a watch and takes what its subscription still hands
+// it, so that no goroutine of the client stays blocked on the watch.
+func stopWatch(w jetstream.KeyWatcher) {
+	w.Stop()
+	go func() {
+		for {
+			select {
+			case _, ok := <-w.Updates():
+				if !ok {
+					return
+				}
+			case <-time.After(250 * time.Millisecond):
+				return
+			}
+		}
+	}()
 }
 
 func (c *coordinator) report(phase string, done, n int) {
