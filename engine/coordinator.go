@@ -129,8 +129,6 @@ type coordinator struct {
 	so      SubmitOptions
 	force   bool
 	resumed bool
-	// results of the phase being waited for, by index.
-	results map[string]map[int]*Result
 	mu      sync.Mutex
 	seen    map[string]time.Time // worker heartbeats
 	planes  int

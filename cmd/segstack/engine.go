@@ -21,10 +21,9 @@ import (
 
 // connFlags are the NATS client flags of every engine command.
 type connFlags struct {
-	url  string
-	o    engine.ConnOptions
-	set  engine.Settings
-	wait time.Duration
+	url string
+	o   engine.ConnOptions
+	set engine.Settings
 }
 
 func (c *connFlags) add(cmd *cobra.Command, urlHelp string) {
