@@ -58,6 +58,10 @@ type Worker struct {
 
 // workerJob is what a worker keeps of a job it runs tasks of.
 type workerJob struct {
+	// refs counts the tasks running (under Worker.mu); used is when the
+	// last one started.
+	refs    int
+	used    time.Time
 	spec    *Spec
 	tasks   *segment.Tasks
 	closeFn func() error
@@ -264,6 +268,8 @@ func (w *Worker) job(ctx context.Context, id string) (*workerJob, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if j, ok := w.jobs[id]; ok {
+		j.refs++
+		j.used = time.Now()
 		return j, nil
 	}
 	e, err := w.res.kv.Get(ctx, specKey(id))
@@ -291,6 +297,8 @@ func (w *Worker) job(ctx context.Context, id string) (*workerJob, error) {
 	if err != nil {
 		return nil, err
 	}
+	w.evict()
+	j.refs, j.used = 1, time.Now()
 	w.jobs[id] = j
 	return j, nil
 }
@@ -337,6 +345,34 @@ func (j *workerJob) close() {
 	j.closeFn()
 }
 
+// keptJobs bounds the jobs a worker keeps open (input, buffers) between
+// their tasks.
+const keptJobs = 4
+
+// evict closes the idle jobs least recently used past keptJobs - 1.
+func (w *Worker) evict() {
+	for len(w.jobs) >= keptJobs {
+		var oldest string
+		for id, j := range w.jobs {
+			if j.refs == 0 && (oldest == "" || j.used.Before(w.jobs[oldest].used)) {
+				oldest = id
+			}
+		}
+		if oldest == "" {
+			return
+		}
+		w.jobs[oldest].close()
+		delete(w.jobs, oldest)
+	}
+}
+
+// done hands a job back after a task.
+func (w *Worker) done(j *workerJob) {
+	w.mu.Lock()
+	j.refs--
+	w.mu.Unlock()
+}
+
 func (w *Worker) closeJobs() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -353,6 +389,7 @@ func (w *Worker) run(ctx context.Context, t Task) error {
 	if err != nil {
 		return err
 	}
+	defer w.done(j)
 	if err := j.spec.checkTask(t); err != nil {
 		return err
 	}
