@@ -48,7 +48,7 @@ func TestNKeyTLS(t *testing.T) {
 	_, err = engine.Connect(url, engine.ConnOptions{NKeySeed: seedFile})
 	require.Error(t, err, "the server's certificate is not trusted without the CA")
 
-	in := stack(t, dir, "4,48,48", 2)
+	in := genStack(t, dir, "4,48,48", 2)
 	opt := options(t, in, filepath.Join(dir, "local.ome.zarr"), "", "2d", 0)
 	local(t, opt)
 	workers(t, url, dir, 1, "--nats-nkey", seedFile, "--tls-ca", caFile)

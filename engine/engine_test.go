@@ -20,7 +20,7 @@ import (
 // 2-D through `segstack segment --engine`, 3-D through Submit.
 func TestEqualsLocal(t *testing.T) {
 	dir := t.TempDir()
-	in := stack(t, dir, "10,96,128", 3)
+	in := genStack(t, dir, "10,96,128", 3)
 	s := server(t)
 	workers(t, s.URL(), dir, 3)
 
@@ -63,7 +63,7 @@ func TestEqualsLocal(t *testing.T) {
 // they are delivered again to the others and the output is the same.
 func TestWorkerKilled(t *testing.T) {
 	dir := t.TempDir()
-	in := stack(t, dir, "16,64,64", 5)
+	in := genStack(t, dir, "16,64,64", 5)
 	s := server(t)
 	ws := workers(t, s.URL(), dir, 3, "--task-delay", "400ms", "--verbose")
 	opt := options(t, in, filepath.Join(dir, "local.ome.zarr"), filepath.Join(dir, "local.csv"), "2d", 0)
@@ -112,7 +112,7 @@ func unfinished(out string) map[string]bool {
 // same command resumes the job and finishes it.
 func TestCoordinatorRestarted(t *testing.T) {
 	dir := t.TempDir()
-	in := stack(t, dir, "12,64,64", 7)
+	in := genStack(t, dir, "12,64,64", 7)
 	s := server(t)
 	workers(t, s.URL(), dir, 2, "--task-delay", "100ms")
 	local(t, options(t, in, filepath.Join(dir, "local.ome.zarr"), filepath.Join(dir, "local.csv"), "3d", 2))
@@ -131,7 +131,7 @@ func TestCoordinatorRestarted(t *testing.T) {
 // state survive, and the job finishes once workers come.
 func TestServerRestarted(t *testing.T) {
 	dir := t.TempDir()
-	in := stack(t, dir, "8,64,64", 9)
+	in := genStack(t, dir, "8,64,64", 9)
 	store := filepath.Join(dir, "store")
 	addr := freePort(t)
 	url := "nats://" + addr
@@ -187,7 +187,7 @@ func TestRefused(t *testing.T) {
 	for _, d := range []string{root, other} {
 		require.NoError(t, mkdir(d))
 	}
-	in := stack(t, other, "4,32,32", 1)
+	in := genStack(t, other, "4,32,32", 1)
 	s := server(t)
 	ws := workers(t, s.URL(), root, 1)
 	nc := connect(t, s.URL())

@@ -239,6 +239,13 @@ func specOf(opt segment.Options, shape stack.Shape) (*Spec, error) {
 		LabelDType: opt.LabelDType.String(), Chunks: opt.Chunks.Dims(), Shape: shape.Dims(),
 		PixelSize: [3]float64{opt.PixelSize.Z, opt.PixelSize.Y, opt.PixelSize.X}, PixelUnit: opt.PixelSize.Unit,
 		ZarrFormat: opt.Zarr.ZarrFormat, ZarrChunks: opt.Zarr.Chunks.Dims(), LabelName: opt.Zarr.LabelName}
+	if s.Connectivity == 0 {
+		c, _ := segment.ParseConnectivity("", opt.Mode)
+		s.Connectivity = int(c)
+	}
+	if opt.Mode == segment.Mode2D {
+		s.Sigma[0] = 0 // unused in 2d, as Run has it
+	}
 	var err error
 	if s.Input, err = abs(opt.Input); err != nil {
 		return nil, err

@@ -174,8 +174,8 @@ func workers(t *testing.T, url, root string, n int, extra ...string) []*proc {
 	return ps
 }
 
-// stack writes a synthetic stack into dir.
-func stack(t *testing.T, dir, shape string, seed int) string {
+// genStack writes a synthetic stack into dir.
+func genStack(t *testing.T, dir, shape string, seed int) string {
 	t.Helper()
 	in := filepath.Join(dir, "in.tif")
 	out, err := exec.Command(bin, "gen", in, "--shape", shape, "--seed", fmt.Sprint(seed)).CombinedOutput()
