@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -197,6 +198,13 @@ func TestRefused(t *testing.T) {
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "outside the worker's root "+root)
 	require.NoFileExists(t, filepath.Join(other, "out.ome.zarr"))
+
+	// Nor through a symbolic link under the root.
+	require.NoError(t, os.Symlink(other, filepath.Join(root, "link")))
+	opt = options(t, filepath.Join(root, "link", "in.tif"), filepath.Join(root, "out.ome.zarr"), "", "2d", 0)
+	_, err = engine.Submit(context.Background(), nc, opt, engine.SubmitOptions{Settings: settings})
+	require.ErrorContains(t, err, "input path "+filepath.Join(root, "link", "in.tif")+" is outside the worker's root")
+	require.NoFileExists(t, filepath.Join(root, "out.ome.zarr"))
 
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)

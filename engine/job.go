@@ -361,15 +361,34 @@ func (s *Spec) checkPaths(root string) error {
 		if filepath.Clean(p.path) != p.path || strings.Contains(p.path, "\x00") {
 			return bad("%s path %q is not clean", p.what, p.path)
 		}
-		rel, err := filepath.Rel(root, p.path)
-		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return fmt.Errorf("%w: %s path %s is outside the worker's root %s", ErrOutsideRoot, p.what, p.path, root)
+		// The path as written, and as the file system resolves its
+		// symbolic links, must both stay under root.
+		for _, q := range []string{p.path, resolved(p.path)} {
+			rel, err := filepath.Rel(root, q)
+			if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				return fmt.Errorf("%w: %s path %s is outside the worker's root %s", ErrOutsideRoot, p.what, p.path, root)
+			}
 		}
 	}
 	if want := filepath.Join(filepath.Dir(s.Output), "."+filepath.Base(s.Output)+".segstack-job-"+s.ID); s.Stage != want {
 		return bad("stage %q is not the output's (%s)", s.Stage, want)
 	}
 	return nil
+}
+
+// resolved is path with the symbolic links of its longest existing prefix
+// resolved.
+func resolved(path string) string {
+	rest := ""
+	for p := path; ; p = filepath.Dir(p) {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return filepath.Join(r, rest)
+		}
+		if filepath.Dir(p) == p {
+			return path
+		}
+		rest = filepath.Join(filepath.Base(p), rest)
+	}
 }
 
 // ErrOutsideRoot is wrapped by the error for a job that names a path
