@@ -14,7 +14,8 @@ layer() {
 	kernels/offload | kernels/cuda | sched/dashboard | sched/dashboard/dashboardtest | delayed) echo 4 ;;
 	kernels/offload/fakedev | kernels/offload/devicetest) echo 5 ;;
 	array | segment) echo 6 ;;
-	cmd/segstack | capi) echo 7 ;;
+	engine | capi) echo 7 ;;
+	cmd/segstack) echo 8 ;;
 	*) echo "check-layers: package $1 has no layer; add it to scripts/check-layers.sh" >&2; exit 1 ;;
 	esac
 }

@@ -27,8 +27,11 @@ const defaultSlab = 1
 type volume3D struct {
 	r       *run
 	scratch *outfile.File
-	grid    stack.Grid // slabs of whole planes
-	nslab   int
+	// f is the smoothed volume: the scratch file's, or a file shared by
+	// the processes of a distributed run.
+	f     *os.File
+	grid  stack.Grid // slabs of whole planes
+	nslab int
 	// planes holds one plane per buffer; slabs one slab (planes when
 	// slabs are one plane thick); labels one slab of labels.
 	planes, slabs *stack.Pool[float32]
@@ -51,7 +54,7 @@ func (r *run) run3D(ctx context.Context) error {
 		return err
 	}
 	defer v.close()
-	lo, hi, err := r.smooth3D(ctx, v.scratch.File, v.planes, v.progress)
+	lo, hi, err := r.smooth3D(ctx, v.f, v.planes, v.progress)
 	if err != nil {
 		return err
 	}
@@ -76,12 +79,7 @@ func (r *run) run3D(ctx context.Context) error {
 // newVolume3D creates the scratch file (beside the labels output, or in the
 // temporary directory) and the slab grid and pools.
 func (r *run) newVolume3D() (*volume3D, error) {
-	slab := r.opt.Chunks.Z
-	if slab <= 0 {
-		slab = defaultSlab
-	}
-	s := r.shape
-	grid, err := stack.NewGrid(s, stack.Shape{Z: min(slab, s.Z), Y: s.Y, X: s.X})
+	grid, err := r.slabGrid()
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +93,26 @@ func (r *run) newVolume3D() (*volume3D, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scratch file: %w", err)
 	}
-	v := &volume3D{r: r, scratch: f, grid: grid, nslab: grid.Len(), total: 3 * s.Z}
+	v := newSlabs(r, grid)
+	v.scratch, v.f = f, f.File
+	return v, nil
+}
+
+// slabGrid is the grid of a 3-D run's labelling slabs.
+func (r *run) slabGrid() (stack.Grid, error) {
+	slab := r.opt.Chunks.Z
+	if slab <= 0 {
+		slab = defaultSlab
+	}
+	s := r.shape
+	return stack.NewGrid(s, stack.Shape{Z: min(slab, s.Z), Y: s.Y, X: s.X})
+}
+
+// newSlabs is the state of the passes over grid's slabs, without a
+// smoothed volume yet.
+func newSlabs(r *run, grid stack.Grid) *volume3D {
+	s := r.shape
+	v := &volume3D{r: r, grid: grid, nslab: grid.Len(), total: 3 * s.Z}
 	// Buffers are pooled so that memory stays at a few planes per worker
 	// instead of growing with garbage between collections; with slabs of
 	// one plane the passes draw on the same pool of planes.
@@ -106,11 +123,15 @@ func (r *run) newVolume3D() (*volume3D, error) {
 		v.slabs = stack.NewPool[float32](grid.Chunk.Z * planeLen)
 	}
 	v.labels = stack.NewPool[uint32](grid.Chunk.Z * planeLen)
-	return v, nil
+	return v
 }
 
 // close removes the scratch file.
-func (v *volume3D) close() { v.scratch.Abort() }
+func (v *volume3D) close() {
+	if v.scratch != nil {
+		v.scratch.Abort()
+	}
+}
 
 // progress counts planes done in one of the passes.
 func (v *volume3D) progress(planes int) {
@@ -132,7 +153,7 @@ func (v *volume3D) slab(k int) (stack.Shape, int) {
 func (v *volume3D) readSlab(k int) (*stack.Volume[float32], error) {
 	s, z0 := v.slab(k)
 	sm := v.slabs.GetVolume(s)
-	if err := readScratch(v.scratch.File, sm.Data, z0*s.PlaneLen()); err != nil {
+	if err := readScratch(v.f, sm.Data, z0*s.PlaneLen()); err != nil {
 		v.slabs.PutVolume(sm)
 		return nil, err
 	}
@@ -192,29 +213,8 @@ func (v *volume3D) labelSlabs(ctx context.Context, thr float32) (*kernels.ChunkM
 		times StageSeconds
 	}
 	err = forEachOrdered(ctx, r, v.nslab, "label", func(ctx context.Context, k int) (labelled, error) {
-		s, z0 := v.slab(k)
-		t0 := time.Now()
-		sm, err := v.readSlab(k)
-		if err != nil {
-			return labelled{}, err
-		}
-		defer v.slabs.PutVolume(sm)
-		var raw *stack.Volume[float32]
-		if r.stats != nil {
-			raw = v.slabs.GetVolume(s)
-			defer v.slabs.PutVolume(raw)
-			for i := range s.Z {
-				if err := r.src.ReadPlane(ctx, z0+i, raw.Plane(i)); err != nil {
-					return labelled{}, fmt.Errorf("read plane %d: %w", z0+i, err)
-				}
-			}
-		}
-		t1 := time.Now()
-		ch, err := r.backend.LabelChunkAbove(ctx, v.grid, k, nil, sm, thr, raw, conn)
-		if err != nil {
-			return labelled{}, fmt.Errorf("label planes %d..%d: %w", z0, z0+s.Z-1, err)
-		}
-		return labelled{ch, StageSeconds{Read: t1.Sub(t0).Seconds(), Label: time.Since(t1).Seconds()}}, nil
+		ch, times, err := v.labelSlab(ctx, k, thr)
+		return labelled{ch, times}, err
 	}, func(k int, out labelled) error {
 		t0 := time.Now()
 		if err := merger.Add(ctx, out.ch); err != nil {
@@ -229,6 +229,35 @@ func (v *volume3D) labelSlabs(ctx context.Context, thr float32) (*kernels.ChunkM
 		return nil, err
 	}
 	return merger, nil
+}
+
+// labelSlab labels slab k of the smoothed volume above thr for the chunk
+// merge, with the statistics of the raw input when the run writes them.
+func (v *volume3D) labelSlab(ctx context.Context, k int, thr float32) (*kernels.ChunkLabels, StageSeconds, error) {
+	r := v.r
+	s, z0 := v.slab(k)
+	t0 := time.Now()
+	sm, err := v.readSlab(k)
+	if err != nil {
+		return nil, StageSeconds{}, err
+	}
+	defer v.slabs.PutVolume(sm)
+	var raw *stack.Volume[float32]
+	if r.stats != nil || r.wantStats {
+		raw = v.slabs.GetVolume(s)
+		defer v.slabs.PutVolume(raw)
+		for i := range s.Z {
+			if err := r.src.ReadPlane(ctx, z0+i, raw.Plane(i)); err != nil {
+				return nil, StageSeconds{}, fmt.Errorf("read plane %d: %w", z0+i, err)
+			}
+		}
+	}
+	t1 := time.Now()
+	ch, err := r.backend.LabelChunkAbove(ctx, v.grid, k, nil, sm, thr, raw, r.opt.Connectivity)
+	if err != nil {
+		return nil, StageSeconds{}, fmt.Errorf("label planes %d..%d: %w", z0, z0+s.Z-1, err)
+	}
+	return ch, StageSeconds{Read: t1.Sub(t0).Seconds(), Label: time.Since(t1).Seconds()}, nil
 }
 
 // number numbers the volume's objects in scipy's order from the merged
@@ -283,28 +312,8 @@ func (v *volume3D) relabelAndWrite(ctx context.Context, thr float32, rl *kernels
 	}
 	var raw []float32
 	return forEachOrdered(ctx, r, v.nslab, "renumber", func(ctx context.Context, k int) (renumbered, error) {
-		s, z0 := v.slab(k)
-		t0 := time.Now()
-		sm, err := v.readSlab(k)
-		if err != nil {
-			return renumbered{}, err
-		}
-		defer v.slabs.PutVolume(sm)
-		t1 := time.Now()
-		lab := v.labels.GetVolume(s)
-		n, err := r.backend.LabelAbove(ctx, lab, sm, thr, r.opt.Connectivity)
-		if want := len(rl.Table(k)); err == nil && n != want {
-			err = fmt.Errorf("%d objects where the first pass found %d", n, want)
-		}
-		t2 := time.Now()
-		if err == nil {
-			err = kernels.RelabelChunk(lab, rl, k)
-		}
-		if err != nil {
-			v.labels.PutVolume(lab)
-			return renumbered{}, fmt.Errorf("label planes %d..%d: %w", z0, z0+s.Z-1, err)
-		}
-		return renumbered{lab, StageSeconds{Read: t1.Sub(t0).Seconds(), Label: t2.Sub(t1).Seconds(), Merge: time.Since(t2).Seconds()}}, nil
+		lab, times, err := v.relabelSlab(ctx, k, thr, rl)
+		return renumbered{lab, times}, err
 	}, func(k int, out renumbered) error {
 		defer v.labels.PutVolume(out.lab)
 		r.addTimes(out.times)
@@ -331,6 +340,35 @@ func (v *volume3D) relabelAndWrite(ctx context.Context, thr float32, rl *kernels
 		}
 		return nil
 	})
+}
+
+// relabelSlab labels slab k again (which gives the local labels of the
+// labelling pass) and renumbers it with rl, into a buffer of the labels
+// pool.
+func (v *volume3D) relabelSlab(ctx context.Context, k int, thr float32, rl *kernels.Relabeling) (*stack.Volume[uint32], StageSeconds, error) {
+	r := v.r
+	s, z0 := v.slab(k)
+	t0 := time.Now()
+	sm, err := v.readSlab(k)
+	if err != nil {
+		return nil, StageSeconds{}, err
+	}
+	defer v.slabs.PutVolume(sm)
+	t1 := time.Now()
+	lab := v.labels.GetVolume(s)
+	n, err := r.backend.LabelAbove(ctx, lab, sm, thr, r.opt.Connectivity)
+	if want := len(rl.Table(k)); err == nil && n != want {
+		err = fmt.Errorf("%d objects where the first pass found %d", n, want)
+	}
+	t2 := time.Now()
+	if err == nil {
+		err = kernels.RelabelChunk(lab, rl, k)
+	}
+	if err != nil {
+		v.labels.PutVolume(lab)
+		return nil, StageSeconds{}, fmt.Errorf("label planes %d..%d: %w", z0, z0+s.Z-1, err)
+	}
+	return lab, StageSeconds{Read: t1.Sub(t0).Seconds(), Label: t2.Sub(t1).Seconds(), Merge: time.Since(t2).Seconds()}, nil
 }
 
 func (r *run) addTimes(t StageSeconds) {

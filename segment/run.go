@@ -41,6 +41,9 @@ type run struct {
 	// splitSpacing is the voxel size a 3-D split measures distances in;
 	// zero for isotropic voxels (2-D mode, or no Z spacing known).
 	splitSpacing [3]float64
+	// wantStats asks the tasks for statistics when another process
+	// writes them (a distributed run's coordinator): stats is then nil.
+	wantStats bool
 }
 
 // Run segments the stack that opt describes and writes the outputs it asks
@@ -126,12 +129,7 @@ func Run(ctx context.Context, opt Options) (rep Report, err error) {
 		}
 	}()
 	if opt.Output != "" {
-		var meta *tiff.Metadata
-		if m, ok := src.(interface{ Metadata() tiff.Metadata }); ok {
-			md := m.Metadata()
-			meta = &md
-		}
-		if r.sink, err = r.newSink(ctx, src, meta); err != nil {
+		if r.sink, err = r.newSink(ctx, src, metadataOf(src)); err != nil {
 			return rep, err
 		}
 		if z, ok := r.sink.(*zarrSink); ok {
@@ -252,6 +250,15 @@ func splitSpacingOf(ps PixelSize) [3]float64 {
 		return [3]float64{}
 	}
 	return sp
+}
+
+// metadataOf is the TIFF metadata of src, nil for a Source without.
+func metadataOf(src Source) *tiff.Metadata {
+	if m, ok := src.(interface{ Metadata() tiff.Metadata }); ok {
+		md := m.Metadata()
+		return &md
+	}
+	return nil
 }
 
 // pixelSizeOf is ps when it is set, else the pixel size src declares: a

@@ -264,16 +264,55 @@ type zarrSink struct {
 
 func newZarrSink(ctx context.Context, path string, ome bool, src Source, want LabelDType, meta *tiff.Metadata, zo ZarrOutput, input string, backend kernels.Backend) (*zarrSink, error) {
 	shape := src.Shape()
+	o, name, err := zarrImageOptions(shape, want, meta, zo, input)
+	if err != nil {
+		return nil, err
+	}
+	s := &zarrSink{root: path, ome: ome, o: o, name: name, imageCodec: imageCodecOf(zo, src),
+		planes: labelPlanes{backend: backend, want: want, shape: shape}}
+	s.ctx, s.cancel = context.WithCancel(ctx)
+	inPlace := ome && isImageGroup(path)
+	s.inPlace = inPlace
+	if inPlace {
+		if err := checkImageShape(path, shape); err != nil {
+			return nil, err
+		}
+	} else {
+		// Temporaries of runs killed before they committed.
+		outfile.RemoveStale(filepath.Dir(path))
+		s.final, s.root = path, outfile.TempName(path)
+		// Nothing reads the temporary store: its chunks need no
+		// temporaries and renames of their own.
+		s.o.Staged = true
+	}
+	_, err = os.Stat(s.root)
+	s.created = errors.Is(err, fs.ErrNotExist)
+	if ome && !inPlace {
+		if err := s.startImage(src); err != nil {
+			s.abort()
+			return nil, err
+		}
+	}
+	if err := s.create(); err != nil {
+		s.abort()
+		return nil, err
+	}
+	return s, nil
+}
+
+// zarrImageOptions are the options of the label image (and, with the
+// input's type, of the image) a Zarr output of shape has, and the label
+// image's name.
+func zarrImageOptions(shape stack.Shape, want LabelDType, meta *tiff.Metadata, zo ZarrOutput, input string) (zarr.ImageOptions, string, error) {
 	o := zarr.ImageOptions{ZarrFormat: zo.ZarrFormat, Shape: shape, Chunks: withDefaultChunks(zo.Chunks), Codec: DefaultLabelCodec, DType: zarr.Uint16}
 	if zo.Codec != nil {
 		o.Codec = *zo.Codec
 	}
-	imageCodec := imageCodecOf(zo, src)
 	if o.ZarrFormat == 0 {
 		o.ZarrFormat = 2
 	}
 	if o.ZarrFormat != 2 && o.ZarrFormat != 3 {
-		return nil, fmt.Errorf("zarr format %d: want 2 or 3", o.ZarrFormat)
+		return o, "", fmt.Errorf("zarr format %d: want 2 or 3", o.ZarrFormat)
 	}
 	if meta != nil {
 		o.PixelSizeZ, o.PixelSizeY, o.PixelSizeX = meta.PixelSizeZ, meta.PixelSizeY, meta.PixelSizeX
@@ -291,36 +330,7 @@ func newZarrSink(ctx context.Context, path string, ome bool, src Source, want La
 	if name == "" {
 		name = "labels"
 	}
-	s := &zarrSink{root: path, ome: ome, o: o, name: name, imageCodec: imageCodec,
-		planes: labelPlanes{backend: backend, want: want, shape: shape}}
-	s.ctx, s.cancel = context.WithCancel(ctx)
-	inPlace := ome && isImageGroup(path)
-	s.inPlace = inPlace
-	if inPlace {
-		if err := checkImageShape(path, shape); err != nil {
-			return nil, err
-		}
-	} else {
-		// Temporaries of runs killed before they committed.
-		outfile.RemoveStale(filepath.Dir(path))
-		s.final, s.root = path, outfile.TempName(path)
-		// Nothing reads the temporary store: its chunks need no
-		// temporaries and renames of their own.
-		s.o.Staged = true
-	}
-	_, err := os.Stat(s.root)
-	s.created = errors.Is(err, fs.ErrNotExist)
-	if ome && !inPlace {
-		if err := s.startImage(src); err != nil {
-			s.abort()
-			return nil, err
-		}
-	}
-	if err := s.create(); err != nil {
-		s.abort()
-		return nil, err
-	}
-	return s, nil
+	return o, name, nil
 }
 
 // imageCodecOf is the image copy's codec: see ZarrOutput.ImageCodec.
@@ -414,7 +424,7 @@ func copyImage(ctx context.Context, iw *zarr.ImageWriter, src Source, raw rawSou
 				if buf == nil {
 					buf = make([]byte, iw.PlaneBytes())
 				}
-				if err := raw.useRaw(ctx, z, buf, func(plane []byte) error { return iw.WritePlaneNow(ctx, z, plane) }); err != nil {
+				if err := copyRawPlane(ctx, iw, raw, z, buf); err != nil {
 					errOnce.Do(func() { first = fmt.Errorf("copy the image: plane %d: %w", z, err) })
 					cancel()
 					return
@@ -427,6 +437,12 @@ func copyImage(ctx context.Context, iw *zarr.ImageWriter, src Source, raw rawSou
 		return first
 	}
 	return ctx.Err()
+}
+
+// copyRawPlane writes plane z of raw, as stored, to iw; buf holds a plane
+// for sources that cannot lend theirs.
+func copyRawPlane(ctx context.Context, iw *zarr.ImageWriter, raw rawSource, z int, buf []byte) error {
+	return raw.useRaw(ctx, z, buf, func(plane []byte) error { return iw.WritePlaneNow(ctx, z, plane) })
 }
 
 // teeable reports whether tee can convert planes of dt for the pipeline.
@@ -507,7 +523,7 @@ func (s *zarrSink) copyRest() error {
 			return err
 		}
 		buf := make([]byte, s.iw.PlaneBytes())
-		if err := s.raw.useRaw(s.ctx, z, buf, func(plane []byte) error { return s.iw.WritePlaneNow(s.ctx, z, plane) }); err != nil {
+		if err := copyRawPlane(s.ctx, s.iw, s.raw, z, buf); err != nil {
 			return fmt.Errorf("copy the image: plane %d: %w", z, err)
 		}
 		s.copied[z].Store(true)

@@ -18,6 +18,8 @@ type segmentFlags struct {
 	unique, force, quiet                                             bool
 	zf                                                               zarrFlags
 	split                                                            splitFlags
+	// engine runs the job on the distributed engine (engine.go).
+	engine connFlags
 }
 
 func init() {
@@ -80,6 +82,9 @@ the run succeeds; on an error or Ctrl-C every partial output is removed.`,
 			if err != nil {
 				return err
 			}
+			if f.engine.url != "" {
+				return runEngineSegment(cmd, opt, &f.engine, f.quiet)
+			}
 			return runSegment(cmd, opt, f.quiet)
 		},
 	}
@@ -104,6 +109,7 @@ the run succeeds; on an error or Ctrl-C every partial output is removed.`,
 	f.zf.add(cmd, "zarr-chunks", true)
 	fl.StringVar(&f.zf.imageCompression, "image-compression", "auto", "codec of the image copy in an OME-Zarr output (names as --compression); auto: --compression if given, else blosc-lz4")
 	f.split.add(cmd)
+	f.engine.add(cmd, "run on the distributed engine: nats://HOST:PORT of a NATS JetStream server with segstack workers, or embedded (a server and workers in this process); writes OME-Zarr (-o NAME.ome.zarr)")
 	root.AddCommand(cmd)
 }
 

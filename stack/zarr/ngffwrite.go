@@ -85,6 +85,9 @@ type ImageWriter struct {
 	// final is where a label image goes once complete; it is written
 	// under root, a temporary name beside it, until Close moves it there.
 	final string
+	// shared is whether the image is written by several writers (Join):
+	// abortLevels then leaves the arrays to the others.
+	shared bool
 }
 
 type imageLevel struct {
@@ -147,6 +150,13 @@ func CreateLabels(ctx context.Context, imagePath, name string, o ImageOptions) (
 }
 
 func newImageWriter(ctx context.Context, root string, o ImageOptions, label bool, name string) (*ImageWriter, error) {
+	return buildImageWriter(ctx, root, o, label, name, nil)
+}
+
+// buildImageWriter starts the levels of an image with Create or, when join
+// is not nil, opens each with join (OpenWriter for a Join that does not
+// create).
+func buildImageWriter(ctx context.Context, root string, o ImageOptions, label bool, name string, join func(path string, ao ArrayOptions) (*Writer, error)) (*ImageWriter, error) {
 	if o.ZarrFormat == 0 {
 		o.ZarrFormat = 2
 	}
@@ -181,10 +191,12 @@ func newImageWriter(ctx context.Context, root string, o ImageOptions, label bool
 			return nil, fmt.Errorf("zarr: pixel size %v is not positive", *s)
 		}
 	}
-	if err := prepareGroup(root, o.ZarrFormat); err != nil {
-		return nil, err
+	if join == nil {
+		if err := prepareGroup(root, o.ZarrFormat); err != nil {
+			return nil, err
+		}
 	}
-	iw := &ImageWriter{root: root, o: o, label: label, name: name}
+	iw := &ImageWriter{root: root, o: o, label: label, name: name, shared: join != nil}
 	if o.Channels > 1 {
 		iw.axes = append(iw.axes, Axis{Name: "c", Type: "channel"})
 	}
@@ -215,7 +227,11 @@ func newImageWriter(ctx context.Context, root string, o ImageOptions, label bool
 		if o.ZarrFormat == 3 {
 			ao.DimensionNames = names
 		}
-		w, err := Create(filepath.Join(root, levelName(l)), ao)
+		open := Create
+		if join != nil {
+			open = join
+		}
+		w, err := open(filepath.Join(root, levelName(l)), ao)
 		if err != nil {
 			iw.abortLevels()
 			return nil, err
@@ -225,6 +241,9 @@ func newImageWriter(ctx context.Context, root string, o ImageOptions, label bool
 			iw.abortLevels()
 			return nil, err
 		}
+		// A shared image's planes are written by many writers, each
+		// writing some of them.
+		pw.partial = join != nil
 		iw.levels = append(iw.levels, imageLevel{w: w, pw: pw, shape: sh, scale: scale})
 		if sh.Y <= o.Chunks.Y && sh.X <= o.Chunks.X {
 			break
@@ -232,6 +251,9 @@ func newImageWriter(ctx context.Context, root string, o ImageOptions, label bool
 		sh = stack.Shape{Z: sh.Z, Y: halve(sh.Y), X: halve(sh.X)}
 	}
 	iw.bufs = make([]sync.Pool, len(iw.levels))
+	if join != nil {
+		return iw, nil
+	}
 	if err := removeStaleLevels(root, len(iw.levels)); err != nil {
 		iw.abortLevels()
 		return nil, err
@@ -327,7 +349,9 @@ func removeStaleLevels(dir string, n int) error {
 func (iw *ImageWriter) abortLevels() {
 	for _, l := range iw.levels {
 		l.pw.Close()
-		l.w.Abort()
+		if !iw.shared {
+			l.w.Abort()
+		}
 	}
 }
 
@@ -632,6 +656,11 @@ func (iw *ImageWriter) Close() error {
 	}
 	if !iw.label {
 		return nil
+	}
+	if iw.final == "" {
+		// A shared label image (Join) is written in place.
+		_, err := addLabel(filepath.Dir(iw.root), iw.name, iw.o.ZarrFormat, iw.o.Durable)
+		return err
 	}
 	// The name is listed first and the label image moved into place
 	// after: a process killed between the two leaves a listed label image

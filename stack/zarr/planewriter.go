@@ -27,6 +27,9 @@ type PlaneWriter struct {
 	shape      stack.Shape
 	elem       int
 	maxLayers  int
+	// partial is set for a writer of some of the planes only (a shared
+	// image): Close then does not ask for every plane.
+	partial bool
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -346,6 +349,9 @@ func (p *PlaneWriter) Close() error {
 	}
 	missing := 0
 	first := -1
+	if p.partial {
+		return p.ctx.Err()
+	}
 	for z, ok := range p.written {
 		if !ok {
 			missing++

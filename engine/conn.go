@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Names of the engine's JetStream resources and subjects.
+const (
+	// Stream is the work-queue stream of tasks, on subjects
+	// segstack.task.<job>.
+	Stream = "SEGSTACK_TASKS"
+	// Consumer is the durable pull consumer every worker shares.
+	Consumer = "segstack-workers"
+	// Bucket is the key-value bucket of jobs: <job>.spec, <job>.state,
+	// <job>.res.<phase>.<index> and <job>.fail.
+	Bucket = "segstack-jobs"
+
+	taskSubject      = "segstack.task."
+	heartbeatSubject = "segstack.worker."
+)
+
+// ConnOptions are the standard NATS client options every command takes.
+type ConnOptions struct {
+	// User and Password authenticate with a user name.
+	User, Password string
+	// NKeySeed is a file holding a user NKey seed.
+	NKeySeed string
+	// Creds is a .creds file (a user JWT and its NKey seed).
+	Creds string
+	// TLSCA verifies the server; TLSCert and TLSKey are the client's
+	// certificate, for servers that verify clients.
+	TLSCA, TLSCert, TLSKey string
+	// Name names the connection in the server's monitoring.
+	Name string
+}
+
+// Connect connects to the NATS server at url with o, retrying for as long
+// as the server is away.
+func Connect(url string, o ConnOptions) (*nats.Conn, error) {
+	opts := []nats.Option{nats.Name(o.Name), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}
+	if o.User != "" {
+		opts = append(opts, nats.UserInfo(o.User, o.Password))
+	}
+	if o.NKeySeed != "" {
+		opt, err := nats.NkeyOptionFromSeed(o.NKeySeed)
+		if err != nil {
+			return nil, fmt.Errorf("nkey seed %s: %w", o.NKeySeed, err)
+		}
+		opts = append(opts, opt)
+	}
+	if o.Creds != "" {
+		opts = append(opts, nats.UserCredentials(o.Creds))
+	}
+	if o.TLSCA != "" {
+		opts = append(opts, nats.RootCAs(o.TLSCA))
+	}
+	if o.TLSCert != "" || o.TLSKey != "" {
+		if o.TLSCert == "" || o.TLSKey == "" {
+			return nil, errors.New("a client certificate needs both its certificate and its key")
+		}
+		opts = append(opts, nats.ClientCert(o.TLSCert, o.TLSKey))
+	}
+	nc, err := nats.Connect(url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", url, err)
+	}
+	return nc, nil
+}
+
+// Settings are the work model's timing, shared by the stream's consumer.
+type Settings struct {
+	// AckWait is how long a task may go without an acknowledgement or a
+	// heartbeat before it is delivered again; 0 means 30 s.
+	AckWait time.Duration
+	// MaxDeliver bounds the deliveries of a task; 0 means 5.
+	MaxDeliver int
+}
+
+func (s Settings) withDefaults() Settings {
+	if s.AckWait <= 0 {
+		s.AckWait = 30 * time.Second
+	}
+	if s.MaxDeliver <= 0 {
+		s.MaxDeliver = 5
+	}
+	return s
+}
+
+// resources are the stream, consumer and bucket, created when missing.
+type resources struct {
+	js  jetstream.JetStream
+	kv  jetstream.KeyValue
+	set Settings
+}
+
+func open(ctx context.Context, nc *nats.Conn, set Settings) (*resources, error) {
+	set = set.withDefaults()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name: Stream, Subjects: []string{taskSubject + ">"}, Retention: jetstream.WorkQueuePolicy,
+		Storage: jetstream.FileStorage, Duplicates: 10 * time.Minute, MaxMsgSize: maxTaskBytes,
+	}); err != nil {
+		return nil, fmt.Errorf("create the task stream: %w", err)
+	}
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: Bucket, Storage: jetstream.FileStorage, History: 1})
+	if err != nil {
+		return nil, fmt.Errorf("create the job bucket: %w", err)
+	}
+	return &resources{js: js, kv: kv, set: set}, nil
+}
+
+// consumer is the workers' durable consumer.
+func (r *resources) consumer(ctx context.Context) (jetstream.Consumer, error) {
+	c, err := r.js.CreateOrUpdateConsumer(ctx, Stream, jetstream.ConsumerConfig{
+		Durable: Consumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: r.set.AckWait,
+		MaxDeliver: r.set.MaxDeliver, MaxAckPending: 100000, FilterSubject: taskSubject + ">",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create the worker consumer: %w", err)
+	}
+	return c, nil
+}

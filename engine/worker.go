@@ -1,0 +1,604 @@
+package engine
+
+import (
+	"context"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/segstack/segstack/internal/outfile"
+	"github.com/segstack/segstack/kernels"
+	"github.com/segstack/segstack/sched"
+	"github.com/segstack/segstack/segment"
+	"github.com/segstack/segstack/stack/zarr"
+)
+
+// WorkerOptions configure a Worker.
+type WorkerOptions struct {
+	// Root is the directory every path of a job must lie under.
+	Root string
+	// Workers is the number of tasks run at once, on as many CPU workers
+	// of the worker's LocalCluster; 0 means GOMAXPROCS.
+	Workers int
+	// Device is the kernels' device ("auto", "cpu", "cuda[:N]").
+	Device string
+	// Settings must match the coordinator's.
+	Settings Settings
+	// TaskDelay, when set, makes every task take at least this long
+	// (tests use it to catch a worker in the middle of a task).
+	TaskDelay time.Duration
+	// Log, when not nil, receives a line per refused or failed task and,
+	// with Verbose, per task started and done.
+	Log     func(string)
+	Verbose bool
+}
+
+// Worker pulls tasks from the work queue and runs them.
+type Worker struct {
+	nc   *nats.Conn
+	res  *resources
+	o    WorkerOptions
+	id   string
+	mu   sync.Mutex
+	jobs map[string]*workerJob
+	// Done counts the tasks this worker acknowledged.
+	Done atomic.Int64
+}
+
+// workerJob is what a worker keeps of a job it runs tasks of.
+type workerJob struct {
+	// refs counts the tasks running (under Worker.mu); used is when the
+	// last one started.
+	refs    int
+	used    time.Time
+	spec    *Spec
+	tasks   *segment.Tasks
+	closeFn func() error
+	backend kernels.Backend
+	smooth  *os.File
+	rlOnce  sync.Once
+	rl      *kernels.Relabeling
+	rlErr   error
+}
+
+// NewWorker returns a worker on nc.
+func NewWorker(ctx context.Context, nc *nats.Conn, o WorkerOptions) (*Worker, error) {
+	if o.Root == "" {
+		return nil, errors.New("a worker needs a root directory")
+	}
+	root, err := filepath.Abs(o.Root)
+	if err != nil {
+		return nil, err
+	}
+	if r, err := filepath.EvalSymlinks(root); err == nil {
+		root = r
+	}
+	if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("root %s is not a directory", o.Root)
+	}
+	o.Root = root
+	if o.Workers <= 0 {
+		o.Workers = max(1, runtimeProcs())
+	}
+	if o.Device == "" {
+		o.Device = "auto"
+	}
+	if o.Log == nil {
+		o.Log = func(string) {}
+	}
+	res, err := open(ctx, nc, o.Settings)
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	return &Worker{nc: nc, res: res, o: o, id: strings.NewReplacer(".", "_", "*", "_", ">", "_", " ", "_").Replace(host) + "-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(time.Now().UnixNano()%1e9, 36), jobs: map[string]*workerJob{}}, nil
+}
+
+// Run pulls and runs tasks until ctx is done; tasks running then are
+// abandoned unacknowledged (they are delivered again).
+func (w *Worker) Run(ctx context.Context) error {
+	cons, err := w.res.consumer(ctx)
+	if err != nil {
+		return err
+	}
+	cl, err := sched.NewLocalCluster(sched.Options{Workers: w.o.Workers})
+	if err != nil {
+		return err
+	}
+	defer cl.Shutdown()
+	defer w.closeJobs()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	// Heartbeats tell coordinators how many workers are alive.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			w.nc.Publish(heartbeatSubject+w.id, nil)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	it, err := cons.Messages(jetstream.PullMaxMessages(w.o.Workers))
+	if err != nil {
+		return fmt.Errorf("pull tasks: %w", err)
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		<-ctx.Done()
+		it.Stop()
+	}()
+	slots := make(chan struct{}, w.o.Workers)
+	for {
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		msg, err := it.Next()
+		if err != nil {
+			<-slots
+			if ctx.Err() != nil || errors.Is(err, jetstream.ErrMsgIteratorClosed) {
+				return nil
+			}
+			w.o.Log(fmt.Sprintf("pull: %v", err))
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			f := sched.Submit(ctx, cl, func(ctx context.Context) (struct{}, error) {
+				w.handle(ctx, msg)
+				return struct{}{}, nil
+			}, sched.Name("task"), sched.Kind("task"))
+			f.Get(context.Background())
+		}()
+	}
+}
+
+func runtimeProcs() int { return runtimeGOMAXPROCS() }
+
+// handle runs one task message to its acknowledgement.
+func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
+	meta, _ := msg.Metadata()
+	t, err := ParseTask(msg.Data())
+	if err != nil {
+		w.o.Log(fmt.Sprintf("refused task on %s: %v", msg.Subject(), err))
+		w.fail(ctx, t.Job, err)
+		msg.TermWithReason(err.Error())
+		return
+	}
+	if msg.Subject() != taskSubject+t.Job {
+		err := bad("task of job %s on subject %s", t.Job, msg.Subject())
+		w.o.Log(err.Error())
+		w.fail(ctx, t.Job, err)
+		msg.TermWithReason(err.Error())
+		return
+	}
+	delivery := uint64(0)
+	if meta != nil {
+		delivery = meta.NumDelivered
+	}
+	if w.o.Verbose {
+		w.o.Log(fmt.Sprintf("task %s %s %d delivery %d", t.Job, t.Phase, t.Index, delivery))
+	}
+	// Heartbeats while the task runs keep it from being delivered again.
+	hctx, stop := context.WithCancel(ctx)
+	var hb sync.WaitGroup
+	hb.Add(1)
+	go func() {
+		defer hb.Done()
+		tk := time.NewTicker(max(w.res.set.AckWait/3, 50*time.Millisecond))
+		defer tk.Stop()
+		for {
+			select {
+			case <-hctx.Done():
+				return
+			case <-tk.C:
+				msg.InProgress()
+			}
+		}
+	}()
+	err = w.run(ctx, t)
+	stop()
+	hb.Wait()
+	if ctx.Err() != nil {
+		return // abandoned: delivered again elsewhere
+	}
+	var bm *BadMessageError
+	switch {
+	case err == nil:
+		if w.o.Verbose {
+			// Before the acknowledgement: a task not said done here was
+			// not acknowledged by this worker.
+			w.o.Log(fmt.Sprintf("done %s %s %d", t.Job, t.Phase, t.Index))
+		}
+		if err := msg.DoubleAck(ctx); err == nil {
+			w.Done.Add(1)
+		}
+	case errors.As(err, &bm) || errors.Is(err, ErrOutsideRoot) || errors.Is(err, errNoJob):
+		w.o.Log(fmt.Sprintf("refused task %s %s %d: %v", t.Job, t.Phase, t.Index, err))
+		if !errors.Is(err, errNoJob) {
+			w.fail(ctx, t.Job, err)
+		}
+		msg.TermWithReason(err.Error())
+	case meta != nil && int(meta.NumDelivered) >= w.res.set.MaxDeliver:
+		w.o.Log(fmt.Sprintf("task %s %s %d failed for the last time: %v", t.Job, t.Phase, t.Index, err))
+		w.fail(ctx, t.Job, fmt.Errorf("%s task %d failed %d times: %w", t.Phase, t.Index, meta.NumDelivered, err))
+		msg.TermWithReason(err.Error())
+	default:
+		w.o.Log(fmt.Sprintf("task %s %s %d failed, to be retried: %v", t.Job, t.Phase, t.Index, err))
+		msg.NakWithDelay(200 * time.Millisecond)
+	}
+}
+
+// fail records a job's fatal error for its coordinator.
+func (w *Worker) fail(ctx context.Context, job string, err error) {
+	if !jobIDPattern.MatchString(job) {
+		return
+	}
+	w.res.kv.Put(ctx, failKey(job), []byte(err.Error()))
+}
+
+var errNoJob = errors.New("no such job")
+
+// job returns the worker's state of job id, loading and checking its spec.
+func (w *Worker) job(ctx context.Context, id string) (*workerJob, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if j, ok := w.jobs[id]; ok {
+		j.refs++
+		j.used = time.Now()
+		return j, nil
+	}
+	e, err := w.res.kv.Get(ctx, specKey(id))
+	if err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil, fmt.Errorf("job %s: %w", id, errNoJob)
+		}
+		return nil, err
+	}
+	var spec Spec
+	if err := decodeStrict(e.Value(), maxSpecBytes, &spec); err != nil {
+		return nil, err
+	}
+	if spec.ID != id {
+		return nil, bad("spec of job %s names job %s", id, spec.ID)
+	}
+	if err := spec.checkPaths(w.o.Root); err != nil {
+		return nil, err
+	}
+	opt, err := spec.Options()
+	if err != nil {
+		return nil, err
+	}
+	j, err := openJob(&spec, opt, w.o.Device)
+	if err != nil {
+		return nil, err
+	}
+	w.evict()
+	j.refs, j.used = 1, time.Now()
+	w.jobs[id] = j
+	return j, nil
+}
+
+// openJob opens a job's input and prepares its tasks.
+func openJob(spec *Spec, opt segment.Options, device string) (*workerJob, error) {
+	src, closeSrc, err := segment.OpenSource(opt.Input, opt.Channel)
+	if err != nil {
+		return nil, err
+	}
+	if src.Shape().Dims() != spec.Shape {
+		closeSrc()
+		return nil, fmt.Errorf("input %s is %v, the job says %v", opt.Input, src.Shape().Dims(), spec.Shape)
+	}
+	b, err := kernels.Select(device)
+	if err != nil {
+		closeSrc()
+		return nil, err
+	}
+	tasks, err := segment.NewTasks(opt, src, b)
+	if err != nil {
+		b.Close()
+		closeSrc()
+		return nil, bad("%v", err)
+	}
+	j := &workerJob{spec: spec, tasks: tasks, closeFn: closeSrc, backend: b}
+	if opt.Mode == segment.Mode3D {
+		f, err := os.OpenFile(spec.smoothedPath(), os.O_RDWR, 0)
+		if err != nil {
+			j.close()
+			return nil, fmt.Errorf("smoothed volume: %w", err)
+		}
+		j.smooth = f
+		tasks.UseSmoothed(f)
+	}
+	return j, nil
+}
+
+func (j *workerJob) close() {
+	if j.smooth != nil {
+		j.smooth.Close()
+	}
+	j.backend.Close()
+	j.closeFn()
+}
+
+// keptJobs bounds the jobs a worker keeps open (input, buffers) between
+// their tasks.
+const keptJobs = 4
+
+// evict closes the idle jobs least recently used past keptJobs - 1.
+func (w *Worker) evict() {
+	for len(w.jobs) >= keptJobs {
+		var oldest string
+		for id, j := range w.jobs {
+			if j.refs == 0 && (oldest == "" || j.used.Before(w.jobs[oldest].used)) {
+				oldest = id
+			}
+		}
+		if oldest == "" {
+			return
+		}
+		w.jobs[oldest].close()
+		delete(w.jobs, oldest)
+	}
+}
+
+// done hands a job back after a task.
+func (w *Worker) done(j *workerJob) {
+	w.mu.Lock()
+	j.refs--
+	w.mu.Unlock()
+}
+
+func (w *Worker) closeJobs() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for id, j := range w.jobs {
+		j.close()
+		delete(w.jobs, id)
+	}
+}
+
+// run runs task t and stores its result.
+func (w *Worker) run(ctx context.Context, t Task) error {
+	start := time.Now()
+	j, err := w.job(ctx, t.Job)
+	if err != nil {
+		return err
+	}
+	defer w.done(j)
+	if err := j.spec.checkTask(t); err != nil {
+		return err
+	}
+	res, err := j.runTask(ctx, t)
+	if err != nil {
+		return err
+	}
+	if d := w.o.TaskDelay - time.Since(start); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return err
+	}
+	if _, err := w.res.kv.Put(ctx, resKey(t.Job, t.Phase, t.Index), b); err != nil {
+		return fmt.Errorf("store the result of %s task %d (%d bytes): %w", t.Phase, t.Index, len(b), err)
+	}
+	return nil
+}
+
+func (j *workerJob) runTask(ctx context.Context, t Task) (*Result, error) {
+	switch t.Phase {
+	case phasePlane:
+		return j.plane(ctx, t.Index)
+	case phaseWrite:
+		return j.write(ctx, t)
+	case phaseSmooth:
+		return j.smoothRun(ctx, t.Index)
+	case phaseLabel:
+		return j.label(ctx, t)
+	case phaseRelabel:
+		return j.relabel(ctx, t)
+	}
+	return nil, bad("unknown phase %q", t.Phase)
+}
+
+// image joins the job's image (or label image, with dt) for a task.
+func (j *workerJob) image(ctx context.Context, label bool, dt zarr.DType) (*zarr.ImageWriter, error) {
+	img, lab, name, err := j.tasks.ImageOptions(dt)
+	if err != nil {
+		return nil, err
+	}
+	img.Durable, lab.Durable = true, true
+	if label {
+		return zarr.JoinImage(ctx, filepath.Join(j.spec.Stage, "labels", name), lab, zarr.Join{Label: true, Name: name})
+	}
+	return zarr.JoinImage(ctx, j.spec.Stage, img, zarr.Join{})
+}
+
+// copyPlanes copies input planes z0..z1-1 into the image and returns their
+// range.
+func (j *workerJob) copyPlanes(ctx context.Context, res *Result, z0, z1 int) error {
+	iw, err := j.image(ctx, false, 0)
+	if err != nil {
+		return err
+	}
+	for z := z0; z < z1; z++ {
+		if err := j.tasks.CopyPlane(ctx, iw, z); err != nil {
+			iw.Release()
+			return err
+		}
+	}
+	if err := iw.Release(); err != nil {
+		return err
+	}
+	res.Lo, res.Hi, _ = iw.Observed(0)
+	if res.Lo > res.Hi || math.IsInf(res.Lo, 0) || math.IsInf(res.Hi, 0) {
+		res.Lo, res.Hi = 1, 0
+	}
+	return nil
+}
+
+// plane is a 2-D plane task: the input plane to the image, the plane's
+// count, threshold and statistics to the result.
+func (j *workerJob) plane(ctx context.Context, z int) (*Result, error) {
+	p, err := j.tasks.Plane(ctx, z, true)
+	if err != nil {
+		return nil, err
+	}
+	j.tasks.Release(p)
+	res := &Result{N: p.N, Threshold: p.Threshold, Objects: p.Objects}
+	if err := j.copyPlanes(ctx, res, z, z+1); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// write is a 2-D write task: the plane's labels, made again (which costs
+// less than writing them to a scratch file and reading them back), offset,
+// to the labels.
+func (j *workerJob) write(ctx context.Context, t Task) (*Result, error) {
+	p, err := j.tasks.Plane(ctx, t.Index, false)
+	if err != nil {
+		return nil, err
+	}
+	defer j.tasks.Release(p)
+	if uint64(p.N)+t.Offset > t.MaxLabel {
+		return nil, fmt.Errorf("plane %d: %d objects past offset %d exceed the job's largest label %d", t.Index, p.N, t.Offset, t.MaxLabel)
+	}
+	kernels.AddOffset(p.Labels, uint32(t.Offset))
+	dt := dtypeOf(t.DType)
+	lw, err := j.image(ctx, true, dt)
+	if err != nil {
+		return nil, err
+	}
+	if err := segment.WriteLabelPlane(ctx, lw, dt, t.Index, p.Labels, t.MaxLabel); err != nil {
+		lw.Release()
+		return nil, err
+	}
+	return &Result{Lo: 1}, lw.Release()
+}
+
+// smoothRun is a 3-D smoothing task: planes to the smoothed volume and the
+// input planes to the image.
+func (j *workerJob) smoothRun(ctx context.Context, k int) (*Result, error) {
+	z0 := k * smoothRun
+	z1 := min(j.spec.Shape[0], z0+smoothRun)
+	lo, hi, err := j.tasks.SmoothPlanes(ctx, z0, z1)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.smooth.Sync(); err != nil {
+		return nil, fmt.Errorf("smoothed volume: %w", err)
+	}
+	res := &Result{SLo: lo, SHi: hi}
+	if err := j.copyPlanes(ctx, res, z0, z1); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// label is a 3-D label task: the slab's chunk labels to a scratch file.
+func (j *workerJob) label(ctx context.Context, t Task) (*Result, error) {
+	ch, err := j.tasks.LabelSlab(ctx, t.Index, t.Threshold)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeGob(j.spec.chunkPath(t.Index), ch); err != nil {
+		return nil, err
+	}
+	return &Result{N: ch.N, Lo: 1}, nil
+}
+
+// relabel is a 3-D relabel task: the slab's labels, renumbered, to the
+// labels.
+func (j *workerJob) relabel(ctx context.Context, t Task) (*Result, error) {
+	j.rlOnce.Do(func() {
+		var rl kernels.Relabeling
+		j.rlErr = readGob(j.spec.relabelPath(), &rl)
+		j.rl = &rl
+	})
+	if j.rlErr != nil {
+		return nil, j.rlErr
+	}
+	lab, err := j.tasks.RelabelSlab(ctx, t.Index, t.Threshold, j.rl)
+	if err != nil {
+		return nil, err
+	}
+	defer j.tasks.PutSlab(lab)
+	dt := dtypeOf(t.DType)
+	lw, err := j.image(ctx, true, dt)
+	if err != nil {
+		return nil, err
+	}
+	z0 := j.tasks.Slabs().Box(t.Index).Lo[0]
+	for i := range lab.Shape.Z {
+		if err := segment.WriteLabelPlane(ctx, lw, dt, z0+i, lab.Plane(i), t.MaxLabel); err != nil {
+			lw.Release()
+			return nil, err
+		}
+	}
+	return &Result{Lo: 1}, lw.Release()
+}
+
+func dtypeOf(s string) zarr.DType {
+	if s == "uint32" {
+		return zarr.Uint32
+	}
+	return zarr.Uint16
+}
+
+func writeGob(path string, v any) error {
+	f, err := outfile.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := gob.NewEncoder(f).Encode(v); err != nil {
+		f.Abort()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Abort()
+		return err
+	}
+	return f.Commit()
+}
+
+func readGob(path string, v any) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := gob.NewDecoder(f).Decode(v); err != nil {
+		return fmt.Errorf("read %s: %w", path, err)
+	}
+	return nil
+}
