@@ -142,6 +142,24 @@ static inline unsigned seg_atomic_max_u32(unsigned* p, unsigned v) {
 static inline int seg_atomic_max_i32(int* p, int v) {
   return seg_atomic_max_(p, v);
 }
+static inline int seg_atomic_min_i32(int* p, int v) {
+  return seg_atomic_min_(p, v);
+}
+static inline double seg_atomic_add_f64(double* p, double v) {
+  unsigned long long* q = reinterpret_cast<unsigned long long*>(p);
+  unsigned long long old = __atomic_load_n(q, __ATOMIC_RELAXED);
+  for (;;) {
+    double o, n;
+    __builtin_memcpy(&o, &old, 8);
+    n = o + v;
+    unsigned long long nb;
+    __builtin_memcpy(&nb, &n, 8);
+    if (__atomic_compare_exchange_n(q, &old, nb, true, __ATOMIC_RELAXED,
+                                    __ATOMIC_RELAXED)) {
+      return o;
+    }
+  }
+}
 static inline unsigned long long seg_atomic_min_u64(unsigned long long* p,
                                                     unsigned long long v) {
   return seg_atomic_min_(p, v);
@@ -246,6 +264,12 @@ SEG_DEVICE unsigned seg_atomic_max_u32(unsigned* p, unsigned v) {
 SEG_DEVICE int seg_atomic_max_i32(int* p, int v) {
   return __nvvm_atom_max_gen_i(p, v);
 }
+SEG_DEVICE int seg_atomic_min_i32(int* p, int v) {
+  return __nvvm_atom_min_gen_i(p, v);
+}
+SEG_DEVICE double seg_atomic_add_f64(double* p, double v) {
+  return __nvvm_atom_add_gen_d(p, v);
+}
 SEG_DEVICE unsigned long long seg_atomic_min_u64(unsigned long long* p,
                                                  unsigned long long v) {
   return __nvvm_atom_min_gen_ull(p, v);
@@ -271,6 +295,17 @@ SEG_DEVICE void seg_atomic_max_f32(float* p, float v) {
     seg_atomic_max_i32((int*)p, b);
   } else {
     seg_atomic_min_u32((unsigned*)p, (unsigned)b);
+  }
+}
+
+// seg_atomic_min_f32 lowers *p to v, the mirror of seg_atomic_max_f32.
+// Start *p at the bits of +Inf.
+SEG_DEVICE void seg_atomic_min_f32(float* p, float v) {
+  int b = seg_float_as_int(v);
+  if (b >= 0) {
+    seg_atomic_min_i32((int*)p, b);
+  } else {
+    seg_atomic_max_u32((unsigned*)p, (unsigned)b);
   }
 }
 

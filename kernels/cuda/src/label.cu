@@ -1,0 +1,274 @@
+// label.cu: connected-component labelling of the voxels of a float32
+// volume that are above a threshold, numbered exactly as
+// scipy.ndimage.label numbers them (raster order of each object's first
+// voxel).
+//
+// Union-find on device, in the family of Playne and Hawick's and the
+// block-based BKE algorithms:
+//   1. init: P[i] = i for a voxel above t, NONE for the background (the
+//      threshold is fused here; no mask is materialised);
+//   2. merge: each foreground voxel unites itself with each foreground
+//      neighbour that precedes it in raster order. Links always go from a
+//      larger index to a smaller one with an atomic min, so the root of
+//      every tree is the smallest linear index of its object: its first
+//      voxel in raster order;
+//   3. compress: P[i] = root of i;
+//   4. count, scan, number: a prefix sum over the roots gives each root its
+//      label, 1 + the number of roots before it, stored as P[root] =
+//      label | TOP;
+//   5. write: dst[i] = label of P[i] as uint32 or uint16.
+// Parents are 32-bit for volumes under 2^31 voxels, 64-bit above (the
+// _u64 kernels), and every index is 64-bit either way.
+#include "common.h"
+
+// SEG_LABEL_CHUNK is the number of voxels one block of SEG_THREADS threads
+// counts and numbers (SEG_LABEL_PER_THREAD contiguous voxels a thread).
+#define SEG_LABEL_PER_THREAD 16
+#define SEG_LABEL_CHUNK (SEG_THREADS * SEG_LABEL_PER_THREAD)
+
+SEG_DEVICE unsigned seg_atomic_min_idx(unsigned* p, unsigned v) {
+  return seg_atomic_min_u32(p, v);
+}
+SEG_DEVICE unsigned long long seg_atomic_min_idx(unsigned long long* p,
+                                                 unsigned long long v) {
+  return seg_atomic_min_u64(p, v);
+}
+
+template <typename I>
+SEG_DEVICE I seg_none() {
+  return ~(I)0;
+}
+template <typename I>
+SEG_DEVICE I seg_top() {
+  return (I)1 << (sizeof(I) * 8 - 1);
+}
+
+// seg_find follows parents to the root. Parents change under it (only ever
+// to a smaller index of the same object), so they are read with seg_load.
+template <typename I>
+SEG_DEVICE I seg_find(const I* P, I x) {
+  I p = seg_load(P + x);
+  while (p != x) {
+    x = p;
+    p = seg_load(P + x);
+  }
+  return x;
+}
+
+// seg_unite joins the trees of a and b, linking the larger root under the
+// smaller. When the larger was linked elsewhere meanwhile, the atomic min
+// returns its new parent, and the union continues from there.
+template <typename I>
+SEG_DEVICE void seg_unite(I* P, I a, I b) {
+  for (;;) {
+    a = seg_find(P, a);
+    b = seg_find(P, b);
+    if (a == b) return;
+    if (a < b) {
+      I t = a;
+      a = b;
+      b = t;
+    }
+    I old = seg_atomic_min_idx(P + a, b);
+    if (old == a) return;
+    a = old;
+  }
+}
+
+template <typename I>
+SEG_DEVICE void seg_label_init(I* P, const float* src, long long n, float t) {
+  for (long long i = seg_grid_first(); i < n; i += seg_grid_stride()) {
+    P[i] = src[i] > t ? (I)i : seg_none<I>();
+  }
+}
+
+// seg_label_merge unites each foreground voxel with its foreground
+// neighbours that come before it in raster order: for connectivity 4 and
+// 6 the faces, for 8 the faces and corners in the plane, for 18 the faces
+// and edges, for 26 all 13.
+template <typename I>
+SEG_DEVICE void seg_label_merge(I* P, long long Z, long long Y, long long X,
+                                int conn) {
+  const I none = seg_none<I>();
+  for (long long z = blockIdx.z; z < Z; z += gridDim.z) {
+    for (long long y = blockIdx.y; y < Y; y += gridDim.y) {
+      long long row = (z * Y + y) * X;
+      for (long long x = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+           x < X; x += (long long)gridDim.x * blockDim.x) {
+        long long i = row + x;
+        if (seg_load(P + i) == none) continue;
+        // Plane z-1 (3-D connectivities only).
+        if (z > 0 && conn >= 6 && conn != 8) {
+          for (int dy = -1; dy <= 1; dy++) {
+            long long yy = y + dy;
+            if (yy < 0 || yy >= Y) continue;
+            for (int dx = -1; dx <= 1; dx++) {
+              long long xx = x + dx;
+              if (xx < 0 || xx >= X) continue;
+              int d = (dy != 0) + (dx != 0);
+              if (conn == 6 && d > 0) continue;
+              if (conn == 18 && d > 1) continue;
+              long long j = ((z - 1) * Y + yy) * X + xx;
+              if (seg_load(P + j) != none) seg_unite(P, (I)i, (I)j);
+            }
+          }
+        }
+        // Row y-1 of the same plane.
+        if (y > 0) {
+          bool corners = conn == 8 || conn == 18 || conn == 26;
+          for (int dx = -1; dx <= 1; dx++) {
+            if (dx != 0 && !corners) continue;
+            long long xx = x + dx;
+            if (xx < 0 || xx >= X) continue;
+            long long j = i - X + dx;
+            if (seg_load(P + j) != none) seg_unite(P, (I)i, (I)j);
+          }
+        }
+        // The voxel before it in the row.
+        if (x > 0 && seg_load(P + i - 1) != none) seg_unite(P, (I)i, (I)(i - 1));
+      }
+    }
+  }
+}
+
+template <typename I>
+SEG_DEVICE void seg_label_compress(I* P, long long n) {
+  const I none = seg_none<I>();
+  for (long long i = seg_grid_first(); i < n; i += seg_grid_stride()) {
+    I p = seg_load(P + i);
+    if (p == none || p == (I)i) continue;
+    seg_store(P + i, seg_find(P, p));
+  }
+}
+
+// seg_block_exclusive_scan returns the sum of v over the threads of the
+// block before this one, and the block's total in *total. Every thread of
+// the block (blockDim.x == SEG_THREADS) must call it.
+SEG_DEVICE unsigned long long seg_block_exclusive_scan(unsigned long long v,
+                                                       unsigned long long* total) {
+  SEG_SHARED(unsigned long long, buf, 2 * SEG_THREADS);
+  unsigned t = threadIdx.x;
+  unsigned n = blockDim.x;
+  int in = 0;
+  buf[t] = v;
+  __syncthreads();
+  for (unsigned s = 1; s < n; s <<= 1) {
+    unsigned long long x = buf[in * SEG_THREADS + t];
+    if (t >= s) x += buf[in * SEG_THREADS + t - s];
+    buf[(1 - in) * SEG_THREADS + t] = x;
+    in = 1 - in;
+    __syncthreads();
+  }
+  unsigned long long incl = buf[in * SEG_THREADS + t];
+  *total = buf[in * SEG_THREADS + n - 1];
+  __syncthreads();
+  return incl - v;
+}
+
+// seg_label_count stores in counts[b] the number of roots in chunk b.
+template <typename I>
+SEG_DEVICE void seg_label_count(const I* P, long long n,
+                                unsigned long long* counts) {
+  for (long long b = blockIdx.x; b * SEG_LABEL_CHUNK < n; b += gridDim.x) {
+    long long base = b * SEG_LABEL_CHUNK + (long long)threadIdx.x * SEG_LABEL_PER_THREAD;
+    unsigned long long c = 0;
+    for (int k = 0; k < SEG_LABEL_PER_THREAD; k++) {
+      long long i = base + k;
+      if (i < n && P[i] == (I)i) c++;
+    }
+    unsigned long long total;
+    seg_block_exclusive_scan(c, &total);
+    if (threadIdx.x == 0) counts[b] = total;
+  }
+}
+
+// seg_label_scan turns counts[0..nb) into exclusive prefix sums and stores
+// the total, the number of objects, at *count (one block).
+SEG_GLOBAL void seg_label_scan(unsigned long long* counts, long long nb,
+                               unsigned* count) {
+  unsigned long long carry = 0;
+  for (long long base = 0; base < nb; base += SEG_THREADS) {
+    long long i = base + threadIdx.x;
+    unsigned long long v = i < nb ? counts[i] : 0;
+    unsigned long long total;
+    unsigned long long ex = seg_block_exclusive_scan(v, &total);
+    if (i < nb) counts[i] = carry + ex;
+    carry += total;
+  }
+  if (threadIdx.x == 0) *count = (unsigned)carry;
+}
+SEG_KERNEL_REGISTER(seg_label_scan)
+
+// seg_label_number gives each root its label: P[root] = label | TOP.
+template <typename I>
+SEG_DEVICE void seg_label_number(I* P, long long n,
+                                 const unsigned long long* offsets) {
+  for (long long b = blockIdx.x; b * SEG_LABEL_CHUNK < n; b += gridDim.x) {
+    long long base = b * SEG_LABEL_CHUNK + (long long)threadIdx.x * SEG_LABEL_PER_THREAD;
+    unsigned long long c = 0;
+    for (int k = 0; k < SEG_LABEL_PER_THREAD; k++) {
+      long long i = base + k;
+      if (i < n && P[i] == (I)i) c++;
+    }
+    unsigned long long total;
+    unsigned long long next = offsets[b] + seg_block_exclusive_scan(c, &total);
+    for (int k = 0; k < SEG_LABEL_PER_THREAD; k++) {
+      long long i = base + k;
+      if (i < n && P[i] == (I)i) P[i] = (I)(++next) | seg_top<I>();
+    }
+  }
+}
+
+template <typename I, typename L>
+SEG_DEVICE void seg_label_write(L* dst, const I* P, long long n) {
+  const I none = seg_none<I>();
+  const I top = seg_top<I>();
+  for (long long i = seg_grid_first(); i < n; i += seg_grid_stride()) {
+    I p = P[i];
+    L l = 0;
+    if (p != none) {
+      if (!(p & top)) p = P[p];
+      l = (L)(p & ~top);
+    }
+    dst[i] = l;
+  }
+}
+
+#define SEG_LABEL_KERNELS(sfx, I)                                             \
+  SEG_GLOBAL void seg_label_init_##sfx(I* P, const float* src, long long n,   \
+                                       float t) {                             \
+    seg_label_init<I>(P, src, n, t);                                          \
+  }                                                                           \
+  SEG_KERNEL_REGISTER(seg_label_init_##sfx)                                   \
+  SEG_GLOBAL void seg_label_merge_##sfx(I* P, long long Z, long long Y,       \
+                                        long long X, int conn) {              \
+    seg_label_merge<I>(P, Z, Y, X, conn);                                     \
+  }                                                                           \
+  SEG_KERNEL_REGISTER(seg_label_merge_##sfx)                                  \
+  SEG_GLOBAL void seg_label_compress_##sfx(I* P, long long n) {               \
+    seg_label_compress<I>(P, n);                                              \
+  }                                                                           \
+  SEG_KERNEL_REGISTER(seg_label_compress_##sfx)                               \
+  SEG_GLOBAL void seg_label_count_##sfx(const I* P, long long n,              \
+                                        unsigned long long* counts) {         \
+    seg_label_count<I>(P, n, counts);                                         \
+  }                                                                           \
+  SEG_KERNEL_REGISTER(seg_label_count_##sfx)                                  \
+  SEG_GLOBAL void seg_label_number_##sfx(I* P, long long n,                   \
+                                         const unsigned long long* offsets) { \
+    seg_label_number<I>(P, n, offsets);                                       \
+  }                                                                           \
+  SEG_KERNEL_REGISTER(seg_label_number_##sfx)                                 \
+  SEG_GLOBAL void seg_label_write32_##sfx(unsigned* dst, const I* P,          \
+                                          long long n) {                      \
+    seg_label_write<I, unsigned>(dst, P, n);                                  \
+  }                                                                           \
+  SEG_KERNEL_REGISTER(seg_label_write32_##sfx)                                \
+  SEG_GLOBAL void seg_label_write16_##sfx(unsigned short* dst, const I* P,    \
+                                          long long n) {                      \
+    seg_label_write<I, unsigned short>(dst, P, n);                            \
+  }                                                                           \
+  SEG_KERNEL_REGISTER(seg_label_write16_##sfx)
+
+SEG_LABEL_KERNELS(u32, unsigned)
+SEG_LABEL_KERNELS(u64, unsigned long long)
