@@ -15,6 +15,7 @@ require (
 )
 
 require (
+	github.com/ebitengine/purego v0.11.3
 	github.com/pierrec/lz4/v4 v4.1.34
 	github.com/ulikunitz/xz v0.5.17
 )
