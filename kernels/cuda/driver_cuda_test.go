@@ -27,6 +27,7 @@ const selftestPTX = `.version 7.0
 .visible .entry segemu_test_blocksum(.param .u64 p0, .param .u64 p1, .param .u64 p2, .param .u64 p3) { ret; }
 .visible .entry segemu_test_reverse(.param .u64 p0, .param .u64 p1) { ret; }
 .visible .entry segemu_test_count(.param .u64 p0) { ret; }
+.visible .entry segemu_test_race(.param .u64 p0) { ret; }
 `
 
 func testDriver(t *testing.T) *driver {

@@ -76,3 +76,17 @@ int r3 = register_kernel("segemu_test_reverse", reverse);
 int r4 = register_kernel("segemu_test_count", count);
 
 } // namespace
+
+namespace {
+
+// race: every thread increments *out without an atomic, a data race that
+// the thread sanitizer build must report (the test of the sanitizer run
+// itself).
+void race(void** p) {
+	auto* out = *static_cast<uint32_t**>(p[0]);
+	*out = *out + 1;
+}
+
+int r5 = register_kernel("segemu_test_race", race);
+
+} // namespace

@@ -169,9 +169,19 @@ func Emulated() bool { return os.Getenv(RealEnv) != "real" }
 // Main is a TestMain: unless SEGSTACK_CUDA_TEST_DRIVER=real, it builds the
 // emulated driver with g++ into a temporary directory, points the loader at
 // it, configures the given number of emulated devices, runs the tests and
-// removes the directory. It returns the exit code for os.Exit.
+// removes the directory. When SEGSTACK_LIBCUDA is set already it names an
+// emulated driver built before (see Build), which the tests use as is. It
+// returns the exit code for os.Exit.
 func Main(m *testing.M, devices int) int {
 	if !Emulated() {
+		return m.Run()
+	}
+	if os.Getenv(Env) != "" {
+		// A library built already, e.g. with the thread sanitizer.
+		if err := Set("devices", fmt.Sprint(devices)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
 		return m.Run()
 	}
 	dir, err := os.MkdirTemp("", "segstack-fakecuda-")
