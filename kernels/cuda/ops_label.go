@@ -20,11 +20,15 @@ const labelChunk = threadsPerBlock * 16
 // n voxels: 32-bit below 2^31 voxels (the top bit tags numbered roots and
 // all ones marks the background), 64-bit above.
 func labelIndex(n int64) (int64, string) {
-	if n < 1<<31-1 {
+	if n < index32Limit {
 		return 4, "u32"
 	}
 	return 8, "u64"
 }
+
+// index32Limit is the volume size from which parents are 64-bit (a
+// variable so that tests can run the 64-bit kernels on small volumes).
+var index32Limit int64 = 1<<31 - 1
 
 // labelLayout is the scratch of a labelling: the parents, then the
 // per-chunk root counts at a 256-byte aligned offset.
