@@ -113,6 +113,15 @@ func gaussCheck(t *testing.T, g *gpu, s offload.Stream, v *stack.Volume[float32]
 	}
 }
 
+// fewBlocks makes launches use at most n blocks for the rest of the
+// test, so that the kernels' grid-stride loops over X, Y, Z and count
+// chunks run several rounds (and the emulator runs fewer threads).
+func fewBlocks(t *testing.T, n int64) {
+	old := maxBlocks
+	maxBlocks = n
+	t.Cleanup(func() { maxBlocks = old })
+}
+
 var allModes = []stack.Mode{stack.Reflect, stack.Nearest, stack.Mirror, stack.Constant, stack.Wrap}
 
 // TestGaussianMatchesCPU covers every mode in 2-D and 3-D, axes skipped,
@@ -120,6 +129,7 @@ var allModes = []stack.Mode{stack.Reflect, stack.Nearest, stack.Mirror, stack.Co
 // 256) and in Y and Z.
 func TestGaussianMatchesCPU(t *testing.T) {
 	g, s := opsGPU(t)
+	fewBlocks(t, 2)
 	r := rand.New(rand.NewPCG(1, 2))
 	cases := []struct {
 		shape stack.Shape
@@ -146,6 +156,16 @@ func TestGaussianMatchesCPU(t *testing.T) {
 
 // TestGaussianOfConverts checks the conversion fused into the first pass
 // against kernels.GaussianOf for 8- and 16-bit data.
+// TestFullGrids runs a Gaussian and a labelling with the grids a GPU gets
+// (a block per row and plane), where the other tests use few blocks.
+func TestFullGrids(t *testing.T) {
+	g, s := opsGPU(t)
+	r := rand.New(rand.NewPCG(11, 12))
+	v := randVolume(r, stack.Shape{Z: 5, Y: 7, X: 260})
+	gaussCheck(t, g, s, v, kernels.GaussianOptions{Sigma: [3]float64{1, 1, 1}}, "full grid")
+	labelCheck(t, g, s, blobs(r, stack.Shape{Z: 5, Y: 7, X: 260}, 0.6), 0.5, 26, "full grid")
+}
+
 func TestGaussianOfConverts(t *testing.T) {
 	g, s := opsGPU(t)
 	r := rand.New(rand.NewPCG(3, 4))
@@ -291,6 +311,7 @@ func blobs(r *rand.Rand, s stack.Shape, density float64) *stack.Volume[float32] 
 // parent widths, with rows of several blocks and several count chunks.
 func TestLabelMatchesCPU(t *testing.T) {
 	g, s := opsGPU(t)
+	fewBlocks(t, 2)
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, wide := range []bool{false, true} {
 		if wide {
@@ -370,4 +391,3 @@ func TestRegionStatsMatchCPU(t *testing.T) {
 		require.Equal(t, regsNoI, got, c.shape.String()+" without intensity")
 	}
 }
-

@@ -124,5 +124,6 @@ func grid3(z, y, x int64, perThread int64) [3]uint32 {
 }
 
 // maxBlocks bounds a grid: enough blocks to fill any current GPU several
-// times over, the rest covered by the kernels' grid-stride loops.
-const maxBlocks = 1 << 16
+// times over, the rest covered by the kernels' grid-stride loops. Tests
+// lower it to run those loops (and the emulator) with few blocks.
+var maxBlocks int64 = 1 << 16
