@@ -384,10 +384,10 @@ func TestRegionStatsMatchCPU(t *testing.T) {
 		ib := upload(t, g, s, in.Data)
 		out := alloc(t, g, max(g.RegionStatsBytes(n), 1))
 		require.NoError(t, g.RegionStats(s, out, lb, ib, c.shape, n))
-		got := g.DecodeRegions(download[byte](t, g, s, out, g.RegionStatsBytes(n)), n)
+		got := g.DecodeRegions(download[byte](t, g, s, out, g.RegionStatsBytes(n)), n, true)
 		require.Equal(t, regs, got, c.shape.String())
 		require.NoError(t, g.RegionStats(s, out, lb, nil, c.shape, n))
-		got = g.DecodeRegions(download[byte](t, g, s, out, g.RegionStatsBytes(n)), n)
+		got = g.DecodeRegions(download[byte](t, g, s, out, g.RegionStatsBytes(n)), n, false)
 		require.Equal(t, regsNoI, got, c.shape.String()+" without intensity")
 	}
 }

@@ -176,7 +176,7 @@ func TestLabelFixtures(t *testing.T) {
 			ib := upload(t, g, s, in.Data)
 			out := alloc(t, g, max(g.RegionStatsBytes(c.N), 1))
 			require.NoError(t, g.RegionStats(s, out, lb, ib, shape, c.N))
-			got := g.DecodeRegions(download[byte](t, g, s, out, g.RegionStatsBytes(c.N)), c.N)
+			got := g.DecodeRegions(download[byte](t, g, s, out, g.RegionStatsBytes(c.N)), c.N, true)
 			requireRegions(t, regs, got, c.Name)
 			require.NoError(t, g.Free(lb))
 			require.NoError(t, g.Free(ib))

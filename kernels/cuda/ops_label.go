@@ -172,13 +172,20 @@ func (g *gpu) RegionStats(s offload.Stream, out, labels, intensity offload.Buffe
 }
 
 // DecodeRegions turns RegionStats' output for n labels into regions,
-// label i+1 at index i, as kernels.LabelWithStats reports them. Without an
-// intensity volume the intensity statistics are 0, as on the CPU.
-func (g *gpu) DecodeRegions(out []byte, n int) []kernels.Region {
-	return decodeRegions(out, n)
+// label i+1 at index i, as kernels.LabelAboveWithStats reports them.
+// Without an intensity volume (withIntensity false) the intensity
+// statistics are 0, as on the CPU. Areas, boxes and centroids are exact;
+// the mean intensity is a float64 sum made in another order than the
+// CPU's, so it is the CPU's to the bit when the intensities are integers
+// (raw 8- or 16-bit data, whose sums are exact) and within float64
+// rounding otherwise.
+func (g *gpu) DecodeRegions(out []byte, n int, withIntensity bool) []kernels.Region {
+	return decodeRegions(out, n, withIntensity)
 }
 
-func decodeRegions(out []byte, n int) []kernels.Region {
+var _ offload.Labeler = (*gpu)(nil)
+
+func decodeRegions(out []byte, n int, withIntensity bool) []kernels.Region {
 	le := binary.LittleEndian
 	regs := make([]kernels.Region, n)
 	for i := range regs {
@@ -194,11 +201,10 @@ func decodeRegions(out []byte, n int) []kernels.Region {
 				s.Hi[a] = int(le.Uint32(b[52+4*a:]))
 			}
 		}
-		mn := math.Float32frombits(le.Uint32(b[64:]))
-		mx := math.Float32frombits(le.Uint32(b[68:]))
-		if !(math.IsInf(float64(mn), 1) && math.IsInf(float64(mx), -1)) {
+		if withIntensity && s.Area > 0 {
 			s.Sum = math.Float64frombits(le.Uint64(b[32:]))
-			s.Min, s.Max = mn, mx
+			s.Min = math.Float32frombits(le.Uint32(b[64:]))
+			s.Max = math.Float32frombits(le.Uint32(b[68:]))
 		}
 		regs[i] = s.Region(uint32(i + 1))
 	}
