@@ -85,7 +85,12 @@ SEG_DEVICE void seg_label_init(I* P, const float* src, long long n, float t) {
 // seg_label_merge unites each foreground voxel with its foreground
 // neighbours that come before it in raster order: for connectivity 4 and
 // 6 the faces, for 8 the faces and corners in the plane, for 18 the faces
-// and edges, for 26 all 13.
+// and edges, for 26 all 13. Unions that neighbours already imply are
+// skipped: a neighbour face-adjacent to another foreground neighbour that
+// is united with the voxel is in its object already (their own merge
+// joins them), so with the voxel below it in plane z-1 foreground the
+// rest of that plane's neighbours are skipped, and with the one above it
+// in row y-1 foreground, that row's corners are.
 template <typename I>
 SEG_DEVICE void seg_label_merge(I* P, long long Z, long long Y, long long X,
                                 int conn) {
@@ -99,33 +104,41 @@ SEG_DEVICE void seg_label_merge(I* P, long long Z, long long Y, long long X,
         if (seg_load(P + i) == none) continue;
         // Plane z-1 (3-D connectivities only).
         if (z > 0 && conn >= 6 && conn != 8) {
-          for (int dy = -1; dy <= 1; dy++) {
-            long long yy = y + dy;
-            if (yy < 0 || yy >= Y) continue;
-            for (int dx = -1; dx <= 1; dx++) {
-              long long xx = x + dx;
-              if (xx < 0 || xx >= X) continue;
-              int d = (dy != 0) + (dx != 0);
-              if (conn == 6 && d > 0) continue;
-              if (conn == 18 && d > 1) continue;
-              long long j = ((z - 1) * Y + yy) * X + xx;
-              if (seg_load(P + j) != none) seg_unite(P, (I)i, (I)j);
+          long long c = i - X * Y;
+          if (seg_load(P + c) != none) {
+            // Every other neighbour in plane z-1 touches c: by a face for
+            // 18, by a face or in-plane corner for 26.
+            seg_unite(P, (I)i, (I)c);
+          } else if (conn != 6) {
+            for (int dy = -1; dy <= 1; dy++) {
+              long long yy = y + dy;
+              if (yy < 0 || yy >= Y) continue;
+              for (int dx = -1; dx <= 1; dx++) {
+                long long xx = x + dx;
+                if (xx < 0 || xx >= X) continue;
+                int d = (dy != 0) + (dx != 0);
+                if (d == 0 || (conn == 18 && d > 1)) continue;
+                long long j = ((z - 1) * Y + yy) * X + xx;
+                if (seg_load(P + j) != none) seg_unite(P, (I)i, (I)j);
+              }
             }
           }
         }
+        bool left = x > 0 && seg_load(P + i - 1) != none;
         // Row y-1 of the same plane.
         if (y > 0) {
-          bool corners = conn == 8 || conn == 18 || conn == 26;
-          for (int dx = -1; dx <= 1; dx++) {
-            if (dx != 0 && !corners) continue;
-            long long xx = x + dx;
-            if (xx < 0 || xx >= X) continue;
-            long long j = i - X + dx;
-            if (seg_load(P + j) != none) seg_unite(P, (I)i, (I)j);
+          long long u = i - X;
+          if (seg_load(P + u) != none) {
+            seg_unite(P, (I)i, (I)u);  // its row neighbours touch it
+          } else if (conn == 8 || conn == 18 || conn == 26) {
+            // The upper-left corner touches the left voxel by a face.
+            if (x > 0 && !left && seg_load(P + u - 1) != none)
+              seg_unite(P, (I)i, (I)(u - 1));
+            if (x + 1 < X && seg_load(P + u + 1) != none)
+              seg_unite(P, (I)i, (I)(u + 1));
           }
         }
-        // The voxel before it in the row.
-        if (x > 0 && seg_load(P + i - 1) != none) seg_unite(P, (I)i, (I)(i - 1));
+        if (left) seg_unite(P, (I)i, (I)(i - 1));
       }
     }
   }
