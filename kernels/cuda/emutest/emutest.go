@@ -69,7 +69,7 @@ func Build(dir string, opt Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	common := []string{"-std=c++17", "-O1", "-fPIC", "-pthread", "-ffp-contract=off", "-Wall"}
+	common := []string{"-O1", "-fPIC", "-pthread", "-ffp-contract=off", "-Wall"}
 	if opt.Sanitize {
 		common = append(common, "-fsanitize=thread", "-g")
 	}
@@ -79,10 +79,11 @@ func Build(dir string, opt Options) (string, error) {
 	}
 	var units []unit
 	for _, f := range emu {
-		units = append(units, unit{f, append(append([]string{}, common...), "-c", f)})
+		// The emulator waits on atomics (C++20); the kernels are C++17.
+		units = append(units, unit{f, append(append([]string{"-std=c++20"}, common...), "-c", f)})
 	}
 	for _, f := range cu {
-		units = append(units, unit{f, append(append([]string{}, common...),
+		units = append(units, unit{f, append(append([]string{"-std=c++17"}, common...),
 			"-DSEGSTACK_EMU", "-I", inc, "-include", filepath.Join(inc, "segcuda.h"), "-x", "c++", "-c", f)})
 	}
 	objs := make([]string, len(units))
