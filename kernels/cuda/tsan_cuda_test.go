@@ -15,9 +15,9 @@ import (
 )
 
 // tsanRun selects the tests run again on the emulator built with the
-// thread sanitizer: small cases of every kernel family, since a sanitized
-// emulator runs several times slower.
-const tsanRun = `^(TestEmulator|TestTSAN)`
+// thread sanitizer, with -test.short: those tests keep to small cases
+// then, since a sanitized emulator runs several times slower.
+const tsanRun = `^(TestEmulator|TestLabelMatchesCPU|TestRegionStatsMatchCPU|TestMaxAndThreshold)`
 
 // TestThreadSanitizer builds the emulated driver with -fsanitize=thread and
 // runs small cases in child processes with the sanitizer's runtime
@@ -51,7 +51,7 @@ func TestThreadSanitizer(t *testing.T) {
 	lib, err := emutest.Build(t.TempDir(), emutest.Options{Sanitize: true})
 	require.NoError(t, err)
 	child := func(run, mode string) (string, error) {
-		cmd := exec.Command(os.Args[0], "-test.run="+run, "-test.count=1", "-test.v")
+		cmd := exec.Command(os.Args[0], "-test.run="+run, "-test.count=1", "-test.v", "-test.short")
 		cmd.Env = append(os.Environ(), "LD_PRELOAD="+tsan, emutest.Env+"="+lib, "SEGSTACK_CUDA_CHILD="+mode,
 			"TSAN_OPTIONS=halt_on_error=0")
 		b, err := cmd.CombinedOutput()

@@ -717,9 +717,12 @@ CUresult cuLaunchKernel(void* f, unsigned gx, unsigned gy, unsigned gz, unsigned
 	// The kernel runs without the lock, so that kernels of other contexts'
 	// streams are not held up by it (launches themselves are serialised).
 	lock.unlock();
-	if (segemu::run_grid(fn->fn, params, {gx, gy, gz}, {bx, by, bz}, shared) != 0)
-		return ERR_LAUNCH_OUT_OF_RESOURCES;
-	return OK;
+	int rc = segemu::run_grid(fn->fn, params, {gx, gy, gz}, {bx, by, bz}, shared);
+	// Taking the lock again orders the kernel's writes before the later
+	// driver calls of any thread (a copy of the results, a free), as the
+	// stream orders them on a device.
+	lock.lock();
+	return rc != 0 ? ERR_LAUNCH_OUT_OF_RESOURCES : OK;
 }
 
 CUresult cuGetErrorName(CUresult r, const char** s) {
