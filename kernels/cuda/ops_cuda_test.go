@@ -4,6 +4,7 @@ package cuda
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -137,6 +138,8 @@ func TestGaussianMatchesCPU(t *testing.T) {
 		trunc float64
 	}{
 		{stack.Shape{Z: 1, Y: 23, X: 300}, [3]float64{0, 1, 1}, 0},
+		{stack.Shape{Z: 1, Y: 70, X: 130}, [3]float64{0, 1.5, 2}, 0},
+		{stack.Shape{Z: 2, Y: 40, X: 70}, [3]float64{0.8, 4, 1}, 0},
 		{stack.Shape{Z: 1, Y: 9, X: 17}, [3]float64{0, 2.5, 0.6}, 3},
 		{stack.Shape{Z: 1, Y: 6, X: 1}, [3]float64{0, 1, 1}, 0},
 		{stack.Shape{Z: 1, Y: 3, X: 2}, [3]float64{0, 3, 3}, 0},
@@ -145,13 +148,17 @@ func TestGaussianMatchesCPU(t *testing.T) {
 		{stack.Shape{Z: 4, Y: 5, X: 6}, [3]float64{0, 0, 0}, 0},
 		{stack.Shape{Z: 3, Y: 4, X: 5}, [3]float64{3, 2.5, 5}, 0},
 	}
-	for _, c := range cases {
-		v := randVolume(r, c.shape)
-		for _, mode := range allModes {
-			opt := kernels.GaussianOptions{Sigma: c.sigma, Truncate: c.trunc, Mode: mode, Cval: 3.25}
-			gaussCheck(t, g, s, v, opt, c.shape.String()+" "+mode.String())
+	for _, fused := range []bool{true, false} {
+		fuseYX = fused // the fused Y and X step, and the separate passes
+		for _, c := range cases {
+			v := randVolume(r, c.shape)
+			for _, mode := range allModes {
+				opt := kernels.GaussianOptions{Sigma: c.sigma, Truncate: c.trunc, Mode: mode, Cval: 3.25}
+				gaussCheck(t, g, s, v, opt, fmt.Sprintf("%v %v fused=%v", c.shape, mode, fused))
+			}
 		}
 	}
+	fuseYX = true
 }
 
 // TestGaussianOfConverts checks the conversion fused into the first pass

@@ -225,19 +225,32 @@ func (g *gpu) gaussian(s offload.Stream, dst, src offload.Buffer, e srcElem, sha
 		}
 		return g.kernel("seg_convert_"+e.suffix, grid1(n), s, g.ptr(dst), g.ptr(src), n, maxOut)
 	}
-	// The passes alternate between dst and a temporary so that the last
-	// writes dst; no pass reads the buffer it writes.
-	outs := make([]uint64, len(axes))
+	// The steps: one launch an axis, except that Y and X together are one
+	// fused launch when their radii fit its tile (yxMaxRadius).
+	type step struct{ a, b *gaussAxis }
+	var steps []step
+	for i := 0; i < len(axes); i++ {
+		if i+1 < len(axes) && axes[i].axis == 1 && axes[i+1].axis == 2 && fuseYX &&
+			axes[i].r <= yxMaxRadius && axes[i+1].r <= yxMaxRadius {
+			steps = append(steps, step{&axes[i], &axes[i+1]})
+			i++
+			continue
+		}
+		steps = append(steps, step{a: &axes[i]})
+	}
+	// The steps alternate between dst and a temporary so that the last
+	// writes dst; no step reads the buffer it writes.
+	outs := make([]uint64, len(steps))
 	var tmp offload.Buffer
 	same := dst == src
-	if len(axes) > 1 || same {
+	if len(steps) > 1 || same {
 		if tmp, err = g.temp(s, 4*int(n)); err != nil {
 			return err
 		}
 	}
-	copyBack := same && len(axes)%2 == 1
+	copyBack := same && len(steps)%2 == 1
 	for i := range outs {
-		left := len(axes) - 1 - i // passes after this one
+		left := len(steps) - 1 - i // steps after this one
 		if copyBack {
 			left++
 		}
@@ -248,14 +261,26 @@ func (g *gpu) gaussian(s offload.Stream, dst, src offload.Buffer, e srcElem, sha
 		}
 	}
 	in, suffix := g.ptr(src), e.suffix
-	grid := grid3(int64(shape.Z), int64(shape.Y), int64(shape.X), 1)
-	for i, a := range axes {
+	Z, Y, X := int64(shape.Z), int64(shape.Y), int64(shape.X)
+	for i, st := range steps {
 		m := uint64(0)
-		if i == len(axes)-1 && !copyBack {
+		if i == len(steps)-1 && !copyBack {
 			m = maxOut
 		}
-		err := g.kernel("seg_gauss_pass_"+suffix, grid, s, outs[i], in, int64(shape.Z), int64(shape.Y), int64(shape.X),
-			a.axis, g.ptr(a.w), a.r, int32(opt.Mode), float32(opt.Cval), m)
+		var err error
+		if st.b != nil {
+			grid := [3]uint32{
+				uint32(min((X+yxTileX-1)/yxTileX, maxBlocks)),
+				uint32(min((Y+yxTileY-1)/yxTileY, 65535, max(maxBlocks/((X+yxTileX-1)/yxTileX), 1))),
+				1,
+			}
+			grid[2] = uint32(min(Z, 65535, max(maxBlocks/(int64(grid[0])*int64(grid[1])), 1)))
+			err = g.kernel("seg_gauss_yx_"+suffix, grid, s, outs[i], in, Z, Y, X,
+				g.ptr(st.a.w), st.a.r, g.ptr(st.b.w), st.b.r, int32(opt.Mode), float32(opt.Cval), m)
+		} else {
+			err = g.kernel("seg_gauss_pass_"+suffix, grid3(Z, Y, X, 1), s, outs[i], in, Z, Y, X,
+				st.a.axis, g.ptr(st.a.w), st.a.r, int32(opt.Mode), float32(opt.Cval), m)
+		}
 		if err != nil {
 			return err
 		}
@@ -268,6 +293,18 @@ func (g *gpu) gaussian(s offload.Stream, dst, src offload.Buffer, e srcElem, sha
 }
 
 const negInfBits = 0xff800000
+
+// The fused Y and X step's tile (SEG_YX_TX, SEG_YX_TY and SEG_YX_RMAX of
+// gaussian.cu).
+const (
+	yxTileX     = 64
+	yxTileY     = 32
+	yxMaxRadius = 16
+)
+
+// fuseYX enables the fused Y and X step (a variable so that tests cover
+// the separate passes too).
+var fuseYX = true
 
 // Max enqueues the reduction of region of the float32 volume src (shape)
 // to its largest element, stored as a float32 at the start of dst.

@@ -40,6 +40,9 @@ var entries = map[string]string{
 	"seg_gauss_pass_f32": "pplllipiifp", // dst, src, Z, Y, X, axis, w, r, mode, cval, maxOut
 	"seg_gauss_pass_u8":  "pplllipiifp",
 	"seg_gauss_pass_u16": "pplllipiifp",
+	"seg_gauss_yx_f32":   "pplllpipiifp", // dst, src, Z, Y, X, wy, ry, wx, rx, mode, cval, maxOut
+	"seg_gauss_yx_u8":    "pplllpipiifp",
+	"seg_gauss_yx_u16":   "pplllpipiifp",
 	"seg_convert_f32":    "pplp", // dst, src, n, maxOut
 	"seg_convert_u8":     "pplp",
 	"seg_convert_u16":    "pplp",

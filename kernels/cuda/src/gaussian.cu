@@ -73,6 +73,93 @@ SEG_GAUSS_PASS(seg_gauss_pass_f32, float)
 SEG_GAUSS_PASS(seg_gauss_pass_u8, unsigned char)
 SEG_GAUSS_PASS(seg_gauss_pass_u16, unsigned short)
 
+// The fused Y and X passes: a block filters a tile of SEG_YX_TY rows by
+// SEG_YX_TX columns of one plane, its input with a halo in shared memory,
+// the Y pass into a second shared array (the tile's rows with the X halo),
+// then the X pass into dst, so that the volume is read and written once
+// for both passes. Every value is the one the separate passes make: halo
+// columns outside the plane hold the Y pass of the column the mode maps
+// them to (or cval), halo rows the input row the mode maps to (or cval).
+// Radii up to SEG_YX_RMAX; wider kernels use the separate passes.
+#define SEG_YX_TX 64
+#define SEG_YX_TY 32
+#define SEG_YX_RMAX 16
+#define SEG_YX_IW (SEG_YX_TX + 2 * SEG_YX_RMAX)
+#define SEG_YX_IH (SEG_YX_TY + 2 * SEG_YX_RMAX)
+
+template <typename T>
+SEG_DEVICE void seg_gauss_yx(float* __restrict__ dst, const T* __restrict__ src,
+                             long long Z, long long Y, long long X,
+                             const float* __restrict__ wy, int ry,
+                             const float* __restrict__ wx, int rx, int mode,
+                             float cval, float* maxOut) {
+  SEG_SHARED(float, in, SEG_YX_IH * SEG_YX_IW);
+  SEG_SHARED(float, mid, SEG_YX_TY * SEG_YX_IW);
+  float m = seg_int_as_float((int)SEG_NEG_INF_BITS);
+  const int iw = SEG_YX_TX + 2 * rx;  // used width of a row of in and mid
+  const int ih = SEG_YX_TY + 2 * ry;
+  const unsigned t = threadIdx.x, nt = blockDim.x;
+  long long tilesX = (X + SEG_YX_TX - 1) / SEG_YX_TX;
+  long long tilesY = (Y + SEG_YX_TY - 1) / SEG_YX_TY;
+  for (long long z = blockIdx.z; z < Z; z += gridDim.z) {
+    const T* plane = src + z * Y * X;
+    for (long long ty = blockIdx.y; ty < tilesY; ty += gridDim.y) {
+      long long y0 = ty * SEG_YX_TY;
+      for (long long tx = blockIdx.x; tx < tilesX; tx += gridDim.x) {
+        long long x0 = tx * SEG_YX_TX;
+        for (int k = t; k < ih * iw; k += nt) {
+          int py = k / iw, px = k % iw;
+          long long xx = seg_map_index(x0 - rx + px, X, mode);
+          long long yy = seg_map_index(y0 - ry + py, Y, mode);
+          float v = cval;
+          if (xx >= 0 && yy >= 0) v = seg_load_f32(plane + yy * X + xx);
+          in[py * SEG_YX_IW + px] = v;
+        }
+        __syncthreads();
+        for (int k = t; k < SEG_YX_TY * iw; k += nt) {
+          int py = k / iw, px = k % iw;
+          float acc = cval;
+          if (seg_map_index(x0 - rx + px, X, mode) >= 0) {
+            const float* c = in + (py + ry) * SEG_YX_IW + px;
+            acc = wy[0] * c[0];
+            for (int j = 1; j <= ry; j++) {
+              acc = seg_fmaf(wy[j], c[-j * SEG_YX_IW] + c[j * SEG_YX_IW], acc);
+            }
+          }
+          mid[py * SEG_YX_IW + px] = acc;
+        }
+        __syncthreads();
+        for (int k = t; k < SEG_YX_TY * SEG_YX_TX; k += nt) {
+          int py = k / SEG_YX_TX, px = k % SEG_YX_TX;
+          long long y = y0 + py, x = x0 + px;
+          if (y >= Y || x >= X) continue;
+          const float* c = mid + py * SEG_YX_IW + px + rx;
+          float acc = wx[0] * c[0];
+          for (int j = 1; j <= rx; j++) {
+            acc = seg_fmaf(wx[j], c[-j] + c[j], acc);
+          }
+          dst[(z * Y + y) * X + x] = acc;
+          m = seg_maxf(m, acc);
+        }
+        __syncthreads();
+      }
+    }
+  }
+  if (maxOut) seg_block_max(m, maxOut);
+}
+
+#define SEG_GAUSS_YX(name, T)                                                 \
+  SEG_GLOBAL void name(float* dst, const T* src, long long Z, long long Y,    \
+                       long long X, const float* wy, int ry, const float* wx, \
+                       int rx, int mode, float cval, float* maxOut) {         \
+    seg_gauss_yx<T>(dst, src, Z, Y, X, wy, ry, wx, rx, mode, cval, maxOut);   \
+  }                                                                           \
+  SEG_KERNEL_REGISTER(name)
+
+SEG_GAUSS_YX(seg_gauss_yx_f32, float)
+SEG_GAUSS_YX(seg_gauss_yx_u8, unsigned char)
+SEG_GAUSS_YX(seg_gauss_yx_u16, unsigned short)
+
 // seg_convert converts n elements of src to float32 into dst and raises
 // *maxOut (when not null) to their maximum: the Gaussian when no axis is
 // filtered.
