@@ -118,7 +118,7 @@ func (g *gpu) LabelAbove(s offload.Stream, dst, count, scratch, src offload.Buff
 		grid  [3]uint32
 		args  []any
 	}{
-		{"seg_label_init_" + sfx, grid1(n), []any{P, g.ptr(src), n, t}},
+		{"seg_label_init_" + sfx, grid3(Z, Y, X, 1), []any{P, g.ptr(src), Z, Y, X, t}},
 		{"seg_label_merge_" + sfx, grid3(Z, Y, X, 1), []any{P, Z, Y, X, int32(c)}},
 		{"seg_label_compress_" + sfx, grid1(n), []any{P, n}},
 		{"seg_label_count_" + sfx, chunkGrid, []any{P, n, counts}},

@@ -51,15 +51,15 @@ var entries = map[string]string{
 	"seg_max_box":   "ppllllllll", // out, src, Y, X, z0, y0, x0, dz, dy, dx
 	"seg_threshold": "pplf",       // dst, src, n, t
 	// label.cu
-	"seg_label_scan":         "plp", // counts, nb, count
-	"seg_label_init_u32":     "pplf",
-	"seg_label_merge_u32":    "pllli", // P, Z, Y, X, conn
+	"seg_label_scan":         "plp",    // counts, nb, count
+	"seg_label_init_u32":     "pplllf", // P, src, Z, Y, X, t
+	"seg_label_merge_u32":    "pllli",  // P, Z, Y, X, conn
 	"seg_label_compress_u32": "pl",
 	"seg_label_count_u32":    "plp",
 	"seg_label_number_u32":   "plp",
 	"seg_label_write32_u32":  "ppl",
 	"seg_label_write16_u32":  "ppl",
-	"seg_label_init_u64":     "pplf",
+	"seg_label_init_u64":     "pplllf",
 	"seg_label_merge_u64":    "pllli",
 	"seg_label_compress_u64": "pl",
 	"seg_label_count_u64":    "plp",

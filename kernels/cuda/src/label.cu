@@ -5,8 +5,9 @@
 //
 // Union-find on device, in the family of Playne and Hawick's and the
 // block-based BKE algorithms:
-//   1. init: P[i] = i for a voxel above t, NONE for the background (the
-//      threshold is fused here; no mask is materialised);
+//   1. init: NONE for the background, and for a voxel above t (the
+//      threshold is fused here; no mask is materialised) the first voxel
+//      of its run within its row segment (the local phase);
 //   2. merge: each foreground voxel unites itself with each foreground
 //      neighbour that precedes it in raster order. Links always go from a
 //      larger index to a smaller one with an atomic min, so the root of
@@ -75,10 +76,34 @@ SEG_DEVICE void seg_unite(I* P, I a, I b) {
   }
 }
 
+// SEG_LABEL_SEG is the row segment within which init joins runs.
+#define SEG_LABEL_SEG 32
+
+// seg_label_init marks the foreground and does the local part of the
+// union-find: rows are cut into aligned segments of SEG_LABEL_SEG voxels,
+// and every foreground voxel's parent is the first voxel of its run within
+// its segment (found by reading back to the run's start, at most
+// SEG_LABEL_SEG-1 voxels, from cache). The merge then has no union to make
+// inside a segment's runs.
 template <typename I>
-SEG_DEVICE void seg_label_init(I* P, const float* src, long long n, float t) {
-  for (long long i = seg_grid_first(); i < n; i += seg_grid_stride()) {
-    P[i] = src[i] > t ? (I)i : seg_none<I>();
+SEG_DEVICE void seg_label_init(I* P, const float* src, long long Z,
+                               long long Y, long long X, float t) {
+  for (long long z = blockIdx.z; z < Z; z += gridDim.z) {
+    for (long long y = blockIdx.y; y < Y; y += gridDim.y) {
+      long long row = (z * Y + y) * X;
+      for (long long x = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+           x < X; x += (long long)gridDim.x * blockDim.x) {
+        const float* p = src + row;
+        if (!(p[x] > t)) {
+          P[row + x] = seg_none<I>();
+          continue;
+        }
+        long long s0 = x - x % SEG_LABEL_SEG;
+        long long b = x;
+        while (b > s0 && p[b - 1] > t) b--;
+        P[row + x] = (I)(row + b);
+      }
+    }
   }
 }
 
@@ -138,7 +163,8 @@ SEG_DEVICE void seg_label_merge(I* P, long long Z, long long Y, long long X,
               seg_unite(P, (I)i, (I)(u + 1));
           }
         }
-        if (left) seg_unite(P, (I)i, (I)(i - 1));
+        // Within a row segment, init has joined the run already.
+        if (left && x % SEG_LABEL_SEG == 0) seg_unite(P, (I)i, (I)(i - 1));
       }
     }
   }
@@ -248,9 +274,9 @@ SEG_DEVICE void seg_label_write(L* dst, const I* P, long long n) {
 }
 
 #define SEG_LABEL_KERNELS(sfx, I)                                             \
-  SEG_GLOBAL void seg_label_init_##sfx(I* P, const float* src, long long n,   \
-                                       float t) {                             \
-    seg_label_init<I>(P, src, n, t);                                          \
+  SEG_GLOBAL void seg_label_init_##sfx(I* P, const float* src, long long Z,   \
+                                       long long Y, long long X, float t) {   \
+    seg_label_init<I>(P, src, Z, Y, X, t);                                    \
   }                                                                           \
   SEG_KERNEL_REGISTER(seg_label_init_##sfx)                                   \
   SEG_GLOBAL void seg_label_merge_##sfx(I* P, long long Z, long long Y,       \
