@@ -58,7 +58,12 @@ step() {
 		return 1
 	fi
 	local t0=$(date +%s)
-	timeout -k 10 "$secs" "$@" >"$out/$name.txt" 2>&1
+	if [ "$1" = ctest ]; then
+		shift
+		(cd kernels/cuda && timeout -k 10 "$secs" "$ct" "$@") >"$out/$name.txt" 2>&1
+	else
+		timeout -k 10 "$secs" "$@" >"$out/$name.txt" 2>&1
+	fi
 	local rc=$?
 	status+=("$name: exit $rc in $(($(date +%s) - t0)) s")
 	echo "gpu-check: $name: exit $rc"
@@ -68,8 +73,11 @@ step() {
 export SEGSTACK_CUDA_TEST_DRIVER=real # the tests use the installed libcuda.so.1
 unset SEGSTACK_LIBCUDA
 # A dry run where there is no GPU: GPU_CHECK_LIBCUDA names an emulated
-# driver (kernels/cuda/emutest) and GPU_CHECK_SHAPE a smaller stack.
-if [ -n "${GPU_CHECK_LIBCUDA:-}" ]; then export SEGSTACK_LIBCUDA=$GPU_CHECK_LIBCUDA; fi
+# driver (kernels/cuda/emutest), with small benchmarks, and GPU_CHECK_SHAPE
+# a smaller stack.
+if [ -n "${GPU_CHECK_LIBCUDA:-}" ]; then
+	export SEGSTACK_LIBCUDA=$GPU_CHECK_LIBCUDA SEGSTACK_CUDA_BENCH_SMALL=1
+fi
 
 # 1. The machine.
 {
@@ -93,11 +101,15 @@ if [ -n "${GPU_CHECK_LIBCUDA:-}" ]; then export SEGSTACK_LIBCUDA=$GPU_CHECK_LIBC
 ptxas_bad=$(grep -c '^exit [1-9]' "$out/ptxas.txt")
 status+=("ptxas: $(grep -c '^== ' "$out/ptxas.txt") files, $ptxas_bad failed")
 
+# The test binary runs in its package's folder, as go test runs it (its
+# fixtures are found from there).
+ct=$PWD/.gpu/cuda.test
+
 # 3. The tests against the real driver.
-step tests 90 .gpu/cuda.test -test.v -test.count=1
+step tests 90 ctest -test.v -test.count=1
 
 # 4. Benchmarks.
-step bench 90 .gpu/cuda.test -test.run '^$' -test.bench . -test.benchtime 5x -test.count=1
+step bench 90 ctest -test.run '^$' -test.bench . -test.benchtime 5x -test.count=1
 
 # 5. End to end on a 64x2048x2048 stack.
 e2e=$(mktemp -d)
@@ -118,8 +130,10 @@ step e2e 200 bash "$e2e/run.sh" "$e2e" "${GPU_CHECK_SHAPE:-64,2048,2048}"
 
 # 6. compute-sanitizer on small cases.
 small='^(TestGaussianMatchesCPU|TestMaxAndThreshold|TestLabelMatchesCPU|TestRegionStatsMatchCPU)$'
-step memcheck 60 compute-sanitizer --tool memcheck --error-exitcode 1 .gpu/cuda.test -test.run "$small" -test.short -test.count=1
-step racecheck 60 compute-sanitizer --tool racecheck --error-exitcode 1 .gpu/cuda.test -test.run "$small" -test.short -test.count=1
+cd kernels/cuda
+step memcheck 60 compute-sanitizer --tool memcheck --error-exitcode 1 "$ct" -test.run "$small" -test.short -test.count=1
+step racecheck 60 compute-sanitizer --tool racecheck --error-exitcode 1 "$ct" -test.run "$small" -test.short -test.count=1
+cd ../..
 
 # The summary.
 {
@@ -146,7 +160,7 @@ step racecheck 60 compute-sanitizer --tool racecheck --error-exitcode 1 .gpu/cud
 	grep -E '^Benchmark' "$out/bench.txt"
 	echo '```'
 	echo
-	echo "## End to end, 64x2048x2048, segment --device cuda vs cpu"
+	echo "## End to end, ${GPU_CHECK_SHAPE:-64,2048,2048} (Z,Y,X), segment --device cuda vs cpu"
 	echo '```'
 	grep -E '^(cuda|cpu): |IDENTICAL|differ' "$out/e2e.txt"
 	echo '```'
