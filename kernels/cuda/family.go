@@ -70,3 +70,4 @@ func open(indices []int) (kernels.Backend, error) {
 }
 
 var _ offload.Device = (*gpu)(nil)
+var _ offload.Labeler = (*gpu)(nil)
