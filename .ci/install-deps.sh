@@ -40,7 +40,9 @@ install_venv() {
 	fi
 }
 
-PKGS="gcc chromium python3-numpy python3-scipy python3-tifffile python3-skimage python3-zarr python3-numcodecs python3-venv libtiff-tools"
+# g++ builds the emulated CUDA driver the -tags cuda tests run on; clang-19
+# compiles kernels/cuda/src/*.cu to the committed PTX, which a test compares.
+PKGS="gcc g++ clang-19 chromium python3-numpy python3-scipy python3-tifffile python3-skimage python3-zarr python3-numcodecs python3-venv libtiff-tools"
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
 	if command -v sudo >/dev/null 2>&1; then

@@ -11,7 +11,7 @@ layer() {
 	stack) echo 1 ;;
 	stack/tiff | stack/zarr | stack/synth) echo 2 ;;
 	kernels | kernels/offload/internal/view | sched) echo 3 ;;
-	kernels/offload | kernels/cuda | sched/dashboard | sched/dashboard/dashboardtest | delayed) echo 4 ;;
+	kernels/offload | kernels/cuda | kernels/cuda/emutest | sched/dashboard | sched/dashboard/dashboardtest | delayed) echo 4 ;;
 	kernels/offload/fakedev | kernels/offload/devicetest) echo 5 ;;
 	array | segment) echo 6 ;;
 	engine | capi) echo 7 ;;

@@ -28,8 +28,10 @@
 //     setting up makes the call re-plan with tiles half the size, and a
 //     volume that fits no tile at all runs on the fallback.
 //
-// Labelling (Label, LabelAbove) runs on the fallback: it is not offloaded
-// yet.
+// Labelling (LabelAbove, LabelAbove16, LabelAboveWithStats) runs on a
+// device when the devices implement the optional Labeler interface and the
+// whole volume fits one of them; otherwise, and for Label and the chunked
+// labelling, on the fallback.
 //
 // A Device implementation checks itself with package devicetest, which the
 // fake device passes bit for bit.

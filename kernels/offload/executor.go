@@ -90,9 +90,11 @@ func (c *counters) failed(err error) {
 // across calls, spreads tiles over several devices, and recomputes on the
 // CPU what a device fails on.
 //
-// The labelling methods run on the fallback backend (labelling on a device
-// is not implemented yet), and so do Narrow16, Min and the streamed Z pass
-// (GaussianZ).
+// LabelAbove, LabelAbove16 and LabelAboveWithStats label the whole volume
+// on one device when every device implements Labeler and the volume fits
+// the device with the most free memory, and on the fallback otherwise (or
+// after a device failure, as the policy says). Label, LabelChunkAbove,
+// Narrow16, Min and the streamed Z pass (GaussianZ) run on the fallback.
 //
 // An Executor is safe for concurrent use; calls take turns on the devices.
 // It owns its devices and closes them in Close.

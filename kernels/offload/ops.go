@@ -269,33 +269,6 @@ func (e *Executor) Label(ctx context.Context, dst *stack.Volume[uint32], mask *s
 	return e.fb.Label(ctx, dst, mask, conn)
 }
 
-// LabelAbove labels the voxels of src above t on the fallback backend;
-// labelling on a device is not implemented yet.
-func (e *Executor) LabelAbove(ctx context.Context, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, conn kernels.Connectivity) (int, error) {
-	if e.isClosed() {
-		return 0, errClosed
-	}
-	return e.fb.LabelAbove(ctx, dst, src, t, conn)
-}
-
-// LabelAbove16 labels the voxels of src above t into uint16 labels on the
-// fallback backend.
-func (e *Executor) LabelAbove16(ctx context.Context, dst *stack.Volume[uint16], src *stack.Volume[float32], t float32, conn kernels.Connectivity) (int, error) {
-	if e.isClosed() {
-		return 0, errClosed
-	}
-	return e.fb.LabelAbove16(ctx, dst, src, t, conn)
-}
-
-// LabelAboveWithStats labels the voxels of src above t and measures the
-// objects on the fallback backend.
-func (e *Executor) LabelAboveWithStats(ctx context.Context, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, conn kernels.Connectivity, intensity *stack.Volume[float32]) (int, []kernels.Region, error) {
-	if e.isClosed() {
-		return 0, nil, errClosed
-	}
-	return e.fb.LabelAboveWithStats(ctx, dst, src, t, conn, intensity)
-}
-
 // LabelChunkAbove labels one chunk of a grid for the chunk merge on the
 // fallback backend.
 func (e *Executor) LabelChunkAbove(ctx context.Context, grid stack.Grid, idx int, dst *stack.Volume[uint32], src *stack.Volume[float32], t float32, intensity *stack.Volume[float32], conn kernels.Connectivity) (*kernels.ChunkLabels, error) {

@@ -11,8 +11,10 @@ package fakedev
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -608,3 +610,151 @@ func (d *Device) Threshold(s offload.Stream, dst, src offload.Buffer, n int, t f
 }
 
 var _ offload.Device = (*Device)(nil)
+
+// LabelScratch is the scratch LabelAbove asks for: a uint32 per voxel, as
+// a device's union-find needs.
+func (d *Device) LabelScratch(shape stack.Shape) int { return 4 * shape.Len() }
+
+// LabelAbove enqueues the Backend's labelling of the voxels of src above t
+// into uint32 (elemSize 4) or uint16 (elemSize 2) labels, storing the
+// count at the start of count.
+func (d *Device) LabelAbove(s offload.Stream, dst, count, scratch, src offload.Buffer, shape stack.Shape, t float32, conn kernels.Connectivity, elemSize int) error {
+	sb, err := d.buffer(src)
+	if err != nil {
+		return err
+	}
+	sv, err := view.Volume[float32](sb.data, shape)
+	if err != nil {
+		return fmt.Errorf("fakedev: label source: %w", err)
+	}
+	cb, err := d.buffer(count)
+	if err != nil {
+		return err
+	}
+	cv, err := view.Of[uint32](cb.data, 1)
+	if err != nil {
+		return fmt.Errorf("fakedev: label count: %w", err)
+	}
+	xb, err := d.buffer(scratch)
+	if err != nil {
+		return err
+	}
+	if xb.Len() < d.LabelScratch(shape) {
+		return fmt.Errorf("fakedev: label scratch of %d bytes, %d needed", xb.Len(), d.LabelScratch(shape))
+	}
+	db, err := d.buffer(dst)
+	if err != nil {
+		return err
+	}
+	var run func() (int, error)
+	switch elemSize {
+	case 4:
+		dv, err := view.Volume[uint32](db.data, shape)
+		if err != nil {
+			return fmt.Errorf("fakedev: label destination: %w", err)
+		}
+		run = func() (int, error) { return d.be.LabelAbove(context.Background(), dv, sv, t, conn) }
+	case 2:
+		dv, err := view.Volume[uint16](db.data, shape)
+		if err != nil {
+			return fmt.Errorf("fakedev: label destination: %w", err)
+		}
+		run = func() (int, error) {
+			n, err := d.be.LabelAbove16(context.Background(), dv, sv, t, conn)
+			if errors.Is(err, kernels.ErrLabelOverflow16) {
+				err = nil // the count is right and the labels undefined, as on a device
+			}
+			return n, err
+		}
+	default:
+		return fmt.Errorf("fakedev: labels of %d bytes", elemSize)
+	}
+	return d.enqueue(s, OpKernel, "label", d.compute, d.cfg.KernelDelay, d.cfg.KernelRate, 4*shape.Len(), func() error {
+		n, err := run()
+		cv[0] = uint32(n)
+		return err
+	})
+}
+
+// regionWords is the number of 8-byte words a region takes in
+// RegionStats's output: label, area, the box's Lo and Hi, the centroid,
+// the mean, minimum and maximum intensity.
+const regionWords = 14
+
+// RegionStatsBytes is the size of RegionStats's output for n objects.
+func (d *Device) RegionStatsBytes(n int) int { return 8 * regionWords * n }
+
+// RegionStats enqueues the Backend's measurement of the n objects of
+// labels, with intensity (nil for none), into out.
+func (d *Device) RegionStats(s offload.Stream, out, labels, intensity offload.Buffer, shape stack.Shape, n int) error {
+	ob, err := d.buffer(out)
+	if err != nil {
+		return err
+	}
+	if ob.Len() < d.RegionStatsBytes(n) {
+		return fmt.Errorf("fakedev: region stats output of %d bytes, %d needed", ob.Len(), d.RegionStatsBytes(n))
+	}
+	lb, err := d.buffer(labels)
+	if err != nil {
+		return err
+	}
+	lv, err := view.Volume[uint32](lb.data, shape)
+	if err != nil {
+		return fmt.Errorf("fakedev: region stats labels: %w", err)
+	}
+	var iv *stack.Volume[float32]
+	if intensity != nil {
+		ib, err := d.buffer(intensity)
+		if err != nil {
+			return err
+		}
+		if iv, err = view.Volume[float32](ib.data, shape); err != nil {
+			return fmt.Errorf("fakedev: region stats intensity: %w", err)
+		}
+	}
+	return d.enqueue(s, OpKernel, "regionstats", d.compute, d.cfg.KernelDelay, d.cfg.KernelRate, 4*shape.Len(), func() error {
+		rs, err := kernels.MeasureRegions(context.Background(), lv, n, iv)
+		if err != nil {
+			return err
+		}
+		w := ob.data
+		put := func(i int, v uint64) { binary.NativeEndian.PutUint64(w[8*i:], v) }
+		for k, r := range rs {
+			b := k * regionWords
+			put(b, uint64(r.Label))
+			put(b+1, uint64(r.Area))
+			for a := range 3 {
+				put(b+2+a, uint64(r.BBox.Lo[a]))
+				put(b+5+a, uint64(r.BBox.Hi[a]))
+				put(b+8+a, math.Float64bits(r.Centroid[a]))
+			}
+			put(b+11, math.Float64bits(r.MeanIntensity))
+			put(b+12, math.Float64bits(r.MinIntensity))
+			put(b+13, math.Float64bits(r.MaxIntensity))
+		}
+		return nil
+	})
+}
+
+// DecodeRegions reads RegionStats's output.
+func (d *Device) DecodeRegions(out []byte, n int, _ bool) []kernels.Region {
+	get := func(i int) uint64 { return binary.NativeEndian.Uint64(out[8*i:]) }
+	rs := make([]kernels.Region, n)
+	for k := range rs {
+		b := k * regionWords
+		r := &rs[k]
+		r.Label = uint32(get(b))
+		r.Area = int(get(b + 1))
+		for a := range 3 {
+			r.BBox.Lo[a] = int(get(b + 2 + a))
+			r.BBox.Hi[a] = int(get(b + 5 + a))
+			r.Centroid[a] = math.Float64frombits(get(b + 8 + a))
+		}
+		r.MeanIntensity = math.Float64frombits(get(b + 11))
+		r.MinIntensity = math.Float64frombits(get(b + 12))
+		r.MaxIntensity = math.Float64frombits(get(b + 13))
+	}
+	return rs
+}
+
+var _ offload.Labeler = (*Device)(nil)
