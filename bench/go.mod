@@ -1,6 +1,6 @@
 module github.com/segstack/segstack/bench
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/segstack/segstack v0.0.0
@@ -20,7 +20,7 @@ require (
 	github.com/ulikunitz/xz v0.5.17 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/image v0.30.0 // indirect
-	golang.org/x/sys v0.41.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.28.0 // indirect
 )
 
