@@ -165,3 +165,24 @@ func TestKilledWritersLeaveNoPartialOutput(t *testing.T) {
 	require.Zero(t, n)
 
 }
+
+// TestCreateOverKilledCreate: a writer killed after Create made the
+// directory and while its pending mark was still a temporary file leaves a
+// directory of temporaries only; the next Create must take it over, not
+// refuse it as a foreign directory.
+func TestCreateOverKilledCreate(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a.zarr")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "."+pendingFile+tmpMarker+"123"), []byte("{"), 0o644))
+	require.True(t, isTemporary("."+pendingFile+tmpMarker+"123"))
+	w, err := Create(dir, ArrayOptions{Shape: []int{2, 2}, Chunks: []int{2, 2}, DType: Uint8})
+	require.NoError(t, err)
+	require.NoError(t, w.Commit())
+	require.Zero(t, countTemporaries(t, dir))
+	// A directory with a file that is not a temporary is still refused.
+	other := filepath.Join(t.TempDir(), "b")
+	require.NoError(t, os.MkdirAll(other, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(other, "notes.txt"), nil, 0o644))
+	_, err = Create(other, ArrayOptions{Shape: []int{2, 2}, Chunks: []int{2, 2}, DType: Uint8})
+	require.ErrorContains(t, err, "not a Zarr array")
+}

@@ -242,6 +242,19 @@ func clearArrayDir(dir string) error {
 	if len(entries) == 0 {
 		return nil
 	}
+	// A writer killed between creating the directory and renaming its
+	// pending mark into place leaves only temporaries: that is an array
+	// being created, not someone else's directory.
+	onlyTemporaries := true
+	for _, e := range entries {
+		if !isTemporary(e.Name()) {
+			onlyTemporaries = false
+			break
+		}
+	}
+	if onlyTemporaries {
+		return removeDir(dir)
+	}
 	isArray := false
 	if b, err := os.ReadFile(filepath.Join(dir, v3File)); err == nil {
 		n, perr := parseV3Node(b)
