@@ -42,7 +42,7 @@ func TestRareCodecsMatchLibtiff(t *testing.T) {
 	require.NoError(t, err)
 	var cases []codecCase
 	require.NoError(t, json.Unmarshal(b, &cases))
-	require.Len(t, cases, 21)
+	require.Len(t, cases, 31)
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			want, err := os.ReadFile(filepath.Join(dir, c.Name+".raw"))

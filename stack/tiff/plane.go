@@ -356,6 +356,8 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 			_, err = nextDecode(in, out, bw, blockRow(bw))
 		case compThunder:
 			_, err = thunderDecode(in, out, bw, blockRow(bw))
+		case compJBIG:
+			err = jbigDecode(in, out, bw, bh)
 		case compPixarLog:
 			err = pixarLogDecode(in, out, bw, ns, size, r.src.bo)
 		default:

@@ -310,6 +310,10 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 		if pred != uint64(NoPredictor) {
 			return p, stack.Shape{}, 0, unsupportedf("predictor %d with PixarLog compression", pred)
 		}
+	case compJBIG:
+		if p.bits != 1 || spp != 1 || p.signed {
+			return p, stack.Shape{}, 0, unsupportedf("JBIG compression of %d-bit %s samples, %d per pixel (it codes single 1-bit samples)", bps, sampleFormatName(fmtv), spp)
+		}
 	case compNeXT, compThunder:
 		want := map[Compression]int{compNeXT: 2, compThunder: 4}[p.comp]
 		if p.bits != want || spp != 1 || p.signed {
@@ -372,6 +376,9 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 		}
 		p.blockW, p.blockH, p.across = int(w), int(rps), 1
 		p.blocks = int((h + rps - 1) / rps)
+	}
+	if p.comp == compJBIG && p.blocks != 1 {
+		return p, stack.Shape{}, 0, unsupportedf("JBIG compression in %d %ss (libtiff reads one strip only)", p.blocks, blockKind(p.tiled))
 	}
 	p.offsets, p.counts = t[offTag], t[cntTag]
 	if p.offsets == nil {

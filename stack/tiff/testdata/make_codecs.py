@@ -271,4 +271,136 @@ for dtype, bits, fmt in (("uint8", 8, 1), ("uint16", 16, 1), ("float32", 32, 3))
     got = [numpy.frombuffer(p, dtype)[: y * x].reshape(y, x) for p in libtiff_pages(path)]
     case(name, dtype, got, y, x)
 
+
+# --- JBIG (ITU-T T.82) on 1-bit images ---
+# libtiff writes JBIG through jbigkit with jbigkit's defaults (three-line
+# template, typical prediction, stripes of a few lines, the adaptive
+# template pixel moved when a pattern asks for it) and stores the data
+# bit-reversed when FillOrder is 1. The options libtiff never sets (two-
+# line template, SDRST, no typical prediction, a private DP table, NEWLEN,
+# COMMENT segments) are coded by jbigkit directly and wrapped by hand in
+# TIFFs whose strips libtiff then decodes: the expected planes are always
+# libtiff's.
+jbig = ctypes.CDLL("libjbig.so.0")
+JBIGOUT = ctypes.CFUNCTYPE(None, ctypes.POINTER(ctypes.c_ubyte), ctypes.c_size_t, ctypes.c_void_p)
+jbig.jbg_enc_init.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_int,
+                              ctypes.POINTER(ctypes.c_void_p), JBIGOUT, ctypes.c_void_p]
+jbig.jbg_enc_options.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_ulong, ctypes.c_int, ctypes.c_int]
+jbig.jbg_enc_out.argtypes = [ctypes.c_void_p]
+jbig.jbg_enc_free.argtypes = [ctypes.c_void_p]
+jbig.jbg85_enc_init.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong, JBIGOUT, ctypes.c_void_p]
+jbig.jbg85_enc_options.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_ulong, ctypes.c_int]
+jbig.jbg85_enc_lineout.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p]
+jbig.jbg85_enc_newlen.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+LRLTWO, VLENGTH, TPBON, DPON, DPPRIV, SDRST = 0x40, 0x20, 0x08, 0x04, 0x02, 0x200
+
+
+def reverse_bits(b):
+    return numpy.packbits(numpy.unpackbits(numpy.frombuffer(b, "u1"), bitorder="little")).tobytes()
+
+
+def jbg_encode(a, options=None, l0=0, mx=-1):
+    """A bi-level image entity of a (y, x) bool array from jbigkit."""
+    y, x = a.shape
+    packed = ctypes.create_string_buffer(numpy.packbits(a, axis=-1).tobytes())
+    planes = (ctypes.c_void_p * 1)(ctypes.cast(packed, ctypes.c_void_p))
+    out = bytearray()
+    cb = JBIGOUT(lambda p, n, f: out.extend(ctypes.string_at(p, n)))
+    st = ctypes.create_string_buffer(1 << 16)
+    jbig.jbg_enc_init(st, x, y, 1, planes, cb, None)
+    if options is not None:
+        jbig.jbg_enc_options(st, -1, options, l0, mx, 0)
+    jbig.jbg_enc_out(st)
+    jbig.jbg_enc_free(st)
+    return bytes(out)
+
+
+def jbg85_encode(a, options, l0, mx, extra):
+    """A T.85 entity whose header claims extra lines more than a has,
+    corrected by a NEWLEN at the end."""
+    y, x = a.shape
+    out = bytearray()
+    cb = JBIGOUT(lambda p, n, f: out.extend(ctypes.string_at(p, n)))
+    st = ctypes.create_string_buffer(1 << 16)
+    jbig.jbg85_enc_init(st, x, y + extra, cb, None)
+    jbig.jbg85_enc_options(st, options, l0, mx)
+    rows = [numpy.packbits(r).tobytes() for r in a]
+    for i, r in enumerate(rows):
+        jbig.jbg85_enc_lineout(st, r, rows[i - 1] if i > 0 else None, rows[i - 2] if i > 1 else None)
+        if i == y - 1:
+            jbig.jbg85_enc_newlen(st, y)
+    return bytes(out)
+
+
+def markers(bie):
+    """The marker codes in an entity after its header."""
+    found, i = set(), 20
+    while i < len(bie) - 1:
+        if bie[i] == 0xFF and bie[i + 1] != 0:
+            found.add(bie[i + 1])
+        i += 2 if bie[i] == 0xFF else 1
+    return found
+
+
+def bilevel_file(path, a, fill=1):
+    """One JBIG page per plane of a, written by libtiff."""
+    tif = lib.TIFFOpen(path.encode(), b"w")
+    assert tif
+    y, x = a.shape[1:]
+    for plane in a:
+        for tag, val in ((259, 34661), (256, x), (257, y), (258, 1), (277, 1), (262, 1), (284, 1), (278, y), (266, fill)):
+            assert lib.TIFFSetField(ctypes.c_void_p(tif), ctypes.c_uint32(tag), ctypes.c_int(val)), tag
+        data = numpy.packbits(plane, axis=-1).tobytes()
+        assert lib.TIFFWriteEncodedStrip(tif, 0, data, len(data)) == len(data)
+        assert lib.TIFFWriteDirectory(tif)
+    lib.TIFFClose(tif)
+
+
+def bilevel_case(name, path, y, x):
+    got = [numpy.unpackbits(numpy.frombuffer(p, "u1")[: y * ((x + 7) // 8)].reshape(y, -1), axis=-1)[:, :x]
+           for p in libtiff_pages(path)]
+    case(name, "uint8", got, y, x)
+
+
+yy, xx = numpy.mgrid[:90, :61]
+shapes = ((xx - 30) ** 2 + (yy - 40) ** 2 < 400) ^ ((xx // 7 + yy // 9) % 3 == 0)
+shapes[50:70] = False  # blank lines: typical prediction
+noise = rng.random((3, 45, 77)) < 0.3
+period = numpy.tile(rng.random((600, 6)) < 0.5, (1, 43))[:, :253]  # only x-6 predicts: ATMOVE
+for name, a, fill in (("jbig_noise", noise, 1), ("jbig_shapes", shapes[None], 1),
+                      ("jbig_atmove", period[None], 1), ("jbig_lsb2msb", noise[:2], 2)):
+    path = f"{out}/{name}.tif"
+    bilevel_file(path, a, fill)
+    bilevel_case(name, path, *a.shape[1:])
+    if name == "jbig_atmove":
+        with tifffile.TiffFile(path) as tf:
+            p = tf.pages[0]
+            tf.filehandle.seek(p.dataoffsets[0])
+            assert 0x06 in markers(reverse_bits(tf.filehandle.read(p.databytecounts[0]))), "no ATMOVE"
+
+wide = numpy.tile(rng.random((600, 13)) < 0.5, (1, 16))[:, :203]  # x-13 predicts
+variants = {
+    # two-line template, adaptive pixel up to 16 back, stripes of 16 lines
+    "jbig_twoline": (wide, lambda a: jbg_encode(a, LRLTWO | TPBON, 16, 16), {0x06}),
+    # SDRST ends every stripe: states and lines above reset
+    "jbig_sdrst": (shapes, lambda a: jbg_encode(a, TPBON | SDRST, 8, 8), {0x03}),
+    # no typical prediction, one stripe
+    "jbig_plain": (noise[0], lambda a: jbg_encode(a, 0, 1000, 0), {0x02}),
+    # a private deterministic-prediction table after the header
+    "jbig_dppriv": (shapes, lambda a: jbg_encode(a, TPBON | DPON | DPPRIV, 4, 8), {0x02}),
+    # VLENGTH: the header claims 7 more lines, NEWLEN corrects it
+    "jbig_newlen": (wide[:50], lambda a: jbg85_encode(a, VLENGTH | TPBON | LRLTWO, 12, 16, 7), {0x05}),
+    # a COMMENT segment before the first stripe
+    "jbig_comment": (shapes, lambda a: (lambda b: b[:20] + b"\xff\x07" + struct.pack(">I", 11) + b"segstack \xff!" + b[20:])(jbg_encode(a)), {0x07}),
+}
+for name, (a, enc, want) in variants.items():
+    y, x = a.shape
+    bie = enc(a)
+    assert want <= markers(bie), (name, markers(bie))
+    if name == "jbig_dppriv":
+        assert len(bie) > 1748 and bie[19] & 7 == DPON | DPPRIV, name
+    # one strip, as libtiff's decoder accepts no other layout
+    write_tiff(f"{out}/{name}.tif", name == "jbig_sdrst", [[reverse_bits(bie)]], y, x, 1, 34661, rows=y)
+    bilevel_case(name, f"{out}/{name}.tif", y, x)
+
 json.dump(cases, open(f"{out}/codecs.json", "w"), indent=1)
