@@ -3,6 +3,7 @@ package tiff
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -42,7 +43,26 @@ func TestRareCodecsMatchLibtiff(t *testing.T) {
 	require.NoError(t, err)
 	var cases []codecCase
 	require.NoError(t, json.Unmarshal(b, &cases))
-	require.Len(t, cases, 31)
+	require.Len(t, cases, 74)
+	// Files libtiff fails to decode are refused, with an error of this
+	// package's kinds.
+	b, err = os.ReadFile(filepath.Join(dir, "refused.json"))
+	require.NoError(t, err)
+	var refused []string
+	require.NoError(t, json.Unmarshal(b, &refused))
+	require.NotEmpty(t, refused)
+	for _, name := range refused {
+		t.Run(name, func(t *testing.T) {
+			r, err := Open(filepath.Join(dir, name+".tif"))
+			if err == nil {
+				err = r.ReadPlaneInto(0, make([]byte, r.PlaneBytes()))
+				r.Close()
+			}
+			var ue UnsupportedError
+			var fe FormatError
+			require.True(t, errors.As(err, &ue) || errors.As(err, &fe), "want a refusal, got %v", err)
+		})
+	}
 	for _, c := range cases {
 		t.Run(c.Name, func(t *testing.T) {
 			want, err := os.ReadFile(filepath.Join(dir, c.Name+".raw"))
