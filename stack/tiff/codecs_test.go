@@ -25,14 +25,19 @@ type codecCase struct {
 // TestRareCodecsMatchLibtiff reads NeXT and ThunderScan files (every code
 // of each format, rows of odd widths, several strips, both byte orders),
 // PixarLog files written by libtiff (8- and 16-bit and float samples), 24-
-// bit floats (specials, subnormals and NaN payloads included) and 64-bit
-// integers (extremes included) and checks every plane against what libtiff
-// decodes (imagecodecs for 24-bit floats, which libtiff leaves undecoded;
-// the written arrays for 64-bit integers); then that a copy written with
-// WriterOptions reads back the same.
+// bit floats (specials, subnormals and NaN payloads included), 64-bit
+// integers (extremes included), JBIG files (libtiff's and jbigkit's
+// options) and LERC files (every data type, lossless and lossy, every blob
+// version and coding) and checks every plane against what libtiff decodes
+// (imagecodecs for 24-bit floats, which libtiff leaves undecoded; the
+// written arrays for 64-bit integers and the LERC layouts libtiff 4.5
+// fails on); then that a copy written with WriterOptions reads back the
+// same, and that the files libtiff fails to decode are refused.
 func TestRareCodecsMatchLibtiff(t *testing.T) {
-	if err := exec.Command(venvPython, "-c", "import tifffile, imagecodecs, numpy, ctypes; ctypes.CDLL('libtiff.so.6')").Run(); err != nil {
-		t.Skipf("SKIP: %s with tifffile and imagecodecs, or libtiff.so.6, not available: %v", venvPython, err)
+	check := "import tifffile, imagecodecs, numpy, ctypes; t = ctypes.CDLL('libtiff.so.6'); ctypes.CDLL('libjbig.so.0'); " +
+		"assert t.TIFFIsCODECConfigured(34661) and t.TIFFIsCODECConfigured(34887) and imagecodecs.LERC.available"
+	if err := exec.Command(venvPython, "-c", check).Run(); err != nil {
+		t.Skipf("SKIP: %s with tifffile and imagecodecs (with LERC), or libtiff.so.6 with JBIG and LERC and libjbig.so.0, not available: %v", venvPython, err)
 	}
 	dir := t.TempDir()
 	var stderr bytes.Buffer

@@ -10,7 +10,7 @@ type FormatError string
 func (e FormatError) Error() string { return "tiff: invalid format: " + string(e) }
 
 // UnsupportedError reports a valid TIFF feature that this package does not
-// handle, such as JPEG, CCITT, LogLuv, WebP or LERC compression, integers of
+// handle, such as JPEG, CCITT, LogLuv or WebP compression, integers of
 // other widths above 32 bits or complex samples.
 type UnsupportedError string
 
