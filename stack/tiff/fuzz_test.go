@@ -37,6 +37,11 @@ func addFixtureSeeds(f *testing.F, add func([]byte)) {
 		}
 		add(craft(false, []craftPage{{with(grayFields(jbigSeedW, jbigSeedH, uint16(compJBIG), uint32(len(bie))), shortField(tagBitsPerSample, 1)), bie, 0}}))
 	}
+	// A LERC strip of float32 samples with a mask of valid pixels.
+	if blob, err := hex.DecodeString(lercSeeds[0].hex); err == nil {
+		add(craft(false, []craftPage{{with(grayFields(uint32(lercSeeds[0].w), uint32(lercSeeds[0].h), uint16(compLERC), uint32(len(blob))),
+			shortField(tagBitsPerSample, 32), shortField(tagSampleFormat, sampleFloat)), blob, 0}}))
+	}
 	// 12-bit grey, rows of 6 bytes.
 	add(craft(false, []craftPage{{with(grayFields(4, 3, 1, 18), shortField(tagBitsPerSample, 12)), bytes.Repeat([]byte{0xab}, 18), 0}}))
 }

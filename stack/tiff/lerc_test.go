@@ -83,10 +83,25 @@ func requireRefusal(t *testing.T, err error) {
 	require.True(t, errors.As(err, &fe) || errors.As(err, &ue), "got %v", err)
 }
 
+// TestLERCSeedsDecode decodes each seed directly and through a TIFF whose
+// strip it is (no LercParameters tag: no additional compression), with the
+// same result.
 func TestLERCSeedsDecode(t *testing.T) {
+	bits := map[int]uint16{lercFloat: 32, lercByte: 8, lercShort: 16, lercUShort: 16}
+	format := map[int]uint16{lercFloat: sampleFloat, lercByte: sampleUint, lercShort: sampleInt, lercUShort: sampleUint}
 	for i := range lercSeeds {
 		b, seg := lercSeed(t, i)
-		require.NoError(t, lercDecode(b, lercOut(seg), seg), "seed %d", i)
+		want := lercOut(seg)
+		require.NoError(t, lercDecode(append([]byte(nil), b...), want, seg), "seed %d", i)
+		page := with(grayFields(uint32(seg.w), uint32(seg.h), uint16(compLERC), uint32(len(b))),
+			shortField(tagBitsPerSample, bits[seg.dt]), shortField(tagSampleFormat, format[seg.dt]))
+		r, err := openBytes(craft(false, []craftPage{{page, b, 0}}))
+		require.NoError(t, err)
+		got := make([]byte, r.PlaneBytes())
+		require.NoError(t, r.ReadPlaneInto(0, got))
+		if nativeLE {
+			require.Equal(t, want, got, "seed %d", i)
+		}
 	}
 }
 
