@@ -308,10 +308,11 @@ func jbigDecode(src, dst []byte, w, h int) error {
 			yd = v
 			next += 6
 		}
-		lines := int(min(uint64(l0), uint64(yd)-uint64(y)))
-		if y+lines > h {
+		n := min(uint64(l0), uint64(yd)-uint64(y))
+		if uint64(y)+n > uint64(h) {
 			return formatErrorf("jbig: image has more than the strip's %d lines", h)
 		}
+		lines := int(n)
 		ar.start(src[pos:end], keep)
 		for i := range lines {
 			for _, m := range moves {

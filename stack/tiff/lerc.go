@@ -29,10 +29,10 @@ import (
 // NaN for floats, and as 0 otherwise; an 8-bit image with unassociated
 // alpha as its last sample may store the alpha as the mask (alpha 0 or
 // 255); floats of several samples may be coded as one blob per sample.
-const (
-	compLERC          Compression = 34887
-	tagLercParameters             = 50674
-)
+const compLERC Compression = 34887
+
+// tagLercParameters holds the blob version and the additional compression.
+const tagLercParameters = 50674
 
 // Data types of LERC2.
 const (
