@@ -49,20 +49,21 @@ const (
 var lercTypeSize = [8]int{1, 1, 2, 2, 4, 4, 4, 8}
 
 // lercTypeOf returns the LERC2 data type of samples of bps bits and
-// sample format fmtv, or -1 when LERC cannot code them.
+// sample format fmtv, or -1 when LERC cannot code them (libtiff takes no
+// other combination, untyped samples included).
 func lercTypeOf(bps, fmtv uint64) int {
 	switch {
 	case bps == 8 && fmtv == sampleInt:
 		return lercChar
-	case bps == 8 && (fmtv == sampleUint || fmtv == sampleVoid):
+	case bps == 8 && fmtv == sampleUint:
 		return lercByte
 	case bps == 16 && fmtv == sampleInt:
 		return lercShort
-	case bps == 16 && (fmtv == sampleUint || fmtv == sampleVoid):
+	case bps == 16 && fmtv == sampleUint:
 		return lercUShort
 	case bps == 32 && fmtv == sampleInt:
 		return lercInt
-	case bps == 32 && (fmtv == sampleUint || fmtv == sampleVoid):
+	case bps == 32 && fmtv == sampleUint:
 		return lercUInt
 	case bps == 32 && fmtv == sampleFloat:
 		return lercFloat

@@ -1,7 +1,7 @@
 """Write TIFFs in the rarer codecs and sample types segstack decodes (NeXT,
-ThunderScan, PixarLog, 24-bit float, 64-bit integers) and what libtiff (or,
-for 24-bit floats, which libtiff hands over undecoded, imagecodecs)
-decodes from each.
+ThunderScan, PixarLog, 24-bit float, 64-bit integers, JBIG, LERC) and what
+libtiff (or, for 24-bit floats, which libtiff hands over undecoded,
+imagecodecs) decodes from each.
 
 Usage: python make_codecs.py OUTDIR
 
