@@ -48,7 +48,7 @@ func TestRareCodecsMatchLibtiff(t *testing.T) {
 	require.NoError(t, err)
 	var cases []codecCase
 	require.NoError(t, json.Unmarshal(b, &cases))
-	require.Len(t, cases, 74)
+	require.Len(t, cases, 82)
 	// Files libtiff fails to decode are refused, with an error of this
 	// package's kinds.
 	b, err = os.ReadFile(filepath.Join(dir, "refused.json"))

@@ -19,9 +19,10 @@ import (
 // the values: constant, raw, Huffman-coded (8-bit integers, lossless), or
 // in micro-blocks ("tiles") each constant, raw or quantized as
 // offset + q*2*MaxZError with the q bit-stuffed, directly or through a
-// table of the block's distinct values. Versions 2 to 6 of the blob are
-// read (libtiff writes 4), except version 6's lossless float coding and
-// its no-data values, which libtiff passes to no caller either.
+// table of the block's distinct values; version 6 adds a lossless coding
+// of floats by byte planes. Versions 2 to 6 of the blob are read (libtiff
+// writes 4); version 6's no-data values within pixels of several values,
+// on which libtiff fails, are refused.
 //
 // The decoded values follow libtiff: they are taken as samples in the
 // file's byte order (libtiff swaps them for big-endian files after
@@ -492,7 +493,7 @@ func (d *lercDecoder) decode(out []byte, mask *[]byte) error {
 		case intHuffman && (mode == 1 || mode == 2):
 			return d.huffman(mode == 1)
 		case fltHuffman && mode == 3:
-			return UnsupportedError("lerc: lossless floating-point coding of version 6 blobs")
+			return d.fpl()
 		default:
 			return formatErrorf("lerc: coding mode %d for data type %d", mode, d.dt)
 		}
@@ -835,14 +836,15 @@ func (d *lercDecoder) unstuffBits(q []uint32, n, bits int) ([]uint32, error) {
 	return q, nil
 }
 
-// huffman decodes 8-bit values coded with a Huffman code, as differences
-// from the value to the left (or above, at the start of a row) when delta
-// is set, else directly.
-func (d *lercDecoder) huffman(delta bool) error {
+// huffmanCode reads a Huffman code table (a header, the code lengths bit-
+// stuffed, then the codes most significant bit first in little-endian
+// 32-bit words, as are the coded values after them) and returns a
+// function that decodes the next value.
+func (d *lercDecoder) huffmanCode() (func() (int, error), error) {
 	le := binary.LittleEndian
 	hb, err := d.take(16)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	ver, size, i0, i1 := int(int32(le.Uint32(hb))), int(int32(le.Uint32(hb[4:]))), int(int32(le.Uint32(hb[8:]))), int(int32(le.Uint32(hb[12:])))
 	wrap := func(i int) int {
@@ -852,38 +854,35 @@ func (d *lercDecoder) huffman(delta bool) error {
 		return i - size
 	}
 	if ver < 2 || i0 >= i1 || i0 < 0 || size <= 0 || size >= 1<<15 || wrap(i0) >= size || wrap(i1-1) >= size || i1-i0 > size {
-		return formatErrorf("lerc: Huffman table version %d, size %d, range %d to %d", ver, size, i0, i1)
+		return nil, formatErrorf("lerc: Huffman table version %d, size %d, range %d to %d", ver, size, i0, i1)
 	}
 	lens, err := d.unstuff(nil, i1-i0)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(lens) != i1-i0 {
-		return FormatError("lerc: short Huffman table")
+		return nil, FormatError("lerc: short Huffman table")
 	}
-	// The codes follow, most significant bit first in little-endian
-	// 32-bit words, as do the coded values.
-	br := lercBits{b: d.p}
+	br := &lercBits{b: d.p}
 	type node struct{ child [2]int32 }
 	nodes := []node{{[2]int32{-1, -1}}}
 	leaf := map[int32]int{}
-	any := false
 	for i := i0; i < i1; i++ {
 		n := int(lens[i-i0])
 		if n == 0 {
 			continue
 		}
 		if n > 32 {
-			return formatErrorf("lerc: Huffman code of %d bits", n)
+			return nil, formatErrorf("lerc: Huffman code of %d bits", n)
 		}
 		code, err := br.read(n)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		at := int32(0)
 		for k := n - 1; k >= 0; k-- {
 			if _, isLeaf := leaf[at]; isLeaf {
-				return FormatError("lerc: Huffman codes are not a prefix code")
+				return nil, FormatError("lerc: Huffman codes are not a prefix code")
 			}
 			bit := code >> k & 1
 			next := nodes[at].child[bit]
@@ -894,28 +893,23 @@ func (d *lercDecoder) huffman(delta bool) error {
 			}
 			at = next
 		}
-		if nodes[at].child != [2]int32{-1, -1} {
-			return FormatError("lerc: Huffman codes are not a prefix code")
-		}
-		if _, dup := leaf[at]; dup {
-			return FormatError("lerc: Huffman codes are not a prefix code")
+		if _, dup := leaf[at]; dup || nodes[at].child != [2]int32{-1, -1} {
+			return nil, FormatError("lerc: Huffman codes are not a prefix code")
 		}
 		leaf[at] = wrap(i)
-		any = true
 	}
-	if !any {
-		return FormatError("lerc: empty Huffman table")
+	if len(leaf) == 0 {
+		return nil, FormatError("lerc: empty Huffman table")
 	}
 	br.alignWord()
-	// a table indexed by node; -1 for inner nodes
-	sym := make([]int, len(nodes))
+	sym := make([]int, len(nodes)) // the value of each leaf, -1 for inner nodes
 	for i := range sym {
 		sym[i] = -1
 	}
 	for at, v := range leaf {
 		sym[at] = v
 	}
-	next := func() (int, error) {
+	return func() (int, error) {
 		at := int32(0)
 		for sym[at] < 0 {
 			bit, err := br.read(1)
@@ -928,6 +922,16 @@ func (d *lercDecoder) huffman(delta bool) error {
 			}
 		}
 		return sym[at], nil
+	}, nil
+}
+
+// huffman decodes 8-bit values coded with a Huffman code, as differences
+// from the value to the left (or above, at the start of a row) when delta
+// is set, else directly.
+func (d *lercDecoder) huffman(delta bool) error {
+	next, err := d.huffmanCode()
+	if err != nil {
+		return err
 	}
 	offset := 0
 	if d.dt == lercChar {
@@ -1006,4 +1010,170 @@ func (r *lercBits) read(n int) (uint32, error) {
 func (r *lercBits) alignWord() {
 	r.b = r.b[min(len(r.b), (r.pos+31)/32*4):]
 	r.pos = 0
+}
+
+// fpl decodes version 6's lossless floating-point coding. The values, as
+// 32- or 64-bit words (a float32's exponent moved to the top byte and its
+// sign below it), were differenced along rows (predictor 1) or down
+// columns and then along rows (predictor 2), in the integer sense within
+// the mantissa and within the bits above it; each byte of the words was
+// then coded as a plane of its own, differenced level times and coded
+// with a Huffman code, PackBits, a single repeated value or raw. Pixels of
+// several values are coded as rows of nDepth values.
+func (d *lercDecoder) fpl() error {
+	cols, rows := d.nCols, d.nRows
+	if d.nDepth > 1 {
+		cols, rows = d.nDepth, d.nCols*d.nRows
+	}
+	n := cols * rows
+	unit := lercTypeSize[d.dt]
+	pc, err := d.take(1)
+	if err != nil {
+		return err
+	}
+	pred := int(pc[0])
+	if pred > 2 {
+		return formatErrorf("lerc: floating-point predictor %d", pred)
+	}
+	words := d.out[:n*unit]
+	seen := 0
+	for range unit {
+		h, err := d.take(6)
+		if err != nil {
+			return err
+		}
+		idx, level, size := int(h[0]), int(h[1]), binary.LittleEndian.Uint32(h[2:])
+		if idx >= unit || seen&(1<<idx) != 0 || level > 5 {
+			return formatErrorf("lerc: byte plane %d of differences of order %d", idx, level)
+		}
+		seen |= 1 << idx
+		if uint64(size) > uint64(len(d.p)) {
+			return errLercTruncated
+		}
+		plane, err := lercBytePlane(d.p[:size], n)
+		if err != nil {
+			return err
+		}
+		d.p = d.p[size:]
+		for l := level; l > 0; l-- {
+			for i := l; i < n; i++ {
+				plane[i] += plane[i-1]
+			}
+		}
+		for i, b := range plane {
+			words[i*unit+idx] = b
+		}
+	}
+	le := binary.LittleEndian
+	if unit == 4 {
+		w := make([]uint32, n)
+		for i := range w {
+			w[i] = le.Uint32(words[4*i:])
+		}
+		add := func(a, b uint32) uint32 { return (a+b)&0x7fffff | ((a>>23&0x1ff)+(b>>23&0x1ff))&0x1ff<<23 }
+		lercUndoPredictor(w, cols, rows, pred, add)
+		for i, v := range w {
+			// exponent back from the top byte, the sign from bit 23
+			le.PutUint32(words[4*i:], v&0x7fffff|(v>>24&0xff)<<23|(v>>23&1)<<31)
+		}
+		return nil
+	}
+	w := make([]uint64, n)
+	for i := range w {
+		w[i] = le.Uint64(words[8*i:])
+	}
+	const mant = 1<<52 - 1
+	add := func(a, b uint64) uint64 { return (a&mant+b&mant)&mant | ((a>>52&0xfff)+(b>>52&0xfff))&0xfff<<52 }
+	lercUndoPredictor(w, cols, rows, pred, add)
+	for i, v := range w {
+		le.PutUint64(words[8*i:], v)
+	}
+	return nil
+}
+
+func lercUndoPredictor[T uint32 | uint64](w []T, cols, rows, pred int, add func(a, b T) T) {
+	if pred == 0 {
+		return
+	}
+	if pred == 2 {
+		for r := 1; r < rows; r++ {
+			for c := range cols {
+				w[r*cols+c] = add(w[r*cols+c], w[(r-1)*cols+c])
+			}
+		}
+	}
+	for r := range rows {
+		row := w[r*cols : (r+1)*cols]
+		for c := 1; c < cols; c++ {
+			row[c] = add(row[c], row[c-1])
+		}
+	}
+}
+
+// lercBytePlane decodes one byte plane of n bytes of the lossless float
+// coding: a first byte saying how (0 Huffman, 1 one value repeated, 2
+// raw, 3 PackBits with runs of header-126 copies), then the data.
+func lercBytePlane(src []byte, n int) ([]byte, error) {
+	if len(src) < 1 {
+		return nil, errLercTruncated
+	}
+	out := make([]byte, n)
+	switch src[0] {
+	case 1:
+		if len(src) < 6 {
+			return nil, errLercTruncated
+		}
+		if int64(binary.LittleEndian.Uint32(src[2:])) != int64(n) {
+			return nil, FormatError("lerc: byte plane of the wrong length")
+		}
+		for i := range out {
+			out[i] = src[1]
+		}
+	case 2:
+		if len(src) < 1+n {
+			return nil, errLercTruncated
+		}
+		copy(out, src[1:])
+	case 3:
+		k := 0
+		for i := 1; i < len(src); {
+			h := int(src[i])
+			i++
+			if h <= 127 {
+				if i+h+1 > len(src) || k+h+1 > n {
+					return nil, FormatError("lerc: damaged PackBits byte plane")
+				}
+				k += copy(out[k:], src[i:i+h+1])
+				i += h + 1
+				continue
+			}
+			if i >= len(src) || k+h-126 > n {
+				return nil, FormatError("lerc: damaged PackBits byte plane")
+			}
+			for range h - 126 {
+				out[k] = src[i]
+				k++
+			}
+			i++
+		}
+		if k != n {
+			return nil, FormatError("lerc: PackBits byte plane of the wrong length")
+		}
+	case 0:
+		d := &lercDecoder{lercHeader: lercHeader{version: 5}, p: src[1:]}
+		next, err := d.huffmanCode()
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			v, err := next()
+			if err != nil {
+				return nil, err
+			}
+			out[i] = byte(v)
+		}
+	default:
+		return nil, formatErrorf("lerc: byte plane coding %d", src[0])
+	}
+	return out, nil
 }

@@ -626,18 +626,24 @@ path = f"{out}/refused_lerc_mask_int.tif"
 write_tiff(path, False, [[imagecodecs.lerc_encode(masked, masks=lrng.random(masked.shape) < 0.8, version=4)]], 38, 45, 32, 34887, fmt=2, rows=38)
 assert all(lib.TIFFReadEncodedStrip(lib.TIFFOpen(path.encode(), b"r"), 0, ctypes.create_string_buffer(38 * 45 * 4), -1) < 0 for _ in [0])
 refused.append("refused_lerc_mask_int")
-# Version 6's lossless float coding (liblerc 4 writes it when asked for
-# version 6): libtiff reads it, segstack refuses it (reported as not done).
-fpl = field((38, 45), "float32", lrng)
-path = f"{out}/refused_lerc_v6_float.tif"
-blob = imagecodecs.lerc_encode(fpl, level=0, version=6)
-write_tiff(path, False, [[blob]], 38, 45, 32, 34887, fmt=3, rows=38)
-refused.append("refused_lerc_v6_float")
 blob_tiff("lerc_const", numpy.full((20, 19), 7, "uint16"), version=4)
 blob_tiff("lerc_v3_huffman", smooth, version=3)
 blob_tiff("lerc_v6_huffman", smooth, version=6)
 blob_tiff("lerc_v6_int16", field((38, 45), "int16", lrng), version=6)
 blob_tiff("lerc_v5_lossy", field((38, 45), "float32", lrng), level=0.5, version=5)
+# Version 6's lossless float coding (what liblerc writes for lossless
+# floats when asked for version 6): byte planes, predictors, and each
+# plane's coding (Huffman, PackBits, one value, raw) as the data asks.
+yy, xx = numpy.mgrid[:38, :45]
+smoothf = (numpy.sin(yy / 7) * numpy.cos(xx / 5) * 100).astype("f4")
+blob_tiff("lerc_v6_float_smooth", smoothf, level=0, version=6)
+blob_tiff("lerc_v6_float_noise", field((38, 45), "float32", lrng), level=0, version=6)
+blob_tiff("lerc_v6_double", (smoothf.astype("f8") * numpy.pi), level=0, version=6)
+steps = numpy.repeat(numpy.arange(45, dtype="f4")[None] // 9, 38, axis=0) * 0.5
+blob_tiff("lerc_v6_float_steps", steps, level=0, version=6)
+blob_tiff("lerc_v6_float_normal", lrng.normal(0, 1, (38, 45)).astype("f4"), level=0, version=6)
+blob_tiff("lerc_v6_float_sorted", numpy.sort(lrng.random(38 * 45)).reshape(38, 45).astype("f4"), level=0, version=6)
+blob_tiff("lerc_v6_float_integers", ((xx - 20.0) ** 2 + (yy - 15.0) ** 2).astype("f4"), level=0, version=6)
 
 # Several values a pixel: version 5 codes integer samples as differences
 # from the pixel's sample before; floats with masks per sample go one blob
@@ -655,6 +661,7 @@ rgb16 = field((30, 26, 3), "int16", lrng)
 rgb16[:, :, 1] = rgb16[:, :, 0] // 2 + 5
 blob_tiff_samples("lerc_v5_rgb_diff", rgb16, version=5)
 blob_tiff_samples("lerc_v4_rgb", rgb16, version=4)
+blob_tiff_samples("lerc_v6_rgb_float", numpy.dstack([smoothf, smoothf * 2, -smoothf]), level=0, version=6)
 bands = field((30, 26, 3), "float32", lrng)
 bandmask = lrng.random(bands.shape) < 0.85
 bandmask[:, :, 2] = True
