@@ -30,14 +30,16 @@
 // is read as a plane of its own, a channel, the samples of a page
 // adjacent; YCbCr is read as stored (Y, Cb, Cr, no conversion to RGB),
 // subsampled chroma replicated over the pixels it covers. Compressions:
-// none, LZW, Deflate, PackBits, Zstandard, LZMA, NeXT, ThunderScan and
+// none, LZW, Deflate, PackBits, Zstandard, LZMA, NeXT, ThunderScan,
 // PixarLog (decoded to 8-bit, 16-bit or float samples as libtiff does by
-// default); 24-bit floats widen to float32, 64-bit integers read as
+// default), JBIG (1-bit images in one strip, as libtiff writes and
+// reads them) and LERC (LERC2 blobs, lossless or lossy, optionally
+// deflated or zstd-compressed, decoded as libtiff decodes them); 24-bit floats widen to float32, 64-bit integers read as
 // stack.Int64 and stack.Uint64; with the
 // horizontal-differencing (2) and floating-point (3) predictors where
 // libtiff allows them; strips and tiles. ImageJ hyperstack descriptions,
 // OME-XML and tifffile's "shaped" JSON descriptions are parsed into
-// Metadata. Anything else (JPEG, CCITT fax, LogLuv, WebP, LERC or JBIG
+// Metadata. Anything else (JPEG, CCITT fax, LogLuv or WebP
 // compression, integers of other widths above 32 bits, complex samples)
 // is reported as an UnsupportedError; files
 // whose bytes are stored least significant bit first (FillOrder 2) are read

@@ -10,8 +10,8 @@ type FormatError string
 func (e FormatError) Error() string { return "tiff: invalid format: " + string(e) }
 
 // UnsupportedError reports a valid TIFF feature that this package does not
-// handle, such as JPEG, CCITT, LogLuv, WebP, LERC or PixarLog compression,
-// 24-bit floats, integers of more than 32 bits or complex samples.
+// handle, such as JPEG, CCITT, LogLuv or WebP compression, integers of
+// other widths above 32 bits or complex samples.
 type UnsupportedError string
 
 // Error names the unsupported feature.

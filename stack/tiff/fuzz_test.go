@@ -2,6 +2,8 @@ package tiff
 
 import (
 	"bytes"
+	"encoding/hex"
+	"math/bits"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -28,6 +30,18 @@ func addFixtureSeeds(f *testing.F, add func([]byte)) {
 	ycc := with(grayFields(4, 3, 1, 24), shortField(tagSamplesPerPixel, 3), shortField(tagPhotometric, 6),
 		field{tagYCbCrSubSampling, typeShort, 2, []byte{2, 0, 2, 0}})
 	add(craft(false, []craftPage{{ycc, bytes.Repeat([]byte{1, 2, 3, 4, 5, 6}, 4), 0}}))
+	// A JBIG strip of 1-bit pixels.
+	if bie, err := hex.DecodeString(jbigSeedHex); err == nil {
+		for i := range bie {
+			bie[i] = bits.Reverse8(bie[i])
+		}
+		add(craft(false, []craftPage{{with(grayFields(jbigSeedW, jbigSeedH, uint16(compJBIG), uint32(len(bie))), shortField(tagBitsPerSample, 1)), bie, 0}}))
+	}
+	// A LERC strip of float32 samples with a mask of valid pixels.
+	if blob, err := hex.DecodeString(lercSeeds[0].hex); err == nil {
+		add(craft(false, []craftPage{{with(grayFields(uint32(lercSeeds[0].w), uint32(lercSeeds[0].h), uint16(compLERC), uint32(len(blob))),
+			shortField(tagBitsPerSample, 32), shortField(tagSampleFormat, sampleFloat)), blob, 0}}))
+	}
 	// 12-bit grey, rows of 6 bytes.
 	add(craft(false, []craftPage{{with(grayFields(4, 3, 1, 18), shortField(tagBitsPerSample, 12)), bytes.Repeat([]byte{0xab}, 18), 0}}))
 }

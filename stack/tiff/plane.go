@@ -356,6 +356,10 @@ func (r *Reader) readPlane(p *page, dst []byte) error {
 			_, err = nextDecode(in, out, bw, blockRow(bw))
 		case compThunder:
 			_, err = thunderDecode(in, out, bw, blockRow(bw))
+		case compJBIG:
+			err = jbigDecode(in, out, bw, bh)
+		case compLERC:
+			err = lercDecode(in, out, lercSegment{w: bw, h: bh, samples: ns, dt: p.lercDT, add: p.lercAdd, alpha: p.lercAlpha})
 		case compPixarLog:
 			err = pixarLogDecode(in, out, bw, ns, size, r.src.bo)
 		default:

@@ -80,6 +80,11 @@ type page struct {
 	invert  bool
 	// reversed reports FillOrder 2: the stored bytes' bits are reversed.
 	reversed bool
+	// lercDT, lercAdd and lercAlpha describe LERC data: its data type,
+	// the compression over it, and whether an 8-bit last sample of
+	// unassociated alpha may be stored as the mask.
+	lercDT, lercAdd int
+	lercAlpha       bool
 	// subH and subV are a YCbCr page's chroma subsampling (1x1 when none
 	// or for other photometric interpretations).
 	subH, subV int
@@ -310,6 +315,15 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 		if pred != uint64(NoPredictor) {
 			return p, stack.Shape{}, 0, unsupportedf("predictor %d with PixarLog compression", pred)
 		}
+	case compLERC:
+		if err := p.readLerc(s, t, bps, fmtv); err != nil {
+			return p, stack.Shape{}, 0, err
+		}
+		pred = uint64(NoPredictor) // libtiff applies none with LERC
+	case compJBIG:
+		if p.bits != 1 || spp != 1 || p.signed {
+			return p, stack.Shape{}, 0, unsupportedf("JBIG compression of %d-bit %s samples, %d per pixel (it codes single 1-bit samples)", bps, sampleFormatName(fmtv), spp)
+		}
 	case compNeXT, compThunder:
 		want := map[Compression]int{compNeXT: 2, compThunder: 4}[p.comp]
 		if p.bits != want || spp != 1 || p.signed {
@@ -372,6 +386,9 @@ func (r *Reader) parsePage(t map[uint16]*entry) (page, stack.Shape, stack.DType,
 		}
 		p.blockW, p.blockH, p.across = int(w), int(rps), 1
 		p.blocks = int((h + rps - 1) / rps)
+	}
+	if p.comp == compJBIG && p.blocks != 1 {
+		return p, stack.Shape{}, 0, unsupportedf("JBIG compression in %d %ss (libtiff reads one strip only)", p.blocks, blockKind(p.tiled))
 	}
 	p.offsets, p.counts = t[offTag], t[cntTag]
 	if p.offsets == nil {
@@ -700,6 +717,36 @@ func (r *Reader) expandSamples() error {
 		m.Channels = nc * spp
 	default:
 		return unsupportedf("%d samples per pixel in a %s stack with %d channels (channels are not the fastest axis)", spp, order, nc)
+	}
+	return nil
+}
+
+// readLerc checks that LERC can hold the page's samples and reads the
+// LercParameters tag (version, additional compression; none when absent).
+func (p *page) readLerc(s *source, t map[uint16]*entry, bps, fmtv uint64) error {
+	p.lercDT = lercTypeOf(bps, fmtv)
+	if p.lercDT < 0 {
+		return unsupportedf("LERC compression of %d-bit %s samples (8-, 16- and 32-bit integers and 32- and 64-bit floats are read)", bps, sampleFormatName(fmtv))
+	}
+	if e := t[tagLercParameters]; e != nil {
+		v, err := s.uints(e, 16)
+		if err != nil {
+			return err
+		}
+		if len(v) < 2 {
+			return formatErrorf("LercParameters with %d values (version and additional compression)", len(v))
+		}
+		if v[1] > 2 {
+			return unsupportedf("LERC with additional compression %d (0 none, 1 deflate and 2 zstd are read)", v[1])
+		}
+		p.lercAdd = int(v[1])
+	}
+	if e := t[tagExtraSamples]; e != nil && p.lercDT == lercByte && p.spp > 1 && !p.planar {
+		v, err := s.uints(e, uint64(p.spp))
+		if err != nil {
+			return err
+		}
+		p.lercAlpha = len(v) > 0 && v[len(v)-1] == 2
 	}
 	return nil
 }

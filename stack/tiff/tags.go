@@ -31,6 +31,7 @@ const (
 	tagTileOffsets      = 324
 	tagTileByteCounts   = 325
 	tagSampleFormat     = 339
+	tagExtraSamples     = 338
 	tagYCbCrSubSampling = 530
 	tagImageDepth       = 32997
 )
