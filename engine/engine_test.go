@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/segstack/segstack/engine"
 	"github.com/segstack/segstack/segment"
+	"github.com/segstack/segstack/stack/zarr"
 	"github.com/stretchr/testify/require"
 )
 
@@ -41,6 +43,19 @@ func TestEqualsLocal(t *testing.T) {
 		_, err := engine.Submit(context.Background(), connect(t, s.URL()), opt, engine.SubmitOptions{Settings: settings})
 		require.NoError(t, err)
 		sameOutputs(t, filepath.Join(dir, "lp.ome.zarr"), opt.Output, "", "")
+	})
+	t.Run("2d-codecs", func(t *testing.T) {
+		// The label and image codecs travel with the job, unset ones as
+		// segment's defaults (labels without shuffle, the image with).
+		for i, cs := range [][2]*zarr.Codec{{nil, nil}, {ptr(zarr.Zstd(3)), ptr(zarr.Codec{})}} {
+			opt := options(t, in, filepath.Join(dir, fmt.Sprintf("lc%d.ome.zarr", i)), "", "2d", 0)
+			opt.Zarr.Codec, opt.Zarr.ImageCodec = cs[0], cs[1]
+			local(t, opt)
+			opt.Output = filepath.Join(dir, fmt.Sprintf("ec%d.ome.zarr", i))
+			_, err := engine.Submit(context.Background(), connect(t, s.URL()), opt, engine.SubmitOptions{Settings: settings})
+			require.NoError(t, err)
+			sameOutputs(t, filepath.Join(dir, fmt.Sprintf("lc%d.ome.zarr", i)), opt.Output, "", "")
+		}
 	})
 	t.Run("3d", func(t *testing.T) {
 		opt := options(t, in, filepath.Join(dir, "l3.ome.zarr"), filepath.Join(dir, "l3.csv"), "3d", 3)
@@ -270,3 +285,5 @@ func TestServeNeedsAuth(t *testing.T) {
 	require.NoError(t, err)
 	nc.Close()
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -70,8 +70,11 @@ type Spec struct {
 	PixelSize    [3]float64 `json:"pixel_size,omitempty"`
 	PixelUnit    string     `json:"pixel_unit,omitempty"`
 
-	ZarrFormat int    `json:"zarr_format"`
-	Codec      string `json:"codec"`
+	ZarrFormat int `json:"zarr_format"`
+	// Codec and ImageCodec are segment.ZarrOutput's Codec and ImageCodec
+	// as zarr.Codec.String writes them; empty leaves segment's defaults.
+	Codec      string `json:"codec,omitempty"`
+	ImageCodec string `json:"image_codec,omitempty"`
 	ZarrChunks [3]int `json:"zarr_chunks"`
 	LabelName  string `json:"label_name,omitempty"`
 }
@@ -259,11 +262,12 @@ func specOf(opt segment.Options, shape stack.Shape) (*Spec, error) {
 	if s.ZarrFormat == 0 {
 		s.ZarrFormat = 2
 	}
-	codec := zarr.BloscLZ4(5)
 	if opt.Zarr.Codec != nil {
-		codec = *opt.Zarr.Codec
+		s.Codec = opt.Zarr.Codec.String()
 	}
-	s.Codec = codec.String()
+	if opt.Zarr.ImageCodec != nil {
+		s.ImageCodec = opt.Zarr.ImageCodec.String()
+	}
 	if opt.Split.Method == segment.SplitWatershed {
 		sp := opt.Split
 		s.Split = &SplitSpec{Seeds: sp.Seeds.String(), MinDistance: sp.MinDistance, FillHoles: sp.FillHoles, MinSize: sp.MinSize, MaxSize: sp.MaxSize}
@@ -323,11 +327,22 @@ func (s *Spec) Options() (segment.Options, error) {
 	}
 	o.PixelSize = segment.PixelSize{Z: s.PixelSize[0], Y: s.PixelSize[1], X: s.PixelSize[2], Unit: s.PixelUnit}
 	o.Zarr.ZarrFormat = s.ZarrFormat
-	c, err := zarr.ParseCodec(s.Codec)
-	if err != nil {
-		return o, bad("%v", err)
+	codec := func(name string) (*zarr.Codec, error) {
+		if name == "" {
+			return nil, nil
+		}
+		c, err := zarr.ParseCodec(name)
+		if err != nil {
+			return nil, bad("%v", err)
+		}
+		return &c, nil
 	}
-	o.Zarr.Codec = &c
+	if o.Zarr.Codec, err = codec(s.Codec); err != nil {
+		return o, err
+	}
+	if o.Zarr.ImageCodec, err = codec(s.ImageCodec); err != nil {
+		return o, err
+	}
 	o.Zarr.Chunks = stack.Shape{Z: s.ZarrChunks[0], Y: s.ZarrChunks[1], X: s.ZarrChunks[2]}
 	if o.Zarr.Chunks.Z > 1 {
 		return o, bad("zarr chunks %v: the engine writes chunks one plane deep", s.ZarrChunks)
