@@ -39,6 +39,11 @@ type SubmitOptions struct {
 	Settings Settings
 	// Progress, when not nil, is called from one goroutine as tasks finish.
 	Progress func(Progress)
+
+	// volatile leaves the output's chunks unsynced when their tasks are
+	// acknowledged: for RunEmbedded, whose tasks and their state die with
+	// the process that writes the chunks.
+	volatile bool
 }
 
 // Outcome describes a finished job.
@@ -231,6 +236,9 @@ func (c *coordinator) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The arrays' pending metadata tells every worker that joins them to
+	// sync each chunk before its task is acknowledged.
+	img.Durable = !c.so.volatile
 	iw, err := zarr.JoinImage(ctx, c.spec.Stage, img, zarr.Join{Create: true})
 	if err != nil {
 		return err
@@ -307,7 +315,7 @@ func (c *coordinator) phases(ctx context.Context, st *State) (objects int64, dty
 			return 0, "", 0, err
 		}
 		if _, err := c.phase(ctx, st, phaseWrite, func(z int) Task {
-			return Task{Offset: offsets[z], MaxLabel: maxLabel, DType: dt.String()}
+			return Task{Offset: offsets[z], MaxLabel: maxLabel, DType: dt.String(), N: p[z].N}
 		}); err != nil {
 			return 0, "", 0, err
 		}
@@ -401,6 +409,7 @@ func (c *coordinator) enter(ctx context.Context, st *State, phase string, dt zar
 	if err != nil {
 		return err
 	}
+	lab.Durable = !c.so.volatile
 	lw, err := zarr.JoinImage(ctx, filepath.Join(c.spec.Stage, "labels", name), lab, zarr.Join{Create: true, Label: true, Name: name})
 	if err != nil {
 		return err
@@ -524,7 +533,7 @@ func (c *coordinator) publish(ctx context.Context, st *State, phase string, resu
 			continue
 		}
 		t := task(i)
-		t.Job, t.Phase, t.Index = s.ID, phase, i
+		t.Job, t.Phase, t.Index, t.Run = s.ID, phase, i, st.Started.UnixNano()
 		b, _ := json.Marshal(t)
 		m := &nats.Msg{Subject: taskSubject + s.ID, Data: b, Header: nats.Header{}}
 		m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s.%s.%d.%d", s.ID, phase, i, st.Started.UnixNano()))
@@ -616,6 +625,11 @@ func (c *coordinator) commit(ctx context.Context, st *State, copied []*Result, d
 		return err
 	}
 	if err := os.RemoveAll(s.scratch()); err != nil {
+		return err
+	}
+	// A worker killed while it wrote a chunk left the chunk's temporary
+	// file beside it (the task's next delivery wrote the chunk whole).
+	if _, err := zarr.RemoveTemporaries(s.Stage); err != nil {
 		return err
 	}
 	if s.Stats != "" {

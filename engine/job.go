@@ -114,6 +114,13 @@ type Task struct {
 	Offset   uint64 `json:"offset,omitempty"`
 	MaxLabel uint64 `json:"max,omitempty"`
 	DType    string `json:"dtype,omitempty"`
+	// N is the plane's object count from its plane task (2-D write
+	// tasks), which the labels it writes must have.
+	N int `json:"n,omitempty"`
+	// Run tells the runs of a job apart (the start of the job, in
+	// nanoseconds): a worker keeps a plane's labels from its plane task
+	// for the write task of the same run only.
+	Run int64 `json:"run,omitempty"`
 }
 
 // Result is what a task leaves in the bucket.
@@ -182,6 +189,9 @@ func ParseTask(b []byte) (Task, error) {
 	}
 	if t.Index < 0 {
 		return t, bad("task index %d is negative", t.Index)
+	}
+	if t.N < 0 || t.N > math.MaxUint32 {
+		return t, bad("object count %d out of range", t.N)
 	}
 	if t.DType != "" && t.DType != "uint16" && t.DType != "uint32" {
 		return t, bad("label type %q (want uint16 or uint32)", t.DType)

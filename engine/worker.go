@@ -42,7 +42,17 @@ type WorkerOptions struct {
 	// with Verbose, per task started and done.
 	Log     func(string)
 	Verbose bool
+	// LabelCache is the memory, in bytes, in which the worker keeps the
+	// labels of the 2-D plane tasks it ran for the write tasks of the same
+	// planes, which then need not label them again (a write task whose
+	// plane is not kept, having run elsewhere or before a restart, labels
+	// it again); 0 means DefaultLabelCache, a negative value keeps none.
+	LabelCache int64
 }
+
+// DefaultLabelCache is WorkerOptions.LabelCache's default: 512 MiB, the
+// labels of 256 planes of 1024×1024 kept as uint16.
+const DefaultLabelCache = 512 << 20
 
 // Worker pulls tasks from the work queue and runs them.
 type Worker struct {
@@ -54,6 +64,8 @@ type Worker struct {
 	jobs map[string]*workerJob
 	// Done counts the tasks this worker acknowledged.
 	Done atomic.Int64
+	// cached is the memory the jobs' kept labels hold (labelCache).
+	cached atomic.Int64
 }
 
 // workerJob is what a worker keeps of a job it runs tasks of.
@@ -70,6 +82,66 @@ type workerJob struct {
 	rlOnce  sync.Once
 	rl      *kernels.Relabeling
 	rlErr   error
+	// kept are the labels of plane tasks kept for their write tasks.
+	kept labelCache
+}
+
+// labelCache keeps the labels of a job's plane tasks, by run and plane,
+// within the worker's budget.
+type labelCache struct {
+	mu     sync.Mutex
+	planes map[keptPlane]*segment.PlaneLabels
+}
+
+type keptPlane struct {
+	run int64
+	z   int
+}
+
+// put keeps p for the write task of plane z of run, when the budget
+// allows; it reports whether it did (p is then the cache's).
+func (c *labelCache) put(used *atomic.Int64, budget int64, run int64, z int, p *segment.PlaneLabels, tasks *segment.Tasks) bool {
+	n := p.Bytes()
+	if budget <= 0 || used.Add(n) > budget {
+		used.Add(-n)
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.planes == nil {
+		c.planes = map[keptPlane]*segment.PlaneLabels{}
+	}
+	k := keptPlane{run, z}
+	if old := c.planes[k]; old != nil { // the task ran again
+		used.Add(-old.Bytes())
+		tasks.Release(old)
+	}
+	c.planes[k] = p
+	return true
+}
+
+// take hands over the labels kept for plane z of run, or nil.
+func (c *labelCache) take(used *atomic.Int64, run int64, z int) *segment.PlaneLabels {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := keptPlane{run, z}
+	p := c.planes[k]
+	if p != nil {
+		delete(c.planes, k)
+		used.Add(-p.Bytes())
+	}
+	return p
+}
+
+// drop releases every plane kept.
+func (c *labelCache) drop(used *atomic.Int64, tasks *segment.Tasks) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, p := range c.planes {
+		used.Add(-p.Bytes())
+		tasks.Release(p)
+		delete(c.planes, k)
+	}
 }
 
 // NewWorker returns a worker on nc.
@@ -96,6 +168,9 @@ func NewWorker(ctx context.Context, nc *nats.Conn, o WorkerOptions) (*Worker, er
 	}
 	if o.Log == nil {
 		o.Log = func(string) {}
+	}
+	if o.LabelCache == 0 {
+		o.LabelCache = DefaultLabelCache
 	}
 	res, err := open(ctx, nc, o.Settings)
 	if err != nil {
@@ -337,6 +412,11 @@ func openJob(spec *Spec, opt segment.Options, device string) (*workerJob, error)
 	return j, nil
 }
 
+func (w *Worker) closeJob(j *workerJob) {
+	j.kept.drop(&w.cached, j.tasks)
+	j.close()
+}
+
 func (j *workerJob) close() {
 	if j.smooth != nil {
 		j.smooth.Close()
@@ -361,7 +441,7 @@ func (w *Worker) evict() {
 		if oldest == "" {
 			return
 		}
-		w.jobs[oldest].close()
+		w.closeJob(w.jobs[oldest])
 		delete(w.jobs, oldest)
 	}
 }
@@ -377,7 +457,7 @@ func (w *Worker) closeJobs() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for id, j := range w.jobs {
-		j.close()
+		w.closeJob(j)
 		delete(w.jobs, id)
 	}
 }
@@ -393,7 +473,7 @@ func (w *Worker) run(ctx context.Context, t Task) error {
 	if err := j.spec.checkTask(t); err != nil {
 		return err
 	}
-	res, err := j.runTask(ctx, t)
+	res, err := w.runTask(ctx, j, t)
 	if err != nil {
 		return err
 	}
@@ -414,12 +494,12 @@ func (w *Worker) run(ctx context.Context, t Task) error {
 	return nil
 }
 
-func (j *workerJob) runTask(ctx context.Context, t Task) (*Result, error) {
+func (w *Worker) runTask(ctx context.Context, j *workerJob, t Task) (*Result, error) {
 	switch t.Phase {
 	case phasePlane:
-		return j.plane(ctx, t.Index)
+		return w.plane(ctx, j, t)
 	case phaseWrite:
-		return j.write(ctx, t)
+		return w.write(ctx, j, t)
 	case phaseSmooth:
 		return j.smoothRun(ctx, t.Index)
 	case phaseLabel:
@@ -430,13 +510,15 @@ func (j *workerJob) runTask(ctx context.Context, t Task) (*Result, error) {
 	return nil, bad("unknown phase %q", t.Phase)
 }
 
-// image joins the job's image (or label image, with dt) for a task.
+// image joins the job's image (or label image, with dt) for a task. Its
+// chunks are synced as the coordinator created the arrays (Durable, in
+// their pending metadata): each before the task is acknowledged, except
+// in an embedded run.
 func (j *workerJob) image(ctx context.Context, label bool, dt zarr.DType) (*zarr.ImageWriter, error) {
 	img, lab, name, err := j.tasks.ImageOptions(dt)
 	if err != nil {
 		return nil, err
 	}
-	img.Durable, lab.Durable = true, true
 	if label {
 		return zarr.JoinImage(ctx, filepath.Join(j.spec.Stage, "labels", name), lab, zarr.Join{Label: true, Name: name})
 	}
@@ -466,40 +548,67 @@ func (j *workerJob) copyPlanes(ctx context.Context, res *Result, z0, z1 int) err
 	return nil
 }
 
-// plane is a 2-D plane task: the input plane to the image, the plane's
-// count, threshold and statistics to the result.
-func (j *workerJob) plane(ctx context.Context, z int) (*Result, error) {
-	p, err := j.tasks.Plane(ctx, z, true)
+// plane is a 2-D plane task: the input plane to the image (from the read
+// that the labelling makes, where the input allows), the plane's count,
+// threshold and statistics to the result, and its labels kept for its
+// write task when the worker's label cache has room.
+func (w *Worker) plane(ctx context.Context, j *workerJob, t Task) (*Result, error) {
+	z := t.Index
+	iw, err := j.image(ctx, false, 0)
 	if err != nil {
 		return nil, err
 	}
-	j.tasks.Release(p)
-	res := &Result{N: p.N, Threshold: p.Threshold, Objects: p.Objects}
-	if err := j.copyPlanes(ctx, res, z, z+1); err != nil {
+	keep := w.o.LabelCache > 0 && w.cached.Load() < w.o.LabelCache
+	p, err := j.tasks.PlaneWith(ctx, z, segment.PlaneOptions{Stats: true, Narrow: keep, Image: iw})
+	if err == nil && !p.Copied {
+		err = j.tasks.CopyPlane(ctx, iw, z)
+	}
+	if rerr := iw.Release(); err == nil {
+		err = rerr
+	}
+	if err != nil {
+		j.tasks.Release(p)
 		return nil, err
+	}
+	res := &Result{N: p.N, Threshold: p.Threshold, Objects: p.Objects}
+	res.Lo, res.Hi, _ = iw.Observed(0)
+	if res.Lo > res.Hi || math.IsInf(res.Lo, 0) || math.IsInf(res.Hi, 0) {
+		res.Lo, res.Hi = 1, 0
+	}
+	p.Objects = nil
+	if !keep || !j.kept.put(&w.cached, w.o.LabelCache, t.Run, z, p, j.tasks) {
+		j.tasks.Release(p)
 	}
 	return res, nil
 }
 
-// write is a 2-D write task: the plane's labels, made again (which costs
-// less than writing them to a scratch file and reading them back), offset,
-// to the labels.
-func (j *workerJob) write(ctx context.Context, t Task) (*Result, error) {
-	p, err := j.tasks.Plane(ctx, t.Index, false)
-	if err != nil {
-		return nil, err
+// write is a 2-D write task: the plane's labels, offset, to the labels.
+// They are the ones its plane task kept in this worker, or, when it ran
+// elsewhere (or before a restart, or found no room), made again: which
+// costs less than writing every plane's labels to a scratch file and
+// reading them back.
+func (w *Worker) write(ctx context.Context, j *workerJob, t Task) (*Result, error) {
+	p := j.kept.take(&w.cached, t.Run, t.Index)
+	if p != nil && p.N != t.N {
+		j.tasks.Release(p)
+		p = nil
+	}
+	if p == nil {
+		var err error
+		if p, err = j.tasks.PlaneWith(ctx, t.Index, segment.PlaneOptions{Narrow: true}); err != nil {
+			return nil, err
+		}
 	}
 	defer j.tasks.Release(p)
-	if uint64(p.N)+t.Offset > t.MaxLabel {
-		return nil, fmt.Errorf("plane %d: %d objects past offset %d exceed the job's largest label %d", t.Index, p.N, t.Offset, t.MaxLabel)
+	if p.N != t.N {
+		return nil, fmt.Errorf("plane %d: %d objects, where its plane task found %d: the input changed during the job", t.Index, p.N, t.N)
 	}
-	kernels.AddOffset(p.Labels, uint32(t.Offset))
 	dt := dtypeOf(t.DType)
 	lw, err := j.image(ctx, true, dt)
 	if err != nil {
 		return nil, err
 	}
-	if err := segment.WriteLabelPlane(ctx, lw, dt, t.Index, p.Labels, t.MaxLabel); err != nil {
+	if err := j.tasks.WriteLabels(ctx, lw, dt, t.Index, p, t.Offset, t.MaxLabel); err != nil {
 		lw.Release()
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/stack"
@@ -27,6 +28,10 @@ type Tasks struct {
 	r    *run
 	bufs *planeBuffers
 	v    *volume3D
+	// src is the input as given; r.src reads it, through a tee when the
+	// plane tasks can copy the planes they read (PlaneOptions.Image).
+	src Source
+	tee bool
 }
 
 // NewTasks prepares the tasks of the run opt describes over src on
@@ -50,7 +55,10 @@ func NewTasks(opt Options, src Source, backend kernels.Backend) (*Tasks, error) 
 		return nil, errors.New("segment: a distributed 3d run cannot split touching objects")
 	}
 	r.wantStats = opt.Stats != ""
-	t := &Tasks{r: r}
+	t := &Tasks{r: r, src: src}
+	if raw, ok := src.(rawSource); ok && teeable(raw.rawDType()) {
+		r.src, t.tee = &taskTee{Source: src, raw: raw}, true
+	}
 	n := r.shape.PlaneLen()
 	t.bufs = &planeBuffers{f32: stack.NewPool[float32](n), u32: stack.NewPool[uint32](n), u16: stack.NewPool[uint16](n)}
 	if r.opt.Mode == Mode3D {
@@ -71,36 +79,164 @@ func (t *Tasks) Shape() stack.Shape { return t.r.shape }
 
 // PlaneLabels are the results of one 2-D plane task.
 type PlaneLabels struct {
-	// Labels are the plane's labels numbered 1..N in scipy's raster order.
-	Labels []uint32
+	// Labels are the plane's labels numbered 1..N in scipy's raster order;
+	// with PlaneOptions.Narrow, a plane whose labels fit uint16 has them in
+	// Labels16 instead (Labels is then nil).
+	Labels   []uint32
+	Labels16 []uint16
 	// N is the number of objects, Threshold the threshold applied.
 	N         int
 	Threshold float32
 	// Objects are the statistics of the objects (labels 1..N, plane z),
 	// when the run writes statistics.
 	Objects []Object
+	// Copied is whether the input plane was written to
+	// PlaneOptions.Image from the labelling's own read.
+	Copied bool
 }
+
+// Bytes is the memory the plane's labels hold.
+func (p *PlaneLabels) Bytes() int64 { return 4*int64(len(p.Labels)) + 2*int64(len(p.Labels16)) }
 
 // Plane segments plane z, with the objects' statistics when the run
 // writes them and stats is true. Release hands its labels back once
 // written.
 func (t *Tasks) Plane(ctx context.Context, z int, stats bool) (*PlaneLabels, error) {
+	return t.PlaneWith(ctx, z, PlaneOptions{Stats: stats})
+}
+
+// PlaneOptions choose what a plane task makes beside its labels.
+type PlaneOptions struct {
+	// Stats asks for the objects' statistics, when the run writes them.
+	Stats bool
+	// Narrow asks for the labels as uint16 (PlaneLabels.Labels16) when
+	// the plane's own labels fit and the run's label type may be uint16,
+	// labelled straight into uint16 as a local run labels them: half the
+	// memory of uint32 labels, for an executor that keeps them.
+	Narrow bool
+	// Image, when not nil, is the image (opened with ImageOptions' image
+	// options) that receives plane z of the input, as CopyPlane writes it,
+	// from the very read the labelling makes where the source allows
+	// (PlaneLabels.Copied); the caller copies the plane itself otherwise.
+	Image *zarr.ImageWriter
+}
+
+// PlaneWith segments plane z as o asks. Release hands its labels back
+// once written.
+func (t *Tasks) PlaneWith(ctx context.Context, z int, o PlaneOptions) (*PlaneLabels, error) {
 	if t.r.opt.Mode != Mode2D || z < 0 || z >= t.r.shape.Z {
 		return nil, fmt.Errorf("segment: plane %d is not a 2d task of this run (%d planes)", z, t.r.shape.Z)
 	}
-	out, err := t.r.plane2D(ctx, z, t.bufs, stats && t.r.wantStats, false, false)
+	var cp *imageCopy
+	if o.Image != nil && t.tee {
+		cp = &imageCopy{iw: o.Image, z: z}
+		ctx = context.WithValue(ctx, imageCopyKey{}, cp)
+	}
+	narrow := o.Narrow && t.r.opt.LabelDType != LabelUint32
+	out, err := t.r.plane2D(ctx, z, t.bufs, o.Stats && t.r.wantStats, false, narrow)
 	if err != nil {
 		return nil, err
 	}
-	return &PlaneLabels{Labels: out.labels, N: out.n, Threshold: out.thr, Objects: ObjectsOf(out.regions, z, 0)}, nil
+	if out.labels16 != nil && out.labels != nil {
+		t.bufs.u32.Put(out.labels) // narrowed: the uint16 copy is kept
+		out.labels = nil
+	}
+	p := &PlaneLabels{Labels: out.labels, Labels16: out.labels16, N: out.n, Threshold: out.thr, Objects: ObjectsOf(out.regions, z, 0)}
+	p.Copied = cp != nil && cp.done
+	return p, nil
 }
 
-// Release returns a plane's labels to the pool they came from.
+// Release returns a plane's labels to the pools they came from.
 func (t *Tasks) Release(p *PlaneLabels) {
-	if p != nil && p.Labels != nil {
+	if p == nil {
+		return
+	}
+	if p.Labels != nil {
 		t.bufs.u32.Put(p.Labels)
 		p.Labels = nil
 	}
+	if p.Labels16 != nil {
+		t.bufs.u16.Put(p.Labels16)
+		p.Labels16 = nil
+	}
+}
+
+// WriteLabels writes p's labels, offset by offset, as plane z of the label
+// image lw of type dt (zarr.Uint16 or zarr.Uint32) whose largest label is
+// maxLabel: the plane a local run writes with unique numbering. The offset
+// is added to p's labels in place.
+func (t *Tasks) WriteLabels(ctx context.Context, lw *zarr.ImageWriter, dt zarr.DType, z int, p *PlaneLabels, offset, maxLabel uint64) error {
+	top := uint64(p.N) + offset
+	if top > maxLabel || (dt == zarr.Uint16 && top > 65535) {
+		return fmt.Errorf("segment: plane %d: %d objects past offset %d exceed the largest label %d of the %v labels", z, p.N, offset, maxLabel, dt)
+	}
+	var plane []byte
+	switch {
+	case dt == zarr.Uint16 && p.Labels16 != nil:
+		kernels.AddOffset(p.Labels16, uint16(offset))
+		plane = bytesOf(p.Labels16)
+	case dt == zarr.Uint16:
+		kernels.AddOffset(p.Labels, uint32(offset))
+		ps := stack.Shape{Z: 1, Y: t.r.shape.Y, X: t.r.shape.X}
+		l16 := t.bufs.u16.Get()
+		defer t.bufs.u16.Put(l16)
+		if err := t.r.backend.Narrow16(ctx, &stack.Volume[uint16]{Shape: ps, Data: l16}, &stack.Volume[uint32]{Shape: ps, Data: p.Labels}); err != nil {
+			return fmt.Errorf("labels: plane %d: %w", z, err)
+		}
+		plane = bytesOf(l16)
+	case p.Labels16 != nil:
+		l32 := t.bufs.u32.Get()
+		defer t.bufs.u32.Put(l32)
+		kernels.WidenOffset(l32, p.Labels16, uint32(offset))
+		plane = bytesOf(l32)
+	default:
+		kernels.AddOffset(p.Labels, uint32(offset))
+		plane = bytesOf(p.Labels)
+	}
+	if err := lw.WriteLabelPlane(ctx, z, plane, maxLabel); err != nil {
+		return fmt.Errorf("labels: plane %d: %w", z, err)
+	}
+	return nil
+}
+
+// imageCopy asks taskTee, through a plane task's context, to write the
+// plane it reads to an image.
+type imageCopy struct {
+	iw   *zarr.ImageWriter
+	z    int
+	done bool
+}
+
+type imageCopyKey struct{}
+
+// taskTee is the Source the tasks read: the input, whose plane read for a
+// plane task that asks for it (imageCopy) is also written to the image
+// copy, from the same view of the file, as a local run's tee does.
+type taskTee struct {
+	Source
+	raw  rawSource
+	bufs sync.Pool // *[]byte planes, for sources that have no view
+}
+
+func (t *taskTee) ReadPlane(ctx context.Context, z int, dst []float32) error {
+	cp, _ := ctx.Value(imageCopyKey{}).(*imageCopy)
+	if cp == nil || cp.z != z || cp.done || len(dst) != t.Shape().PlaneLen() {
+		return t.Source.ReadPlane(ctx, z, dst)
+	}
+	buf, _ := t.bufs.Get().(*[]byte)
+	if buf == nil {
+		b := make([]byte, cp.iw.PlaneBytes())
+		buf = &b
+	}
+	defer t.bufs.Put(buf)
+	return t.raw.useRaw(ctx, z, *buf, func(plane []byte) error {
+		toFloat32(dst, plane, t.raw.rawDType())
+		if err := cp.iw.WritePlaneNow(ctx, z, plane); err != nil {
+			return fmt.Errorf("copy the image: plane %d: %w", z, err)
+		}
+		cp.done = true
+		return nil
+	})
 }
 
 // ObjectsOf are the statistics rows of regions in plane (-1 for a volume),
@@ -181,7 +317,7 @@ func (t *Tasks) checkSlab(k int) error {
 // zarr.Uint32), and the label image's name.
 func (t *Tasks) ImageOptions(dt zarr.DType) (image, labels zarr.ImageOptions, name string, err error) {
 	o := t.r.opt
-	labels, name, err = zarrImageOptions(t.r.shape, o.LabelDType, metadataOf(t.r.src), o.Zarr, o.Input)
+	labels, name, err = zarrImageOptions(t.r.shape, o.LabelDType, metadataOf(t.src), o.Zarr, o.Input)
 	if err != nil {
 		return
 	}
@@ -189,8 +325,8 @@ func (t *Tasks) ImageOptions(dt zarr.DType) (image, labels zarr.ImageOptions, na
 	image = labels
 	image.Name = name
 	image.DType = zarr.Float32
-	image.Codec = imageCodecOf(o.Zarr, t.r.src)
-	if raw, ok := t.r.src.(rawSource); ok {
+	image.Codec = imageCodecOf(o.Zarr, t.src)
+	if raw, ok := t.src.(rawSource); ok {
 		image.DType = raw.rawDType()
 	}
 	return
@@ -199,12 +335,12 @@ func (t *Tasks) ImageOptions(dt zarr.DType) (image, labels zarr.ImageOptions, na
 // CopyPlane writes plane z of the input to the image iw (opened with
 // ImageOptions' image options), as stored where the source allows.
 func (t *Tasks) CopyPlane(ctx context.Context, iw *zarr.ImageWriter, z int) error {
-	if raw, ok := t.r.src.(rawSource); ok {
+	if raw, ok := t.src.(rawSource); ok {
 		return copyRawPlane(ctx, iw, raw, z, make([]byte, iw.PlaneBytes()))
 	}
 	f32 := t.bufs.f32.Get()
 	defer t.bufs.f32.Put(f32)
-	if err := t.r.src.ReadPlane(ctx, z, f32); err != nil {
+	if err := t.src.ReadPlane(ctx, z, f32); err != nil {
 		return fmt.Errorf("copy the image: plane %d: %w", z, err)
 	}
 	return zarr.WriteImagePlane(ctx, iw, z, f32)
@@ -247,7 +383,7 @@ func WriteLabelPlane(ctx context.Context, lw *zarr.ImageWriter, dt zarr.DType, z
 // pixel size is opt's or the input's, as in Run.
 func (t *Tasks) WriteStats(path string, objs []Object) error {
 	threeD := t.r.opt.Mode == Mode3D
-	sw, err := newStatsWriter(path, threeD, physicalOf(pixelSizeOf(t.r.opt.PixelSize, t.r.src), threeD))
+	sw, err := newStatsWriter(path, threeD, physicalOf(pixelSizeOf(t.r.opt.PixelSize, t.src), threeD))
 	if err != nil {
 		return err
 	}
