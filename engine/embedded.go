@@ -26,31 +26,39 @@ import (
 // each plane's labels from the first pass for the second (WorkerOptions.
 // LabelCache). What the tasks compute and write is the distributed path's.
 func RunEmbedded(ctx context.Context, opt segment.Options, workers int, device string, so SubmitOptions) (Outcome, error) {
+	out, _, err := runEmbedded(ctx, opt, WorkerOptions{Workers: workers, Device: device}, so)
+	return out, err
+}
+
+// runEmbedded is RunEmbedded with the worker's options (Root and Settings
+// are set here); it returns the worker too, for its counts.
+func runEmbedded(ctx context.Context, opt segment.Options, wo WorkerOptions, so SubmitOptions) (Outcome, *Worker, error) {
 	store, err := os.MkdirTemp("", "segstack-engine-")
 	if err != nil {
-		return Outcome{}, err
+		return Outcome{}, nil, err
 	}
 	defer os.RemoveAll(store)
 	srv, err := serveEmbedded(store)
 	if err != nil {
-		return Outcome{}, err
+		return Outcome{}, nil, err
 	}
 	defer srv.Close()
 	so.Settings.memory = true
 	so.volatile = true
 	nc, err := connectEmbedded(srv, "segstack coordinator")
 	if err != nil {
-		return Outcome{}, err
+		return Outcome{}, nil, err
 	}
 	defer nc.Close()
 	wc, err := connectEmbedded(srv, "segstack worker")
 	if err != nil {
-		return Outcome{}, err
+		return Outcome{}, nil, err
 	}
 	defer wc.Close()
-	w, err := NewWorker(ctx, wc, WorkerOptions{Root: string(os.PathSeparator), Workers: workers, Device: device, Settings: so.Settings})
+	wo.Root, wo.Settings = string(os.PathSeparator), so.Settings
+	w, err := NewWorker(ctx, wc, wo)
 	if err != nil {
-		return Outcome{}, err
+		return Outcome{}, nil, err
 	}
 	wctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -71,7 +79,7 @@ func RunEmbedded(ctx context.Context, opt segment.Options, workers int, device s
 	if err == nil && werr != nil {
 		err = fmt.Errorf("worker: %w", werr)
 	}
-	return out, errors.Join(err)
+	return out, w, err
 }
 
 // serveEmbedded starts a server for RunEmbedded: JetStream on, store in

@@ -66,6 +66,9 @@ type Worker struct {
 	Done atomic.Int64
 	// cached is the memory the jobs' kept labels hold (labelCache).
 	cached atomic.Int64
+	// kept and relabelled count the write tasks that found their plane's
+	// labels kept and those that labelled it again.
+	kept, relabelled atomic.Int64
 }
 
 // workerJob is what a worker keeps of a job it runs tasks of.
@@ -598,6 +601,9 @@ func (w *Worker) write(ctx context.Context, j *workerJob, t Task) (*Result, erro
 		if p, err = j.tasks.PlaneWith(ctx, t.Index, segment.PlaneOptions{Narrow: true}); err != nil {
 			return nil, err
 		}
+		w.relabelled.Add(1)
+	} else {
+		w.kept.Add(1)
 	}
 	defer j.tasks.Release(p)
 	if p.N != t.N {
