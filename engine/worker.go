@@ -85,65 +85,84 @@ type workerJob struct {
 	rlOnce  sync.Once
 	rl      *kernels.Relabeling
 	rlErr   error
-	// kept are the labels of plane tasks kept for their write tasks.
-	kept labelCache
+	// kept are the labels of plane tasks kept for their write tasks,
+	// unpacked into planes of unpack16 or unpack32.
+	kept               labelCache
+	unpack16, unpack32 sync.Pool
+	// img and lab are the image and label image writers the 2-D tasks
+	// share.
+	img, lab sharedWriter
 }
 
-// labelCache keeps the labels of a job's plane tasks, by run and plane,
-// within the worker's budget.
-type labelCache struct {
-	mu     sync.Mutex
-	planes map[keptPlane]*segment.PlaneLabels
+// sharedWriter is a joined image writer that the tasks of a job's run
+// share for the planes they write whole (ImageWriter.WritePlaneNow, on an
+// image of one level and chunks one plane deep): one writer's buffers
+// serve every task, where a writer per task makes its own. A plane it
+// wrote already (its task delivered again), an image whose planes are not
+// written whole, and a task that failed get a writer of their own.
+type sharedWriter struct {
+	mu      sync.Mutex
+	run     int64
+	dt      zarr.DType
+	iw      *zarr.ImageWriter
+	written map[int]bool
 }
 
-type keptPlane struct {
-	run int64
-	z   int
-}
-
-// put keeps p for the write task of plane z of run, when the budget
-// allows; it reports whether it did (p is then the cache's).
-func (c *labelCache) put(used *atomic.Int64, budget int64, run int64, z int, p *segment.PlaneLabels, tasks *segment.Tasks) bool {
-	n := p.Bytes()
-	if budget <= 0 || used.Add(n) > budget {
-		used.Add(-n)
-		return false
+// writer returns the writer of plane z of run for a task, and the function
+// the task calls with its error once it wrote the plane (it returns the
+// error, or the one releasing the writer made).
+func (s *sharedWriter) writer(ctx context.Context, run int64, dt zarr.DType, z int, open func() (*zarr.ImageWriter, error)) (*zarr.ImageWriter, func(error) error, error) {
+	own := func() (*zarr.ImageWriter, func(error) error, error) {
+		iw, err := open()
+		if err != nil {
+			return nil, nil, err
+		}
+		return iw, func(err error) error {
+			if rerr := iw.Release(); err == nil {
+				err = rerr
+			}
+			return err
+		}, nil
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.planes == nil {
-		c.planes = map[keptPlane]*segment.PlaneLabels{}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.iw == nil || s.run != run || s.dt != dt {
+		// The writer of an earlier run is dropped, not released: its
+		// planes were written whole, nothing of it is pending.
+		iw, err := open()
+		if err != nil {
+			return nil, nil, err
+		}
+		if !iw.WritesNow() {
+			iw.Release()
+			return own()
+		}
+		s.iw, s.run, s.dt, s.written = iw, run, dt, map[int]bool{}
 	}
-	k := keptPlane{run, z}
-	if old := c.planes[k]; old != nil { // the task ran again
-		used.Add(-old.Bytes())
-		tasks.Release(old)
+	if s.written[z] {
+		return own()
 	}
-	c.planes[k] = p
-	return true
+	s.written[z] = true
+	iw := s.iw
+	return iw, func(err error) error {
+		if err != nil {
+			s.mu.Lock()
+			if s.iw == iw {
+				s.iw = nil
+			}
+			s.mu.Unlock()
+		}
+		return err
+	}, nil
 }
 
-// take hands over the labels kept for plane z of run, or nil.
-func (c *labelCache) take(used *atomic.Int64, run int64, z int) *segment.PlaneLabels {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	k := keptPlane{run, z}
-	p := c.planes[k]
-	if p != nil {
-		delete(c.planes, k)
-		used.Add(-p.Bytes())
-	}
-	return p
-}
-
-// drop releases every plane kept.
-func (c *labelCache) drop(used *atomic.Int64, tasks *segment.Tasks) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, p := range c.planes {
-		used.Add(-p.Bytes())
-		tasks.Release(p)
-		delete(c.planes, k)
+// close releases the shared writer.
+func (s *sharedWriter) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.iw != nil {
+		s.iw.Release()
+		s.iw = nil
 	}
 }
 
@@ -416,7 +435,9 @@ func openJob(spec *Spec, opt segment.Options, device string) (*workerJob, error)
 }
 
 func (w *Worker) closeJob(j *workerJob) {
-	j.kept.drop(&w.cached, j.tasks)
+	j.kept.drop(&w.cached)
+	j.img.close()
+	j.lab.close()
 	j.close()
 }
 
@@ -557,31 +578,35 @@ func (j *workerJob) copyPlanes(ctx context.Context, res *Result, z0, z1 int) err
 // write task when the worker's label cache has room.
 func (w *Worker) plane(ctx context.Context, j *workerJob, t Task) (*Result, error) {
 	z := t.Index
-	iw, err := j.image(ctx, false, 0)
+	iw, done, err := j.img.writer(ctx, t.Run, 0, z, func() (*zarr.ImageWriter, error) { return j.image(ctx, false, 0) })
 	if err != nil {
 		return nil, err
 	}
-	keep := w.o.LabelCache > 0 && w.cached.Load() < w.o.LabelCache
-	p, err := j.tasks.PlaneWith(ctx, z, segment.PlaneOptions{Stats: true, Narrow: keep, Image: iw})
+	p, err := j.tasks.PlaneWith(ctx, z, segment.PlaneOptions{Stats: true, Narrow: true, Image: iw})
 	if err == nil && !p.Copied {
 		err = j.tasks.CopyPlane(ctx, iw, z)
 	}
-	if rerr := iw.Release(); err == nil {
-		err = rerr
-	}
-	if err != nil {
+	if err = done(err); err != nil {
 		j.tasks.Release(p)
 		return nil, err
 	}
 	res := &Result{N: p.N, Threshold: p.Threshold, Objects: p.Objects}
+	// A shared writer's range covers the planes of the job it wrote,
+	// this one among them: the job's range is the same.
 	res.Lo, res.Hi, _ = iw.Observed(0)
 	if res.Lo > res.Hi || math.IsInf(res.Lo, 0) || math.IsInf(res.Hi, 0) {
 		res.Lo, res.Hi = 1, 0
 	}
-	p.Objects = nil
-	if !keep || !j.kept.put(&w.cached, w.o.LabelCache, t.Run, z, p, j.tasks) {
-		j.tasks.Release(p)
+	if w.o.LabelCache > 0 && w.cached.Load() < w.o.LabelCache {
+		var kp *packedPlane
+		if p.Labels16 != nil {
+			kp = packLabels(p.Labels16, p.N)
+		} else {
+			kp = packLabels(p.Labels, p.N)
+		}
+		j.kept.put(&w.cached, w.o.LabelCache, t.Run, z, kp)
 	}
+	j.tasks.Release(p)
 	return res, nil
 }
 
@@ -591,34 +616,59 @@ func (w *Worker) plane(ctx context.Context, j *workerJob, t Task) (*Result, erro
 // costs less than writing every plane's labels to a scratch file and
 // reading them back.
 func (w *Worker) write(ctx context.Context, j *workerJob, t Task) (*Result, error) {
-	p := j.kept.take(&w.cached, t.Run, t.Index)
-	if p != nil && p.N != t.N {
-		j.tasks.Release(p)
-		p = nil
+	if uint64(t.N)+t.Offset > t.MaxLabel {
+		return nil, bad("plane %d: %d objects past offset %d exceed the job's largest label %d", t.Index, t.N, t.Offset, t.MaxLabel)
 	}
-	if p == nil {
+	dt := dtypeOf(t.DType)
+	p := &segment.PlaneLabels{}
+	kp := j.kept.take(&w.cached, t.Run, t.Index)
+	if kp != nil && (kp.n != t.N || kp.pixels != j.spec.Shape[1]*j.spec.Shape[2]) {
+		kp = nil
+	}
+	offset := t.Offset
+	if kp != nil {
+		// Unpacked with the offset added, in the label image's type.
+		w.kept.Add(1)
+		p.N = kp.n
+		if dt == zarr.Uint16 {
+			buf, _ := j.unpack16.Get().(*[]uint16)
+			if buf == nil {
+				b := make([]uint16, kp.pixels)
+				buf = &b
+			}
+			defer j.unpack16.Put(buf)
+			unpackLabels(*buf, kp, offset)
+			p.Labels16 = *buf
+		} else {
+			buf, _ := j.unpack32.Get().(*[]uint32)
+			if buf == nil {
+				b := make([]uint32, kp.pixels)
+				buf = &b
+			}
+			defer j.unpack32.Put(buf)
+			unpackLabels(*buf, kp, offset)
+			p.Labels = *buf
+		}
+		offset = 0
+	} else {
 		var err error
 		if p, err = j.tasks.PlaneWith(ctx, t.Index, segment.PlaneOptions{Narrow: true}); err != nil {
 			return nil, err
 		}
+		defer j.tasks.Release(p)
 		w.relabelled.Add(1)
-	} else {
-		w.kept.Add(1)
+		if p.N != t.N {
+			return nil, fmt.Errorf("plane %d: %d objects, where its plane task found %d: the input changed during the job", t.Index, p.N, t.N)
+		}
 	}
-	defer j.tasks.Release(p)
-	if p.N != t.N {
-		return nil, fmt.Errorf("plane %d: %d objects, where its plane task found %d: the input changed during the job", t.Index, p.N, t.N)
-	}
-	dt := dtypeOf(t.DType)
-	lw, err := j.image(ctx, true, dt)
+	lw, done, err := j.lab.writer(ctx, t.Run, dt, t.Index, func() (*zarr.ImageWriter, error) { return j.image(ctx, true, dt) })
 	if err != nil {
 		return nil, err
 	}
-	if err := j.tasks.WriteLabels(ctx, lw, dt, t.Index, p, t.Offset, t.MaxLabel); err != nil {
-		lw.Release()
+	if err := done(j.tasks.WriteLabels(ctx, lw, dt, t.Index, p, offset, t.MaxLabel)); err != nil {
 		return nil, err
 	}
-	return &Result{Lo: 1}, lw.Release()
+	return &Result{Lo: 1}, nil
 }
 
 // smoothRun is a 3-D smoothing task: planes to the smoothed volume and the

@@ -164,7 +164,9 @@ func (t *Tasks) Release(p *PlaneLabels) {
 // WriteLabels writes p's labels, offset by offset, as plane z of the label
 // image lw of type dt (zarr.Uint16 or zarr.Uint32) whose largest label is
 // maxLabel: the plane a local run writes with unique numbering. The offset
-// is added to p's labels in place.
+// is added to p's labels in place. On an image whose planes are written
+// whole (ImageWriter.WritesNow) the plane is written when WriteLabels
+// returns; otherwise when lw is released.
 func (t *Tasks) WriteLabels(ctx context.Context, lw *zarr.ImageWriter, dt zarr.DType, z int, p *PlaneLabels, offset, maxLabel uint64) error {
 	top := uint64(p.N) + offset
 	if top > maxLabel || (dt == zarr.Uint16 && top > 65535) {
@@ -193,7 +195,12 @@ func (t *Tasks) WriteLabels(ctx context.Context, lw *zarr.ImageWriter, dt zarr.D
 		kernels.AddOffset(p.Labels, uint32(offset))
 		plane = bytesOf(p.Labels)
 	}
-	if err := lw.WriteLabelPlane(ctx, z, plane, maxLabel); err != nil {
+	write := func() error { return lw.WriteLabelPlane(ctx, z, plane, maxLabel) }
+	if lw.WritesNow() {
+		lw.Observe(0, 0, 0, maxLabel)
+		write = func() error { return lw.WritePlaneNow(ctx, z, plane) }
+	}
+	if err := write(); err != nil {
 		return fmt.Errorf("labels: plane %d: %w", z, err)
 	}
 	return nil
@@ -372,7 +379,12 @@ func WriteLabelPlane(ctx context.Context, lw *zarr.ImageWriter, dt zarr.DType, z
 		}
 		plane = bytesOf(l16)
 	}
-	if err := lw.WriteLabelPlane(ctx, z, plane, maxLabel); err != nil {
+	write := func() error { return lw.WriteLabelPlane(ctx, z, plane, maxLabel) }
+	if lw.WritesNow() {
+		lw.Observe(0, 0, 0, maxLabel)
+		write = func() error { return lw.WritePlaneNow(ctx, z, plane) }
+	}
+	if err := write(); err != nil {
 		return fmt.Errorf("labels: plane %d: %w", z, err)
 	}
 	return nil

@@ -1,0 +1,125 @@
+package engine
+
+import (
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// packedPlane is a plane of labels kept between a plane task and its
+// write task as the runs of non-zero labels along the plane's rows in
+// raster order: a few tens of kilobytes where the plane holds megabytes,
+// so that a worker keeps many planes and the plane-sized buffers go back
+// to their pool at once (fresh memory for every kept plane costs the
+// system a page fault per 4 KiB).
+type packedPlane struct {
+	// n is the plane's object count, pixels its length.
+	n, pixels int
+	// runs holds a triple per run: first pixel, length, label.
+	runs []uint32
+}
+
+func (p *packedPlane) bytes() int64 { return 4*int64(cap(p.runs)) + 64 }
+
+// packLabels packs a plane of labels.
+func packLabels[T uint16 | uint32](labels []T, n int) *packedPlane {
+	p := &packedPlane{n: n, pixels: len(labels)}
+	// Zeros are skipped eight bytes at a time.
+	per := 8 / int(unsafe.Sizeof(labels[0]))
+	var words []uint64
+	if len(labels) >= per {
+		words = unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(labels))), len(labels)/per)
+	}
+	for i := 0; i < len(labels); {
+		if i%per == 0 {
+			w := i / per
+			for w < len(words) && words[w] == 0 {
+				w++
+			}
+			if i = w * per; i >= len(labels) {
+				break
+			}
+		}
+		l := labels[i]
+		if l == 0 {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(labels) && labels[j] == l {
+			j++
+		}
+		p.runs = append(p.runs, uint32(i), uint32(j-i), uint32(l))
+		i = j
+	}
+	return p
+}
+
+// unpackLabels writes the packed plane into dst (its length), with off
+// added to every label; the caller makes sure the labels fit T.
+func unpackLabels[T uint16 | uint32](dst []T, p *packedPlane, off uint64) {
+	clear(dst)
+	o := T(off)
+	for k := 0; k+2 < len(p.runs); k += 3 {
+		s, n, l := p.runs[k], p.runs[k+1], T(p.runs[k+2])+o
+		run := dst[s : s+n]
+		for i := range run {
+			run[i] = l
+		}
+	}
+}
+
+// labelCache keeps the packed labels of a job's plane tasks, by run and
+// plane, within the worker's budget.
+type labelCache struct {
+	mu     sync.Mutex
+	planes map[keptPlane]*packedPlane
+}
+
+type keptPlane struct {
+	run int64
+	z   int
+}
+
+// put keeps p for the write task of plane z of run, when the budget
+// allows.
+func (c *labelCache) put(used *atomic.Int64, budget int64, run int64, z int, p *packedPlane) {
+	n := p.bytes()
+	if budget <= 0 || used.Add(n) > budget {
+		used.Add(-n)
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.planes == nil {
+		c.planes = map[keptPlane]*packedPlane{}
+	}
+	k := keptPlane{run, z}
+	if old := c.planes[k]; old != nil { // the task ran again
+		used.Add(-old.bytes())
+	}
+	c.planes[k] = p
+}
+
+// take hands over the labels kept for plane z of run, or nil.
+func (c *labelCache) take(used *atomic.Int64, run int64, z int) *packedPlane {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := keptPlane{run, z}
+	p := c.planes[k]
+	if p != nil {
+		delete(c.planes, k)
+		used.Add(-p.bytes())
+	}
+	return p
+}
+
+// drop forgets every plane kept.
+func (c *labelCache) drop(used *atomic.Int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, p := range c.planes {
+		used.Add(-p.bytes())
+		delete(c.planes, k)
+	}
+}
