@@ -410,6 +410,12 @@ func (c *coordinator) enter(ctx context.Context, st *State, phase string, dt zar
 		return err
 	}
 	lab.Durable = !c.so.volatile
+	// A coordinator killed while it created the label image left part of
+	// it; no task of the phase was published before the phase was
+	// recorded, so nothing else is there.
+	if err := os.RemoveAll(filepath.Join(c.spec.Stage, "labels")); err != nil {
+		return err
+	}
 	lw, err := zarr.JoinImage(ctx, filepath.Join(c.spec.Stage, "labels", name), lab, zarr.Join{Create: true, Label: true, Name: name})
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io/fs"
 	"math/rand/v2"
 	"os"
@@ -160,5 +161,56 @@ func TestPackedLabels(t *testing.T) {
 				require.Equal(t, want32, got32, "uint32, %d pixels, fill %v, offset %d", n, fill, off)
 			}
 		}
+	}
+}
+
+// A shared writer serves every task of a run once per plane: a plane
+// written again, a task of another run, and the task after a failure get
+// other writers, and the planes all land in the image.
+func TestSharedWriter(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "img.ome.zarr")
+	o := zarr.ImageOptions{ZarrFormat: 2, Name: "img", Shape: stack.Shape{Z: 4, Y: 8, X: 8}, Chunks: stack.Shape{Z: 1, Y: 8, X: 8}, DType: zarr.Uint16}
+	iw, err := zarr.JoinImage(ctx, dir, o, zarr.Join{Create: true})
+	require.NoError(t, err)
+	require.NoError(t, iw.Release())
+	opened := 0
+	open := func() (*zarr.ImageWriter, error) {
+		opened++
+		return zarr.JoinImage(ctx, dir, o, zarr.Join{})
+	}
+	plane := make([]byte, 2*8*8)
+	var s sharedWriter
+	write := func(run int64, z int, fail error) *zarr.ImageWriter {
+		w, done, err := s.writer(ctx, run, 0, z, open)
+		require.NoError(t, err)
+		plane[0] = byte(z + 1)
+		if fail == nil {
+			require.NoError(t, w.WritePlaneNow(ctx, z, plane))
+		}
+		require.Equal(t, fail, done(fail))
+		return w
+	}
+	a := write(1, 0, nil)
+	require.Same(t, a, write(1, 1, nil), "planes of one run share a writer")
+	require.NotSame(t, a, write(1, 1, nil), "a plane written again gets a writer of its own")
+	require.Equal(t, 2, opened)
+	b := write(2, 2, nil)
+	require.NotSame(t, a, b, "another run gets another writer")
+	boom := errors.New("boom")
+	write(2, 3, boom)
+	c := write(2, 3, nil)
+	require.NotSame(t, b, c, "after a failure the run gets a new writer")
+	s.close()
+	require.Equal(t, 4, opened)
+	iw, err = zarr.JoinImage(ctx, dir, o, zarr.Join{})
+	require.NoError(t, err)
+	require.NoError(t, iw.Close())
+	a2, err := zarr.Open(filepath.Join(dir, "0"))
+	require.NoError(t, err)
+	got := make([]byte, 4*len(plane))
+	require.NoError(t, a2.Read(ctx, []int{0, 0, 0}, []int{4, 8, 8}, got))
+	for z := range 4 {
+		require.Equal(t, byte(z+1), got[z*len(plane)], "plane %d", z)
 	}
 }

@@ -104,8 +104,25 @@ type sharedWriter struct {
 	mu      sync.Mutex
 	run     int64
 	dt      zarr.DType
-	iw      *zarr.ImageWriter
+	cur     *heldWriter
 	written map[int]bool
+}
+
+// heldWriter is a shared writer and the tasks using it; one no longer
+// current is released when its last task is done.
+type heldWriter struct {
+	iw      *zarr.ImageWriter
+	users   int
+	retired bool
+}
+
+// retire releases h once no task uses it (sharedWriter.mu held).
+func (h *heldWriter) retire() {
+	h.retired = true
+	if h.users == 0 && h.iw != nil {
+		h.iw.Release()
+		h.iw = nil
+	}
 }
 
 // writer returns the writer of plane z of run for a task, and the function
@@ -126,9 +143,11 @@ func (s *sharedWriter) writer(ctx context.Context, run int64, dt zarr.DType, z i
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.iw == nil || s.run != run || s.dt != dt {
-		// The writer of an earlier run is dropped, not released: its
-		// planes were written whole, nothing of it is pending.
+	if s.cur == nil || s.run != run || s.dt != dt {
+		if s.cur != nil {
+			s.cur.retire()
+			s.cur = nil
+		}
 		iw, err := open()
 		if err != nil {
 			return nil, nil, err
@@ -137,32 +156,36 @@ func (s *sharedWriter) writer(ctx context.Context, run int64, dt zarr.DType, z i
 			iw.Release()
 			return own()
 		}
-		s.iw, s.run, s.dt, s.written = iw, run, dt, map[int]bool{}
+		s.cur, s.run, s.dt, s.written = &heldWriter{iw: iw}, run, dt, map[int]bool{}
 	}
 	if s.written[z] {
 		return own()
 	}
 	s.written[z] = true
-	iw := s.iw
-	return iw, func(err error) error {
-		if err != nil {
-			s.mu.Lock()
-			if s.iw == iw {
-				s.iw = nil
-			}
-			s.mu.Unlock()
+	h := s.cur
+	h.users++
+	return h.iw, func(err error) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		h.users--
+		if err != nil && s.cur == h {
+			s.cur = nil
+			h.retired = true
+		}
+		if h.retired {
+			h.retire()
 		}
 		return err
 	}, nil
 }
 
-// close releases the shared writer.
+// close releases the shared writer (no task uses it).
 func (s *sharedWriter) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.iw != nil {
-		s.iw.Release()
-		s.iw = nil
+	if s.cur != nil {
+		s.cur.retire()
+		s.cur = nil
 	}
 }
 
