@@ -81,7 +81,8 @@ func TestWorkerKilled(t *testing.T) {
 	dir := t.TempDir()
 	in := genStack(t, dir, "16,64,64", 5)
 	s := server(t)
-	ws := workers(t, s.URL(), dir, 3, "--task-delay", "400ms", "--verbose")
+	// These workers keep no labels: every write task labels its plane again.
+	ws := workers(t, s.URL(), dir, 3, "--task-delay", "400ms", "--verbose", "--label-cache", "0")
 	opt := options(t, in, filepath.Join(dir, "local.ome.zarr"), filepath.Join(dir, "local.csv"), "2d", 0)
 	local(t, opt)
 	opt.Output, opt.Stats = filepath.Join(dir, "eng.ome.zarr"), filepath.Join(dir, "eng.csv")
