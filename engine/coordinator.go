@@ -334,11 +334,26 @@ func (c *coordinator) phases(ctx context.Context, st *State) (objects int64, dty
 	if err != nil {
 		return
 	}
-	hi := sm[0].SHi
+	lo, hi := sm[0].SLo, sm[0].SHi
 	for _, r := range sm {
-		hi = max(hi, r.SHi)
+		lo, hi = min(lo, r.SLo), max(hi, r.SHi)
 	}
 	thr := opt.Threshold.Resolve(nil, hi)
+	if opt.Threshold.Kind == kernels.ThresholdOtsu {
+		// Otsu's histogram over the whole smoothed volume: a part per
+		// slab, counted by the workers, merged here.
+		hs, err := c.phase(ctx, st, phaseHistogram, func(int) Task { return Task{Range: &[2]float32{lo, hi}} })
+		if err != nil {
+			return 0, "", 0, err
+		}
+		h := kernels.NewOtsuHistogram(lo, hi)
+		for k, r := range hs {
+			if err := h.AddCounts(r.Counts); err != nil {
+				return 0, "", 0, fmt.Errorf("histogram of slab %d: %w", k, err)
+			}
+		}
+		thr = h.Threshold()
+	}
 	if _, err = c.phase(ctx, st, phaseLabel, func(int) Task { return Task{Threshold: thr} }); err != nil {
 		return
 	}
@@ -363,6 +378,9 @@ func (c *coordinator) phases(ctx context.Context, st *State) (objects int64, dty
 		objs = segment.ObjectsOf(rl.Regions, -1, 0)
 	}
 	ntasks = len(sm) + 2*s.tasks(phaseLabel)
+	if opt.Threshold.Kind == kernels.ThresholdOtsu {
+		ntasks += s.tasks(phaseHistogram)
+	}
 	return int64(rl.N), dt.String(), ntasks, c.commit(ctx, st, sm, dt, uint64(rl.N), objs)
 }
 
@@ -580,6 +598,9 @@ func (c *coordinator) report(phase string, done, n int) {
 	passes := 2
 	if c.spec.Mode == "3d" {
 		passes = 3
+		if c.spec.Threshold == "otsu" {
+			passes = 4
+		}
 	}
 	alive := 0
 	c.mu.Lock()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/segstack/segstack/engine"
+	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/stack/zarr"
 	"github.com/stretchr/testify/require"
@@ -65,6 +66,19 @@ func TestEqualsLocal(t *testing.T) {
 		require.NoError(t, err)
 		require.Positive(t, out.Objects)
 		sameOutputs(t, filepath.Join(dir, "l3.ome.zarr"), opt.Output, filepath.Join(dir, "l3.csv"), opt.Stats)
+	})
+	t.Run("3d-otsu", func(t *testing.T) {
+		// Otsu's threshold over the whole smoothed volume, from the
+		// histograms the workers count slab by slab.
+		opt := options(t, in, filepath.Join(dir, "lo.ome.zarr"), filepath.Join(dir, "lo.csv"), "3d", 4)
+		opt.Threshold, _ = kernels.ParseThreshold("otsu")
+		local(t, opt)
+		opt.Output, opt.Stats = filepath.Join(dir, "eo.ome.zarr"), filepath.Join(dir, "eo.csv")
+		out, err := engine.Submit(context.Background(), connect(t, s.URL()), opt, engine.SubmitOptions{Settings: settings})
+		require.NoError(t, err)
+		require.Positive(t, out.Objects)
+		require.Equal(t, 2+3+2*3, out.Tasks, "smoothing, histogram, label and relabel tasks")
+		sameOutputs(t, filepath.Join(dir, "lo.ome.zarr"), opt.Output, filepath.Join(dir, "lo.csv"), opt.Stats)
 	})
 	t.Run("embedded", func(t *testing.T) {
 		p := start(t, "segment", in, "-o", filepath.Join(dir, "m3.ome.zarr"), "--mode", "3d", "--sigma", "1,1.5,1.5", "--engine", "embedded", "-q")

@@ -26,14 +26,16 @@ const (
 )
 
 // The passes of a job, in order: 2-D jobs run phasePlane then phaseWrite,
-// 3-D jobs phaseSmooth, phaseLabel and phaseRelabel.
+// 3-D jobs phaseSmooth, phaseHistogram (Otsu thresholds only), phaseLabel
+// and phaseRelabel.
 const (
-	phasePlane   = "plane"
-	phaseWrite   = "write"
-	phaseSmooth  = "smooth"
-	phaseLabel   = "label"
-	phaseRelabel = "relabel"
-	phaseCommit  = "commit"
+	phasePlane     = "plane"
+	phaseWrite     = "write"
+	phaseSmooth    = "smooth"
+	phaseHistogram = "histogram"
+	phaseLabel     = "label"
+	phaseRelabel   = "relabel"
+	phaseCommit    = "commit"
 )
 
 // smoothRun is the number of planes of a 3-D smoothing task: each task
@@ -107,6 +109,9 @@ type Task struct {
 	Index int    `json:"index"`
 	// Threshold is the volume's threshold (3-D label and relabel tasks).
 	Threshold float32 `json:"thr,omitempty"`
+	// Range is the smoothed volume's extremes, the range of the Otsu
+	// histogram of 3-D histogram tasks.
+	Range *[2]float32 `json:"range,omitempty"`
 	// Offset is the plane's label offset (2-D write tasks); MaxLabel the
 	// largest label of the stack (or, per-plane numbering, of any plane)
 	// and DType the label type ("uint16" or "uint32") of write and
@@ -138,6 +143,8 @@ type Result struct {
 	SHi float32 `json:"shi,omitempty"`
 	// Objects are the plane's statistics rows (labels from 1).
 	Objects []segment.Object `json:"objects,omitempty"`
+	// Counts are a slab's Otsu histogram (3-D histogram tasks).
+	Counts []int64 `json:"counts,omitempty"`
 }
 
 var jobIDPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
@@ -183,7 +190,7 @@ func ParseTask(b []byte) (Task, error) {
 		return t, bad("job id %q is not 16 hex digits", t.Job)
 	}
 	switch t.Phase {
-	case phasePlane, phaseWrite, phaseSmooth, phaseLabel, phaseRelabel:
+	case phasePlane, phaseWrite, phaseSmooth, phaseHistogram, phaseLabel, phaseRelabel:
 	default:
 		return t, bad("unknown phase %q", t.Phase)
 	}
@@ -202,6 +209,9 @@ func ParseTask(b []byte) (Task, error) {
 	if t.Threshold != t.Threshold {
 		return t, bad("threshold is NaN")
 	}
+	if r := t.Range; r != nil && !(r[0] <= r[1]) {
+		return t, bad("histogram range %v is not a range", *r)
+	}
 	return t, nil
 }
 
@@ -209,8 +219,10 @@ func ParseTask(b []byte) (Task, error) {
 func (s *Spec) checkTask(t Task) error {
 	threeD := s.Mode == "3d"
 	switch {
-	case threeD != (t.Phase == phaseSmooth || t.Phase == phaseLabel || t.Phase == phaseRelabel):
+	case threeD != (t.Phase == phaseSmooth || t.Phase == phaseHistogram || t.Phase == phaseLabel || t.Phase == phaseRelabel):
 		return bad("phase %q does not belong to a %s job", t.Phase, s.Mode)
+	case t.Phase == phaseHistogram && (t.Range == nil || s.Threshold != "otsu"):
+		return bad("a histogram task needs a range and an Otsu threshold")
 	case t.Index >= s.tasks(t.Phase):
 		return bad("task %d of phase %q: the job has %d", t.Index, t.Phase, s.tasks(t.Phase))
 	case (t.Phase == phaseWrite || t.Phase == phaseRelabel) && t.DType == "":
@@ -229,7 +241,7 @@ func (s *Spec) tasks(phase string) int {
 		return z
 	case phaseSmooth:
 		return (z + smoothRun - 1) / smoothRun
-	case phaseLabel, phaseRelabel:
+	case phaseHistogram, phaseLabel, phaseRelabel:
 		slab := s.Chunks[0]
 		if slab <= 0 {
 			slab = 1
@@ -305,9 +317,6 @@ func (s *Spec) Options() (segment.Options, error) {
 	o.Sigma = s.Sigma
 	if o.Threshold, err = kernels.ParseThreshold(s.Threshold); err != nil {
 		return o, bad("%v", err)
-	}
-	if o.Mode == segment.Mode3D && o.Threshold.Kind == kernels.ThresholdOtsu {
-		return o, bad("an Otsu threshold over the volume is not supported by the engine; use a fraction of the maximum or a value")
 	}
 	if o.Connectivity, err = segment.ParseConnectivity(fmt.Sprint(s.Connectivity), o.Mode); err != nil {
 		return o, bad("%v", err)

@@ -549,6 +549,8 @@ func (w *Worker) runTask(ctx context.Context, j *workerJob, t Task) (*Result, er
 		return w.write(ctx, j, t)
 	case phaseSmooth:
 		return j.smoothRun(ctx, t.Index)
+	case phaseHistogram:
+		return j.histogram(ctx, t)
 	case phaseLabel:
 		return j.label(ctx, t)
 	case phaseRelabel:
@@ -711,6 +713,16 @@ func (j *workerJob) smoothRun(ctx context.Context, k int) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// histogram is a 3-D histogram task: the slab's part of the smoothed
+// volume's Otsu histogram to the result.
+func (j *workerJob) histogram(ctx context.Context, t Task) (*Result, error) {
+	h, err := j.tasks.HistogramSlab(ctx, t.Index, t.Range[0], t.Range[1])
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Counts: h.Counts(), Lo: 1}, nil
 }
 
 // label is a 3-D label task: the slab's chunk labels to a scratch file.

@@ -285,6 +285,27 @@ func (t *Tasks) SmoothPlanes(ctx context.Context, z0, z1 int) (lo, hi float32, e
 	return out.lo, out.hi, err
 }
 
+// HistogramSlab counts slab k of the smoothed volume into an Otsu
+// histogram over [lo, hi], the extremes of the whole smoothed volume: the
+// histograms of every slab, merged, give the threshold a local run finds
+// (kernels.OtsuHistogram).
+func (t *Tasks) HistogramSlab(ctx context.Context, k int, lo, hi float32) (*kernels.OtsuHistogram, error) {
+	if err := t.checkSlab(k); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sm, err := t.v.readSlab(k)
+	if err != nil {
+		return nil, err
+	}
+	defer t.v.slabs.PutVolume(sm)
+	h := kernels.NewOtsuHistogram(lo, hi)
+	h.Add(sm.Data)
+	return h, nil
+}
+
 // LabelSlab labels slab k of the smoothed volume above thr for the chunk
 // merge (kernels.ChunkMerger).
 func (t *Tasks) LabelSlab(ctx context.Context, k int, thr float32) (*kernels.ChunkLabels, error) {
