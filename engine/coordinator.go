@@ -354,6 +354,9 @@ func (c *coordinator) phases(ctx context.Context, st *State) (objects int64, dty
 		}
 		thr = h.Threshold()
 	}
+	if s.Split != nil {
+		return c.split(ctx, st, sm, thr)
+	}
 	if _, err = c.phase(ctx, st, phaseLabel, func(int) Task { return Task{Threshold: thr} }); err != nil {
 		return
 	}
@@ -382,6 +385,41 @@ func (c *coordinator) phases(ctx context.Context, st *State) (objects int64, dty
 		ntasks += s.tasks(phaseHistogram)
 	}
 	return int64(rl.N), dt.String(), ntasks, c.commit(ctx, st, sm, dt, uint64(rl.N), objs)
+}
+
+// split runs the rest of a 3-D job that splits touching objects: the
+// split over the whole volume (one task, its labels to a scratch file),
+// then the labels written slab by slab.
+func (c *coordinator) split(ctx context.Context, st *State, sm []*Result, thr float32) (objects int64, dtype string, ntasks int, err error) {
+	s, opt := c.spec, c.tasks.Options()
+	sp, err := c.phase(ctx, st, phaseSplit, func(int) Task { return Task{Threshold: thr} })
+	if err != nil {
+		return
+	}
+	n := uint64(sp[0].N)
+	dt, err := segment.LabelType(opt.LabelDType, n)
+	if err != nil {
+		return
+	}
+	if err = c.enter(ctx, st, phaseRelabel, dt); err != nil {
+		return
+	}
+	if _, err = c.phase(ctx, st, phaseRelabel, func(int) Task {
+		return Task{Threshold: thr, MaxLabel: n, DType: dt.String()}
+	}); err != nil {
+		return
+	}
+	var objs []segment.Object
+	if s.Stats != "" {
+		if err = readGob(s.splitObjectsPath(), &objs); err != nil {
+			return
+		}
+	}
+	ntasks = len(sm) + 1 + s.tasks(phaseRelabel)
+	if opt.Threshold.Kind == kernels.ThresholdOtsu {
+		ntasks += s.tasks(phaseHistogram)
+	}
+	return int64(n), dt.String(), ntasks, c.commit(ctx, st, sm, dt, n, objs)
 }
 
 // merge joins the labelled slabs into the volume's numbering (once; a

@@ -80,12 +80,33 @@ func TestEqualsLocal(t *testing.T) {
 		require.Equal(t, 2+3+2*3, out.Tasks, "smoothing, histogram, label and relabel tasks")
 		sameOutputs(t, filepath.Join(dir, "lo.ome.zarr"), opt.Output, filepath.Join(dir, "lo.csv"), opt.Stats)
 	})
+	t.Run("3d-split", func(t *testing.T) {
+		// The split over the whole volume is one task; the labels are
+		// written slab by slab.
+		opt := options(t, in, filepath.Join(dir, "ls.ome.zarr"), filepath.Join(dir, "ls.csv"), "3d", 4)
+		opt.Split = segment.SplitOptions{Method: segment.SplitWatershed, Seeds: segment.SeedsDistance, MinDistance: segment.DefaultMinDistance, MinSize: segment.DefaultMinSize}
+		local(t, opt)
+		opt.Output, opt.Stats = filepath.Join(dir, "es.ome.zarr"), filepath.Join(dir, "es.csv")
+		out, err := engine.Submit(context.Background(), connect(t, s.URL()), opt, engine.SubmitOptions{Settings: settings})
+		require.NoError(t, err)
+		require.Positive(t, out.Objects)
+		require.Equal(t, 2+1+3, out.Tasks, "smoothing, split and write tasks")
+		sameOutputs(t, filepath.Join(dir, "ls.ome.zarr"), opt.Output, filepath.Join(dir, "ls.csv"), opt.Stats)
+	})
 	t.Run("embedded", func(t *testing.T) {
 		p := start(t, "segment", in, "-o", filepath.Join(dir, "m3.ome.zarr"), "--mode", "3d", "--sigma", "1,1.5,1.5", "--engine", "embedded", "-q")
 		require.NoError(t, p.wait(t, 60*time.Second), "%s", p.out)
 		q := start(t, "segment", in, "-o", filepath.Join(dir, "n3.ome.zarr"), "--mode", "3d", "--sigma", "1,1.5,1.5", "-q")
 		require.NoError(t, q.wait(t, 60*time.Second), "%s", q.out)
 		sameOutputs(t, filepath.Join(dir, "n3.ome.zarr"), filepath.Join(dir, "m3.ome.zarr"), "", "")
+	})
+	t.Run("embedded-3d-otsu-split", func(t *testing.T) {
+		args := []string{"--mode", "3d", "--chunks", "3,96,128", "--threshold", "otsu", "--split", "watershed", "-q"}
+		p := start(t, append([]string{"segment", in, "-o", filepath.Join(dir, "mo.ome.zarr"), "--stats", filepath.Join(dir, "mo.csv"), "--engine", "embedded"}, args...)...)
+		require.NoError(t, p.wait(t, 60*time.Second), "%s", p.out)
+		q := start(t, append([]string{"segment", in, "-o", filepath.Join(dir, "no.ome.zarr"), "--stats", filepath.Join(dir, "no.csv")}, args...)...)
+		require.NoError(t, q.wait(t, 60*time.Second), "%s", q.out)
+		sameOutputs(t, filepath.Join(dir, "no.ome.zarr"), filepath.Join(dir, "mo.ome.zarr"), filepath.Join(dir, "no.csv"), filepath.Join(dir, "mo.csv"))
 	})
 }
 

@@ -27,8 +27,9 @@ const (
 
 // The passes of a job, in order: 2-D jobs run phasePlane then phaseWrite,
 // 3-D jobs phaseSmooth, phaseHistogram (Otsu thresholds only), phaseLabel
-// and phaseRelabel.
+// (or, splitting touching objects, phaseSplit) and phaseRelabel.
 const (
+	phaseSplit     = "split"
 	phasePlane     = "plane"
 	phaseWrite     = "write"
 	phaseSmooth    = "smooth"
@@ -190,7 +191,7 @@ func ParseTask(b []byte) (Task, error) {
 		return t, bad("job id %q is not 16 hex digits", t.Job)
 	}
 	switch t.Phase {
-	case phasePlane, phaseWrite, phaseSmooth, phaseHistogram, phaseLabel, phaseRelabel:
+	case phasePlane, phaseWrite, phaseSmooth, phaseHistogram, phaseLabel, phaseSplit, phaseRelabel:
 	default:
 		return t, bad("unknown phase %q", t.Phase)
 	}
@@ -219,8 +220,10 @@ func ParseTask(b []byte) (Task, error) {
 func (s *Spec) checkTask(t Task) error {
 	threeD := s.Mode == "3d"
 	switch {
-	case threeD != (t.Phase == phaseSmooth || t.Phase == phaseHistogram || t.Phase == phaseLabel || t.Phase == phaseRelabel):
+	case threeD != (t.Phase == phaseSmooth || t.Phase == phaseHistogram || t.Phase == phaseLabel || t.Phase == phaseSplit || t.Phase == phaseRelabel):
 		return bad("phase %q does not belong to a %s job", t.Phase, s.Mode)
+	case t.Phase == phaseSplit && s.Split == nil, threeD && t.Phase == phaseLabel && s.Split != nil:
+		return bad("phase %q does not belong to a 3d job that splits touching objects or not as this one", t.Phase)
 	case t.Phase == phaseHistogram && (t.Range == nil || s.Threshold != "otsu"):
 		return bad("a histogram task needs a range and an Otsu threshold")
 	case t.Index >= s.tasks(t.Phase):
@@ -241,6 +244,8 @@ func (s *Spec) tasks(phase string) int {
 		return z
 	case phaseSmooth:
 		return (z + smoothRun - 1) / smoothRun
+	case phaseSplit:
+		return 1
 	case phaseHistogram, phaseLabel, phaseRelabel:
 		slab := s.Chunks[0]
 		if slab <= 0 {
@@ -334,9 +339,6 @@ func (s *Spec) Options() (segment.Options, error) {
 	}
 	o.Chunks = stack.Shape{Z: s.Chunks[0], Y: s.Chunks[1], X: s.Chunks[2]}
 	if s.Split != nil {
-		if o.Mode == segment.Mode3D {
-			return o, bad("the engine splits touching objects in 2d jobs only")
-		}
 		o.Split.Method = segment.SplitWatershed
 		if o.Split.Seeds, err = segment.ParseSeeds(s.Split.Seeds); err != nil {
 			return o, bad("%v", err)
@@ -437,3 +439,8 @@ func (s *Spec) chunkPath(k int) string {
 	return filepath.Join(s.scratch(), fmt.Sprintf("slab-%d.gob", k))
 }
 func (s *Spec) relabelPath() string { return filepath.Join(s.scratch(), "relabel.gob") }
+
+// splitLabelsPath holds a 3-D split's labels, uint32 planes in order in
+// the machine's byte order; splitObjectsPath its statistics rows.
+func (s *Spec) splitLabelsPath() string  { return filepath.Join(s.scratch(), "split.u32") }
+func (s *Spec) splitObjectsPath() string { return filepath.Join(s.scratch(), "split-objects.gob") }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -553,7 +554,12 @@ func (w *Worker) runTask(ctx context.Context, j *workerJob, t Task) (*Result, er
 		return j.histogram(ctx, t)
 	case phaseLabel:
 		return j.label(ctx, t)
+	case phaseSplit:
+		return j.split(ctx, t)
 	case phaseRelabel:
+		if j.spec.Split != nil {
+			return j.writeSplit(ctx, t)
+		}
 		return j.relabel(ctx, t)
 	}
 	return nil, bad("unknown phase %q", t.Phase)
@@ -735,6 +741,66 @@ func (j *workerJob) label(ctx context.Context, t Task) (*Result, error) {
 		return nil, err
 	}
 	return &Result{N: ch.N, Lo: 1}, nil
+}
+
+// split is a 3-D split task: the whole volume labelled and its touching
+// objects split, the labels to a scratch file and, with statistics, the
+// objects' rows to another.
+func (j *workerJob) split(ctx context.Context, t Task) (*Result, error) {
+	lab, n, objs, err := j.tasks.SplitVolume(ctx, t.Threshold)
+	if err != nil {
+		return nil, err
+	}
+	f, err := outfile.Create(j.spec.splitLabelsPath())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Write(unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(lab.Data))), 4*len(lab.Data))); err != nil {
+		f.Abort()
+		return nil, fmt.Errorf("write %s: %w", j.spec.splitLabelsPath(), err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Abort()
+		return nil, err
+	}
+	if err := f.Commit(); err != nil {
+		return nil, err
+	}
+	if j.spec.Stats != "" {
+		if err := writeGob(j.spec.splitObjectsPath(), objs); err != nil {
+			return nil, err
+		}
+	}
+	return &Result{N: n, Lo: 1}, nil
+}
+
+// writeSplit is the relabel task of a 3-D job that splits touching
+// objects: the slab's planes of the split's labels to the label image.
+func (j *workerJob) writeSplit(ctx context.Context, t Task) (*Result, error) {
+	f, err := os.Open(j.spec.splitLabelsPath())
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	dt := dtypeOf(t.DType)
+	lw, err := j.image(ctx, true, dt)
+	if err != nil {
+		return nil, err
+	}
+	box := j.tasks.Slabs().Box(t.Index)
+	plane := make([]uint32, j.spec.Shape[1]*j.spec.Shape[2])
+	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(plane))), 4*len(plane))
+	for z := box.Lo[0]; z < box.Hi[0]; z++ {
+		if _, err := f.ReadAt(b, int64(z)*int64(len(b))); err != nil {
+			lw.Release()
+			return nil, fmt.Errorf("read %s: plane %d: %w", j.spec.splitLabelsPath(), z, err)
+		}
+		if err := segment.WriteLabelPlane(ctx, lw, dt, z, plane, t.MaxLabel); err != nil {
+			lw.Release()
+			return nil, err
+		}
+	}
+	return &Result{Lo: 1}, lw.Release()
 }
 
 // relabel is a 3-D relabel task: the slab's labels, renumbered, to the

@@ -23,7 +23,8 @@ import (
 // for unique numbering. In 3-D mode the tasks are runs of planes smoothed
 // into a file of float32 planes that every task reads (SmoothPlanes), the
 // slabs labelled for the chunk merge (LabelSlab), and the slabs labelled
-// again and renumbered with the merge's kernels.Relabeling (RelabelSlab).
+// again and renumbered with the merge's kernels.Relabeling (RelabelSlab);
+// splitting touching objects is one task over the volume (SplitVolume).
 type Tasks struct {
 	r    *run
 	bufs *planeBuffers
@@ -37,7 +38,7 @@ type Tasks struct {
 // NewTasks prepares the tasks of the run opt describes over src on
 // backend. opt's options are checked and completed as Run does; its
 // outputs are not written (Options.Stats only asks the tasks for
-// statistics). Splitting touching objects is a 2-D task only.
+// statistics).
 func NewTasks(opt Options, src Source, backend kernels.Backend) (*Tasks, error) {
 	if src == nil || backend == nil {
 		return nil, errors.New("segment: tasks need a source and a backend")
@@ -51,8 +52,8 @@ func NewTasks(opt Options, src Source, backend kernels.Backend) (*Tasks, error) 
 	if err := r.shape.Validate(); err != nil {
 		return nil, err
 	}
-	if r.opt.Mode == Mode3D && r.opt.Split.Method != SplitNone {
-		return nil, errors.New("segment: a distributed 3d run cannot split touching objects")
+	if r.opt.Mode == Mode3D && r.opt.Split.Method == SplitWatershed {
+		r.splitSpacing = splitSpacingOf(pixelSizeOf(r.opt.PixelSize, src))
 	}
 	r.wantStats = opt.Stats != ""
 	t := &Tasks{r: r, src: src}
@@ -304,6 +305,47 @@ func (t *Tasks) HistogramSlab(ctx context.Context, k int, lo, hi float32) (*kern
 	h := kernels.NewOtsuHistogram(lo, hi)
 	h.Add(sm.Data)
 	return h, nil
+}
+
+// SplitVolume labels the smoothed volume above thr and splits touching
+// objects as a local 3-D run with Options.Split does: over the whole
+// volume at once (the distance transform and the flooding reach across
+// any slab), so it is one task, which holds the volume in memory as a
+// local run does. It returns the labels, their count and, when the run
+// writes statistics, the objects' rows.
+func (t *Tasks) SplitVolume(ctx context.Context, thr float32) (*stack.Volume[uint32], int, []Object, error) {
+	r := t.r
+	if t.v == nil || t.v.f == nil || r.opt.Split.Method != SplitWatershed {
+		return nil, 0, nil, errors.New("segment: not a 3d run that splits touching objects")
+	}
+	s := r.shape
+	smooth := stack.New[float32](s)
+	if err := readScratch(t.v.f, smooth.Data, 0); err != nil {
+		return nil, 0, nil, err
+	}
+	var raw *stack.Volume[float32]
+	if r.wantStats {
+		raw = stack.New[float32](s)
+		for z := range s.Z {
+			if err := r.src.ReadPlane(ctx, z, raw.Plane(z)); err != nil {
+				return nil, 0, nil, fmt.Errorf("read plane %d: %w", z, err)
+			}
+		}
+	}
+	labels := stack.New[uint32](s)
+	n, err := splitObjects(ctx, r.backend, r.opt.Split, r.opt.Connectivity, labels, smooth, thr, r.splitSpacing, r.workers, newSplitScratch(s))
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("split: %w", err)
+	}
+	var objs []Object
+	if r.wantStats {
+		regions, err := kernels.MeasureRegions(ctx, labels, n, raw)
+		if err != nil {
+			return nil, 0, nil, fmt.Errorf("measure: %w", err)
+		}
+		objs = ObjectsOf(regions, -1, 0)
+	}
+	return labels, n, objs, nil
 }
 
 // LabelSlab labels slab k of the smoothed volume above thr for the chunk
