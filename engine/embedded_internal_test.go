@@ -153,6 +153,12 @@ func TestPackedLabels(t *testing.T) {
 				}
 				unpackLabels(got16, packLabels(l16, 300), off)
 				require.Equal(t, want16, got16, "uint16, %d pixels, fill %v, offset %d", n, fill, off)
+				if n > 1 {
+					// A plane that does not start on an 8-byte boundary.
+					got := make([]uint16, n-1)
+					unpackLabels(got, packLabels(l16[1:], 300), off)
+					require.Equal(t, want16[1:], got, "uint16 from the second pixel, %d pixels, fill %v, offset %d", n, fill, off)
+				}
 				got32 := make([]uint32, n)
 				p := packLabels(l32, 300)
 				require.Equal(t, 300, p.n)

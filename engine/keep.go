@@ -24,19 +24,25 @@ func (p *packedPlane) bytes() int64 { return 4*int64(cap(p.runs)) + 64 }
 // packLabels packs a plane of labels.
 func packLabels[T uint16 | uint32](labels []T, n int) *packedPlane {
 	p := &packedPlane{n: n, pixels: len(labels)}
-	// Zeros are skipped eight bytes at a time.
-	per := 8 / int(unsafe.Sizeof(labels[0]))
+	// Zeros are skipped eight bytes at a time, from the first element on
+	// an 8-byte boundary (a0) on.
+	per := 8 / int(unsafe.Sizeof(T(0)))
+	a0 := 0
 	var words []uint64
-	if len(labels) >= per {
-		words = unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(labels))), len(labels)/per)
+	if len(labels) > 0 {
+		base := uintptr(unsafe.Pointer(unsafe.SliceData(labels)))
+		a0 = int((8-base%8)%8) / int(unsafe.Sizeof(T(0)))
+		if a0 < len(labels) && (len(labels)-a0)/per > 0 {
+			words = unsafe.Slice((*uint64)(unsafe.Pointer(&labels[a0])), (len(labels)-a0)/per)
+		}
 	}
 	for i := 0; i < len(labels); {
-		if i%per == 0 {
-			w := i / per
+		if i >= a0 && (i-a0)%per == 0 {
+			w := (i - a0) / per
 			for w < len(words) && words[w] == 0 {
 				w++
 			}
-			if i = w * per; i >= len(labels) {
+			if i = a0 + w*per; i >= len(labels) {
 				break
 			}
 		}
