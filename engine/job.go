@@ -198,7 +198,7 @@ func ParseTask(b []byte) (Task, error) {
 	if t.Index < 0 {
 		return t, bad("task index %d is negative", t.Index)
 	}
-	if t.N < 0 || t.N > math.MaxUint32 {
+	if t.N < 0 || int64(t.N) > math.MaxUint32 {
 		return t, bad("object count %d out of range", t.N)
 	}
 	if t.DType != "" && t.DType != "uint16" && t.DType != "uint32" {
