@@ -21,23 +21,30 @@ type packedPlane struct {
 
 func (p *packedPlane) bytes() int64 { return 4*int64(cap(p.runs)) + 64 }
 
-// packLabels packs a plane of labels.
-func packLabels[T uint16 | uint32](labels []T, n int) *packedPlane {
+// packLabels packs a plane of labels; scratch, when not nil, is a buffer
+// of runs to reuse across calls.
+func packLabels[T uint16 | uint32](labels []T, n int, scratch *[]uint32) *packedPlane {
 	p := &packedPlane{n: n, pixels: len(labels)}
-	// Zeros are skipped eight bytes at a time, from the first element on
-	// an 8-byte boundary (a0) on.
-	per := 8 / int(unsafe.Sizeof(T(0)))
+	var runs []uint32
+	if scratch != nil {
+		runs = (*scratch)[:0]
+	}
+	// Zeros are skipped, and runs followed, eight bytes at a time from the
+	// first element on an 8-byte boundary (a0) on.
+	size := int(unsafe.Sizeof(T(0)))
+	per := 8 / size
 	a0 := 0
 	var words []uint64
 	if len(labels) > 0 {
 		base := uintptr(unsafe.Pointer(unsafe.SliceData(labels)))
-		a0 = int((8-base%8)%8) / int(unsafe.Sizeof(T(0)))
+		a0 = int((8-base%8)%8) / size
 		if a0 < len(labels) && (len(labels)-a0)/per > 0 {
 			words = unsafe.Slice((*uint64)(unsafe.Pointer(&labels[a0])), (len(labels)-a0)/per)
 		}
 	}
+	aligned := func(i int) bool { return i >= a0 && (i-a0)%per == 0 }
 	for i := 0; i < len(labels); {
-		if i >= a0 && (i-a0)%per == 0 {
+		if aligned(i) {
 			w := (i - a0) / per
 			for w < len(words) && words[w] == 0 {
 				w++
@@ -52,11 +59,29 @@ func packLabels[T uint16 | uint32](labels []T, n int) *packedPlane {
 			continue
 		}
 		j := i + 1
+		for j < len(labels) && !aligned(j) && labels[j] == l {
+			j++
+		}
+		if aligned(j) {
+			var pat uint64
+			for range per {
+				pat = pat<<(8*size) | uint64(l)
+			}
+			w := (j - a0) / per
+			for w < len(words) && words[w] == pat {
+				w++
+			}
+			j = a0 + w*per
+		}
 		for j < len(labels) && labels[j] == l {
 			j++
 		}
-		p.runs = append(p.runs, uint32(i), uint32(j-i), uint32(l))
+		runs = append(runs, uint32(i), uint32(j-i), uint32(l))
 		i = j
+	}
+	p.runs = append([]uint32(nil), runs...)
+	if scratch != nil {
+		*scratch = runs
 	}
 	return p
 }

@@ -90,6 +90,7 @@ type workerJob struct {
 	// unpacked into planes of unpack16 or unpack32.
 	kept               labelCache
 	unpack16, unpack32 sync.Pool
+	packRuns           sync.Pool // *[]uint32, packLabels' scratch
 	// img and lab are the image and label image writers the 2-D tasks
 	// share.
 	img, lab sharedWriter
@@ -629,12 +630,17 @@ func (w *Worker) plane(ctx context.Context, j *workerJob, t Task) (*Result, erro
 		res.Lo, res.Hi = 1, 0
 	}
 	if w.o.LabelCache > 0 && w.cached.Load() < w.o.LabelCache {
+		runs, _ := j.packRuns.Get().(*[]uint32)
+		if runs == nil {
+			runs = new([]uint32)
+		}
 		var kp *packedPlane
 		if p.Labels16 != nil {
-			kp = packLabels(p.Labels16, p.N)
+			kp = packLabels(p.Labels16, p.N, runs)
 		} else {
-			kp = packLabels(p.Labels, p.N)
+			kp = packLabels(p.Labels, p.N, runs)
 		}
+		j.packRuns.Put(runs)
 		j.kept.put(&w.cached, w.o.LabelCache, t.Run, z, kp)
 	}
 	j.tasks.Release(p)
