@@ -289,34 +289,46 @@ func (w *Worker) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-slots }()
-			f := sched.Submit(ctx, cl, func(ctx context.Context) (struct{}, error) {
-				w.handle(ctx, msg)
+			// The slot is freed once the task's computation is done: the
+			// next task computes while this one's result is stored and
+			// the task acknowledged.
+			release := sync.OnceFunc(func() { <-slots })
+			defer release()
+			var finish func()
+			f := sched.Submit(ctx, cl, func(cctx context.Context) (struct{}, error) {
+				finish = w.handle(ctx, cctx, msg)
 				return struct{}{}, nil
 			}, sched.Name("task"), sched.Kind("task"))
 			f.Get(context.Background())
+			release()
+			if finish != nil {
+				finish()
+			}
 		}()
 	}
 }
 
 func runtimeProcs() int { return runtimeGOMAXPROCS() }
 
-// handle runs one task message to its acknowledgement.
-func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
+// handle runs one task message: its computation, on cctx (the cluster
+// job's context), and returns what is left, to run outside the cluster:
+// storing the result and acknowledging the task, or refusing it (nil when
+// nothing is left). ctx is the worker's.
+func (w *Worker) handle(ctx, cctx context.Context, msg jetstream.Msg) func() {
 	meta, _ := msg.Metadata()
 	t, err := ParseTask(msg.Data())
 	if err != nil {
 		w.o.Log(fmt.Sprintf("refused task on %s: %v", msg.Subject(), err))
 		w.fail(ctx, t.Job, err)
 		msg.TermWithReason(err.Error())
-		return
+		return nil
 	}
 	if msg.Subject() != taskSubject+t.Job {
 		err := bad("task of job %s on subject %s", t.Job, msg.Subject())
 		w.o.Log(err.Error())
 		w.fail(ctx, t.Job, err)
 		msg.TermWithReason(err.Error())
-		return
+		return nil
 	}
 	delivery := uint64(0)
 	if meta != nil {
@@ -325,7 +337,8 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 	if w.o.Verbose {
 		w.o.Log(fmt.Sprintf("task %s %s %d delivery %d", t.Job, t.Phase, t.Index, delivery))
 	}
-	// Heartbeats while the task runs keep it from being delivered again.
+	// Heartbeats, until the task is acknowledged, keep it from being
+	// delivered again.
 	hctx, stop := context.WithCancel(ctx)
 	var hb sync.WaitGroup
 	hb.Add(1)
@@ -342,36 +355,41 @@ func (w *Worker) handle(ctx context.Context, msg jetstream.Msg) {
 			}
 		}
 	}()
-	err = w.run(ctx, t)
-	stop()
-	hb.Wait()
-	if ctx.Err() != nil {
-		return // abandoned: delivered again elsewhere
-	}
-	var bm *BadMessageError
-	switch {
-	case err == nil:
-		if w.o.Verbose {
-			// Before the acknowledgement: a task not said done here was
-			// not acknowledged by this worker.
-			w.o.Log(fmt.Sprintf("done %s %s %d", t.Job, t.Phase, t.Index))
+	res, err := w.run(cctx, t)
+	return func() {
+		if err == nil {
+			err = w.store(ctx, t, res)
 		}
-		if err := msg.DoubleAck(ctx); err == nil {
-			w.Done.Add(1)
+		stop()
+		hb.Wait()
+		if ctx.Err() != nil || (err != nil && cctx.Err() != nil) {
+			return // abandoned: delivered again elsewhere
 		}
-	case errors.As(err, &bm) || errors.Is(err, ErrOutsideRoot) || errors.Is(err, errNoJob):
-		w.o.Log(fmt.Sprintf("refused task %s %s %d: %v", t.Job, t.Phase, t.Index, err))
-		if !errors.Is(err, errNoJob) {
-			w.fail(ctx, t.Job, err)
+		var bm *BadMessageError
+		switch {
+		case err == nil:
+			if w.o.Verbose {
+				// Before the acknowledgement: a task not said done here
+				// was not acknowledged by this worker.
+				w.o.Log(fmt.Sprintf("done %s %s %d", t.Job, t.Phase, t.Index))
+			}
+			if err := msg.DoubleAck(ctx); err == nil {
+				w.Done.Add(1)
+			}
+		case errors.As(err, &bm) || errors.Is(err, ErrOutsideRoot) || errors.Is(err, errNoJob):
+			w.o.Log(fmt.Sprintf("refused task %s %s %d: %v", t.Job, t.Phase, t.Index, err))
+			if !errors.Is(err, errNoJob) {
+				w.fail(ctx, t.Job, err)
+			}
+			msg.TermWithReason(err.Error())
+		case meta != nil && int(meta.NumDelivered) >= w.res.set.MaxDeliver:
+			w.o.Log(fmt.Sprintf("task %s %s %d failed for the last time: %v", t.Job, t.Phase, t.Index, err))
+			w.fail(ctx, t.Job, fmt.Errorf("%s task %d failed %d times: %w", t.Phase, t.Index, meta.NumDelivered, err))
+			msg.TermWithReason(err.Error())
+		default:
+			w.o.Log(fmt.Sprintf("task %s %s %d failed, to be retried: %v", t.Job, t.Phase, t.Index, err))
+			msg.NakWithDelay(200 * time.Millisecond)
 		}
-		msg.TermWithReason(err.Error())
-	case meta != nil && int(meta.NumDelivered) >= w.res.set.MaxDeliver:
-		w.o.Log(fmt.Sprintf("task %s %s %d failed for the last time: %v", t.Job, t.Phase, t.Index, err))
-		w.fail(ctx, t.Job, fmt.Errorf("%s task %d failed %d times: %w", t.Phase, t.Index, meta.NumDelivered, err))
-		msg.TermWithReason(err.Error())
-	default:
-		w.o.Log(fmt.Sprintf("task %s %s %d failed, to be retried: %v", t.Job, t.Phase, t.Index, err))
-		msg.NakWithDelay(200 * time.Millisecond)
 	}
 }
 
@@ -511,28 +529,33 @@ func (w *Worker) closeJobs() {
 	}
 }
 
-// run runs task t and stores its result.
-func (w *Worker) run(ctx context.Context, t Task) error {
+// run runs task t and returns its result.
+func (w *Worker) run(ctx context.Context, t Task) (*Result, error) {
 	start := time.Now()
 	j, err := w.job(ctx, t.Job)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer w.done(j)
 	if err := j.spec.checkTask(t); err != nil {
-		return err
+		return nil, err
 	}
 	res, err := w.runTask(ctx, j, t)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if d := w.o.TaskDelay - time.Since(start); d > 0 {
 		select {
 		case <-time.After(d):
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
 	}
+	return res, nil
+}
+
+// store puts task t's result in the bucket.
+func (w *Worker) store(ctx context.Context, t Task, res *Result) error {
 	b, err := json.Marshal(res)
 	if err != nil {
 		return err
