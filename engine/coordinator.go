@@ -209,7 +209,9 @@ func (c *coordinator) run(ctx context.Context) (out Outcome, err error) {
 	if err := c.putState(ctx, st); err != nil {
 		return out, err
 	}
-	c.purge(ctx)
+	if !c.so.volatile { // an embedded server goes with its results
+		c.purge(ctx)
+	}
 	return out, nil
 }
 
@@ -223,8 +225,10 @@ func (c *coordinator) firstPhase() string {
 // start clears what an earlier run of the job left and creates the stage:
 // the image group and, in 3-D, the smoothed volume.
 func (c *coordinator) start(ctx context.Context) error {
-	c.purge(ctx)
-	c.kv().Delete(ctx, failKey(c.spec.ID))
+	if !c.so.volatile { // an embedded server starts empty
+		c.purge(ctx)
+		c.kv().Delete(ctx, failKey(c.spec.ID))
+	}
 	if err := os.RemoveAll(c.spec.Stage); err != nil {
 		return err
 	}
