@@ -96,9 +96,6 @@ type PlaneLabels struct {
 	Copied bool
 }
 
-// Bytes is the memory the plane's labels hold.
-func (p *PlaneLabels) Bytes() int64 { return 4*int64(len(p.Labels)) + 2*int64(len(p.Labels16)) }
-
 // Plane segments plane z, with the objects' statistics when the run
 // writes them and stats is true. Release hands its labels back once
 // written.
