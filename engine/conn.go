@@ -80,6 +80,11 @@ type Settings struct {
 	AckWait time.Duration
 	// MaxDeliver bounds the deliveries of a task; 0 means 5.
 	MaxDeliver int
+
+	// memory keeps the stream and the bucket in the server's memory: for
+	// a server that lives and dies with its only coordinator and workers
+	// (RunEmbedded), whose files nothing could find again.
+	memory bool
 }
 
 func (s Settings) withDefaults() Settings {
@@ -105,13 +110,26 @@ func open(ctx context.Context, nc *nats.Conn, set Settings) (*resources, error) 
 	if err != nil {
 		return nil, err
 	}
-	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name: Stream, Subjects: []string{taskSubject + ">"}, Retention: jetstream.WorkQueuePolicy,
-		Storage: jetstream.FileStorage, Duplicates: 10 * time.Minute, MaxMsgSize: maxTaskBytes,
-	}); err != nil {
-		return nil, fmt.Errorf("create the task stream: %w", err)
+	storage := jetstream.FileStorage
+	if set.memory {
+		storage = jetstream.MemoryStorage
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: Bucket, Storage: jetstream.FileStorage, History: 1})
+	// The stream and the bucket are made at once: two round trips to the
+	// server's store in the time of one.
+	var serr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, serr = js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+			Name: Stream, Subjects: []string{taskSubject + ">"}, Retention: jetstream.WorkQueuePolicy,
+			Storage: storage, Duplicates: 10 * time.Minute, MaxMsgSize: maxTaskBytes,
+		})
+	}()
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: Bucket, Storage: storage, History: 1})
+	<-done
+	if serr != nil {
+		return nil, fmt.Errorf("create the task stream: %w", serr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create the job bucket: %w", err)
 	}

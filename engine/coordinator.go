@@ -39,6 +39,11 @@ type SubmitOptions struct {
 	Settings Settings
 	// Progress, when not nil, is called from one goroutine as tasks finish.
 	Progress func(Progress)
+
+	// volatile leaves the output's chunks unsynced when their tasks are
+	// acknowledged: for RunEmbedded, whose tasks and their state die with
+	// the process that writes the chunks.
+	volatile bool
 }
 
 // Outcome describes a finished job.
@@ -204,7 +209,9 @@ func (c *coordinator) run(ctx context.Context) (out Outcome, err error) {
 	if err := c.putState(ctx, st); err != nil {
 		return out, err
 	}
-	c.purge(ctx)
+	if !c.so.volatile { // an embedded server goes with its results
+		c.purge(ctx)
+	}
 	return out, nil
 }
 
@@ -218,8 +225,10 @@ func (c *coordinator) firstPhase() string {
 // start clears what an earlier run of the job left and creates the stage:
 // the image group and, in 3-D, the smoothed volume.
 func (c *coordinator) start(ctx context.Context) error {
-	c.purge(ctx)
-	c.kv().Delete(ctx, failKey(c.spec.ID))
+	if !c.so.volatile { // an embedded server starts empty
+		c.purge(ctx)
+		c.kv().Delete(ctx, failKey(c.spec.ID))
+	}
 	if err := os.RemoveAll(c.spec.Stage); err != nil {
 		return err
 	}
@@ -231,6 +240,9 @@ func (c *coordinator) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The arrays' pending metadata tells every worker that joins them to
+	// sync each chunk before its task is acknowledged.
+	img.Durable = !c.so.volatile
 	iw, err := zarr.JoinImage(ctx, c.spec.Stage, img, zarr.Join{Create: true})
 	if err != nil {
 		return err
@@ -307,7 +319,7 @@ func (c *coordinator) phases(ctx context.Context, st *State) (objects int64, dty
 			return 0, "", 0, err
 		}
 		if _, err := c.phase(ctx, st, phaseWrite, func(z int) Task {
-			return Task{Offset: offsets[z], MaxLabel: maxLabel, DType: dt.String()}
+			return Task{Offset: offsets[z], MaxLabel: maxLabel, DType: dt.String(), N: p[z].N}
 		}); err != nil {
 			return 0, "", 0, err
 		}
@@ -326,11 +338,29 @@ func (c *coordinator) phases(ctx context.Context, st *State) (objects int64, dty
 	if err != nil {
 		return
 	}
-	hi := sm[0].SHi
+	lo, hi := sm[0].SLo, sm[0].SHi
 	for _, r := range sm {
-		hi = max(hi, r.SHi)
+		lo, hi = min(lo, r.SLo), max(hi, r.SHi)
 	}
 	thr := opt.Threshold.Resolve(nil, hi)
+	if opt.Threshold.Kind == kernels.ThresholdOtsu {
+		// Otsu's histogram over the whole smoothed volume: a part per
+		// slab, counted by the workers, merged here.
+		hs, err := c.phase(ctx, st, phaseHistogram, func(int) Task { return Task{Range: &[2]float32{lo, hi}} })
+		if err != nil {
+			return 0, "", 0, err
+		}
+		h := kernels.NewOtsuHistogram(lo, hi)
+		for k, r := range hs {
+			if err := h.AddCounts(r.Counts); err != nil {
+				return 0, "", 0, fmt.Errorf("histogram of slab %d: %w", k, err)
+			}
+		}
+		thr = h.Threshold()
+	}
+	if s.Split != nil {
+		return c.split(ctx, st, sm, thr)
+	}
 	if _, err = c.phase(ctx, st, phaseLabel, func(int) Task { return Task{Threshold: thr} }); err != nil {
 		return
 	}
@@ -355,7 +385,45 @@ func (c *coordinator) phases(ctx context.Context, st *State) (objects int64, dty
 		objs = segment.ObjectsOf(rl.Regions, -1, 0)
 	}
 	ntasks = len(sm) + 2*s.tasks(phaseLabel)
+	if opt.Threshold.Kind == kernels.ThresholdOtsu {
+		ntasks += s.tasks(phaseHistogram)
+	}
 	return int64(rl.N), dt.String(), ntasks, c.commit(ctx, st, sm, dt, uint64(rl.N), objs)
+}
+
+// split runs the rest of a 3-D job that splits touching objects: the
+// split over the whole volume (one task, its labels to a scratch file),
+// then the labels written slab by slab.
+func (c *coordinator) split(ctx context.Context, st *State, sm []*Result, thr float32) (objects int64, dtype string, ntasks int, err error) {
+	s, opt := c.spec, c.tasks.Options()
+	sp, err := c.phase(ctx, st, phaseSplit, func(int) Task { return Task{Threshold: thr} })
+	if err != nil {
+		return
+	}
+	n := uint64(sp[0].N)
+	dt, err := segment.LabelType(opt.LabelDType, n)
+	if err != nil {
+		return
+	}
+	if err = c.enter(ctx, st, phaseRelabel, dt); err != nil {
+		return
+	}
+	if _, err = c.phase(ctx, st, phaseRelabel, func(int) Task {
+		return Task{Threshold: thr, MaxLabel: n, DType: dt.String()}
+	}); err != nil {
+		return
+	}
+	var objs []segment.Object
+	if s.Stats != "" {
+		if err = readGob(s.splitObjectsPath(), &objs); err != nil {
+			return
+		}
+	}
+	ntasks = len(sm) + 1 + s.tasks(phaseRelabel)
+	if opt.Threshold.Kind == kernels.ThresholdOtsu {
+		ntasks += s.tasks(phaseHistogram)
+	}
+	return int64(n), dt.String(), ntasks, c.commit(ctx, st, sm, dt, n, objs)
 }
 
 // merge joins the labelled slabs into the volume's numbering (once; a
@@ -399,6 +467,13 @@ func (c *coordinator) enter(ctx context.Context, st *State, phase string, dt zar
 	}
 	_, lab, name, err := c.tasks.ImageOptions(dt)
 	if err != nil {
+		return err
+	}
+	lab.Durable = !c.so.volatile
+	// A coordinator killed while it created the label image left part of
+	// it; no task of the phase was published before the phase was
+	// recorded, so nothing else is there.
+	if err := os.RemoveAll(filepath.Join(c.spec.Stage, "labels")); err != nil {
 		return err
 	}
 	lw, err := zarr.JoinImage(ctx, filepath.Join(c.spec.Stage, "labels", name), lab, zarr.Join{Create: true, Label: true, Name: name})
@@ -524,7 +599,7 @@ func (c *coordinator) publish(ctx context.Context, st *State, phase string, resu
 			continue
 		}
 		t := task(i)
-		t.Job, t.Phase, t.Index = s.ID, phase, i
+		t.Job, t.Phase, t.Index, t.Run = s.ID, phase, i, st.Started.UnixNano()
 		b, _ := json.Marshal(t)
 		m := &nats.Msg{Subject: taskSubject + s.ID, Data: b, Header: nats.Header{}}
 		m.Header.Set(jetstream.MsgIDHeader, fmt.Sprintf("%s.%s.%d.%d", s.ID, phase, i, st.Started.UnixNano()))
@@ -565,6 +640,9 @@ func (c *coordinator) report(phase string, done, n int) {
 	passes := 2
 	if c.spec.Mode == "3d" {
 		passes = 3
+		if c.spec.Threshold == "otsu" {
+			passes = 4
+		}
 	}
 	alive := 0
 	c.mu.Lock()
@@ -616,6 +694,11 @@ func (c *coordinator) commit(ctx context.Context, st *State, copied []*Result, d
 		return err
 	}
 	if err := os.RemoveAll(s.scratch()); err != nil {
+		return err
+	}
+	// A worker killed while it wrote a chunk left the chunk's temporary
+	// file beside it (the task's next delivery wrote the chunk whole).
+	if _, err := zarr.RemoveTemporaries(s.Stage); err != nil {
 		return err
 	}
 	if s.Stats != "" {

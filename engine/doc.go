@@ -21,11 +21,16 @@
 //     resumes where the job stands.
 //
 // 2-D jobs run two passes, planes (labels numbered per plane, counts,
-// thresholds, statistics) and writes (labels offset for unique numbering);
-// 3-D jobs run three, smoothing runs of planes into a shared scratch file,
-// labelling slabs for the chunk merge (kernels.ChunkMerger, at the
-// coordinator), and relabelling and writing the slabs. The output is the
-// one segment.Run writes for the same options, voxel for voxel and row for
+// thresholds, statistics; the input plane copied into the image from the
+// labelling's read) and writes (labels offset for unique numbering: those
+// the plane task kept in the worker's label cache, packed, or the plane
+// labelled again where it ran elsewhere); 3-D jobs smooth runs of planes
+// into a shared scratch file, count Otsu's histogram slab by slab when the
+// threshold is Otsu's, label slabs for the chunk merge
+// (kernels.ChunkMerger, at the coordinator), and relabel and write the
+// slabs; a 3-D job that splits touching objects splits the whole volume in
+// one task and writes its labels slab by slab. The output is the one
+// segment.Run writes for the same options, voxel for voxel and row for
 // row in the statistics.
 //
 // Every path a job names must lie under the worker's root, and every

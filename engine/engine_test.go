@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/segstack/segstack/engine"
+	"github.com/segstack/segstack/kernels"
 	"github.com/segstack/segstack/segment"
+	"github.com/segstack/segstack/stack/zarr"
 	"github.com/stretchr/testify/require"
 )
 
@@ -42,6 +45,19 @@ func TestEqualsLocal(t *testing.T) {
 		require.NoError(t, err)
 		sameOutputs(t, filepath.Join(dir, "lp.ome.zarr"), opt.Output, "", "")
 	})
+	t.Run("2d-codecs", func(t *testing.T) {
+		// The label and image codecs travel with the job, unset ones as
+		// segment's defaults (labels without shuffle, the image with).
+		for i, cs := range [][2]*zarr.Codec{{nil, nil}, {ptr(zarr.Zstd(3)), ptr(zarr.Codec{})}} {
+			opt := options(t, in, filepath.Join(dir, fmt.Sprintf("lc%d.ome.zarr", i)), "", "2d", 0)
+			opt.Zarr.Codec, opt.Zarr.ImageCodec = cs[0], cs[1]
+			local(t, opt)
+			opt.Output = filepath.Join(dir, fmt.Sprintf("ec%d.ome.zarr", i))
+			_, err := engine.Submit(context.Background(), connect(t, s.URL()), opt, engine.SubmitOptions{Settings: settings})
+			require.NoError(t, err)
+			sameOutputs(t, filepath.Join(dir, fmt.Sprintf("lc%d.ome.zarr", i)), opt.Output, "", "")
+		}
+	})
 	t.Run("3d", func(t *testing.T) {
 		opt := options(t, in, filepath.Join(dir, "l3.ome.zarr"), filepath.Join(dir, "l3.csv"), "3d", 3)
 		local(t, opt)
@@ -51,12 +67,46 @@ func TestEqualsLocal(t *testing.T) {
 		require.Positive(t, out.Objects)
 		sameOutputs(t, filepath.Join(dir, "l3.ome.zarr"), opt.Output, filepath.Join(dir, "l3.csv"), opt.Stats)
 	})
+	t.Run("3d-otsu", func(t *testing.T) {
+		// Otsu's threshold over the whole smoothed volume, from the
+		// histograms the workers count slab by slab.
+		opt := options(t, in, filepath.Join(dir, "lo.ome.zarr"), filepath.Join(dir, "lo.csv"), "3d", 4)
+		opt.Threshold, _ = kernels.ParseThreshold("otsu")
+		local(t, opt)
+		opt.Output, opt.Stats = filepath.Join(dir, "eo.ome.zarr"), filepath.Join(dir, "eo.csv")
+		out, err := engine.Submit(context.Background(), connect(t, s.URL()), opt, engine.SubmitOptions{Settings: settings})
+		require.NoError(t, err)
+		require.Positive(t, out.Objects)
+		require.Equal(t, 2+3+2*3, out.Tasks, "smoothing, histogram, label and relabel tasks")
+		sameOutputs(t, filepath.Join(dir, "lo.ome.zarr"), opt.Output, filepath.Join(dir, "lo.csv"), opt.Stats)
+	})
+	t.Run("3d-split", func(t *testing.T) {
+		// The split over the whole volume is one task; the labels are
+		// written slab by slab.
+		opt := options(t, in, filepath.Join(dir, "ls.ome.zarr"), filepath.Join(dir, "ls.csv"), "3d", 4)
+		opt.Split = segment.SplitOptions{Method: segment.SplitWatershed, Seeds: segment.SeedsDistance, MinDistance: segment.DefaultMinDistance, MinSize: segment.DefaultMinSize}
+		local(t, opt)
+		opt.Output, opt.Stats = filepath.Join(dir, "es.ome.zarr"), filepath.Join(dir, "es.csv")
+		out, err := engine.Submit(context.Background(), connect(t, s.URL()), opt, engine.SubmitOptions{Settings: settings})
+		require.NoError(t, err)
+		require.Positive(t, out.Objects)
+		require.Equal(t, 2+1+3, out.Tasks, "smoothing, split and write tasks")
+		sameOutputs(t, filepath.Join(dir, "ls.ome.zarr"), opt.Output, filepath.Join(dir, "ls.csv"), opt.Stats)
+	})
 	t.Run("embedded", func(t *testing.T) {
 		p := start(t, "segment", in, "-o", filepath.Join(dir, "m3.ome.zarr"), "--mode", "3d", "--sigma", "1,1.5,1.5", "--engine", "embedded", "-q")
 		require.NoError(t, p.wait(t, 60*time.Second), "%s", p.out)
 		q := start(t, "segment", in, "-o", filepath.Join(dir, "n3.ome.zarr"), "--mode", "3d", "--sigma", "1,1.5,1.5", "-q")
 		require.NoError(t, q.wait(t, 60*time.Second), "%s", q.out)
 		sameOutputs(t, filepath.Join(dir, "n3.ome.zarr"), filepath.Join(dir, "m3.ome.zarr"), "", "")
+	})
+	t.Run("embedded-3d-otsu-split", func(t *testing.T) {
+		args := []string{"--mode", "3d", "--chunks", "3,96,128", "--threshold", "otsu", "--split", "watershed", "-q"}
+		p := start(t, append([]string{"segment", in, "-o", filepath.Join(dir, "mo.ome.zarr"), "--stats", filepath.Join(dir, "mo.csv"), "--engine", "embedded"}, args...)...)
+		require.NoError(t, p.wait(t, 60*time.Second), "%s", p.out)
+		q := start(t, append([]string{"segment", in, "-o", filepath.Join(dir, "no.ome.zarr"), "--stats", filepath.Join(dir, "no.csv")}, args...)...)
+		require.NoError(t, q.wait(t, 60*time.Second), "%s", q.out)
+		sameOutputs(t, filepath.Join(dir, "no.ome.zarr"), filepath.Join(dir, "mo.ome.zarr"), filepath.Join(dir, "no.csv"), filepath.Join(dir, "mo.csv"))
 	})
 }
 
@@ -66,7 +116,8 @@ func TestWorkerKilled(t *testing.T) {
 	dir := t.TempDir()
 	in := genStack(t, dir, "16,64,64", 5)
 	s := server(t)
-	ws := workers(t, s.URL(), dir, 3, "--task-delay", "400ms", "--verbose")
+	// These workers keep no labels: every write task labels its plane again.
+	ws := workers(t, s.URL(), dir, 3, "--task-delay", "400ms", "--verbose", "--label-cache", "0")
 	opt := options(t, in, filepath.Join(dir, "local.ome.zarr"), filepath.Join(dir, "local.csv"), "2d", 0)
 	local(t, opt)
 	opt.Output, opt.Stats = filepath.Join(dir, "eng.ome.zarr"), filepath.Join(dir, "eng.csv")
@@ -270,3 +321,5 @@ func TestServeNeedsAuth(t *testing.T) {
 	require.NoError(t, err)
 	nc.Close()
 }
+
+func ptr[T any](v T) *T { return &v }

@@ -26,14 +26,17 @@ const (
 )
 
 // The passes of a job, in order: 2-D jobs run phasePlane then phaseWrite,
-// 3-D jobs phaseSmooth, phaseLabel and phaseRelabel.
+// 3-D jobs phaseSmooth, phaseHistogram (Otsu thresholds only), phaseLabel
+// (or, splitting touching objects, phaseSplit) and phaseRelabel.
 const (
-	phasePlane   = "plane"
-	phaseWrite   = "write"
-	phaseSmooth  = "smooth"
-	phaseLabel   = "label"
-	phaseRelabel = "relabel"
-	phaseCommit  = "commit"
+	phaseSplit     = "split"
+	phasePlane     = "plane"
+	phaseWrite     = "write"
+	phaseSmooth    = "smooth"
+	phaseHistogram = "histogram"
+	phaseLabel     = "label"
+	phaseRelabel   = "relabel"
+	phaseCommit    = "commit"
 )
 
 // smoothRun is the number of planes of a 3-D smoothing task: each task
@@ -72,7 +75,7 @@ type Spec struct {
 
 	ZarrFormat int `json:"zarr_format"`
 	// Codec and ImageCodec are segment.ZarrOutput's Codec and ImageCodec
-	// (zarr.Codec.String()); empty for nil, segment's defaults.
+	// as zarr.Codec.String writes them; empty leaves segment's defaults.
 	Codec      string `json:"codec,omitempty"`
 	ImageCodec string `json:"image_codec,omitempty"`
 	ZarrChunks [3]int `json:"zarr_chunks"`
@@ -107,6 +110,9 @@ type Task struct {
 	Index int    `json:"index"`
 	// Threshold is the volume's threshold (3-D label and relabel tasks).
 	Threshold float32 `json:"thr,omitempty"`
+	// Range is the smoothed volume's extremes, the range of the Otsu
+	// histogram of 3-D histogram tasks.
+	Range *[2]float32 `json:"range,omitempty"`
 	// Offset is the plane's label offset (2-D write tasks); MaxLabel the
 	// largest label of the stack (or, per-plane numbering, of any plane)
 	// and DType the label type ("uint16" or "uint32") of write and
@@ -114,6 +120,13 @@ type Task struct {
 	Offset   uint64 `json:"offset,omitempty"`
 	MaxLabel uint64 `json:"max,omitempty"`
 	DType    string `json:"dtype,omitempty"`
+	// N is the plane's object count from its plane task (2-D write
+	// tasks), which the labels it writes must have.
+	N int `json:"n,omitempty"`
+	// Run tells the runs of a job apart (the start of the job, in
+	// nanoseconds): a worker keeps a plane's labels from its plane task
+	// for the write task of the same run only.
+	Run int64 `json:"run,omitempty"`
 }
 
 // Result is what a task leaves in the bucket.
@@ -131,6 +144,8 @@ type Result struct {
 	SHi float32 `json:"shi,omitempty"`
 	// Objects are the plane's statistics rows (labels from 1).
 	Objects []segment.Object `json:"objects,omitempty"`
+	// Counts are a slab's Otsu histogram (3-D histogram tasks).
+	Counts []int64 `json:"counts,omitempty"`
 }
 
 var jobIDPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)
@@ -176,12 +191,15 @@ func ParseTask(b []byte) (Task, error) {
 		return t, bad("job id %q is not 16 hex digits", t.Job)
 	}
 	switch t.Phase {
-	case phasePlane, phaseWrite, phaseSmooth, phaseLabel, phaseRelabel:
+	case phasePlane, phaseWrite, phaseSmooth, phaseHistogram, phaseLabel, phaseSplit, phaseRelabel:
 	default:
 		return t, bad("unknown phase %q", t.Phase)
 	}
 	if t.Index < 0 {
 		return t, bad("task index %d is negative", t.Index)
+	}
+	if t.N < 0 || int64(t.N) > math.MaxUint32 {
+		return t, bad("object count %d out of range", t.N)
 	}
 	if t.DType != "" && t.DType != "uint16" && t.DType != "uint32" {
 		return t, bad("label type %q (want uint16 or uint32)", t.DType)
@@ -192,6 +210,9 @@ func ParseTask(b []byte) (Task, error) {
 	if t.Threshold != t.Threshold {
 		return t, bad("threshold is NaN")
 	}
+	if r := t.Range; r != nil && !(r[0] <= r[1]) {
+		return t, bad("histogram range %v is not a range", *r)
+	}
 	return t, nil
 }
 
@@ -199,8 +220,12 @@ func ParseTask(b []byte) (Task, error) {
 func (s *Spec) checkTask(t Task) error {
 	threeD := s.Mode == "3d"
 	switch {
-	case threeD != (t.Phase == phaseSmooth || t.Phase == phaseLabel || t.Phase == phaseRelabel):
+	case threeD != (t.Phase == phaseSmooth || t.Phase == phaseHistogram || t.Phase == phaseLabel || t.Phase == phaseSplit || t.Phase == phaseRelabel):
 		return bad("phase %q does not belong to a %s job", t.Phase, s.Mode)
+	case t.Phase == phaseSplit && s.Split == nil, threeD && t.Phase == phaseLabel && s.Split != nil:
+		return bad("phase %q does not belong to a 3d job that splits touching objects or not as this one", t.Phase)
+	case t.Phase == phaseHistogram && (t.Range == nil || s.Threshold != "otsu"):
+		return bad("a histogram task needs a range and an Otsu threshold")
 	case t.Index >= s.tasks(t.Phase):
 		return bad("task %d of phase %q: the job has %d", t.Index, t.Phase, s.tasks(t.Phase))
 	case (t.Phase == phaseWrite || t.Phase == phaseRelabel) && t.DType == "":
@@ -219,7 +244,9 @@ func (s *Spec) tasks(phase string) int {
 		return z
 	case phaseSmooth:
 		return (z + smoothRun - 1) / smoothRun
-	case phaseLabel, phaseRelabel:
+	case phaseSplit:
+		return 1
+	case phaseHistogram, phaseLabel, phaseRelabel:
 		slab := s.Chunks[0]
 		if slab <= 0 {
 			slab = 1
@@ -296,9 +323,6 @@ func (s *Spec) Options() (segment.Options, error) {
 	if o.Threshold, err = kernels.ParseThreshold(s.Threshold); err != nil {
 		return o, bad("%v", err)
 	}
-	if o.Mode == segment.Mode3D && o.Threshold.Kind == kernels.ThresholdOtsu {
-		return o, bad("an Otsu threshold over the volume is not supported by the engine; use a fraction of the maximum or a value")
-	}
 	if o.Connectivity, err = segment.ParseConnectivity(fmt.Sprint(s.Connectivity), o.Mode); err != nil {
 		return o, bad("%v", err)
 	}
@@ -315,9 +339,6 @@ func (s *Spec) Options() (segment.Options, error) {
 	}
 	o.Chunks = stack.Shape{Z: s.Chunks[0], Y: s.Chunks[1], X: s.Chunks[2]}
 	if s.Split != nil {
-		if o.Mode == segment.Mode3D {
-			return o, bad("the engine splits touching objects in 2d jobs only")
-		}
 		o.Split.Method = segment.SplitWatershed
 		if o.Split.Seeds, err = segment.ParseSeeds(s.Split.Seeds); err != nil {
 			return o, bad("%v", err)
@@ -327,10 +348,20 @@ func (s *Spec) Options() (segment.Options, error) {
 	}
 	o.PixelSize = segment.PixelSize{Z: s.PixelSize[0], Y: s.PixelSize[1], X: s.PixelSize[2], Unit: s.PixelUnit}
 	o.Zarr.ZarrFormat = s.ZarrFormat
-	if o.Zarr.Codec, err = codecOf(s.Codec); err != nil {
+	codec := func(name string) (*zarr.Codec, error) {
+		if name == "" {
+			return nil, nil
+		}
+		c, err := zarr.ParseCodec(name)
+		if err != nil {
+			return nil, bad("%v", err)
+		}
+		return &c, nil
+	}
+	if o.Zarr.Codec, err = codec(s.Codec); err != nil {
 		return o, err
 	}
-	if o.Zarr.ImageCodec, err = codecOf(s.ImageCodec); err != nil {
+	if o.Zarr.ImageCodec, err = codec(s.ImageCodec); err != nil {
 		return o, err
 	}
 	o.Zarr.Chunks = stack.Shape{Z: s.ZarrChunks[0], Y: s.ZarrChunks[1], X: s.ZarrChunks[2]}
@@ -409,14 +440,7 @@ func (s *Spec) chunkPath(k int) string {
 }
 func (s *Spec) relabelPath() string { return filepath.Join(s.scratch(), "relabel.gob") }
 
-// codecOf parses a Spec's codec: nil for the empty string.
-func codecOf(s string) (*zarr.Codec, error) {
-	if s == "" {
-		return nil, nil
-	}
-	c, err := zarr.ParseCodec(s)
-	if err != nil {
-		return nil, bad("%v", err)
-	}
-	return &c, nil
-}
+// splitLabelsPath holds a 3-D split's labels, uint32 planes in order in
+// the machine's byte order; splitObjectsPath its statistics rows.
+func (s *Spec) splitLabelsPath() string  { return filepath.Join(s.scratch(), "split.u32") }
+func (s *Spec) splitObjectsPath() string { return filepath.Join(s.scratch(), "split-objects.gob") }

@@ -131,6 +131,7 @@ verify client certificates.`,
 
 	var wf connFlags
 	var wo engine.WorkerOptions
+	var labelCacheMiB int64
 	worker := &cobra.Command{
 		Use:   "worker --engine nats://HOST:PORT --root DIR",
 		Short: "Run segstack tasks from a NATS JetStream engine",
@@ -151,6 +152,13 @@ it): its unfinished tasks are delivered again to the others.`,
 			}
 			defer c.nc.Close()
 			wo.Settings = wf.set
+			if labelCacheMiB < 0 {
+				return fmt.Errorf("--label-cache %d: want MiB, 0 or more", labelCacheMiB)
+			}
+			wo.LabelCache = labelCacheMiB << 20
+			if labelCacheMiB == 0 {
+				wo.LabelCache = -1 // none kept
+			}
 			errw := cmd.ErrOrStderr()
 			var mu sync.Mutex
 			wo.Log = func(s string) {
@@ -176,6 +184,7 @@ it): its unfinished tasks are delivered again to the others.`,
 	worker.Flags().IntVar(&wo.Workers, "workers", 0, "tasks run at once (default GOMAXPROCS)")
 	worker.Flags().StringVar(&wo.Device, "device", "auto", "auto, cpu or cuda[:N]")
 	worker.Flags().BoolVarP(&wo.Verbose, "verbose", "v", false, "print a line per task started and done")
+	worker.Flags().Int64Var(&labelCacheMiB, "label-cache", engine.DefaultLabelCache>>20, "MiB of memory keeping 2d plane tasks' labels (packed) for their write tasks, which then need not label the plane again; 0 keeps none")
 	worker.Flags().DurationVar(&wo.TaskDelay, "task-delay", 0, "make every task last at least this long (for tests)")
 	worker.Flags().MarkHidden("task-delay")
 	root.AddCommand(worker)
