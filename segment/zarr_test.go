@@ -253,10 +253,10 @@ func TestZarrImageCodecFollowsInput(t *testing.T) {
 		wantImage  string
 		wantLabels string
 	}{
-		{tiff.None, nil, nil, "blosc-lz4:5", "blosc-lz4-noshuffle:5"},
-		{tiff.Deflate, nil, nil, "blosc-lz4:5", "blosc-lz4-noshuffle:5"},
+		{tiff.None, nil, nil, "blosc-lz4:1", "blosc-lz4-noshuffle:1"},
+		{tiff.Deflate, nil, nil, "blosc-lz4:1", "blosc-lz4-noshuffle:1"},
 		{tiff.None, &raw, nil, "blosc-zstd:3", "blosc-zstd:3"},
-		{tiff.None, nil, &raw, "blosc-zstd:3", "blosc-lz4-noshuffle:5"},
+		{tiff.None, nil, &raw, "blosc-zstd:3", "blosc-lz4-noshuffle:1"},
 	} {
 		name := fmt.Sprintf("%v-%v-%v", tc.comp, tc.codec, tc.image)
 		dir := filepath.Join(dir, fmt.Sprint(k))

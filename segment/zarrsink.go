@@ -110,15 +110,17 @@ type ZarrOutput struct {
 }
 
 // DefaultLabelCodec is the labels' codec when ZarrOutput.Codec is nil:
-// Blosc LZ4 without shuffle. Label planes are long runs of one value,
-// which LZ4 finds in the interleaved bytes faster, and packs smaller,
-// than in shuffled ones.
-var DefaultLabelCodec = zarr.Codec{Name: "blosc", CName: "lz4", Level: 5, Shuffle: zarr.NoShuffle}
+// Blosc LZ4 at level 1 without shuffle. Label planes are long runs of one
+// value, which LZ4 finds in the interleaved bytes faster, and packs
+// smaller, than in shuffled ones; level 1 encodes only those runs (see
+// zarr.Codec), faster than a full LZ4 search for about 5 % more bytes.
+var DefaultLabelCodec = zarr.Codec{Name: "blosc", CName: "lz4", Level: 1, Shuffle: zarr.NoShuffle}
 
-// DefaultImageCodec is the image copy's codec for a compressed input when
-// neither ZarrOutput.ImageCodec nor Codec is set: Blosc LZ4 with byte
-// shuffle.
-var DefaultImageCodec = zarr.BloscLZ4(5)
+// DefaultImageCodec is the image copy's codec when neither
+// ZarrOutput.ImageCodec nor Codec is set: Blosc LZ4 at level 1 with byte
+// shuffle, whose runs-only encoding of the shuffled bytes is faster than
+// a full LZ4 search, for about 9 % more bytes on the benchmark stack.
+var DefaultImageCodec = zarr.Codec{Name: "blosc", CName: "lz4", Level: 1, Shuffle: zarr.ByteShuffle}
 
 // DefaultZarrChunks is the chunk shape of Zarr outputs: one plane of up to
 // 1024×1024. Whole planes of that size keep the files few and large

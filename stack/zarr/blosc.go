@@ -3,6 +3,7 @@ package zarr
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 	"sync"
 
 	"github.com/pierrec/lz4/v4"
@@ -160,10 +161,11 @@ func (b *bloscCodec) encode(dst, src []byte) ([]byte, error) {
 	nblocks := (n + bs - 1) / bs
 	budget := n + bloscHeaderSize // past this, storing raw is smaller
 	dst = append(dst, make([]byte, bloscHeaderSize+4*nblocks)...)
-	shuf := getScratch(bs)
-	defer bloscScratch.Put(shuf)
-	comp := getScratch(lz4.CompressBlockBound(bs) + 64)
-	defer bloscScratch.Put(comp)
+	var shuf *[]byte
+	if doShuffle {
+		shuf = getScratch(bs)
+		defer bloscScratch.Put(shuf)
+	}
 	for j := 0; j < nblocks; j++ {
 		block := src[j*bs : min((j+1)*bs, n)]
 		leftover := len(block) < bs
@@ -177,15 +179,20 @@ func (b *bloscCodec) encode(dst, src []byte) ([]byte, error) {
 		ne := len(block) / splits
 		for k := 0; k < splits; k++ {
 			stream := data[k*ne : (k+1)*ne]
-			c, err := b.compressStream((*comp)[:0], stream)
+			// The stream is compressed straight after its length word,
+			// and stored raw instead where that is not smaller.
+			at := len(dst)
+			out, err := b.compressStream(append(dst, 0, 0, 0, 0), stream, ts, doShuffle)
 			if err != nil {
 				return nil, err
 			}
-			if len(c) == 0 || len(c) >= ne {
-				c = stream // incompressible: stored raw, marked by its length
+			if c := len(out) - at - 4; c > 0 && c < ne {
+				dst = out
+				binary.LittleEndian.PutUint32(dst[at:], uint32(c))
+			} else {
+				dst = binary.LittleEndian.AppendUint32(out[:at], uint32(ne))
+				dst = append(dst, stream...)
 			}
-			dst = binary.LittleEndian.AppendUint32(dst, uint32(len(c)))
-			dst = append(dst, c...)
 			if len(dst)-start > budget {
 				return memcpyed(), nil
 			}
@@ -195,9 +202,18 @@ func (b *bloscCodec) encode(dst, src []byte) ([]byte, error) {
 	return dst, nil
 }
 
-// compressStream compresses one stream with the inner compressor into
-// buf; an empty result means "could not compress".
-func (b *bloscCodec) compressStream(buf, src []byte) ([]byte, error) {
+// lz4RunsLevel is the Blosc level at which LZ4 streams are encoded by
+// lz4Runs, with matches only at the element distance (one byte after a
+// shuffle): c-blosc turns lower levels into more LZ4 acceleration, and
+// level 1 is its fastest. On the planes of the benchmark stack lz4Runs
+// encodes labels about 1.3 times and the high bytes of the image about
+// 1.4 times as fast as the full LZ4 search, for 5 % and 9 % more bytes.
+const lz4RunsLevel = 1
+
+// compressStream appends src compressed by the inner compressor to dst;
+// nothing appended, or as much as src, means it does not compress. ts is
+// the element size and shuffled whether src holds shuffled bytes.
+func (b *bloscCodec) compressStream(dst, src []byte, ts int, shuffled bool) ([]byte, error) {
 	switch b.cname {
 	case "zstd":
 		lvl := 2*b.level - 1 // c-blosc's mapping of its levels to zstd's
@@ -208,21 +224,28 @@ func (b *bloscCodec) compressStream(buf, src []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return e.EncodeAll(src, buf), nil
+		return e.EncodeAll(src, dst), nil
 	case "zlib":
-		return zlibCodec{level: b.level}.encode(buf, src)
+		return zlibCodec{level: b.level}.encode(dst, src)
 	}
+	at := len(dst)
+	period := ts
+	if shuffled {
+		period = 1
+	}
+	if b.level <= lz4RunsLevel && period <= 8 {
+		dst = slices.Grow(dst, lz4RunsBound(len(src)))
+		m := lz4Runs(dst[at:at+lz4RunsBound(len(src))], src, period)
+		return dst[:at+m], nil
+	}
+	dst = slices.Grow(dst, lz4.CompressBlockBound(len(src)))
 	c := lz4Compressors.Get().(*lz4.Compressor)
 	defer lz4Compressors.Put(c)
-	buf = buf[:cap(buf)]
-	if len(buf) < lz4.CompressBlockBound(len(src)) {
-		buf = make([]byte, lz4.CompressBlockBound(len(src)))
-	}
-	m, err := c.CompressBlock(src, buf)
+	m, err := c.CompressBlock(src, dst[at:at+lz4.CompressBlockBound(len(src))])
 	if err != nil {
-		return nil, nil // treated as incompressible
+		return dst[:at], nil // treated as incompressible
 	}
-	return buf[:m], nil
+	return dst[:at+m], nil
 }
 
 func (b *bloscCodec) decode(src []byte, want, limit int, buf []byte) ([]byte, error) {

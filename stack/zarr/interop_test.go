@@ -324,7 +324,8 @@ func TestZarrPythonReadsArraysWrittenBySegstack(t *testing.T) {
 				Chunks: chunks, DType: dt, Codec: BloscLZ4(5), BigEndian: true}, imageLike(dt, shape, seed), false)
 		}
 		big := []int{2, 300, 500} // chunks of several Blosc blocks, with a leftover block
-		for _, c := range []Codec{BloscLZ4(5), BloscZstd(5), {Name: "blosc", CName: "lz4", Level: 5, Shuffle: ByteShuffle, BlockSize: 50000}} {
+		for _, c := range []Codec{BloscLZ4(5), BloscZstd(5), {Name: "blosc", CName: "lz4", Level: 5, Shuffle: ByteShuffle, BlockSize: 50000},
+			BloscLZ4(1), {Name: "blosc", CName: "lz4", Level: 1, Shuffle: NoShuffle}} {
 			seed++
 			add(fmt.Sprintf("go-v%d-big-%v-bs%d.zarr", v, c, c.BlockSize), ArrayOptions{ZarrFormat: v,
 				Shape: big, Chunks: []int{1, 300, 500}, DType: Uint16, Codec: c}, imageLike(Uint16, big, seed), false)
