@@ -101,8 +101,9 @@ type ZarrOutput struct {
 	// measured slower on the benchmark stack: twice the bytes for the page
 	// cache to write back.)
 	ImageCodec *zarr.Codec
-	// Chunks is the chunk shape along Z, Y and X; zero extents pick 1,
-	// 1024 and 1024 (DefaultZarrChunks).
+	// Chunks is the chunk shape along Z, Y and X; zero extents pick
+	// DefaultZarrChunks' (1, 1024 and 1024), but Run's own outputs take
+	// RunZarrChunksZ planes along Z.
 	Chunks stack.Shape
 	// LabelName names the label image under labels/; empty takes the
 	// input's base name without its extensions ("cells" for cells.tif).
@@ -123,10 +124,21 @@ var DefaultLabelCodec = zarr.Codec{Name: "blosc", CName: "lz4", Level: 1, Shuffl
 var DefaultImageCodec = zarr.Codec{Name: "blosc", CName: "lz4", Level: 1, Shuffle: zarr.ByteShuffle}
 
 // DefaultZarrChunks is the chunk shape of Zarr outputs: one plane of up to
-// 1024×1024. Whole planes of that size keep the files few and large
-// enough that writing an OME-Zarr costs little more than a TIFF, and
-// viewers load them as fast as smaller chunks.
+// 1024×1024. Whole planes keep the files few and large enough that
+// writing an OME-Zarr costs little more than a TIFF, and viewers load them
+// as fast as smaller chunks. Chunks one plane deep let the engine's
+// workers write the planes of one output independently. Run's own
+// outputs are two planes deep by default (RunZarrChunksZ).
 var DefaultZarrChunks = stack.Shape{Z: 1, Y: 1024, X: 1024}
+
+// RunZarrChunksZ is the chunk depth of the Zarr outputs Run writes itself
+// when ZarrOutput.Chunks.Z is zero. Blosc chunks that span whole planes
+// are encoded a plane at a time, as the planes come, with no copy
+// (zarr.PlaneWriter.WritePlaneNow); two planes deep halves the files and
+// directories of one-plane chunks, which on the benchmark stack cost more
+// than their encoding (bench/results/2026-12-06-ome-zarr-vs-tiff-4.md),
+// while a viewer showing one plane decodes only one more.
+const RunZarrChunksZ = 2
 
 // LabelNameOf is the label image name a path gives: its base name without
 // the extensions of TIFF and Zarr stores ("cells" for cells.ome.tif).
@@ -266,6 +278,9 @@ type zarrSink struct {
 
 func newZarrSink(ctx context.Context, path string, ome bool, src Source, want LabelDType, meta *tiff.Metadata, zo ZarrOutput, input string, backend kernels.Backend) (*zarrSink, error) {
 	shape := src.Shape()
+	if zo.Chunks.Z <= 0 {
+		zo.Chunks.Z = RunZarrChunksZ
+	}
 	o, name, err := zarrImageOptions(shape, want, meta, zo, input)
 	if err != nil {
 		return nil, err
@@ -591,10 +606,13 @@ func (s *zarrSink) write(ctx context.Context, z int, labels []uint32, labels16 [
 		plane = bytesOf(l16)
 	}
 	var err error
-	if s.lw != nil {
+	switch {
+	case s.lw != nil:
 		// The pipeline knows the plane's largest label: no scan for it.
 		err = s.lw.WriteLabelPlane(ctx, z, plane, uint64(maxLabel))
-	} else {
+	case s.pw.EncodesByPlane():
+		err = s.pw.WritePlaneNow(ctx, z, plane) // encoded now: no copy
+	default:
 		err = s.pw.WritePlane(ctx, z, plane)
 	}
 	if err != nil {

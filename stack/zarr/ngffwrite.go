@@ -414,18 +414,23 @@ func (iw *ImageWriter) WritePlaneNow(ctx context.Context, p int, plane []byte) e
 	return iw.writeReductions(ctx, p, plane)
 }
 
-// WritesNow reports whether WritePlaneNow writes the whole of a plane
-// before it returns: the image has one level and chunks one plane deep.
-// Its planes may then come in any order, from any number of goroutines;
-// otherwise they need the order WritePlane does.
+// WritesNow reports whether WritePlaneNow takes the whole of a plane
+// before it returns, keeping nothing of it but its encoding: the image
+// has one level, and chunks one plane deep or Blosc chunks spanning whole
+// planes (see PlaneWriter.WritePlaneNow). Its planes may then come in any
+// order, from any number of goroutines; otherwise they need the order
+// WritePlane does.
 func (iw *ImageWriter) WritesNow() bool {
-	return len(iw.levels) == 1 && iw.o.Chunks.Z == 1
+	return len(iw.levels) == 1 && iw.levels[0].pw.WritesWhole()
 }
 
 // WriteLabelPlane writes plane p of a label image as WritePlane does,
 // for a caller that knows the plane's largest label: maxLabel replaces
 // the scan of the plane that finds it. A maxLabel below the plane's true
 // maximum only leaves the larger labels out of the image-label colours.
+// Where the label image's chunks are encoded a plane at a time (see
+// PlaneWriter.EncodesByPlane), the plane is encoded before
+// WriteLabelPlane returns, in the calling goroutine, and not copied.
 func (iw *ImageWriter) WriteLabelPlane(ctx context.Context, p int, plane []byte, maxLabel uint64) error {
 	if !iw.label {
 		return errors.New("zarr: WriteLabelPlane on an image that is not a label image")
@@ -439,6 +444,9 @@ func (iw *ImageWriter) WriteLabelPlane(ctx context.Context, p int, plane []byte,
 	iw.mu.Lock()
 	iw.maxLabel = max(iw.maxLabel, maxLabel)
 	iw.mu.Unlock()
+	if len(iw.levels) == 1 && iw.levels[0].pw.EncodesByPlane() {
+		return iw.levels[0].pw.WritePlaneNow(ctx, p, plane)
+	}
 	return iw.writeLevels(ctx, p, plane)
 }
 
