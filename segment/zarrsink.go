@@ -103,7 +103,7 @@ type ZarrOutput struct {
 	ImageCodec *zarr.Codec
 	// Chunks is the chunk shape along Z, Y and X; zero extents pick
 	// DefaultZarrChunks' (1, 1024 and 1024), but Run's own outputs take
-	// RunZarrChunksZ planes along Z.
+	// RunZarrChunksZ planes along Z where a chunk spans whole planes.
 	Chunks stack.Shape
 	// LabelName names the label image under labels/; empty takes the
 	// input's base name without its extensions ("cells" for cells.tif).
@@ -132,7 +132,8 @@ var DefaultImageCodec = zarr.Codec{Name: "blosc", CName: "lz4", Level: 1, Shuffl
 var DefaultZarrChunks = stack.Shape{Z: 1, Y: 1024, X: 1024}
 
 // RunZarrChunksZ is the chunk depth of the Zarr outputs Run writes itself
-// when ZarrOutput.Chunks.Z is zero. Blosc chunks that span whole planes
+// when ZarrOutput.Chunks.Z is zero and a chunk spans whole planes (larger
+// planes keep chunks one plane deep). Blosc chunks that span whole planes
 // are encoded a plane at a time, as the planes come, with no copy
 // (zarr.PlaneWriter.WritePlaneNow); two planes deep halves the files and
 // directories of one-plane chunks, which on the benchmark stack cost more
@@ -278,7 +279,7 @@ type zarrSink struct {
 
 func newZarrSink(ctx context.Context, path string, ome bool, src Source, want LabelDType, meta *tiff.Metadata, zo ZarrOutput, input string, backend kernels.Backend) (*zarrSink, error) {
 	shape := src.Shape()
-	if zo.Chunks.Z <= 0 {
+	if c := withDefaultChunks(zo.Chunks); zo.Chunks.Z <= 0 && shape.Y <= c.Y && shape.X <= c.X {
 		zo.Chunks.Z = RunZarrChunksZ
 	}
 	o, name, err := zarrImageOptions(shape, want, meta, zo, input)
