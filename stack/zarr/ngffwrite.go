@@ -398,8 +398,9 @@ func (iw *ImageWriter) WritePlane(ctx context.Context, p int, plane []byte) erro
 // chunks are one plane deep the full-resolution chunks are encoded and
 // written before it returns, in the calling goroutine and straight from
 // plane (see PlaneWriter.WritePlaneNow): plane may be reused at once, and
-// no copy of it is made. Calls from several goroutines encode in
-// parallel.
+// no copy of it is made. Blosc chunks several planes deep that span whole
+// planes are encoded the same way, each written by the call that brings
+// its last plane. Calls from several goroutines encode in parallel.
 func (iw *ImageWriter) WritePlaneNow(ctx context.Context, p int, plane []byte) error {
 	if p < 0 || p >= iw.Planes() {
 		return fmt.Errorf("zarr: plane %d out of range [0, %d)", p, iw.Planes())
