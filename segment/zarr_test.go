@@ -253,10 +253,10 @@ func TestZarrImageCodecFollowsInput(t *testing.T) {
 		wantImage  string
 		wantLabels string
 	}{
-		{tiff.None, nil, nil, "blosc-lz4:5", "blosc-lz4-noshuffle:5"},
-		{tiff.Deflate, nil, nil, "blosc-lz4:5", "blosc-lz4-noshuffle:5"},
+		{tiff.None, nil, nil, "blosc-lz4:1", "blosc-lz4-noshuffle:1"},
+		{tiff.Deflate, nil, nil, "blosc-lz4:1", "blosc-lz4-noshuffle:1"},
 		{tiff.None, &raw, nil, "blosc-zstd:3", "blosc-zstd:3"},
-		{tiff.None, nil, &raw, "blosc-zstd:3", "blosc-lz4-noshuffle:5"},
+		{tiff.None, nil, &raw, "blosc-zstd:3", "blosc-lz4-noshuffle:1"},
 	} {
 		name := fmt.Sprintf("%v-%v-%v", tc.comp, tc.codec, tc.image)
 		dir := filepath.Join(dir, fmt.Sprint(k))
@@ -284,5 +284,63 @@ func TestZarrImageCodecFollowsInput(t *testing.T) {
 		la, err := lab.Open(0)
 		require.NoError(t, err)
 		require.Equal(t, tc.wantLabels, la.Codec().String(), name)
+	}
+}
+
+// Run's OME-Zarr outputs are two planes deep where a chunk spans whole
+// planes, one plane deep where planes are split into several chunks (or
+// when told), and read back exactly either way.
+func TestRunZarrChunkDepth(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for k, tc := range []struct {
+		shape  stack.Shape
+		chunks stack.Shape
+		wantZ  int
+	}{
+		{stack.Shape{Z: 5, Y: 40, X: 48}, stack.Shape{}, RunZarrChunksZ},
+		{stack.Shape{Z: 3, Y: 1100, X: 8}, stack.Shape{}, 1},
+		{stack.Shape{Z: 5, Y: 40, X: 48}, stack.Shape{Z: 1}, 1},
+		{stack.Shape{Z: 5, Y: 40, X: 48}, stack.Shape{Z: 3}, 3},
+	} {
+		dir := t.TempDir()
+		vol := synth.Nuclei(tc.shape, uint64(k+1))
+		in := filepath.Join(dir, "in.tif")
+		require.NoError(t, tiff.WriteVolume(ctx, in, vol, tiff.WriterOptions{}))
+		opt := DefaultOptions()
+		opt.Input = in
+		opt.Output = filepath.Join(dir, "o.ome.zarr")
+		opt.Zarr.Chunks = tc.chunks
+		_, err := Run(ctx, opt)
+		require.NoError(t, err)
+		im, err := zarr.OpenImage(opt.Output)
+		require.NoError(t, err)
+		a, err := im.Open(0)
+		require.NoError(t, err)
+		require.Equal(t, tc.wantZ, a.Chunks()[0], "image chunks of %v", tc.shape)
+		p, err := a.Planes()
+		require.NoError(t, err)
+		got, err := zarr.ReadVolume[uint16](ctx, p)
+		require.NoError(t, err)
+		require.Equal(t, vol.Data, got.Data)
+		lab, err := im.OpenLabels("in")
+		require.NoError(t, err)
+		la, err := lab.Open(0)
+		require.NoError(t, err)
+		require.Equal(t, tc.wantZ, la.Chunks()[0], "label chunks of %v", tc.shape)
+		lp, err := la.Planes()
+		require.NoError(t, err)
+		gotLab, err := zarr.ReadVolume[uint16](ctx, lp)
+		require.NoError(t, err)
+		opt.Output = filepath.Join(dir, "l.tif")
+		_, err = Run(ctx, opt)
+		require.NoError(t, err)
+		wantLab, _ := readLabels(t, opt.Output)
+		require.Len(t, gotLab.Data, len(wantLab.Data))
+		for i, v := range wantLab.Data {
+			if uint32(gotLab.Data[i]) != v {
+				t.Fatalf("%v: label %d at %d, the TIFF run's is %d", tc.shape, gotLab.Data[i], i, v)
+			}
+		}
 	}
 }

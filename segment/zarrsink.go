@@ -101,8 +101,9 @@ type ZarrOutput struct {
 	// measured slower on the benchmark stack: twice the bytes for the page
 	// cache to write back.)
 	ImageCodec *zarr.Codec
-	// Chunks is the chunk shape along Z, Y and X; zero extents pick 1,
-	// 1024 and 1024 (DefaultZarrChunks).
+	// Chunks is the chunk shape along Z, Y and X; zero extents pick
+	// DefaultZarrChunks' (1, 1024 and 1024), but Run's own outputs take
+	// RunZarrChunksZ planes along Z where a chunk spans whole planes.
 	Chunks stack.Shape
 	// LabelName names the label image under labels/; empty takes the
 	// input's base name without its extensions ("cells" for cells.tif).
@@ -110,21 +111,35 @@ type ZarrOutput struct {
 }
 
 // DefaultLabelCodec is the labels' codec when ZarrOutput.Codec is nil:
-// Blosc LZ4 without shuffle. Label planes are long runs of one value,
-// which LZ4 finds in the interleaved bytes faster, and packs smaller,
-// than in shuffled ones.
-var DefaultLabelCodec = zarr.Codec{Name: "blosc", CName: "lz4", Level: 5, Shuffle: zarr.NoShuffle}
+// Blosc LZ4 at level 1 without shuffle. Label planes are long runs of one
+// value, which LZ4 finds in the interleaved bytes faster, and packs
+// smaller, than in shuffled ones; level 1 encodes only those runs (see
+// zarr.Codec), faster than a full LZ4 search for about 5 % more bytes.
+var DefaultLabelCodec = zarr.Codec{Name: "blosc", CName: "lz4", Level: 1, Shuffle: zarr.NoShuffle}
 
-// DefaultImageCodec is the image copy's codec for a compressed input when
-// neither ZarrOutput.ImageCodec nor Codec is set: Blosc LZ4 with byte
-// shuffle.
-var DefaultImageCodec = zarr.BloscLZ4(5)
+// DefaultImageCodec is the image copy's codec when neither
+// ZarrOutput.ImageCodec nor Codec is set: Blosc LZ4 at level 1 with byte
+// shuffle, whose runs-only encoding of the shuffled bytes is faster than
+// a full LZ4 search, for about 9 % more bytes on the benchmark stack.
+var DefaultImageCodec = zarr.Codec{Name: "blosc", CName: "lz4", Level: 1, Shuffle: zarr.ByteShuffle}
 
 // DefaultZarrChunks is the chunk shape of Zarr outputs: one plane of up to
-// 1024×1024. Whole planes of that size keep the files few and large
-// enough that writing an OME-Zarr costs little more than a TIFF, and
-// viewers load them as fast as smaller chunks.
+// 1024×1024. Whole planes keep the files few and large enough that
+// writing an OME-Zarr costs little more than a TIFF, and viewers load them
+// as fast as smaller chunks. Chunks one plane deep let the engine's
+// workers write the planes of one output independently. Run's own
+// outputs are two planes deep by default (RunZarrChunksZ).
 var DefaultZarrChunks = stack.Shape{Z: 1, Y: 1024, X: 1024}
+
+// RunZarrChunksZ is the chunk depth of the Zarr outputs Run writes itself
+// when ZarrOutput.Chunks.Z is zero and a chunk spans whole planes (larger
+// planes keep chunks one plane deep). Blosc chunks that span whole planes
+// are encoded a plane at a time, as the planes come, with no copy
+// (zarr.PlaneWriter.WritePlaneNow); two planes deep halves the files and
+// directories of one-plane chunks, which on the benchmark stack cost more
+// than their encoding (bench/results/2026-12-06-ome-zarr-vs-tiff-4.md),
+// while a viewer showing one plane decodes only one more.
+const RunZarrChunksZ = 2
 
 // LabelNameOf is the label image name a path gives: its base name without
 // the extensions of TIFF and Zarr stores ("cells" for cells.ome.tif).
@@ -264,6 +279,9 @@ type zarrSink struct {
 
 func newZarrSink(ctx context.Context, path string, ome bool, src Source, want LabelDType, meta *tiff.Metadata, zo ZarrOutput, input string, backend kernels.Backend) (*zarrSink, error) {
 	shape := src.Shape()
+	if c := withDefaultChunks(zo.Chunks); zo.Chunks.Z <= 0 && shape.Y <= c.Y && shape.X <= c.X {
+		zo.Chunks.Z = RunZarrChunksZ
+	}
 	o, name, err := zarrImageOptions(shape, want, meta, zo, input)
 	if err != nil {
 		return nil, err
@@ -589,10 +607,13 @@ func (s *zarrSink) write(ctx context.Context, z int, labels []uint32, labels16 [
 		plane = bytesOf(l16)
 	}
 	var err error
-	if s.lw != nil {
+	switch {
+	case s.lw != nil:
 		// The pipeline knows the plane's largest label: no scan for it.
 		err = s.lw.WriteLabelPlane(ctx, z, plane, uint64(maxLabel))
-	} else {
+	case s.pw.EncodesByPlane():
+		err = s.pw.WritePlaneNow(ctx, z, plane) // encoded now: no copy
+	default:
 		err = s.pw.WritePlane(ctx, z, plane)
 	}
 	if err != nil {

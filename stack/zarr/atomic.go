@@ -63,6 +63,14 @@ func writeFileAtomic(path string, data []byte, durable bool) error {
 // writeFileDirect writes data to path in place, for files inside a
 // staging directory that no reader sees before it is complete.
 func writeFileDirect(path string, data []byte, durable bool) error {
+	if !durable {
+		// Chunk files are written whole in one call: no *os.File, whose
+		// registration with the poller costs more system calls than the
+		// write itself for a small chunk.
+		if err := writeWhole(path, data); err != errNoRawWrite {
+			return err
+		}
+	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return err

@@ -279,7 +279,19 @@ func TestZarrPythonReadsArraysWrittenBySegstack(t *testing.T) {
 		w, err := Create(path, o)
 		require.NoError(t, err)
 		want := data
-		if partial { // only plane 0 is written; the rest reads as the fill value
+		byPlane := strings.Contains(name, "byplane")
+		if byPlane { // planes encoded one by one, in reverse order
+			pw, err := NewPlaneWriter(ctx, w, 2)
+			require.NoError(t, err)
+			require.True(t, pw.EncodesByPlane(), name)
+			pb := len(data) / pw.Shape().Z
+			for z := pw.Shape().Z - 1; z >= 0; z-- {
+				require.NoError(t, pw.WritePlaneNow(ctx, z, data[z*pb:(z+1)*pb]))
+			}
+			require.NoError(t, pw.Close())
+		}
+		if byPlane {
+		} else if partial { // only plane 0 is written; the rest reads as the fill value
 			pl := product(o.Shape[1:]) * o.DType.Size()
 			sh := append([]int{1}, o.Shape[1:]...)
 			origin := make([]int, len(o.Shape))
@@ -324,10 +336,21 @@ func TestZarrPythonReadsArraysWrittenBySegstack(t *testing.T) {
 				Chunks: chunks, DType: dt, Codec: BloscLZ4(5), BigEndian: true}, imageLike(dt, shape, seed), false)
 		}
 		big := []int{2, 300, 500} // chunks of several Blosc blocks, with a leftover block
-		for _, c := range []Codec{BloscLZ4(5), BloscZstd(5), {Name: "blosc", CName: "lz4", Level: 5, Shuffle: ByteShuffle, BlockSize: 50000}} {
+		for _, c := range []Codec{BloscLZ4(5), BloscZstd(5), {Name: "blosc", CName: "lz4", Level: 5, Shuffle: ByteShuffle, BlockSize: 50000},
+			BloscLZ4(1), {Name: "blosc", CName: "lz4", Level: 1, Shuffle: NoShuffle}} {
 			seed++
 			add(fmt.Sprintf("go-v%d-big-%v-bs%d.zarr", v, c, c.BlockSize), ArrayOptions{ZarrFormat: v,
 				Shape: big, Chunks: []int{1, 300, 500}, DType: Uint16, Codec: c}, imageLike(Uint16, big, seed), false)
+		}
+		// Chunks of several planes encoded a plane at a time: blocks of the
+		// default size, and blocks of one small plane; an edge chunk.
+		for _, c := range []Codec{BloscLZ4(1), {Name: "blosc", CName: "lz4", Level: 1, Shuffle: NoShuffle}, BloscZstd(3)} {
+			for _, sh := range [][]int{{5, 256, 512}, {5, 40, 48}} {
+				seed++
+				add(fmt.Sprintf("go-v%d-byplane-%v-%dx%d.zarr", v, strings.ReplaceAll(c.String(), ":", "_"), sh[1], sh[2]),
+					ArrayOptions{ZarrFormat: v, Shape: sh, Chunks: []int{2, sh[1], sh[2]}, DType: Uint16, Codec: c},
+					imageLike(Uint16, sh, seed), false)
+			}
 		}
 		add(fmt.Sprintf("go-v%d-partial.zarr", v), ArrayOptions{ZarrFormat: v, Shape: shape, Chunks: []int{1, 16, 33},
 			DType: Int32, Codec: Zstd(1), FillValue: -3,

@@ -398,8 +398,9 @@ func (iw *ImageWriter) WritePlane(ctx context.Context, p int, plane []byte) erro
 // chunks are one plane deep the full-resolution chunks are encoded and
 // written before it returns, in the calling goroutine and straight from
 // plane (see PlaneWriter.WritePlaneNow): plane may be reused at once, and
-// no copy of it is made. Calls from several goroutines encode in
-// parallel.
+// no copy of it is made. Blosc chunks several planes deep that span whole
+// planes are encoded the same way, each written by the call that brings
+// its last plane. Calls from several goroutines encode in parallel.
 func (iw *ImageWriter) WritePlaneNow(ctx context.Context, p int, plane []byte) error {
 	if p < 0 || p >= iw.Planes() {
 		return fmt.Errorf("zarr: plane %d out of range [0, %d)", p, iw.Planes())
@@ -414,18 +415,23 @@ func (iw *ImageWriter) WritePlaneNow(ctx context.Context, p int, plane []byte) e
 	return iw.writeReductions(ctx, p, plane)
 }
 
-// WritesNow reports whether WritePlaneNow writes the whole of a plane
-// before it returns: the image has one level and chunks one plane deep.
-// Its planes may then come in any order, from any number of goroutines;
-// otherwise they need the order WritePlane does.
+// WritesNow reports whether WritePlaneNow takes the whole of a plane
+// before it returns, keeping nothing of it but its encoding: the image
+// has one level, and chunks one plane deep or Blosc chunks spanning whole
+// planes (see PlaneWriter.WritePlaneNow). Its planes may then come in any
+// order, from any number of goroutines; otherwise they need the order
+// WritePlane does.
 func (iw *ImageWriter) WritesNow() bool {
-	return len(iw.levels) == 1 && iw.o.Chunks.Z == 1
+	return len(iw.levels) == 1 && iw.levels[0].pw.WritesWhole()
 }
 
 // WriteLabelPlane writes plane p of a label image as WritePlane does,
 // for a caller that knows the plane's largest label: maxLabel replaces
 // the scan of the plane that finds it. A maxLabel below the plane's true
 // maximum only leaves the larger labels out of the image-label colours.
+// Where the label image's chunks are encoded a plane at a time (see
+// PlaneWriter.EncodesByPlane), the plane is encoded before
+// WriteLabelPlane returns, in the calling goroutine, and not copied.
 func (iw *ImageWriter) WriteLabelPlane(ctx context.Context, p int, plane []byte, maxLabel uint64) error {
 	if !iw.label {
 		return errors.New("zarr: WriteLabelPlane on an image that is not a label image")
@@ -439,6 +445,9 @@ func (iw *ImageWriter) WriteLabelPlane(ctx context.Context, p int, plane []byte,
 	iw.mu.Lock()
 	iw.maxLabel = max(iw.maxLabel, maxLabel)
 	iw.mu.Unlock()
+	if len(iw.levels) == 1 && iw.levels[0].pw.EncodesByPlane() {
+		return iw.levels[0].pw.WritePlaneNow(ctx, p, plane)
+	}
 	return iw.writeLevels(ctx, p, plane)
 }
 

@@ -30,6 +30,13 @@ type PlaneWriter struct {
 	// partial is set for a writer of some of the planes only (a shared
 	// image): Close then does not ask for every plane.
 	partial bool
+	// parts encodes chunks of several whole planes a plane at a time in
+	// WritePlaneNow (see planeparts.go); nil where chunks are one plane
+	// deep or cannot be encoded so.
+	parts *planeParts
+	// viaParts and viaLayers record which way planes came: a chunk's
+	// planes must all come one way.
+	viaParts, viaLayers bool
 
 	mu      sync.Mutex
 	cond    *sync.Cond
@@ -87,6 +94,7 @@ func NewPlaneWriter(ctx context.Context, w *Writer, workers int) (*PlaneWriter, 
 		tasks:     make(chan chunkTask, workers),
 	}
 	p.cond = sync.NewCond(&p.mu)
+	p.parts = newPlaneParts(p)
 	for range workers {
 		p.workers.Add(1)
 		go p.work()
@@ -122,6 +130,11 @@ func (p *PlaneWriter) WritePlane(ctx context.Context, z int, plane []byte) error
 		p.mu.Unlock()
 		return fmt.Errorf("zarr: plane %d written twice", z)
 	}
+	if p.viaParts {
+		p.mu.Unlock()
+		return fmt.Errorf("zarr: plane %d: WritePlane after WritePlaneNow on chunks of several planes", z)
+	}
+	p.viaLayers = true
 	l := p.open[key]
 	for l == nil {
 		if p.held < p.maxLayers {
@@ -191,6 +204,10 @@ func (p *PlaneWriter) locate(z int) (key, local int, idx, ext []int) {
 // dimensions) is encoded and written before WritePlaneNow returns, in the
 // calling goroutine, straight from plane: no copy is made and plane may
 // be reused at once. Calls from several goroutines encode in parallel.
+// The planes of Blosc chunks that span whole planes and are several
+// planes deep are encoded the same way, and each chunk is written by the
+// call that brings its last plane (see planeparts.go); the planes of such
+// an array may then come in any order, but all through WritePlaneNow.
 // Other planes go through WritePlane.
 func (p *PlaneWriter) WritePlaneNow(ctx context.Context, z int, plane []byte) error {
 	if z < 0 || z >= p.shape.Z {
@@ -199,8 +216,8 @@ func (p *PlaneWriter) WritePlaneNow(ctx context.Context, z int, plane []byte) er
 	if len(plane) != p.PlaneBytes() {
 		return fmt.Errorf("zarr: plane holds %d bytes, want %d", len(plane), p.PlaneBytes())
 	}
-	_, _, idx, ext := p.locate(z)
-	if product(ext) != 1 {
+	key, _, idx, ext := p.locate(z)
+	if product(ext) != 1 && p.parts == nil {
 		return p.WritePlane(ctx, z, plane)
 	}
 	p.mu.Lock()
@@ -212,8 +229,18 @@ func (p *PlaneWriter) WritePlaneNow(ctx context.Context, z int, plane []byte) er
 		p.mu.Unlock()
 		return fmt.Errorf("zarr: plane %d written twice", z)
 	}
+	if p.parts != nil {
+		if p.viaLayers {
+			p.mu.Unlock()
+			return fmt.Errorf("zarr: plane %d: WritePlaneNow after WritePlane on chunks of several planes", z)
+		}
+		p.viaParts = true
+	}
 	p.written[z] = true
 	p.mu.Unlock()
+	if p.parts != nil {
+		return p.writePart(ctx, z, plane, key, p.chunkLocal(z, idx), product(ext), idx)
+	}
 	l := &layer{idx: idx, ext: ext, buf: plane, need: 1, have: 1}
 	g := p.w.meta.gridShape()
 	for cy := 0; cy < g[len(g)-2]; cy++ {
@@ -229,6 +256,32 @@ func (p *PlaneWriter) WritePlaneNow(ctx context.Context, z int, plane []byte) er
 	}
 	return nil
 }
+
+// chunkLocal is the index of plane z among the planes of its whole chunk
+// (in C order of the leading dimensions), whose chunk index is idx.
+func (p *PlaneWriter) chunkLocal(z int, idx []int) int {
+	nl := len(p.lead)
+	local := 0
+	stride := 1
+	for i, r := nl-1, z; i >= 0; i-- {
+		pos := r % p.lead[i]
+		r /= p.lead[i]
+		local += (pos - idx[i]*p.leadChunks[i]) * stride
+		stride *= p.leadChunks[i]
+	}
+	return local
+}
+
+// WritesWhole reports whether WritePlaneNow takes every plane without
+// keeping it: chunks one plane deep, or encoded a plane at a time.
+func (p *PlaneWriter) WritesWhole() bool {
+	return product(p.leadChunks) == 1 || p.parts != nil
+}
+
+// EncodesByPlane reports whether the array's chunks are several planes
+// deep and WritePlaneNow encodes them a plane at a time: Blosc chunks that
+// span whole planes, with blocks that do not straddle planes.
+func (p *PlaneWriter) EncodesByPlane() bool { return p.parts != nil }
 
 // WritePlaneOf writes plane z from a slice of the array's element type.
 func WritePlaneOf[T stack.Elem](ctx context.Context, p *PlaneWriter, z int, plane []T) error {

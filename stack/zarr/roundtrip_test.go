@@ -19,7 +19,7 @@ var allDTypes = []DType{Uint8, Uint16, Int16, Uint32, Int32, Float32, Float64}
 // testCodecs are the codecs every round trip is run with.
 func testCodecs(version int) []Codec {
 	cs := []Codec{{}, BloscLZ4(5), BloscZstd(3), {Name: "blosc", CName: "zlib", Level: 4, Shuffle: ByteShuffle},
-		{Name: "blosc", CName: "lz4", Level: 1, Shuffle: NoShuffle}, Zstd(0), Zstd(9), Gzip(0)}
+		{Name: "blosc", CName: "lz4", Level: 1, Shuffle: NoShuffle}, BloscLZ4(1), Zstd(0), Zstd(9), Gzip(0)}
 	if version == 2 {
 		cs = append(cs, Zlib(0), Zlib(9))
 	}

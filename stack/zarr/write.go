@@ -65,6 +65,7 @@ type ArrayOptions struct {
 // array, and a writer killed midway leaves no array that looks complete.
 type Writer struct {
 	path    string
+	root    string // path, cleaned: where chunk directories start
 	meta    *arrayMeta
 	durable bool
 	staged  bool
@@ -103,7 +104,7 @@ func Create(path string, o ArrayOptions) (*Writer, error) {
 	if err := os.MkdirAll(path, 0o755); err != nil {
 		return nil, fmt.Errorf("zarr: %w", err)
 	}
-	w := &Writer{path: path, meta: m, durable: o.Durable, staged: o.Staged, fillChunk: o.WriteFillChunks}
+	w := &Writer{path: path, root: filepath.Clean(path), meta: m, durable: o.Durable, staged: o.Staged, fillChunk: o.WriteFillChunks}
 	doc, err := json.Marshal(w.metaDoc())
 	if err != nil {
 		return nil, fmt.Errorf("zarr: %w", err)
@@ -155,7 +156,7 @@ func OpenWriter(path string) (*Writer, error) {
 			m.codecs[i] = &cp
 		}
 	}
-	return &Writer{path: path, meta: m, durable: p.Durable, joined: true, fillChunk: p.FillChunks}, nil
+	return &Writer{path: path, root: filepath.Clean(path), meta: m, durable: p.Durable, joined: true, fillChunk: p.FillChunks}, nil
 }
 
 // newMeta validates o and builds the array's metadata.
@@ -394,11 +395,20 @@ func (w *Writer) WriteChunk(ctx context.Context, idx []int, data []byte) error {
 	return nil
 }
 
+// ensureDir creates the directory of a chunk, and those between it and
+// the array's, once each: top down with one mkdir apiece, where MkdirAll
+// would first stat every missing level.
 func (w *Writer) ensureDir(dir string) error {
+	if len(dir) <= len(w.root) {
+		return nil // the array's own directory, made by Create
+	}
 	if _, ok := w.dirs.Load(dir); ok {
 		return nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := w.ensureDir(filepath.Dir(dir)); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("zarr: %w", err)
 	}
 	w.dirs.Store(dir, true)
