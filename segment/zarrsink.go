@@ -102,8 +102,7 @@ type ZarrOutput struct {
 	// cache to write back.)
 	ImageCodec *zarr.Codec
 	// Chunks is the chunk shape along Z, Y and X; zero extents pick
-	// DefaultZarrChunks' (1, 1024 and 1024), but Run's own outputs take
-	// RunZarrChunksZ planes along Z where a chunk spans whole planes.
+	// DefaultZarrChunks' (1, 1024 and 1024).
 	Chunks stack.Shape
 	// LabelName names the label image under labels/; empty takes the
 	// input's base name without its extensions ("cells" for cells.tif).
@@ -127,19 +126,11 @@ var DefaultImageCodec = zarr.Codec{Name: "blosc", CName: "lz4", Level: 1, Shuffl
 // 1024×1024. Whole planes keep the files few and large enough that
 // writing an OME-Zarr costs little more than a TIFF, and viewers load them
 // as fast as smaller chunks. Chunks one plane deep let the engine's
-// workers write the planes of one output independently. Run's own
-// outputs are two planes deep by default (RunZarrChunksZ).
+// workers write the planes of one output independently, so that a local
+// run and a run on the engine write the same files. Deeper chunks
+// (ZarrOutput.Chunks.Z > 1) are encoded a plane at a time, as the planes
+// come (zarr.PlaneWriter.WritePlaneNow).
 var DefaultZarrChunks = stack.Shape{Z: 1, Y: 1024, X: 1024}
-
-// RunZarrChunksZ is the chunk depth of the Zarr outputs Run writes itself
-// when ZarrOutput.Chunks.Z is zero and a chunk spans whole planes (larger
-// planes keep chunks one plane deep). Blosc chunks that span whole planes
-// are encoded a plane at a time, as the planes come, with no copy
-// (zarr.PlaneWriter.WritePlaneNow); two planes deep halves the files and
-// directories of one-plane chunks, which on the benchmark stack cost more
-// than their encoding (bench/results/2026-12-06-ome-zarr-vs-tiff-4.md),
-// while a viewer showing one plane decodes only one more.
-const RunZarrChunksZ = 2
 
 // LabelNameOf is the label image name a path gives: its base name without
 // the extensions of TIFF and Zarr stores ("cells" for cells.ome.tif).
@@ -279,9 +270,6 @@ type zarrSink struct {
 
 func newZarrSink(ctx context.Context, path string, ome bool, src Source, want LabelDType, meta *tiff.Metadata, zo ZarrOutput, input string, backend kernels.Backend) (*zarrSink, error) {
 	shape := src.Shape()
-	if c := withDefaultChunks(zo.Chunks); zo.Chunks.Z <= 0 && shape.Y <= c.Y && shape.X <= c.X {
-		zo.Chunks.Z = RunZarrChunksZ
-	}
 	o, name, err := zarrImageOptions(shape, want, meta, zo, input)
 	if err != nil {
 		return nil, err

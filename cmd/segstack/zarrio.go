@@ -46,7 +46,7 @@ func (z *zarrFlags) add(cmd *cobra.Command, chunkFlag string, compression bool) 
 	z.chunkFlag = chunkFlag
 	fl.StringVar(&z.format, "format", "auto", "output format: tiff, zarr (a plain array) or ome-zarr (default: from the name: .ome.zarr, .zarr, else TIFF)")
 	fl.IntVar(&z.version, "zarr-version", 2, "Zarr format of a Zarr output: 2 (OME-NGFF 0.4) or 3 (OME-NGFF 0.5)")
-	fl.StringVar(&z.chunks, chunkFlag, "", "Z,Y,X chunk shape of a Zarr output (default 1,1024,1024; 2,1024,1024 for segment's outputs of planes up to 1024x1024)")
+	fl.StringVar(&z.chunks, chunkFlag, "", "Z,Y,X chunk shape of a Zarr output (default 1,1024,1024: one plane deep, planes of up to 1024x1024 in one chunk)")
 	if compression {
 		fl.StringVar(&z.compression, "compression", "", "Zarr chunk codec: blosc-lz4, blosc-lz4-noshuffle, blosc-zstd, zstd, zlib or none (optionally :LEVEL); default blosc-lz4 (labels of segment: blosc-lz4-noshuffle)")
 	}
