@@ -11,7 +11,7 @@ import (
 
 // splitScratch holds the buffers a split needs beside the labels: the
 // mask, the components that bound the seeds, the markers and the distance
-// transform (made on first use). Each has the shape of the plane or volume being split.
+// transform (both made on first use). Each has the shape of the plane or volume being split.
 type splitScratch struct {
 	mask    *stack.Volume[uint8]
 	comps   *stack.Volume[uint32]
@@ -22,9 +22,8 @@ type splitScratch struct {
 // newSplitScratch allocates scratch for volumes of shape s.
 func newSplitScratch(s stack.Shape) *splitScratch {
 	return &splitScratch{
-		mask:    stack.New[uint8](s),
-		comps:   stack.New[uint32](s),
-		markers: stack.New[uint32](s),
+		mask:  stack.New[uint8](s),
+		comps: stack.New[uint32](s),
 	}
 }
 
@@ -93,16 +92,22 @@ func splitObjects(ctx context.Context, be kernels.Backend, opt SplitOptions, con
 	if err != nil {
 		return 0, fmt.Errorf("seeds: %w", err)
 	}
+	if workers <= 1 {
+		// The flood runs downhill from the seeds: on the negated surface;
+		// the size filter is counted in the same flood.
+		n, err := kernels.WatershedSplit(ctx, dst, surface, peaks, mask, conn, kernels.WatershedSplitOptions{Negate: true, MinSize: opt.MinSize, MaxSize: opt.MaxSize})
+		if err != nil {
+			return 0, fmt.Errorf("watershed: %w", err)
+		}
+		return n, nil
+	}
+	if sc.markers == nil {
+		sc.markers = stack.New[uint32](mask.Shape)
+	}
 	if err := kernels.Markers(sc.markers, peaks); err != nil {
 		return 0, fmt.Errorf("seeds: %w", err)
 	}
-	// The flood runs downhill from the seeds: on the negated surface.
-	if workers > 1 {
-		err = kernels.WatershedParallel(ctx, dst, surface, sc.markers, mask, conn, true, workers)
-	} else {
-		err = kernels.WatershedNegated(ctx, dst, surface, sc.markers, mask, conn)
-	}
-	if err != nil {
+	if err := kernels.WatershedParallel(ctx, dst, surface, sc.markers, mask, conn, true, workers); err != nil {
 		return 0, fmt.Errorf("watershed: %w", err)
 	}
 	n, err := kernels.FilterBySize(ctx, dst, opt.MinSize, opt.MaxSize)
