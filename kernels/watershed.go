@@ -206,14 +206,19 @@ type wsItem struct {
 	p   uint32
 }
 
+// wsPixel is one pixel of the padded image of a flood.
+type wsPixel struct{ lab, key uint32 }
+
 // wsPool keeps flood buffers between calls: a plane-by-plane caller then
 // allocates them once.
 var wsPool = sync.Pool{New: func() any { return new(wsScratch) }}
 
 // wsScratch holds the buffers of one flood, kept for the next.
 type wsScratch struct {
-	lab   []uint32 // padded labels; wsBlocked outside the image and the mask
-	keys  []uint32 // padded ordered keys of the values
+	// px holds the padded image: each pixel's label (wsBlocked outside
+	// the image and the mask) beside its ordered key, so that the flood's
+	// look at a neighbour fetches both in one cache line.
+	px    []wsPixel
 	heap  binHeap
 	queue *keyQueue
 	ties  map[uint32]int
@@ -311,20 +316,19 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 		return 0, fmt.Errorf("%w: %v has too many pixels (at most 2^32-3 with a one-pixel frame)", ErrWatershedInput, s)
 	}
 	offs := wsOffsets(conn, xp, pp)
-	ws.lab = grow(ws.lab, total)
-	ws.keys = grow(ws.keys, total)
+	ws.px = grow(ws.px, total)
 	if ws.queue == nil {
 		ws.queue = new(keyQueue)
 	}
-	lab, keys := ws.lab, ws.keys
+	px := ws.px
 	z0 := 0
 	if !planar {
 		z0 = 1
 		// The frame's planes.
-		for i := range lab[:pp] {
-			lab[i] = wsBlocked
+		for i := range px[:pp] {
+			px[i].lab = wsBlocked
 		}
-		copy(lab[(zp-1)*pp:], lab[:pp])
+		copy(px[(zp-1)*pp:], px[:pp])
 	}
 	markers := seeds.markers
 	sized := markers == nil
@@ -334,17 +338,16 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 	for z := range s.Z {
 		// The frame's rows of this plane, and its columns below.
 		pz := (z + z0) * pp
-		for i := range lab[pz : pz+xp] {
-			lab[pz+i] = wsBlocked
+		for i := range px[pz : pz+xp] {
+			px[pz+i].lab = wsBlocked
 		}
-		copy(lab[pz+(yp-1)*xp:pz+pp], lab[pz:pz+xp])
+		copy(px[pz+(yp-1)*xp:pz+pp], px[pz:pz+xp])
 		for y := range s.Y {
 			src := (z*s.Y + y) * s.X
 			p0 := pz + (y+1)*xp + 1
-			lab[p0-1], lab[p0+s.X] = wsBlocked, wsBlocked
+			px[p0-1].lab, px[p0+s.X].lab = wsBlocked, wsBlocked
 			row := img[src : src+s.X]
-			lrow := lab[p0 : p0+s.X]
-			krow := keys[p0 : p0+s.X]
+			prow := px[p0 : p0+s.X]
 			var mrow []uint32
 			if !sized {
 				mrow = markers[src : src+s.X]
@@ -361,21 +364,21 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 					v = -v
 				}
 				if mk != nil && mk[x] == 0 {
-					lrow[x] = wsBlocked
+					prow[x].lab = wsBlocked
 					continue
 				}
-				krow[x] = orderedKey(v)
+				k := orderedKey(v)
 				if sized {
-					lrow[x] = 0
+					prow[x] = wsPixel{0, k}
 					continue
 				}
 				l := mrow[x]
 				if l == wsBlocked {
 					return 0, fmt.Errorf("%w: marker label %d is reserved", ErrWatershedInput, l)
 				}
-				lrow[x] = l
+				prow[x] = wsPixel{l, k}
 				if l != 0 {
-					ws.marks = append(ws.marks, wsItem{key: uint64(krow[x]) << 32, p: uint32(p0 + x)})
+					ws.marks = append(ws.marks, wsItem{key: uint64(k) << 32, p: uint32(p0 + x)})
 				}
 			}
 		}
@@ -441,7 +444,8 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 			d := (z*s.Y + y) * s.X
 			p0 := (z+z0)*pp + (y+1)*xp + 1
 			out := dst[d : d+s.X]
-			for x, l := range lab[p0 : p0+s.X] {
+			for x, c := range px[p0 : p0+s.X] {
+				l := c.lab
 				if l == wsBlocked {
 					l = 0
 				}
@@ -459,14 +463,14 @@ func (ws *wsScratch) placePeaks(peaks [][3]int, s stack.Shape, xp, pp, z0 int) e
 	if uint64(len(peaks)) >= math.MaxUint32 {
 		return fmt.Errorf("%w: %d seeds do not fit uint32 labels", ErrWatershedInput, len(peaks))
 	}
-	lab, keys := ws.lab, ws.keys
+	px := ws.px
 	at := ws.marks[:0]
 	for i, c := range peaks {
 		if c[0] < 0 || c[1] < 0 || c[2] < 0 || c[0] >= s.Z || c[1] >= s.Y || c[2] >= s.X {
 			return fmt.Errorf("%w: seed %d at %v lies outside %v", ErrWatershedInput, i, c, s)
 		}
 		p := (c[0]+z0)*pp + (c[1]+1)*xp + c[2] + 1
-		if lab[p] == wsBlocked {
+		if px[p].lab == wsBlocked {
 			continue
 		}
 		// key holds the seed's number until the pixels are sorted.
@@ -478,8 +482,8 @@ func (ws *wsScratch) placePeaks(peaks [][3]int, s stack.Shape, xp, pp, z0 int) e
 		if i+1 < len(at) && at[i+1].p == it.p {
 			continue // a later seed at the same place
 		}
-		lab[it.p] = uint32(it.key)
-		out = append(out, wsItem{key: uint64(keys[it.p]) << 32, p: it.p})
+		px[it.p].lab = uint32(it.key)
+		out = append(out, wsItem{key: uint64(px[it.p].key) << 32, p: it.p})
 	}
 	ws.marks = out
 	n := len(peaks) + 1
@@ -490,7 +494,7 @@ func (ws *wsScratch) placePeaks(peaks [][3]int, s stack.Shape, xp, pp, z0 int) e
 		ws.first[i] = math.MaxUint32
 	}
 	for _, it := range out {
-		l := lab[it.p]
+		l := px[it.p].lab
 		ws.size[l]++
 		ws.first[l] = it.p
 	}
@@ -503,7 +507,7 @@ func (ws *wsScratch) placePeaks(peaks [][3]int, s stack.Shape, xp, pp, z0 int) e
 // the sizes and first pixels the flood counted, and returns n.
 func (ws *wsScratch) copySized(dst []uint32, s stack.Shape, xp, pp, z0, minSize, maxSize int) int {
 	ws.sized = false
-	lab := ws.lab
+	px := ws.px
 	// Kept labels by first pixel.
 	order := ws.order[:0]
 	for l := 1; l < len(ws.size); l++ {
@@ -526,12 +530,12 @@ func (ws *wsScratch) copySized(dst []uint32, s stack.Shape, xp, pp, z0, minSize,
 			d := (z*s.Y + y) * s.X
 			p0 := (z+z0)*pp + (y+1)*xp + 1
 			out := dst[d : d+s.X]
-			for x, l := range lab[p0 : p0+s.X] {
-				if l == wsBlocked {
+			for x, c := range px[p0 : p0+s.X] {
+				if c.lab == wsBlocked {
 					out[x] = 0
 					continue
 				}
-				out[x] = lut[l]
+				out[x] = lut[c.lab]
 			}
 		}
 	}
@@ -544,7 +548,7 @@ const wsCheckEvery = 1 << 16
 // floodExact runs scikit-image's binary heap while markers of equal value
 // remain in it, then hands the rest to floodBuckets.
 func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error {
-	lab, keys := ws.lab, ws.keys
+	px := ws.px
 	h := &ws.heap
 	age := uint32(1)
 	for n := 0; h.len() > 0; n++ {
@@ -563,15 +567,16 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 				ws.ties[v] = c - 1
 			}
 		}
-		l := lab[p]
+		l := px[p].lab
 		for _, o := range offs {
 			q := uint32(int(p) + o)
-			if lab[q] != 0 {
+			c := &px[q]
+			if c.lab != 0 {
 				continue
 			}
 			age++
-			kv := max(keys[q], v)
-			lab[q] = l
+			kv := max(c.key, v)
+			c.lab = l
 			if ws.sized {
 				ws.size[l]++
 				if q < ws.first[l] {
@@ -605,7 +610,7 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 // entries of one value leave first in, first out, and they enter in order
 // of age.
 func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
-	lab, keys := ws.lab, ws.keys
+	px := ws.px
 	q := ws.queue
 	sized, size, first := ws.sized, ws.size, ws.first
 	for n := 0; q.n > 0; n++ {
@@ -615,18 +620,19 @@ func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
 			}
 		}
 		p, cur := q.pop()
-		l := lab[p]
+		l := px[p].lab
 		for _, o := range offs {
 			nb := uint32(int(p) + o)
-			if lab[nb] != 0 {
+			c := &px[nb]
+			if c.lab != 0 {
 				continue
 			}
-			lab[nb] = l
+			c.lab = l
 			if sized {
 				size[l]++
 				first[l] = min(first[l], nb)
 			}
-			q.push(max(keys[nb], cur), nb)
+			q.push(max(c.key, cur), nb)
 		}
 	}
 	return nil
