@@ -149,9 +149,6 @@ func PeakLocalMax(ctx context.Context, img *stack.Volume[float32], opt PeakOptio
 	if err != nil {
 		return nil, err
 	}
-	if opt.Labels != nil && slices.Max(border) == 0 {
-		boxes = boxesOf(opt.Labels.Data, dims)
-	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -161,6 +158,15 @@ func PeakLocalMax(ctx context.Context, img *stack.Volume[float32], opt PeakOptio
 	}
 	if opt.ThresholdRel != 0 {
 		thr = max(thr, float32(opt.ThresholdRel)*hi)
+	}
+	if opt.Labels != nil && slices.Max(border) == 0 {
+		if opt.NumPeaks == 0 {
+			out, ok, err := peaksPerLabel2D(ctx, img.Data, opt.Labels.Data, dims, pr, thr, lo)
+			if err != nil || ok {
+				return out, err
+			}
+		}
+		boxes = boxesOf(opt.Labels.Data, dims)
 	}
 	g := peakGrid{dims: dims}
 	if opt.Labels == nil {
