@@ -103,6 +103,12 @@ type WatershedSplitOptions struct {
 	// than MinSize voxels, or more than MaxSize when MaxSize > 0, are
 	// dropped.
 	MinSize, MaxSize int
+	// MaskAbove, when set, floods only where image > Above (the image as
+	// given, before any negation), as a mask of Threshold(image, Above)
+	// would; it may be combined with a mask, which then limits it too.
+	// It spares the caller the mask's pass.
+	MaskAbove bool
+	Above     float32
 }
 
 // WatershedSplit is the flood of a seeded split in one call: it gives
@@ -136,7 +142,7 @@ func WatershedSplit(ctx context.Context, dst *stack.Volume[uint32], image *stack
 	}
 	ws := wsPool.Get().(*wsScratch)
 	defer wsPool.Put(ws)
-	return ws.flood(ctx, dst.Data, image.Data, wsSeeds{peaks: peaks, minSize: opt.MinSize, maxSize: opt.MaxSize}, m, image.Shape, c, opt.Negate)
+	return ws.flood(ctx, dst.Data, image.Data, wsSeeds{peaks: peaks, minSize: opt.MinSize, maxSize: opt.MaxSize, above: opt.MaskAbove, t: opt.Above}, m, image.Shape, c, opt.Negate)
 }
 
 // WatershedPlanes floods every plane of the volume on its own, as Watershed
@@ -298,6 +304,8 @@ type wsSeeds struct {
 	markers          []uint32
 	peaks            [][3]int
 	minSize, maxSize int
+	above            bool    // the mask is image > t
+	t                float32
 }
 
 // flood floods one image of shape s (2-D when s.Z == 1) with a normalised
@@ -356,16 +364,17 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 			if mask != nil {
 				mk = mask[src : src+s.X]
 			}
+			above, t := seeds.above, seeds.t
 			for x, v := range row {
 				if v != v {
 					return 0, fmt.Errorf("%w: the image holds NaN at (%d, %d, %d)", ErrWatershedInput, z, y, x)
 				}
-				if neg {
-					v = -v
-				}
-				if mk != nil && mk[x] == 0 {
+				if (mk != nil && mk[x] == 0) || (above && !(v > t)) {
 					prow[x].lab = wsBlocked
 					continue
+				}
+				if neg {
+					v = -v
 				}
 				k := orderedKey(v)
 				if sized {

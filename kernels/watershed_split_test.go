@@ -57,6 +57,32 @@ func TestWatershedSplit(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, wantN, n, "case %d", i)
 		require.Equal(t, want.Data, got.Data, "case %d shape %v conn %d opt %+v peaks %v", i, s, conn, opt, peaks)
+		if i%2 == 0 {
+			// MaskAbove against the mask Threshold makes (and that mask
+			// combined with the given one).
+			t0 := float32(r.IntN(5)) - 1.5
+			am := stack.New[uint8](s)
+			require.NoError(t, Threshold(ctx, am, img, t0))
+			if mask != nil {
+				for j := range am.Data {
+					if mask.Data[j] == 0 {
+						am.Data[j] = 0
+					}
+				}
+			}
+			if opt.Negate {
+				require.NoError(t, WatershedNegated(ctx, want, img, mk, am, conn))
+			} else {
+				require.NoError(t, Watershed(ctx, want, img, mk, am, conn))
+			}
+			wantN, err = FilterBySize(ctx, want, opt.MinSize, opt.MaxSize)
+			require.NoError(t, err)
+			opt.MaskAbove, opt.Above = true, t0
+			n, err = WatershedSplit(ctx, got, img, peaks, mask, conn, opt)
+			require.NoError(t, err)
+			require.Equal(t, wantN, n, "above case %d", i)
+			require.Equal(t, want.Data, got.Data, "above case %d", i)
+		}
 	}
 }
 
