@@ -304,7 +304,7 @@ type wsSeeds struct {
 	markers          []uint32
 	peaks            [][3]int
 	minSize, maxSize int
-	above            bool    // the mask is image > t
+	above            bool // the mask is image > t
 	t                float32
 }
 
