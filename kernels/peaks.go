@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/segstack/segstack/kernels/simd"
 	"github.com/segstack/segstack/stack"
 )
 
@@ -134,13 +135,19 @@ func PeakLocalMax(ctx context.Context, img *stack.Volume[float32], opt PeakOptio
 	if opt.Labels != nil && (opt.Labels.Shape != s || len(opt.Labels.Data) != s.Len()) {
 		return nil, fmt.Errorf("%w: labels shape %v does not match image %v", ErrPeakInput, opt.Labels.Shape, s)
 	}
-	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
-	for i, v := range img.Data {
-		if v != v {
-			return nil, fmt.Errorf("%w: the image holds NaN at index %d", ErrPeakInput, i)
-		}
-		lo = min(lo, v)
-		hi = max(hi, v)
+	dims := []int{s.Y, s.X}
+	if s.Z > 1 {
+		dims = []int{s.Z, s.Y, s.X}
+	}
+	pr, err := reachOf(opt, len(dims))
+	if err != nil {
+		return nil, err
+	}
+	border := borderOf(opt, pr)
+	var boxes *labelBoxes
+	lo, hi, err := rangeOf(img.Data)
+	if err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -152,15 +159,15 @@ func PeakLocalMax(ctx context.Context, img *stack.Volume[float32], opt PeakOptio
 	if opt.ThresholdRel != 0 {
 		thr = max(thr, float32(opt.ThresholdRel)*hi)
 	}
-	dims := []int{s.Y, s.X}
-	if s.Z > 1 {
-		dims = []int{s.Z, s.Y, s.X}
+	if opt.Labels != nil && slices.Max(border) == 0 {
+		if opt.NumPeaks == 0 {
+			out, ok, err := peaksPerLabel2D(ctx, img.Data, opt.Labels.Data, dims, pr, thr, lo)
+			if err != nil || ok {
+				return out, err
+			}
+		}
+		boxes = boxesOf(opt.Labels.Data, dims)
 	}
-	pr, err := reachOf(opt, len(dims))
-	if err != nil {
-		return nil, err
-	}
-	border := borderOf(opt, pr)
 	g := peakGrid{dims: dims}
 	if opt.Labels == nil {
 		mask := peakMask(img.Data, dims, pr, thr, nil, nil)
@@ -168,7 +175,77 @@ func PeakLocalMax(ctx context.Context, img *stack.Volume[float32], opt PeakOptio
 		idx := highPeaks(img.Data, mask, dims, opt.NumPeaks, pr)
 		return g.coords(idx), nil
 	}
-	return peaksPerLabel(ctx, img.Data, opt.Labels.Data, dims, opt, pr, thr, border)
+	return peaksPerLabel(ctx, img.Data, opt.Labels.Data, dims, opt, pr, thr, border, boxes)
+}
+
+// labelBoxes are the bounding boxes of labels numbered densely, indexed by
+// label (box.hi[2] == 0 for a label not present).
+type labelBoxes struct{ table []peakBox }
+
+type peakBox struct{ lo, hi [3]int }
+
+// rangeOf returns the minimum and maximum of v, or an error naming the
+// first NaN. The vector sum is NaN only when v holds a NaN or both
+// infinities; only then is v searched element by element.
+func rangeOf(v []float32) (lo, hi float32, err error) {
+	if s := simd.Sum(v); s != s {
+		lo, hi = float32(math.Inf(1)), float32(math.Inf(-1))
+		for i, x := range v {
+			if x != x {
+				return 0, 0, fmt.Errorf("%w: the image holds NaN at index %d", ErrPeakInput, i)
+			}
+			lo, hi = min(lo, x), max(hi, x)
+		}
+		return lo, hi, nil
+	}
+	return simd.Min(v), simd.Max(v), nil
+}
+
+// boxesOf returns the bounding boxes of the labels lab, in a table by
+// label, or nil when the labels are too sparse for a table.
+func boxesOf(lab []uint32, dims []int) *labelBoxes {
+	full := [3]int{1, dims[0], dims[len(dims)-1]}
+	if len(dims) == 3 {
+		full = [3]int{dims[0], dims[1], dims[2]}
+	}
+	table := make([]peakBox, 0, 256)
+	limit := int64(len(lab)) + 1
+	for z := range full[0] {
+		for y := range full[1] {
+			row := (z*full[1] + y) * full[2]
+			for x, l := range lab[row : row+full[2]] {
+				if l == 0 {
+					continue
+				}
+				if int(l) >= len(table) {
+					if int64(l) > limit {
+						return nil
+					}
+					table = append(table, make([]peakBox, int(l)+1-len(table))...)
+				}
+				b := &table[l]
+				if b.hi[2] == 0 {
+					b.lo, b.hi = [3]int{z, y, x}, [3]int{z + 1, y + 1, x + 1}
+					continue
+				}
+				// Rows come in order: only X can shrink the box below.
+				if x < b.lo[2] {
+					b.lo[2] = x
+				}
+				if x >= b.hi[2] {
+					b.hi[2] = x + 1
+				}
+				b.hi[0] = z + 1
+				if y >= b.hi[1] {
+					b.hi[1] = y + 1
+				}
+				if y < b.lo[1] {
+					b.lo[1] = y
+				}
+			}
+		}
+	}
+	return &labelBoxes{table: table}
 }
 
 // borderOf is the width of the excluded border along each axis.
@@ -251,67 +328,94 @@ func maxFilterNearest(v []float32, dims []int, radii []int, sc *peakScratch) []f
 		sc = new(peakScratch)
 	}
 	sc.cur = append(sc.cur[:0], v...)
-	sc.tmp = grow(sc.tmp, len(v))
-	cur, tmp := sc.cur, sc.tmp
-	dq, line, outl := sc.dq, sc.line, sc.outl
-	defer func() { sc.dq, sc.line, sc.outl = dq, line, outl }()
+	cur := sc.cur
 	stride := 1
 	for a := len(dims) - 1; a >= 0; a-- {
 		n, r := dims[a], radii[a]
 		if n > 1 && r > 0 {
-			line = grow(line, n)
-			outl = grow(outl, n)
-			outer := len(v) / (n * stride)
-			for o := range outer {
-				for in := range stride {
-					base := o*n*stride + in
-					for i := range n {
-						line[i] = cur[base+i*stride]
-					}
-					dq = slidingMax(line, outl, r, dq)
-					for i := range n {
-						tmp[base+i*stride] = outl[i]
-					}
+			// Lines padded with r values of -Inf at each end: the
+			// maximum over a clipped window is that over the padded one.
+			sc.tmp = grow(sc.tmp, (n+2*r)*stride)
+			f := sc.tmp
+			lead, tail := f[:r*stride], f[(n+r)*stride:]
+			blk := n * stride
+			for o := 0; o < len(v); o += blk {
+				// The doubling below overwrites the padding too.
+				for i := range lead {
+					lead[i], tail[i] = float32(math.Inf(-1)), float32(math.Inf(-1))
 				}
+				copy(f[r*stride:(n+r)*stride], cur[o:o+blk])
+				maxWindow(cur[o:o+blk], f, n, stride, r)
 			}
-			cur, tmp = tmp, cur
 		}
 		stride *= n
 	}
-	sc.cur, sc.tmp = cur, tmp
 	return cur
+}
+
+// maxWindow writes to block j of out (n blocks of s contiguous values) the
+// elementwise maximum of blocks j .. j+2r of f, which holds n+2r blocks:
+// the line padded by r blocks at each end. f is overwritten: its runs
+// double in place, block j becoming the maximum of blocks j .. j+q-1,
+// until q is the largest power of two p not above 2r+1; two runs of p,
+// at j and j+2r+1-p, then cover the window.
+func maxWindow(out, f []float32, n, s, r int) {
+	w := 2*r + 1
+	p := 1
+	for 2*p <= w {
+		p *= 2
+	}
+	m := n + 2*r
+	if s == 1 {
+		for q := 1; q < p; q *= 2 {
+			g := f[:m]
+			for j := 0; j+q < m; j++ {
+				if g[j+q] > g[j] {
+					g[j] = g[j+q]
+				}
+			}
+		}
+		d := w - p
+		g := f[d : d+n]
+		for j, x := range f[:n] {
+			if y := g[j]; y > x {
+				x = y
+			}
+			out[j] = x
+		}
+		return
+	}
+	for q := 1; q < p; q *= 2 {
+		for j := 0; j+q < m; j++ {
+			dst := f[j*s : (j+1)*s]
+			src := f[(j+q)*s : (j+q+1)*s]
+			for i, x := range src {
+				if x > dst[i] {
+					dst[i] = x
+				}
+			}
+		}
+	}
+	d := w - p
+	for j := range n {
+		o := out[j*s : (j+1)*s]
+		a := f[j*s : (j+1)*s]
+		b := f[(j+d)*s : (j+d+1)*s]
+		for i, x := range a {
+			if y := b[i]; y > x {
+				x = y
+			}
+			o[i] = x
+		}
+	}
 }
 
 // peakScratch keeps the buffers of peak finding from one label's box to
 // the next.
 type peakScratch struct {
-	obj        []float32
-	lm, out    []bool
-	cur, tmp   []float32
-	line, outl []float32
-	dq         []int
-}
-
-// slidingMax writes to out[i] the maximum of in[max(0,i-r) : min(n,i+r+1)]
-// with a monotone deque of indices.
-func slidingMax(in, out []float32, r int, dq []int) []int {
-	n := len(in)
-	dq = dq[:0]
-	head := 0
-	next := 0
-	for i := range n {
-		for ; next < n && next <= i+r; next++ {
-			for len(dq) > head && in[dq[len(dq)-1]] <= in[next] {
-				dq = dq[:len(dq)-1]
-			}
-			dq = append(dq, next)
-		}
-		for dq[head] < i-r {
-			head++
-		}
-		out[i] = in[dq[head]]
-	}
-	return dq
+	obj      []float32
+	lm, out  []bool
+	cur, tmp []float32
 }
 
 // binaryOpening is scipy.ndimage.binary_opening(m) with the cross-shaped
@@ -462,7 +566,7 @@ func ensureSpacing(idx []int, dims []int, t []int, maxOut int) []int {
 }
 
 // peaksPerLabel is peak_local_max's labels= branch.
-func peaksPerLabel(ctx context.Context, v []float32, lab []uint32, dims []int, opt PeakOptions, pr peakReach, thr float32, border []int) ([][3]int, error) {
+func peaksPerLabel(ctx context.Context, v []float32, lab []uint32, dims []int, opt PeakOptions, pr peakReach, thr float32, border []int, pre *labelBoxes) ([][3]int, error) {
 	nd := len(dims)
 	var full [3]int
 	if nd == 2 {
@@ -472,50 +576,55 @@ func peaksPerLabel(ctx context.Context, v []float32, lab []uint32, dims []int, o
 	}
 	// Bounding boxes of the labels, the border left out: a table by
 	// label when the labels are dense (as Label numbers them), else a map.
-	type box struct{ lo, hi [3]int }
-	var top uint32
-	for _, l := range lab {
-		top = max(top, l)
-	}
-	dense := int64(top) <= int64(len(lab))+1
+	type box = peakBox
 	var table []box
 	var sparse map[uint32]*box
-	if dense {
-		table = make([]box, int(top)+1)
+	dense := true
+	if pre != nil {
+		table = pre.table
 	} else {
-		sparse = make(map[uint32]*box)
-	}
-	var lo, hi [3]int
-	for a := range 3 {
-		lo[a], hi[a] = 0, full[a]
-		if a >= 3-nd {
-			lo[a], hi[a] = border[a-(3-nd)], full[a]-border[a-(3-nd)]
+		var top uint32
+		for _, l := range lab {
+			top = max(top, l)
 		}
-	}
-	for z := lo[0]; z < hi[0]; z++ {
-		for y := lo[1]; y < hi[1]; y++ {
-			row := (z*full[1] + y) * full[2]
-			for x := lo[2]; x < hi[2]; x++ {
-				l := lab[row+x]
-				if l == 0 {
-					continue
+		dense = int64(top) <= int64(len(lab))+1
+		if dense {
+			table = make([]box, int(top)+1)
+		} else {
+			sparse = make(map[uint32]*box)
+		}
+		var lo, hi [3]int
+		for a := range 3 {
+			lo[a], hi[a] = 0, full[a]
+			if a >= 3-nd {
+				lo[a], hi[a] = border[a-(3-nd)], full[a]-border[a-(3-nd)]
+			}
+		}
+		for z := lo[0]; z < hi[0]; z++ {
+			for y := lo[1]; y < hi[1]; y++ {
+				row := (z*full[1] + y) * full[2]
+				for x := lo[2]; x < hi[2]; x++ {
+					l := lab[row+x]
+					if l == 0 {
+						continue
+					}
+					var b *box
+					if dense {
+						b = &table[l]
+					} else if b = sparse[l]; b == nil {
+						b = &box{}
+						sparse[l] = b
+					}
+					if b.hi[2] == 0 {
+						b.lo, b.hi = [3]int{z, y, x}, [3]int{z + 1, y + 1, x + 1}
+						continue
+					}
+					// Rows come in order: only X can shrink the box below.
+					b.lo[1] = min(b.lo[1], y)
+					b.lo[2] = min(b.lo[2], x)
+					b.hi[0], b.hi[1] = z+1, max(b.hi[1], y+1)
+					b.hi[2] = max(b.hi[2], x+1)
 				}
-				var b *box
-				if dense {
-					b = &table[l]
-				} else if b = sparse[l]; b == nil {
-					b = &box{}
-					sparse[l] = b
-				}
-				if b.hi[2] == 0 {
-					b.lo, b.hi = [3]int{z, y, x}, [3]int{z + 1, y + 1, x + 1}
-					continue
-				}
-				// Rows come in order: only X can shrink the box below.
-				b.lo[1] = min(b.lo[1], y)
-				b.lo[2] = min(b.lo[2], x)
-				b.hi[0], b.hi[1] = z+1, max(b.hi[1], y+1)
-				b.hi[2] = max(b.hi[2], x+1)
 			}
 		}
 	}

@@ -95,6 +95,56 @@ func WatershedNegated(ctx context.Context, dst *stack.Volume[uint32], image *sta
 	return ws.run(ctx, dst.Data, image.Data, markers.Data, m, image.Shape, c, true)
 }
 
+// WatershedSplitOptions are the steps of WatershedSplit around the flood.
+type WatershedSplitOptions struct {
+	// Negate floods -image, as WatershedNegated does.
+	Negate bool
+	// MinSize and MaxSize are FilterBySize's bounds: objects of fewer
+	// than MinSize voxels, or more than MaxSize when MaxSize > 0, are
+	// dropped.
+	MinSize, MaxSize int
+	// MaskAbove, when set, floods only where image > Above (the image as
+	// given, before any negation), as a mask of Threshold(image, Above)
+	// would; it may be combined with a mask, which then limits it too.
+	// It spares the caller the mask's pass.
+	MaskAbove bool
+	Above     float32
+}
+
+// WatershedSplit is the flood of a seeded split in one call: it gives
+// exactly what
+//
+//	Markers(markers, peaks)
+//	Watershed(ctx, dst, image, markers, mask, conn) // or WatershedNegated
+//	n, err := FilterBySize(ctx, dst, opt.MinSize, opt.MaxSize)
+//
+// gives, without the marker image: the seeds go straight into the flood's
+// buffers, and the flood counts each object's size and first voxel as it
+// labels them, so that the filtered, renumbered labels are written in the
+// one pass that copies them out. It returns the number of objects kept.
+func WatershedSplit(ctx context.Context, dst *stack.Volume[uint32], image *stack.Volume[float32], peaks [][3]int, mask *stack.Volume[uint8], conn Connectivity, opt WatershedSplitOptions) (int, error) {
+	if dst == nil || image == nil {
+		return 0, errors.New("kernels: watershed: nil volume")
+	}
+	if err := checkWatershedArgs(dst, image, &stack.Volume[uint32]{Shape: image.Shape, Data: dst.Data}, mask); err != nil {
+		return 0, err
+	}
+	if opt.MinSize < 0 || opt.MaxSize < 0 {
+		return 0, fmt.Errorf("kernels: watershed: sizes %d and %d must not be negative", opt.MinSize, opt.MaxSize)
+	}
+	c, err := normConn(conn, image.Shape)
+	if err != nil {
+		return 0, fmt.Errorf("kernels: watershed: %w", err)
+	}
+	var m []uint8
+	if mask != nil {
+		m = mask.Data
+	}
+	ws := wsPool.Get().(*wsScratch)
+	defer wsPool.Put(ws)
+	return ws.flood(ctx, dst.Data, image.Data, wsSeeds{peaks: peaks, minSize: opt.MinSize, maxSize: opt.MaxSize, above: opt.MaskAbove, t: opt.Above}, m, image.Shape, c, opt.Negate)
+}
+
 // WatershedPlanes floods every plane of the volume on its own, as Watershed
 // on each plane with conn 4 or 8 would (0 picks 4), on up to workers
 // goroutines (0 or less: GOMAXPROCS). The result does not depend on workers.
@@ -162,19 +212,29 @@ type wsItem struct {
 	p   uint32
 }
 
+// wsPixel is one pixel of the padded image of a flood.
+type wsPixel struct{ lab, key uint32 }
+
 // wsPool keeps flood buffers between calls: a plane-by-plane caller then
 // allocates them once.
 var wsPool = sync.Pool{New: func() any { return new(wsScratch) }}
 
 // wsScratch holds the buffers of one flood, kept for the next.
 type wsScratch struct {
-	lab   []uint32 // padded labels; wsBlocked outside the image and the mask
-	keys  []uint32 // padded ordered keys of the values
+	// px holds the padded image: each pixel's label (wsBlocked outside
+	// the image and the mask) beside its ordered key, so that the flood's
+	// look at a neighbour fetches both in one cache line.
+	px    []wsPixel
 	heap  binHeap
 	queue *keyQueue
 	ties  map[uint32]int
 	marks []wsItem
 	vals  []uint32
+	// With peaks as seeds (sized): each label's pixel count and first
+	// (lowest) padded index, counted as the flood labels them.
+	sized       bool
+	size, first []uint32
+	order, lut  []uint32
 }
 
 // orderedKey maps a float32 to a uint32 whose unsigned order is the order of
@@ -233,6 +293,26 @@ func wsOffsets(conn Connectivity, xp, pp int) []int {
 // run floods one image of shape s (2-D when s.Z == 1) with a normalised
 // connectivity, on -img when neg is set.
 func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, markers []uint32, mask []uint8, s stack.Shape, conn Connectivity, neg bool) error {
+	_, err := ws.flood(ctx, dst, img, wsSeeds{markers: markers}, mask, s, conn, neg)
+	return err
+}
+
+// wsSeeds are the seeds of a flood: a marker image, or peaks, seed i+1
+// at peaks[i] (the marker image Markers makes of them) with the flooded
+// objects then filtered by size as FilterBySize does.
+type wsSeeds struct {
+	markers          []uint32
+	peaks            [][3]int
+	minSize, maxSize int
+	above            bool // the mask is image > t
+	t                float32
+}
+
+// flood floods one image of shape s (2-D when s.Z == 1) with a normalised
+// connectivity, on -img when neg is set, from seeds; with peaks it returns
+// the number of objects kept by the size filter.
+func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, seeds wsSeeds, mask []uint8, s stack.Shape, conn Connectivity, neg bool) (int, error) {
+	ws.sized = false
 	planar := s.Z == 1
 	xp, yp, zp := s.X+2, s.Y+2, s.Z+2
 	if planar {
@@ -241,57 +321,84 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 	pp := xp * yp
 	total := pp * zp
 	if uint64(total) >= math.MaxUint32-2 {
-		return fmt.Errorf("%w: %v has too many pixels (at most 2^32-3 with a one-pixel frame)", ErrWatershedInput, s)
+		return 0, fmt.Errorf("%w: %v has too many pixels (at most 2^32-3 with a one-pixel frame)", ErrWatershedInput, s)
 	}
 	offs := wsOffsets(conn, xp, pp)
-	ws.lab = grow(ws.lab, total)
-	ws.keys = grow(ws.keys, total)
+	ws.px = grow(ws.px, total)
 	if ws.queue == nil {
 		ws.queue = new(keyQueue)
 	}
-	lab, keys := ws.lab, ws.keys
-	for i := range lab {
-		lab[i] = wsBlocked
-	}
+	px := ws.px
 	z0 := 0
 	if !planar {
 		z0 = 1
+		// The frame's planes.
+		for i := range px[:pp] {
+			px[i].lab = wsBlocked
+		}
+		copy(px[(zp-1)*pp:], px[:pp])
 	}
+	markers := seeds.markers
+	sized := markers == nil
 	// Fill the padded labels, collect the pixels that can be flooded with
 	// their ordered values, and find the markers in raster order.
 	ws.marks = ws.marks[:0]
 	for z := range s.Z {
+		// The frame's rows of this plane, and its columns below.
+		pz := (z + z0) * pp
+		for i := range px[pz : pz+xp] {
+			px[pz+i].lab = wsBlocked
+		}
+		copy(px[pz+(yp-1)*xp:pz+pp], px[pz:pz+xp])
 		for y := range s.Y {
 			src := (z*s.Y + y) * s.X
-			p0 := (z+z0)*pp + (y+1)*xp + 1
+			p0 := pz + (y+1)*xp + 1
+			px[p0-1].lab, px[p0+s.X].lab = wsBlocked, wsBlocked
 			row := img[src : src+s.X]
-			lrow := lab[p0 : p0+s.X]
-			mrow := markers[src : src+s.X]
+			prow := px[p0 : p0+s.X]
+			var mrow []uint32
+			if !sized {
+				mrow = markers[src : src+s.X]
+			}
+			var mk []uint8
+			if mask != nil {
+				mk = mask[src : src+s.X]
+			}
+			above, t := seeds.above, seeds.t
 			for x, v := range row {
 				if v != v {
-					return fmt.Errorf("%w: the image holds NaN at (%d, %d, %d)", ErrWatershedInput, z, y, x)
+					return 0, fmt.Errorf("%w: the image holds NaN at (%d, %d, %d)", ErrWatershedInput, z, y, x)
+				}
+				if (mk != nil && mk[x] == 0) || (above && !(v > t)) {
+					prow[x].lab = wsBlocked
+					continue
 				}
 				if neg {
 					v = -v
 				}
-				if mask != nil && mask[src+x] == 0 {
+				k := orderedKey(v)
+				if sized {
+					prow[x] = wsPixel{0, k}
 					continue
 				}
 				l := mrow[x]
 				if l == wsBlocked {
-					return fmt.Errorf("%w: marker label %d is reserved", ErrWatershedInput, l)
+					return 0, fmt.Errorf("%w: marker label %d is reserved", ErrWatershedInput, l)
 				}
-				lrow[x] = l
-				p := p0 + x
-				keys[p] = orderedKey(v)
+				prow[x] = wsPixel{l, k}
 				if l != 0 {
-					ws.marks = append(ws.marks, wsItem{key: uint64(keys[p]) << 32, p: uint32(p)})
+					ws.marks = append(ws.marks, wsItem{key: uint64(k) << 32, p: uint32(p0 + x)})
 				}
 			}
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return 0, err
+	}
+	if sized {
+		if err := ws.placePeaks(seeds.peaks, s, xp, pp, z0); err != nil {
+			return 0, err
+		}
 	}
 	marks := ws.marks
 	// Markers of equal value leave scikit-image's binary heap in an order
@@ -335,7 +442,10 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 		err = ws.floodBuckets(ctx, offs)
 	}
 	if err != nil {
-		return err
+		return 0, err
+	}
+	if sized {
+		return ws.copySized(dst, s, xp, pp, z0, seeds.minSize, seeds.maxSize), nil
 	}
 	// Copy the labels out of the padded buffer.
 	for z := range s.Z {
@@ -343,7 +453,8 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 			d := (z*s.Y + y) * s.X
 			p0 := (z+z0)*pp + (y+1)*xp + 1
 			out := dst[d : d+s.X]
-			for x, l := range lab[p0 : p0+s.X] {
+			for x, c := range px[p0 : p0+s.X] {
+				l := c.lab
 				if l == wsBlocked {
 					l = 0
 				}
@@ -351,7 +462,93 @@ func (ws *wsScratch) run(ctx context.Context, dst []uint32, img []float32, marke
 			}
 		}
 	}
+	return 0, nil
+}
+
+// placePeaks seeds the padded labels with i+1 at peaks[i] (the later of
+// two at one place wins, as in Markers; those outside the mask are
+// dropped) and lists them in raster order in ws.marks.
+func (ws *wsScratch) placePeaks(peaks [][3]int, s stack.Shape, xp, pp, z0 int) error {
+	if uint64(len(peaks)) >= math.MaxUint32 {
+		return fmt.Errorf("%w: %d seeds do not fit uint32 labels", ErrWatershedInput, len(peaks))
+	}
+	px := ws.px
+	at := ws.marks[:0]
+	for i, c := range peaks {
+		if c[0] < 0 || c[1] < 0 || c[2] < 0 || c[0] >= s.Z || c[1] >= s.Y || c[2] >= s.X {
+			return fmt.Errorf("%w: seed %d at %v lies outside %v", ErrWatershedInput, i, c, s)
+		}
+		p := (c[0]+z0)*pp + (c[1]+1)*xp + c[2] + 1
+		if px[p].lab == wsBlocked {
+			continue
+		}
+		// key holds the seed's number until the pixels are sorted.
+		at = append(at, wsItem{key: uint64(i + 1), p: uint32(p)})
+	}
+	slices.SortStableFunc(at, func(a, b wsItem) int { return cmp.Compare(a.p, b.p) })
+	out := at[:0]
+	for i, it := range at {
+		if i+1 < len(at) && at[i+1].p == it.p {
+			continue // a later seed at the same place
+		}
+		px[it.p].lab = uint32(it.key)
+		out = append(out, wsItem{key: uint64(px[it.p].key) << 32, p: it.p})
+	}
+	ws.marks = out
+	n := len(peaks) + 1
+	ws.size = grow(ws.size, n)
+	ws.first = grow(ws.first, n)
+	clear(ws.size)
+	for i := range ws.first {
+		ws.first[i] = math.MaxUint32
+	}
+	for _, it := range out {
+		l := px[it.p].lab
+		ws.size[l]++
+		ws.first[l] = it.p
+	}
+	ws.sized = true
 	return nil
+}
+
+// copySized writes the flooded labels to dst filtered by size and numbered
+// 1..n in raster order of their first pixel (FilterBySize's result), from
+// the sizes and first pixels the flood counted, and returns n.
+func (ws *wsScratch) copySized(dst []uint32, s stack.Shape, xp, pp, z0, minSize, maxSize int) int {
+	ws.sized = false
+	px := ws.px
+	// Kept labels by first pixel.
+	order := ws.order[:0]
+	for l := 1; l < len(ws.size); l++ {
+		n := int(ws.size[l])
+		if n > 0 && n >= minSize && (maxSize == 0 || n <= maxSize) {
+			order = append(order, uint32(l))
+		}
+	}
+	first := ws.first
+	slices.SortFunc(order, func(a, b uint32) int { return cmp.Compare(first[a], first[b]) })
+	ws.order = order
+	lut := ws.lut[:0]
+	lut = append(lut, make([]uint32, len(ws.size))...)
+	for i, l := range order {
+		lut[l] = uint32(i + 1)
+	}
+	ws.lut = lut
+	for z := range s.Z {
+		for y := range s.Y {
+			d := (z*s.Y + y) * s.X
+			p0 := (z+z0)*pp + (y+1)*xp + 1
+			out := dst[d : d+s.X]
+			for x, c := range px[p0 : p0+s.X] {
+				if c.lab == wsBlocked {
+					out[x] = 0
+					continue
+				}
+				out[x] = lut[c.lab]
+			}
+		}
+	}
+	return len(order)
 }
 
 // wsCheckEvery is how many pops pass between two looks at the context.
@@ -360,7 +557,7 @@ const wsCheckEvery = 1 << 16
 // floodExact runs scikit-image's binary heap while markers of equal value
 // remain in it, then hands the rest to floodBuckets.
 func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error {
-	lab, keys := ws.lab, ws.keys
+	px := ws.px
 	h := &ws.heap
 	age := uint32(1)
 	for n := 0; h.len() > 0; n++ {
@@ -379,15 +576,22 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 				ws.ties[v] = c - 1
 			}
 		}
-		l := lab[p]
+		l := px[p].lab
 		for _, o := range offs {
 			q := uint32(int(p) + o)
-			if lab[q] != 0 {
+			c := &px[q]
+			if c.lab != 0 {
 				continue
 			}
 			age++
-			kv := max(keys[q], v)
-			lab[q] = l
+			kv := max(c.key, v)
+			c.lab = l
+			if ws.sized {
+				ws.size[l]++
+				if q < ws.first[l] {
+					ws.first[l] = q
+				}
+			}
 			h.push(uint64(kv)<<32|uint64(age), q)
 		}
 		if tied == 0 {
@@ -415,8 +619,9 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 // entries of one value leave first in, first out, and they enter in order
 // of age.
 func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
-	lab, keys := ws.lab, ws.keys
+	px := ws.px
 	q := ws.queue
+	sized, size, first := ws.sized, ws.size, ws.first
 	for n := 0; q.n > 0; n++ {
 		if n%wsCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -424,14 +629,19 @@ func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
 			}
 		}
 		p, cur := q.pop()
-		l := lab[p]
+		l := px[p].lab
 		for _, o := range offs {
 			nb := uint32(int(p) + o)
-			if lab[nb] != 0 {
+			c := &px[nb]
+			if c.lab != 0 {
 				continue
 			}
-			lab[nb] = l
-			q.push(max(keys[nb], cur), nb)
+			c.lab = l
+			if sized {
+				size[l]++
+				first[l] = min(first[l], nb)
+			}
+			q.push(max(c.key, cur), nb)
 		}
 	}
 	return nil

@@ -111,3 +111,32 @@ func ExampleWatershedPlanes() {
 	// Output:
 	// [1 1 1 2 2 3 3 3 4 4]
 }
+
+// The same split in one call, straight from the peaks: the flood is
+// bounded by img > 0 without a mask image, and objects of fewer than 22
+// pixels are dropped (the right blob has 21), the others numbered in
+// raster order, as Markers, WatershedNegated and FilterBySize would give.
+func ExampleWatershedSplit() {
+	ctx := context.Background()
+	img := twoBlobs()
+	peaks, _ := kernels.PeakLocalMax(ctx, img, kernels.PeakOptions{MinDistance: 2})
+	labels := stack.New[uint32](img.Shape)
+	n, err := kernels.WatershedSplit(ctx, labels, img, peaks, nil, kernels.Conn4,
+		kernels.WatershedSplitOptions{Negate: true, MaskAbove: true, Above: 0, MinSize: 22})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(n)
+	for y := range 7 {
+		fmt.Println(labels.Row(0, y))
+	}
+	// Output:
+	// 1
+	// [0 0 0 0 0 0 0 0 0 0 0]
+	// [0 1 1 1 0 0 0 0 0 0 0]
+	// [1 1 1 1 1 0 0 0 0 0 0]
+	// [1 1 1 1 1 1 0 0 0 0 0]
+	// [1 1 1 1 1 0 0 0 0 0 0]
+	// [0 1 1 1 0 0 0 0 0 0 0]
+	// [0 0 0 0 0 0 0 0 0 0 0]
+}

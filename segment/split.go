@@ -11,7 +11,7 @@ import (
 
 // splitScratch holds the buffers a split needs beside the labels: the
 // mask, the components that bound the seeds, the markers and the distance
-// transform (made on first use). Each has the shape of the plane or volume being split.
+// transform (both made on first use). Each has the shape of the plane or volume being split.
 type splitScratch struct {
 	mask    *stack.Volume[uint8]
 	comps   *stack.Volume[uint32]
@@ -22,9 +22,8 @@ type splitScratch struct {
 // newSplitScratch allocates scratch for volumes of shape s.
 func newSplitScratch(s stack.Shape) *splitScratch {
 	return &splitScratch{
-		mask:    stack.New[uint8](s),
-		comps:   stack.New[uint32](s),
-		markers: stack.New[uint32](s),
+		mask:  stack.New[uint8](s),
+		comps: stack.New[uint32](s),
 	}
 }
 
@@ -62,18 +61,28 @@ func (p *splitPool) put(sc *splitScratch) {
 // (kernels.WatershedParallel, the same result).
 func splitObjects(ctx context.Context, be kernels.Backend, opt SplitOptions, conn kernels.Connectivity, dst *stack.Volume[uint32], smooth *stack.Volume[float32], thr float32, spacing [3]float64, workers int, sc *splitScratch) (int, error) {
 	mask := sc.mask
-	if err := be.Threshold(ctx, mask, smooth, thr); err != nil {
-		return 0, fmt.Errorf("threshold: %w", err)
-	}
-	if opt.FillHoles {
-		// binary_fill_holes' default structure: holes are what the
-		// background's face neighbours cannot reach from the edge.
-		if err := kernels.FillHoles(ctx, mask, mask, 0); err != nil {
-			return 0, fmt.Errorf("fill holes: %w", err)
+	// Without hole filling or a distance transform, the mask is needed
+	// only to label it and to bound the flood: both read smooth > thr
+	// themselves, and the mask is never written.
+	direct := !opt.FillHoles && opt.Seeds != SeedsDistance && workers <= 1
+	if direct {
+		if _, err := be.LabelAbove(ctx, sc.comps, smooth, thr, conn); err != nil {
+			return 0, fmt.Errorf("label: %w", err)
 		}
-	}
-	if _, err := be.Label(ctx, sc.comps, mask, conn); err != nil {
-		return 0, fmt.Errorf("label: %w", err)
+	} else {
+		if err := be.Threshold(ctx, mask, smooth, thr); err != nil {
+			return 0, fmt.Errorf("threshold: %w", err)
+		}
+		if opt.FillHoles {
+			// binary_fill_holes' default structure: holes are what the
+			// background's face neighbours cannot reach from the edge.
+			if err := kernels.FillHoles(ctx, mask, mask, 0); err != nil {
+				return 0, fmt.Errorf("fill holes: %w", err)
+			}
+		}
+		if _, err := be.Label(ctx, sc.comps, mask, conn); err != nil {
+			return 0, fmt.Errorf("label: %w", err)
+		}
 	}
 	surface := smooth
 	if opt.Seeds == SeedsDistance {
@@ -93,16 +102,28 @@ func splitObjects(ctx context.Context, be kernels.Backend, opt SplitOptions, con
 	if err != nil {
 		return 0, fmt.Errorf("seeds: %w", err)
 	}
+	if workers <= 1 {
+		// The flood runs downhill from the seeds: on the negated surface;
+		// the size filter is counted in the same flood.
+		wo := kernels.WatershedSplitOptions{Negate: true, MinSize: opt.MinSize, MaxSize: opt.MaxSize}
+		m := mask
+		if direct {
+			// surface is smooth here.
+			m, wo.MaskAbove, wo.Above = nil, true, thr
+		}
+		n, err := kernels.WatershedSplit(ctx, dst, surface, peaks, m, conn, wo)
+		if err != nil {
+			return 0, fmt.Errorf("watershed: %w", err)
+		}
+		return n, nil
+	}
+	if sc.markers == nil {
+		sc.markers = stack.New[uint32](mask.Shape)
+	}
 	if err := kernels.Markers(sc.markers, peaks); err != nil {
 		return 0, fmt.Errorf("seeds: %w", err)
 	}
-	// The flood runs downhill from the seeds: on the negated surface.
-	if workers > 1 {
-		err = kernels.WatershedParallel(ctx, dst, surface, sc.markers, mask, conn, true, workers)
-	} else {
-		err = kernels.WatershedNegated(ctx, dst, surface, sc.markers, mask, conn)
-	}
-	if err != nil {
+	if err := kernels.WatershedParallel(ctx, dst, surface, sc.markers, mask, conn, true, workers); err != nil {
 		return 0, fmt.Errorf("watershed: %w", err)
 	}
 	n, err := kernels.FilterBySize(ctx, dst, opt.MinSize, opt.MaxSize)

@@ -204,12 +204,14 @@ func BenchmarkSplit(b *testing.B) {
 		opt := SplitOptions{Method: SplitWatershed, Seeds: seeds, MinSize: DefaultMinSize}
 		b.Run("2d/"+seeds.String()+"/1024x1024", func(b *testing.B) {
 			b.SetBytes(int64(ps.Len() * 4))
+			c0 := processCPU()
 			for b.Loop() {
 				if _, err := splitObjects(ctx, be, opt, kernels.Conn4, dst, sm, 0.33*m, [3]float64{}, 1, sc); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(ps.Len())/1e6*float64(b.N)/b.Elapsed().Seconds(), "Mpix/s")
+			b.ReportMetric((processCPU()-c0)*1e3/float64(b.N), "cpu-ms/op")
 		})
 	}
 }
