@@ -2,7 +2,15 @@ package engine_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
+	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -236,4 +244,84 @@ func TestCluster(t *testing.T) {
 	_, err = engine.Submit(ctx, conns[0], opt, engine.SubmitOptions{Settings: settings})
 	require.NoError(t, err)
 	sameOutputs(t, filepath.Join(dir, "local.ome.zarr"), opt.Output, filepath.Join(dir, "local.csv"), opt.Stats)
+}
+
+// A job runs on `engine serve` with TLS that verifies clients: worker and
+// coordinator processes present certificates signed by the server's client
+// CA and produce the local run's output; clients without a certificate,
+// with one from another CA, or with a certificate and no key are refused.
+func TestMutualTLS(t *testing.T) {
+	dir := t.TempDir()
+	ca, caKey, caFile := testCA(t, dir, "ca")
+	srvCert, srvKey := leaf(t, dir, "server", ca, caKey, x509.ExtKeyUsageServerAuth)
+	cliCert, cliKey := leaf(t, dir, "client", ca, caKey, x509.ExtKeyUsageClientAuth)
+	other, otherKey, _ := testCA(t, dir, "other")
+	strCert, strKey := leaf(t, dir, "stranger", other, otherKey, x509.ExtKeyUsageClientAuth)
+
+	addr := freePort(t)
+	url := "tls://" + addr
+	srv := start(t, "engine", "serve", "--listen", addr, "--store", t.TempDir(),
+		"--tls-cert", srvCert, "--tls-key", srvKey, "--tls-ca", caFile)
+	waitFor(t, 20*time.Second, "the server", func() bool { return strings.Contains(srv.out.String(), "serving") })
+
+	for _, o := range []engine.ConnOptions{{TLSCA: caFile}, {TLSCA: caFile, TLSCert: strCert, TLSKey: strKey}} {
+		t0 := time.Now()
+		_, err := engine.Connect(url, o)
+		require.ErrorContains(t, err, "certificate required", "client certificate %q", o.TLSCert)
+		require.Less(t, time.Since(t0), 5*time.Second, "a refused client returns at once")
+	}
+	_, err := engine.Connect(url, engine.ConnOptions{TLSCA: caFile, TLSCert: cliCert})
+	require.ErrorContains(t, err, "needs both its certificate and its key")
+	nc, err := engine.Connect(url, engine.ConnOptions{TLSCA: caFile, TLSCert: cliCert, TLSKey: cliKey})
+	require.NoError(t, err)
+	nc.Close()
+
+	in := genStack(t, dir, "4,48,48", 6)
+	p := start(t, "worker", "--engine", url, "--root", dir, "--workers", "1", "--device", "cpu", "--tls-ca", caFile)
+	require.Error(t, p.wait(t, 10*time.Second), "a worker without a certificate must fail; output:\n%s", p.out)
+	require.Contains(t, p.out.String(), "certificate required")
+
+	local(t, options(t, in, filepath.Join(dir, "local.ome.zarr"), filepath.Join(dir, "local.csv"), "2d", 0))
+	tlsArgs := []string{"--tls-ca", caFile, "--tls-cert", cliCert, "--tls-key", cliKey}
+	workers(t, url, dir, 2, tlsArgs...)
+	co := start(t, append([]string{"segment", in, "-o", filepath.Join(dir, "eng.ome.zarr"), "--stats", filepath.Join(dir, "eng.csv"),
+		"--engine", url, "--ack-wait", "1s", "--max-deliver", "5"}, tlsArgs...)...)
+	require.NoError(t, co.wait(t, 60*time.Second), "%s", co.out)
+	sameOutputs(t, filepath.Join(dir, "local.ome.zarr"), filepath.Join(dir, "eng.ome.zarr"), filepath.Join(dir, "local.csv"), filepath.Join(dir, "eng.csv"))
+}
+
+// testCA makes a certificate authority and writes its certificate.
+func testCA(t *testing.T, dir, name string) (*x509.Certificate, *ecdsa.PrivateKey, string) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "segstack test " + name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	require.NoError(t, err)
+	c, err := x509.ParseCertificate(der)
+	require.NoError(t, err)
+	f := filepath.Join(dir, name+".pem")
+	require.NoError(t, os.WriteFile(f, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644))
+	return c, k, f
+}
+
+// leaf writes a certificate for 127.0.0.1 signed by ca, and its key.
+func leaf(t *testing.T, dir, name string, ca *x509.Certificate, caKey *ecdsa.PrivateKey, use x509.ExtKeyUsage) (cert, key string) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "segstack test " + name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{use}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &k.PublicKey, caKey)
+	require.NoError(t, err)
+	kder, err := x509.MarshalECPrivateKey(k)
+	require.NoError(t, err)
+	cert, key = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+"-key.pem")
+	require.NoError(t, os.WriteFile(cert, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644))
+	require.NoError(t, os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600))
+	return cert, key
 }
