@@ -75,7 +75,8 @@ func TestUserPassword(t *testing.T) {
 	sameOutputs(t, filepath.Join(dir, "local.ome.zarr"), filepath.Join(dir, "eng.ome.zarr"), filepath.Join(dir, "local.csv"), filepath.Join(dir, "eng.csv"))
 }
 
-// A job runs on a server in operator mode: the server trusts an operator,
+// A job runs on `engine serve --config` in operator mode: the server trusts
+// an operator,
 // whose account (with JetStream) is preloaded in a memory resolver, and the
 // worker processes and the coordinator connect with a .creds file of a user
 // of that account. A user signed by another account's key is refused.
@@ -103,8 +104,7 @@ func TestCreds(t *testing.T) {
 		require.NoError(t, err)
 		return kp, pub, tok
 	}
-	sysKP, sysPub, sysJWT := account("SYS", false)
-	_ = sysKP
+	_, sysPub, sysJWT := account("SYS", false)
 	accKP, accPub, accJWT := account("SEGSTACK", true)
 	oc.SystemAccount = sysPub
 	opJWT, err := oc.Encode(op)
@@ -121,8 +121,8 @@ resolver_preload: {
 }
 `, opFile, sysPub, sysPub, sysJWT, accPub, accJWT), 0o644))
 
-	// creds writes a .creds file for a new user signed by signer as an
-	// account whose public key is issuer.
+	// creds writes the .creds file of a new user whose JWT the account
+	// key signer signs.
 	creds := func(name string, signer nkeys.KeyPair) string {
 		u, err := nkeys.CreateUser()
 		require.NoError(t, err)
@@ -145,10 +145,10 @@ resolver_preload: {
 	require.NoError(t, err)
 	bad := creds("stranger", stranger)
 
-	s, err := engine.ServeNATS(engine.ServerOptions{Listen: "127.0.0.1:0", Store: t.TempDir(), ConfigFile: conf})
-	require.NoError(t, err)
-	defer s.Close()
-	url := s.URL()
+	addr := freePort(t)
+	url := "nats://" + addr
+	srv := start(t, "engine", "serve", "--config", conf, "--listen", addr, "--store", t.TempDir())
+	waitFor(t, 20*time.Second, "the server", func() bool { return strings.Contains(srv.out.String(), "serving") })
 
 	_, err = engine.Connect(url, engine.ConnOptions{})
 	require.ErrorIs(t, err, nats.ErrAuthorization, "no credentials")
