@@ -133,7 +133,36 @@ func open(ctx context.Context, nc *nats.Conn, set Settings) (*resources, error) 
 	if err != nil {
 		return nil, fmt.Errorf("create the job bucket: %w", err)
 	}
+	if err := readable(ctx, kv); err != nil {
+		return nil, err
+	}
 	return &resources{js: js, kv: kv, set: set}, nil
+}
+
+// readable waits until the bucket answers reads. On a cluster the bucket's
+// stream may live on another server than this client's, and the interest
+// that carries reads to it reaches this server a moment after the stream
+// was made: until then reads find no responders.
+func readable(ctx context.Context, kv jetstream.KeyValue) error {
+	const limit = 10 * time.Second
+	end := time.Now().Add(limit)
+	for {
+		_, err := kv.Get(ctx, "ready")
+		if err == nil || errors.Is(err, jetstream.ErrKeyNotFound) {
+			return nil
+		}
+		if !errors.Is(err, nats.ErrNoResponders) {
+			return fmt.Errorf("read the job bucket: %w", err)
+		}
+		if time.Now().After(end) {
+			return fmt.Errorf("read the job bucket: no server answered within %v: %w", limit, err)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("read the job bucket: %w", ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // consumer is the workers' durable consumer.
