@@ -63,7 +63,7 @@ segment = _sig(
     "segstack_segment", _int,
     _i64, _p, _s, _int, _p,  # tok, src, dtype, ndim, shape
     _s, _int, _s, _p, _s, _int,  # path, channel, mode, sigma, threshold, conn
-    _s, _int, _s, _p, _p,  # numbering, workers, device, labels, lshape
+    _s, _int, _s, _s, _p, _p,  # numbering, workers, device, split, labels, lshape
     _p, _s, _size,  # res, errbuf, errlen
 )
 
