@@ -115,7 +115,6 @@ func (h *harness) pythonPhase(ctx context.Context) error {
 		shown := strings.ReplaceAll(c.String(), h.work, "$WORK")
 		shown = strings.ReplaceAll(shown, h.cfg.Root+"/", "")
 		res.Commands = append(res.Commands, shown)
-		h.addCommand(c)
 		h.logf("python: %s", part.name)
 		if _, err := c.run(ctx); err != nil {
 			if ctx.Err() != nil {
