@@ -2,7 +2,8 @@
 # The Python package's checks: builds libsegstack.so (go build
 # -buildmode=c-shared ./capi), builds and installs the package with pip into
 # a private folder, and runs python/tests with pytest against scipy,
-# scikit-image and dask-image.
+# scikit-image and dask-image, then the napari plugin's tests in napari's
+# venv (see below).
 #
 # The interpreter is $SEGSTACK_PYTHON, else /opt/venv/bin/python (made by
 # .ci/install-deps.sh), else python3; pytest, dask and dask-image are
