@@ -40,6 +40,48 @@ install_venv() {
 	fi
 }
 
+# The napari plugin's tests (scripts/test-python.sh): napari with PyQt5 in a
+# venv of its own at /opt/napari-venv (napari pins its own versions of
+# numpy, pydantic, Qt bindings..., kept apart from /opt/venv's), and the
+# shared libraries Qt loads headless: its offscreen platform (GL, EGL,
+# xkbcommon, fontconfig, freetype, glib, D-Bus) and, for the test that opens
+# a real napari.Viewer (an OpenGL canvas, which the offscreen platform does
+# not give), Xvfb with Mesa's software GL and the xcb platform's libraries.
+# Without them those tests skip, saying so.
+NAPARI_VENV=/opt/napari-venv
+NAPARI_PKGS="napari[pyqt5] pytest scipy tifffile zarr"
+NAPARI_DEBS="python3-venv libgl1 libegl1 libgl1-mesa-dri libglx-mesa0 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libfontconfig1 libfreetype6 libglib2.0-0 libx11-xcb1 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-xinerama0 libxcb-xfixes0 libxcb-shape0 libxcb-cursor0 libxrender1 libxi6 xvfb xauth"
+install_napari() {
+	local miss="" p sudo=""
+	for p in $NAPARI_DEBS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || miss="$miss $p"
+	done
+	if [ -n "$miss" ] && command -v apt-get >/dev/null 2>&1; then
+		[ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+		export DEBIAN_FRONTEND=noninteractive
+		if ! $sudo apt-get install -y -q $miss >/tmp/install-napari-debs.log 2>&1; then
+			$sudo apt-get update -q >>/tmp/install-napari-debs.log 2>&1 || true
+			$sudo apt-get install -y -q $miss >>/tmp/install-napari-debs.log 2>&1 ||
+				echo "install-deps: could not install$miss (see /tmp/install-napari-debs.log); napari's tests may skip"
+		fi
+	fi
+	if [ -x "$NAPARI_VENV/bin/python" ] && "$NAPARI_VENV/bin/python" -c "import napari, PyQt5, pytest, scipy, tifffile, zarr" 2>/dev/null; then
+		echo "install-deps: $NAPARI_VENV present (napari $("$NAPARI_VENV/bin/python" -c 'import napari; print(napari.__version__)'))"
+		return
+	fi
+	if ! python3 -m venv "$NAPARI_VENV" >/tmp/install-napari.log 2>&1; then
+		echo "install-deps: could not create $NAPARI_VENV (see /tmp/install-napari.log); the napari plugin's tests will skip"
+		return
+	fi
+	if "$NAPARI_VENV/bin/pip" install -q $NAPARI_PKGS >>/tmp/install-napari.log 2>&1; then
+		echo "install-deps: $NAPARI_VENV with $NAPARI_PKGS"
+	else
+		echo "install-deps: pip could not install $NAPARI_PKGS (see /tmp/install-napari.log); the napari plugin's tests will skip"
+		tail -n 5 /tmp/install-napari.log | sed 's/^/install-deps:   /'
+	fi
+}
+install_napari
+
 # g++ builds the emulated CUDA driver the -tags cuda tests run on; clang-19
 # compiles kernels/cuda/src/*.cu to the committed PTX, which a test compares.
 PKGS="gcc g++ clang-19 chromium python3-numpy python3-scipy python3-tifffile python3-skimage python3-zarr python3-numcodecs python3-venv libtiff-tools"

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/segstack/segstack/kernels"
@@ -54,7 +55,10 @@ func segstack_source_shape(path *C.char, channel C.int, shape *C.int64_t, dtype 
 // lshape gives and must be the input's. mode is "2d" or "3d", sigma three
 // values (Z, Y, X), threshold as "0.33max", "otsu" or a number, conn 0 for
 // the mode's default, numbering "unique" or "per-plane", workers 0 for
-// every core, device "auto", "cpu" or "cuda[:N]". *res receives a result
+// every core, device "auto", "cpu" or "cuda[:N]", split NULL or "" for no
+// split, else JSON {"method": "watershed", "seeds": "intensity" or
+// "distance", "min_distance", "fill_holes", "min_size", "max_size"} (absent
+// fields keep segment.DefaultOptions' values). *res receives a result
 // handle whose table is the objects' statistics (regionprops_table's
 // columns, then plane in 2-D mode) and whose text is the run report as
 // JSON; free it with segstack_free.
@@ -62,10 +66,10 @@ func segstack_source_shape(path *C.char, channel C.int, shape *C.int64_t, dtype 
 //export segstack_segment
 func segstack_segment(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.int, shape *C.int64_t,
 	path *C.char, channel C.int, mode *C.char, sigma *C.double, threshold *C.char, conn C.int,
-	numbering *C.char, workers C.int, device *C.char, labels *C.uint32_t, lshape *C.int64_t,
+	numbering *C.char, workers C.int, device *C.char, split *C.char, labels *C.uint32_t, lshape *C.int64_t,
 	res *C.int64_t, errbuf *C.char, errlen C.size_t) (rc C.int) {
 	defer guard(&rc, errbuf, errlen)
-	r, err := runSegment(tok, src, dtype, ndim, shape, path, channel, mode, sigma, threshold, conn, numbering, workers, device, labels, lshape)
+	r, err := runSegment(tok, src, dtype, ndim, shape, path, channel, mode, sigma, threshold, conn, numbering, workers, device, split, labels, lshape)
 	if err != nil {
 		return fail(err, errbuf, errlen)
 	}
@@ -78,7 +82,7 @@ func segstack_segment(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.i
 
 func runSegment(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.int, shape *C.int64_t,
 	path *C.char, channel C.int, mode *C.char, sigma *C.double, threshold *C.char, conn C.int,
-	numbering *C.char, workers C.int, device *C.char, labels *C.uint32_t, lshape *C.int64_t) (*result, error) {
+	numbering *C.char, workers C.int, device *C.char, split *C.char, labels *C.uint32_t, lshape *C.int64_t) (*result, error) {
 	ctx, err := contextOf(tok)
 	if err != nil {
 		return nil, err
@@ -143,6 +147,11 @@ func runSegment(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.int, sh
 	opt.Workers = int(workers)
 	if device != nil {
 		opt.Device = C.GoString(device)
+	}
+	if split != nil {
+		if opt.Split, err = parseSplit(C.GoString(split), opt.Split); err != nil {
+			return nil, err
+		}
 	}
 
 	// The pipeline writes its outputs to files; they go to a private
@@ -222,4 +231,54 @@ func readTable(path string) (*table, error) {
 		t.setRow(i, row)
 	}
 	return t, nil
+}
+
+// splitSpec is segstack_segment's split argument: JSON with the fields of
+// segment.SplitOptions; absent fields keep their defaults.
+type splitSpec struct {
+	Method      string `json:"method"`
+	Seeds       string `json:"seeds"`
+	MinDistance *int   `json:"min_distance"`
+	FillHoles   bool   `json:"fill_holes"`
+	MinSize     *int   `json:"min_size"`
+	MaxSize     int    `json:"max_size"`
+}
+
+// parseSplit reads a splitSpec ("" is no split) over the defaults def.
+func parseSplit(s string, def segment.SplitOptions) (segment.SplitOptions, error) {
+	o := def
+	if strings.TrimSpace(s) == "" {
+		return o, nil
+	}
+	var sp splitSpec
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sp); err != nil {
+		return o, fmt.Errorf("%w: segment: split %s: %w", errInvalid, s, err)
+	}
+	var err error
+	if o.Method, err = segment.ParseSplit(sp.Method); err != nil {
+		return o, fmt.Errorf("%w: segment: split: %w", errInvalid, err)
+	}
+	if o.Seeds, err = segment.ParseSeeds(sp.Seeds); err != nil {
+		return o, fmt.Errorf("%w: segment: split: %w", errInvalid, err)
+	}
+	if sp.MinDistance != nil {
+		if *sp.MinDistance < 1 {
+			return o, fmt.Errorf("%w: segment: split min_distance %d must be >= 1", errInvalid, *sp.MinDistance)
+		}
+		o.MinDistance = *sp.MinDistance
+	}
+	if sp.MinSize != nil {
+		if *sp.MinSize < 0 {
+			return o, fmt.Errorf("%w: segment: split min_size %d must be >= 0", errInvalid, *sp.MinSize)
+		}
+		o.MinSize = *sp.MinSize
+	}
+	if sp.MaxSize < 0 || (sp.MaxSize > 0 && sp.MaxSize < o.MinSize) {
+		return o, fmt.Errorf("%w: segment: split max_size %d must be 0 (no bound) or >= min_size %d", errInvalid, sp.MaxSize, o.MinSize)
+	}
+	o.MaxSize = sp.MaxSize
+	o.FillHoles = sp.FillHoles
+	return o, nil
 }

@@ -2,7 +2,8 @@
 # The Python package's checks: builds libsegstack.so (go build
 # -buildmode=c-shared ./capi), builds and installs the package with pip into
 # a private folder, and runs python/tests with pytest against scipy,
-# scikit-image and dask-image.
+# scikit-image and dask-image, then the napari plugin's tests in napari's
+# venv (see below).
 #
 # The interpreter is $SEGSTACK_PYTHON, else /opt/venv/bin/python (made by
 # .ci/install-deps.sh), else python3; pytest, dask and dask-image are
@@ -49,14 +50,23 @@ cp -r python/tests "$work/tests"
 (cd "$work" && PYTHONPATH="$work/site" "$py" -c "import segstack; print('test-python: segstack', segstack.__version__, segstack.info()['simd'], 'cuda' if segstack.info()['cuda'] else 'no cuda', 'from', segstack.__file__)")
 (cd "$work" && PYTHONPATH="$work/site" "$py" -m pytest -q -p no:cacheprovider tests)
 
-# The napari plugin's tests need napari and Qt, which take longer to install
-# than this script's budget allows on every run: SEGSTACK_TEST_NAPARI=1 puts
-# them into a private venv (about 40 s from the package index) and runs
-# tests/test_napari.py there, headless. In $py they run only when napari is
-# already installed there, and skip saying so otherwise.
-if [ "${SEGSTACK_TEST_NAPARI:-0}" = 1 ]; then
-	echo "test-python: napari plugin tests in a private venv"
-	"$py" -m venv "$work/napari-venv"
-	"$work/napari-venv/bin/pip" install -q "napari[pyqt5]" scipy pytest tifffile zarr "$work"/dist/segstack-*.whl
-	(cd "$work" && QT_QPA_PLATFORM=offscreen "$work/napari-venv/bin/python" -m pytest -q -p no:cacheprovider tests/test_napari.py)
+# The napari plugin's tests run in napari's own venv ($SEGSTACK_NAPARI_PYTHON,
+# else /opt/napari-venv/bin/python, made by .ci/install-deps.sh), with the
+# wheel installed above on PYTHONPATH: tests/test_napari.py on Qt's offscreen
+# platform, then tests/test_napari_viewer.py (a real napari.Viewer, whose
+# OpenGL canvas the offscreen platform cannot give) under Xvfb. Without that
+# venv, or without xvfb-run for the second, they skip and say so.
+npy=${SEGSTACK_NAPARI_PYTHON:-/opt/napari-venv/bin/python}
+if [ -x "$npy" ] && "$npy" -c "import napari, PyQt5, pytest" 2>/dev/null; then
+	echo "test-python: napari plugin tests with $npy (napari $("$npy" -c 'import napari; print(napari.__version__)')), QT_QPA_PLATFORM=offscreen"
+	(cd "$work" && QT_QPA_PLATFORM=offscreen PYTHONPATH="$work/site" "$npy" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -W ignore::UserWarning tests/test_napari.py)
+	if command -v xvfb-run >/dev/null 2>&1; then
+		echo "test-python: napari.Viewer tests under Xvfb"
+		(cd "$work" && QT_QPA_PLATFORM=xcb PYTHONPATH="$work/site" xvfb-run -a -s "-screen 0 1280x1024x24" \
+			"$npy" -m pytest -q -p no:cacheprovider -W ignore::DeprecationWarning -W ignore::UserWarning tests/test_napari_viewer.py)
+	else
+		echo "test-python: SKIP: napari.Viewer tests: no xvfb-run (run .ci/install-deps.sh)"
+	fi
+else
+	echo "test-python: SKIP: napari plugin tests: $npy has no napari with PyQt5 (run .ci/install-deps.sh)"
 fi

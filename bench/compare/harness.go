@@ -110,7 +110,9 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 	if err := h.build(ctx); err != nil {
 		return nil, err
 	}
-	h.selectImpls(ctx)
+	if len(cfg.KernelSizes)+len(cfg.PipelineSizes) > 0 {
+		h.selectImpls(ctx) // the anchors of the kernels and the pipeline
+	}
 
 	for _, s := range cfg.KernelSizes {
 		if err := h.kernelPhase(ctx, s); err != nil {
@@ -136,10 +138,19 @@ func Run(ctx context.Context, cfg Config) (*Results, error) {
 			h.note("split %v: %v", s, err)
 		}
 	}
+	if cfg.PythonGroup.On {
+		if err := h.pythonPhase(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			h.note("python group: %v", err)
+		}
+	}
 	if len(cfg.PipelineSizes) > 0 {
 		h.targets()
 	}
 	h.splitTarget()
+	h.pythonTarget()
 	h.res.Machine.LoadEnd = loadAvg()
 	h.res.Seconds = time.Since(start).Seconds()
 	if err := h.write(); err != nil {

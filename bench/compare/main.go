@@ -76,6 +76,9 @@ type Config struct {
 	SplitSizes   []stack.Shape
 	SplitDensity float64
 	SplitPython  string
+	// PythonGroup is the python group (python.go): the Python package
+	// against scipy, scikit-image, OpenCV and dask-image; off by default.
+	PythonGroup PythonGroupConfig
 	// Log receives progress lines.
 	Log *os.File
 }
@@ -134,6 +137,13 @@ func main() {
 	flag.Float64Var(&cfg.SplitDensity, "split-density", 0.3, "density of the split phase's stacks (segstack gen --density)")
 	flag.StringVar(&cfg.SplitPython, "split-python", "/opt/venv/bin/python", "Python with scikit-image 0.26, scipy and tifffile for split_reference.py")
 	flag.BoolVar(&splitOnly, "split-only", false, "run only the split phase (no kernels, no pipeline)")
+	var pythonOnly bool
+	flag.BoolVar(&cfg.PythonGroup.On, "python-group", false, "add the python group: the Python package (built from capi/ and python/) against scipy, scikit-image, OpenCV and dask-image, in process")
+	flag.BoolVar(&pythonOnly, "python-only", false, "run only the python group (no kernels, no pipeline, no split)")
+	flag.StringVar(&cfg.PythonGroup.Python, "python-group-python", "/opt/venv/bin/python", "Python of the python group, with numpy, scipy, scikit-image, OpenCV, dask, distributed and dask-image")
+	flag.IntVar(&cfg.PythonGroup.Size, "python-group-size", 2048, "side of the python group's float32 plane (numpy API; --quick: 512)")
+	flag.StringVar(&cfg.PythonGroup.Stack, "python-group-stack", "16,512,512", "the python group's tutorial stack Z,Y,X (--quick: 4,128,128)")
+	flag.StringVar(&cfg.PythonGroup.Chunks, "python-group-chunks", "1,256,256", "the python group's tutorial chunks Z,Y,X (--quick: 1,64,64)")
 	flag.Parse()
 
 	cfg.Anchors = !noAnchors
@@ -182,6 +192,21 @@ func main() {
 			fail(fmt.Errorf("--split-only needs --split-sizes"))
 		}
 		cfg.KernelSizes, cfg.PipelineSizes = nil, nil
+	}
+	if pythonOnly {
+		cfg.PythonGroup.On = true
+		cfg.KernelSizes, cfg.PipelineSizes, cfg.SplitSizes = nil, nil, nil
+	}
+	if cfg.Quick && cfg.PythonGroup.On {
+		for name, set := range map[string]func(){
+			"python-group-size":   func() { cfg.PythonGroup.Size = 512 },
+			"python-group-stack":  func() { cfg.PythonGroup.Stack = "4,128,128" },
+			"python-group-chunks": func() { cfg.PythonGroup.Chunks = "1,64,64" },
+		} {
+			if !flagSet(name) {
+				set()
+			}
+		}
 	}
 	if only != "" {
 		cfg.Only = strings.Split(only, ",")

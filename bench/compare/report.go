@@ -264,6 +264,7 @@ func markdown(res *Results, base string, pngs []string) string {
 	}
 
 	splitMarkdown(res, p)
+	pythonMarkdown(res, p)
 	if len(res.Targets) > 0 {
 		p("## Targets\n\n| goal | want | got | status |\n|---|---|---|---|\n")
 		for _, t := range res.Targets {

@@ -18,6 +18,8 @@ type Results struct {
 	// Split has one row per stack size and implementation of the split
 	// of touching nuclei (--split watershed against its reference script).
 	Split []PipelineRow `json:"split,omitempty"`
+	// Python is the python group (the Python package against its anchors).
+	Python *PythonResults `json:"python,omitempty"`
 	// Targets are the CLI issue's goals on the 64×1024×1024 stack.
 	Targets []Target `json:"targets"`
 	// Commands are the command lines of the checked runs, one per

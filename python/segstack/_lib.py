@@ -63,7 +63,7 @@ segment = _sig(
     "segstack_segment", _int,
     _i64, _p, _s, _int, _p,  # tok, src, dtype, ndim, shape
     _s, _int, _s, _p, _s, _int,  # path, channel, mode, sigma, threshold, conn
-    _s, _int, _s, _p, _p,  # numbering, workers, device, labels, lshape
+    _s, _int, _s, _s, _p, _p,  # numbering, workers, device, split, labels, lshape
     _p, _s, _size,  # res, errbuf, errlen
 )
 
@@ -126,22 +126,42 @@ def call(fn, args, size=0):
     tok = cancel_new()
     buf = ctypes.create_string_buffer(ERRLEN)
     out = {}
+    entered, done = threading.Event(), threading.Event()
 
     def run():
-        out["rc"] = fn(tok, *args, buf, ERRLEN)
+        entered.set()
+        try:
+            out["rc"] = fn(tok, *args, buf, ERRLEN)
+        finally:
+            done.set()
 
+    # The arrays must outlive the call: after Ctrl-C the token is tripped
+    # and this thread waits for the library to return before raising, however
+    # many more interrupts come. Events, not Thread.join: a join interrupted
+    # by KeyboardInterrupt can mark a running thread as finished (Python
+    # 3.11), and a later join then returns at once.
+    interrupted = None
     t = threading.Thread(target=run, name="segstack-call", daemon=True)
     try:
-        t.start()
         try:
-            while t.is_alive():
-                t.join(0.05)
-        except KeyboardInterrupt:
+            t.start()
+        except BaseException as e:
+            interrupted = e
             cancel(tok)
-            t.join()
-            raise
+        waiting = interrupted is None or entered.is_set()
+        while waiting:
+            try:
+                if done.wait(0.05):
+                    break
+            except BaseException as e:
+                interrupted = interrupted or e
+                cancel(tok)
     finally:
+        # A call that starts after this finds its token gone and returns an
+        # error before touching any array.
         cancel_free(tok)
+    if interrupted is not None:
+        raise interrupted
     check(out["rc"], buf)
 
 

@@ -83,8 +83,10 @@ def get_reader(path):
 
 
 def segment_widget():
-    """napari widget: segments the chosen image layer with segstack.segment and
-    adds the labels (and the per-object table as the layer's features)."""
+    """napari widget: segments the chosen image layer with segstack.segment
+    (sigma, threshold, connectivity, 2d/3d, and split "watershed" to split
+    touching objects) and adds the labels (and the per-object table as the
+    layer's features)."""
     from magicgui import magic_factory
     import napari
     from napari.utils import progress
@@ -92,18 +94,19 @@ def segment_widget():
     @magic_factory(
         call_button="Segment",
         mode={"choices": ["2d", "3d"]},
+        split={"choices": ["none", "watershed"]},
         sigma={"min": 0.0, "max": 50.0, "step": 0.1},
         connectivity={"choices": [0, 4, 8, 6, 18, 26]},
     )
     def widget(image: "napari.layers.Image", sigma: float = 1.0, threshold: str = "0.33max",
-               connectivity: int = 0, mode: str = "2d") -> "napari.types.LayerDataTuple":
+               connectivity: int = 0, mode: str = "2d", split: str = "none") -> "napari.types.LayerDataTuple":
         if image is None:
             raise ValueError("segstack: choose an image layer")
         data = np.asarray(image.data)
         with progress(total=2, desc="segstack segment") as pbar:
             pbar.set_description("segmenting")
             res = segment(data, mode=mode, sigma=sigma, threshold=threshold,
-                          connectivity=connectivity or None)
+                          connectivity=connectivity or None, split=split)
             pbar.update(1)
             meta = {"name": f"{image.name} labels", "features": res.table,
                     "metadata": {"segstack_report": json.dumps(res.report)}}

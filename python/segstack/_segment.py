@@ -43,7 +43,8 @@ def _sigma3(sigma, mode):
 
 
 def segment(path_or_array, *, mode="2d", sigma=1.0, threshold="0.33max", connectivity=None,
-            labels="unique", channel=None, workers=0, device="auto"):
+            labels="unique", channel=None, workers=0, device="auto", split=None, seeds="intensity",
+            min_distance=3, fill_holes=False, min_size=20, max_size=0):
     """Segments a stack: Gaussian smoothing (sigma per axis), a threshold
     (``"0.33max"`` — a fraction of each plane's maximum in 2-D mode, of the
     volume's in 3-D —, ``"otsu"`` or a number; foreground is strictly
@@ -56,8 +57,22 @@ def segment(path_or_array, *, mode="2d", sigma=1.0, threshold="0.33max", connect
     are numbered uniquely across the stack (``labels="unique"``) or from 1
     in every plane (``labels="per-plane"``).
 
+    ``split="watershed"`` splits touching objects as ``segstack segment
+    --split watershed`` does: seeds at the local maxima (``min_distance``
+    apart) of the smoothed intensity (``seeds="intensity"``) or of the
+    mask's distance transform (``"distance"``), a seeded watershed within
+    the mask (its holes filled first with ``fill_holes``), then objects of
+    fewer than ``min_size`` (or, when ``max_size`` > 0, more than
+    ``max_size``) elements dropped. ``split=None`` or ``"none"`` labels the
+    mask's connected components and ignores those options.
+
     Returns a Segmentation (labels, table, report).
     """
+    sp = b""
+    if split not in (None, "none"):
+        sp = json.dumps({"method": str(split), "seeds": str(seeds), "min_distance": int(min_distance),
+                         "fill_holes": bool(fill_holes), "min_size": int(min_size),
+                         "max_size": int(max_size)}).encode()
     sig = (_lib._dbl * 3)(*_sigma3(sigma, mode))
     if isinstance(threshold, numbers.Real) and not isinstance(threshold, bool):
         threshold = repr(float(threshold))
@@ -87,7 +102,7 @@ def segment(path_or_array, *, mode="2d", sigma=1.0, threshold="0.33max", connect
     lshape = (_lib._i64 * 3)(*((1,) * (3 - out.ndim) + out.shape))
     _lib.call(_lib.segment, (src, dname, nd, shp, path, ch, str(mode).encode(), sig,
                              str(threshold).encode(), conn, str(labels).encode(), int(workers),
-                             str(device).encode(), out.ctypes.data, lshape, _lib.ctypes.addressof(h)),
+                             str(device).encode(), sp, out.ctypes.data, lshape, _lib.ctypes.addressof(h)),
               max(size, _lib.CANCELLABLE_ELEMENTS))
     t, text = _lib.take_result(h.value)
     table = {}

@@ -29,7 +29,7 @@ __all__ = ["gaussian_filter", "gaussian_laplace", "gaussian_gradient_magnitude",
            "sum_labels", "mean", "variance", "standard_deviation", "median", "minimum_position",
            "maximum_position", "extrema", "center_of_mass", "histogram", "distance_transform_edt",
            "binary_erosion", "binary_dilation", "binary_opening", "binary_closing", "binary_fill_holes",
-           "generate_binary_structure"]
+           "generate_binary_structure", "labeled_comprehension"]
 
 # The element types the kernels hold.
 _KERNEL = {np.dtype(t) for t in (np.uint8, np.uint16, np.uint32, np.int16, np.int32, np.float32)}
@@ -652,6 +652,64 @@ def histogram(input, min, max, bins, labels=None, index=None):
     out = np.empty(len(rows), object)
     out[:] = rows
     return out
+
+
+def _per_label(a, lab, idx, func, out_dtype, default, pass_positions, stable):
+    """func over the elements of each label of the 1-D idx: an out_dtype
+    array of idx's length, default where a label has no element. The
+    elements (and, with pass_positions, their flat positions as a second
+    argument) go to func grouped by a sort of the labels: numpy's default
+    sort (scipy's order) or a stable one (raster order, dask_image's)."""
+    flat, vals = lab.ravel(), a.ravel()
+    sel = (flat >= idx.min()) & (flat <= idx.max())
+    pos = np.flatnonzero(sel)
+    flat = flat[pos]
+    order = flat.argsort(kind="stable") if stable else flat.argsort()
+    flat, vals, pos = flat[order], vals[pos][order], pos[order]
+    by = idx.argsort()
+    sidx = idx[by]
+    lo, hi = np.searchsorted(flat, sidx, side="left"), np.searchsorted(flat, sidx, side="right")
+    got = np.empty(idx.shape, out_dtype)
+    got[:] = default
+    for i, (s, e) in enumerate(zip(lo, hi)):
+        if s < e:
+            got[i] = func(vals[s:e], pos[s:e]) if pass_positions else func(vals[s:e])
+    out = np.zeros(idx.shape, out_dtype)
+    out[by] = got
+    return out
+
+
+def labeled_comprehension(input, labels, index, func, out_dtype, default, pass_positions=False):
+    """scipy.ndimage.labeled_comprehension: ``func`` applied to the values
+    of ``input`` under each label of ``index`` (and, with
+    ``pass_positions``, to their flat positions as a second argument), the
+    results in an ``out_dtype`` array of ``index``'s shape, ``default``
+    for a label without elements; a scalar for a scalar index. ``labels``
+    None applies func to the whole input, ``index`` None to every label
+    above 0 together. func receives each label's values in the order scipy
+    gives them, so order-dependent functions and floating-point sums agree
+    with scipy's exactly."""
+    a = np.asarray(input)
+    if labels is None:
+        if index is not None:
+            raise ValueError("index without defined labels")
+        return func(a.ravel(), np.arange(a.size)) if pass_positions else func(a.ravel())
+    lab = np.asarray(labels)
+    try:
+        a, lab = np.broadcast_arrays(a, lab)
+    except ValueError:
+        raise ValueError("input and labels must have the same shape (excepting dimensions with width 1)") from None
+    if index is None:
+        sel = lab > 0
+        return func(a[sel], np.flatnonzero(sel)) if pass_positions else func(a[sel])
+    scalar = np.isscalar(index)
+    idx = np.atleast_1d(index)
+    if np.any(idx.astype(lab.dtype).astype(idx.dtype) != idx):
+        raise ValueError(f"Cannot convert index values from <{idx.dtype}> to <{lab.dtype}> "
+                         "(labels' type) without loss of precision")
+    idx = idx.astype(lab.dtype)
+    out = _per_label(a, lab, idx.ravel(), func, out_dtype, default, pass_positions, stable=False).reshape(idx.shape)
+    return out[0] if scalar else out
 
 
 # Distance transform and binary morphology ----------------------------------

@@ -118,3 +118,28 @@ def test_measurements_equal_scipy_and_dask_image(rng, chunks, dtype):
             if not ties or g.dtype != np.int64:
                 _eq(g.compute(), np.asarray(w), True)
     assert ndmeasure.find_objects(la).compute() == sndi.find_objects(lab)
+
+
+def _first_plus_sum(v):
+    return v[0] * 1000.0 + v.sum() + len(v)  # depends on the order of the values
+
+
+def _positions_and_mean(v, p):
+    return float(p[0] * 7 + p[-1] + v.mean())
+
+
+@pytest.mark.parametrize("chunks", [(64, 80), (13, 29)])  # dask_image is slow on fine chunks here
+def test_labeled_comprehension_equals_dask_image(rng, chunks):
+    a = _unique(rng, (64, 80), np.float32)
+    lab = rng.integers(0, 6, a.shape).astype(np.int32)
+    img, labels = da.from_array(a, chunks=chunks), da.from_array(lab, chunks=chunks)
+    cases = [(labels, [1, 2, 5, 9, 3, 2]), (labels, 4), (labels, np.array([0, 7])), (labels, None), (None, None)]
+    for lbl, index in cases:
+        for func, pp in ((_first_plus_sum, False), (_positions_and_mean, True)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                want = dask_image.ndmeasure.labeled_comprehension(img, lbl, index, func, np.float64, -1.5,
+                                                                  pass_positions=pp)
+            got = ndmeasure.labeled_comprehension(img, lbl, index, func, np.float64, -1.5, pass_positions=pp)
+            assert isinstance(got, da.Array) and got.shape == want.shape and got.dtype == want.dtype
+            np.testing.assert_array_equal(got.compute(), want.compute(), err_msg=f"{index} {func.__name__}")

@@ -67,6 +67,8 @@ def test_widget_segments_the_active_image():
     assert len(meta["features"]["label"]) == int(data.max())
     viewer.add_layer(Labels(data, name=meta["name"], features=meta["features"]))
     assert isinstance(viewer.layers["cells labels"], Labels)
+    split, _, _ = w(image=layer, sigma=1.5, split="watershed")
+    np.testing.assert_array_equal(split, segstack.segment(stack, sigma=1.5, split="watershed").labels)
 
 
 

@@ -168,3 +168,43 @@ def test_filter_errors_name_the_problem(rng):
         ndi.distance_transform_edt(a > 0.5, sampling=(-1, 1))
     with pytest.raises(TypeError, match="complex64"):
         ndi.median_filter(a.astype(np.complex64), 3)
+
+
+def _first_plus_sum(v):
+    return v[0] * 1000.0 + v.sum() + len(v)  # depends on the order of the values
+
+
+def _positions_and_mean(v, p):
+    return float(p[0] * 7 + p[-1] + v.mean())
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.float32, np.float64])
+def test_labeled_comprehension_equals_scipy(rng, dtype):
+    a = _unique_values(rng, (30, 41), dtype)
+    lab = rng.integers(0, 6, a.shape).astype(np.int32)
+    for index in ([1, 2, 5, 9, 3, 2], 4, np.array([0, 7]), [5]):
+        for func, pp in ((_first_plus_sum, False), (_positions_and_mean, True), (np.median, False)):
+            for out_dtype, default in ((np.float64, -1.5), (np.int64, -1)):
+                want = sndi.labeled_comprehension(a, lab, index, func, out_dtype, default, pass_positions=pp)
+                got = ndi.labeled_comprehension(a, lab, index, func, out_dtype, default, pass_positions=pp)
+                assert np.shape(got) == np.shape(want) and np.asarray(got).dtype == np.asarray(want).dtype
+                np.testing.assert_array_equal(got, want, err_msg=f"{index} {func.__name__}")
+    # no index: every label above 0 together; no labels: the whole input
+    assert ndi.labeled_comprehension(a, lab, None, _first_plus_sum, float, 0) == \
+        sndi.labeled_comprehension(a, lab, None, _first_plus_sum, float, 0)
+    assert ndi.labeled_comprehension(a, None, None, _positions_and_mean, float, 0, True) == \
+        sndi.labeled_comprehension(a, None, None, _positions_and_mean, float, 0, True)
+    # labels that broadcast against the input
+    row = (np.arange(41) % 3).astype(np.int32)
+    np.testing.assert_array_equal(ndi.labeled_comprehension(a, row, [1, 2], _first_plus_sum, float, 0),
+                                  sndi.labeled_comprehension(a, row, [1, 2], _first_plus_sum, float, 0))
+
+
+def test_labeled_comprehension_errors_are_scipys():
+    a = np.zeros((4, 5))
+    with pytest.raises(ValueError, match="index without defined labels"):
+        ndi.labeled_comprehension(a, None, 1, np.sum, float, 0)
+    with pytest.raises(ValueError, match="same shape"):
+        ndi.labeled_comprehension(a, np.zeros((3, 5), int), 1, np.sum, float, 0)
+    with pytest.raises(ValueError, match="without loss of precision"):
+        ndi.labeled_comprehension(a, np.zeros((4, 5), np.uint8), [1.5], np.sum, float, 0)

@@ -25,7 +25,7 @@ builtins_max = builtins.max
 
 __all__ = ["label", "area", "sum_labels", "sum", "mean", "variance", "standard_deviation", "minimum", "maximum",
            "minimum_position", "maximum_position", "extrema", "center_of_mass", "median", "histogram",
-           "find_objects"]
+           "find_objects", "labeled_comprehension"]
 
 
 def _label_info(block, structure, origin, shape):
@@ -458,3 +458,28 @@ def find_objects(label_image):
         origin = tuple(int(starts[a][j]) for a, j in enumerate(bid))
         parts.append(dask.delayed(_block_objects, pure=True)(blocks[i], origin))
     return dask.delayed(_merge_objects, pure=True)(*parts)
+
+
+def _comprehension(img, lab, index, func, out_dtype, default, pass_positions):
+    idx = index.ravel()
+    if idx.size == 0:
+        return np.empty(index.shape, out_dtype)
+    out = ndi._per_label(np.asarray(img), np.asarray(lab), idx.astype(np.int64), func, out_dtype, default,
+                         pass_positions, stable=True)
+    return out.reshape(index.shape)
+
+
+def labeled_comprehension(image, label_image, index, func, out_dtype, default, pass_positions=False):
+    """dask_image.ndmeasure.labeled_comprehension: ``func`` applied to the
+    values of ``image`` under each label of ``index`` in raster order (and,
+    with ``pass_positions``, to their flat raster positions), lazily: a
+    dask array of ``index``'s shape and ``out_dtype``, ``default`` for a
+    label without elements. No labels: func of the whole image; no index:
+    func of every element of a label above 0. One task gathers the image
+    and the labels (as ``median`` does) and groups them with one sort,
+    where dask_image compares the whole label image with each index."""
+    image, label_image, index = _norm(image, label_image, index)
+    out_dtype = np.dtype(out_dtype)
+    d = dask.delayed(_comprehension, pure=True)(image, label_image, index, func, out_dtype, default,
+                                                bool(pass_positions))
+    return da.from_delayed(d, shape=index.shape, dtype=out_dtype)
