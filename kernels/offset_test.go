@@ -43,6 +43,38 @@ func TestAddOffsetMatchesBruteForce(t *testing.T) {
 	}
 }
 
+// TestAddOffset16Wraps: the four-at-a-time uint16 path wraps each label
+// as uint16 arithmetic does, without carrying into the next label, for
+// every label value next to the offset's edge.
+func TestAddOffset16Wraps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, off := range []uint16{1, 2, 500, 0x7fff, 0x8000, 0xfffe, 0xffff} {
+		for range 50 {
+			n := rng.IntN(70)
+			l := make([]uint16, n)
+			for i := range l {
+				switch rng.IntN(4) {
+				case 0:
+				case 1:
+					l[i] = 0xffff - uint16(rng.IntN(3))
+				case 2:
+					l[i] = 0x8000 + uint16(rng.IntN(3)) - 1
+				default:
+					l[i] = uint16(rng.Uint32())
+				}
+			}
+			want := make([]uint16, n)
+			for i, v := range l {
+				if v != 0 {
+					want[i] = v + off
+				}
+			}
+			AddOffset(l, off)
+			require.Equal(t, want, l, "offset %d", off)
+		}
+	}
+}
+
 func ExampleAddOffset() {
 	labels := []uint16{0, 1, 1, 0, 2}
 	AddOffset(labels, 10)
