@@ -108,33 +108,11 @@ func label(tok C.int64_t, src unsafe.Pointer, dtype *C.char, ndim C.int, shape *
 	if a.ndim < 3 && (c == kernels.Conn6 || c == kernels.Conn18 || c == kernels.Conn26) {
 		return fmt.Errorf("%w: label: %d is a 3-D connectivity; a %d-D array takes 4 or 8", errInvalid, c, a.ndim)
 	}
-	var mask []uint8
-	if a.dtype == stack.Uint8 {
-		mask = sliceOf[uint8](a)
-	} else {
-		mask = make([]uint8, a.shape.Len())
-		switch a.dtype {
-		case stack.Uint16:
-			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[uint16](a), 0)
-		case stack.Uint32:
-			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[uint32](a), 0)
-		case stack.Int16:
-			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[int16](a), 0)
-		case stack.Int32:
-			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[int32](a), 0)
-		case stack.Float32:
-			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[float32](a), 0)
-		case stack.Uint64:
-			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[uint64](a), 0)
-		case stack.Int64:
-			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[int64](a), 0)
-		case stack.Float64:
-			err = kernels.CompareScalar(kernels.CmpNe, mask, sliceOf[float64](a), 0)
-		default:
-			err = fmt.Errorf("%w: label: %v", errDType, a.dtype)
-		}
-		if err != nil {
-			return err
+	// A uint8 array is its own mask (non-zero is foreground): no copy.
+	mask := sliceOf[uint8](a)
+	if a.dtype != stack.Uint8 {
+		if mask, err = maskOf(a); err != nil {
+			return fmt.Errorf("label: %w", err)
 		}
 	}
 	out := &stack.Volume[uint32]{Shape: a.shape, Data: unsafe.Slice((*uint32)(unsafe.Pointer(dst)), a.shape.Len())}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -87,16 +86,7 @@ func runEmbedded(ctx context.Context, opt segment.Options, wo WorkerOptions, so 
 func serveEmbedded(dir string) (*Server, error) {
 	opts := &server.Options{JetStream: true, StoreDir: dir, DontListen: true, NoSigs: true, NoLog: true,
 		MaxPayload: 8 << 20, ServerName: "segstack-embedded"}
-	s, err := server.NewServer(opts)
-	if err != nil {
-		return nil, fmt.Errorf("start the NATS server: %w", err)
-	}
-	s.Start()
-	if !s.ReadyForConnections(20 * time.Second) {
-		s.Shutdown()
-		return nil, errors.New("the NATS server did not start within 20s")
-	}
-	return &Server{s: s}, nil
+	return startServer(opts)
 }
 
 // connectEmbedded connects to an embedded server in this process.

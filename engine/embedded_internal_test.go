@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io/fs"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"testing"
 	"unsafe"
 
+	"github.com/segstack/segstack/internal/filetree"
 	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/synth"
@@ -94,16 +93,8 @@ func TestEmbeddedKeptLabels(t *testing.T) {
 func sameFiles(t *testing.T, want, got string) {
 	t.Helper()
 	files := func(root string) map[string][]byte {
-		m := map[string][]byte{}
-		require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			b, err := os.ReadFile(p)
-			rel, _ := filepath.Rel(root, p)
-			m[rel] = b
-			return err
-		}))
+		m, err := filetree.Read(root)
+		require.NoError(t, err)
 		return m
 	}
 	wf, gf := files(want), files(got)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 
-	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/segstack/segstack/engine"
+	"github.com/segstack/segstack/internal/filetree"
 	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/stack/zarr"
 	"github.com/stretchr/testify/require"
@@ -214,16 +214,8 @@ func options(t *testing.T, in, out, stats, mode string, chunksZ int) segment.Opt
 func sameOutputs(t *testing.T, want, got, wantCSV, gotCSV string) {
 	t.Helper()
 	files := func(root string) map[string][]byte {
-		m := map[string][]byte{}
-		require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			b, err := os.ReadFile(p)
-			rel, _ := filepath.Rel(root, p)
-			m[rel] = b
-			return err
-		}))
+		m, err := filetree.Read(root)
+		require.NoError(t, err)
 		return m
 	}
 	wf, gf := files(want), files(got)

@@ -123,6 +123,12 @@ func ServeNATS(o ServerOptions) (*Server, error) {
 	if !isLoopback(opts.Host) && len(opts.Users) == 0 && len(opts.Nkeys) == 0 && opts.TrustedOperators == nil && len(opts.Accounts) == 0 && opts.CustomClientAuthentication == nil {
 		return nil, fmt.Errorf("%s: %w: set a user and password, NKeys, or accounts in a configuration file", net.JoinHostPort(opts.Host, strconv.Itoa(opts.Port)), ErrOpenListen)
 	}
+	return startServer(opts)
+}
+
+// startServer starts a NATS server with opts and waits until it takes
+// connections.
+func startServer(opts *server.Options) (*Server, error) {
 	s, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("start the NATS server: %w", err)

@@ -57,20 +57,7 @@ const wsBlocked = math.MaxUint32
 // refused in markers. Images holding NaN are refused (scikit-image's order on
 // them is not defined), as are volumes of 2^32 - 2 pixels or more.
 func Watershed(ctx context.Context, dst *stack.Volume[uint32], image *stack.Volume[float32], markers *stack.Volume[uint32], mask *stack.Volume[uint8], conn Connectivity) error {
-	if err := checkWatershedArgs(dst, image, markers, mask); err != nil {
-		return err
-	}
-	c, err := normConn(conn, image.Shape)
-	if err != nil {
-		return fmt.Errorf("kernels: watershed: %w", err)
-	}
-	var m []uint8
-	if mask != nil {
-		m = mask.Data
-	}
-	ws := wsPool.Get().(*wsScratch)
-	defer wsPool.Put(ws)
-	return ws.run(ctx, dst.Data, image.Data, markers.Data, m, image.Shape, c, false)
+	return watershed(ctx, dst, image, markers, mask, conn, false)
 }
 
 // WatershedNegated is Watershed on the negated image (-image, exactly, as
@@ -79,6 +66,11 @@ func Watershed(ctx context.Context, dst *stack.Volume[uint32], image *stack.Volu
 // seeds at the peaks of an intensity or a distance transform. It spares
 // the caller a negated copy of the image.
 func WatershedNegated(ctx context.Context, dst *stack.Volume[uint32], image *stack.Volume[float32], markers *stack.Volume[uint32], mask *stack.Volume[uint8], conn Connectivity) error {
+	return watershed(ctx, dst, image, markers, mask, conn, true)
+}
+
+// watershed is Watershed, or WatershedNegated with negate.
+func watershed(ctx context.Context, dst *stack.Volume[uint32], image *stack.Volume[float32], markers *stack.Volume[uint32], mask *stack.Volume[uint8], conn Connectivity, negate bool) error {
 	if err := checkWatershedArgs(dst, image, markers, mask); err != nil {
 		return err
 	}
@@ -92,7 +84,7 @@ func WatershedNegated(ctx context.Context, dst *stack.Volume[uint32], image *sta
 	}
 	ws := wsPool.Get().(*wsScratch)
 	defer wsPool.Put(ws)
-	return ws.run(ctx, dst.Data, image.Data, markers.Data, m, image.Shape, c, true)
+	return ws.run(ctx, dst.Data, image.Data, markers.Data, m, image.Shape, c, negate)
 }
 
 // WatershedSplitOptions are the steps of WatershedSplit around the flood.

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 mod=github.com/segstack/segstack
 layer() {
 	case "$1" in
-	internal/heap | internal/outfile | kernels/simd) echo 0 ;;
+	internal/heap | internal/outfile | internal/filetree | kernels/simd) echo 0 ;;
 	stack) echo 1 ;;
 	stack/tiff | stack/zarr | stack/synth) echo 2 ;;
 	kernels | kernels/offload/internal/view | sched) echo 3 ;;

@@ -3,10 +3,10 @@ package zarr
 import (
 	"bytes"
 	"context"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/segstack/segstack/internal/filetree"
 	"github.com/segstack/segstack/stack"
 	"github.com/stretchr/testify/require"
 )
@@ -89,16 +89,8 @@ func TestJoinImage(t *testing.T) {
 		require.NoError(t, w.Close())
 
 		files := func(root string) map[string][]byte {
-			m := map[string][]byte{}
-			require.NoError(t, filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
-				if err != nil || fi.IsDir() {
-					return err
-				}
-				b, err := os.ReadFile(p)
-				rel, _ := filepath.Rel(root, p)
-				m[rel] = b
-				return err
-			}))
+			m, err := filetree.Read(root)
+			require.NoError(t, err)
 			return m
 		}
 		wf, gf := files(want), files(got)
