@@ -131,16 +131,18 @@ echo "$(wc -l <<<"$after") generated files match their generators"
 step "go test -race (sched, delayed, stack, array, kernels/offload)"
 gotest -count=1 -race ./sched/... ./delayed/... ./stack/... ./array/... ./kernels/offload/...
 
-step "-tags cuda: build without cgo, vet, kernels/cuda and segment's CUDA test on the emulated driver"
+step "-tags cuda: build without cgo, vet, kernels/cuda, segment's and the CLI's CUDA tests on the emulated driver"
 # The tests build a fake libcuda.so.1 with g++ (kernels/cuda/emu) that runs
 # the .cu kernels on a CPU grid emulator, and a second one with the thread
-# sanitizer. Only segment's CUDA test runs here: with the tag, every other
+# sanitizer; TestCUDAEndToEnd runs segstack built with the tag (segment
+# --device cuda against --device cpu, devices). Only the CUDA tests of
+# segment and the CLI run here: with the tag, every other
 # segment test would run on the emulated GPUs too (minutes), and they run
 # on the CPU above.
 CGO_ENABLED=0 go build -tags cuda -o /dev/null ./cmd/segstack
 go vet -tags cuda ./kernels/cuda/... ./kernels/offload/... ./segment/... ./cmd/segstack/
 gotest -count=1 -tags cuda ./kernels/cuda/...
-gotest -count=1 -tags cuda -run CUDA ./segment/...
+gotest -count=1 -tags cuda -run CUDA ./segment/... ./cmd/segstack/
 
 step "python package (scripts/test-python.sh)"
 # Builds libsegstack.so and the wheel, and runs python/tests against scipy,
