@@ -96,16 +96,16 @@ func TestLabelChunkedFixtures(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 14))
 	ctx := context.Background()
 	for _, c := range loadLabelFixtures(t) {
-		for _, cs := range chunkShapesFor(rng, c.mask.Shape)[:7] {
-			dst := stack.New[uint32](c.mask.Shape)
-			n, err := LabelChunked(ctx, dst, c.mask, cs, Connectivity(c.Conn))
+		for _, cs := range chunkShapesFor(rng, c.Mask.Shape)[:7] {
+			dst := stack.New[uint32](c.Mask.Shape)
+			n, err := LabelChunked(ctx, dst, c.Mask, cs, Connectivity(c.Conn))
 			require.NoError(t, err)
 			require.Equal(t, c.N, n, "%s chunks %v", c.Name, cs)
-			require.Equal(t, c.labels, dst.Data, "%s chunks %v", c.Name, cs)
+			require.Equal(t, c.Labels, dst.Data, "%s chunks %v", c.Name, cs)
 		}
-		if c.intensity != nil {
-			dst := stack.New[uint32](c.mask.Shape)
-			_, reg, err := LabelChunkedWithStats(ctx, dst, c.mask, c.intensity, stack.Shape{Z: 2, Y: 7, X: 9}, Connectivity(c.Conn))
+		if c.Intensity != nil {
+			dst := stack.New[uint32](c.Mask.Shape)
+			_, reg, err := LabelChunkedWithStats(ctx, dst, c.Mask, c.Intensity, stack.Shape{Z: 2, Y: 7, X: 9}, Connectivity(c.Conn))
 			require.NoError(t, err)
 			checkRegions(t, c, reg)
 		}

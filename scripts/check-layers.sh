@@ -9,7 +9,7 @@ layer() {
 	case "$1" in
 	internal/heap | internal/outfile | internal/filetree | kernels/simd) echo 0 ;;
 	stack) echo 1 ;;
-	stack/tiff | stack/zarr | stack/synth) echo 2 ;;
+	stack/tiff | stack/zarr | stack/synth | kernels/internal/fixtures) echo 2 ;;
 	kernels | kernels/offload/internal/view | sched) echo 3 ;;
 	kernels/offload | kernels/cuda | kernels/cuda/emutest | sched/dashboard | sched/dashboard/dashboardtest | delayed) echo 4 ;;
 	kernels/offload/fakedev | kernels/offload/devicetest) echo 5 ;;

@@ -1,8 +1,8 @@
 import os, sys, time, json, shutil, statistics
 # usage: bench.py rounds label:binary:out[:extra args] ...
-# Same method as -3.py (each round runs every configuration in turn, the
-# output deleted first; wall around spawn..wait4, CPU from rusage, peak RSS
-# from the report); it also prints the load average before and after.
+# Each round runs every configuration in turn, the output deleted first;
+# wall around spawn..wait4, CPU from rusage, peak RSS from the report; the
+# load average is printed before and after.
 rounds = int(sys.argv[1]); cfgs = [a.split(":") for a in sys.argv[2:]]
 print("load before", open("/proc/loadavg").read().split()[:3], flush=True)
 res = {c[0]: [] for c in cfgs}

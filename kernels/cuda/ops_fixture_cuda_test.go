@@ -3,61 +3,32 @@
 package cuda
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
-	"encoding/base64"
-	"encoding/binary"
-	"encoding/json"
 	"math"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/segstack/segstack/kernels"
+	"github.com/segstack/segstack/kernels/internal/fixtures"
 	"github.com/segstack/segstack/stack"
 )
 
 // The scipy fixtures of package kernels (testdata/, made by the scripts
 // beside them), run through the device kernels.
 
-type gaussFixture struct {
-	Name     string     `json:"name"`
-	Shape    [3]int     `json:"shape"`
-	DType    string     `json:"dtype"`
-	Sigma    [3]float64 `json:"sigma"`
-	Mode     string     `json:"mode"`
-	Truncate float64    `json:"truncate"`
-	Cval     float64    `json:"cval"`
-	Input    int        `json:"input"`
-	Output   int        `json:"output"`
-}
-
-func leF32s(b []byte, off, n int) []float32 {
-	out := make([]float32, n)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[off+4*i:]))
-	}
-	return out
-}
-
 // TestGaussianFixtures: on every case of testdata/gaussian_cases.json the
 // device gives the CPU backend's bits (which are within a few float32 ulps
 // of scipy's, as package kernels tests), and scipy's values within the
 // same tolerance.
 func TestGaussianFixtures(t *testing.T) {
-	js, err := os.ReadFile("../testdata/gaussian_cases.json")
+	cases, blob, err := fixtures.Load[fixtures.Gauss]("../testdata", "gaussian")
 	require.NoError(t, err)
-	var m struct{ Cases []gaussFixture }
-	require.NoError(t, json.Unmarshal(js, &m))
-	require.NotEmpty(t, m.Cases)
-	blob, err := os.ReadFile("../testdata/gaussian_data.bin")
-	require.NoError(t, err)
+	require.NotEmpty(t, cases)
 	g, s := opsGPU(t)
 	fewBlocks(t, 4)
 	ctx := context.Background()
-	for _, c := range m.Cases {
+	for _, c := range cases {
 		shape := stack.ShapeOf(c.Shape)
 		n := shape.Len()
 		mode, err := stack.ParseMode(c.Mode)
@@ -69,7 +40,7 @@ func TestGaussianFixtures(t *testing.T) {
 		size := 4
 		switch c.DType {
 		case "float32":
-			src, _ := stack.FromSlice(shape, leF32s(blob, c.Input, n))
+			src, _ := stack.FromSlice(shape, fixtures.F32s(blob, c.Input, n))
 			wantMax, err = kernels.Gaussian(ctx, want, src, opt)
 			raw = blob[c.Input : c.Input+4*n]
 		case "uint8":
@@ -77,11 +48,7 @@ func TestGaussianFixtures(t *testing.T) {
 			wantMax, err = kernels.GaussianOf(ctx, want, src, opt)
 			raw, size = blob[c.Input:c.Input+n], 1
 		case "uint16":
-			v := make([]uint16, n)
-			for i := range v {
-				v[i] = binary.LittleEndian.Uint16(blob[c.Input+2*i:])
-			}
-			src, _ := stack.FromSlice(shape, v)
+			src, _ := stack.FromSlice(shape, fixtures.U16s(blob, c.Input, n))
 			wantMax, err = kernels.GaussianOf(ctx, want, src, opt)
 			raw, size = blob[c.Input:c.Input+2*n], 2
 		default:
@@ -95,7 +62,7 @@ func TestGaussianFixtures(t *testing.T) {
 		got := download[float32](t, g, s, dst, n)
 		requireBits(t, want.Data, got, c.Name)
 		requireBits(t, []float32{wantMax}, download[float32](t, g, s, mb, 1), c.Name+" max")
-		scipy := leF32s(blob, c.Output, n)
+		scipy := fixtures.F32s(blob, c.Output, n)
 		scale := 0.0
 		for _, v := range scipy {
 			scale = math.Max(scale, math.Abs(float64(v)))
@@ -115,43 +82,21 @@ func TestGaussianFixtures(t *testing.T) {
 // numbering and count are scipy's, and its region statistics are the
 // CPU's.
 func TestLabelFixtures(t *testing.T) {
-	f, err := os.Open("../testdata/label/label_cases.jsonl.gz")
+	all, err := fixtures.LoadLabels("../testdata")
 	require.NoError(t, err)
-	defer f.Close()
-	zr, err := gzip.NewReader(f)
-	require.NoError(t, err)
-	sc := bufio.NewScanner(zr)
-	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	g, s := opsGPU(t)
 	fewBlocks(t, 1)
 	cases := 0
-	for sc.Scan() {
-		var c struct {
-			Name      string `json:"name"`
-			Shape     [3]int `json:"shape"`
-			Conn      int    `json:"conn"`
-			N         int    `json:"n"`
-			Mask      string `json:"mask"`
-			Labels    string `json:"labels"`
-			Intensity string `json:"intensity"`
-		}
-		require.NoError(t, json.Unmarshal(sc.Bytes(), &c))
+	for _, c := range all {
 		shape := stack.ShapeOf(c.Shape)
-		bits, err := base64.StdEncoding.DecodeString(c.Mask)
-		require.NoError(t, err)
-		fg, err := base64.StdEncoding.DecodeString(c.Labels)
-		require.NoError(t, err)
 		src := stack.New[float32](shape)
-		want := make([]uint32, shape.Len())
-		k := 0
-		for i := range src.Data {
+		for i, m := range c.Mask.Data {
 			src.Data[i] = -0.5
-			if bits[i/8]>>(7-i%8)&1 != 0 {
+			if m != 0 {
 				src.Data[i] = 0.5
-				want[i] = uint32(binary.LittleEndian.Uint16(fg[2*k:]))
-				k++
 			}
 		}
+		want := c.Labels
 		conn := kernels.Connectivity(c.Conn)
 		widths := []int{4}
 		if cases%4 == 0 {
@@ -162,13 +107,7 @@ func TestLabelFixtures(t *testing.T) {
 			require.Equal(t, c.N, n, "%s conn %d", c.Name, c.Conn)
 			require.Equal(t, want, got, "%s conn %d, %d-byte labels", c.Name, c.Conn, es)
 		}
-		if c.Intensity != "" {
-			raw, err := base64.StdEncoding.DecodeString(c.Intensity)
-			require.NoError(t, err)
-			in := stack.New[float32](shape)
-			for i := range in.Data {
-				in.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
-			}
+		if in := c.Intensity; in != nil {
 			lv := stack.New[uint32](shape)
 			_, regs, err := kernels.LabelAboveWithStats(context.Background(), lv, src, 0, conn, in)
 			require.NoError(t, err)
@@ -184,7 +123,6 @@ func TestLabelFixtures(t *testing.T) {
 		}
 		cases++
 	}
-	require.NoError(t, sc.Err())
 	require.Greater(t, cases, 150)
 }
 

@@ -39,19 +39,12 @@ func TestRareCodecsMatchLibtiff(t *testing.T) {
 	if err := exec.Command(venvPython, "-c", check).Run(); err != nil {
 		t.Skipf("SKIP: %s with tifffile and imagecodecs (with LERC), or libtiff.so.6 with JBIG and LERC and libjbig.so.0, not available: %v", venvPython, err)
 	}
-	dir := t.TempDir()
-	var stderr bytes.Buffer
-	cmd := exec.Command(venvPython, "testdata/make_codecs.py", dir)
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Run(), stderr.String())
-	b, err := os.ReadFile(filepath.Join(dir, "codecs.json"))
-	require.NoError(t, err)
 	var cases []codecCase
-	require.NoError(t, json.Unmarshal(b, &cases))
+	dir := runTestdata(t, "make_codecs.py", "codecs.json", &cases)
 	require.Len(t, cases, 82)
 	// Files libtiff fails to decode are refused, with an error of this
 	// package's kinds.
-	b, err = os.ReadFile(filepath.Join(dir, "refused.json"))
+	b, err := os.ReadFile(filepath.Join(dir, "refused.json"))
 	require.NoError(t, err)
 	var refused []string
 	require.NoError(t, json.Unmarshal(b, &refused))
@@ -76,18 +69,7 @@ func TestRareCodecsMatchLibtiff(t *testing.T) {
 			require.Equal(t, c.DType, r.DType().String())
 			require.Equal(t, stack.Shape{Z: c.Planes, Y: c.Y, X: c.X}, r.Shape())
 			require.True(t, bytes.Equal(want, got), "pixels differ from libtiff's")
-
-			out := filepath.Join(t.TempDir(), "copy.tif")
-			w, err := Create(out, r.WriterOptions())
-			require.NoError(t, err)
-			for i := range r.Pages() {
-				buf := make([]byte, r.PlaneBytes())
-				require.NoError(t, r.ReadPlaneInto(i, buf))
-				require.NoError(t, w.WritePlane(buf))
-			}
-			require.NoError(t, w.Close())
-			_, back := readAllPlanes(t, out)
-			require.True(t, bytes.Equal(want, back), "the copy differs")
+			requireCopyReads(t, r, want)
 		})
 	}
 }

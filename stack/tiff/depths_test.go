@@ -2,7 +2,6 @@ package tiff
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,15 +34,8 @@ func makeDepths(t *testing.T) (string, []depthCase) {
 	if _, err := exec.LookPath("tiffcp"); err != nil {
 		t.Skip("SKIP: tiffcp (libtiff-tools) not installed")
 	}
-	dir := t.TempDir()
-	var stderr bytes.Buffer
-	cmd := exec.Command(venvPython, "testdata/make_depths.py", dir)
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Run(), stderr.String())
-	b, err := os.ReadFile(filepath.Join(dir, "depths.json"))
-	require.NoError(t, err)
 	var cases []depthCase
-	require.NoError(t, json.Unmarshal(b, &cases))
+	dir := runTestdata(t, "make_depths.py", "depths.json", &cases)
 	require.Greater(t, len(cases), 200)
 	return dir, cases
 }
@@ -72,18 +64,7 @@ func TestWidenedSamplesMatchLibtiff(t *testing.T) {
 			h, v := r.Subsampling()
 			require.Equal(t, c.Subsampling, [2]int{h, v})
 			require.True(t, bytes.Equal(want, got), "pixels differ from libtiff's")
-
-			out := filepath.Join(t.TempDir(), "copy.tif")
-			w, err := Create(out, r.WriterOptions())
-			require.NoError(t, err)
-			for i := range r.Pages() {
-				buf := make([]byte, r.PlaneBytes())
-				require.NoError(t, r.ReadPlaneInto(i, buf))
-				require.NoError(t, w.WritePlane(buf))
-			}
-			require.NoError(t, w.Close())
-			_, back := readAllPlanes(t, out)
-			require.True(t, bytes.Equal(want, back), "the copy differs")
+			requireCopyReads(t, r, want)
 		})
 	}
 }

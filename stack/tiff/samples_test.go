@@ -39,17 +39,43 @@ func makeSamples(t *testing.T) (string, []sampleCase) {
 	if err := exec.Command(venvPython, "-c", "import tifffile, imagecodecs, numpy").Run(); err != nil {
 		t.Skipf("SKIP: %s with tifffile and imagecodecs not available: %v", venvPython, err)
 	}
-	dir := t.TempDir()
-	var stderr bytes.Buffer
-	cmd := exec.Command(venvPython, "testdata/make_samples.py", dir)
-	cmd.Stderr = &stderr
-	require.NoError(t, cmd.Run(), stderr.String())
-	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	require.NoError(t, err)
 	var cases []sampleCase
-	require.NoError(t, json.Unmarshal(b, &cases))
+	dir := runTestdata(t, "make_samples.py", "manifest.json", &cases)
 	require.NotEmpty(t, cases)
 	return dir, cases
+}
+
+// runTestdata runs testdata/script with the venv's Python, which writes its
+// files into a new folder, and decodes the manifest it writes there into
+// cases; it returns the folder.
+func runTestdata(t *testing.T, script, manifest string, cases any) string {
+	t.Helper()
+	dir := t.TempDir()
+	var stderr bytes.Buffer
+	cmd := exec.Command(venvPython, filepath.Join("testdata", script), dir)
+	cmd.Stderr = &stderr
+	require.NoError(t, cmd.Run(), stderr.String())
+	b, err := os.ReadFile(filepath.Join(dir, manifest))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, cases))
+	return dir
+}
+
+// requireCopyReads writes every plane of r into a new file with r's
+// WriterOptions and checks that the copy reads back as want.
+func requireCopyReads(t *testing.T, r *Reader, want []byte) {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "copy.tif")
+	w, err := Create(out, r.WriterOptions())
+	require.NoError(t, err)
+	for i := range r.Pages() {
+		buf := make([]byte, r.PlaneBytes())
+		require.NoError(t, r.ReadPlaneInto(i, buf))
+		require.NoError(t, w.WritePlane(buf))
+	}
+	require.NoError(t, w.Close())
+	_, back := readAllPlanes(t, out)
+	require.True(t, bytes.Equal(want, back), "the copy differs")
 }
 
 // readAllPlanes reads every plane of path, in order, as little-endian bytes.
