@@ -213,7 +213,7 @@ func Select(device string) (Backend, error) {
 	if !ok {
 		if spec.Kind == "cuda" {
 			return nil, fmt.Errorf("kernels: device %q: CUDA support is not compiled into this binary; "+
-				"rebuild with `go build -tags cuda` (needs the CUDA driver and toolkit): %w", device, ErrNoDevice)
+				"rebuild with `go build -tags cuda` (no CUDA toolkit needed; runs where the NVIDIA driver is installed): %w", device, ErrNoDevice)
 		}
 		return nil, fmt.Errorf("kernels: device %q: no %q devices in this binary: %w", device, spec.Kind, ErrNoDevice)
 	}
