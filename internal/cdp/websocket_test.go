@@ -164,7 +164,7 @@ func TestWebSocketClientFrames(t *testing.T) {
 func TestWebSocketServerFrames(t *testing.T) {
 	t.Parallel()
 	long := bytes.Repeat([]byte("0123456789"), 7000) // 70000 bytes: 64-bit length
-	mid := long[:300]                                 // 16-bit length
+	mid := long[:300]                                // 16-bit length
 	u := wsServer(t, 101, "", func(c net.Conn, br *bufio.Reader) {
 		var out []byte
 		// A message in three fragments with a ping between them.
