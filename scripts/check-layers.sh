@@ -7,11 +7,11 @@ cd "$(dirname "$0")/.."
 mod=github.com/segstack/segstack
 layer() {
 	case "$1" in
-	internal/heap | internal/outfile | internal/filetree | kernels/simd) echo 0 ;;
-	stack) echo 1 ;;
+	internal/heap | internal/outfile | internal/filetree | internal/cdp | kernels/simd) echo 0 ;;
+	stack | internal/cdp/cdptest) echo 1 ;;
 	stack/tiff | stack/zarr | stack/synth | kernels/internal/fixtures) echo 2 ;;
 	kernels | kernels/offload/internal/view | sched) echo 3 ;;
-	kernels/offload | kernels/cuda | kernels/cuda/emutest | sched/dashboard | sched/dashboard/dashboardtest | delayed) echo 4 ;;
+	kernels/offload | kernels/cuda | kernels/cuda/emutest | sched/dashboard | delayed) echo 4 ;;
 	kernels/offload/fakedev | kernels/offload/devicetest) echo 5 ;;
 	array | segment) echo 6 ;;
 	engine | capi) echo 7 ;;

@@ -13,9 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
+	"github.com/segstack/segstack/internal/cdp/cdptest"
 	"github.com/segstack/segstack/sched/dashboard"
-	"github.com/segstack/segstack/sched/dashboard/dashboardtest"
 	"github.com/segstack/segstack/segment"
 	"github.com/segstack/segstack/stack"
 	"github.com/segstack/segstack/stack/synth"
@@ -81,7 +80,7 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping the browser test in -short mode")
 	}
-	dashboardtest.Require(t)
+	cdptest.Require(t)
 	const planes, workers = 300, 2
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "cells.tif"), filepath.Join(dir, "labels.tif")
@@ -165,28 +164,26 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 	require.ElementsMatch(t, []string{"stage_read_seconds", "stage_gaussian_seconds", "stage_threshold_seconds",
 		"stage_label_seconds", "stage_write_seconds"}, gauges)
 
-	bctx := dashboardtest.Browser(t, 1280, 1000, 60*time.Second)
+	b, bctx := cdptest.Browser(t, 1280, 1000, 60*time.Second)
 
 	attr := func(sel, name string) int {
 		t.Helper()
-		r, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+		v, ok, err := b.Attribute(bctx, sel, name)
 		require.NoError(t, err)
-		require.True(t, r.Exists, "%s has no %s", sel, name)
-		n, err := strconv.Atoi(r.Value)
-		require.NoError(t, err, r.Value)
+		require.True(t, ok, "%s has no %s", sel, name)
+		n, err := strconv.Atoi(v)
+		require.NoError(t, err, v)
 		return n
 	}
 	const row = `#progress tr[data-kind="plane"]`
-	require.NoError(t, chromedp.Do(bctx,
-		chromedp.Navigate("http://"+addr+"/"),
-		chromedp.WaitVisible(chromedp.ID("stream")),
-	))
-	_, err = chromedp.Run(bctx, chromedp.Poll[bool](
+	require.NoError(t, b.Navigate(bctx, "http://"+addr+"/"))
+	require.NoError(t, b.WaitVisible(bctx, "#stream"))
+	err = b.Poll(bctx,
 		`Number(document.body.dataset.updates) >= 2 && Number(document.querySelector('`+row+`')?.dataset.done) > 0`,
-		chromedp.WithPollingTimeout(20*time.Second)))
+		20*time.Second)
 	require.NoError(t, err, "the page never showed a finished plane")
 	updates1, done1 := attr("body", "data-updates"), attr(row, "data-done")
-	require.NoError(t, chromedp.Do(bctx, chromedp.Sleep(1200*time.Millisecond)))
+	time.Sleep(1200 * time.Millisecond)
 	updates2, done2 := attr("body", "data-updates"), attr(row, "data-done")
 	planned2 := attr(row, "data-planned")
 	t.Logf("after %.1fs: updates %d→%d, planes done %d→%d, %d still planned",
@@ -195,23 +192,27 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 	require.Greater(t, done2, done1, "progress advances")
 	require.Less(t, done2, planes, "the run was still going while the page was read")
 
-	conn, err := chromedp.Run(bctx, chromedp.Text(chromedp.ID("conn")))
+	conn, err := b.Text(bctx, "#conn")
 	require.NoError(t, err)
 	require.Equal(t, "live", conn)
-	cells, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](
-		`Array.from(document.querySelectorAll('`+row+` td')).map((td) => td.textContent)`))
+	var cells []string
+	err = b.Evaluate(bctx,
+		`Array.from(document.querySelectorAll('`+row+` td')).map((td) => td.textContent)`,
+		&cells)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(cells), 3)
 	require.Equal(t, "plane", cells[0])
 	require.Regexp(t, `^\d+ / `+strconv.Itoa(planes)+`$`, cells[2], "done out of the whole stack")
-	legend, err := chromedp.Run(bctx, chromedp.Text(chromedp.ID("legend")))
+	legend, err := b.Text(bctx, "#legend")
 	require.NoError(t, err)
 	require.Contains(t, legend, "plane")
 
 	// Both workers: a row in the table with tasks done, and bars in the
 	// task stream.
-	workerTasks, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](
-		`Array.from(document.querySelectorAll('#workers tbody tr')).map((tr) => Number(tr.dataset.tasks))`))
+	var workerTasks []int
+	err = b.Evaluate(bctx,
+		`Array.from(document.querySelectorAll('#workers tbody tr')).map((tr) => Number(tr.dataset.tasks))`,
+		&workerTasks)
 	require.NoError(t, err)
 	require.Len(t, workerTasks, workers)
 	for i, n := range workerTasks {
@@ -219,7 +220,8 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 	}
 	require.Greater(t, attr("#stream", "data-spans"), 0)
 	require.Greater(t, attr("#stream", "data-tasks"), 0)
-	streamRows, err := chromedp.Run(bctx, chromedp.Evaluate[[]int](`(() => {
+	var streamRows []int
+	err = b.Evaluate(bctx, `(() => {
 		// Rows of the task-stream canvas with pixels of the plane tasks'
 		// colour (#3b7dd8), the strip under each worker's stages.
 		const cv = document.getElementById('stream');
@@ -234,7 +236,7 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 			if (n > 0) rows.push(y);
 		}
 		return rows;
-	})()`))
+	})()`, &streamRows)
 	require.NoError(t, err)
 	require.NotEmpty(t, streamRows, "the task stream has no bars")
 	// A worker's strip of task bars is at most 7 CSS pixels high: bars on
@@ -269,8 +271,10 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 		require.Greater(t, spans[k], int64(0), "no %s spans in the stream", k)
 		require.Greater(t, stageDone[k], 0, k)
 	}
-	legendStages, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](
-		`Array.from(document.querySelectorAll('#legend [data-stage]')).map((e) => e.dataset.stage)`))
+	var legendStages []string
+	err = b.Evaluate(bctx,
+		`Array.from(document.querySelectorAll('#legend [data-stage]')).map((e) => e.dataset.stage)`,
+		&legendStages)
 	require.NoError(t, err)
 	require.Subset(t, legendStages, []string{"read", "gaussian", "label"})
 	require.Greater(t, attr("#stream", "data-stages"), 0)
@@ -279,11 +283,11 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 
 	// Stage gauges: every stage of the plane task is shown, and reading
 	// (slowed down here) has taken time.
-	_, err = chromedp.Run(bctx, chromedp.Poll[bool](
+	err = b.Poll(bctx,
 		`Number(document.querySelector('#gauges [data-gauge="stage_read_seconds"]')?.dataset.value) > 0`,
-		chromedp.WithPollingTimeout(10*time.Second)))
+		10*time.Second)
 	require.NoError(t, err, "the read gauge never moved")
-	gaugeText, err := chromedp.Run(bctx, chromedp.Text(chromedp.ID("gauges")))
+	gaugeText, err := b.Text(bctx, "#gauges")
 	require.NoError(t, err)
 	for _, stage := range []string{"read", "gaussian", "threshold", "label", "write"} {
 		require.Contains(t, gaugeText, stage+" seconds")
@@ -291,9 +295,9 @@ func TestSegmentDashboardInBrowser(t *testing.T) {
 
 	// A few seconds of history make a fuller picture of the stream.
 	if d := 6*time.Second - time.Since(start); d > 0 {
-		require.NoError(t, chromedp.Do(bctx, chromedp.Sleep(d)))
+		time.Sleep(d)
 	}
-	png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+	png, err := b.CaptureScreenshot(bctx)
 	require.NoError(t, err)
 	require.Greater(t, len(png), 1000)
 	shot := filepath.Join(t.TempDir(), "dashboard-segment.png")

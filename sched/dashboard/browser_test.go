@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
+	"github.com/segstack/segstack/internal/cdp"
+	"github.com/segstack/segstack/internal/cdp/cdptest"
 	"github.com/segstack/segstack/sched"
-	"github.com/segstack/segstack/sched/dashboard/dashboardtest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -20,7 +20,7 @@ import (
 // run and checks that the task stream and the progress table update.
 // SEGSTACK_UPDATE_SCREENSHOT=1 also writes testdata/dashboard.png.
 func TestDashboardInBrowser(t *testing.T) {
-	dashboardtest.Require(t)
+	cdptest.Require(t)
 	c := newCluster(t, sched.Options{Workers: 3, Devices: []sched.Device{{Kind: "GPU", Name: "gpu0"}}, MaxPending: 16})
 	d, addr := serve(t, c)
 	d.RegisterGauge("pool_bytes", "plane pool", func() float64 { return 48 << 20 })
@@ -56,24 +56,22 @@ func TestDashboardInBrowser(t *testing.T) {
 	}()
 	defer func() { stop(); wg.Wait() }()
 
-	bctx := dashboardtest.Browser(t, 1400, 1000, 90*time.Second)
-	attr := func(sel, name string) int { return intAttr(t, bctx, sel, name) }
-	require.NoError(t, chromedp.Do(bctx,
-		chromedp.Navigate("http://"+addr+"/"),
-		chromedp.WaitVisible(chromedp.ID("stream")),
-	))
-	_, err := chromedp.Run(bctx, chromedp.Poll[bool](
+	b, bctx := cdptest.Browser(t, 1400, 1000, 90*time.Second)
+	attr := func(sel, name string) int { return intAttr(t, b, bctx, sel, name) }
+	require.NoError(t, b.Navigate(bctx, "http://"+addr+"/"))
+	require.NoError(t, b.WaitVisible(bctx, "#stream"))
+	err := b.Poll(bctx,
 		`Number(document.body.dataset.updates) >= 3 && document.querySelector('#progress tr[data-kind="label"]') !== null`,
-		chromedp.WithPollingTimeout(30*time.Second)))
+		30*time.Second)
 	require.NoError(t, err)
 	updates1 := attr("body", "data-updates")
 	done1 := attr(`#progress tr[data-kind="label"]`, "data-done")
-	require.NoError(t, chromedp.Do(bctx, chromedp.Sleep(1500*time.Millisecond)))
+	time.Sleep(1500 * time.Millisecond)
 	updates2 := attr("body", "data-updates")
 	done2 := attr(`#progress tr[data-kind="label"]`, "data-done")
 	spans := attr("#stream", "data-spans")
 	streamTasks := attr("#stream", "data-tasks")
-	conn, err := chromedp.Run(bctx, chromedp.Text(chromedp.ID("conn")))
+	conn, err := b.Text(bctx, "#conn")
 	require.NoError(t, err)
 	t.Logf("updates %d→%d, label done %d→%d, stream %d spans for %d tasks", updates1, updates2, done1, done2, spans, streamTasks)
 	require.Equal(t, "live", conn)
@@ -82,17 +80,19 @@ func TestDashboardInBrowser(t *testing.T) {
 	require.Greater(t, spans, 0)
 	require.Greater(t, streamTasks, 0)
 
-	workerRows, err := chromedp.Run(bctx, chromedp.Evaluate[int](`document.querySelectorAll('#workers tbody tr').length`))
+	var workerRows int
+	err = b.Evaluate(bctx, `document.querySelectorAll('#workers tbody tr').length`, &workerRows)
 	require.NoError(t, err)
 	require.Equal(t, 4, workerRows)
-	_, err = chromedp.Run(bctx, chromedp.Poll[bool](`document.querySelectorAll('#failures li:not(.none)').length > 0`,
-		chromedp.WithPollingTimeout(20*time.Second)))
+	err = b.Poll(bctx,
+		`document.querySelectorAll('#failures li:not(.none)').length > 0`,
+		20*time.Second)
 	require.NoError(t, err)
-	gaugeText, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS("#gauges .gauge")))
+	gaugeText, err := b.Text(bctx, "#gauges .gauge")
 	require.NoError(t, err)
 	require.Contains(t, gaugeText, "48.0 MiB")
 
-	png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+	png, err := b.CaptureScreenshot(bctx)
 	require.NoError(t, err)
 	require.Greater(t, len(png), 1000)
 	shot := filepath.Join(t.TempDir(), "dashboard.png")
@@ -104,13 +104,13 @@ func TestDashboardInBrowser(t *testing.T) {
 }
 
 // intAttr reads an integer attribute of the first element matching sel.
-func intAttr(t *testing.T, bctx context.Context, sel, name string) int {
+func intAttr(t *testing.T, b *cdp.Browser, bctx context.Context, sel, name string) int {
 	t.Helper()
-	r, err := chromedp.Run(bctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+	v, ok, err := b.Attribute(bctx, sel, name)
 	require.NoError(t, err)
-	require.True(t, r.Exists, "%s has no %s", sel, name)
-	n, err := strconv.Atoi(r.Value)
-	require.NoError(t, err, r.Value)
+	require.True(t, ok, "%s has no %s", sel, name)
+	n, err := strconv.Atoi(v)
+	require.NoError(t, err, v)
 	return n
 }
 
@@ -119,7 +119,7 @@ func intAttr(t *testing.T, bctx context.Context, sel, name string) int {
 // that the page draws and lists the stages.
 // SEGSTACK_UPDATE_SCREENSHOT=1 also writes testdata/dashboard-stages.png.
 func TestDashboardStagesInBrowser(t *testing.T) {
-	dashboardtest.Require(t)
+	cdptest.Require(t)
 	c := newCluster(t, sched.Options{Workers: 4, MaxPending: 8})
 	_, addr := serve(t, c)
 
@@ -162,30 +162,30 @@ func TestDashboardStagesInBrowser(t *testing.T) {
 	}()
 	defer func() { stop(); wg.Wait() }()
 
-	bctx := dashboardtest.Browser(t, 1400, 1000, 90*time.Second)
-	require.NoError(t, chromedp.Do(bctx,
-		chromedp.Navigate("http://"+addr+"/"),
-		chromedp.WaitVisible(chromedp.ID("stream")),
-	))
-	_, err := chromedp.Run(bctx, chromedp.Poll[bool](
+	b, bctx := cdptest.Browser(t, 1400, 1000, 90*time.Second)
+	require.NoError(t, b.Navigate(bctx, "http://"+addr+"/"))
+	require.NoError(t, b.WaitVisible(bctx, "#stream"))
+	err := b.Poll(bctx,
 		`Number(document.body.dataset.updates) >= 3 && document.querySelector('#progress tr[data-stage="write"]') !== null`,
-		chromedp.WithPollingTimeout(30*time.Second)))
+		30*time.Second)
 	require.NoError(t, err)
-	done1 := intAttr(t, bctx, `#progress tr[data-stage="gaussian"]`, "data-done")
-	require.NoError(t, chromedp.Do(bctx, chromedp.Sleep(3*time.Second)))
-	done2 := intAttr(t, bctx, `#progress tr[data-stage="gaussian"]`, "data-done")
+	done1 := intAttr(t, b, bctx, `#progress tr[data-stage="gaussian"]`, "data-done")
+	time.Sleep(3 * time.Second)
+	done2 := intAttr(t, b, bctx, `#progress tr[data-stage="gaussian"]`, "data-done")
 	require.Greater(t, done2, done1, "stage progress advances")
-	require.Equal(t, planes, intAttr(t, bctx, `#progress tr[data-stage="gaussian"]`, "data-total"))
-	require.Greater(t, intAttr(t, bctx, "#stream", "data-stages"), 0)
-	legend, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](
-		`Array.from(document.querySelectorAll('#legend [data-stage]')).map((e) => e.dataset.stage)`))
+	require.Equal(t, planes, intAttr(t, b, bctx, `#progress tr[data-stage="gaussian"]`, "data-total"))
+	require.Greater(t, intAttr(t, b, bctx, "#stream", "data-stages"), 0)
+	var legend []string
+	err = b.Evaluate(bctx,
+		`Array.from(document.querySelectorAll('#legend [data-stage]')).map((e) => e.dataset.stage)`,
+		&legend)
 	require.NoError(t, err)
 	require.Equal(t, []string{"read", "gaussian", "threshold", "label", "write"}, legend)
-	eta, err := chromedp.Run(bctx, chromedp.Text(chromedp.CSS(`#progress tr[data-stage="label"] td:last-child`)))
+	eta, err := b.Text(bctx, `#progress tr[data-stage="label"] td:last-child`)
 	require.NoError(t, err)
 	require.Regexp(t, `^[0-9.]+ (s|min|h)$`, eta, "an ETA from the planned total")
 
-	png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
+	png, err := b.CaptureScreenshot(bctx)
 	require.NoError(t, err)
 	shot := filepath.Join(t.TempDir(), "dashboard-stages.png")
 	require.NoError(t, os.WriteFile(shot, png, 0o644))

@@ -44,7 +44,7 @@ func Browser(t testing.TB, width, height int, timeout time.Duration) (*cdp.Brows
 	t.Cleanup(cancel)
 	b, err := cdp.Launch(ctx, browser, cdp.Options{Width: width, Height: height, UserDataDir: t.TempDir()})
 	if serr := (*cdp.StartError)(nil); errors.As(err, &serr) {
-		t.Skipf("skipping the browser test: %s does not start here: %v", browser, err)
+		t.Skipf("skipping the browser test: %v", err)
 	}
 	if err != nil {
 		t.Fatalf("driving %s: %v", browser, err)
