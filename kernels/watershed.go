@@ -222,6 +222,7 @@ type wsScratch struct {
 	ties  map[uint32]int
 	marks []wsItem
 	vals  []uint32
+	byAge []uint32
 	// With peaks as seeds (sized): each label's pixel count and first
 	// (lowest) padded index, counted as the flood labels them.
 	sized       bool
@@ -589,16 +590,27 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 		if tied == 0 {
 			// Every key left is distinct, so any exact priority queue pops
 			// them in the same order: hand them to the bucket queue in
-			// key order, which keeps each bucket in order of age.
-			rest := ws.marks[:0]
+			// order of age (the markers left, of age 0, first), which
+			// keeps each bucket, one value, in order of age. The ages
+			// are distinct and below age: placing each entry at its age
+			// orders them without a sort.
+			q := ws.queue
+			q.start(v)
+			byAge := grow(ws.byAge, int(age)+1)
+			ws.byAge = byAge
+			clear(byAge)
+			keys, pix := h.keys, h.pix
 			for i := 1; i <= h.n; i++ {
-				rest = append(rest, wsItem{key: h.keys[i], p: h.pix[i]})
+				if a := uint32(keys[i]); a == 0 {
+					q.push(uint32(keys[i]>>32), pix[i])
+				} else {
+					byAge[a] = uint32(i)
+				}
 			}
-			ws.marks = rest
-			slices.SortFunc(rest, func(a, b wsItem) int { return cmp.Compare(a.key, b.key) })
-			ws.queue.start(v)
-			for _, r := range rest {
-				ws.queue.push(uint32(r.key>>32), r.p)
+			for _, i := range byAge {
+				if i != 0 {
+					q.push(uint32(keys[i]>>32), pix[i])
+				}
 			}
 			h.reset()
 			return ws.floodBuckets(ctx, offs)

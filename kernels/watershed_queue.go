@@ -20,9 +20,14 @@ type binHeap struct {
 	keys []uint64
 	pix  []uint32
 	n    int
+	sink uint64 // see pop
 }
 
 const heapSentinel = math.MaxUint64
+
+// heapStepMax is the heap size below which pop descends two levels at a
+// time (2 MiB of keys).
+const heapStepMax = 1 << 18
 
 func (h *binHeap) reset() {
 	if cap(h.keys) < 2 {
@@ -78,6 +83,39 @@ func (h *binHeap) pop() (uint64, uint32) {
 		return topK, topP
 	}
 	i := 1
+	// While the heap is small enough for its keys to stay in the core's
+	// cache (heapStepMax), descend two levels at a time while both
+	// grandchildren of the hole are entries: the grandchildren's cache
+	// line (4i..4i+3, 32 aligned bytes) is asked for with the children's,
+	// before the first comparison, and both choices are made without
+	// branches, so the descent waits for neither a load nor a mispredicted
+	// branch at every level. On larger heaps the plain loop below, whose
+	// branches let the core run ahead down the predicted path, measured
+	// faster.
+	var sink uint64
+	for 4*i+3 <= n && n < heapStepMax {
+		c, g := 2*i, 4*i
+		sink ^= keys[g]
+		k0, k1 := keys[c], keys[c+1]
+		d := 0
+		if k1 < k0 {
+			d = 1
+			k0 = k1
+		}
+		c += d
+		g += 2 * d
+		g0, g1 := keys[g], keys[g+1]
+		d = 0
+		if g1 < g0 {
+			d = 1
+			g0 = g1
+		}
+		g += d
+		keys[i], pix[i] = k0, pix[c]
+		keys[c], pix[c] = g0, pix[g]
+		i = g
+	}
+	h.sink = sink // keeps the load of keys[g] that asks for the line
 	for {
 		c := 2 * i
 		if c > n {

@@ -1,0 +1,110 @@
+package kernels
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// refBinHeap is scikit-image's binary heap written plainly, as the
+// reference for binHeap: keys and pixels in 1-based arrays, push swapping
+// the new entry up while it is strictly smaller than its parent, pop moving
+// the last entry to the root and swapping it down while a child is strictly
+// smaller, with the left child unless the right one is strictly smaller.
+type refBinHeap struct {
+	keys []uint64
+	pix  []uint32
+}
+
+func (h *refBinHeap) len() int { return max(0, len(h.keys)-1) }
+
+func (h *refBinHeap) push(key uint64, p uint32) {
+	if len(h.keys) == 0 {
+		h.keys, h.pix = []uint64{0}, []uint32{0}
+	}
+	h.keys = append(h.keys, key)
+	h.pix = append(h.pix, p)
+	for c := len(h.keys) - 1; c > 1 && h.keys[c] < h.keys[c/2]; c /= 2 {
+		h.keys[c], h.keys[c/2] = h.keys[c/2], h.keys[c]
+		h.pix[c], h.pix[c/2] = h.pix[c/2], h.pix[c]
+	}
+}
+
+func (h *refBinHeap) pop() (uint64, uint32) {
+	k, p := h.keys[1], h.pix[1]
+	n := len(h.keys) - 1
+	h.keys[1], h.pix[1] = h.keys[n], h.pix[n]
+	h.keys, h.pix = h.keys[:n], h.pix[:n]
+	n--
+	for i := 1; ; {
+		c := 2 * i
+		if c > n {
+			break
+		}
+		if c+1 <= n && h.keys[c+1] < h.keys[c] {
+			c++
+		}
+		if !(h.keys[c] < h.keys[i]) {
+			break
+		}
+		h.keys[c], h.keys[i] = h.keys[i], h.keys[c]
+		h.pix[c], h.pix[i] = h.pix[i], h.pix[c]
+		i = c
+	}
+	return k, p
+}
+
+// TestBinHeapAgainstReference runs random pushes and pops through binHeap
+// and the plain reference, with many markers of one value (age 0, equal
+// keys, told apart only by their pixels) and later entries of few values,
+// and requires the same pops, pixels included: equal keys leave in the
+// reference's order. Some rounds grow the heap past heapStepMax, where pop
+// descends one level at a time, and shrink it back below.
+func TestBinHeapAgainstReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 12))
+	var h binHeap
+	for round := range 60 {
+		var ref refBinHeap
+		h.reset()
+		levels := 1 + r.IntN(12)
+		pushes := 1 + r.IntN(8)
+		size := 2000
+		if round%20 == 0 {
+			size = heapStepMax + 5000
+		}
+		for range r.IntN(400) {
+			v := uint64(r.IntN(levels))
+			p := r.Uint32()
+			ref.push(v<<32, p)
+			h.push(v<<32, p)
+		}
+		age, low := uint64(1), uint64(0)
+		check := func(pop int) {
+			k, p := ref.pop()
+			gk, gp := h.pop()
+			if k != gk || p != gp {
+				require.Equal(t, [2]uint64{k, uint64(p)}, [2]uint64{gk, uint64(gp)}, "round %d pop %d (size %d)", round, pop, h.len()+1)
+			}
+			low = k >> 32
+		}
+		// Grow to about size, then pop and push at random, then drain.
+		for pop := 0; ref.len() > 0 || pop == 0; pop++ {
+			if ref.len() < size && r.IntN(3) != 0 {
+				for range 1 + r.IntN(pushes) {
+					age++
+					v := low + uint64(r.IntN(levels))
+					p := r.Uint32()
+					ref.push(v<<32|age, p)
+					h.push(v<<32|age, p)
+				}
+				continue
+			}
+			check(pop)
+			if pop > 4*size {
+				size = 0
+			}
+		}
+		require.Zero(t, h.len(), "round %d", round)
+	}
+}
