@@ -36,3 +36,19 @@ func rangeU16Fast(s []uint16) (lo, hi uint16, n int) {
 	lo, hi = rangeU16AVX2(&s[0], n)
 	return lo, hi, n
 }
+
+//go:noescape
+func diffBitsAVX2(bm, prev, cur *byte, n int)
+
+// diffBitsFast writes the bit map of diffBits for the largest multiple of
+// 64 bytes of cur it can into bm, 8 bytes of cur a byte of bm, bit j set
+// where cur[j] != prev[j]; it returns how many bytes of cur it did: 0
+// without AVX2.
+func diffBitsFast(bm, prev, cur []byte) int {
+	n := min(len(cur), len(prev), 8*len(bm)) / 64
+	if !hasAVX2 || n == 0 {
+		return 0
+	}
+	diffBitsAVX2(&bm[0], &prev[0], &cur[0], n)
+	return 64 * n
+}

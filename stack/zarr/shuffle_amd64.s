@@ -95,3 +95,35 @@ rangeReduce:
 	MOVW DX, hi+18(FP)
 	VZEROUPPER
 	RET
+
+// func diffBitsAVX2(bm, prev, cur *byte, n int)
+// n is the number of 64-byte groups of cur; each gives 8 bytes of bm, a
+// bit per byte of cur, set where it differs from the byte of prev.
+TEXT ·diffBitsAVX2(SB), NOSPLIT, $0-32
+	MOVQ bm+0(FP), DI
+	MOVQ prev+8(FP), SI
+	MOVQ cur+16(FP), AX
+	MOVQ n+24(FP), CX
+	TESTQ CX, CX
+	JZ   diffDone
+
+diffLoop:
+	VMOVDQU (AX), Y0
+	VMOVDQU 32(AX), Y1
+	VPCMPEQB (SI), Y0, Y0
+	VPCMPEQB 32(SI), Y1, Y1
+	VPMOVMSKB Y0, BX
+	VPMOVMSKB Y1, DX
+	SHLQ $32, DX
+	ORQ  BX, DX
+	NOTQ DX
+	MOVQ DX, (DI)
+	ADDQ $64, AX
+	ADDQ $64, SI
+	ADDQ $8, DI
+	DECQ CX
+	JNZ  diffLoop
+
+diffDone:
+	VZEROUPPER
+	RET

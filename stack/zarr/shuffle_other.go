@@ -10,3 +10,6 @@ func shuffle2Fast(d0, d1, src []byte) int { return 0 }
 
 // rangeU16Fast has no vector version here: it looks at nothing.
 func rangeU16Fast(s []uint16) (lo, hi uint16, n int) { return 0, 0, 0 }
+
+// diffBitsFast has no vector version here: it does nothing and returns 0.
+func diffBitsFast(bm, prev, cur []byte) int { return 0 }
