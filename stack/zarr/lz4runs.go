@@ -109,7 +109,9 @@ func lz4Runs(dst, src []byte, period int) int {
 			e = j<<3 + bits.TrailingZeros64(binary.LittleEndian.Uint64(bm[j:]))
 		}
 		e = min(e, matchEnd)
-		if di+(s-anchor)+(s-anchor)/255+(e-s)/255+32 > len(dst) || di+s-anchor >= n {
+		// Output at least as long as the input is refused; short of that,
+		// the sequence's bytes and the 16-byte store fit the bound.
+		if di+s-anchor >= n {
 			return 0
 		}
 		if lit := s - anchor; lit < 15 && anchor+16 <= n {
