@@ -429,9 +429,13 @@ func (iw *ImageWriter) WritesNow() bool {
 // for a caller that knows the plane's largest label: maxLabel replaces
 // the scan of the plane that finds it. A maxLabel below the plane's true
 // maximum only leaves the larger labels out of the image-label colours.
-// Where the label image's chunks are encoded a plane at a time (see
-// PlaneWriter.EncodesByPlane), the plane is encoded before
-// WriteLabelPlane returns, in the calling goroutine, and not copied.
+// Where the label image has one level and each plane is one chunk, or
+// chunks are encoded a plane at a time (see PlaneWriter.EncodesByPlane),
+// the plane is encoded before WriteLabelPlane returns, in the calling
+// goroutine, and not copied: label planes encode fast enough (runs) that
+// a copy of the plane for other goroutines to encode costs about as much
+// as encoding it. Planes of several chunks are copied and their chunks
+// encoded by several goroutines.
 func (iw *ImageWriter) WriteLabelPlane(ctx context.Context, p int, plane []byte, maxLabel uint64) error {
 	if !iw.label {
 		return errors.New("zarr: WriteLabelPlane on an image that is not a label image")
@@ -445,7 +449,7 @@ func (iw *ImageWriter) WriteLabelPlane(ctx context.Context, p int, plane []byte,
 	iw.mu.Lock()
 	iw.maxLabel = max(iw.maxLabel, maxLabel)
 	iw.mu.Unlock()
-	if len(iw.levels) == 1 && iw.levels[0].pw.EncodesByPlane() {
+	if pw := iw.levels[0].pw; len(iw.levels) == 1 && (pw.EncodesByPlane() || pw.planeIsChunk()) {
 		return iw.levels[0].pw.WritePlaneNow(ctx, p, plane)
 	}
 	return iw.writeLevels(ctx, p, plane)

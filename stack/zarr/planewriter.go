@@ -278,6 +278,12 @@ func (p *PlaneWriter) WritesWhole() bool {
 	return product(p.leadChunks) == 1 || p.parts != nil
 }
 
+// planeIsChunk reports whether every plane is one chunk of its own.
+func (p *PlaneWriter) planeIsChunk() bool {
+	g := p.w.meta.gridShape()
+	return product(p.leadChunks) == 1 && g[len(g)-2]*g[len(g)-1] == 1
+}
+
 // EncodesByPlane reports whether the array's chunks are several planes
 // deep and WritePlaneNow encodes them a plane at a time: Blosc chunks that
 // span whole planes, with blocks that do not straddle planes.
