@@ -432,9 +432,9 @@ func (iw *ImageWriter) WritesNow() bool {
 // Where the label image has one level and each plane is one chunk, or
 // chunks are encoded a plane at a time (see PlaneWriter.EncodesByPlane),
 // the plane is encoded before WriteLabelPlane returns, in the calling
-// goroutine, and not copied: label planes encode fast enough (runs) that
-// a copy of the plane for other goroutines to encode costs about as much
-// as encoding it. Planes of several chunks are copied and their chunks
+// goroutine, and not copied: label planes encode fast (runs), and a copy
+// of the plane for other goroutines to encode would cost about half as
+// much again. Planes of several chunks are copied and their chunks
 // encoded by several goroutines.
 func (iw *ImageWriter) WriteLabelPlane(ctx context.Context, p int, plane []byte, maxLabel uint64) error {
 	if !iw.label {
