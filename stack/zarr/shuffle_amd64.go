@@ -5,8 +5,11 @@ package zarr
 import "github.com/klauspost/cpuid/v2"
 
 // hasAVX2 selects the AVX2 versions of the byte shuffle and the uint16
-// range below.
-var hasAVX2 = cpuid.CPU.Supports(cpuid.AVX2)
+// range below, and hasAVX512 the AVX-512 version of diffBitsFast.
+var (
+	hasAVX2   = cpuid.CPU.Supports(cpuid.AVX2)
+	hasAVX512 = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW)
+)
 
 //go:noescape
 func shuffle2AVX2(d0, d1, src *byte, n int)
@@ -40,15 +43,22 @@ func rangeU16Fast(s []uint16) (lo, hi uint16, n int) {
 //go:noescape
 func diffBitsAVX2(bm, prev, cur *byte, n int)
 
+//go:noescape
+func diffBitsAVX512(bm, prev, cur *byte, n int)
+
 // diffBitsFast writes the bit map of diffBits for the largest multiple of
 // 64 bytes of cur it can into bm, 8 bytes of cur a byte of bm, bit j set
 // where cur[j] != prev[j]; it returns how many bytes of cur it did: 0
 // without AVX2.
 func diffBitsFast(bm, prev, cur []byte) int {
 	n := min(len(cur), len(prev), 8*len(bm)) / 64
-	if !hasAVX2 || n == 0 {
+	switch {
+	case !hasAVX2 || n == 0:
 		return 0
+	case hasAVX512:
+		diffBitsAVX512(&bm[0], &prev[0], &cur[0], n)
+	default:
+		diffBitsAVX2(&bm[0], &prev[0], &cur[0], n)
 	}
-	diffBitsAVX2(&bm[0], &prev[0], &cur[0], n)
 	return 64 * n
 }

@@ -127,3 +127,29 @@ diffLoop:
 diffDone:
 	VZEROUPPER
 	RET
+
+// func diffBitsAVX512(bm, prev, cur *byte, n int)
+// diffBitsAVX2 with 64-byte vectors: n 64-byte groups, a mask register
+// of the bytes that differ stored whole for each.
+TEXT ·diffBitsAVX512(SB), NOSPLIT, $0-32
+	MOVQ bm+0(FP), DI
+	MOVQ prev+8(FP), SI
+	MOVQ cur+16(FP), AX
+	MOVQ n+24(FP), CX
+	TESTQ CX, CX
+	JZ   diff5Done
+
+diff5Loop:
+	VMOVDQU64 (AX), Z0
+	VPXORQ    (SI), Z0, Z0
+	VPTESTMB  Z0, Z0, K1
+	KMOVQ     K1, (DI)
+	ADDQ      $64, AX
+	ADDQ      $64, SI
+	ADDQ      $8, DI
+	DECQ      CX
+	JNZ       diff5Loop
+
+diff5Done:
+	VZEROUPPER
+	RET

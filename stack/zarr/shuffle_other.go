@@ -2,8 +2,8 @@
 
 package zarr
 
-// hasAVX2 is false: there is no assembly in this build.
-var hasAVX2 = false
+// hasAVX2 and hasAVX512 are false: there is no assembly in this build.
+var hasAVX2, hasAVX512 = false, false
 
 // shuffle2Fast has no vector version here: it does nothing and returns 0.
 func shuffle2Fast(d0, d1, src []byte) int { return 0 }
