@@ -90,13 +90,18 @@ func lz4Runs(dst, src []byte, period int) int {
 			p += 54
 			continue
 		}
-		s := p + bits.TrailingZeros64(z4)
+		k := bits.TrailingZeros64(z4)
+		s := p + k
 		if s >= limit {
 			break
 		}
-		// The run goes on to the next byte that differs.
+		// The run goes on to the next byte that differs: in w already
+		// for most runs (the bits shifted into w are zero, so a set bit
+		// is a byte that differs), else further on in the map.
 		e := s + lz4MinMatch
-		if w := binary.LittleEndian.Uint64(bm[e>>3:]) >> (e & 7); w != 0 {
+		if r := w >> (k + lz4MinMatch); r != 0 {
+			e += bits.TrailingZeros64(r)
+		} else if w := binary.LittleEndian.Uint64(bm[e>>3:]) >> (e & 7); w != 0 {
 			// The bits shifted in are zero: a set bit is a byte that differs.
 			e += bits.TrailingZeros64(w)
 		} else {
