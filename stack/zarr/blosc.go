@@ -162,7 +162,14 @@ func putBloscHeader(h []byte, l bloscLayout, flags byte, nbytes, cbytes int) {
 	binary.LittleEndian.PutUint32(h[12:], uint32(cbytes))
 }
 
-func (b *bloscCodec) encode(dst, src []byte) ([]byte, error) {
+func (b *bloscCodec) encode(dst, src []byte) ([]byte, error) { return b.encodeRange(dst, src, nil) }
+
+// encodeRange is encode that also adds the least and greatest elements of
+// src, read as uint16 in the machine's order, to r when r is not nil: in
+// the shuffle of blocks of 2-byte elements split in two streams (see
+// appendBlock2), where the block is read anyway, else in a pass of its
+// own.
+func (b *bloscCodec) encodeRange(dst, src []byte, r *u16Range) ([]byte, error) {
 	n := len(src)
 	if n > bloscMaxSize {
 		return nil, unsupportedf("a Blosc chunk holds at most %d bytes, this one has %d", bloscMaxSize, n)
@@ -170,6 +177,7 @@ func (b *bloscCodec) encode(dst, src []byte) ([]byte, error) {
 	l := b.layout(n)
 	start := len(dst)
 	memcpyed := func() []byte {
+		r.addBytes(src) // the whole chunk again: blocks seen count once
 		dst = append(dst[:start], make([]byte, bloscHeaderSize)...)
 		dst = append(dst, src...)
 		putBloscHeader(dst[start:], l, l.flags|bloscFlagMemcpyed, n, bloscHeaderSize+n)
@@ -189,7 +197,7 @@ func (b *bloscCodec) encode(dst, src []byte) ([]byte, error) {
 	for j := 0; j < nblocks; j++ {
 		binary.LittleEndian.PutUint32(dst[start+bloscHeaderSize+4*j:], uint32(len(dst)-start))
 		var err error
-		if dst, err = b.appendBlock(dst, src[j*l.bs:min((j+1)*l.bs, n)], l, shuf); err != nil {
+		if dst, err = b.appendBlock(dst, src[j*l.bs:min((j+1)*l.bs, n)], l, shuf, r); err != nil {
 			return nil, err
 		}
 		if len(dst)-start > budget {
@@ -202,11 +210,13 @@ func (b *bloscCodec) encode(dst, src []byte) ([]byte, error) {
 
 // appendBlock appends the streams of one block to dst, shuffling it first
 // into shuf when the layout says so. A block shorter than the block size
-// is the chunk's leftover block.
-func (b *bloscCodec) appendBlock(dst, block []byte, l bloscLayout, shuf *[]byte) ([]byte, error) {
+// is the chunk's leftover block. The block's range is added to r when r
+// is not nil (see encodeRange).
+func (b *bloscCodec) appendBlock(dst, block []byte, l bloscLayout, shuf *[]byte, r *u16Range) ([]byte, error) {
 	if l.shuffle && l.ts == 2 && bloscSplits(l.noSplit, l.ts, len(block), len(block) < l.bs) == 2 {
-		return b.appendBlock2(dst, block, shuf)
+		return b.appendBlock2(dst, block, shuf, r)
 	}
+	r.addBytes(block)
 	return b.appendStreams(dst, block, l, shuf)
 }
 
@@ -246,12 +256,16 @@ func (b *bloscCodec) appendStreams(dst, block []byte, l bloscLayout, shuf *[]byt
 // when it does not compress: only a compressed stream, shorter, is copied
 // over it. The second is shuffled into shuf and compressed from there.
 // The bytes are those of appendStreams.
-func (b *bloscCodec) appendBlock2(dst, block []byte, shuf *[]byte) ([]byte, error) {
+func (b *bloscCodec) appendBlock2(dst, block []byte, shuf *[]byte, r *u16Range) ([]byte, error) {
 	ne := len(block) / 2
 	at := len(dst)
 	dst = slices.Grow(dst, 8+ne)[:at+4+ne]
 	s0, s1 := dst[at+4:at+4+ne], (*shuf)[:ne]
-	shuffle2(s0, s1, block[:2*ne])
+	if r != nil {
+		shuffle2Range(s0, s1, block[:2*ne], r)
+	} else {
+		shuffle2(s0, s1, block[:2*ne])
+	}
 	out, err := b.compressStream((*shuf)[ne:ne], s0, 2, true)
 	if err != nil {
 		return nil, err
@@ -306,7 +320,7 @@ func (b *bloscCodec) encodePart(dst, plane []byte, l bloscLayout, starts []int) 
 	for j := 0; j < len(plane)/l.bs; j++ {
 		starts = append(starts, len(dst)-base)
 		var err error
-		if dst, err = b.appendBlock(dst, plane[j*l.bs:(j+1)*l.bs], l, shuf); err != nil {
+		if dst, err = b.appendBlock(dst, plane[j*l.bs:(j+1)*l.bs], l, shuf, nil); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -595,6 +609,44 @@ func shuffle2(d0, d1, src []byte) {
 	for ; i < ne; i++ {
 		d0[i], d1[i] = src[2*i], src[2*i+1]
 	}
+}
+
+// shuffle2Range is shuffle2 that also adds the least and greatest of the
+// uint16 elements of src (in the machine's byte order) to r.
+func shuffle2Range(d0, d1, src []byte, r *u16Range) {
+	ne := len(src) / 2
+	lo, hi, i := shuffle2RangeFast(d0, d1, src[:2*ne])
+	if i > 0 {
+		r.add(lo, hi)
+	}
+	if i < ne {
+		shuffle2(d0[i:ne], d1[i:ne], src[2*i:2*ne])
+		r.addBytes(src[2*i : 2*ne])
+	}
+}
+
+// u16Range gathers the least and greatest of uint16 elements.
+type u16Range struct {
+	lo, hi uint16
+	seen   bool
+}
+
+func (r *u16Range) add(lo, hi uint16) {
+	if !r.seen {
+		r.lo, r.hi, r.seen = lo, hi, true
+		return
+	}
+	r.lo, r.hi = min(r.lo, lo), max(r.hi, hi)
+}
+
+// addBytes adds the elements of b, uint16 in the machine's byte order
+// (a last odd byte is left out); nothing when r is nil.
+func (r *u16Range) addBytes(b []byte) {
+	if r == nil || len(b) < 2 {
+		return
+	}
+	lo, hi := rangeUint16(asElems[uint16](b[:len(b)&^1]))
+	r.add(uint16(lo), uint16(hi))
 }
 
 // pairBytes reorders the bytes of x, least significant first, from

@@ -283,7 +283,7 @@ func testAppendBlock2(t *testing.T) {
 					block[i], block[i+1] = byte(v), byte(v>>8)
 				}
 				prefix := []byte{1, 2, 3}
-				got, err := b.appendBlock(append([]byte(nil), prefix...), block, l, getScratch(shuffleScratch(bs)))
+				got, err := b.appendBlock(append([]byte(nil), prefix...), block, l, getScratch(shuffleScratch(bs)), nil)
 				require.NoError(t, err)
 				want, err := b.appendStreams(append([]byte(nil), prefix...), block, l, getScratch(shuffleScratch(bs)))
 				require.NoError(t, err)

@@ -408,6 +408,20 @@ func (iw *ImageWriter) WritePlaneNow(ctx context.Context, p int, plane []byte) e
 	if len(plane) != iw.PlaneBytes() {
 		return fmt.Errorf("zarr: plane holds %d bytes, want %d", len(plane), iw.PlaneBytes())
 	}
+	if !iw.label && iw.o.DType == Uint16 && len(iw.levels) == 1 {
+		// The value range is gathered while the plane is encoded (a Blosc
+		// shuffle reads it anyway) rather than in a pass of its own.
+		var r u16Range
+		if err := iw.levels[0].pw.writePlaneNow(ctx, p, plane, &r); err != nil {
+			return err
+		}
+		iw.mu.Lock()
+		c := p / iw.o.Shape.Z
+		iw.lo[c] = math.Min(iw.lo[c], float64(r.lo))
+		iw.hi[c] = math.Max(iw.hi[c], float64(r.hi))
+		iw.mu.Unlock()
+		return nil
+	}
 	iw.observe(p/iw.o.Shape.Z, plane)
 	if err := iw.levels[0].pw.WritePlaneNow(ctx, p, plane); err != nil {
 		return err

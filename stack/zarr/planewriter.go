@@ -210,6 +210,14 @@ func (p *PlaneWriter) locate(z int) (key, local int, idx, ext []int) {
 // an array may then come in any order, but all through WritePlaneNow.
 // Other planes go through WritePlane.
 func (p *PlaneWriter) WritePlaneNow(ctx context.Context, z int, plane []byte) error {
+	return p.writePlaneNow(ctx, z, plane, nil)
+}
+
+// writePlaneNow is WritePlaneNow that also adds the range of plane, uint16
+// elements in the machine's order, to r when r is not nil: while the
+// plane's chunk is encoded where the plane is one chunk (Writer.writeChunk),
+// else in a pass of its own.
+func (p *PlaneWriter) writePlaneNow(ctx context.Context, z int, plane []byte, r *u16Range) error {
 	if z < 0 || z >= p.shape.Z {
 		return fmt.Errorf("zarr: plane %d out of range [0, %d)", z, p.shape.Z)
 	}
@@ -217,6 +225,9 @@ func (p *PlaneWriter) WritePlaneNow(ctx context.Context, z int, plane []byte) er
 		return fmt.Errorf("zarr: plane holds %d bytes, want %d", len(plane), p.PlaneBytes())
 	}
 	key, _, idx, ext := p.locate(z)
+	if !p.planeIsChunk() {
+		r.addBytes(plane)
+	}
 	if product(ext) != 1 && p.parts == nil {
 		return p.WritePlane(ctx, z, plane)
 	}
@@ -240,6 +251,16 @@ func (p *PlaneWriter) WritePlaneNow(ctx context.Context, z int, plane []byte) er
 	p.mu.Unlock()
 	if p.parts != nil {
 		return p.writePart(ctx, z, plane, key, p.chunkLocal(z, idx), product(ext), idx)
+	}
+	if p.planeIsChunk() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := p.w.writeChunk(p.ctx, append(idx, 0, 0), plane, r); err != nil {
+			p.fail(err)
+			return err
+		}
+		return nil
 	}
 	l := &layer{idx: idx, ext: ext, buf: plane, need: 1, have: 1}
 	g := p.w.meta.gridShape()

@@ -17,6 +17,9 @@ func shuffle2AVX2(d0, d1, src *byte, n int)
 //go:noescape
 func rangeU16AVX2(p *uint16, n int) (lo, hi uint16)
 
+//go:noescape
+func shuffle2RangeAVX2(d0, d1, src *byte, n int) (lo, hi uint16)
+
 // shuffle2Fast shuffles the largest multiple of 64 bytes of src it can
 // with AVX2 into d0 (even bytes) and d1 (odd bytes), and returns how many
 // elements it did: 0 without AVX2.
@@ -27,6 +30,17 @@ func shuffle2Fast(d0, d1, src []byte) int {
 	}
 	shuffle2AVX2(&d0[0], &d1[0], &src[0], n)
 	return 32 * n
+}
+
+// shuffle2RangeFast is shuffle2Fast that also returns the least and
+// greatest of the little-endian uint16 elements it shuffled.
+func shuffle2RangeFast(d0, d1, src []byte) (lo, hi uint16, n int) {
+	g := min(len(src)/64, len(d0)/32, len(d1)/32)
+	if !hasAVX2 || g == 0 {
+		return 0, 0, 0
+	}
+	lo, hi = shuffle2RangeAVX2(&d0[0], &d1[0], &src[0], g)
+	return lo, hi, 32 * g
 }
 
 // rangeU16Fast returns the least and greatest of the largest multiple of

@@ -153,3 +153,56 @@ diff5Loop:
 diff5Done:
 	VZEROUPPER
 	RET
+
+// func shuffle2RangeAVX2(d0, d1, src *byte, n int) (lo, hi uint16)
+// shuffle2AVX2 that also returns the least and greatest of the n*32
+// little-endian uint16 elements of src; n is at least 1.
+TEXT ·shuffle2RangeAVX2(SB), NOSPLIT, $0-36
+	MOVQ d0+0(FP), DI
+	MOVQ d1+8(FP), SI
+	MOVQ src+16(FP), AX
+	MOVQ n+24(FP), CX
+	VMOVDQU evenOdd<>(SB), Y15
+	VMOVDQU (AX), Y10           // min and max start at the first elements
+	VMOVDQU Y10, Y11
+	VMOVDQU Y10, Y12
+	VMOVDQU Y10, Y13
+
+shufRangeLoop:
+	VMOVDQU (AX), Y0
+	VMOVDQU 32(AX), Y1
+	VPMINUW Y0, Y10, Y10
+	VPMAXUW Y0, Y11, Y11
+	VPMINUW Y1, Y12, Y12
+	VPMAXUW Y1, Y13, Y13
+	VPSHUFB Y15, Y0, Y0
+	VPSHUFB Y15, Y1, Y1
+	VPERMQ  $0xD8, Y0, Y0
+	VPERMQ  $0xD8, Y1, Y1
+	VPERM2I128 $0x20, Y1, Y0, Y2
+	VPERM2I128 $0x31, Y1, Y0, Y3
+	VMOVDQU Y2, (DI)
+	VMOVDQU Y3, (SI)
+	ADDQ $64, AX
+	ADDQ $32, DI
+	ADDQ $32, SI
+	DECQ CX
+	JNZ  shufRangeLoop
+
+	VPMINUW Y12, Y10, Y0
+	VPMAXUW Y13, Y11, Y1
+	VEXTRACTI128 $1, Y0, X2
+	VPMINUW X2, X0, X0
+	VEXTRACTI128 $1, Y1, X3
+	VPMAXUW X3, X1, X1
+	VPHMINPOSUW X0, X0
+	VMOVD X0, DX
+	MOVW DX, lo+32(FP)
+	VPCMPEQW X4, X4, X4
+	VPXOR X4, X1, X1            // the largest is the least of the complements
+	VPHMINPOSUW X1, X1
+	VMOVD X1, DX
+	NOTL DX
+	MOVW DX, hi+34(FP)
+	VZEROUPPER
+	RET

@@ -13,3 +13,6 @@ func rangeU16Fast(s []uint16) (lo, hi uint16, n int) { return 0, 0, 0 }
 
 // diffBitsFast has no vector version here: it does nothing and returns 0.
 func diffBitsFast(bm, prev, cur []byte) int { return 0 }
+
+// shuffle2RangeFast has no vector version here: it does nothing.
+func shuffle2RangeFast(d0, d1, src []byte) (lo, hi uint16, n int) { return 0, 0, 0 }

@@ -319,6 +319,14 @@ func chunkExtent(m *arrayMeta, idx []int) []int {
 // order and the machine's byte order; an edge chunk is padded with the
 // fill value. WriteChunk does not modify data.
 func (w *Writer) WriteChunk(ctx context.Context, idx []int, data []byte) error {
+	return w.writeChunk(ctx, idx, data, nil)
+}
+
+// writeChunk is WriteChunk that also adds the range of data, uint16
+// elements in the machine's order, to r when r is not nil: while a Blosc
+// codec shuffles it where that is the chunk's only codec, else in a pass
+// of its own.
+func (w *Writer) writeChunk(ctx context.Context, idx []int, data []byte, r *u16Range) error {
 	m := w.meta
 	g := m.gridShape()
 	if len(idx) != len(g) {
@@ -345,6 +353,7 @@ func (w *Writer) WriteChunk(ctx context.Context, idx []int, data []byte) error {
 	}
 	p := filepath.Join(w.path, filepath.FromSlash(m.chunkKey(idx)))
 	if !w.fillChunk && allFill(data, m.fill) {
+		r.addBytes(data)
 		if w.joined {
 			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("zarr: chunk %v: %w", idx, err)
@@ -368,13 +377,27 @@ func (w *Writer) WriteChunk(ctx context.Context, idx []int, data []byte) error {
 			swapBytes(full, elem)
 		}
 	}
+	var bc *bloscCodec
+	fused := false
+	if r != nil && len(m.codecs) == 1 && buf == nil {
+		bc, fused = m.codecs[0].(*bloscCodec)
+	}
+	if !fused {
+		r.addBytes(data)
+	}
 	enc := full
 	var ebuf *[]byte
 	if len(m.codecs) > 0 {
 		ebuf = w.getEncBuf()
 		defer w.encBufs.Put(ebuf)
 		for _, c := range m.codecs {
-			out, err := c.encode((*ebuf)[:0], enc)
+			var out []byte
+			var err error
+			if fused {
+				out, err = bc.encodeRange((*ebuf)[:0], enc, r)
+			} else {
+				out, err = c.encode((*ebuf)[:0], enc)
+			}
 			if err != nil {
 				return fmt.Errorf("zarr: chunk %v: %w", idx, err)
 			}
