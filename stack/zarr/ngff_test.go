@@ -529,3 +529,32 @@ func testWritePlaneNowRange(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteLabelPlaneStoreFails: a label plane's file, written by the
+// label image's goroutines after WriteLabelPlane returns, that cannot be
+// written fails the label image: Close (or a later write) reports it, and
+// the labels are not published.
+func TestWriteLabelPlaneStoreFails(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	root := filepath.Join(t.TempDir(), "img.ome.zarr")
+	o := ImageOptions{Shape: stack.Shape{Z: 2, Y: 32, X: 40}, DType: Uint16, Chunks: stack.Shape{Z: 1, Y: 32, X: 40}, Codec: BloscLZ4(1)}
+	iw, err := CreateImage(ctx, root, o)
+	require.NoError(t, err)
+	plane := make([]uint16, o.Shape.PlaneLen())
+	plane[5] = 3
+	for z := range 2 {
+		require.NoError(t, iw.WritePlaneNow(ctx, z, asBytes(plane)))
+	}
+	require.NoError(t, iw.Close())
+	lw, err := CreateLabels(ctx, root, "cells", o)
+	require.NoError(t, err)
+	// A file where plane 1's chunk directory goes.
+	require.NoError(t, os.WriteFile(filepath.Join(lw.levels[0].w.path, "1"), nil, 0o644))
+	require.NoError(t, lw.WriteLabelPlane(ctx, 0, asBytes(plane), 3))
+	err = errors.Join(lw.WriteLabelPlane(ctx, 1, asBytes(plane), 3), lw.Close())
+	require.ErrorContains(t, err, "not a directory")
+	im, err := OpenImage(root)
+	require.NoError(t, err)
+	require.Empty(t, im.Labels)
+}

@@ -412,7 +412,7 @@ func (iw *ImageWriter) WritePlaneNow(ctx context.Context, p int, plane []byte) e
 		// The value range is gathered while the plane is encoded (a Blosc
 		// shuffle reads it anyway) rather than in a pass of its own.
 		var r u16Range
-		if err := iw.levels[0].pw.writePlaneNow(ctx, p, plane, &r); err != nil {
+		if err := iw.levels[0].pw.writePlaneNow(ctx, p, plane, &r, false); err != nil {
 			return err
 		}
 		iw.mu.Lock()
@@ -448,8 +448,10 @@ func (iw *ImageWriter) WritesNow() bool {
 // the plane is encoded before WriteLabelPlane returns, in the calling
 // goroutine, and not copied: label planes encode fast (runs), and a copy
 // of the plane for other goroutines to encode would cost about half as
-// much again. Planes of several chunks are copied and their chunks
-// encoded by several goroutines.
+// much again. The file of a plane that is one chunk is then written by
+// the image's goroutines, so that the caller does not wait for the file
+// system. Planes of several chunks are copied and their chunks encoded by
+// several goroutines.
 func (iw *ImageWriter) WriteLabelPlane(ctx context.Context, p int, plane []byte, maxLabel uint64) error {
 	if !iw.label {
 		return errors.New("zarr: WriteLabelPlane on an image that is not a label image")
@@ -464,7 +466,7 @@ func (iw *ImageWriter) WriteLabelPlane(ctx context.Context, p int, plane []byte,
 	iw.maxLabel = max(iw.maxLabel, maxLabel)
 	iw.mu.Unlock()
 	if pw := iw.levels[0].pw; len(iw.levels) == 1 && (pw.EncodesByPlane() || pw.planeIsChunk()) {
-		return iw.levels[0].pw.WritePlaneNow(ctx, p, plane)
+		return pw.writePlaneNow(ctx, p, plane, nil, true)
 	}
 	return iw.writeLevels(ctx, p, plane)
 }
