@@ -182,3 +182,47 @@ func BenchmarkWriteImage(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBloscRuns encodes whole planes with segment's codecs for the
+// image copy (Blosc LZ4 level 1, byte shuffle) and the labels (level 1,
+// no shuffle), both encoded by lz4Runs: the synthetic nuclei planes, and
+// label-like planes made from them (one value per object row band, zero
+// elsewhere). MB/s are of uncompressed data.
+func BenchmarkBloscRuns(b *testing.B) {
+	planes := benchPlanes(b)
+	labels := make([][]uint16, len(planes))
+	for z, p := range planes {
+		l := make([]uint16, len(p))
+		for i, v := range p {
+			if v > 1000 {
+				l[i] = uint16(1 + z*4096 + (i/benchShape.X)/8)
+			}
+		}
+		labels[z] = l
+	}
+	for _, c := range []struct {
+		name   string
+		codec  *bloscCodec
+		planes [][]uint16
+	}{
+		{"image/shuffle", &bloscCodec{cname: "lz4", level: 1, shuffle: ByteShuffle, typesize: 2}, planes},
+		{"labels/noshuffle", &bloscCodec{cname: "lz4", level: 1, shuffle: NoShuffle, typesize: 2}, labels},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			n := benchShape.Y * benchShape.X * 2
+			dst := make([]byte, 0, n+n/8)
+			b.SetBytes(int64(n))
+			var out int
+			i := 0
+			for b.Loop() {
+				enc, err := c.codec.encode(dst[:0], asBytes(c.planes[i%len(c.planes)]))
+				if err != nil {
+					b.Fatal(err)
+				}
+				out += len(enc)
+				i++
+			}
+			b.ReportMetric(float64(out)/float64(i*n), "ratio")
+		})
+	}
+}

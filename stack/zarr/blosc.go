@@ -122,6 +122,11 @@ func getScratch(n int) *[]byte {
 	return &b
 }
 
+// shuffleScratch is the room appendBlock needs in shuf for blocks of bs
+// bytes: the shuffled block, or half of it and the first stream
+// compressed (see appendBlock2).
+func shuffleScratch(bs int) int { return bs + bs/255 + 64 }
+
 // bloscLayout is how a Blosc chunk is cut and marked: its header flags,
 // the element size, the block size, and whether blocks are shuffled and
 // split into one stream per byte of an element.
@@ -157,7 +162,14 @@ func putBloscHeader(h []byte, l bloscLayout, flags byte, nbytes, cbytes int) {
 	binary.LittleEndian.PutUint32(h[12:], uint32(cbytes))
 }
 
-func (b *bloscCodec) encode(dst, src []byte) ([]byte, error) {
+func (b *bloscCodec) encode(dst, src []byte) ([]byte, error) { return b.encodeRange(dst, src, nil) }
+
+// encodeRange is encode that also adds the least and greatest elements of
+// src, read as uint16 in the machine's order, to r when r is not nil: in
+// the shuffle of blocks of 2-byte elements split in two streams (see
+// appendBlock2), where the block is read anyway, else in a pass of its
+// own.
+func (b *bloscCodec) encodeRange(dst, src []byte, r *u16Range) ([]byte, error) {
 	n := len(src)
 	if n > bloscMaxSize {
 		return nil, unsupportedf("a Blosc chunk holds at most %d bytes, this one has %d", bloscMaxSize, n)
@@ -165,6 +177,7 @@ func (b *bloscCodec) encode(dst, src []byte) ([]byte, error) {
 	l := b.layout(n)
 	start := len(dst)
 	memcpyed := func() []byte {
+		r.addBytes(src) // the whole chunk again: blocks seen count once
 		dst = append(dst[:start], make([]byte, bloscHeaderSize)...)
 		dst = append(dst, src...)
 		putBloscHeader(dst[start:], l, l.flags|bloscFlagMemcpyed, n, bloscHeaderSize+n)
@@ -178,13 +191,13 @@ func (b *bloscCodec) encode(dst, src []byte) ([]byte, error) {
 	dst = append(dst, make([]byte, bloscHeaderSize+4*nblocks)...)
 	var shuf *[]byte
 	if l.shuffle {
-		shuf = getScratch(l.bs)
+		shuf = getScratch(shuffleScratch(l.bs))
 		defer bloscScratch.Put(shuf)
 	}
 	for j := 0; j < nblocks; j++ {
 		binary.LittleEndian.PutUint32(dst[start+bloscHeaderSize+4*j:], uint32(len(dst)-start))
 		var err error
-		if dst, err = b.appendBlock(dst, src[j*l.bs:min((j+1)*l.bs, n)], l, shuf); err != nil {
+		if dst, err = b.appendBlock(dst, src[j*l.bs:min((j+1)*l.bs, n)], l, shuf, r); err != nil {
 			return nil, err
 		}
 		if len(dst)-start > budget {
@@ -197,8 +210,19 @@ func (b *bloscCodec) encode(dst, src []byte) ([]byte, error) {
 
 // appendBlock appends the streams of one block to dst, shuffling it first
 // into shuf when the layout says so. A block shorter than the block size
-// is the chunk's leftover block.
-func (b *bloscCodec) appendBlock(dst, block []byte, l bloscLayout, shuf *[]byte) ([]byte, error) {
+// is the chunk's leftover block. The block's range is added to r when r
+// is not nil (see encodeRange).
+func (b *bloscCodec) appendBlock(dst, block []byte, l bloscLayout, shuf *[]byte, r *u16Range) ([]byte, error) {
+	if l.shuffle && l.ts == 2 && bloscSplits(l.noSplit, l.ts, len(block), len(block) < l.bs) == 2 {
+		return b.appendBlock2(dst, block, shuf, r)
+	}
+	r.addBytes(block)
+	return b.appendStreams(dst, block, l, shuf)
+}
+
+// appendStreams is appendBlock: shuffle into shuf, then each stream
+// compressed, or copied raw, after its length.
+func (b *bloscCodec) appendStreams(dst, block []byte, l bloscLayout, shuf *[]byte) ([]byte, error) {
 	data := block
 	if l.shuffle {
 		data = (*shuf)[:len(block)]
@@ -226,6 +250,47 @@ func (b *bloscCodec) appendBlock(dst, block []byte, l bloscLayout, shuf *[]byte)
 	return dst, nil
 }
 
+// appendBlock2 is appendBlock for a block of 2-byte elements shuffled into
+// two streams. The first (the low bytes, in most images noise that is
+// stored raw) is shuffled straight into its place in dst, and stays there
+// when it does not compress: only a compressed stream, shorter, is copied
+// over it. The second is shuffled into shuf and compressed from there.
+// The bytes are those of appendStreams.
+func (b *bloscCodec) appendBlock2(dst, block []byte, shuf *[]byte, r *u16Range) ([]byte, error) {
+	ne := len(block) / 2
+	at := len(dst)
+	dst = slices.Grow(dst, 8+ne)[:at+4+ne]
+	s0, s1 := dst[at+4:at+4+ne], (*shuf)[:ne]
+	if r != nil {
+		shuffle2Range(s0, s1, block[:2*ne], r)
+	} else {
+		shuffle2(s0, s1, block[:2*ne])
+	}
+	out, err := b.compressStream((*shuf)[ne:ne], s0, 2, true)
+	if err != nil {
+		return nil, err
+	}
+	if c := len(out); c > 0 && c < ne {
+		copy(s0, out)
+		dst = dst[:at+4+c]
+		binary.LittleEndian.PutUint32(dst[at:], uint32(c))
+	} else {
+		binary.LittleEndian.PutUint32(dst[at:], uint32(ne))
+	}
+	at = len(dst)
+	if out, err = b.compressStream(append(dst, 0, 0, 0, 0), s1, 2, true); err != nil {
+		return nil, err
+	}
+	if c := len(out) - at - 4; c > 0 && c < ne {
+		dst = out
+		binary.LittleEndian.PutUint32(dst[at:], uint32(c))
+	} else {
+		dst = binary.LittleEndian.AppendUint32(out[:at], uint32(ne))
+		dst = append(dst, s1...)
+	}
+	return dst, nil
+}
+
 // partLayout is the layout of chunks of chunkBytes made of whole planes of
 // planeBytes, when they can be encoded a plane at a time (encodePart):
 // every block lies within one plane and none is a leftover. Where the
@@ -248,14 +313,14 @@ func (b *bloscCodec) partLayout(chunkBytes, planeBytes int) (bloscLayout, bool) 
 func (b *bloscCodec) encodePart(dst, plane []byte, l bloscLayout, starts []int) ([]byte, []int, error) {
 	var shuf *[]byte
 	if l.shuffle {
-		shuf = getScratch(l.bs)
+		shuf = getScratch(shuffleScratch(l.bs))
 		defer bloscScratch.Put(shuf)
 	}
 	base := len(dst)
 	for j := 0; j < len(plane)/l.bs; j++ {
 		starts = append(starts, len(dst)-base)
 		var err error
-		if dst, err = b.appendBlock(dst, plane[j*l.bs:(j+1)*l.bs], l, shuf); err != nil {
+		if dst, err = b.appendBlock(dst, plane[j*l.bs:(j+1)*l.bs], l, shuf, nil); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -505,23 +570,7 @@ func shuffleBytes(dst, src []byte, ts int) {
 	ne := len(src) / ts
 	switch ts {
 	case 2:
-		d0, d1 := dst[:ne], dst[ne:2*ne]
-		i := shuffle2Fast(d0, d1, src[:2*ne])
-		for ; i+16 <= ne; i += 16 { // sixteen elements at a time, within registers
-			s := src[2*i : 2*i+32]
-			a := pairBytes(binary.LittleEndian.Uint64(s[0:8]))
-			b := pairBytes(binary.LittleEndian.Uint64(s[8:16]))
-			c := pairBytes(binary.LittleEndian.Uint64(s[16:24]))
-			d := pairBytes(binary.LittleEndian.Uint64(s[24:32]))
-			o0, o1 := d0[i:i+16], d1[i:i+16]
-			binary.LittleEndian.PutUint64(o0[0:8], a&0xffffffff|b<<32)
-			binary.LittleEndian.PutUint64(o1[0:8], a>>32|b&0xffffffff00000000)
-			binary.LittleEndian.PutUint64(o0[8:16], c&0xffffffff|d<<32)
-			binary.LittleEndian.PutUint64(o1[8:16], c>>32|d&0xffffffff00000000)
-		}
-		for ; i < ne; i++ {
-			d0[i], d1[i] = src[2*i], src[2*i+1]
-		}
+		shuffle2(dst[:ne], dst[ne:2*ne], src[:2*ne])
 	case 4:
 		d0, d1, d2, d3 := dst[:ne], dst[ne:2*ne], dst[2*ne:3*ne], dst[3*ne:4*ne]
 		s := src[:4*ne]
@@ -538,6 +587,66 @@ func shuffleBytes(dst, src []byte, ts int) {
 		}
 	}
 	copy(dst[ne*ts:], src[ne*ts:])
+}
+
+// shuffle2 stores the even bytes of src in d0 and the odd ones in d1,
+// which hold len(src)/2 bytes each.
+func shuffle2(d0, d1, src []byte) {
+	ne := len(src) / 2
+	i := shuffle2Fast(d0, d1, src[:2*ne])
+	for ; i+16 <= ne; i += 16 { // sixteen elements at a time, within registers
+		s := src[2*i : 2*i+32]
+		a := pairBytes(binary.LittleEndian.Uint64(s[0:8]))
+		b := pairBytes(binary.LittleEndian.Uint64(s[8:16]))
+		c := pairBytes(binary.LittleEndian.Uint64(s[16:24]))
+		d := pairBytes(binary.LittleEndian.Uint64(s[24:32]))
+		o0, o1 := d0[i:i+16], d1[i:i+16]
+		binary.LittleEndian.PutUint64(o0[0:8], a&0xffffffff|b<<32)
+		binary.LittleEndian.PutUint64(o1[0:8], a>>32|b&0xffffffff00000000)
+		binary.LittleEndian.PutUint64(o0[8:16], c&0xffffffff|d<<32)
+		binary.LittleEndian.PutUint64(o1[8:16], c>>32|d&0xffffffff00000000)
+	}
+	for ; i < ne; i++ {
+		d0[i], d1[i] = src[2*i], src[2*i+1]
+	}
+}
+
+// shuffle2Range is shuffle2 that also adds the least and greatest of the
+// uint16 elements of src (in the machine's byte order) to r.
+func shuffle2Range(d0, d1, src []byte, r *u16Range) {
+	ne := len(src) / 2
+	lo, hi, i := shuffle2RangeFast(d0, d1, src[:2*ne])
+	if i > 0 {
+		r.add(lo, hi)
+	}
+	if i < ne {
+		shuffle2(d0[i:ne], d1[i:ne], src[2*i:2*ne])
+		r.addBytes(src[2*i : 2*ne])
+	}
+}
+
+// u16Range gathers the least and greatest of uint16 elements.
+type u16Range struct {
+	lo, hi uint16
+	seen   bool
+}
+
+func (r *u16Range) add(lo, hi uint16) {
+	if !r.seen {
+		r.lo, r.hi, r.seen = lo, hi, true
+		return
+	}
+	r.lo, r.hi = min(r.lo, lo), max(r.hi, hi)
+}
+
+// addBytes adds the elements of b, uint16 in the machine's byte order
+// (a last odd byte is left out); nothing when r is nil.
+func (r *u16Range) addBytes(b []byte) {
+	if r == nil || len(b) < 2 {
+		return
+	}
+	lo, hi := rangeUint16(asElems[uint16](b[:len(b)&^1]))
+	r.add(uint16(lo), uint16(hi))
 }
 
 // pairBytes reorders the bytes of x, least significant first, from

@@ -256,3 +256,39 @@ func BenchmarkShuffle(b *testing.B) {
 		}
 	})
 }
+
+// TestAppendBlock2SameBytes holds the two-stream block path, which
+// shuffles the first stream straight into the chunk, to the bytes of the
+// general one, for low bytes that are noise (stored raw) and that
+// compress, at the runs level and above, with and without vectors.
+func TestAppendBlock2SameBytes(t *testing.T) { withVectors(t, testAppendBlock2) }
+
+func testAppendBlock2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, level := range []int{1, 5} {
+		b := &bloscCodec{cname: "lz4", level: level, shuffle: ByteShuffle, typesize: 2}
+		for _, bs := range []int{256, 4098, 1 << 16} {
+			l := b.layout(bs)
+			l.bs = bs
+			for kind := range 3 {
+				block := make([]byte, bs)
+				for i := 0; i < bs; i += 2 {
+					v := uint16(i / 64) // smooth: both streams have runs
+					switch kind {
+					case 1: // noisy low bytes, smooth high bytes
+						v = v&0xff00 | uint16(rng.IntN(256))
+					case 2: // noise in both
+						v = uint16(rng.Uint32())
+					}
+					block[i], block[i+1] = byte(v), byte(v>>8)
+				}
+				prefix := []byte{1, 2, 3}
+				got, err := b.appendBlock(append([]byte(nil), prefix...), block, l, getScratch(shuffleScratch(bs)), nil)
+				require.NoError(t, err)
+				want, err := b.appendStreams(append([]byte(nil), prefix...), block, l, getScratch(shuffleScratch(bs)))
+				require.NoError(t, err)
+				require.Equal(t, want, got, "level %d, block %d, kind %d", level, bs, kind)
+			}
+		}
+	}
+}

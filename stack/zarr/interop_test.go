@@ -342,6 +342,14 @@ func TestZarrPythonReadsArraysWrittenBySegstack(t *testing.T) {
 			add(fmt.Sprintf("go-v%d-big-%v-bs%d.zarr", v, c, c.BlockSize), ArrayOptions{ZarrFormat: v,
 				Shape: big, Chunks: []int{1, 300, 500}, DType: Uint16, Codec: c}, imageLike(Uint16, big, seed), false)
 		}
+		// Label-like runs in streams longer than lz4Runs' sample, with the
+		// element size as period (no shuffle) and one byte (shuffled).
+		for _, c := range []Codec{BloscLZ4(1), {Name: "blosc", CName: "lz4", Level: 1, Shuffle: NoShuffle}} {
+			seed++
+			add(fmt.Sprintf("go-v%d-big-runs-%v.zarr", v, strings.ReplaceAll(c.String(), ":", "_")), ArrayOptions{ZarrFormat: v,
+				Shape: big, Chunks: []int{1, 300, 500}, DType: Uint16, Codec: c},
+				runsOf(rand.New(rand.NewPCG(seed, 98)), product(big)*2, 2), false)
+		}
 		// Chunks of several planes encoded a plane at a time: blocks of the
 		// default size, and blocks of one small plane; an edge chunk.
 		for _, c := range []Codec{BloscLZ4(1), {Name: "blosc", CName: "lz4", Level: 1, Shuffle: NoShuffle}, BloscZstd(3)} {

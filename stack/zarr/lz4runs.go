@@ -3,6 +3,7 @@ package zarr
 import (
 	"encoding/binary"
 	"math/bits"
+	"sync"
 )
 
 // LZ4 block format limits (from the format's description): a match is at
@@ -19,52 +20,125 @@ const (
 // the word-wide stores of short literals.
 func lz4RunsBound(n int) int { return n + n/255 + 32 }
 
+// lz4Runs decides from the first lz4SampleBytes bytes of a stream of at
+// least four times that whether to look for runs in the rest: not when
+// fewer than one byte in lz4SampleRepeats there repeats the byte period
+// before it, which in noise happens for one in 256. (Each byte a match
+// saves is such a byte, so a sample with fewer of them cannot shrink by
+// more than 1/lz4SampleRepeats.)
+const (
+	lz4SampleBytes   = 2048
+	lz4SampleRepeats = 64
+)
+
+// diffBitsPool holds the bit maps lz4Runs marks the runs in.
+var diffBitsPool sync.Pool
+
 // lz4Runs compresses src into dst as one LZ4 block whose only matches are
 // runs: bytes equal to the bytes period positions before them. That is
 // what label planes (runs of one label, period the element size) and the
-// high bytes of shuffled images (period 1) are mostly made of, and runs
-// are found by comparing words where a general LZ4 encoder hashes and
-// looks up every position. dst must hold lz4RunsBound(len(src)) bytes.
-// lz4Runs returns the length of the block, or 0 when it would not be
-// smaller than src (the caller then stores src as it is).
+// high bytes of shuffled images (period 1) are mostly made of. Runs are
+// found in a bit map of the bytes that differ from the byte period before
+// them, made in one pass (diffBits, 32 bytes a step with AVX2), where a
+// general LZ4 encoder hashes and looks up every position: the parse then
+// crosses up to 57 bytes of a run, or of data without runs, a step.
+// dst must hold lz4RunsBound(len(src)) bytes. lz4Runs returns the length
+// of the block, or 0 when it would not be smaller than src (the caller
+// then stores src as it is).
 func lz4Runs(dst, src []byte, period int) int {
 	n := len(src)
 	if n <= lz4MFLimit || period < 1 || period > 8 || len(dst) < lz4RunsBound(n) {
 		return 0
 	}
-	limit := n - lz4MFLimit // a match starts before limit, so 8 bytes can be read there
+	need := n>>3 + 16
+	bp, _ := diffBitsPool.Get().(*[]byte)
+	if bp == nil || cap(*bp) < need {
+		b := make([]byte, need)
+		bp = &b
+	}
+	bm := (*bp)[:need]
+	defer diffBitsPool.Put(bp)
+	if n >= 4*lz4SampleBytes+8 {
+		// A sample first: where fewer than one byte in
+		// lz4SampleRepeats repeats the one before it (noise, as the
+		// low bytes of an image are), the stream is stored raw without
+		// mapping the rest.
+		// (8 more bytes for the first byte of the map, which the vector
+		// pass leaves out.)
+		const sample = lz4SampleBytes + 8
+		diffBits(bm, src[:sample], period, 0)
+		if zeroBits(bm, sample)*lz4SampleRepeats < sample {
+			return 0
+		}
+		diffBits(bm, src, period, sample)
+	} else {
+		diffBits(bm, src, period, 0)
+	}
+
+	limit := n - lz4MFLimit // a match starts before limit
 	matchEnd := n - lz4LastLiterals
 	di, anchor := 0, 0
 	p := period
-	miss := 0
 	for p < limit {
-		// x has a zero byte where src[i] == src[i-period].
-		x := le64(src, p) ^ le64(src, p-period)
-		// m has bit 7 of each byte set where x's byte is zero.
-		m := ^(((x & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f) | x) & 0x8080808080808080
-		// The starts of four equal bytes in a row among the first five.
-		m4 := m & (m >> 8) & (m >> 16) & (m >> 24)
-		if m4 == 0 {
-			// Skip faster through data without runs, as LZ4 encoders
-			// do through incompressible data.
-			miss++
-			p += 5 + miss>>5
+		// Bit k of w: byte p+k differs from the byte period before it;
+		// bits 0 to 56 are valid.
+		w := binary.LittleEndian.Uint64(bm[p>>3:]) >> (p & 7)
+		z := ^w
+		// The starts of four equal bytes in a row.
+		z4 := z & (z >> 1) & (z >> 2) & (z >> 3) & (1<<54 - 1)
+		if z4 == 0 {
+			p += 54
 			continue
 		}
-		miss = 0
-		s := p + bits.TrailingZeros64(m4)>>3
+		k := bits.TrailingZeros64(z4)
+		s := p + k
 		if s >= limit {
 			break
 		}
-		// Extend the run backwards into the literals.
-		for s > anchor && s > period && src[s-1] == src[s-1-period] {
-			s--
+		// The run goes on to the next byte that differs: in w already
+		// for most runs (the bits shifted into w are zero, so a set bit
+		// is a byte that differs), else further on in the map.
+		e := s + lz4MinMatch
+		if r := w >> (k + lz4MinMatch); r != 0 {
+			e += bits.TrailingZeros64(r)
+		} else if w := binary.LittleEndian.Uint64(bm[e>>3:]) >> (e & 7); w != 0 {
+			// The bits shifted in are zero: a set bit is a byte that differs.
+			e += bits.TrailingZeros64(w)
+		} else {
+			// A long run: whole words of the map at a time, stopped at the
+			// latest by the set bits past the end of src.
+			j := e>>3 + 8
+			for binary.LittleEndian.Uint64(bm[j:]) == 0 {
+				j += 8
+			}
+			e = j<<3 + bits.TrailingZeros64(binary.LittleEndian.Uint64(bm[j:]))
 		}
-		e := runEnd(src, s+lz4MinMatch, matchEnd, period)
-		if di+(s-anchor)+(s-anchor)/255+(e-s)/255+32 > len(dst) || di+s-anchor >= n {
+		e = min(e, matchEnd)
+		// Output at least as long as the input is refused; short of that,
+		// the sequence's bytes and the 16-byte store fit the bound.
+		if di+s-anchor >= n {
 			return 0
 		}
-		di = lz4Sequence(dst, di, src, anchor, s, period, e-s)
+		if lit := s - anchor; lit < 15 && anchor+16 <= n {
+			// The common sequence, inline: a token, a 16-byte store of
+			// the literals (the room checked for takes it), the offset.
+			ml := e - s - lz4MinMatch
+			dst[di] = byte(lit<<4 | min(ml, 15))
+			*(*[16]byte)(dst[di+1:]) = *(*[16]byte)(src[anchor:])
+			di += 1 + lit
+			dst[di], dst[di+1] = byte(period), 0
+			di += 2
+			if ml >= 15 {
+				for ml -= 15; ml >= 255; ml -= 255 {
+					dst[di] = 255
+					di++
+				}
+				dst[di] = byte(ml)
+				di++
+			}
+		} else {
+			di = lz4Sequence(dst, di, src, anchor, s, period, e-s)
+		}
 		anchor, p = e, e
 	}
 	// The last literals.
@@ -77,39 +151,66 @@ func lz4Runs(dst, src []byte, period int) int {
 	return di
 }
 
-// runEnd is where the run that holds at least up to e stops: the first
-// i >= e with src[i] != src[i-period], or end.
-func runEnd(src []byte, e, end, period int) int {
-	for e+32 <= end {
-		w := src[e : e+32 : e+32]
-		v := src[e-period : e-period+32 : e-period+32]
-		a := binary.LittleEndian.Uint64(w[0:]) ^ binary.LittleEndian.Uint64(v[0:])
-		b := binary.LittleEndian.Uint64(w[8:]) ^ binary.LittleEndian.Uint64(v[8:])
-		c := binary.LittleEndian.Uint64(w[16:]) ^ binary.LittleEndian.Uint64(v[16:])
-		d := binary.LittleEndian.Uint64(w[24:]) ^ binary.LittleEndian.Uint64(v[24:])
-		if a|b|c|d != 0 {
-			switch {
-			case a != 0:
-				return e + bits.TrailingZeros64(a)>>3
-			case b != 0:
-				return e + 8 + bits.TrailingZeros64(b)>>3
-			case c != 0:
-				return e + 16 + bits.TrailingZeros64(c)>>3
+// diffBits sets bit i of bm (bit i&7 of byte i>>3) where i < period or
+// src[i] != src[i-period], for i from `from` on, and every bit from
+// len(src) on for 16 bytes of bm; from is 0 or a multiple of 8 not past
+// len(src) whose bits before it are set already. bm holds at least
+// len(src)/8+16 bytes.
+func diffBits(bm, src []byte, period, from int) {
+	n := len(src)
+	done := from
+	if done == 0 && n >= 8 {
+		// The first eight bytes have bytes before them only in part.
+		var b byte = 1<<period - 1
+		for k := period; k < 8; k++ {
+			if src[k] != src[k-period] {
+				b |= 1 << k
 			}
-			return e + 24 + bits.TrailingZeros64(d)>>3
 		}
-		e += 32
+		bm[0] = b
+		done = 8
 	}
-	for e+8 <= end {
-		if y := le64(src, e) ^ le64(src, e-period); y != 0 {
-			return e + bits.TrailingZeros64(y)>>3
+	if done >= 8 && n-done >= 64 {
+		done += diffBitsFast(bm[done>>3:], src[done-period:], src[done:])
+	}
+	tail := n &^ 7
+	for i := done; i < tail; i += 8 {
+		bm[i>>3] = nonzeroBytes(le64(src, i) ^ le64(src, i-period))
+	}
+	for j := tail >> 3; j < min(len(bm), tail>>3+16); j++ {
+		bm[j] = 0xff
+	}
+	if tail < n {
+		var b byte
+		for i := tail; i < n; i++ {
+			if i < period || src[i] != src[i-period] {
+				b |= 1 << (i - tail)
+			}
 		}
-		e += 8
+		bm[tail>>3] = b | byte(0xff<<(n-tail))
 	}
-	for e < end && src[e] == src[e-period] {
-		e++
+}
+
+// zeroBits counts the bits of bm[:n/8] that are not set: the bytes that
+// repeat the byte period before them, among the first n (a multiple of 8).
+func zeroBits(bm []byte, n int) int {
+	ones := 0
+	i := 0
+	for ; i+8 <= n>>3; i += 8 {
+		ones += bits.OnesCount64(binary.LittleEndian.Uint64(bm[i:]))
 	}
-	return e
+	for ; i < n>>3; i++ {
+		ones += bits.OnesCount8(bm[i])
+	}
+	return n - ones
+}
+
+// nonzeroBytes gathers one bit per byte of x, set where the byte is not
+// zero, byte 0 into bit 0.
+func nonzeroBytes(x uint64) byte {
+	t := ((x & 0x7f7f7f7f7f7f7f7f) + 0x7f7f7f7f7f7f7f7f) | x
+	t = (t >> 7) & 0x0101010101010101
+	return byte((t * 0x0102040810204080) >> 56)
 }
 
 func le64(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i : i+8 : i+8]) }

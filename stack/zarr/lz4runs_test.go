@@ -81,10 +81,15 @@ func runsOf(rng *rand.Rand, n, period int) []byte {
 	return b[:n]
 }
 
-func TestLZ4RunsRoundTrip(t *testing.T) {
-	t.Parallel()
+// TestLZ4RunsRoundTrip decodes what lz4Runs writes, with and without the
+// vector pass of its bit map, on sizes around the block's end rules and
+// the sample (4*lz4SampleBytes+8 bytes and more).
+func TestLZ4RunsRoundTrip(t *testing.T) { withVectors(t, testLZ4RunsRoundTrip) }
+
+func testLZ4RunsRoundTrip(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	sizes := []int{0, 1, 12, 13, 14, 17, 20, 31, 32, 33, 64, 100, 255, 256, 1000, 4099, 65536, 131072 + 3}
+	sizes := []int{0, 1, 12, 13, 14, 17, 20, 31, 32, 33, 64, 65, 71, 72, 100, 255, 256, 1000, 4099,
+		4*lz4SampleBytes + 7, 4*lz4SampleBytes + 8, 4*lz4SampleBytes + 9, 65536, 131072 + 3}
 	compressed := 0
 	for period := 1; period <= 8; period++ {
 		for _, n := range sizes {
@@ -163,4 +168,75 @@ func TestLZ4RunsRefusesBadArguments(t *testing.T) {
 	require.Zero(t, lz4Runs(make([]byte, lz4RunsBound(len(src))), src, 0))
 	require.Zero(t, lz4Runs(make([]byte, lz4RunsBound(len(src))), src, 9))
 	require.Zero(t, lz4Runs(make([]byte, len(src)), src, 1), "dst too small")
+}
+
+// TestDiffBitsReference checks the bit map lz4Runs parses, with and
+// without its vector pass, against the definition, whole and in two
+// parts as lz4Runs makes it after a sample; and the set bits past the
+// end that stop the parse.
+func TestDiffBitsReference(t *testing.T) { withVectors(t, testDiffBits) }
+
+func testDiffBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for period := 1; period <= 8; period++ {
+		for _, n := range []int{0, 1, 7, 8, 9, 63, 64, 65, 71, 72, 73, 127, 128, 200, 1000, 4096 + 13, 1 << 15} {
+			src := runsOf(rng, n, period)
+			for i := range src {
+				if rng.IntN(7) == 0 {
+					src[i] = byte(rng.Uint32())
+				}
+			}
+			for _, from := range []int{0, 8, 64, 72, 1024 + 8} {
+				if from > n {
+					continue
+				}
+				bm := make([]byte, n/8+16)
+				for i := range bm {
+					bm[i] = 0x5a // no reliance on a cleared map
+				}
+				if from > 0 {
+					diffBits(bm, src[:from], period, 0)
+				}
+				diffBits(bm, src, period, from)
+				for i := 0; i < n; i++ {
+					want := i < period || src[i] != src[i-period]
+					got := bm[i>>3]>>(i&7)&1 == 1
+					if got != want {
+						t.Fatalf("period %d, n %d, from %d: bit %d is %v, want %v", period, n, from, i, got, want)
+					}
+				}
+				for i := n; i < (n>>3+16)*8; i++ {
+					require.Equal(t, byte(1), bm[i>>3]>>(i&7)&1, "period %d, n %d: bit %d past the end is not set", period, n, i)
+				}
+			}
+		}
+	}
+}
+
+// TestLZ4RunsSample: a stream whose sample is noise is stored raw even
+// where its rest has runs (what the sample costs), and one whose sample
+// has runs is compressed.
+func TestLZ4RunsSample(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(9, 10))
+	n := 1 << 15
+	noisy := make([]byte, n) // noise, then zeros
+	for i := range lz4SampleBytes + 8 {
+		noisy[i] = byte(rng.Uint32())
+	}
+	dst := make([]byte, lz4RunsBound(n))
+	require.Zero(t, lz4Runs(dst, noisy, 1))
+	runs := make([]byte, n) // zeros, then noise up to the end but for a run
+	for i := lz4SampleBytes; i < n; i++ {
+		runs[i] = byte(rng.Uint32())
+	}
+	for i := n / 2; i < n/2+4096; i++ {
+		runs[i] = 7
+	}
+	m := lz4Runs(dst, runs, 1)
+	require.NotZero(t, m)
+	got := make([]byte, n)
+	k, err := lz4.UncompressBlock(dst[:m], got)
+	require.NoError(t, err)
+	require.Equal(t, runs, got[:k])
 }

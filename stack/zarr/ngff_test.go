@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -462,4 +463,98 @@ func TestLabelsReplacedInOneStep(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, ents, 1+map[int]int{2: 2, 3: 1}[format], "cells and the group's metadata only")
 	}
+}
+
+// TestWritePlaneNowRange holds the omero window of uint16 images written
+// by WritePlaneNow, whose range is gathered while Blosc shuffles the
+// planes where it can, to the least and greatest values of each channel
+// found by brute force: chunks that are the plane (the gathered range,
+// shuffled in vectors and in the Go tail, and stored raw when noise does
+// not compress), larger than the plane, and other codecs.
+func TestWritePlaneNowRange(t *testing.T) { withVectors(t, testWritePlaneNowRange) }
+
+func testWritePlaneNowRange(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(13, 14))
+	shape := stack.Shape{Z: 3, Y: 70, X: 46}
+	for _, c := range []struct {
+		name   string
+		chunks stack.Shape
+		codec  Codec
+		noise  bool
+	}{
+		{"plane-chunks/lz4-1", stack.Shape{Z: 1, Y: 70, X: 46}, BloscLZ4(1), false},
+		{"plane-chunks/lz4-5", stack.Shape{Z: 1, Y: 70, X: 46}, BloscLZ4(5), false},
+		{"plane-chunks/noise", stack.Shape{Z: 1, Y: 70, X: 46}, BloscLZ4(1), true},
+		{"larger-chunks", stack.Shape{Z: 1, Y: 80, X: 64}, BloscLZ4(1), false},
+		{"raw", stack.Shape{Z: 1, Y: 70, X: 46}, Codec{}, false},
+		{"zstd", stack.Shape{Z: 1, Y: 70, X: 46}, Zstd(1), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := filepath.Join(t.TempDir(), "r.ome.zarr")
+			iw, err := CreateImage(ctx, root, ImageOptions{Shape: shape, Channels: 2, DType: Uint16, Chunks: c.chunks, Codec: c.codec})
+			require.NoError(t, err)
+			require.True(t, iw.WritesNow())
+			want := [2][2]float64{{65535, 0}, {65535, 0}}
+			for p := range iw.Planes() {
+				plane := make([]uint16, shape.PlaneLen())
+				for i := range plane {
+					v := 1000 + uint16(i/7) + uint16(p*50)
+					if c.noise {
+						v = uint16(rng.IntN(30000) + 1000)
+					}
+					plane[i] = v
+				}
+				// Extremes in the vector part and in the Go tail.
+				plane[rng.IntN(len(plane)-64)] = uint16(100 + p)
+				plane[len(plane)-1-rng.IntN(20)] = uint16(60000 + p)
+				ch := p / shape.Z
+				for _, v := range plane {
+					want[ch][0] = min(want[ch][0], float64(v))
+					want[ch][1] = max(want[ch][1], float64(v))
+				}
+				require.NoError(t, iw.WritePlaneNow(ctx, p, asBytes(plane)))
+			}
+			require.NoError(t, iw.Close())
+			im, err := OpenImage(root)
+			require.NoError(t, err)
+			var omero struct {
+				Channels []struct{ Window struct{ Start, End float64 } }
+			}
+			require.NoError(t, json.Unmarshal(im.Omero, &omero))
+			require.Len(t, omero.Channels, 2)
+			for ch := range 2 {
+				require.Equal(t, want[ch], [2]float64{omero.Channels[ch].Window.Start, omero.Channels[ch].Window.End}, "channel %d", ch)
+			}
+		})
+	}
+}
+
+// TestWriteLabelPlaneStoreFails: a label plane's file, written by the
+// label image's goroutines after WriteLabelPlane returns, that cannot be
+// written fails the label image: Close (or a later write) reports it, and
+// the labels are not published.
+func TestWriteLabelPlaneStoreFails(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	root := filepath.Join(t.TempDir(), "img.ome.zarr")
+	o := ImageOptions{Shape: stack.Shape{Z: 2, Y: 32, X: 40}, DType: Uint16, Chunks: stack.Shape{Z: 1, Y: 32, X: 40}, Codec: BloscLZ4(1)}
+	iw, err := CreateImage(ctx, root, o)
+	require.NoError(t, err)
+	plane := make([]uint16, o.Shape.PlaneLen())
+	plane[5] = 3
+	for z := range 2 {
+		require.NoError(t, iw.WritePlaneNow(ctx, z, asBytes(plane)))
+	}
+	require.NoError(t, iw.Close())
+	lw, err := CreateLabels(ctx, root, "cells", o)
+	require.NoError(t, err)
+	// A file where plane 1's chunk directory goes.
+	require.NoError(t, os.WriteFile(filepath.Join(lw.levels[0].w.path, "1"), nil, 0o644))
+	require.NoError(t, lw.WriteLabelPlane(ctx, 0, asBytes(plane), 3))
+	err = errors.Join(lw.WriteLabelPlane(ctx, 1, asBytes(plane), 3), lw.Close())
+	require.ErrorContains(t, err, "not a directory")
+	im, err := OpenImage(root)
+	require.NoError(t, err)
+	require.Empty(t, im.Labels)
 }

@@ -408,6 +408,20 @@ func (iw *ImageWriter) WritePlaneNow(ctx context.Context, p int, plane []byte) e
 	if len(plane) != iw.PlaneBytes() {
 		return fmt.Errorf("zarr: plane holds %d bytes, want %d", len(plane), iw.PlaneBytes())
 	}
+	if !iw.label && iw.o.DType == Uint16 && len(iw.levels) == 1 {
+		// The value range is gathered while the plane is encoded (a Blosc
+		// shuffle reads it anyway) rather than in a pass of its own.
+		var r u16Range
+		if err := iw.levels[0].pw.writePlaneNow(ctx, p, plane, &r, false); err != nil {
+			return err
+		}
+		iw.mu.Lock()
+		c := p / iw.o.Shape.Z
+		iw.lo[c] = math.Min(iw.lo[c], float64(r.lo))
+		iw.hi[c] = math.Max(iw.hi[c], float64(r.hi))
+		iw.mu.Unlock()
+		return nil
+	}
 	iw.observe(p/iw.o.Shape.Z, plane)
 	if err := iw.levels[0].pw.WritePlaneNow(ctx, p, plane); err != nil {
 		return err
@@ -429,9 +443,15 @@ func (iw *ImageWriter) WritesNow() bool {
 // for a caller that knows the plane's largest label: maxLabel replaces
 // the scan of the plane that finds it. A maxLabel below the plane's true
 // maximum only leaves the larger labels out of the image-label colours.
-// Where the label image's chunks are encoded a plane at a time (see
-// PlaneWriter.EncodesByPlane), the plane is encoded before
-// WriteLabelPlane returns, in the calling goroutine, and not copied.
+// Where the label image has one level and each plane is one chunk, or
+// chunks are encoded a plane at a time (see PlaneWriter.EncodesByPlane),
+// the plane is encoded before WriteLabelPlane returns, in the calling
+// goroutine, and not copied: label planes encode fast (runs), and a copy
+// of the plane for other goroutines to encode would cost about half as
+// much again. The file of a plane that is one chunk is then written by
+// the image's goroutines, so that the caller does not wait for the file
+// system. Planes of several chunks are copied and their chunks encoded by
+// several goroutines.
 func (iw *ImageWriter) WriteLabelPlane(ctx context.Context, p int, plane []byte, maxLabel uint64) error {
 	if !iw.label {
 		return errors.New("zarr: WriteLabelPlane on an image that is not a label image")
@@ -445,8 +465,8 @@ func (iw *ImageWriter) WriteLabelPlane(ctx context.Context, p int, plane []byte,
 	iw.mu.Lock()
 	iw.maxLabel = max(iw.maxLabel, maxLabel)
 	iw.mu.Unlock()
-	if len(iw.levels) == 1 && iw.levels[0].pw.EncodesByPlane() {
-		return iw.levels[0].pw.WritePlaneNow(ctx, p, plane)
+	if pw := iw.levels[0].pw; len(iw.levels) == 1 && (pw.EncodesByPlane() || pw.planeIsChunk()) {
+		return pw.writePlaneNow(ctx, p, plane, nil, true)
 	}
 	return iw.writeLevels(ctx, p, plane)
 }

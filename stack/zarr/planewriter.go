@@ -65,6 +65,17 @@ type layer struct {
 type chunkTask struct {
 	l      *layer
 	cy, cx int
+	// store, when set, is a chunk encoded already, for the goroutine to
+	// store (see writePlaneNow); l is then nil.
+	store *encodedChunk
+}
+
+// encodedChunk is a chunk encoded into a buffer of the Writer's, to be
+// stored in the file at path.
+type encodedChunk struct {
+	path string
+	enc  []byte
+	ebuf *[]byte
 }
 
 // NewPlaneWriter returns a PlaneWriter onto w, whose array must have at
@@ -210,6 +221,17 @@ func (p *PlaneWriter) locate(z int) (key, local int, idx, ext []int) {
 // an array may then come in any order, but all through WritePlaneNow.
 // Other planes go through WritePlane.
 func (p *PlaneWriter) WritePlaneNow(ctx context.Context, z int, plane []byte) error {
+	return p.writePlaneNow(ctx, z, plane, nil, false)
+}
+
+// writePlaneNow is WritePlaneNow that also adds the range of plane, uint16
+// elements in the machine's order, to r when r is not nil: while the
+// plane's chunk is encoded where the plane is one chunk (Writer.writeChunk),
+// else in a pass of its own. With storeLater, a plane that is one chunk
+// is encoded in the calling goroutine and its file written by the
+// PlaneWriter's goroutines, so that a caller with other work in order
+// (segment's writer) does not wait for the file system.
+func (p *PlaneWriter) writePlaneNow(ctx context.Context, z int, plane []byte, r *u16Range, storeLater bool) error {
 	if z < 0 || z >= p.shape.Z {
 		return fmt.Errorf("zarr: plane %d out of range [0, %d)", z, p.shape.Z)
 	}
@@ -217,6 +239,9 @@ func (p *PlaneWriter) WritePlaneNow(ctx context.Context, z int, plane []byte) er
 		return fmt.Errorf("zarr: plane holds %d bytes, want %d", len(plane), p.PlaneBytes())
 	}
 	key, _, idx, ext := p.locate(z)
+	if !p.planeIsChunk() {
+		r.addBytes(plane)
+	}
 	if product(ext) != 1 && p.parts == nil {
 		return p.WritePlane(ctx, z, plane)
 	}
@@ -241,6 +266,20 @@ func (p *PlaneWriter) WritePlaneNow(ctx context.Context, z int, plane []byte) er
 	if p.parts != nil {
 		return p.writePart(ctx, z, plane, key, p.chunkLocal(z, idx), product(ext), idx)
 	}
+	if p.planeIsChunk() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var handOff func(path string, enc []byte, ebuf *[]byte)
+		if storeLater {
+			handOff = p.storeLater
+		}
+		if err := p.w.writeChunk(p.ctx, append(idx, 0, 0), plane, r, handOff); err != nil {
+			p.fail(err)
+			return err
+		}
+		return nil
+	}
 	l := &layer{idx: idx, ext: ext, buf: plane, need: 1, have: 1}
 	g := p.w.meta.gridShape()
 	for cy := 0; cy < g[len(g)-2]; cy++ {
@@ -255,6 +294,22 @@ func (p *PlaneWriter) WritePlaneNow(ctx context.Context, z int, plane []byte) er
 		}
 	}
 	return nil
+}
+
+// storeLater queues an encoded chunk for the goroutines to store, unless
+// the PlaneWriter is closed or failed (the chunk is then dropped: the
+// write fails anyway).
+func (p *PlaneWriter) storeLater(path string, enc []byte, ebuf *[]byte) {
+	p.mu.Lock()
+	if p.stateErr() != nil {
+		p.mu.Unlock()
+		p.w.putEncBuf(ebuf)
+		return
+	}
+	p.flushers.Add(1) // Close waits for the send before closing tasks
+	p.mu.Unlock()
+	defer p.flushers.Done()
+	p.tasks <- chunkTask{store: &encodedChunk{path: path, enc: enc, ebuf: ebuf}}
 }
 
 // chunkLocal is the index of plane z among the planes of its whole chunk
@@ -276,6 +331,12 @@ func (p *PlaneWriter) chunkLocal(z int, idx []int) int {
 // keeping it: chunks one plane deep, or encoded a plane at a time.
 func (p *PlaneWriter) WritesWhole() bool {
 	return product(p.leadChunks) == 1 || p.parts != nil
+}
+
+// planeIsChunk reports whether every plane is one chunk of its own.
+func (p *PlaneWriter) planeIsChunk() bool {
+	g := p.w.meta.gridShape()
+	return product(p.leadChunks) == 1 && g[len(g)-2]*g[len(g)-1] == 1
 }
 
 // EncodesByPlane reports whether the array's chunks are several planes
@@ -328,6 +389,15 @@ func (p *PlaneWriter) work() {
 		p.mu.Lock()
 		failed := p.err != nil
 		p.mu.Unlock()
+		if c := t.store; c != nil {
+			if !failed {
+				if err := p.w.storeChunk(c.path, c.enc); err != nil {
+					p.fail(fmt.Errorf("zarr: %w", err))
+				}
+			}
+			p.w.putEncBuf(c.ebuf)
+			continue
+		}
 		if !failed {
 			if err := p.writeChunk(t); err != nil {
 				p.fail(err)

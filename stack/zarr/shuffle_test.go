@@ -8,14 +8,23 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// withVectors runs f with the assembly paths on (where the machine has
-// them) and off.
+// withVectors runs f with the assembly paths on (AVX-512 where the machine
+// has it, then AVX2 alone) and off.
 func withVectors(t *testing.T, f func(t *testing.T)) {
-	has := hasAVX2
-	t.Cleanup(func() { hasAVX2 = has })
-	for _, on := range []bool{true, false} {
-		hasAVX2 = has && on
-		t.Run(map[bool]string{true: "vector", false: "go"}[on], f)
+	has2, has512 := hasAVX2, hasAVX512
+	t.Cleanup(func() { hasAVX2, hasAVX512 = has2, has512 })
+	modes := []string{"avx2", "go"}
+	if has512 {
+		modes = append([]string{"avx512"}, modes...)
+	}
+	for _, m := range modes {
+		hasAVX2 = has2 && m != "go"
+		hasAVX512 = has512 && m == "avx512"
+		name := m
+		if m != "go" {
+			name = "vector-" + m
+		}
+		t.Run(name, f)
 	}
 }
 

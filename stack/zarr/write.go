@@ -319,6 +319,18 @@ func chunkExtent(m *arrayMeta, idx []int) []int {
 // order and the machine's byte order; an edge chunk is padded with the
 // fill value. WriteChunk does not modify data.
 func (w *Writer) WriteChunk(ctx context.Context, idx []int, data []byte) error {
+	return w.writeChunk(ctx, idx, data, nil, nil)
+}
+
+// writeChunk is WriteChunk that also adds the range of data, uint16
+// elements in the machine's order, to r when r is not nil: while a Blosc
+// codec shuffles it where that is the chunk's only codec, else in a pass
+// of its own. Where handOff is not nil and the chunk is encoded into a
+// buffer of the Writer's, writeChunk hands the file's path, the encoded
+// chunk and its buffer to handOff instead of storing it: handOff stores it
+// (storeChunk) and gives the buffer back (putEncBuf), later and elsewhere
+// if it likes.
+func (w *Writer) writeChunk(ctx context.Context, idx []int, data []byte, r *u16Range, handOff func(path string, enc []byte, ebuf *[]byte)) error {
 	m := w.meta
 	g := m.gridShape()
 	if len(idx) != len(g) {
@@ -345,6 +357,7 @@ func (w *Writer) WriteChunk(ctx context.Context, idx []int, data []byte) error {
 	}
 	p := filepath.Join(w.path, filepath.FromSlash(m.chunkKey(idx)))
 	if !w.fillChunk && allFill(data, m.fill) {
+		r.addBytes(data)
 		if w.joined {
 			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("zarr: chunk %v: %w", idx, err)
@@ -368,32 +381,59 @@ func (w *Writer) WriteChunk(ctx context.Context, idx []int, data []byte) error {
 			swapBytes(full, elem)
 		}
 	}
+	var bc *bloscCodec
+	fused := false
+	if r != nil && len(m.codecs) == 1 && buf == nil {
+		bc, fused = m.codecs[0].(*bloscCodec)
+	}
+	if !fused {
+		r.addBytes(data)
+	}
 	enc := full
 	var ebuf *[]byte
 	if len(m.codecs) > 0 {
 		ebuf = w.getEncBuf()
-		defer w.encBufs.Put(ebuf)
 		for _, c := range m.codecs {
-			out, err := c.encode((*ebuf)[:0], enc)
+			var out []byte
+			var err error
+			if fused {
+				out, err = bc.encodeRange((*ebuf)[:0], enc, r)
+			} else {
+				out, err = c.encode((*ebuf)[:0], enc)
+			}
 			if err != nil {
+				w.putEncBuf(ebuf)
 				return fmt.Errorf("zarr: chunk %v: %w", idx, err)
 			}
 			enc = out
 		}
 		*ebuf = enc[:0]
+		if handOff != nil {
+			handOff(p, enc, ebuf)
+			return nil
+		}
+		defer w.putEncBuf(ebuf)
 	}
-	if err := w.ensureDir(filepath.Dir(p)); err != nil {
+	if err := w.storeChunk(p, enc); err != nil {
+		return fmt.Errorf("zarr: chunk %v: %w", idx, err)
+	}
+	return nil
+}
+
+// storeChunk writes an encoded chunk to its file at path, making its
+// directories first.
+func (w *Writer) storeChunk(path string, enc []byte) error {
+	if err := w.ensureDir(filepath.Dir(path)); err != nil {
 		return err
 	}
 	write := writeFileAtomic
 	if w.staged {
 		write = writeFileDirect
 	}
-	if err := write(p, enc, w.durable); err != nil {
-		return fmt.Errorf("zarr: chunk %v: %w", idx, err)
-	}
-	return nil
+	return write(path, enc, w.durable)
 }
+
+func (w *Writer) putEncBuf(b *[]byte) { w.encBufs.Put(b) }
 
 // ensureDir creates the directory of a chunk, and those between it and
 // the array's, once each: top down with one mkdir apiece, where MkdirAll
