@@ -43,6 +43,9 @@ func morph(ctx context.Context, op string, dst, src *stack.Volume[uint8], opt Mo
 	if opt.Mask != nil && (opt.Mask.Shape != src.Shape || len(opt.Mask.Data) != src.Shape.Len()) {
 		return fmt.Errorf("kernels: %s: mask shape %v (%d elements) does not match source %v", op, opt.Mask.Shape, len(opt.Mask.Data), src.Shape)
 	}
+	if len(ops) == 1 && opt.Iterations == 1 && opt.Mask == nil {
+		return streamMorph(ctx, dst.Data, src.Data, src.Shape, conn, opt.BorderValue, ops[0])
+	}
 	m := newBitMorpher(src.Shape, conn, opt.BorderValue)
 	nw := m.size
 	nbuf := 2
@@ -63,9 +66,6 @@ func morph(ctx context.Context, op string, dst, src *stack.Volume[uint8], opt Mo
 		m.frame(m.h, m.border)
 	}
 	m.frame(cur, m.border)
-	if len(ops) == 1 && opt.Iterations == 1 && opt.Mask == nil && m.oneWorker() {
-		return m.streamOne(ctx, dst.Data, src.Data, cur, next, ops[0])
-	}
 	if err := m.pack(ctx, cur, src.Data, true); err != nil {
 		return err
 	}
@@ -192,12 +192,6 @@ func (m *bitMorpher) eachRows(ctx context.Context, fn func(z, y0, y1 int)) error
 	})
 }
 
-// oneWorker says whether eachRows would run on the calling goroutine.
-func (m *bitMorpher) oneWorker() bool {
-	per := (m.s.Y + rowsPerItem - 1) / rowsPerItem
-	return workersFor(m.s.Len(), m.s.Z*per) == 1
-}
-
 // pack packs src row by row into dst's voxel words; with border, the bits
 // past X take the border value, otherwise they are 0.
 func (m *bitMorpher) pack(ctx context.Context, dst []uint64, src []uint8, border bool) error {
@@ -283,43 +277,144 @@ func (m *bitMorpher) stepRows(out, in []uint64, z, y0, y1 int, erode bool) {
 	}
 }
 
-// streamOne is one erosion or dilation on one worker, run band by band:
-// a band is packed (and reduced along X) while the band before it, whose
-// neighbouring rows are now all packed, is stepped and unpacked, so the
-// source and result pass through the cache once and the packed rows stay
-// in it. A band is rowsPerItem rows in 2-D and a plane in 3-D.
-func (m *bitMorpher) streamOne(ctx context.Context, dst []uint8, src []uint8, cur, next []uint64, erode bool) error {
+// streamMorph is one erosion or dilation (no mask, one iteration) in a
+// single pass over src and dst. The volume is cut into as many
+// contiguous chunks as there are workers, runs of rows of a plane in 2-D
+// and runs of planes in 3-D; each worker packs its chunk, with the row or
+// plane on either side of it that the structure reaches, into packed
+// buffers of its own and streams it band by band (see streamChunk), so
+// every source voxel is read and every result written once, and no two
+// workers write the same word.
+func streamMorph(ctx context.Context, dst, src []uint8, s stack.Shape, conn Connectivity, border uint8, erode bool) error {
+	// unit is the extent chunks are cut along: rows of the one plane in
+	// 2-D, planes in 3-D, each unitLen voxels long and contiguous.
+	unit, unitLen := s.Z, s.Y*s.X
+	items := unit
+	if s.Z == 1 {
+		unit, unitLen = s.Y, s.X
+		items = (s.Y + rowsPerItem - 1) / rowsPerItem
+	} else {
+		// A chunk of planes also packs the planes around it: keep at
+		// least two of its own per worker.
+		items = s.Z / 2
+	}
+	workers := workersFor(s.Len(), items)
+	chunk := func(w int, ready func()) error {
+		lo, hi := unit*w/workers, unit*(w+1)/workers
+		hlo, hhi := max(lo-1, 0), min(hi+1, unit)
+		sub := s
+		if s.Z == 1 {
+			sub.Y = hhi - hlo
+		} else {
+			sub.Z = hhi - hlo
+		}
+		m := newBitMorpher(sub, conn, border)
+		return m.streamChunk(ctx, dst[hlo*unitLen:hhi*unitLen], src[hlo*unitLen:hhi*unitLen], lo-hlo, hi-hlo, erode, ready)
+	}
+	if workers == 1 {
+		return chunk(0, nil)
+	}
+	// dst may be src: a worker's first and last units are another's
+	// neighbours, so every worker packs its neighbours before any writes
+	// its result. Each chunk has a goroutine of its own, which runs to
+	// that point whatever happens, so none waits there forever.
+	var packed, done sync.WaitGroup
+	packed.Add(workers)
+	ready := func() { packed.Done(); packed.Wait() }
+	errs := make([]error, workers)
+	for w := range workers {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			errs[w] = chunk(w, ready)
+		}()
+	}
+	done.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// streamChunk is one erosion or dilation of the volume src (m's shape)
+// on the calling goroutine, writing only units (rows of the plane in
+// 2-D, planes in 3-D) out0..out1-1 of dst: the units around them are
+// read as neighbours only. It runs band by band: a band is packed (and
+// reduced along X) while the band before it, whose neighbouring rows are
+// now all packed, is stepped and unpacked, so the source and result pass
+// through the cache once and the packed rows stay in it. A band is
+// rowsPerItem rows in 2-D and a plane in 3-D. When ready is not nil,
+// the neighbour units are packed first and ready is called before
+// anything is written to dst.
+func (m *bitMorpher) streamChunk(ctx context.Context, dst, src []uint8, out0, out1 int, erode bool, ready func()) error {
+	nw := m.size
+	nbuf := 2
+	if m.needH {
+		nbuf++
+	}
+	scratch := getWords(nbuf * nw)
+	defer putWords(scratch)
+	words := *scratch
+	cur, next := words[:nw], words[nw:2*nw]
+	m.frame(cur, m.border)
+	m.frame(next, m.border)
+	if m.needH {
+		m.h = words[2*nw : 3*nw]
+		m.frame(m.h, m.border)
+	}
 	X := m.s.X
 	fill := m.border & m.pad
-	type band struct{ z, y0, y1 int }
+	type band struct {
+		z, y0, y1 int
+		out       bool // stepped and unpacked, not only packed
+	}
 	var bands []band
-	for z := range m.s.Z {
-		step := m.s.Y
-		if m.s.Z == 1 {
-			step = rowsPerItem
+	if m.s.Z == 1 {
+		if out0 > 0 {
+			bands = append(bands, band{0, 0, out0, false})
 		}
-		for y := 0; y < m.s.Y; y += step {
-			bands = append(bands, band{z, y, min(m.s.Y, y+step)})
+		for y := out0; y < out1; y += rowsPerItem {
+			bands = append(bands, band{0, y, min(out1, y+rowsPerItem), true})
 		}
+		if out1 < m.s.Y {
+			bands = append(bands, band{0, out1, m.s.Y, false})
+		}
+	} else {
+		for z := range m.s.Z {
+			bands = append(bands, band{z, 0, m.s.Y, z >= out0 && z < out1})
+		}
+	}
+	pack := func(b band) {
+		r, o := b.z*m.s.Y+b.y0, m.rowAt(b.z, b.y0)
+		simd.PackRows(cur[o:], m.stride, src[r*X:], X, b.y1-b.y0)
+		if fill != 0 {
+			for y := b.y0; y < b.y1; y++ {
+				cur[m.rowAt(b.z, y)+m.w-1] |= fill
+			}
+		}
+		if m.needH {
+			m.hRows(cur, b.z, b.y0, b.y1, erode)
+		}
+	}
+	if ready != nil {
+		// No error return before ready: every worker must reach it.
+		for _, b := range bands {
+			if !b.out {
+				pack(b)
+			}
+		}
+		ready()
 	}
 	for k := 0; k <= len(bands); k++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if k < len(bands) {
-			b := bands[k]
-			r, o := b.z*m.s.Y+b.y0, m.rowAt(b.z, b.y0)
-			simd.PackRows(cur[o:], m.stride, src[r*X:], X, b.y1-b.y0)
-			if fill != 0 {
-				for y := b.y0; y < b.y1; y++ {
-					cur[m.rowAt(b.z, y)+m.w-1] |= fill
-				}
-			}
-			if m.needH {
-				m.hRows(cur, b.z, b.y0, b.y1, erode)
-			}
+		if k < len(bands) && (ready == nil || bands[k].out) {
+			pack(bands[k])
 		}
-		if k > 0 {
+		if k > 0 && bands[k-1].out {
 			b := bands[k-1]
 			m.stepRows(next, cur, b.z, b.y0, b.y1, erode)
 			r, o := b.z*m.s.Y+b.y0, m.rowAt(b.z, b.y0)
