@@ -357,9 +357,10 @@ func (m *bitMorpher) streamChunk(ctx context.Context, dst, src []uint8, out0, ou
 	scratch := getWords(nbuf * nw)
 	defer putWords(scratch)
 	words := *scratch
+	// next needs no frame: a step writes its rows' separators and pads,
+	// and only its rows are unpacked.
 	cur, next := words[:nw], words[nw:2*nw]
 	m.frame(cur, m.border)
-	m.frame(next, m.border)
 	if m.needH {
 		m.h = words[2*nw : 3*nw]
 		m.frame(m.h, m.border)

@@ -111,6 +111,12 @@ func PackRows(dst []uint64, stride int, src []uint8, n, rows int) {
 	if stride < nw || len(src) < rows*n || len(dst) < (rows-1)*stride+nw {
 		panic(fmt.Sprintf("simd.PackRows: %d rows of %d bytes at stride %d need %d source bytes and %d words, have %d and %d", rows, n, stride, rows*n, (rows-1)*stride+nw, len(src), len(dst)))
 	}
+	if vecPackRows(dst, stride, src, n, rows) {
+		if n%64 != 0 {
+			packTails(dst, stride, src, n, rows)
+		}
+		return
+	}
 	full := n / 64
 	vec := vecPackRow()
 	for r := range rows {
@@ -134,6 +140,12 @@ func UnpackRows(dst []uint8, n, rows int, src []uint64, stride int) {
 	if stride < nw || len(dst) < rows*n || len(src) < (rows-1)*stride+nw {
 		panic(fmt.Sprintf("simd.UnpackRows: %d rows of %d bytes at stride %d need %d bytes and %d source words, have %d and %d", rows, n, stride, rows*n, (rows-1)*stride+nw, len(dst), len(src)))
 	}
+	if vecUnpackRows(dst, n, rows, src, stride) {
+		if n%64 != 0 {
+			unpackTails(dst, n, rows, src, stride)
+		}
+		return
+	}
 	full := n / 64
 	vec := vecUnpackRow()
 	for r := range rows {
@@ -144,5 +156,21 @@ func UnpackRows(dst []uint8, n, rows int, src []uint64, stride int) {
 			done = full
 		}
 		unpackBitsGo(d[done*64:], s[done:])
+	}
+}
+
+// packTails packs the last, partial word of each row (n%64 != 0).
+func packTails(dst []uint64, stride int, src []uint8, n, rows int) {
+	w := n / 64
+	for r := range rows {
+		packBitsGo(dst[r*stride+w:r*stride+w+1], src[r*n+w*64:(r+1)*n])
+	}
+}
+
+// unpackTails unpacks the last, partial word of each row (n%64 != 0).
+func unpackTails(dst []uint8, n, rows int, src []uint64, stride int) {
+	w := n / 64
+	for r := range rows {
+		unpackBitsGo(dst[r*n+w*64:(r+1)*n], src[r*stride+w:r*stride+w+1])
 	}
 }

@@ -138,3 +138,29 @@ func vecUnpackRow() func(dst *uint8, src *uint64, words int) {
 	}
 	return nil
 }
+
+//go:noescape
+func packRowsAVX512(dst *uint64, stride int, src *uint8, n, words, rows int)
+
+//go:noescape
+func unpackRowsAVX512(dst *uint8, n int, src *uint64, stride, words, rows int)
+
+// The row loops do the n/64 whole words of each of rows rows (the caller
+// has checked the bounds) where the path has them, AVX-512, and say
+// whether they did.
+
+func vecPackRows(dst []uint64, stride int, src []uint8, n, rows int) bool {
+	if n < 64 || cur.Load().name != PathAVX512 {
+		return false
+	}
+	packRowsAVX512(&dst[0], stride, &src[0], n, n/64, rows)
+	return true
+}
+
+func vecUnpackRows(dst []uint8, n, rows int, src []uint64, stride int) bool {
+	if n < 64 || cur.Load().name != PathAVX512 {
+		return false
+	}
+	unpackRowsAVX512(&dst[0], n, &src[0], stride, n/64, rows)
+	return true
+}

@@ -286,3 +286,117 @@ TEXT ·combineBitsAndAVX2(SB), NOSPLIT, $0-40
 // func combineBitsOrAVX2(dst, a, b, c *uint64, n int)
 TEXT ·combineBitsOrAVX2(SB), NOSPLIT, $0-40
 	COMBINEBITS(VPOR)
+
+// The row loops below take rows of n bytes laid out one after another and
+// packed rows stride words apart, and do the first words (n/64) words of
+// each row; the caller finishes the last word of a row of n%64 != 0 bytes.
+
+// func packRowsAVX512(dst *uint64, stride int, src *uint8, n, words, rows int)
+TEXT ·packRowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ stride+8(FP), R10
+	SHLQ $3, R10
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), R11
+	MOVQ rows+40(FP), R12
+	TESTQ R12, R12
+	JZ   prdone
+prrow:
+	MOVQ DI, R13
+	MOVQ SI, R14
+	MOVQ words+32(FP), DX
+	MOVQ DX, CX
+	ANDQ $3, DX
+	JZ   pr4
+pr1:
+	VMOVDQU64 (R14), Z0
+	VPTESTMB  Z0, Z0, K1
+	KMOVQ     K1, (R13)
+	ADDQ      $64, R14
+	ADDQ      $8, R13
+	DECQ      DX
+	JNZ       pr1
+pr4:
+	SHRQ $2, CX
+	JZ   prnext
+prloop:
+	VMOVDQU64 (R14), Z0
+	VMOVDQU64 64(R14), Z1
+	VMOVDQU64 128(R14), Z2
+	VMOVDQU64 192(R14), Z3
+	VPTESTMB  Z0, Z0, K1
+	VPTESTMB  Z1, Z1, K2
+	VPTESTMB  Z2, Z2, K3
+	VPTESTMB  Z3, Z3, K4
+	KMOVQ     K1, (R13)
+	KMOVQ     K2, 8(R13)
+	KMOVQ     K3, 16(R13)
+	KMOVQ     K4, 24(R13)
+	ADDQ      $256, R14
+	ADDQ      $32, R13
+	DECQ      CX
+	JNZ       prloop
+prnext:
+	ADDQ R10, DI
+	ADDQ R11, SI
+	DECQ R12
+	JNZ  prrow
+prdone:
+	VZEROUPPER
+	RET
+
+// func unpackRowsAVX512(dst *uint8, n int, src *uint64, stride, words, rows int)
+TEXT ·unpackRowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), DI
+	MOVQ         n+8(FP), R11
+	MOVQ         src+16(FP), SI
+	MOVQ         stride+24(FP), R10
+	SHLQ         $3, R10
+	MOVQ         rows+40(FP), R12
+	MOVQ         $0x0101010101010101, AX
+	VPBROADCASTQ AX, Z7
+	TESTQ        R12, R12
+	JZ           urdone
+urrow:
+	MOVQ DI, R13
+	MOVQ SI, R14
+	MOVQ words+32(FP), DX
+	MOVQ DX, CX
+	ANDQ $3, DX
+	JZ   ur4
+ur1:
+	KMOVQ      (R14), K1
+	VMOVDQU8.Z Z7, K1, Z0
+	VMOVDQU64  Z0, (R13)
+	ADDQ       $8, R14
+	ADDQ       $64, R13
+	DECQ       DX
+	JNZ        ur1
+ur4:
+	SHRQ $2, CX
+	JZ   urnext
+urloop:
+	KMOVQ      (R14), K1
+	KMOVQ      8(R14), K2
+	KMOVQ      16(R14), K3
+	KMOVQ      24(R14), K4
+	VMOVDQU8.Z Z7, K1, Z0
+	VMOVDQU8.Z Z7, K2, Z1
+	VMOVDQU8.Z Z7, K3, Z2
+	VMOVDQU8.Z Z7, K4, Z3
+	VMOVDQU64  Z0, (R13)
+	VMOVDQU64  Z1, 64(R13)
+	VMOVDQU64  Z2, 128(R13)
+	VMOVDQU64  Z3, 192(R13)
+	ADDQ       $32, R14
+	ADDQ       $256, R13
+	DECQ       CX
+	JNZ        urloop
+urnext:
+	ADDQ R11, DI
+	ADDQ R10, SI
+	DECQ R12
+	JNZ  urrow
+urdone:
+	VZEROUPPER
+	RET

@@ -151,7 +151,7 @@ func TestBitRowsPaths(t *testing.T) {
 	rng := rand.New(rand.NewPCG(35, 36))
 	const guard = 0xA5A5A5A5A5A5A5A5
 	eachPath(t, func(path string) {
-		for _, n := range []int{1, 63, 64, 65, 128, 130, 200, 256} {
+		for _, n := range []int{1, 63, 64, 65, 128, 130, 200, 256, 320, 449, 1024} {
 			for _, rows := range []int{1, 2, 5} {
 				nw := (n + 63) / 64
 				stride := nw + rng.IntN(3)
@@ -176,9 +176,15 @@ func TestBitRowsPaths(t *testing.T) {
 					}
 					UnpackBits(back[r*n:(r+1)*n], want)
 				}
-				got := make([]uint8, rows*n)
-				UnpackRows(got, n, rows, dst, stride)
-				require.Equal(t, back, got, "%s unpack n=%d rows=%d", path, n, rows)
+				got := make([]uint8, rows*n+64)
+				for i := range got[rows*n:] {
+					got[rows*n+i] = 0xA5
+				}
+				UnpackRows(got[:rows*n], n, rows, dst, stride)
+				require.Equal(t, back, got[:rows*n], "%s unpack n=%d rows=%d", path, n, rows)
+				for _, g := range got[rows*n:] {
+					require.Equal(t, uint8(0xA5), g, "%s unpack n=%d rows=%d wrote past the rows", path, n, rows)
+				}
 			}
 		}
 	})
