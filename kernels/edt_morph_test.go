@@ -346,11 +346,11 @@ func TestMorphologyLargeBruteForce(t *testing.T) {
 }
 
 // One erosion or dilation without a mask runs in one pass, its volume
-// cut into a chunk per worker (runs of rows in 2-D, of planes in 3-D),
-// each packing the rows or planes around its own: against brute force
-// for several worker counts (more chunks than cores included), every
-// structure and border value, widths around the 64-bit words, and in
-// place, where a chunk's edge rows are another's neighbours.
+// cut into chunks (runs of rows in 2-D, of planes in 3-D), each packing
+// the rows or planes around its own: against brute force for several
+// worker counts (more workers than cores included), every structure and
+// border value, widths around the 64-bit words, and in place, where a
+// chunk's edge rows are another's neighbours.
 func TestMorphologyStreamedBruteForce(t *testing.T) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(11, 12))
@@ -366,6 +366,9 @@ func TestMorphologyStreamedBruteForce(t *testing.T) {
 		{stack.Shape{Z: 4, Y: 70, X: 257}, Conn18},
 		{stack.Shape{Z: 7, Y: 60, X: 170}, Conn26},
 		{stack.Shape{Z: 2, Y: 200, X: 190}, Conn26},
+		{stack.Shape{Z: 17, Y: 40, X: 100}, Conn6},
+		{stack.Shape{Z: 16, Y: 64, X: 70}, Conn18},
+		{stack.Shape{Z: 33, Y: 31, X: 91}, Conn26},
 	}
 	vols := make([]*stack.Volume[uint8], len(cases))
 	for i, c := range cases {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/segstack/segstack/kernels/simd"
 	"github.com/segstack/segstack/stack"
@@ -278,29 +279,24 @@ func (m *bitMorpher) stepRows(out, in []uint64, z, y0, y1 int, erode bool) {
 }
 
 // streamMorph is one erosion or dilation (no mask, one iteration) in a
-// single pass over src and dst. The volume is cut into as many
-// contiguous chunks as there are workers, runs of rows of a plane in 2-D
-// and runs of planes in 3-D; each worker packs its chunk, with the row or
-// plane on either side of it that the structure reaches, into packed
-// buffers of its own and streams it band by band (see streamChunk), so
-// every source voxel is read and every result written once, and no two
+// single pass over src and dst. The volume is cut into contiguous chunks,
+// runs of rows of the plane in 2-D and runs of planes in 3-D; a worker
+// packs a chunk, with the row or plane on either side of it that the
+// structure reaches, into packed buffers of its own and streams it band
+// by band (see streamChunk), so every source voxel is read and every
+// result written once (a chunk's two neighbour units twice), and no two
 // workers write the same word.
 func streamMorph(ctx context.Context, dst, src []uint8, s stack.Shape, conn Connectivity, border uint8, erode bool) error {
 	// unit is the extent chunks are cut along: rows of the one plane in
-	// 2-D, planes in 3-D, each unitLen voxels long and contiguous.
-	unit, unitLen := s.Z, s.Y*s.X
-	items := unit
+	// 2-D, planes in 3-D, each unitLen voxels long and contiguous. A
+	// chunk is at least minUnits units, so that its two neighbours add
+	// little.
+	unit, unitLen, minUnits := s.Z, s.Y*s.X, 8
 	if s.Z == 1 {
-		unit, unitLen = s.Y, s.X
-		items = (s.Y + rowsPerItem - 1) / rowsPerItem
-	} else {
-		// A chunk of planes also packs the planes around it: keep at
-		// least two of its own per worker.
-		items = s.Z / 2
+		unit, unitLen, minUnits = s.Y, s.X, 2*rowsPerItem
 	}
-	workers := workersFor(s.Len(), items)
-	chunk := func(w int, ready func()) error {
-		lo, hi := unit*w/workers, unit*(w+1)/workers
+	workers := workersFor(s.Len(), max(1, unit/minUnits))
+	chunk := func(lo, hi int, ready func()) error {
 		hlo, hhi := max(lo-1, 0), min(hi+1, unit)
 		sub := s
 		if s.Z == 1 {
@@ -312,12 +308,23 @@ func streamMorph(ctx context.Context, dst, src []uint8, s stack.Shape, conn Conn
 		return m.streamChunk(ctx, dst[hlo*unitLen:hhi*unitLen], src[hlo*unitLen:hhi*unitLen], lo-hlo, hi-hlo, erode, ready)
 	}
 	if workers == 1 {
-		return chunk(0, nil)
+		return chunk(0, unit, nil)
 	}
-	// dst may be src: a worker's first and last units are another's
-	// neighbours, so every worker packs its neighbours before any writes
-	// its result. Each chunk has a goroutine of its own, which runs to
-	// that point whatever happens, so none waits there forever.
+	if !overlaps(dst, src) {
+		// Chunks are handed out as workers come free, about four per
+		// worker, so that a worker held up (by other work on its core)
+		// delays the call by a chunk at most.
+		per := max(minUnits, (unit+4*workers-1)/(4*workers))
+		items := (unit + per - 1) / per
+		return forEachItem(ctx, min(workers, items), items, func(_, it int) error {
+			return chunk(it*per, min(unit, (it+1)*per), nil)
+		})
+	}
+	// dst overlaps src (in place): a chunk's first and last units are
+	// other chunks' neighbours, so there is one chunk per worker and
+	// every worker packs its neighbours before any writes its result.
+	// Each chunk has a goroutine of its own, which runs to that point
+	// whatever happens, so none waits there forever.
 	var packed, done sync.WaitGroup
 	packed.Add(workers)
 	ready := func() { packed.Done(); packed.Wait() }
@@ -326,7 +333,7 @@ func streamMorph(ctx context.Context, dst, src []uint8, s stack.Shape, conn Conn
 		done.Add(1)
 		go func() {
 			defer done.Done()
-			errs[w] = chunk(w, ready)
+			errs[w] = chunk(unit*w/workers, unit*(w+1)/workers, ready)
 		}()
 	}
 	done.Wait()
@@ -336,6 +343,15 @@ func streamMorph(ctx context.Context, dst, src []uint8, s stack.Shape, conn Conn
 		}
 	}
 	return nil
+}
+
+// overlaps says whether a and b share memory.
+func overlaps(a, b []uint8) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	a0, b0 := uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&b[0]))
+	return a0 < b0+uintptr(len(b)) && b0 < a0+uintptr(len(a))
 }
 
 // streamChunk is one erosion or dilation of the volume src (m's shape)
