@@ -91,6 +91,35 @@ func morph(ctx context.Context, op string, dst, src *stack.Volume[uint8], opt Mo
 	return m.unpack(ctx, dst.Data, cur)
 }
 
+// streamScratch is streamChunk's packed buffers, with the geometry the
+// frames of its first buffer (and, with needH, third) were last set for.
+type streamScratch struct {
+	words  []uint64
+	framed streamKey
+}
+
+type streamKey struct {
+	s      stack.Shape
+	border uint64
+	needH  bool
+}
+
+// streamPool holds the streamScratch of recent calls: a caller looping
+// over planes of one shape neither allocates nor frames them again.
+var streamPool sync.Pool
+
+func getStreamScratch(n int) *streamScratch {
+	if p, ok := streamPool.Get().(*streamScratch); ok && cap(p.words) >= n {
+		if len(p.words) != n {
+			// Another layout: the frames are elsewhere.
+			p.framed = streamKey{}
+		}
+		p.words = p.words[:n]
+		return p
+	}
+	return &streamScratch{words: make([]uint64, n)}
+}
+
 // wordPool holds the packed buffers of recent calls, so that a caller
 // looping over planes does not allocate and clear them every time.
 var wordPool sync.Pool
@@ -121,6 +150,7 @@ type bitMorpher struct {
 	offs   []int  // the structure's rows, as word offsets
 	full   []bool // whether offs[i] spans dx = -1..1 (read from h)
 	needH  bool   // some row other than the cross's centre spans dx = -1..1
+	noFix  bool   // steps leave the separators and pads of their result alone
 	h      []uint64
 	mask   []uint64 // the packed mask, or nil
 }
@@ -268,7 +298,7 @@ func (m *bitMorpher) stepRows(out, in []uint64, z, y0, y1 int, erode bool) {
 		}
 	}
 	W := m.w
-	for y := y0; y < y1; y++ {
+	for y := y0; y < y1 && !m.noFix; y++ {
 		r := m.rowAt(z, y)
 		out[r+W-1] = out[r+W-1]&^m.pad | m.border&m.pad
 		out[r+W] = m.border
@@ -370,16 +400,26 @@ func (m *bitMorpher) streamChunk(ctx context.Context, dst, src []uint8, out0, ou
 	if m.needH {
 		nbuf++
 	}
-	scratch := getWords(nbuf * nw)
-	defer putWords(scratch)
-	words := *scratch
-	// next needs no frame: a step writes its rows' separators and pads,
-	// and only its rows are unpacked.
+	sc := getStreamScratch(nbuf * nw)
+	defer streamPool.Put(sc)
+	words := sc.words
+	// next needs no frame, and its rows' separators and pads are left
+	// as they are: only its rows' voxels are unpacked.
+	m.noFix = true
 	cur, next := words[:nw], words[nw:2*nw]
-	m.frame(cur, m.border)
 	if m.needH {
 		m.h = words[2*nw : 3*nw]
-		m.frame(m.h, m.border)
+	}
+	// Packing writes only the voxel words of cur and a reduction only
+	// the rows of h that it reduces: a buffer framed for the same
+	// geometry by the call before keeps its frame.
+	key := streamKey{m.s, m.border, m.needH}
+	if sc.framed != key {
+		m.frame(cur, m.border)
+		if m.needH {
+			m.frame(m.h, m.border)
+		}
+		sc.framed = key
 	}
 	X := m.s.X
 	fill := m.border & m.pad
