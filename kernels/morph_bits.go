@@ -473,12 +473,80 @@ func (m *bitMorpher) streamChunk(ctx context.Context, dst, src []uint8, out0, ou
 		}
 		if k > 0 && bands[k-1].out {
 			b := bands[k-1]
+			if m.stepUnpack(dst, cur, b.z, b.y0, b.y1, erode) {
+				continue
+			}
 			m.stepRows(next, cur, b.z, b.y0, b.y1, erode)
 			r, o := b.z*m.s.Y+b.y0, m.rowAt(b.z, b.y0)
 			simd.UnpackRows(dst[r*X:], X, b.y1-b.y0, next[o:], m.stride)
 		}
 	}
 	return nil
+}
+
+// stepUnpack is stepRows of rows y0..y1-1 of plane z of in fused with
+// their unpacking into dst (the volume's voxels), where the SIMD path has
+// such a loop; it reports whether it ran. The rows of m.h it reads must
+// be done.
+func (m *bitMorpher) stepUnpack(dst []uint8, in []uint64, z, y0, y1 int, erode bool) bool {
+	lo, X, W := m.rowAt(z, y0), m.s.X, m.w
+	var srcs [9][]uint64
+	var span []uint64
+	k := 0
+	if m.cross {
+		S := m.stride
+		span = in[lo-1:]
+		srcs[0], srcs[1], k = in[lo-S:], in[lo+S:], 2
+		if m.zcross {
+			P := m.plane
+			srcs[2], srcs[3], k = in[lo-P:], in[lo+P:], 4
+		}
+	} else {
+		for i, d := range m.offs {
+			src := in
+			if m.full[i] {
+				src = m.h
+			}
+			srcs[k] = src[lo+d:]
+			k++
+		}
+	}
+	r := z*m.s.Y + y0
+	if !simd.StepUnpackRows(dst[r*X:], X, y1-y0, m.stride, srcs[:k], span, erode) {
+		return false
+	}
+	if X%64 == 0 {
+		return true
+	}
+	// The last, partial word of each row.
+	var one [1]uint64
+	for y := y0; y < y1; y++ {
+		o := m.rowAt(z, y) + W - 1
+		acc := uint64(0)
+		if erode {
+			acc = ^acc
+		}
+		op := func(v uint64) {
+			if erode {
+				acc &= v
+			} else {
+				acc |= v
+			}
+		}
+		for _, src := range srcs[:k] {
+			op(src[o-lo])
+		}
+		if span != nil {
+			c := in[o]
+			op(c)
+			op(c<<1 | in[o-1]>>63)
+			op(c>>1 | in[o+1]<<63)
+		}
+		one[0] = acc
+		row := (z*m.s.Y + y) * X
+		simd.UnpackBits(dst[row+(W-1)*64:row+X], one[:])
+	}
+	return true
 }
 
 // keepUnmasked puts back in's bits where mask is 0.

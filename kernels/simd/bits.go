@@ -174,3 +174,40 @@ func unpackTails(dst []uint8, n, rows int, src []uint64, stride int) {
 		unpackBitsGo(dst[r*n+w*64:(r+1)*n], src[r*stride+w:r*stride+w+1])
 	}
 }
+
+// StepUnpackRows is a binary erosion (erode) or dilation step on packed
+// rows fused with their unpacking, where the path has such a loop
+// (AVX-512; it reports whether it ran). For each of rows rows r and each
+// of the first n/64 words i of a row, with o = r*stride+i, the word
+//
+//	op(srcs[0][o], …, srcs[k-1][o], s, s<<1 | p>>63, s>>1 | q<<63)
+//
+// (op AND to erode, OR to dilate; the last three only when span is not
+// nil, s = span[1+o], p = span[o], q = span[2+o]) is unpacked into the 64
+// bytes dst[r*n+64i:]. The last, partial word of a row of n%64 != 0 bytes
+// is left to the caller. It takes up to 9 sources and needs a source or
+// a span.
+func StepUnpackRows(dst []uint8, n, rows, stride int, srcs [][]uint64, span []uint64, erode bool) bool {
+	words := n / 64
+	if rows <= 0 || words == 0 {
+		return true
+	}
+	need := (rows-1)*stride + words
+	if stride < words || len(dst) < (rows-1)*n+words*64 || len(srcs) > 9 || (len(srcs) == 0 && span == nil) ||
+		(span != nil && len(span) < need+2) {
+		panic(fmt.Sprintf("simd.StepUnpackRows: %d rows of %d bytes at stride %d: %d bytes, %d sources, span of %d words",
+			rows, n, stride, len(dst), len(srcs), len(span)))
+	}
+	var ptrs [9]*uint64
+	for j, s := range srcs {
+		if len(s) < need {
+			panic(fmt.Sprintf("simd.StepUnpackRows: source %d holds %d words, %d rows at stride %d need %d", j, len(s), rows, stride, need))
+		}
+		ptrs[j] = &s[0]
+	}
+	var sp *uint64
+	if span != nil {
+		sp = &span[1]
+	}
+	return vecStepUnpackRows(dst, n, rows, stride, ptrs[:len(srcs)], sp, erode)
+}

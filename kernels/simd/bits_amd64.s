@@ -125,6 +125,148 @@ cmdone: \
 	VZEROUPPER; \
 	RET
 
+// STEPUNPACK(vop, gop): func f(dst *uint8, n int, srcs **uint64, k int,
+// span *uint64, stride, words, rows int). For each of rows rows (the
+// sources stride words apart, dst n bytes apart) and each of its first
+// words words i: acc = op over the k sources' word i and, when span is
+// not nil, span's word i with its shifts by one bit either way (the bits
+// shifted in from the words before and after); acc is then expanded to
+// 64 bytes of 0 or 1 at dst+64i. Eight words a step, then one by one.
+// 0(SP)..56(SP) hold a step's eight words on their way to the masks.
+#define STEPUNPACK(vop, gop) \
+	MOVQ         dst+0(FP), DI; \
+	MOVQ         k+24(FP), R15; \
+	MOVQ         stride+40(FP), R10; \
+	SHLQ         $3, R10; \
+	MOVQ         rows+56(FP), R12; \
+	XORQ         R11, R11; \
+	MOVQ         $0x0101010101010101, AX; \
+	VPBROADCASTQ AX, Z7; \
+	TESTQ        R12, R12; \
+	JZ           sudone; \
+surow: \
+	MOVQ  words+48(FP), CX; \
+	MOVQ  CX, BX; \
+	SHRQ  $3, CX; \
+	ANDQ  $7, BX; \
+	MOVQ  DI, R13; \
+	MOVQ  R11, R14; \
+	TESTQ CX, CX; \
+	JZ    surem; \
+sublk: \
+	MOVQ      span+32(FP), SI; \
+	TESTQ     SI, SI; \
+	JZ        sunospan; \
+	ADDQ      R14, SI; \
+	VMOVDQU64 (SI), Z0; \
+	VMOVDQU64 -8(SI), Z1; \
+	VMOVDQU64 8(SI), Z2; \
+	VPSLLQ    $1, Z0, Z3; \
+	VPSRLQ    $63, Z1, Z1; \
+	VPORQ     Z1, Z3, Z3; \
+	VPSRLQ    $1, Z0, Z4; \
+	VPSLLQ    $63, Z2, Z2; \
+	VPORQ     Z2, Z4, Z4; \
+	vop       Z3, Z0, Z0; \
+	vop       Z4, Z0, Z0; \
+	XORQ      R9, R9; \
+	JMP       susrcs; \
+sunospan: \
+	MOVQ      srcs+16(FP), R8; \
+	MOVQ      (R8), SI; \
+	VMOVDQU64 (SI)(R14*1), Z0; \
+	MOVQ      $1, R9; \
+susrcs: \
+	CMPQ R9, R15; \
+	JGE  suexp; \
+	MOVQ srcs+16(FP), R8; \
+	MOVQ (R8)(R9*8), SI; \
+	vop  (SI)(R14*1), Z0, Z0; \
+	INCQ R9; \
+	JMP  susrcs; \
+suexp: \
+	VMOVDQU64  Z0, 0(SP); \
+	KMOVQ      0(SP), K1; \
+	KMOVQ      8(SP), K2; \
+	KMOVQ      16(SP), K3; \
+	KMOVQ      24(SP), K4; \
+	VMOVDQU8.Z Z7, K1, Z1; \
+	VMOVDQU8.Z Z7, K2, Z2; \
+	VMOVDQU8.Z Z7, K3, Z3; \
+	VMOVDQU8.Z Z7, K4, Z4; \
+	VMOVDQU64  Z1, (R13); \
+	VMOVDQU64  Z2, 64(R13); \
+	VMOVDQU64  Z3, 128(R13); \
+	VMOVDQU64  Z4, 192(R13); \
+	KMOVQ      32(SP), K1; \
+	KMOVQ      40(SP), K2; \
+	KMOVQ      48(SP), K3; \
+	KMOVQ      56(SP), K4; \
+	VMOVDQU8.Z Z7, K1, Z1; \
+	VMOVDQU8.Z Z7, K2, Z2; \
+	VMOVDQU8.Z Z7, K3, Z3; \
+	VMOVDQU8.Z Z7, K4, Z4; \
+	VMOVDQU64  Z1, 256(R13); \
+	VMOVDQU64  Z2, 320(R13); \
+	VMOVDQU64  Z3, 384(R13); \
+	VMOVDQU64  Z4, 448(R13); \
+	ADDQ       $64, R14; \
+	ADDQ       $512, R13; \
+	DECQ       CX; \
+	JNZ        sublk; \
+surem: \
+	TESTQ BX, BX; \
+	JZ    sunext; \
+suword: \
+	MOVQ  span+32(FP), SI; \
+	TESTQ SI, SI; \
+	JZ    sunospan1; \
+	ADDQ  R14, SI; \
+	MOVQ  (SI), AX; \
+	MOVQ  -8(SI), DX; \
+	SHRQ  $63, DX; \
+	MOVQ  AX, R8; \
+	SHLQ  $1, R8; \
+	ORQ   DX, R8; \
+	MOVQ  8(SI), DX; \
+	SHLQ  $63, DX; \
+	MOVQ  AX, R9; \
+	SHRQ  $1, R9; \
+	ORQ   DX, R9; \
+	gop   R8, AX; \
+	gop   R9, AX; \
+	XORQ  R9, R9; \
+	JMP   susrcs1; \
+sunospan1: \
+	MOVQ srcs+16(FP), R8; \
+	MOVQ (R8), SI; \
+	MOVQ (SI)(R14*1), AX; \
+	MOVQ $1, R9; \
+susrcs1: \
+	CMPQ R9, R15; \
+	JGE  suexp1; \
+	MOVQ srcs+16(FP), R8; \
+	MOVQ (R8)(R9*8), SI; \
+	gop  (SI)(R14*1), AX; \
+	INCQ R9; \
+	JMP  susrcs1; \
+suexp1: \
+	KMOVQ      AX, K1; \
+	VMOVDQU8.Z Z7, K1, Z1; \
+	VMOVDQU64  Z1, (R13); \
+	ADDQ       $8, R14; \
+	ADDQ       $64, R13; \
+	DECQ       BX; \
+	JNZ        suword; \
+sunext: \
+	ADDQ n+8(FP), DI; \
+	ADDQ R10, R11; \
+	DECQ R12; \
+	JNZ  surow; \
+sudone: \
+	VZEROUPPER; \
+	RET
+
 // func packBitsAVX512(dst *uint64, src *uint8, words int)
 // dst[w] bit k = src[64w+k] != 0, for w < words.
 TEXT ·packBitsAVX512(SB), NOSPLIT, $0-24
@@ -400,3 +542,11 @@ urnext:
 urdone:
 	VZEROUPPER
 	RET
+
+// func stepUnpackAndAVX512(dst *uint8, n int, srcs **uint64, k int, span *uint64, stride, words, rows int)
+TEXT ·stepUnpackAndAVX512(SB), NOSPLIT, $64-64
+	STEPUNPACK(VPANDQ, ANDQ)
+
+// func stepUnpackOrAVX512(dst *uint8, n int, srcs **uint64, k int, span *uint64, stride, words, rows int)
+TEXT ·stepUnpackOrAVX512(SB), NOSPLIT, $64-64
+	STEPUNPACK(VPORQ, ORQ)
