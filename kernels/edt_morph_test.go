@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 
 	"github.com/segstack/segstack/stack"
@@ -342,6 +343,80 @@ func TestMorphologyLargeBruteForce(t *testing.T) {
 			}
 		}
 	})
+}
+
+// One erosion or dilation without a mask runs in one pass, its volume
+// cut into chunks (runs of rows in 2-D, of planes in 3-D), each packing
+// the rows or planes around its own: against brute force for several
+// worker counts (more workers than cores included), every structure and
+// border value, widths around the 64-bit words, and in place, where a
+// chunk's edge rows are another's neighbours.
+func TestMorphologyStreamedBruteForce(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(11, 12))
+	cases := []struct {
+		s    stack.Shape
+		conn Connectivity
+	}{
+		{stack.Shape{Z: 1, Y: 301, X: 250}, Conn4},
+		{stack.Shape{Z: 1, Y: 257, X: 256}, Conn8},
+		{stack.Shape{Z: 1, Y: 70, X: 1000}, Conn4},
+		{stack.Shape{Z: 1, Y: 1030, X: 65}, Conn8},
+		{stack.Shape{Z: 5, Y: 130, X: 190}, Conn6},
+		{stack.Shape{Z: 4, Y: 70, X: 257}, Conn18},
+		{stack.Shape{Z: 7, Y: 60, X: 170}, Conn26},
+		{stack.Shape{Z: 2, Y: 200, X: 190}, Conn26},
+		{stack.Shape{Z: 17, Y: 40, X: 100}, Conn6},
+		{stack.Shape{Z: 16, Y: 64, X: 70}, Conn18},
+		{stack.Shape{Z: 33, Y: 31, X: 91}, Conn26},
+	}
+	vols := make([]*stack.Volume[uint8], len(cases))
+	for i, c := range cases {
+		vols[i] = stack.New[uint8](c.s)
+		for j := range vols[i].Data {
+			// Mostly set, with holes, so that erosion and dilation
+			// both change many voxels.
+			if rng.IntN(4) != 0 {
+				vols[i].Data[j] = uint8(1 + rng.IntN(3))
+			}
+		}
+	}
+	prev := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(prev)
+	forEachPath(t, func(t *testing.T, path string) {
+		for i, c := range cases {
+			m := vols[i]
+			for _, border := range []uint8{0, 1} {
+				for _, erode := range []bool{true, false} {
+					opt := MorphOptions{Conn: c.conn, Iterations: 1, BorderValue: border}
+					want := bruteMorph(m.Data, c.s, opt, []bool{erode})
+					op := BinaryDilation
+					if erode {
+						op = BinaryErosion
+					}
+					for _, procs := range []int{1, 2, 3, 5} {
+						runtime.GOMAXPROCS(procs)
+						dst := stack.New[uint8](c.s)
+						require.NoError(t, op(ctx, dst, m, opt))
+						require.Equal(t, want, dst.Data, "%s %v conn %d border %d erode %v procs %d", path, c.s, c.conn, border, erode, procs)
+						in := stack.New[uint8](c.s)
+						copy(in.Data, m.Data)
+						require.NoError(t, op(ctx, in, in, opt))
+						require.Equal(t, want, in.Data, "%s %v conn %d border %d erode %v procs %d in place", path, c.s, c.conn, border, erode, procs)
+					}
+					runtime.GOMAXPROCS(prev)
+				}
+			}
+		}
+	})
+	// A cancelled context ends every worker with its error.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	runtime.GOMAXPROCS(3)
+	for _, c := range cases {
+		m := stack.New[uint8](c.s)
+		require.ErrorIs(t, BinaryDilation(cctx, m, m, MorphOptions{Conn: c.conn}), context.Canceled, "%v", c.s)
+	}
 }
 
 // bruteComponents labels the voxels with value want (non-zero or zero)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"github.com/segstack/segstack/kernels/simd"
 	"github.com/segstack/segstack/stack"
@@ -26,6 +27,12 @@ import (
 // hold the border value as well. A step runs over whole runs of rows,
 // separators included, then puts the border back in the separators and
 // past X.
+//
+// A single erosion or dilation without a mask, the common call, does not
+// pack the whole volume first: streamMorph runs it in one pass, packing
+// a band of rows, stepping and unpacking the band before it (in one loop
+// on AVX-512), so the source is read once and the result written once
+// while the packed bands stay in the cache.
 
 // morph runs the erosions (true) and dilations (false) of ops in order,
 // each opt.Iterations times (or until nothing changes).
@@ -42,6 +49,9 @@ func morph(ctx context.Context, op string, dst, src *stack.Volume[uint8], opt Mo
 	}
 	if opt.Mask != nil && (opt.Mask.Shape != src.Shape || len(opt.Mask.Data) != src.Shape.Len()) {
 		return fmt.Errorf("kernels: %s: mask shape %v (%d elements) does not match source %v", op, opt.Mask.Shape, len(opt.Mask.Data), src.Shape)
+	}
+	if len(ops) == 1 && opt.Iterations == 1 && opt.Mask == nil {
+		return streamMorph(ctx, dst.Data, src.Data, src.Shape, conn, opt.BorderValue, ops[0])
 	}
 	m := newBitMorpher(src.Shape, conn, opt.BorderValue)
 	nw := m.size
@@ -63,9 +73,6 @@ func morph(ctx context.Context, op string, dst, src *stack.Volume[uint8], opt Mo
 		m.frame(m.h, m.border)
 	}
 	m.frame(cur, m.border)
-	if len(ops) == 1 && opt.Iterations == 1 && opt.Mask == nil && m.oneWorker() {
-		return m.streamOne(ctx, dst.Data, src.Data, cur, next, ops[0])
-	}
 	if err := m.pack(ctx, cur, src.Data, true); err != nil {
 		return err
 	}
@@ -88,6 +95,35 @@ func morph(ctx context.Context, op string, dst, src *stack.Volume[uint8], opt Mo
 		}
 	}
 	return m.unpack(ctx, dst.Data, cur)
+}
+
+// streamScratch is streamChunk's packed buffers, with the geometry the
+// frames of its first buffer (and, with needH, third) were last set for.
+type streamScratch struct {
+	words  []uint64
+	framed streamKey
+}
+
+type streamKey struct {
+	s      stack.Shape
+	border uint64
+	needH  bool
+}
+
+// streamPool holds the streamScratch of recent calls: a caller looping
+// over planes of one shape neither allocates nor frames them again.
+var streamPool sync.Pool
+
+func getStreamScratch(n int) *streamScratch {
+	if p, ok := streamPool.Get().(*streamScratch); ok && cap(p.words) >= n {
+		if len(p.words) != n {
+			// Another layout: the frames are elsewhere.
+			p.framed = streamKey{}
+		}
+		p.words = p.words[:n]
+		return p
+	}
+	return &streamScratch{words: make([]uint64, n)}
 }
 
 // wordPool holds the packed buffers of recent calls, so that a caller
@@ -120,6 +156,7 @@ type bitMorpher struct {
 	offs   []int  // the structure's rows, as word offsets
 	full   []bool // whether offs[i] spans dx = -1..1 (read from h)
 	needH  bool   // some row other than the cross's centre spans dx = -1..1
+	noFix  bool   // steps leave the separators and pads of their result alone
 	h      []uint64
 	mask   []uint64 // the packed mask, or nil
 }
@@ -190,12 +227,6 @@ func (m *bitMorpher) eachRows(ctx context.Context, fn func(z, y0, y1 int)) error
 		fn(z, k*rowsPerItem, min(m.s.Y, (k+1)*rowsPerItem))
 		return nil
 	})
-}
-
-// oneWorker says whether eachRows would run on the calling goroutine.
-func (m *bitMorpher) oneWorker() bool {
-	per := (m.s.Y + rowsPerItem - 1) / rowsPerItem
-	return workersFor(m.s.Len(), m.s.Z*per) == 1
 }
 
 // pack packs src row by row into dst's voxel words; with border, the bits
@@ -273,7 +304,7 @@ func (m *bitMorpher) stepRows(out, in []uint64, z, y0, y1 int, erode bool) {
 		}
 	}
 	W := m.w
-	for y := y0; y < y1; y++ {
+	for y := y0; y < y1 && !m.noFix; y++ {
 		r := m.rowAt(z, y)
 		out[r+W-1] = out[r+W-1]&^m.pad | m.border&m.pad
 		out[r+W] = m.border
@@ -283,50 +314,245 @@ func (m *bitMorpher) stepRows(out, in []uint64, z, y0, y1 int, erode bool) {
 	}
 }
 
-// streamOne is one erosion or dilation on one worker, run band by band:
-// a band is packed (and reduced along X) while the band before it, whose
-// neighbouring rows are now all packed, is stepped and unpacked, so the
-// source and result pass through the cache once and the packed rows stay
-// in it. A band is rowsPerItem rows in 2-D and a plane in 3-D.
-func (m *bitMorpher) streamOne(ctx context.Context, dst []uint8, src []uint8, cur, next []uint64, erode bool) error {
+// streamMorph is one erosion or dilation (no mask, one iteration) in a
+// single pass over src and dst. The volume is cut into contiguous chunks,
+// runs of rows of the plane in 2-D and runs of planes in 3-D; a worker
+// packs a chunk, with the row or plane on either side of it that the
+// structure reaches, into packed buffers of its own and streams it band
+// by band (see streamChunk), so every source voxel is read and every
+// result written once (a chunk's two neighbour units twice), and no two
+// workers write the same word.
+func streamMorph(ctx context.Context, dst, src []uint8, s stack.Shape, conn Connectivity, border uint8, erode bool) error {
+	// unit is the extent chunks are cut along: rows of the one plane in
+	// 2-D, planes in 3-D, each unitLen voxels long and contiguous. A
+	// chunk is at least minUnits units, so that its two neighbours add
+	// little.
+	unit, unitLen, minUnits := s.Z, s.Y*s.X, 8
+	if s.Z == 1 {
+		unit, unitLen, minUnits = s.Y, s.X, 2*rowsPerItem
+	}
+	workers := workersFor(s.Len(), max(1, unit/minUnits))
+	chunk := func(lo, hi int, ready func()) error {
+		hlo, hhi := max(lo-1, 0), min(hi+1, unit)
+		sub := s
+		if s.Z == 1 {
+			sub.Y = hhi - hlo
+		} else {
+			sub.Z = hhi - hlo
+		}
+		m := newBitMorpher(sub, conn, border)
+		return m.streamChunk(ctx, dst[hlo*unitLen:hhi*unitLen], src[hlo*unitLen:hhi*unitLen], lo-hlo, hi-hlo, erode, ready)
+	}
+	if workers == 1 {
+		return chunk(0, unit, nil)
+	}
+	if !overlaps(dst, src) {
+		// Chunks are handed out as workers come free, about four per
+		// worker, so that a worker held up (by other work on its core)
+		// delays the call by a chunk at most.
+		per := max(minUnits, (unit+4*workers-1)/(4*workers))
+		items := (unit + per - 1) / per
+		return forEachItem(ctx, min(workers, items), items, func(_, it int) error {
+			return chunk(it*per, min(unit, (it+1)*per), nil)
+		})
+	}
+	// dst overlaps src (in place): a chunk's first and last units are
+	// other chunks' neighbours, so there is one chunk per worker and
+	// every worker packs its neighbours before any writes its result.
+	// Each chunk has a goroutine of its own, which runs to that point
+	// whatever happens, so none waits there forever.
+	var packed, done sync.WaitGroup
+	packed.Add(workers)
+	ready := func() { packed.Done(); packed.Wait() }
+	errs := make([]error, workers)
+	for w := range workers {
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			errs[w] = chunk(unit*w/workers, unit*(w+1)/workers, ready)
+		}()
+	}
+	done.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// overlaps says whether a and b share memory.
+func overlaps(a, b []uint8) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return false
+	}
+	a0, b0 := uintptr(unsafe.Pointer(&a[0])), uintptr(unsafe.Pointer(&b[0]))
+	return a0 < b0+uintptr(len(b)) && b0 < a0+uintptr(len(a))
+}
+
+// streamChunk is one erosion or dilation of the volume src (m's shape)
+// on the calling goroutine, writing only units (rows of the plane in
+// 2-D, planes in 3-D) out0..out1-1 of dst: the units around them are
+// read as neighbours only. It runs band by band: a band is packed (and
+// reduced along X) while the band before it, whose neighbouring rows are
+// now all packed, is stepped and unpacked, so the source and result pass
+// through the cache once and the packed rows stay in it. A band is
+// rowsPerItem rows in 2-D and a plane in 3-D. When ready is not nil,
+// the neighbour units are packed first and ready is called before
+// anything is written to dst.
+func (m *bitMorpher) streamChunk(ctx context.Context, dst, src []uint8, out0, out1 int, erode bool, ready func()) error {
+	nw := m.size
+	nbuf := 2
+	if m.needH {
+		nbuf++
+	}
+	sc := getStreamScratch(nbuf * nw)
+	defer streamPool.Put(sc)
+	words := sc.words
+	// next needs no frame, and its rows' separators and pads are left
+	// as they are: only its rows' voxels are unpacked.
+	m.noFix = true
+	cur, next := words[:nw], words[nw:2*nw]
+	if m.needH {
+		m.h = words[2*nw : 3*nw]
+	}
+	// Packing writes only the voxel words of cur and a reduction only
+	// the rows of h that it reduces: a buffer framed for the same
+	// geometry by the call before keeps its frame.
+	key := streamKey{m.s, m.border, m.needH}
+	if sc.framed != key {
+		m.frame(cur, m.border)
+		if m.needH {
+			m.frame(m.h, m.border)
+		}
+		sc.framed = key
+	}
 	X := m.s.X
 	fill := m.border & m.pad
-	type band struct{ z, y0, y1 int }
+	type band struct {
+		z, y0, y1 int
+		out       bool // stepped and unpacked, not only packed
+	}
 	var bands []band
-	for z := range m.s.Z {
-		step := m.s.Y
-		if m.s.Z == 1 {
-			step = rowsPerItem
+	if m.s.Z == 1 {
+		if out0 > 0 {
+			bands = append(bands, band{0, 0, out0, false})
 		}
-		for y := 0; y < m.s.Y; y += step {
-			bands = append(bands, band{z, y, min(m.s.Y, y+step)})
+		for y := out0; y < out1; y += rowsPerItem {
+			bands = append(bands, band{0, y, min(out1, y+rowsPerItem), true})
 		}
+		if out1 < m.s.Y {
+			bands = append(bands, band{0, out1, m.s.Y, false})
+		}
+	} else {
+		for z := range m.s.Z {
+			bands = append(bands, band{z, 0, m.s.Y, z >= out0 && z < out1})
+		}
+	}
+	pack := func(b band) {
+		r, o := b.z*m.s.Y+b.y0, m.rowAt(b.z, b.y0)
+		simd.PackRows(cur[o:], m.stride, src[r*X:], X, b.y1-b.y0)
+		if fill != 0 {
+			for y := b.y0; y < b.y1; y++ {
+				cur[m.rowAt(b.z, y)+m.w-1] |= fill
+			}
+		}
+		if m.needH {
+			m.hRows(cur, b.z, b.y0, b.y1, erode)
+		}
+	}
+	if ready != nil {
+		// No error return before ready: every worker must reach it.
+		for _, b := range bands {
+			if !b.out {
+				pack(b)
+			}
+		}
+		ready()
 	}
 	for k := 0; k <= len(bands); k++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if k < len(bands) {
-			b := bands[k]
-			r, o := b.z*m.s.Y+b.y0, m.rowAt(b.z, b.y0)
-			simd.PackRows(cur[o:], m.stride, src[r*X:], X, b.y1-b.y0)
-			if fill != 0 {
-				for y := b.y0; y < b.y1; y++ {
-					cur[m.rowAt(b.z, y)+m.w-1] |= fill
-				}
-			}
-			if m.needH {
-				m.hRows(cur, b.z, b.y0, b.y1, erode)
-			}
+		if k < len(bands) && (ready == nil || bands[k].out) {
+			pack(bands[k])
 		}
-		if k > 0 {
+		if k > 0 && bands[k-1].out {
 			b := bands[k-1]
+			if m.stepUnpack(dst, cur, b.z, b.y0, b.y1, erode) {
+				continue
+			}
 			m.stepRows(next, cur, b.z, b.y0, b.y1, erode)
 			r, o := b.z*m.s.Y+b.y0, m.rowAt(b.z, b.y0)
 			simd.UnpackRows(dst[r*X:], X, b.y1-b.y0, next[o:], m.stride)
 		}
 	}
 	return nil
+}
+
+// stepUnpack is stepRows of rows y0..y1-1 of plane z of in fused with
+// their unpacking into dst (the volume's voxels), where the SIMD path has
+// such a loop; it reports whether it ran. The rows of m.h it reads must
+// be done.
+func (m *bitMorpher) stepUnpack(dst []uint8, in []uint64, z, y0, y1 int, erode bool) bool {
+	lo, X, W := m.rowAt(z, y0), m.s.X, m.w
+	var srcs [9][]uint64
+	var span []uint64
+	k := 0
+	if m.cross {
+		S := m.stride
+		span = in[lo-1:]
+		srcs[0], srcs[1], k = in[lo-S:], in[lo+S:], 2
+		if m.zcross {
+			P := m.plane
+			srcs[2], srcs[3], k = in[lo-P:], in[lo+P:], 4
+		}
+	} else {
+		for i, d := range m.offs {
+			src := in
+			if m.full[i] {
+				src = m.h
+			}
+			srcs[k] = src[lo+d:]
+			k++
+		}
+	}
+	r := z*m.s.Y + y0
+	if !simd.StepUnpackRows(dst[r*X:], X, y1-y0, m.stride, srcs[:k], span, erode) {
+		return false
+	}
+	if X%64 == 0 {
+		return true
+	}
+	// The last, partial word of each row.
+	var one [1]uint64
+	for y := y0; y < y1; y++ {
+		o := m.rowAt(z, y) + W - 1
+		acc := uint64(0)
+		if erode {
+			acc = ^acc
+		}
+		op := func(v uint64) {
+			if erode {
+				acc &= v
+			} else {
+				acc |= v
+			}
+		}
+		for _, src := range srcs[:k] {
+			op(src[o-lo])
+		}
+		if span != nil {
+			c := in[o]
+			op(c)
+			op(c<<1 | in[o-1]>>63)
+			op(c>>1 | in[o+1]<<63)
+		}
+		one[0] = acc
+		row := (z*m.s.Y + y) * X
+		simd.UnpackBits(dst[row+(W-1)*64:row+X], one[:])
+	}
+	return true
 }
 
 // keepUnmasked puts back in's bits where mask is 0.

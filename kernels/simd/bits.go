@@ -111,6 +111,12 @@ func PackRows(dst []uint64, stride int, src []uint8, n, rows int) {
 	if stride < nw || len(src) < rows*n || len(dst) < (rows-1)*stride+nw {
 		panic(fmt.Sprintf("simd.PackRows: %d rows of %d bytes at stride %d need %d source bytes and %d words, have %d and %d", rows, n, stride, rows*n, (rows-1)*stride+nw, len(src), len(dst)))
 	}
+	if vecPackRows(dst, stride, src, n, rows) {
+		if n%64 != 0 {
+			packTails(dst, stride, src, n, rows)
+		}
+		return
+	}
 	full := n / 64
 	vec := vecPackRow()
 	for r := range rows {
@@ -134,6 +140,12 @@ func UnpackRows(dst []uint8, n, rows int, src []uint64, stride int) {
 	if stride < nw || len(dst) < rows*n || len(src) < (rows-1)*stride+nw {
 		panic(fmt.Sprintf("simd.UnpackRows: %d rows of %d bytes at stride %d need %d bytes and %d source words, have %d and %d", rows, n, stride, rows*n, (rows-1)*stride+nw, len(dst), len(src)))
 	}
+	if vecUnpackRows(dst, n, rows, src, stride) {
+		if n%64 != 0 {
+			unpackTails(dst, n, rows, src, stride)
+		}
+		return
+	}
 	full := n / 64
 	vec := vecUnpackRow()
 	for r := range rows {
@@ -145,4 +157,57 @@ func UnpackRows(dst []uint8, n, rows int, src []uint64, stride int) {
 		}
 		unpackBitsGo(d[done*64:], s[done:])
 	}
+}
+
+// packTails packs the last, partial word of each row (n%64 != 0).
+func packTails(dst []uint64, stride int, src []uint8, n, rows int) {
+	w := n / 64
+	for r := range rows {
+		packBitsGo(dst[r*stride+w:r*stride+w+1], src[r*n+w*64:(r+1)*n])
+	}
+}
+
+// unpackTails unpacks the last, partial word of each row (n%64 != 0).
+func unpackTails(dst []uint8, n, rows int, src []uint64, stride int) {
+	w := n / 64
+	for r := range rows {
+		unpackBitsGo(dst[r*n+w*64:(r+1)*n], src[r*stride+w:r*stride+w+1])
+	}
+}
+
+// StepUnpackRows is a binary erosion (erode) or dilation step on packed
+// rows fused with their unpacking, where the path has such a loop
+// (AVX-512; it reports whether it ran). For each of rows rows r and each
+// of the first n/64 words i of a row, with o = r*stride+i, the word
+//
+//	op(srcs[0][o], …, srcs[k-1][o], s, s<<1 | p>>63, s>>1 | q<<63)
+//
+// (op AND to erode, OR to dilate; the last three only when span is not
+// nil, s = span[1+o], p = span[o], q = span[2+o]) is unpacked into the 64
+// bytes dst[r*n+64i:]. The last, partial word of a row of n%64 != 0 bytes
+// is left to the caller. It takes up to 9 sources and needs a source or
+// a span.
+func StepUnpackRows(dst []uint8, n, rows, stride int, srcs [][]uint64, span []uint64, erode bool) bool {
+	words := n / 64
+	if rows <= 0 || words == 0 {
+		return true
+	}
+	need := (rows-1)*stride + words
+	if stride < words || len(dst) < (rows-1)*n+words*64 || len(srcs) > 9 || (len(srcs) == 0 && span == nil) ||
+		(span != nil && len(span) < need+2) {
+		panic(fmt.Sprintf("simd.StepUnpackRows: %d rows of %d bytes at stride %d: %d bytes, %d sources, span of %d words",
+			rows, n, stride, len(dst), len(srcs), len(span)))
+	}
+	var ptrs [9]*uint64
+	for j, s := range srcs {
+		if len(s) < need {
+			panic(fmt.Sprintf("simd.StepUnpackRows: source %d holds %d words, %d rows at stride %d need %d", j, len(s), rows, stride, need))
+		}
+		ptrs[j] = &s[0]
+	}
+	var sp *uint64
+	if span != nil {
+		sp = &span[1]
+	}
+	return vecStepUnpackRows(dst, n, rows, stride, ptrs[:len(srcs)], sp, erode)
 }

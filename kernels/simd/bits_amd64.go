@@ -138,3 +138,54 @@ func vecUnpackRow() func(dst *uint8, src *uint64, words int) {
 	}
 	return nil
 }
+
+//go:noescape
+func packRowsAVX512(dst *uint64, stride int, src *uint8, n, words, rows int)
+
+//go:noescape
+func unpackRowsAVX512(dst *uint8, n int, src *uint64, stride, words, rows int)
+
+// The row loops do the n/64 whole words of each of rows rows (the caller
+// has checked the bounds) where the path has them, AVX-512, and say
+// whether they did.
+
+func vecPackRows(dst []uint64, stride int, src []uint8, n, rows int) bool {
+	if n < 64 || cur.Load().name != PathAVX512 {
+		return false
+	}
+	packRowsAVX512(&dst[0], stride, &src[0], n, n/64, rows)
+	return true
+}
+
+func vecUnpackRows(dst []uint8, n, rows int, src []uint64, stride int) bool {
+	if n < 64 || cur.Load().name != PathAVX512 {
+		return false
+	}
+	unpackRowsAVX512(&dst[0], n, &src[0], stride, n/64, rows)
+	return true
+}
+
+//go:noescape
+func stepUnpackAndAVX512(dst *uint8, n int, srcs **uint64, k int, span *uint64, stride, words, rows int)
+
+//go:noescape
+func stepUnpackOrAVX512(dst *uint8, n int, srcs **uint64, k int, span *uint64, stride, words, rows int)
+
+// vecStepUnpackRows is StepUnpackRows's loop where the path has one
+// (AVX-512); the caller has checked the bounds.
+func vecStepUnpackRows(dst []uint8, n, rows, stride int, srcs []*uint64, span *uint64, erode bool) bool {
+	words := n / 64
+	if words == 0 || cur.Load().name != PathAVX512 {
+		return false
+	}
+	var s0 **uint64
+	if len(srcs) > 0 {
+		s0 = &srcs[0]
+	}
+	if erode {
+		stepUnpackAndAVX512(&dst[0], n, s0, len(srcs), span, stride, words, rows)
+	} else {
+		stepUnpackOrAVX512(&dst[0], n, s0, len(srcs), span, stride, words, rows)
+	}
+	return true
+}

@@ -125,6 +125,162 @@ cmdone: \
 	VZEROUPPER; \
 	RET
 
+// STEPUNPACK(vop, gop): func f(dst *uint8, n int, srcs **uint64, k int,
+// span *uint64, stride, words, rows int). For each of rows rows (the
+// sources stride words apart, dst n bytes apart) and each of its first
+// words words i: acc = op over the k sources' word i and, when span is
+// not nil, span's word i with its shifts by one bit either way (the bits
+// shifted in from the words before and after); acc is then expanded to
+// 64 bytes of 0 or 1 at dst+64i. Eight words a step, then one by one.
+// 0(SP)..56(SP) hold a step's eight words on their way to the masks.
+// Each step first asks for the 512 bytes 4 KiB ahead of its stores with
+// PREFETCHW (41 0F 0D /1 with a 32-bit displacement from R13, spelled in
+// bytes: the Go assembler lacks the instruction), so that the page walk
+// and the ownership of the next page's lines overlap this page's work:
+// the hardware prefetchers stop at 4 KiB pages. It never faults.
+//
+#define STEPUNPACK(vop, gop) \
+	MOVQ         dst+0(FP), DI; \
+	MOVQ         k+24(FP), R15; \
+	MOVQ         stride+40(FP), R10; \
+	SHLQ         $3, R10; \
+	MOVQ         rows+56(FP), R12; \
+	XORQ         R11, R11; \
+	MOVQ         $0x0101010101010101, AX; \
+	VPBROADCASTQ AX, Z7; \
+	TESTQ        R12, R12; \
+	JZ           sudone; \
+surow: \
+	MOVQ  words+48(FP), CX; \
+	MOVQ  CX, BX; \
+	SHRQ  $3, CX; \
+	ANDQ  $7, BX; \
+	MOVQ  DI, R13; \
+	MOVQ  R11, R14; \
+	TESTQ CX, CX; \
+	JZ    surem; \
+sublk: \
+	MOVQ      span+32(FP), SI; \
+	TESTQ     SI, SI; \
+	JZ        sunospan; \
+	ADDQ      R14, SI; \
+	VMOVDQU64 (SI), Z0; \
+	VMOVDQU64 -8(SI), Z1; \
+	VMOVDQU64 8(SI), Z2; \
+	VPSLLQ    $1, Z0, Z3; \
+	VPSRLQ    $63, Z1, Z1; \
+	VPORQ     Z1, Z3, Z3; \
+	VPSRLQ    $1, Z0, Z4; \
+	VPSLLQ    $63, Z2, Z2; \
+	VPORQ     Z2, Z4, Z4; \
+	vop       Z3, Z0, Z0; \
+	vop       Z4, Z0, Z0; \
+	XORQ      R9, R9; \
+	JMP       susrcs; \
+sunospan: \
+	MOVQ      srcs+16(FP), R8; \
+	MOVQ      (R8), SI; \
+	VMOVDQU64 (SI)(R14*1), Z0; \
+	MOVQ      $1, R9; \
+susrcs: \
+	CMPQ R9, R15; \
+	JGE  suexp; \
+	MOVQ srcs+16(FP), R8; \
+	MOVQ (R8)(R9*8), SI; \
+	vop  (SI)(R14*1), Z0, Z0; \
+	INCQ R9; \
+	JMP  susrcs; \
+suexp: \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x00; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x40; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x80; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0xc0; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x00; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x40; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x80; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0xc0; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
+	VMOVDQU64  Z0, 0(SP); \
+	KMOVQ      0(SP), K1; \
+	KMOVQ      8(SP), K2; \
+	KMOVQ      16(SP), K3; \
+	KMOVQ      24(SP), K4; \
+	VMOVDQU8.Z Z7, K1, Z1; \
+	VMOVDQU8.Z Z7, K2, Z2; \
+	VMOVDQU8.Z Z7, K3, Z3; \
+	VMOVDQU8.Z Z7, K4, Z4; \
+	VMOVDQU64  Z1, (R13); \
+	VMOVDQU64  Z2, 64(R13); \
+	VMOVDQU64  Z3, 128(R13); \
+	VMOVDQU64  Z4, 192(R13); \
+	KMOVQ      32(SP), K1; \
+	KMOVQ      40(SP), K2; \
+	KMOVQ      48(SP), K3; \
+	KMOVQ      56(SP), K4; \
+	VMOVDQU8.Z Z7, K1, Z1; \
+	VMOVDQU8.Z Z7, K2, Z2; \
+	VMOVDQU8.Z Z7, K3, Z3; \
+	VMOVDQU8.Z Z7, K4, Z4; \
+	VMOVDQU64  Z1, 256(R13); \
+	VMOVDQU64  Z2, 320(R13); \
+	VMOVDQU64  Z3, 384(R13); \
+	VMOVDQU64  Z4, 448(R13); \
+	ADDQ       $64, R14; \
+	ADDQ       $512, R13; \
+	DECQ       CX; \
+	JNZ        sublk; \
+surem: \
+	TESTQ BX, BX; \
+	JZ    sunext; \
+suword: \
+	MOVQ  span+32(FP), SI; \
+	TESTQ SI, SI; \
+	JZ    sunospan1; \
+	ADDQ  R14, SI; \
+	MOVQ  (SI), AX; \
+	MOVQ  -8(SI), DX; \
+	SHRQ  $63, DX; \
+	MOVQ  AX, R8; \
+	SHLQ  $1, R8; \
+	ORQ   DX, R8; \
+	MOVQ  8(SI), DX; \
+	SHLQ  $63, DX; \
+	MOVQ  AX, R9; \
+	SHRQ  $1, R9; \
+	ORQ   DX, R9; \
+	gop   R8, AX; \
+	gop   R9, AX; \
+	XORQ  R9, R9; \
+	JMP   susrcs1; \
+sunospan1: \
+	MOVQ srcs+16(FP), R8; \
+	MOVQ (R8), SI; \
+	MOVQ (SI)(R14*1), AX; \
+	MOVQ $1, R9; \
+susrcs1: \
+	CMPQ R9, R15; \
+	JGE  suexp1; \
+	MOVQ srcs+16(FP), R8; \
+	MOVQ (R8)(R9*8), SI; \
+	gop  (SI)(R14*1), AX; \
+	INCQ R9; \
+	JMP  susrcs1; \
+suexp1: \
+	KMOVQ      AX, K1; \
+	VMOVDQU8.Z Z7, K1, Z1; \
+	VMOVDQU64  Z1, (R13); \
+	ADDQ       $8, R14; \
+	ADDQ       $64, R13; \
+	DECQ       BX; \
+	JNZ        suword; \
+sunext: \
+	ADDQ n+8(FP), DI; \
+	ADDQ R10, R11; \
+	DECQ R12; \
+	JNZ  surow; \
+sudone: \
+	VZEROUPPER; \
+	RET
+
 // func packBitsAVX512(dst *uint64, src *uint8, words int)
 // dst[w] bit k = src[64w+k] != 0, for w < words.
 TEXT ·packBitsAVX512(SB), NOSPLIT, $0-24
@@ -286,3 +442,127 @@ TEXT ·combineBitsAndAVX2(SB), NOSPLIT, $0-40
 // func combineBitsOrAVX2(dst, a, b, c *uint64, n int)
 TEXT ·combineBitsOrAVX2(SB), NOSPLIT, $0-40
 	COMBINEBITS(VPOR)
+
+// The row loops below take rows of n bytes laid out one after another and
+// packed rows stride words apart, and do the first words (n/64) words of
+// each row; the caller finishes the last word of a row of n%64 != 0 bytes.
+
+// func packRowsAVX512(dst *uint64, stride int, src *uint8, n, words, rows int)
+// The four-word step prefetches the source 4 KiB ahead (see STEPUNPACK).
+TEXT ·packRowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ stride+8(FP), R10
+	SHLQ $3, R10
+	MOVQ src+16(FP), SI
+	MOVQ n+24(FP), R11
+	MOVQ rows+40(FP), R12
+	TESTQ R12, R12
+	JZ   prdone
+prrow:
+	MOVQ DI, R13
+	MOVQ SI, R14
+	MOVQ words+32(FP), DX
+	MOVQ DX, CX
+	ANDQ $3, DX
+	JZ   pr4
+pr1:
+	VMOVDQU64 (R14), Z0
+	VPTESTMB  Z0, Z0, K1
+	KMOVQ     K1, (R13)
+	ADDQ      $64, R14
+	ADDQ      $8, R13
+	DECQ      DX
+	JNZ       pr1
+pr4:
+	SHRQ $2, CX
+	JZ   prnext
+prloop:
+	PREFETCHT0 4096(R14)
+	VMOVDQU64 (R14), Z0
+	VMOVDQU64 64(R14), Z1
+	VMOVDQU64 128(R14), Z2
+	VMOVDQU64 192(R14), Z3
+	VPTESTMB  Z0, Z0, K1
+	VPTESTMB  Z1, Z1, K2
+	VPTESTMB  Z2, Z2, K3
+	VPTESTMB  Z3, Z3, K4
+	KMOVQ     K1, (R13)
+	KMOVQ     K2, 8(R13)
+	KMOVQ     K3, 16(R13)
+	KMOVQ     K4, 24(R13)
+	ADDQ      $256, R14
+	ADDQ      $32, R13
+	DECQ      CX
+	JNZ       prloop
+prnext:
+	ADDQ R10, DI
+	ADDQ R11, SI
+	DECQ R12
+	JNZ  prrow
+prdone:
+	VZEROUPPER
+	RET
+
+// func unpackRowsAVX512(dst *uint8, n int, src *uint64, stride, words, rows int)
+TEXT ·unpackRowsAVX512(SB), NOSPLIT, $0-48
+	MOVQ         dst+0(FP), DI
+	MOVQ         n+8(FP), R11
+	MOVQ         src+16(FP), SI
+	MOVQ         stride+24(FP), R10
+	SHLQ         $3, R10
+	MOVQ         rows+40(FP), R12
+	MOVQ         $0x0101010101010101, AX
+	VPBROADCASTQ AX, Z7
+	TESTQ        R12, R12
+	JZ           urdone
+urrow:
+	MOVQ DI, R13
+	MOVQ SI, R14
+	MOVQ words+32(FP), DX
+	MOVQ DX, CX
+	ANDQ $3, DX
+	JZ   ur4
+ur1:
+	KMOVQ      (R14), K1
+	VMOVDQU8.Z Z7, K1, Z0
+	VMOVDQU64  Z0, (R13)
+	ADDQ       $8, R14
+	ADDQ       $64, R13
+	DECQ       DX
+	JNZ        ur1
+ur4:
+	SHRQ $2, CX
+	JZ   urnext
+urloop:
+	KMOVQ      (R14), K1
+	KMOVQ      8(R14), K2
+	KMOVQ      16(R14), K3
+	KMOVQ      24(R14), K4
+	VMOVDQU8.Z Z7, K1, Z0
+	VMOVDQU8.Z Z7, K2, Z1
+	VMOVDQU8.Z Z7, K3, Z2
+	VMOVDQU8.Z Z7, K4, Z3
+	VMOVDQU64  Z0, (R13)
+	VMOVDQU64  Z1, 64(R13)
+	VMOVDQU64  Z2, 128(R13)
+	VMOVDQU64  Z3, 192(R13)
+	ADDQ       $32, R14
+	ADDQ       $256, R13
+	DECQ       CX
+	JNZ        urloop
+urnext:
+	ADDQ R11, DI
+	ADDQ R10, SI
+	DECQ R12
+	JNZ  urrow
+urdone:
+	VZEROUPPER
+	RET
+
+// func stepUnpackAndAVX512(dst *uint8, n int, srcs **uint64, k int, span *uint64, stride, words, rows int)
+TEXT ·stepUnpackAndAVX512(SB), NOSPLIT, $64-64
+	STEPUNPACK(VPANDQ, ANDQ)
+
+// func stepUnpackOrAVX512(dst *uint8, n int, srcs **uint64, k int, span *uint64, stride, words, rows int)
+TEXT ·stepUnpackOrAVX512(SB), NOSPLIT, $64-64
+	STEPUNPACK(VPORQ, ORQ)

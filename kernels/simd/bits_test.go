@@ -151,7 +151,7 @@ func TestBitRowsPaths(t *testing.T) {
 	rng := rand.New(rand.NewPCG(35, 36))
 	const guard = 0xA5A5A5A5A5A5A5A5
 	eachPath(t, func(path string) {
-		for _, n := range []int{1, 63, 64, 65, 128, 130, 200, 256} {
+		for _, n := range []int{1, 63, 64, 65, 128, 130, 200, 256, 320, 449, 1024} {
 			for _, rows := range []int{1, 2, 5} {
 				nw := (n + 63) / 64
 				stride := nw + rng.IntN(3)
@@ -176,12 +176,104 @@ func TestBitRowsPaths(t *testing.T) {
 					}
 					UnpackBits(back[r*n:(r+1)*n], want)
 				}
-				got := make([]uint8, rows*n)
-				UnpackRows(got, n, rows, dst, stride)
-				require.Equal(t, back, got, "%s unpack n=%d rows=%d", path, n, rows)
+				got := make([]uint8, rows*n+64)
+				for i := range got[rows*n:] {
+					got[rows*n+i] = 0xA5
+				}
+				UnpackRows(got[:rows*n], n, rows, dst, stride)
+				require.Equal(t, back, got[:rows*n], "%s unpack n=%d rows=%d", path, n, rows)
+				for _, g := range got[rows*n:] {
+					require.Equal(t, uint8(0xA5), g, "%s unpack n=%d rows=%d wrote past the rows", path, n, rows)
+				}
 			}
 		}
 	})
 	require.Panics(t, func() { PackRows(make([]uint64, 2), 2, make([]uint8, 128), 64, 2) })
 	require.Panics(t, func() { UnpackRows(make([]uint8, 128), 64, 2, make([]uint64, 2), 2) })
+}
+
+// StepUnpackRows against the formula word by word, with every number of
+// sources, with and without a span, rows of 1 to 16 words (a partial
+// last word left alone) and bytes past the rows left alone; paths without
+// the loop say so.
+func TestStepUnpackRowsPaths(t *testing.T) {
+	rng := rand.New(rand.NewPCG(37, 38))
+	eachPath(t, func(path string) {
+		for _, n := range []int{64, 100, 320, 512, 704, 1024, 1030} {
+			for _, rows := range []int{1, 3} {
+				for k := range 5 {
+					for _, withSpan := range []bool{false, true} {
+						if k == 0 && !withSpan {
+							continue
+						}
+						for _, erode := range []bool{true, false} {
+							words := n / 64
+							stride := (n+63)/64 + 1 + rng.IntN(2)
+							size := (rows+1)*stride + 2
+							rnd := func() []uint64 {
+								b := make([]uint64, size)
+								for i := range b {
+									b[i] = rng.Uint64()
+								}
+								return b
+							}
+							srcs := make([][]uint64, k)
+							for j := range srcs {
+								srcs[j] = rnd()
+							}
+							var span []uint64
+							if withSpan {
+								span = rnd()
+							}
+							dst := make([]uint8, rows*n+64)
+							for i := range dst {
+								dst[i] = 7
+							}
+							ran := StepUnpackRows(dst[:rows*n], n, rows, stride, srcs, span, erode)
+							require.Equal(t, path == PathAVX512, ran, "%s", path)
+							if !ran {
+								continue
+							}
+							for r := range rows {
+								for i := range words {
+									o := r*stride + i
+									acc := ^uint64(0)
+									if !erode {
+										acc = 0
+									}
+									op := func(v uint64) {
+										if erode {
+											acc &= v
+										} else {
+											acc |= v
+										}
+									}
+									for _, s := range srcs {
+										op(s[o])
+									}
+									if withSpan {
+										s, p, q := span[1+o], span[o], span[2+o]
+										op(s)
+										op(s<<1 | p>>63)
+										op(s>>1 | q<<63)
+									}
+									for b := range 64 {
+										require.Equal(t, uint8(acc>>b&1), dst[r*n+64*i+b], "%s n=%d rows=%d k=%d span=%v erode=%v row %d word %d bit %d", path, n, rows, k, withSpan, erode, r, i, b)
+									}
+								}
+								for b := words * 64; b < n; b++ {
+									require.Equal(t, uint8(7), dst[r*n+b], "%s partial word written", path)
+								}
+							}
+							for _, b := range dst[rows*n:] {
+								require.Equal(t, uint8(7), b, "%s wrote past the rows", path)
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+	require.Panics(t, func() { StepUnpackRows(make([]uint8, 128), 64, 2, 2, [][]uint64{make([]uint64, 2)}, nil, true) })
+	require.Panics(t, func() { StepUnpackRows(make([]uint8, 128), 64, 2, 2, nil, make([]uint64, 4), true) })
 }
