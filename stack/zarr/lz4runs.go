@@ -81,6 +81,7 @@ func lz4Runs(dst, src []byte, period int) int {
 	// len(src)/8+16 bytes (the long-run loop stops at the set bits past
 	// the end of src).
 	mp := unsafe.Pointer(&bm[0])
+	dp, sp := unsafe.Pointer(&dst[0]), unsafe.Pointer(&src[0])
 	limit := n - lz4MFLimit // a match starts before limit
 	matchEnd := n - lz4LastLiterals
 	di, anchor := 0, 0
@@ -128,18 +129,20 @@ func lz4Runs(dst, src []byte, period int) int {
 		}
 		if ml := e - s - lz4MinMatch; lit < 15 && ml < 15+255 && anchor+16 <= n {
 			// The common sequence, inline and without branches on its
-			// lengths: a token, a 16-byte store of the literals (the room
-			// checked for takes it), the offset, and a byte for the match
-			// length past 15 that is kept only where there is one.
-			dst[di] = byte(lit<<4 | min(ml, 15))
-			*(*[16]byte)(dst[di+1:]) = *(*[16]byte)(src[anchor:])
-			di += 1 + lit
-			dst[di], dst[di+1], dst[di+2] = byte(period), 0, byte(ml-15)
+			// lengths: a token, a 16-byte store of the literals, then
+			// the offset and a byte for the match length past 15 in one
+			// 4-byte store, that byte kept only where there is one. The
+			// stores are unchecked: di+lit < n was checked above, and
+			// dst holds n+32 bytes; the literals lie within src.
+			d := unsafe.Add(dp, di)
+			*(*byte)(d) = byte(lit<<4 | min(ml, 15))
+			*(*[16]byte)(unsafe.Add(d, 1)) = *(*[16]byte)(unsafe.Add(sp, anchor))
 			ext := 0
 			if ml >= 15 {
 				ext = 1
 			}
-			di += 2 + ext
+			binary.LittleEndian.PutUint32((*[4]byte)(unsafe.Add(d, 1+lit))[:], uint32(period)|uint32(byte(ml-15))<<16)
+			di += 3 + lit + ext
 		} else {
 			di = lz4Sequence(dst, di, src, anchor, s, period, e-s)
 		}
