@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"sync"
+	"unsafe"
 )
 
 // LZ4 block format limits (from the format's description): a match is at
@@ -75,6 +76,12 @@ func lz4Runs(dst, src []byte, period int) int {
 		diffBits(bm, src, period, 0)
 	}
 
+	// The map's words are read without bounds checks: every read is of
+	// bytes p>>3 to p>>3+7 with p at most len(src)+56, inside the map's
+	// len(src)/8+16 bytes (the long-run loop stops at the set bits past
+	// the end of src).
+	mp := unsafe.Pointer(&bm[0])
+	dp, sp := unsafe.Pointer(&dst[0]), unsafe.Pointer(&src[0])
 	limit := n - lz4MFLimit // a match starts before limit
 	matchEnd := n - lz4LastLiterals
 	di, anchor := 0, 0
@@ -82,7 +89,7 @@ func lz4Runs(dst, src []byte, period int) int {
 	for p < limit {
 		// Bit k of w: byte p+k differs from the byte period before it;
 		// bits 0 to 56 are valid.
-		w := binary.LittleEndian.Uint64(bm[p>>3:]) >> (p & 7)
+		w := mapWord(mp, p>>3) >> (p & 7)
 		z := ^w
 		// The starts of four equal bytes in a row.
 		z4 := z & (z >> 1) & (z >> 2) & (z >> 3) & (1<<54 - 1)
@@ -101,41 +108,41 @@ func lz4Runs(dst, src []byte, period int) int {
 		e := s + lz4MinMatch
 		if r := w >> (k + lz4MinMatch); r != 0 {
 			e += bits.TrailingZeros64(r)
-		} else if w := binary.LittleEndian.Uint64(bm[e>>3:]) >> (e & 7); w != 0 {
+		} else if w := mapWord(mp, e>>3) >> (e & 7); w != 0 {
 			// The bits shifted in are zero: a set bit is a byte that differs.
 			e += bits.TrailingZeros64(w)
 		} else {
 			// A long run: whole words of the map at a time, stopped at the
 			// latest by the set bits past the end of src.
 			j := e>>3 + 8
-			for binary.LittleEndian.Uint64(bm[j:]) == 0 {
+			for mapWord(mp, j) == 0 {
 				j += 8
 			}
-			e = j<<3 + bits.TrailingZeros64(binary.LittleEndian.Uint64(bm[j:]))
+			e = j<<3 + bits.TrailingZeros64(mapWord(mp, j))
 		}
 		e = min(e, matchEnd)
 		// Output at least as long as the input is refused; short of that,
 		// the sequence's bytes and the 16-byte store fit the bound.
-		if di+s-anchor >= n {
+		lit := s - anchor
+		if di+lit >= n {
 			return 0
 		}
-		if lit := s - anchor; lit < 15 && anchor+16 <= n {
-			// The common sequence, inline: a token, a 16-byte store of
-			// the literals (the room checked for takes it), the offset.
-			ml := e - s - lz4MinMatch
-			dst[di] = byte(lit<<4 | min(ml, 15))
-			*(*[16]byte)(dst[di+1:]) = *(*[16]byte)(src[anchor:])
-			di += 1 + lit
-			dst[di], dst[di+1] = byte(period), 0
-			di += 2
+		if ml := e - s - lz4MinMatch; lit < 15 && ml < 15+255 && anchor+16 <= n {
+			// The common sequence, inline and without branches on its
+			// lengths: a token, a 16-byte store of the literals, then
+			// the offset and a byte for the match length past 15 in one
+			// 4-byte store, that byte kept only where there is one. The
+			// stores are unchecked: di+lit < n was checked above, and
+			// dst holds n+32 bytes; the literals lie within src.
+			d := unsafe.Add(dp, di)
+			*(*byte)(d) = byte(lit<<4 | min(ml, 15))
+			*(*[16]byte)(unsafe.Add(d, 1)) = *(*[16]byte)(unsafe.Add(sp, anchor))
+			ext := 0
 			if ml >= 15 {
-				for ml -= 15; ml >= 255; ml -= 255 {
-					dst[di] = 255
-					di++
-				}
-				dst[di] = byte(ml)
-				di++
+				ext = 1
 			}
+			binary.LittleEndian.PutUint32((*[4]byte)(unsafe.Add(d, 1+lit))[:], uint32(period)|uint32(byte(ml-15))<<16)
+			di += 3 + lit + ext
 		} else {
 			di = lz4Sequence(dst, di, src, anchor, s, period, e-s)
 		}
@@ -149,6 +156,12 @@ func lz4Runs(dst, src []byte, period int) int {
 	di = lz4Token(dst, di, lit, 0)
 	di += copy(dst[di:], src[anchor:])
 	return di
+}
+
+// mapWord reads the eight bytes of a bit map at byte i of it, first byte
+// lowest, unchecked: i+8 must be within the map.
+func mapWord(m unsafe.Pointer, i int) uint64 {
+	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(m, i))[:])
 }
 
 // diffBits sets bit i of bm (bit i&7 of byte i>>3) where i < period or
