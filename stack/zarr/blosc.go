@@ -231,23 +231,29 @@ func (b *bloscCodec) appendStreams(dst, block []byte, l bloscLayout, shuf *[]byt
 	splits := bloscSplits(l.noSplit, l.ts, len(block), len(block) < l.bs)
 	ne := len(block) / splits
 	for k := 0; k < splits; k++ {
-		stream := data[k*ne : (k+1)*ne]
-		// The stream is compressed straight after its length word, and
-		// stored raw instead where that is not smaller.
-		at := len(dst)
-		out, err := b.compressStream(append(dst, 0, 0, 0, 0), stream, l.ts, l.shuffle)
-		if err != nil {
+		var err error
+		if dst, err = b.appendStream(dst, data[k*ne:(k+1)*ne], l.ts, l.shuffle); err != nil {
 			return nil, err
-		}
-		if c := len(out) - at - 4; c > 0 && c < ne {
-			dst = out
-			binary.LittleEndian.PutUint32(dst[at:], uint32(c))
-		} else {
-			dst = binary.LittleEndian.AppendUint32(out[:at], uint32(ne))
-			dst = append(dst, stream...)
 		}
 	}
 	return dst, nil
+}
+
+// appendStream appends one stream of a block to dst: its length word, then
+// the stream compressed straight after it, or stored raw instead where
+// that is not smaller.
+func (b *bloscCodec) appendStream(dst, stream []byte, ts int, shuffled bool) ([]byte, error) {
+	at := len(dst)
+	out, err := b.compressStream(append(dst, 0, 0, 0, 0), stream, ts, shuffled)
+	if err != nil {
+		return nil, err
+	}
+	if c := len(out) - at - 4; c > 0 && c < len(stream) {
+		binary.LittleEndian.PutUint32(out[at:], uint32(c))
+		return out, nil
+	}
+	dst = binary.LittleEndian.AppendUint32(out[:at], uint32(len(stream)))
+	return append(dst, stream...), nil
 }
 
 // appendBlock2 is appendBlock for a block of 2-byte elements shuffled into
@@ -277,18 +283,7 @@ func (b *bloscCodec) appendBlock2(dst, block []byte, shuf *[]byte, r *u16Range) 
 	} else {
 		binary.LittleEndian.PutUint32(dst[at:], uint32(ne))
 	}
-	at = len(dst)
-	if out, err = b.compressStream(append(dst, 0, 0, 0, 0), s1, 2, true); err != nil {
-		return nil, err
-	}
-	if c := len(out) - at - 4; c > 0 && c < ne {
-		dst = out
-		binary.LittleEndian.PutUint32(dst[at:], uint32(c))
-	} else {
-		dst = binary.LittleEndian.AppendUint32(out[:at], uint32(ne))
-		dst = append(dst, s1...)
-	}
-	return dst, nil
+	return b.appendStream(dst, s1, 2, true)
 }
 
 // partLayout is the layout of chunks of chunkBytes made of whole planes of
