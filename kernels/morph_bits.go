@@ -31,7 +31,7 @@ import (
 // A single erosion or dilation without a mask, the common call, does not
 // pack the whole volume first: streamMorph runs it in one pass, packing
 // a band of rows, stepping and unpacking the band before it (in one loop
-// on AVX-512), so the source is read once and the result written once
+// on AVX-512 and AVX2), so the source is read once and the result written once
 // while the packed bands stay in the cache.
 
 // morph runs the erosions (true) and dilations (false) of ops in order,

@@ -177,7 +177,7 @@ func unpackTails(dst []uint8, n, rows int, src []uint64, stride int) {
 
 // StepUnpackRows is a binary erosion (erode) or dilation step on packed
 // rows fused with their unpacking, where the path has such a loop
-// (AVX-512; it reports whether it ran). For each of rows rows r and each
+// (AVX-512, AVX2; it reports whether it ran). For each of rows rows r and each
 // of the first n/64 words i of a row, with o = r*stride+i, the word
 //
 //	op(srcs[0][o], …, srcs[k-1][o], s, s<<1 | p>>63, s>>1 | q<<63)

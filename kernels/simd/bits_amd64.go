@@ -171,21 +171,38 @@ func stepUnpackAndAVX512(dst *uint8, n int, srcs **uint64, k int, span *uint64, 
 //go:noescape
 func stepUnpackOrAVX512(dst *uint8, n int, srcs **uint64, k int, span *uint64, stride, words, rows int)
 
+//go:noescape
+func stepUnpackAndAVX2(dst *uint8, n int, srcs **uint64, k int, span *uint64, stride, words, rows int)
+
+//go:noescape
+func stepUnpackOrAVX2(dst *uint8, n int, srcs **uint64, k int, span *uint64, stride, words, rows int)
+
 // vecStepUnpackRows is StepUnpackRows's loop where the path has one
-// (AVX-512); the caller has checked the bounds.
+// (AVX-512, AVX2); the caller has checked the bounds.
 func vecStepUnpackRows(dst []uint8, n, rows, stride int, srcs []*uint64, span *uint64, erode bool) bool {
 	words := n / 64
-	if words == 0 || cur.Load().name != PathAVX512 {
+	if words == 0 {
 		return false
 	}
 	var s0 **uint64
 	if len(srcs) > 0 {
 		s0 = &srcs[0]
 	}
-	if erode {
-		stepUnpackAndAVX512(&dst[0], n, s0, len(srcs), span, stride, words, rows)
-	} else {
-		stepUnpackOrAVX512(&dst[0], n, s0, len(srcs), span, stride, words, rows)
+	switch cur.Load().name {
+	case PathAVX512:
+		if erode {
+			stepUnpackAndAVX512(&dst[0], n, s0, len(srcs), span, stride, words, rows)
+		} else {
+			stepUnpackOrAVX512(&dst[0], n, s0, len(srcs), span, stride, words, rows)
+		}
+	case PathAVX2:
+		if erode {
+			stepUnpackAndAVX2(&dst[0], n, s0, len(srcs), span, stride, words, rows)
+		} else {
+			stepUnpackOrAVX2(&dst[0], n, s0, len(srcs), span, stride, words, rows)
+		}
+	default:
+		return false
 	}
 	return true
 }

@@ -566,3 +566,155 @@ TEXT ·stepUnpackAndAVX512(SB), NOSPLIT, $64-64
 // func stepUnpackOrAVX512(dst *uint8, n int, srcs **uint64, k int, span *uint64, stride, words, rows int)
 TEXT ·stepUnpackOrAVX512(SB), NOSPLIT, $64-64
 	STEPUNPACK(VPORQ, ORQ)
+
+// UNPACKSP(soff, doff, r): the 32 bits at soff(SP) into 32 bytes at
+// doff(R13), as UNPACK32 (Y5 the shuffle, Y4 the bits).
+#define UNPACKSP(soff, doff, r) \
+	VPBROADCASTD soff(SP), r; \
+	VPSHUFB      Y5, r, r; \
+	VPAND        Y4, r, r; \
+	VPCMPEQB     Y4, r, r; \
+	VPABSB       r, r; \
+	VMOVDQU      r, doff(R13)
+
+// STEPUNPACK2(op, gop): STEPUNPACK on AVX2. Eight words a step in two
+// registers, put on the stack (0(SP)..56(SP)) and expanded 32 bits at a
+// time as unpackBitsAVX2 does; the remaining words one by one. Each step
+// first asks for the 512 bytes 4 KiB ahead of its stores with PREFETCHW,
+// spelled in bytes as in STEPUNPACK.
+#define STEPUNPACK2(op, gop) \
+	MOVQ    dst+0(FP), DI; \
+	MOVQ    k+24(FP), R15; \
+	MOVQ    stride+40(FP), R10; \
+	SHLQ    $3, R10; \
+	MOVQ    rows+56(FP), R12; \
+	XORQ    R11, R11; \
+	VMOVDQU unpackShuf<>(SB), Y5; \
+	VMOVDQU unpackBit<>(SB), Y4; \
+	TESTQ   R12, R12; \
+	JZ      s2done; \
+s2row: \
+	MOVQ  words+48(FP), CX; \
+	MOVQ  CX, BX; \
+	SHRQ  $3, CX; \
+	ANDQ  $7, BX; \
+	MOVQ  DI, R13; \
+	MOVQ  R11, R14; \
+	TESTQ CX, CX; \
+	JZ    s2rem; \
+s2blk: \
+	MOVQ  span+32(FP), SI; \
+	TESTQ SI, SI; \
+	JZ    s2nospan; \
+	ADDQ  R14, SI; \
+	SPANW(op, SI, Y0); \
+	ADDQ  $32, SI; \
+	SPANW(op, SI, Y1); \
+	XORQ  R9, R9; \
+	JMP   s2srcs; \
+s2nospan: \
+	MOVQ    srcs+16(FP), R8; \
+	MOVQ    (R8), SI; \
+	VMOVDQU (SI)(R14*1), Y0; \
+	VMOVDQU 32(SI)(R14*1), Y1; \
+	MOVQ    $1, R9; \
+s2srcs: \
+	CMPQ R9, R15; \
+	JGE  s2exp; \
+	MOVQ srcs+16(FP), R8; \
+	MOVQ (R8)(R9*8), SI; \
+	op   (SI)(R14*1), Y0, Y0; \
+	op   32(SI)(R14*1), Y1, Y1; \
+	INCQ R9; \
+	JMP  s2srcs; \
+s2exp: \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x00; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x40; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x80; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0xc0; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x00; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x40; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x80; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0xc0; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
+	VMOVDQU Y0, 0(SP); \
+	VMOVDQU Y1, 32(SP); \
+	UNPACKSP(0, 0, Y0); \
+	UNPACKSP(4, 32, Y1); \
+	UNPACKSP(8, 64, Y2); \
+	UNPACKSP(12, 96, Y3); \
+	UNPACKSP(16, 128, Y0); \
+	UNPACKSP(20, 160, Y1); \
+	UNPACKSP(24, 192, Y2); \
+	UNPACKSP(28, 224, Y3); \
+	UNPACKSP(32, 256, Y0); \
+	UNPACKSP(36, 288, Y1); \
+	UNPACKSP(40, 320, Y2); \
+	UNPACKSP(44, 352, Y3); \
+	UNPACKSP(48, 384, Y0); \
+	UNPACKSP(52, 416, Y1); \
+	UNPACKSP(56, 448, Y2); \
+	UNPACKSP(60, 480, Y3); \
+	ADDQ $64, R14; \
+	ADDQ $512, R13; \
+	DECQ CX; \
+	JNZ  s2blk; \
+s2rem: \
+	TESTQ BX, BX; \
+	JZ    s2next; \
+s2word: \
+	MOVQ  span+32(FP), SI; \
+	TESTQ SI, SI; \
+	JZ    s2nospan1; \
+	ADDQ  R14, SI; \
+	MOVQ  (SI), AX; \
+	MOVQ  -8(SI), DX; \
+	SHRQ  $63, DX; \
+	MOVQ  AX, R8; \
+	SHLQ  $1, R8; \
+	ORQ   DX, R8; \
+	MOVQ  8(SI), DX; \
+	SHLQ  $63, DX; \
+	MOVQ  AX, R9; \
+	SHRQ  $1, R9; \
+	ORQ   DX, R9; \
+	gop   R8, AX; \
+	gop   R9, AX; \
+	XORQ  R9, R9; \
+	JMP   s2srcs1; \
+s2nospan1: \
+	MOVQ srcs+16(FP), R8; \
+	MOVQ (R8), SI; \
+	MOVQ (SI)(R14*1), AX; \
+	MOVQ $1, R9; \
+s2srcs1: \
+	CMPQ R9, R15; \
+	JGE  s2exp1; \
+	MOVQ srcs+16(FP), R8; \
+	MOVQ (R8)(R9*8), SI; \
+	gop  (SI)(R14*1), AX; \
+	INCQ R9; \
+	JMP  s2srcs1; \
+s2exp1: \
+	MOVQ AX, 0(SP); \
+	UNPACKSP(0, 0, Y0); \
+	UNPACKSP(4, 32, Y1); \
+	ADDQ $8, R14; \
+	ADDQ $64, R13; \
+	DECQ BX; \
+	JNZ  s2word; \
+s2next: \
+	ADDQ n+8(FP), DI; \
+	ADDQ R10, R11; \
+	DECQ R12; \
+	JNZ  s2row; \
+s2done: \
+	VZEROUPPER; \
+	RET
+
+// func stepUnpackAndAVX2(dst *uint8, n int, srcs **uint64, k int, span *uint64, stride, words, rows int)
+TEXT ·stepUnpackAndAVX2(SB), NOSPLIT, $64-64
+	STEPUNPACK2(VPAND, ANDQ)
+
+// func stepUnpackOrAVX2(dst *uint8, n int, srcs **uint64, k int, span *uint64, stride, words, rows int)
+TEXT ·stepUnpackOrAVX2(SB), NOSPLIT, $64-64
+	STEPUNPACK2(VPOR, ORQ)
