@@ -145,25 +145,15 @@ func packRowsAVX512(dst *uint64, stride int, src *uint8, n, words, rows int)
 //go:noescape
 func unpackRowsAVX512(dst *uint8, n int, src *uint64, stride, words, rows int)
 
-//go:noescape
-func packRowsAVX2(dst *uint64, stride int, src *uint8, n, words, rows int)
-
 // The row loops do the n/64 whole words of each of rows rows (the caller
-// has checked the bounds) where the path has them (AVX-512 both, AVX2
-// packing) and say whether they did.
+// has checked the bounds) where the path has them, AVX-512, and say
+// whether they did.
 
 func vecPackRows(dst []uint64, stride int, src []uint8, n, rows int) bool {
-	if n < 64 {
+	if n < 64 || cur.Load().name != PathAVX512 {
 		return false
 	}
-	switch cur.Load().name {
-	case PathAVX512:
-		packRowsAVX512(&dst[0], stride, &src[0], n, n/64, rows)
-	case PathAVX2:
-		packRowsAVX2(&dst[0], stride, &src[0], n, n/64, rows)
-	default:
-		return false
-	}
+	packRowsAVX512(&dst[0], stride, &src[0], n, n/64, rows)
 	return true
 }
 
