@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"testing"
+
+	"github.com/pierrec/lz4/v4"
 )
 
 // fuzzMaxChunk keeps fuzzed metadata from asking for large buffers.
@@ -114,6 +116,65 @@ func FuzzNGFF(f *testing.F) {
 		}
 		for _, ax := range []string{"micron", string(doc)} {
 			_, _ = NormalizeUnit(ax)
+		}
+	})
+}
+
+// FuzzLZ4Runs encodes run-heavy streams built from arbitrary bytes (pairs
+// of a value and a run length, noise where the input says so) with every
+// period: the block must decode to the stream, be the one the previous
+// parse writes, and leave the bytes past the bound untouched (the parse
+// stores without bounds checks).
+func FuzzLZ4Runs(f *testing.F) {
+	f.Add([]byte{0, 200, 7, 3, 0, 255, 1, 1, 2, 2}, uint8(2))
+	f.Add([]byte{5, 0, 5, 0, 9, 80}, uint8(1))
+	f.Add(make([]byte, 64), uint8(4))
+	f.Fuzz(func(t *testing.T, in []byte, per uint8) {
+		period := int(per%8) + 1
+		var src []byte
+		for i := 0; i+1 < len(in) && len(src) < 1<<17; i += 2 {
+			v, n := in[i], int(in[i+1])
+			if v&0x80 != 0 {
+				// noise: n bytes that follow from v
+				for k := range n {
+					src = append(src, v^byte(k*37))
+				}
+				continue
+			}
+			for range n * period {
+				src = append(src, v)
+			}
+		}
+		has2, has512 := hasAVX2, hasAVX512
+		defer func() { hasAVX2, hasAVX512 = has2, has512 }()
+		for _, vec := range []string{"avx512", "avx2", "go"} {
+			if vec == "avx512" && !has512 {
+				continue
+			}
+			hasAVX2, hasAVX512 = has2 && vec != "go", has512 && vec == "avx512"
+			bound := lz4RunsBound(len(src))
+			buf := make([]byte, bound+64)
+			for i := range buf {
+				buf[i] = 0xa5
+			}
+			m := lz4Runs(buf[:bound:bound], src, period)
+			for i, b := range buf[bound:] {
+				if b != 0xa5 {
+					t.Fatalf("%s: byte %d past the bound written", vec, i)
+				}
+			}
+			ref := make([]byte, bound)
+			if r := lz4RunsRef(ref, src, period); r != m || !bytes.Equal(ref[:r], buf[:m]) {
+				t.Fatalf("%s: %d bytes, the previous parse %d (or other bytes)", vec, m, r)
+			}
+			if m == 0 {
+				continue
+			}
+			got := make([]byte, len(src))
+			k, err := lz4.UncompressBlock(buf[:m], got)
+			if err != nil || k != len(src) || !bytes.Equal(got, src) {
+				t.Fatalf("%s: the block does not decode to the stream (%d of %d bytes, %v)", vec, k, len(src), err)
+			}
 		}
 	})
 }
