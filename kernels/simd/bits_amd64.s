@@ -125,6 +125,58 @@ cmdone: \
 	VZEROUPPER; \
 	RET
 
+// PREFETCHW4K is PREFETCHW of the 512 bytes 4 KiB past R13 (the result
+// a step-and-unpack block is about to write), in bytes: the assembler
+// does not know the instruction.
+#define PREFETCHW4K \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x00; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x40; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x80; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0xc0; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x00; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x40; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x80; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
+	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0xc0; BYTE $0x11; BYTE $0x00; BYTE $0x00
+
+// STEPWORD computes one packed word of a step into AX with the scalar
+// op gop: the span of row span+32(FP) (when not nil) combined with the k
+// sources srcs+16(FP), each at byte offset R14. nospanL, srcsL and expL
+// are the labels it uses, distinct in each expansion.
+#define STEPWORD(gop, nospanL, srcsL, expL) \
+	MOVQ  span+32(FP), SI; \
+	TESTQ SI, SI; \
+	JZ    nospanL; \
+	ADDQ  R14, SI; \
+	MOVQ  (SI), AX; \
+	MOVQ  -8(SI), DX; \
+	SHRQ  $63, DX; \
+	MOVQ  AX, R8; \
+	SHLQ  $1, R8; \
+	ORQ   DX, R8; \
+	MOVQ  8(SI), DX; \
+	SHLQ  $63, DX; \
+	MOVQ  AX, R9; \
+	SHRQ  $1, R9; \
+	ORQ   DX, R9; \
+	gop   R8, AX; \
+	gop   R9, AX; \
+	XORQ  R9, R9; \
+	JMP   srcsL; \
+nospanL: \
+	MOVQ srcs+16(FP), R8; \
+	MOVQ (R8), SI; \
+	MOVQ (SI)(R14*1), AX; \
+	MOVQ $1, R9; \
+srcsL: \
+	CMPQ R9, R15; \
+	JGE  expL; \
+	MOVQ srcs+16(FP), R8; \
+	MOVQ (R8)(R9*8), SI; \
+	gop  (SI)(R14*1), AX; \
+	INCQ R9; \
+	JMP  srcsL; \
+expL:
+
 // STEPUNPACK(vop, gop): func f(dst *uint8, n int, srcs **uint64, k int,
 // span *uint64, stride, words, rows int). For each of rows rows (the
 // sources stride words apart, dst n bytes apart) and each of its first
@@ -191,14 +243,7 @@ susrcs: \
 	INCQ R9; \
 	JMP  susrcs; \
 suexp: \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x00; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x40; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x80; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0xc0; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x00; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x40; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x80; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0xc0; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
+	PREFETCHW4K; \
 	VMOVDQU64  Z0, 0(SP); \
 	KMOVQ      0(SP), K1; \
 	KMOVQ      8(SP), K2; \
@@ -232,39 +277,7 @@ surem: \
 	TESTQ BX, BX; \
 	JZ    sunext; \
 suword: \
-	MOVQ  span+32(FP), SI; \
-	TESTQ SI, SI; \
-	JZ    sunospan1; \
-	ADDQ  R14, SI; \
-	MOVQ  (SI), AX; \
-	MOVQ  -8(SI), DX; \
-	SHRQ  $63, DX; \
-	MOVQ  AX, R8; \
-	SHLQ  $1, R8; \
-	ORQ   DX, R8; \
-	MOVQ  8(SI), DX; \
-	SHLQ  $63, DX; \
-	MOVQ  AX, R9; \
-	SHRQ  $1, R9; \
-	ORQ   DX, R9; \
-	gop   R8, AX; \
-	gop   R9, AX; \
-	XORQ  R9, R9; \
-	JMP   susrcs1; \
-sunospan1: \
-	MOVQ srcs+16(FP), R8; \
-	MOVQ (R8), SI; \
-	MOVQ (SI)(R14*1), AX; \
-	MOVQ $1, R9; \
-susrcs1: \
-	CMPQ R9, R15; \
-	JGE  suexp1; \
-	MOVQ srcs+16(FP), R8; \
-	MOVQ (R8)(R9*8), SI; \
-	gop  (SI)(R14*1), AX; \
-	INCQ R9; \
-	JMP  susrcs1; \
-suexp1: \
+	STEPWORD(gop, sunospan1, susrcs1, suexp1); \
 	KMOVQ      AX, K1; \
 	VMOVDQU8.Z Z7, K1, Z1; \
 	VMOVDQU64  Z1, (R13); \
@@ -628,14 +641,7 @@ s2srcs: \
 	INCQ R9; \
 	JMP  s2srcs; \
 s2exp: \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x00; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x40; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x80; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0xc0; BYTE $0x10; BYTE $0x00; BYTE $0x00; \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x00; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x40; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0x80; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
-	BYTE $0x41; BYTE $0x0F; BYTE $0x0D; BYTE $0x8D; BYTE $0xc0; BYTE $0x11; BYTE $0x00; BYTE $0x00; \
+	PREFETCHW4K; \
 	VMOVDQU Y0, 0(SP); \
 	VMOVDQU Y1, 32(SP); \
 	UNPACKSP(0, 0, Y0); \
@@ -662,39 +668,7 @@ s2rem: \
 	TESTQ BX, BX; \
 	JZ    s2next; \
 s2word: \
-	MOVQ  span+32(FP), SI; \
-	TESTQ SI, SI; \
-	JZ    s2nospan1; \
-	ADDQ  R14, SI; \
-	MOVQ  (SI), AX; \
-	MOVQ  -8(SI), DX; \
-	SHRQ  $63, DX; \
-	MOVQ  AX, R8; \
-	SHLQ  $1, R8; \
-	ORQ   DX, R8; \
-	MOVQ  8(SI), DX; \
-	SHLQ  $63, DX; \
-	MOVQ  AX, R9; \
-	SHRQ  $1, R9; \
-	ORQ   DX, R9; \
-	gop   R8, AX; \
-	gop   R9, AX; \
-	XORQ  R9, R9; \
-	JMP   s2srcs1; \
-s2nospan1: \
-	MOVQ srcs+16(FP), R8; \
-	MOVQ (R8), SI; \
-	MOVQ (SI)(R14*1), AX; \
-	MOVQ $1, R9; \
-s2srcs1: \
-	CMPQ R9, R15; \
-	JGE  s2exp1; \
-	MOVQ srcs+16(FP), R8; \
-	MOVQ (R8)(R9*8), SI; \
-	gop  (SI)(R14*1), AX; \
-	INCQ R9; \
-	JMP  s2srcs1; \
-s2exp1: \
+	STEPWORD(gop, s2nospan1, s2srcs1, s2exp1); \
 	MOVQ AX, 0(SP); \
 	UNPACKSP(0, 0, Y0); \
 	UNPACKSP(4, 32, Y1); \
