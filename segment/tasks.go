@@ -193,15 +193,7 @@ func (t *Tasks) WriteLabels(ctx context.Context, lw *zarr.ImageWriter, dt zarr.D
 		kernels.AddOffset(p.Labels, uint32(offset))
 		plane = bytesOf(p.Labels)
 	}
-	write := func() error { return lw.WriteLabelPlane(ctx, z, plane, maxLabel) }
-	if lw.WritesNow() {
-		lw.Observe(0, 0, 0, maxLabel)
-		write = func() error { return lw.WritePlaneNow(ctx, z, plane) }
-	}
-	if err := write(); err != nil {
-		return fmt.Errorf("labels: plane %d: %w", z, err)
-	}
-	return nil
+	return writeLabelPlane(ctx, lw, z, plane, maxLabel)
 }
 
 // imageCopy asks taskTee, through a plane task's context, to write the
@@ -439,15 +431,7 @@ func WriteLabelPlane(ctx context.Context, lw *zarr.ImageWriter, dt zarr.DType, z
 		}
 		plane = bytesOf(l16)
 	}
-	write := func() error { return lw.WriteLabelPlane(ctx, z, plane, maxLabel) }
-	if lw.WritesNow() {
-		lw.Observe(0, 0, 0, maxLabel)
-		write = func() error { return lw.WritePlaneNow(ctx, z, plane) }
-	}
-	if err := write(); err != nil {
-		return fmt.Errorf("labels: plane %d: %w", z, err)
-	}
-	return nil
+	return writeLabelPlane(ctx, lw, z, plane, maxLabel)
 }
 
 // WriteStats writes objs as the CSV Run writes for Options.Stats (in 2-D or
@@ -472,4 +456,19 @@ func (t *Tasks) WriteStats(path string, objs []Object) error {
 		return err
 	}
 	return sw.f.Commit()
+}
+
+// writeLabelPlane hands plane z of the label image (bytes of its element
+// type) to lw: encoded and written now where lw writes planes as they come,
+// else queued for its writer.
+func writeLabelPlane(ctx context.Context, lw *zarr.ImageWriter, z int, plane []byte, maxLabel uint64) error {
+	write := func() error { return lw.WriteLabelPlane(ctx, z, plane, maxLabel) }
+	if lw.WritesNow() {
+		lw.Observe(0, 0, 0, maxLabel)
+		write = func() error { return lw.WritePlaneNow(ctx, z, plane) }
+	}
+	if err := write(); err != nil {
+		return fmt.Errorf("labels: plane %d: %w", z, err)
+	}
+	return nil
 }
