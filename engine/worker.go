@@ -691,20 +691,12 @@ func (w *Worker) write(ctx context.Context, j *workerJob, t Task) (*Result, erro
 		w.kept.Add(1)
 		p.N = kp.n
 		if dt == zarr.Uint16 {
-			buf, _ := j.unpack16.Get().(*[]uint16)
-			if buf == nil {
-				b := make([]uint16, kp.pixels)
-				buf = &b
-			}
+			buf := pooled[uint16](&j.unpack16, kp.pixels)
 			defer j.unpack16.Put(buf)
 			unpackLabels(*buf, kp, offset)
 			p.Labels16 = *buf
 		} else {
-			buf, _ := j.unpack32.Get().(*[]uint32)
-			if buf == nil {
-				b := make([]uint32, kp.pixels)
-				buf = &b
-			}
+			buf := pooled[uint32](&j.unpack32, kp.pixels)
 			defer j.unpack32.Put(buf)
 			unpackLabels(*buf, kp, offset)
 			p.Labels = *buf
@@ -896,4 +888,14 @@ func readGob(path string, v any) error {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
 	return nil
+}
+
+// pooled takes a buffer of n elements from pool (all of one job's planes
+// are n elements), or makes one.
+func pooled[T any](pool *sync.Pool, n int) *[]T {
+	if buf, _ := pool.Get().(*[]T); buf != nil {
+		return buf
+	}
+	b := make([]T, n)
+	return &b
 }
