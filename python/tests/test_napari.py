@@ -10,7 +10,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import segstack  # noqa: E402
 from segstack import _napari  # noqa: E402
-from _data import blobs  # noqa: E402
+from _data import blobs, write_ome_zarr  # noqa: E402
 
 
 def test_manifest_is_valid():
@@ -35,19 +35,10 @@ def test_reader_opens_tiff_labels_as_labels(tmp_path):
 
 
 def test_reader_opens_ome_zarr_with_labels(tmp_path):
-    zarr = pytest.importorskip("zarr")
+    pytest.importorskip("zarr")
     img = blobs(np.random.default_rng(1), (2, 32, 32))
     lab = segstack.segment(img).labels
-    root = zarr.open_group(str(tmp_path / "cells.ome.zarr"), mode="w")
-    ms = lambda name: [{"version": "0.4", "name": name, "axes": [{"name": a, "type": "space"} for a in "zyx"],
-                        "datasets": [{"path": "0", "coordinateTransformations": [{"type": "scale", "scale": [1, 1, 1]}]}]}]
-    root.create_array("0", data=img)
-    root.attrs["multiscales"] = ms("cells")
-    lg = root.create_group("labels")
-    lg.attrs["labels"] = ["nuclei"]
-    ng = lg.create_group("nuclei")
-    ng.create_array("0", data=lab)
-    ng.attrs["multiscales"] = ms("nuclei")
+    write_ome_zarr(tmp_path / "cells.ome.zarr", img, lab)
     layers = _napari.get_reader(str(tmp_path / "cells.ome.zarr"))(None)
     assert [t for _, _, t in layers] == ["image", "labels"]
     np.testing.assert_array_equal(layers[1][0], lab)

@@ -15,7 +15,7 @@ if not os.environ.get("DISPLAY") or os.environ.get("QT_QPA_PLATFORM") == "offscr
     pytest.skip("SKIP: a napari.Viewer needs an X display with OpenGL (run under xvfb-run)", allow_module_level=True)
 
 import segstack  # noqa: E402
-from _data import blobs  # noqa: E402
+from _data import blobs, write_ome_zarr  # noqa: E402
 
 
 @pytest.fixture
@@ -41,7 +41,6 @@ def _scipy_labels(stack, sigma):
 
 def test_viewer_opens_tiff_and_ome_zarr_with_the_plugin(viewer, tmp_path):
     import tifffile
-    import zarr
 
     stack = blobs(np.random.default_rng(3), (3, 40, 40))
     lab = segstack.segment(stack).labels
@@ -54,16 +53,7 @@ def test_viewer_opens_tiff_and_ome_zarr_with_the_plugin(viewer, tmp_path):
     assert isinstance(img, napari.layers.Image)
     np.testing.assert_array_equal(img.data, stack)
 
-    root = zarr.open_group(str(tmp_path / "cells.ome.zarr"), mode="w")
-    ms = lambda name: [{"version": "0.4", "name": name, "axes": [{"name": a, "type": "space"} for a in "zyx"],
-                        "datasets": [{"path": "0", "coordinateTransformations": [{"type": "scale", "scale": [1, 1, 1]}]}]}]
-    root.create_array("0", data=stack)
-    root.attrs["multiscales"] = ms("cells")
-    lg = root.create_group("labels")
-    lg.attrs["labels"] = ["nuclei"]
-    ng = lg.create_group("nuclei")
-    ng.create_array("0", data=lab)
-    ng.attrs["multiscales"] = ms("nuclei")
+    write_ome_zarr(tmp_path / "cells.ome.zarr", stack, lab)
     layers = viewer.open(str(tmp_path / "cells.ome.zarr"), plugin="segstack")
     assert [type(layer).__name__ for layer in layers] == ["Image", "Labels"]
     np.testing.assert_array_equal(layers[1].data, lab)
