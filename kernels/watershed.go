@@ -8,7 +8,9 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"unsafe"
 
+	"github.com/segstack/segstack/kernels/simd"
 	"github.com/segstack/segstack/stack"
 )
 
@@ -223,6 +225,9 @@ type wsScratch struct {
 	marks []wsItem
 	vals  []uint32
 	byAge []uint32
+	// pf holds, in a 3-D flood, the byte offsets of the cache lines of a
+	// voxel's neighbourhood (wsPrefetchOffsets); empty in 2-D.
+	pf []int
 	// With peaks as seeds (sized): each label's pixel count and first
 	// (lowest) padded index, counted as the flood labels them.
 	sized       bool
@@ -317,6 +322,10 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 		return 0, fmt.Errorf("%w: %v has too many pixels (at most 2^32-3 with a one-pixel frame)", ErrWatershedInput, s)
 	}
 	offs := wsOffsets(conn, xp, pp)
+	ws.pf = ws.pf[:0]
+	if !planar {
+		ws.pf = wsPrefetchOffsets(ws.pf, xp, pp)
+	}
 	ws.px = grow(ws.px, total)
 	if ws.queue == nil {
 		ws.queue = new(keyQueue)
@@ -553,6 +562,7 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 	px := ws.px
 	h := &ws.heap
 	age := uint32(1)
+	pf := ws.pf
 	for n := 0; h.len() > 0; n++ {
 		if n%wsCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -560,6 +570,11 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 			}
 		}
 		key, p := h.pop()
+		if len(pf) > 0 && h.n > 0 {
+			// The next pop is the new root unless this voxel pushes a
+			// smaller key.
+			simd.PrefetchOffsets(unsafe.Pointer(&px[h.pix[1]]), pf)
+		}
 		v := uint32(key >> 32)
 		if uint32(key) == 0 {
 			if c, ok := ws.ties[v]; ok {
@@ -626,6 +641,7 @@ func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
 	px := ws.px
 	q := ws.queue
 	sized, size, first := ws.sized, ws.size, ws.first
+	pf := ws.pf
 	for n := 0; q.n > 0; n++ {
 		if n%wsCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -633,6 +649,13 @@ func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
 			}
 		}
 		p, cur := q.pop()
+		if len(pf) > 0 {
+			// The voxel after next: the next one's lines would come too
+			// late to save much.
+			if np, ok := q.peekAt(1); ok {
+				simd.PrefetchOffsets(unsafe.Pointer(&px[np]), pf)
+			}
+		}
 		l := px[p].lab
 		for _, o := range offs {
 			nb := uint32(int(p) + o)
@@ -649,6 +672,27 @@ func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
 		}
 	}
 	return nil
+}
+
+// wsPrefetchOffsets appends to out the byte offsets, from a voxel, of the
+// nine rows of its 3-D neighbourhood, each at the row's centre (the row's
+// other two voxels lie in that cache line or the one beside it): the lines
+// a pop of that voxel reads.
+//
+// A 3-D flood's neighbourhoods lie scattered over a volume far larger than
+// the core's caches, and the next voxels to pop are nearly always known
+// ahead (the heap's new root, the bucket queue's next entries), so their
+// lines are asked for while the current voxel's neighbours are visited. In
+// 2-D the hints measured no faster (the bucket queue's a little slower),
+// and none are given.
+func wsPrefetchOffsets(out []int, xp, pp int) []int {
+	sz := int(unsafe.Sizeof(wsPixel{}))
+	for dz := -1; dz <= 1; dz++ {
+		for dy := -1; dy <= 1; dy++ {
+			out = append(out, (dz*pp+dy*xp)*sz)
+		}
+	}
+	return out
 }
 
 func grow[T any](b []T, n int) []T {

@@ -108,3 +108,45 @@ func TestBinHeapAgainstReference(t *testing.T) {
 		require.Zero(t, h.len(), "round %d", round)
 	}
 }
+
+// TestKeyQueuePeekAt checks the bucket queue's look-ahead against its own
+// pops: with nothing pushed in between, peekAt(k) names the pixel the pop
+// k pops later returns whenever it answers; it answers at least for the
+// entries of the current fine list, and mostly when the keys are close.
+func TestKeyQueuePeekAt(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 3))
+	var q keyQueue
+	for round := range 20 {
+		q.reset()
+		base := r.Uint32N(1 << 30)
+		spread := []uint32{4, 1 << 9, 1 << 12, 1 << 24}[round%4]
+		n := 1 + r.IntN(3000)
+		for i := range n {
+			q.push(base+r.Uint32N(spread), uint32(i))
+		}
+		var popped []uint32
+		var peeks [][3]uint32 // pop index, k, pixel
+		for q.n > 0 {
+			for k := range 4 {
+				if p, ok := q.peekAt(k); ok {
+					peeks = append(peeks, [3]uint32{uint32(len(popped) + k), uint32(k), p})
+				} else if k == 0 && len(q.fine[q.cf]) > q.pos[q.cf] {
+					t.Fatalf("round %d: peekAt(0) gave nothing with %d entries left in the current list", round, len(q.fine[q.cf])-q.pos[q.cf])
+				}
+			}
+			p, _ := q.pop()
+			popped = append(popped, p)
+		}
+		require.Len(t, popped, n)
+		answered := 0
+		for _, pk := range peeks {
+			require.Equal(t, popped[pk[0]], pk[2], "round %d: peekAt(%d) before pop %d", round, pk[1], int(pk[0])-int(pk[1]))
+			answered++
+		}
+		if spread <= 1<<12 {
+			// At most five mid buckets: nearly every look-ahead lands
+			// in the current one.
+			require.Greater(t, answered, n, "round %d: peekAt answered too rarely", round)
+		}
+	}
+}

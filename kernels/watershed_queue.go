@@ -261,3 +261,22 @@ func (q *keyQueue) pop() (p, k uint32) {
 		q.midBits[m>>6] &^= 1 << (m & 63)
 	}
 }
+
+// peekAt returns the pixel that the pop k pops from now (k = 0: the next)
+// returns if nothing smaller is pushed before, when it lies in the current
+// mid bucket's fine lists; ok is false otherwise.
+func (q *keyQueue) peekAt(k int) (p uint32, ok bool) {
+	f := q.cf
+	for {
+		l := q.fine[f][q.pos[f]:]
+		if k < len(l) {
+			return l[k], true
+		}
+		k -= len(l)
+		g := nextBit(q.fineBits[:], f+1)
+		if g < 0 {
+			return 0, false
+		}
+		f = uint32(g)
+	}
+}

@@ -839,3 +839,22 @@ rowsdone:
 	VMOVSS X8, ret+56(FP)
 	VZEROUPPER
 	RET
+
+// func prefetchOffsets(base unsafe.Pointer, offs *int, n int)
+// Hints into L1 the cache lines at base + offs[i] bytes, i < n.
+TEXT ·prefetchOffsets(SB), NOSPLIT, $0-24
+	MOVQ base+0(FP), SI
+	MOVQ offs+8(FP), BX
+	MOVQ n+16(FP), CX
+	TESTQ CX, CX
+	JZ   podone
+
+poloop:
+	MOVQ       (BX), DX
+	PREFETCHT0 (SI)(DX*1)
+	ADDQ       $8, BX
+	DECQ       CX
+	JNZ        poloop
+
+podone:
+	RET

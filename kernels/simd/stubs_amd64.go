@@ -30,6 +30,9 @@ func convColsNAVX512(dst *unsafe.Pointer, m int, n int, rows *unsafe.Pointer, w 
 //go:noescape
 func prefetchL2(x *float32, n int)
 
+//go:noescape
+func prefetchOffsets(base unsafe.Pointer, offs *int, n int)
+
 func storeFence()
 
 // StoreFence waits until this goroutine's non-temporal stores (from
@@ -359,6 +362,15 @@ func convColsNAVX512Full(dst, rows [][]float32, w []float32, mode colsMode) floa
 		}
 	}
 	return m
+}
+
+// PrefetchOffsets hints into L1 the cache lines at base + offs[i] bytes,
+// for scattered data about to be read; it changes no values. base and
+// every base + offs[i] must point into one live allocation.
+func PrefetchOffsets(base unsafe.Pointer, offs []int) {
+	if len(offs) > 0 {
+		prefetchOffsets(base, &offs[0], len(offs))
+	}
 }
 
 // Prefetch hints the cache lines of x into L2, for data about to be
