@@ -86,6 +86,50 @@ func BenchmarkWatershed(b *testing.B) {
 	}
 }
 
+// BenchmarkWatershedHeap measures the floor that scikit-image's order of
+// tied seeds sets on the uint8 rows of BenchmarkWatershed. On those inputs
+// seeds of one value tie until the flood has nearly ended, so the exact
+// binary heap (binHeap) carries almost the whole flood. Here it replays
+// alone, with no image work, every push and pop of the reference flood
+// (refWatershedTrace, container/heap): its CPU time is what any flood
+// that pops as scikit-image does pays for this heap, to set beside
+// scikit-image's whole call (bench/anchors/watershed_anchor.py). Before
+// timing, it requires every pop to return the reference's pixel.
+func BenchmarkWatershedHeap(b *testing.B) {
+	for _, name := range []string{"1024x1024", "64x256x256"} {
+		s := wsBenchShapes[name]
+		conn := Conn8
+		if s.Z > 1 {
+			conn = Conn26
+		}
+		b.Run(fmt.Sprintf("uint8/conn=%d/%s", conn, name), func(b *testing.B) {
+			img, mk, mask := wsBenchInput("uint8", s)
+			var ops []refHeapOp
+			refWatershedTrace(img, mk, mask, conn, func(o refHeapOp) { ops = append(ops, o) })
+			var h binHeap
+			replay := func() int {
+				h.reset()
+				for i, o := range ops {
+					if !o.pop {
+						h.push(o.key, o.p)
+					} else if _, p := h.pop(); p != o.p {
+						return i
+					}
+				}
+				return -1
+			}
+			if i := replay(); i >= 0 {
+				b.Fatalf("operation %d: the heap popped another pixel than the reference", i)
+			}
+			cpu0 := processCPU()
+			for b.Loop() {
+				replay()
+			}
+			reportLabelRate(b, s, cpu0)
+		})
+	}
+}
+
 func BenchmarkWatershedPlanes(b *testing.B) {
 	s := stack.Shape{Z: 16, Y: 512, X: 512}
 	img, mk, _ := wsBenchInput("float", s)

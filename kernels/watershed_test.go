@@ -45,6 +45,21 @@ func (q *refQueue) Pop() any {
 // with age 0, neighbours in the structure's raster order stably sorted by
 // distance, labels given on entry, entry value max(own, parent's).
 func refWatershed(img *stack.Volume[float32], markers *stack.Volume[uint32], mask *stack.Volume[uint8], conn Connectivity) []uint32 {
+	return refWatershedTrace(img, markers, mask, conn, nil)
+}
+
+// refHeapOp is one operation on the reference's queue: a push of key
+// (orderedKey(value) << 32 | age) at pixel p (its raster index), or a pop
+// (pop set) that returned pixel p.
+type refHeapOp struct {
+	key uint64
+	p   uint32
+	pop bool
+}
+
+// refWatershedTrace is refWatershed, reporting every queue operation to
+// trace when it is not nil.
+func refWatershedTrace(img *stack.Volume[float32], markers *stack.Volume[uint32], mask *stack.Volume[uint8], conn Connectivity, trace func(refHeapOp)) []uint32 {
 	s := img.Shape
 	conn, err := normConn(conn, s)
 	if err != nil {
@@ -62,12 +77,18 @@ func refWatershed(img *stack.Volume[float32], markers *stack.Volume[uint32], mas
 			out[i] = l
 			z, y, x := i/(s.Y*s.X), i/s.X%s.Y, i%s.X
 			heap.Push(q, refEntry{float64(img.Data[i]), 0, z, y, x})
+			if trace != nil {
+				trace(refHeapOp{key: uint64(orderedKey(img.Data[i])) << 32, p: uint32(i)})
+			}
 		}
 	}
 	age := 1
 	for q.Len() > 0 {
 		e := heap.Pop(q).(refEntry)
 		l := out[(e.z*s.Y+e.y)*s.X+e.x]
+		if trace != nil {
+			trace(refHeapOp{p: uint32((e.z*s.Y+e.y)*s.X + e.x), pop: true})
+		}
 		for _, o := range offs {
 			z, y, x := e.z+o[0], e.y+o[1], e.x+o[2]
 			if z < 0 || y < 0 || x < 0 || z >= s.Z || y >= s.Y || x >= s.X {
@@ -79,7 +100,11 @@ func refWatershed(img *stack.Volume[float32], markers *stack.Volume[uint32], mas
 			}
 			age++
 			out[j] = l
-			heap.Push(q, refEntry{max(float64(img.Data[j]), e.value), age, z, y, x})
+			v := max(float64(img.Data[j]), e.value)
+			heap.Push(q, refEntry{v, age, z, y, x})
+			if trace != nil {
+				trace(refHeapOp{key: uint64(orderedKey(float32(v)))<<32 | uint64(age), p: uint32(j)})
+			}
 		}
 	}
 	return out
