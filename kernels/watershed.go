@@ -235,6 +235,50 @@ type wsScratch struct {
 	order, lut  []uint32
 }
 
+// fillRow fills one padded row of a flood seeded by a marker image, with
+// no threshold for a mask, as flood's general loop does, without a branch
+// per pixel but for the markers: it stores each pixel's label (wsBlocked
+// outside the mask) and ordered key (of -row[x] with neg) and appends the
+// markers, at padded index p0 + x, to marks. It reports false, with the
+// row to be filled again by the general loop, when the row holds NaN or,
+// inside the mask, the reserved label.
+func fillRow(prow []wsPixel, row []float32, mrow []uint32, mk []uint8, neg bool, marks *[]wsItem, p0 uint32) bool {
+	var flip, bad uint32
+	if neg {
+		flip = 1 << 31
+	}
+	prow, mrow = prow[:len(row)], mrow[:len(row)]
+	if mk != nil {
+		mk = mk[:len(row)]
+	}
+	for x, v := range row {
+		b := math.Float32bits(v) ^ flip
+		// NaN: the bits without the sign above the infinity's.
+		bad |= (0x7f800000 - b&0x7fffffff) >> 31
+		l := mrow[x]
+		if mk != nil && mk[x] == 0 {
+			l = wsBlocked
+		} else {
+			// The reserved label inside the mask: ^l is 0 only for it.
+			bad |= uint32((uint64(^l) - 1) >> 63)
+		}
+		k := orderedKeyBits(b)
+		prow[x] = wsPixel{l, k}
+		if l-1 < wsBlocked-1 { // a marker: neither 0 nor wsBlocked
+			*marks = append(*marks, wsItem{key: uint64(k) << 32, p: p0 + uint32(x)})
+		}
+	}
+	return bad == 0
+}
+
+// orderedKeyBits is orderedKey of the float32 with bits b, without a branch.
+func orderedKeyBits(b uint32) uint32 {
+	if b == 1<<31 {
+		b = 0 // -0 is +0
+	}
+	return b ^ (uint32(int32(b)>>31) | 1<<31)
+}
+
 // orderedKey maps a float32 to a uint32 whose unsigned order is the order of
 // the values; -0 and +0 map to the same key, as they compare equal.
 func orderedKey(v float32) uint32 {
@@ -366,6 +410,11 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 			if mask != nil {
 				mk = mask[src : src+s.X]
 			}
+			if !sized && !seeds.above && fillRow(prow, row, mrow, mk, neg, &ws.marks, uint32(p0)) {
+				continue
+			}
+			// The general loop: seeds from peaks, a threshold for a
+			// mask, or a row that holds an error to report.
 			above, t := seeds.above, seeds.t
 			for x, v := range row {
 				if v != v {

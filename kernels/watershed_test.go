@@ -272,4 +272,22 @@ func TestWatershedErrors(t *testing.T) {
 	cancel()
 	mk.Data[0] = 1
 	require.ErrorIs(t, Watershed(cctx, dst, img, mk, nil, Conn4), context.Canceled)
+
+	// The reserved label outside the mask is dropped with the other
+	// markers there; inside it, it is refused, and so is NaN anywhere,
+	// masked out or not, negated or not: the errors name the place.
+	mask := stack.New[uint8](s)
+	for i := range mask.Data {
+		mask.Data[i] = 1
+	}
+	mask.Data[0] = 0
+	mk.Data[0], mk.Data[8] = math.MaxUint32, 2
+	require.NoError(t, Watershed(ctx, dst, img, mk, mask, Conn4))
+	require.Equal(t, []uint32{0, 2, 2, 2, 2, 2, 2, 2, 2}, dst.Data)
+	mask.Data[0] = 1
+	require.ErrorContains(t, Watershed(ctx, dst, img, mk, mask, Conn4), "marker label 4294967295 is reserved")
+	mk.Data[0] = 1
+	img.Data[5], mask.Data[5] = float32(math.NaN()), 0
+	require.ErrorContains(t, Watershed(ctx, dst, img, mk, mask, Conn4), "NaN at (0, 1, 2)")
+	require.ErrorContains(t, WatershedNegated(ctx, dst, img, mk, nil, Conn4), "NaN at (0, 1, 2)")
 }
