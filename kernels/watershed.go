@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/segstack/segstack/kernels/simd"
@@ -378,6 +379,113 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 	z0 := 0
 	if !planar {
 		z0 = 1
+	}
+	markers := seeds.markers
+	sized := markers == nil
+	// fill writes the padded image (again, after a tracked flood that
+	// met a contest) and lists the markers in ws.marks.
+	fill := func() error {
+		return ws.fill(img, seeds, mask, s, neg, xp, yp, zp, pp, z0)
+	}
+	if err := fill(); err != nil {
+		return 0, err
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	marks := ws.marks
+	// Markers of equal value leave scikit-image's binary heap in an order
+	// only that heap gives: count the values that several markers share.
+	ws.vals = ws.vals[:0]
+	for _, it := range marks {
+		ws.vals = append(ws.vals, uint32(it.key>>32))
+	}
+	vals := ws.vals
+	slices.Sort(vals)
+	clear(ws.ties)
+	tied := 0
+	for i := 0; i < len(vals); {
+		j := i + 1
+		for j < len(vals) && vals[j] == vals[i] {
+			j++
+		}
+		if j-i > 1 {
+			if ws.ties == nil {
+				ws.ties = make(map[uint32]int)
+			}
+			ws.ties[vals[i]] = j - i
+			tied++
+		}
+		i = j
+	}
+	ws.queue.reset()
+	var err error
+	if tied > 0 {
+		// First flood with tied markers in raster order, watching for a
+		// contest (floodTracked): without one, the labels are the ones
+		// scikit-image's order gives.
+		for _, it := range marks {
+			v := uint32(it.key >> 32)
+			tag := uint32(0)
+			if _, ok := ws.ties[v]; ok {
+				tag = wsTagRoot
+			}
+			px[it.p].key = tag
+			ws.queue.push(v, it.p)
+		}
+		err = ws.floodTracked(ctx, offs)
+		if err == errWsContest {
+			// Flood again, popping the markers in the order of
+			// scikit-image's binary heap, step for step.
+			wsContests.Add(1)
+			if err := fill(); err != nil {
+				return 0, err
+			}
+			ws.queue.reset()
+			h := &ws.heap
+			h.reset()
+			for _, it := range ws.marks {
+				h.push(it.key, it.p)
+			}
+			err = ws.floodExact(ctx, offs, tied)
+		}
+	} else {
+		for _, it := range marks {
+			ws.queue.push(uint32(it.key>>32), it.p)
+		}
+		err = ws.floodBuckets(ctx, offs)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if sized {
+		return ws.copySized(dst, s, xp, pp, z0, seeds.minSize, seeds.maxSize), nil
+	}
+	// Copy the labels out of the padded buffer.
+	for z := range s.Z {
+		for y := range s.Y {
+			d := (z*s.Y + y) * s.X
+			p0 := (z+z0)*pp + (y+1)*xp + 1
+			out := dst[d : d+s.X]
+			for x, c := range px[p0 : p0+s.X] {
+				l := c.lab
+				if l == wsBlocked {
+					l = 0
+				}
+				out[x] = l
+			}
+		}
+	}
+	return 0, nil
+}
+
+// fill writes the padded image of a flood (its frame and the pixels
+// outside the mask wsBlocked, every other pixel its ordered key and its
+// marker's label or 0) and lists the markers in raster order in ws.marks;
+// with peaks as seeds it places them (placePeaks).
+func (ws *wsScratch) fill(img []float32, seeds wsSeeds, mask []uint8, s stack.Shape, neg bool, xp, yp, zp, pp, z0 int) error {
+	px := ws.px
+	if z0 == 1 {
 		// The frame's planes.
 		for i := range px[:pp] {
 			px[i].lab = wsBlocked
@@ -418,7 +526,7 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 			above, t := seeds.above, seeds.t
 			for x, v := range row {
 				if v != v {
-					return 0, fmt.Errorf("%w: the image holds NaN at (%d, %d, %d)", ErrWatershedInput, z, y, x)
+					return fmt.Errorf("%w: the image holds NaN at (%d, %d, %d)", ErrWatershedInput, z, y, x)
 				}
 				if (mk != nil && mk[x] == 0) || (above && !(v > t)) {
 					prow[x].lab = wsBlocked
@@ -434,7 +542,7 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 				}
 				l := mrow[x]
 				if l == wsBlocked {
-					return 0, fmt.Errorf("%w: marker label %d is reserved", ErrWatershedInput, l)
+					return fmt.Errorf("%w: marker label %d is reserved", ErrWatershedInput, l)
 				}
 				prow[x] = wsPixel{l, k}
 				if l != 0 {
@@ -443,77 +551,10 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 			}
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return 0, err
-	}
 	if sized {
-		if err := ws.placePeaks(seeds.peaks, s, xp, pp, z0); err != nil {
-			return 0, err
-		}
+		return ws.placePeaks(seeds.peaks, s, xp, pp, z0)
 	}
-	marks := ws.marks
-	// Markers of equal value leave scikit-image's binary heap in an order
-	// only that heap gives: count the values that several markers share.
-	ws.vals = ws.vals[:0]
-	for _, it := range marks {
-		ws.vals = append(ws.vals, uint32(it.key>>32))
-	}
-	vals := ws.vals
-	slices.Sort(vals)
-	clear(ws.ties)
-	tied := 0
-	for i := 0; i < len(vals); {
-		j := i + 1
-		for j < len(vals) && vals[j] == vals[i] {
-			j++
-		}
-		if j-i > 1 {
-			if ws.ties == nil {
-				ws.ties = make(map[uint32]int)
-			}
-			ws.ties[vals[i]] = j - i
-			tied++
-		}
-		i = j
-	}
-	ws.queue.reset()
-	var err error
-	if tied > 0 {
-		// Push the markers one by one, exactly as scikit-image does.
-		h := &ws.heap
-		h.reset()
-		for _, it := range marks {
-			h.push(it.key, it.p)
-		}
-		err = ws.floodExact(ctx, offs, tied)
-	} else {
-		for _, it := range marks {
-			ws.queue.push(uint32(it.key>>32), it.p)
-		}
-		err = ws.floodBuckets(ctx, offs)
-	}
-	if err != nil {
-		return 0, err
-	}
-	if sized {
-		return ws.copySized(dst, s, xp, pp, z0, seeds.minSize, seeds.maxSize), nil
-	}
-	// Copy the labels out of the padded buffer.
-	for z := range s.Z {
-		for y := range s.Y {
-			d := (z*s.Y + y) * s.X
-			p0 := (z+z0)*pp + (y+1)*xp + 1
-			out := dst[d : d+s.X]
-			for x, c := range px[p0 : p0+s.X] {
-				l := c.lab
-				if l == wsBlocked {
-					l = 0
-				}
-				out[x] = l
-			}
-		}
-	}
-	return 0, nil
+	return nil
 }
 
 // placePeaks seeds the padded labels with i+1 at peaks[i] (the later of
@@ -718,6 +759,97 @@ func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
 				first[l] = min(first[l], nb)
 			}
 			q.push(max(c.key, cur), nb)
+		}
+	}
+	return nil
+}
+
+// errWsContest ends a tracked flood (floodTracked) whose result could
+// depend on the order of tied markers.
+var errWsContest = errors.New("kernels: watershed: tied markers contest a pixel")
+
+// wsContests counts the floods whose tracked run met a contest and were
+// flooded again in the exact heap's order (for tests).
+var wsContests atomic.Int64
+
+// wsTagRoot is the tag of a marker whose value other markers share.
+const wsTagRoot = 0x2545f491
+
+// wsMix is the tag of the window of an entry that leaves the queue with
+// key k, from the tag t its pixel was given when it entered (the window
+// of the entry that reached it, or wsTagRoot for a tied marker): 0 for 0
+// (an entry that descends from no tied marker), else a hash of both that
+// is never 0. Equal windows give equal tags; unequal windows give equal
+// tags only by a collision of the hash, which costs a needless second
+// flood and never a wrong label.
+func wsMix(t, k uint32) uint32 {
+	if t == 0 {
+		return 0
+	}
+	h := (t ^ k) * 0x9e3779b1
+	h ^= h >> 15
+	h *= 0x85ebca77
+	h ^= h >> 13
+	return h | 1
+}
+
+// floodTracked floods with the key queue although markers of equal value
+// remain in it, in raster order among themselves, and gives exactly
+// scikit-image's labels unless it returns errWsContest.
+//
+// Why this holds. Markers of one value v all enter with age 0 and leave
+// one after another once the flood reaches v (every later entry is at
+// least (v, 1)); only their order within that block depends on the binary
+// heap. Call the block a window, and, recursively, the entries that the
+// pops of one window push at one key another window: a window's entries
+// enter one after another with no other entry of their key in between, so
+// they leave one after another too, and entries of different windows keep
+// the same order whatever the block's order. Changing the block's order
+// only permutes, inside each of its descendant windows, the parts that
+// descend from different markers. That changes a label only if two entries
+// of one window with different labels both reach one free pixel: the first
+// of them to leave labels it. So the flood records on every pixel it
+// labels the tag of the labelling entry's window (wsMix; the pixel's key
+// is no longer needed once it is labelled, and holds the tag), and when
+// an entry finds a neighbour already labelled otherwise by an entry of its
+// own window, it stops with errWsContest. Without such a contest every
+// order of every block gives these labels, scikit-image's among them.
+func (ws *wsScratch) floodTracked(ctx context.Context, offs []int) error {
+	px := ws.px
+	q := ws.queue
+	sized, size, first := ws.sized, ws.size, ws.first
+	pf := ws.pf
+	for n := 0; q.n > 0; n++ {
+		if n%wsCheckEvery == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		p, cur := q.pop()
+		if len(pf) > 0 {
+			if np, ok := q.peekAt(1); ok {
+				simd.PrefetchOffsets(unsafe.Pointer(&px[np]), pf)
+			}
+		}
+		l := px[p].lab
+		w := wsMix(px[p].key, cur)
+		for _, o := range offs {
+			nb := uint32(int(p) + o)
+			c := &px[nb]
+			if c.lab != 0 {
+				if c.lab != l && w != 0 && c.key == w && c.lab != wsBlocked {
+					return errWsContest
+				}
+				continue
+			}
+			c.lab = l
+			if sized {
+				size[l]++
+				first[l] = min(first[l], nb)
+			}
+			k := max(c.key, cur)
+			c.key = w
+			q.push(k, nb)
 		}
 	}
 	return nil

@@ -175,6 +175,47 @@ func TestWatershedBruteForce(t *testing.T) {
 
 // TestWatershedLargeRandom floods images large enough for the radix queue
 // to do most of the work, with distinct and with tied marker values.
+// TestWatershedTiedPaths floods small images whose markers often share a
+// value, and requires the reference's labels on both paths such a flood
+// takes: the tracked flood in raster order when no two windows contest a
+// pixel, and the second flood in the binary heap's order when they do.
+// It runs alone (not in parallel), so that wsContests counts its floods.
+func TestWatershedTiedPaths(t *testing.T) {
+	ctx := context.Background()
+	r := rand.New(rand.NewPCG(23, 8))
+	tied, contests := 0, 0
+	for i := range 4000 {
+		planar := i%2 == 0
+		img, mk, mask := randWatershedCase(r, planar)
+		conn := []Connectivity{Conn4, Conn8}[i%4/2]
+		if !planar {
+			conn = []Connectivity{Conn6, Conn18, Conn26}[i%3]
+		}
+		seen := map[float32]bool{}
+		hasTie := false
+		for j, l := range mk.Data {
+			if l != 0 && (mask == nil || mask.Data[j] != 0) {
+				v := img.Data[j] + 0 // -0 ties with +0
+				hasTie = hasTie || seen[v]
+				seen[v] = true
+			}
+		}
+		before := wsContests.Load()
+		dst := stack.New[uint32](img.Shape)
+		require.NoError(t, Watershed(ctx, dst, img, mk, mask, conn))
+		require.Equal(t, refWatershed(img, mk, mask, conn), dst.Data, "case %d shape %v conn %d\nimg %v\nmarkers %v\nmask %v", i, img.Shape, conn, img.Data, mk.Data, mask)
+		c := int(wsContests.Load() - before)
+		require.True(t, c == 0 || hasTie, "case %d: a contest without tied markers", i)
+		if hasTie {
+			tied++
+			contests += c
+		}
+	}
+	t.Logf("%d floods with tied markers: %d without a contest, %d flooded again in the heap's order", tied, tied-contests, contests)
+	require.Greater(t, contests, 100)
+	require.Greater(t, tied-contests, 100)
+}
+
 func TestWatershedLargeRandom(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
