@@ -394,30 +394,7 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 		return 0, err
 	}
 	marks := ws.marks
-	// Markers of equal value leave scikit-image's binary heap in an order
-	// only that heap gives: count the values that several markers share.
-	ws.vals = ws.vals[:0]
-	for _, it := range marks {
-		ws.vals = append(ws.vals, uint32(it.key>>32))
-	}
-	vals := ws.vals
-	slices.Sort(vals)
-	clear(ws.ties)
-	tied := 0
-	for i := 0; i < len(vals); {
-		j := i + 1
-		for j < len(vals) && vals[j] == vals[i] {
-			j++
-		}
-		if j-i > 1 {
-			if ws.ties == nil {
-				ws.ties = make(map[uint32]int)
-			}
-			ws.ties[vals[i]] = j - i
-			tied++
-		}
-		i = j
-	}
+	tied := ws.countTies()
 	ws.queue.reset()
 	var err error
 	if tied > 0 {
@@ -436,7 +413,10 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 		err = ws.floodTracked(ctx, offs)
 		if err == errWsContest {
 			// Flood again, popping the markers in the order of
-			// scikit-image's binary heap, step for step.
+			// scikit-image's binary heap, step for step, until no tie
+			// is left. (Going on with floodTracked above the contest's
+			// level measured slower: ties that contest cluster, and each
+			// further contest costs another flood.)
 			wsContests.Add(1)
 			if err := fill(); err != nil {
 				return 0, err
@@ -762,6 +742,35 @@ func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
 		}
 	}
 	return nil
+}
+
+// countTies counts in ws.ties, for every value that several of the
+// markers in ws.marks share, how many share it, and returns the number of
+// such values.
+func (ws *wsScratch) countTies() int {
+	ws.vals = ws.vals[:0]
+	for _, it := range ws.marks {
+		ws.vals = append(ws.vals, uint32(it.key>>32))
+	}
+	vals := ws.vals
+	slices.Sort(vals)
+	clear(ws.ties)
+	tied := 0
+	for i := 0; i < len(vals); {
+		j := i + 1
+		for j < len(vals) && vals[j] == vals[i] {
+			j++
+		}
+		if j-i > 1 {
+			if ws.ties == nil {
+				ws.ties = make(map[uint32]int)
+			}
+			ws.ties[vals[i]] = j - i
+			tied++
+		}
+		i = j
+	}
+	return tied
 }
 
 // errWsContest ends a tracked flood (floodTracked) whose result could
