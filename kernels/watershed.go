@@ -712,6 +712,9 @@ func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
 	q := ws.queue
 	sized, size, first := ws.sized, ws.size, ws.first
 	pf := ws.pf
+	eight := len(offs) == 8 && !sized
+	var o8 [8]int
+	copy(o8[:], offs)
 	for n := 0; q.n > 0; n++ {
 		if n%wsCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -727,6 +730,26 @@ func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
 			}
 		}
 		l := px[p].lab
+		if eight {
+			// 2-D, connectivity 8, no sizes: the eight visits written out,
+			// without the loop's own work.
+			visit := func(o int) {
+				nb := uint32(int(p) + o)
+				if c := &px[nb]; c.lab == 0 {
+					c.lab = l
+					q.push(max(c.key, cur), nb)
+				}
+			}
+			visit(o8[0])
+			visit(o8[1])
+			visit(o8[2])
+			visit(o8[3])
+			visit(o8[4])
+			visit(o8[5])
+			visit(o8[6])
+			visit(o8[7])
+			continue
+		}
 		for _, o := range offs {
 			nb := uint32(int(p) + o)
 			c := &px[nb]
