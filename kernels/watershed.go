@@ -708,11 +708,16 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 // entries of one value leave first in, first out, and they enter in order
 // of age.
 func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
+	return ws.floodQueue(ctx, offs, false)
+}
+
+// floodQueue is floodBuckets, or floodTracked with track.
+func (ws *wsScratch) floodQueue(ctx context.Context, offs []int, track bool) error {
 	px := ws.px
 	q := ws.queue
 	sized, size, first := ws.sized, ws.size, ws.first
 	pf := ws.pf
-	eight := len(offs) == 8 && !sized
+	eight := len(offs) == 8 && !sized && !track
 	var o8 [8]int
 	copy(o8[:], offs)
 	for n := 0; q.n > 0; n++ {
@@ -730,6 +735,10 @@ func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
 			}
 		}
 		l := px[p].lab
+		var w uint32 // with track: the window's tag
+		if track {
+			w = wsMix(px[p].key, cur)
+		}
 		if eight {
 			// 2-D, connectivity 8, no sizes: the eight visits written out,
 			// without the loop's own work.
@@ -754,6 +763,9 @@ func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
 			nb := uint32(int(p) + o)
 			c := &px[nb]
 			if c.lab != 0 {
+				if track && c.lab != l && w != 0 && c.key == w && c.lab != wsBlocked {
+					return errWsContest
+				}
 				continue
 			}
 			c.lab = l
@@ -761,7 +773,11 @@ func (ws *wsScratch) floodBuckets(ctx context.Context, offs []int) error {
 				size[l]++
 				first[l] = min(first[l], nb)
 			}
-			q.push(max(c.key, cur), nb)
+			k := max(c.key, cur)
+			if track {
+				c.key = w
+			}
+			q.push(k, nb)
 		}
 	}
 	return nil
@@ -847,44 +863,7 @@ func wsMix(t, k uint32) uint32 {
 // own window, it stops with errWsContest. Without such a contest every
 // order of every block gives these labels, scikit-image's among them.
 func (ws *wsScratch) floodTracked(ctx context.Context, offs []int) error {
-	px := ws.px
-	q := ws.queue
-	sized, size, first := ws.sized, ws.size, ws.first
-	pf := ws.pf
-	for n := 0; q.n > 0; n++ {
-		if n%wsCheckEvery == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		p, cur := q.pop()
-		if len(pf) > 0 {
-			if np, ok := q.peekAt(1); ok {
-				simd.PrefetchOffsets(unsafe.Pointer(&px[np]), pf)
-			}
-		}
-		l := px[p].lab
-		w := wsMix(px[p].key, cur)
-		for _, o := range offs {
-			nb := uint32(int(p) + o)
-			c := &px[nb]
-			if c.lab != 0 {
-				if c.lab != l && w != 0 && c.key == w && c.lab != wsBlocked {
-					return errWsContest
-				}
-				continue
-			}
-			c.lab = l
-			if sized {
-				size[l]++
-				first[l] = min(first[l], nb)
-			}
-			k := max(c.key, cur)
-			c.key = w
-			q.push(k, nb)
-		}
-	}
-	return nil
+	return ws.floodQueue(ctx, offs, true)
 }
 
 // wsPrefetchOffsets appends to out the byte offsets, from a voxel, of the
