@@ -441,21 +441,7 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 	if sized {
 		return ws.copySized(dst, s, xp, pp, z0, seeds.minSize, seeds.maxSize), nil
 	}
-	// Copy the labels out of the padded buffer.
-	for z := range s.Z {
-		for y := range s.Y {
-			d := (z*s.Y + y) * s.X
-			p0 := (z+z0)*pp + (y+1)*xp + 1
-			out := dst[d : d+s.X]
-			for x, c := range px[p0 : p0+s.X] {
-				l := c.lab
-				if l == wsBlocked {
-					l = 0
-				}
-				out[x] = l
-			}
-		}
-	}
+	ws.copyOut(dst, s, xp, pp, z0, nil)
 	return 0, nil
 }
 
@@ -588,7 +574,6 @@ func (ws *wsScratch) placePeaks(peaks [][3]int, s stack.Shape, xp, pp, z0 int) e
 // the sizes and first pixels the flood counted, and returns n.
 func (ws *wsScratch) copySized(dst []uint32, s stack.Shape, xp, pp, z0, minSize, maxSize int) int {
 	ws.sized = false
-	px := ws.px
 	// Kept labels by first pixel.
 	order := ws.order[:0]
 	for l := 1; l < len(ws.size); l++ {
@@ -606,12 +591,31 @@ func (ws *wsScratch) copySized(dst []uint32, s stack.Shape, xp, pp, z0, minSize,
 		lut[l] = uint32(i + 1)
 	}
 	ws.lut = lut
+	ws.copyOut(dst, s, xp, pp, z0, lut)
+	return len(order)
+}
+
+// copyOut copies the labels out of the padded buffer into dst, through
+// lut when it is not nil; pixels never flooded are 0.
+func (ws *wsScratch) copyOut(dst []uint32, s stack.Shape, xp, pp, z0 int, lut []uint32) {
+	px := ws.px
 	for z := range s.Z {
 		for y := range s.Y {
 			d := (z*s.Y + y) * s.X
 			p0 := (z+z0)*pp + (y+1)*xp + 1
 			out := dst[d : d+s.X]
-			for x, c := range px[p0 : p0+s.X] {
+			row := px[p0 : p0+s.X]
+			if lut == nil {
+				for x, c := range row {
+					l := c.lab
+					if l == wsBlocked {
+						l = 0
+					}
+					out[x] = l
+				}
+				continue
+			}
+			for x, c := range row {
 				if c.lab == wsBlocked {
 					out[x] = 0
 					continue
@@ -620,7 +624,6 @@ func (ws *wsScratch) copySized(dst []uint32, s stack.Shape, xp, pp, z0, minSize,
 			}
 		}
 	}
-	return len(order)
 }
 
 // wsCheckEvery is how many pops pass between two looks at the context.

@@ -57,6 +57,15 @@ func wsBenchInput(kind string, s stack.Shape) (*stack.Volume[float32], *stack.Vo
 	return img, mk, mask
 }
 
+// wsBenchConn is the connectivity the watershed benchmarks flood s with:
+// 8 in 2-D, 26 in 3-D.
+func wsBenchConn(s stack.Shape) Connectivity {
+	if s.Z > 1 {
+		return Conn26
+	}
+	return Conn8
+}
+
 var wsBenchShapes = map[string]stack.Shape{
 	"1024x1024":  {Z: 1, Y: 1024, X: 1024},
 	"64x256x256": {Z: 64, Y: 256, X: 256},
@@ -65,10 +74,7 @@ var wsBenchShapes = map[string]stack.Shape{
 func BenchmarkWatershed(b *testing.B) {
 	for _, name := range []string{"1024x1024", "64x256x256"} {
 		s := wsBenchShapes[name]
-		conn := Conn8
-		if s.Z > 1 {
-			conn = Conn26
-		}
+		conn := wsBenchConn(s)
 		for _, kind := range wsBenchKinds {
 			b.Run(fmt.Sprintf("%s/conn=%d/%s", kind, conn, name), func(b *testing.B) {
 				img, mk, mask := wsBenchInput(kind, s)
@@ -107,10 +113,7 @@ func BenchmarkWatershed(b *testing.B) {
 func BenchmarkWatershedHeap(b *testing.B) {
 	for _, name := range []string{"1024x1024", "64x256x256"} {
 		s := wsBenchShapes[name]
-		conn := Conn8
-		if s.Z > 1 {
-			conn = Conn26
-		}
+		conn := wsBenchConn(s)
 		b.Run(fmt.Sprintf("uint8/conn=%d/%s", conn, name), func(b *testing.B) {
 			img, mk, mask := wsBenchInput("uint8", s)
 			var ops []refHeapOp
@@ -180,10 +183,7 @@ func TestWriteWatershedBench(t *testing.T) {
 	}
 	ctx := context.Background()
 	for name, s := range wsBenchShapes {
-		conn := Conn8
-		if s.Z > 1 {
-			conn = Conn26
-		}
+		conn := wsBenchConn(s)
 		for _, kind := range wsBenchKinds {
 			img, mk, mask := wsBenchInput(kind, s)
 			dst := stack.New[uint32](s)
