@@ -30,11 +30,9 @@ print("ready", flush=True)
 t0, c0 = time.perf_counter(), time.process_time()
 try:
     ndi.gaussian_filter(a, 12)
-    kind = "finished"
+    print("finished", time.perf_counter() - t0, time.process_time() - c0, flush=True)
 except KeyboardInterrupt:
-    kind = "interrupted"
-t1 = time.perf_counter()
-print(kind, t1 - t0, time.process_time() - c0, t1, flush=True)
+    print("interrupted", time.perf_counter() - t0, time.process_time() - c0, flush=True)
 # The cancelled call's output is freed by now; free its input too and map
 # fresh memory of the same size: a library still writing would crash this
 # process or scribble on the zeros.
@@ -46,38 +44,18 @@ print("after", int(ndi.label(b[0] == 0)[1]), int(np.count_nonzero(b)), flush=Tru
 """
 
 
-def sigint_during_a_call():
-    """Runs CHILD, sends it SIGINT 1/5 of the way into its timed call, and
-    returns the full call's seconds (wall, CPU), the child's output lines,
-    and whether the signal left in time: unless the call was interrupted,
-    a quarter of a full call before it ended (time.perf_counter is the
-    system's monotonic clock, shared by both processes), time enough for
-    the wait loop to see it."""
+def test_sigint_cancels_a_running_call():
     env = dict(os.environ)
     p = subprocess.Popen([sys.executable, "-c", CHILD], stdout=subprocess.PIPE, text=True, env=env)
     _, full, fullcpu = p.stdout.readline().split()
     full, fullcpu = float(full), float(fullcpu)
     assert p.stdout.readline().strip() == "ready"
     time.sleep(full / 5)
-    sent = time.perf_counter()
     p.send_signal(signal.SIGINT)
     out, _ = p.communicate(timeout=120)
     lines = out.split("\n")
-    kind, ended = lines[0].split()[0], float(lines[0].split()[3])
-    return full, fullcpu, lines, kind == "interrupted" or sent < ended - full / 4
-
-
-def test_sigint_cancels_a_running_call():
-    # On a starved machine the signal can leave when the call has (nearly)
-    # ended, which says nothing about cancelling: try again then, a few
-    # times.
-    for _ in range(3):
-        full, fullcpu, lines, in_time = sigint_during_a_call()
-        if in_time:
-            break
-    assert in_time, "the signal never left in time while the call was running: " + lines[0]
-    kind, took, cpu, _ = lines[0].split()
-    assert kind == "interrupted", "\n".join(lines)
+    kind, took, cpu = lines[0].split()
+    assert kind == "interrupted", out
     # CPU seconds, not wall time: on a loaded machine the wall clock of
     # either call says little about how much of the work was done.
     assert float(cpu) < 0.75 * fullcpu, (took, cpu, full, fullcpu)
