@@ -226,6 +226,11 @@ type wsScratch struct {
 	marks []wsItem
 	vals  []uint32
 	byAge []uint32
+	// The exact flood's state between calls of floodExact, the state kept
+	// to go back to, and the key at which floodTracked met its contest.
+	x         wsExact
+	saved     wsSaved
+	contestAt uint32
 	// pf holds, in a 3-D flood, the byte offsets of the cache lines of a
 	// voxel's neighbourhood (wsPrefetchOffsets); empty in 2-D.
 	pf []int
@@ -413,10 +418,12 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 		err = ws.floodTracked(ctx, offs)
 		if err == errWsContest {
 			// Flood again, popping the markers in the order of
-			// scikit-image's binary heap, step for step, until no tie
-			// is left. (Going on with floodTracked above the contest's
-			// level measured slower: ties that contest cluster, and each
-			// further contest costs another flood.)
+			// scikit-image's binary heap, step for step, until the ties
+			// up to the contest's level have left; keep that state and go
+			// on with floodTracked. At a further contest (from a tie
+			// above, so at a higher level), go back to the kept state and
+			// run the heap further. After wsMaxContests, the heap runs
+			// until no tie is left.
 			wsContests.Add(1)
 			if err := fill(); err != nil {
 				return 0, err
@@ -427,7 +434,23 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 			for _, it := range ws.marks {
 				h.push(it.key, it.p)
 			}
-			err = ws.floodExact(ctx, offs, tied)
+			ws.x = wsExact{age: 1, tied: tied}
+			for tries := 1; ; tries++ {
+				upTo := &ws.contestAt
+				if tries >= wsMaxContests {
+					upTo = nil
+				}
+				if err = ws.floodExact(ctx, offs, upTo); err != errWsUpTo {
+					break
+				}
+				ws.save()
+				ws.handOver(true)
+				if err = ws.floodTracked(ctx, offs); err != errWsContest {
+					break
+				}
+				wsContests.Add(1)
+				ws.restore()
+			}
 		}
 	} else {
 		for _, it := range marks {
@@ -629,13 +652,28 @@ func (ws *wsScratch) copyOut(dst []uint32, s stack.Shape, xp, pp, z0 int, lut []
 // wsCheckEvery is how many pops pass between two looks at the context.
 const wsCheckEvery = 1 << 16
 
-// floodExact runs scikit-image's binary heap while markers of equal value
-// remain in it, then hands the rest to floodBuckets.
-func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error {
+// floodExact runs scikit-image's binary heap, from the state in ws.heap,
+// ws.ties and ws.x, while markers of equal value remain in it, then hands
+// the rest to floodBuckets. With upTo (track), it stops instead, returning
+// errWsUpTo with the heap as it is, as soon as no tie of value at most
+// *upTo is left: the caller may then go on with floodTracked.
+func (ws *wsScratch) floodExact(ctx context.Context, offs []int, upTo *uint32) error {
 	px := ws.px
 	h := &ws.heap
-	age := uint32(1)
+	x := &ws.x
 	pf := ws.pf
+	// The values up to *upTo that several markers still share.
+	low := 0
+	if upTo != nil {
+		for v, c := range ws.ties {
+			if c > 1 && v <= *upTo {
+				low++
+			}
+		}
+		if low == 0 {
+			return errWsUpTo
+		}
+	}
 	for n := 0; h.len() > 0; n++ {
 		if n%wsCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -649,10 +687,14 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 			simd.PrefetchOffsets(unsafe.Pointer(&px[h.pix[1]]), pf)
 		}
 		v := uint32(key >> 32)
+		x.cur = v
 		if uint32(key) == 0 {
 			if c, ok := ws.ties[v]; ok {
 				if c == 2 {
-					tied--
+					x.tied--
+					if upTo != nil && v <= *upTo {
+						low--
+					}
 				}
 				ws.ties[v] = c - 1
 			}
@@ -664,7 +706,7 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 			if c.lab != 0 {
 				continue
 			}
-			age++
+			x.age++
 			kv := max(c.key, v)
 			c.lab = l
 			if ws.sized {
@@ -673,38 +715,118 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, tied int) error
 					ws.first[l] = q
 				}
 			}
-			h.push(uint64(kv)<<32|uint64(age), q)
+			h.push(uint64(kv)<<32|uint64(x.age), q)
 		}
-		if tied == 0 {
-			// Every key left is distinct, so any exact priority queue pops
-			// them in the same order: hand them to the bucket queue in
-			// order of age (the markers left, of age 0, first), which
-			// keeps each bucket, one value, in order of age. The ages
-			// are distinct and below age: placing each entry at its age
-			// orders them without a sort.
-			q := ws.queue
-			q.start(v)
-			byAge := grow(ws.byAge, int(age)+1)
-			ws.byAge = byAge
-			clear(byAge)
-			keys, pix := h.keys, h.pix
-			for i := 1; i <= h.n; i++ {
-				if a := uint32(keys[i]); a == 0 {
-					q.push(uint32(keys[i]>>32), pix[i])
-				} else {
-					byAge[a] = uint32(i)
-				}
-			}
-			for _, i := range byAge {
-				if i != 0 {
-					q.push(uint32(keys[i]>>32), pix[i])
-				}
-			}
-			h.reset()
+		if x.tied == 0 {
+			ws.handOver(false)
 			return ws.floodBuckets(ctx, offs)
+		}
+		if upTo != nil && low == 0 {
+			return errWsUpTo
 		}
 	}
 	return nil
+}
+
+// handOver moves the heap's entries to the bucket queue. Once every key
+// left is distinct (or, with track, once every tie left is between markers
+// that floodTracked is to watch), any exact priority queue pops them in
+// the same order: they go to the bucket queue in order of age (the markers
+// left, of age 0, first), which keeps each bucket, one value, in order of
+// age. The ages are distinct and below ws.x.age: placing each entry at its
+// age orders them without a sort. With track, the pixels of the entries
+// left get their tags for floodTracked: 0 (they descend from no tie it
+// watches; their keys are no longer needed), the root tag for the tied
+// markers.
+func (ws *wsScratch) handOver(track bool) {
+	h := &ws.heap
+	q := ws.queue
+	q.reset()
+	q.start(ws.x.cur)
+	byAge := grow(ws.byAge, int(ws.x.age)+1)
+	ws.byAge = byAge
+	clear(byAge)
+	keys, pix := h.keys, h.pix
+	for i := 1; i <= h.n; i++ {
+		if a := uint32(keys[i]); a == 0 {
+			q.push(uint32(keys[i]>>32), pix[i])
+		} else {
+			byAge[a] = uint32(i)
+		}
+	}
+	for _, i := range byAge {
+		if i != 0 {
+			q.push(uint32(keys[i]>>32), pix[i])
+		}
+	}
+	if track {
+		for i := 1; i <= h.n; i++ {
+			t := uint32(0)
+			if uint32(keys[i]) == 0 && ws.ties[uint32(keys[i]>>32)] > 1 {
+				t = wsTagRoot
+			}
+			ws.px[pix[i]].key = t
+		}
+	}
+	h.reset()
+}
+
+// wsExact is the state of an exact flood between calls of floodExact.
+type wsExact struct {
+	age  uint32 // the last age given
+	tied int    // values that several markers waiting in the heap share
+	cur  uint32 // the value last popped
+}
+
+// wsSaved is a flood's state kept where floodExact stopped (save), to go
+// back to (restore) when the tracked flood after it meets a contest.
+type wsSaved struct {
+	px          []wsPixel
+	keys        []uint64
+	pix         []uint32
+	n           int
+	x           wsExact
+	ties        map[uint32]int
+	size, first []uint32
+}
+
+func (ws *wsScratch) save() {
+	sv := &ws.saved
+	sv.px = append(sv.px[:0], ws.px...)
+	h := &ws.heap
+	sv.keys = append(sv.keys[:0], h.keys[:h.n+2]...)
+	sv.pix = append(sv.pix[:0], h.pix[:h.n+2]...)
+	sv.n = h.n
+	sv.x = ws.x
+	if sv.ties == nil {
+		sv.ties = make(map[uint32]int)
+	}
+	clear(sv.ties)
+	for v, c := range ws.ties {
+		sv.ties[v] = c
+	}
+	if ws.sized {
+		sv.size = append(sv.size[:0], ws.size...)
+		sv.first = append(sv.first[:0], ws.first...)
+	}
+}
+
+func (ws *wsScratch) restore() {
+	sv := &ws.saved
+	copy(ws.px, sv.px)
+	h := &ws.heap
+	h.keys = append(h.keys[:0], sv.keys...)
+	h.pix = append(h.pix[:0], sv.pix...)
+	h.n = sv.n
+	ws.x = sv.x
+	clear(ws.ties)
+	for v, c := range sv.ties {
+		ws.ties[v] = c
+	}
+	if ws.sized {
+		copy(ws.size, sv.size)
+		copy(ws.first, sv.first)
+	}
 }
 
 // floodBuckets floods with the key queue. Ages need no storing there:
@@ -767,6 +889,7 @@ func (ws *wsScratch) floodQueue(ctx context.Context, offs []int, track bool) err
 			c := &px[nb]
 			if c.lab != 0 {
 				if track && c.lab != l && w != 0 && c.key == w && c.lab != wsBlocked {
+					ws.contestAt = cur
 					return errWsContest
 				}
 				continue
@@ -818,6 +941,14 @@ func (ws *wsScratch) countTies() int {
 // errWsContest ends a tracked flood (floodTracked) whose result could
 // depend on the order of tied markers.
 var errWsContest = errors.New("kernels: watershed: tied markers contest a pixel")
+
+// errWsUpTo stops floodExact where the ties it was asked to run the heap
+// through have left.
+var errWsUpTo = errors.New("kernels: watershed: the ties up to the level asked have left the heap")
+
+// wsMaxContests is how many contests a flood goes back for before its heap
+// runs until no tie is left.
+const wsMaxContests = 8
 
 // wsContests counts the floods whose tracked run met a contest and were
 // flooded again in the exact heap's order (for tests).
