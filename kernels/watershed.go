@@ -47,13 +47,16 @@ const wsBlocked = math.MaxUint32
 // enters with the larger of its own value and the value of the pixel that
 // reached it (scikit-image 0.26 does so; 0.19 and earlier used the pixel's
 // own value, which can give other labels where a basin is reached over a
-// higher ridge), and takes that pixel's label when it enters. Markers of
-// equal value leave the queue in the order of scikit-image's binary heap,
-// which this implementation reproduces while such ties remain; after that it
-// uses a three-level radix bucket queue over the values (first in, first out
-// within a value), which is exact because no two entries then share a key.
-// The cost is O(N) after the ties, O(N log N) while tied markers remain in
-// the queue (until the flood reaches the highest tied value).
+// higher ridge), and takes that pixel's label when it enters. The queue is
+// a three-level radix bucket queue over the values (first in, first out
+// within a value), exact wherever no two entries share a key: O(N).
+//
+// Markers of equal value leave scikit-image's binary heap in an order only
+// that heap decides. They are first flooded in raster order, watching for
+// the one way their order can change a label (floodTracked); without it the
+// labels are scikit-image's. Otherwise the heap is run, step for step, only
+// as far as the ties whose order matters (O(N log N) over that part), and
+// the bucket queue floods the rest.
 //
 // dst may be markers itself (the same volume or the same slice): markers are
 // read before anything is written. The label math.MaxUint32 is reserved and
