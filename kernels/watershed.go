@@ -425,8 +425,9 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 			// up to the contest's level have left; keep that state and go
 			// on with floodTracked. At a further contest (from a tie
 			// above, so at a higher level), go back to the kept state and
-			// run the heap further. After wsMaxContests, the heap runs
-			// until no tie is left.
+			// run the heap further. After wsMaxContests, or when the
+			// image is too large to keep a copy of (wsSaveMaxPixels), the
+			// heap runs until no tie is left.
 			wsContests.Add(1)
 			if err := fill(); err != nil {
 				return 0, err
@@ -440,7 +441,7 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 			ws.x = wsExact{age: 1, tied: tied}
 			for tries := 1; ; tries++ {
 				upTo := &ws.contestAt
-				if tries >= wsMaxContests {
+				if tries >= wsMaxContests || len(ws.px) > wsSaveMaxPixels {
 					upTo = nil
 				}
 				if err = ws.floodExact(ctx, offs, upTo); err != errWsUpTo {
@@ -952,6 +953,11 @@ var errWsUpTo = errors.New("kernels: watershed: the ties up to the level asked h
 // wsMaxContests is how many contests a flood goes back for before its heap
 // runs until no tie is left.
 const wsMaxContests = 8
+
+// wsSaveMaxPixels is the largest padded image whose state a flood keeps to
+// go back to (save doubles the flood's memory); a larger one runs its heap
+// until no tie is left after its first contest. A variable for tests.
+var wsSaveMaxPixels = 1 << 28
 
 // wsContests counts the floods whose tracked run met a contest and were
 // flooded again in the exact heap's order (for tests).

@@ -216,6 +216,24 @@ func TestWatershedTiedPaths(t *testing.T) {
 	require.Greater(t, byContests[0], 100)
 	require.Greater(t, byContests[1], 100)
 	require.Greater(t, byContests[2], 5)
+
+	// An image too large to keep a copy of runs its heap to the end after
+	// its first contest.
+	defer func(n int) { wsSaveMaxPixels = n }(wsSaveMaxPixels)
+	wsSaveMaxPixels = 0
+	r = rand.New(rand.NewPCG(23, 8))
+	for i := range 1000 {
+		img, mk, mask := randWatershedCase(r, i%2 == 0)
+		conn := Conn8
+		if i%2 == 1 {
+			conn = Conn26
+		}
+		before := wsContests.Load()
+		dst := stack.New[uint32](img.Shape)
+		require.NoError(t, Watershed(ctx, dst, img, mk, mask, conn))
+		require.Equal(t, refWatershed(img, mk, mask, conn), dst.Data, "without a kept state: case %d", i)
+		require.LessOrEqual(t, wsContests.Load()-before, int64(1), "without a kept state: case %d", i)
+	}
 }
 
 func TestWatershedLargeRandom(t *testing.T) {
