@@ -455,6 +455,10 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 				wsContests.Add(1)
 				ws.restore()
 			}
+			if cap(ws.saved.px) > wsKeepSaved {
+				// Do not hold a large copy in the pool between calls.
+				ws.saved.px = nil
+			}
 		}
 	} else {
 		for _, it := range marks {
@@ -958,6 +962,10 @@ const wsMaxContests = 8
 // go back to (save doubles the flood's memory); a larger one runs its heap
 // until no tie is left after its first contest. A variable for tests.
 var wsSaveMaxPixels = 1 << 28
+
+// wsKeepSaved is the largest copy of a padded image (in pixels) that a
+// pooled flood keeps for the next call.
+const wsKeepSaved = 1 << 22
 
 // wsContests counts the floods whose tracked run met a contest and were
 // flooded again in the exact heap's order (for tests).
