@@ -245,10 +245,10 @@ type wsScratch struct {
 }
 
 // fillRow fills one padded row of a flood seeded by a marker image, with
-// no threshold for a mask, as flood's general loop does, without a branch
-// per pixel but for the markers: it stores each pixel's label (wsBlocked
-// outside the mask) and ordered key (of -row[x] with neg) and appends the
-// markers, at padded index p0 + x, to marks. It reports false, with the
+// no threshold for a mask, as flood's general loop does, with no branch per
+// pixel but for the mask and the markers: it stores each pixel's label
+// (wsBlocked outside the mask) and, inside it, its ordered key (of -row[x]
+// with neg), and appends the markers, at padded index p0 + x, to marks. It reports false, with the
 // row to be filled again by the general loop, when the row holds NaN or,
 // inside the mask, the reserved label.
 func fillRow(prow []wsPixel, row []float32, mrow []uint32, mk []uint8, neg bool, marks *[]wsItem, p0 uint32) bool {
@@ -264,13 +264,14 @@ func fillRow(prow []wsPixel, row []float32, mrow []uint32, mk []uint8, neg bool,
 		b := math.Float32bits(v) ^ flip
 		// NaN: the bits without the sign above the infinity's.
 		bad |= (0x7f800000 - b&0x7fffffff) >> 31
-		l := mrow[x]
 		if mk != nil && mk[x] == 0 {
-			l = wsBlocked
-		} else {
-			// The reserved label inside the mask: ^l is 0 only for it.
-			bad |= uint32((uint64(^l) - 1) >> 63)
+			// Outside the mask only the label is ever read.
+			prow[x].lab = wsBlocked
+			continue
 		}
+		l := mrow[x]
+		// The reserved label inside the mask: ^l is 0 only for it.
+		bad |= uint32((uint64(^l) - 1) >> 63)
 		k := orderedKeyBits(b)
 		prow[x] = wsPixel{l, k}
 		if l-1 < wsBlocked-1 { // a marker: neither 0 nor wsBlocked
