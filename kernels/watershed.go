@@ -389,8 +389,7 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 	if !planar {
 		z0 = 1
 	}
-	markers := seeds.markers
-	sized := markers == nil
+	sized := seeds.markers == nil
 	// fill writes the padded image (again, after a tracked flood that
 	// met a contest) and lists the markers in ws.marks.
 	fill := func() error {
@@ -757,24 +756,23 @@ func (ws *wsScratch) handOver(track bool) {
 	clear(byAge)
 	keys, pix := h.keys, h.pix
 	for i := 1; i <= h.n; i++ {
-		if a := uint32(keys[i]); a == 0 {
+		a := uint32(keys[i])
+		if a == 0 {
 			q.push(uint32(keys[i]>>32), pix[i])
 		} else {
 			byAge[a] = uint32(i)
+		}
+		if track {
+			t := uint32(0)
+			if a == 0 && ws.ties[uint32(keys[i]>>32)] > 1 {
+				t = wsTagRoot
+			}
+			ws.px[pix[i]].key = t
 		}
 	}
 	for _, i := range byAge {
 		if i != 0 {
 			q.push(uint32(keys[i]>>32), pix[i])
-		}
-	}
-	if track {
-		for i := 1; i <= h.n; i++ {
-			t := uint32(0)
-			if uint32(keys[i]) == 0 && ws.ties[uint32(keys[i]>>32)] > 1 {
-				t = wsTagRoot
-			}
-			ws.px[pix[i]].key = t
 		}
 	}
 	h.reset()
@@ -794,7 +792,6 @@ type wsSaved struct {
 	keys        []uint64
 	pix         []uint32
 	n           int
-	x           wsExact
 	ties        map[uint32]int
 	size, first []uint32
 }
@@ -806,7 +803,6 @@ func (ws *wsScratch) save() {
 	sv.keys = append(sv.keys[:0], h.keys[:h.n+2]...)
 	sv.pix = append(sv.pix[:0], h.pix[:h.n+2]...)
 	sv.n = h.n
-	sv.x = ws.x
 	if sv.ties == nil {
 		sv.ties = make(map[uint32]int)
 	}
@@ -827,7 +823,7 @@ func (ws *wsScratch) restore() {
 	h.keys = append(h.keys[:0], sv.keys...)
 	h.pix = append(h.pix[:0], sv.pix...)
 	h.n = sv.n
-	ws.x = sv.x
+	// ws.x is as save found it: floodTracked and handOver read it only.
 	clear(ws.ties)
 	for v, c := range sv.ties {
 		ws.ties[v] = c
