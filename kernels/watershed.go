@@ -175,7 +175,8 @@ func WatershedPlanes(ctx context.Context, dst *stack.Volume[uint32], image *stac
 		if mask != nil {
 			m = mask.Data[z*n : (z+1)*n]
 		}
-		return scratch[worker].run(ctx, dst.Data[z*n:(z+1)*n], image.Data[z*n:(z+1)*n], markers.Data[z*n:(z+1)*n], m, plane, c, false)
+		_, err := scratch[worker].flood(ctx, dst.Data[z*n:(z+1)*n], image.Data[z*n:(z+1)*n], wsSeeds{markers: markers.Data[z*n : (z+1)*n], z0: z}, m, plane, c, false)
+		return err
 	})
 }
 
@@ -358,6 +359,9 @@ type wsSeeds struct {
 	minSize, maxSize int
 	above            bool // the mask is image > t
 	t                float32
+	// z0 is the index of the image's first plane in the caller's volume,
+	// for the places that errors name (WatershedPlanes floods one plane).
+	z0 int
 }
 
 // flood floods one image of shape s (2-D when s.Z == 1) with a normalised
@@ -523,7 +527,7 @@ func (ws *wsScratch) fill(img []float32, seeds wsSeeds, mask []uint8, s stack.Sh
 			above, t := seeds.above, seeds.t
 			for x, v := range row {
 				if v != v {
-					return fmt.Errorf("%w: the image holds NaN at (%d, %d, %d)", ErrWatershedInput, z, y, x)
+					return fmt.Errorf("%w: the image holds NaN at (%d, %d, %d)", ErrWatershedInput, seeds.z0+z, y, x)
 				}
 				if (mk != nil && mk[x] == 0) || (above && !(v > t)) {
 					prow[x].lab = wsBlocked

@@ -351,4 +351,10 @@ func TestWatershedErrors(t *testing.T) {
 	img.Data[5], mask.Data[5] = float32(math.NaN()), 0
 	require.ErrorContains(t, Watershed(ctx, dst, img, mk, mask, Conn4), "NaN at (0, 1, 2)")
 	require.ErrorContains(t, WatershedNegated(ctx, dst, img, mk, nil, Conn4), "NaN at (0, 1, 2)")
+
+	// Plane by plane, the error names the plane in the volume.
+	s3 := stack.Shape{Z: 3, Y: 3, X: 3}
+	img3, mk3, dst3 := stack.New[float32](s3), stack.New[uint32](s3), stack.New[uint32](s3)
+	img3.Data[2*9+4] = float32(math.NaN())
+	require.ErrorContains(t, WatershedPlanes(ctx, dst3, img3, mk3, nil, Conn8, 1), "NaN at (2, 1, 1)")
 }

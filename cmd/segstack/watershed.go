@@ -168,7 +168,11 @@ output is uint32.`,
 							return nil, err
 						}
 					}
-					return lab.Data, kernels.Watershed(ctx, lab, img, lab, m, conn)
+					if err := kernels.Watershed(ctx, lab, img, lab, m, conn); err != nil {
+						// The kernel sees one plane: name it in the stack.
+						return nil, fmt.Errorf("plane %d: %w", z, err)
+					}
+					return lab.Data, nil
 				})
 			}
 			if err != nil {

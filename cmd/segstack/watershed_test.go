@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -80,6 +81,19 @@ func TestWatershedCommand(t *testing.T) {
 	require.NotEqual(t, 0, code)
 	require.Contains(t, stderr, "shape")
 	_, err := os.Stat(filepath.Join(dir, "x.tif"))
+	require.True(t, os.IsNotExist(err), "a failed run leaves no output")
+	// NaN in a later plane: the error names that plane of the stack.
+	writeTIFF(t, filepath.Join(dir, "nan.tif"), s, 1, 0, 0, func(i int) float32 {
+		if i == s.Y*s.X+5 {
+			return float32(math.NaN())
+		}
+		return img.Data[i]
+	})
+	_, stderr, code = run(t, dir, "watershed", "nan.tif", "--markers", "mk.tif", "-o", "x.tif")
+	require.NotEqual(t, 0, code)
+	require.Contains(t, stderr, "plane 1: ")
+	require.Contains(t, stderr, "NaN")
+	_, err = os.Stat(filepath.Join(dir, "x.tif"))
 	require.True(t, os.IsNotExist(err), "a failed run leaves no output")
 }
 
