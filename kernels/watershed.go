@@ -229,7 +229,9 @@ type wsScratch struct {
 	ties  map[uint32]int
 	marks []wsItem
 	vals  []uint32
-	byAge []uint32
+	// tieVals lists in increasing order the values that ws.ties counts.
+	tieVals []uint32
+	byAge   []uint32
 	// The exact flood's state between calls of floodExact, the state kept
 	// to go back to, and the key at which floodTracked met its contest.
 	x         wsExact
@@ -426,8 +428,9 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 		if err == errWsContest {
 			// Flood again, popping the markers in the order of
 			// scikit-image's binary heap, step for step, until the ties
-			// up to the contest's level have left; keep that state and go
-			// on with floodTracked. At a further contest (from a tie
+			// up to the contest's level, and the next wsTieLookahead tied
+			// values above it, have left; keep that state and go on with
+			// floodTracked. At a further contest (from a tie
 			// above, so at a higher level), go back to the kept state and
 			// run the heap further. After wsMaxContests, or when the
 			// image is too large to keep a copy of (wsSaveMaxPixels), the
@@ -444,7 +447,8 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 			}
 			ws.x = wsExact{age: 1, tied: tied}
 			for tries := 1; ; tries++ {
-				upTo := &ws.contestAt
+				lim := ws.tieAbove(ws.contestAt, wsTieLookahead)
+				upTo := &lim
 				if tries >= wsMaxContests || len(ws.px) > wsSaveMaxPixels {
 					upTo = nil
 				}
@@ -929,6 +933,7 @@ func (ws *wsScratch) countTies() int {
 	vals := ws.vals
 	slices.Sort(vals)
 	clear(ws.ties)
+	ws.tieVals = ws.tieVals[:0]
 	tied := 0
 	for i := 0; i < len(vals); {
 		j := i + 1
@@ -940,11 +945,25 @@ func (ws *wsScratch) countTies() int {
 				ws.ties = make(map[uint32]int)
 			}
 			ws.ties[vals[i]] = j - i
+			ws.tieVals = append(ws.tieVals, vals[i])
 			tied++
 		}
 		i = j
 	}
 	return tied
+}
+
+// tieAbove is the d-th of the tied values (ws.tieVals) above v, or the
+// last of them, or v when none is above it or d is 0.
+func (ws *wsScratch) tieAbove(v uint32, d int) uint32 {
+	if d == 0 {
+		return v
+	}
+	j, _ := slices.BinarySearch(ws.tieVals, v+1)
+	if j == len(ws.tieVals) {
+		return v
+	}
+	return ws.tieVals[min(j+d-1, len(ws.tieVals)-1)]
 }
 
 // errWsContest ends a tracked flood (floodTracked) whose result could
@@ -956,8 +975,8 @@ var errWsContest = errors.New("kernels: watershed: tied markers contest a pixel"
 var errWsUpTo = errors.New("kernels: watershed: the ties up to the level asked have left the heap")
 
 // wsMaxContests is how many contests a flood goes back for before its heap
-// runs until no tie is left.
-const wsMaxContests = 8
+// runs until no tie is left. A variable for benchmarks.
+var wsMaxContests = 8
 
 // wsSaveMaxPixels is the largest padded image whose state a flood keeps to
 // go back to (save doubles the flood's memory); a larger one runs its heap
@@ -971,6 +990,15 @@ const wsKeepSaved = 1 << 22
 // wsContests counts the floods whose tracked run met a contest and were
 // flooded again in the exact heap's order (for tests).
 var wsContests atomic.Int64
+
+// wsTieLookahead is how many tied values above a contest's level the heap
+// also runs through before the flood is handed back to floodTracked.
+// Contests come in runs over neighbouring tied values (on the uint8 rows
+// of BenchmarkWatershed: 122, 124 and 125 in 2-D, 123, 124 and 125 in
+// 3-D), and each one found costs a tracked flood thrown away, while the
+// heap over a tied value that does not contest costs only its extra over
+// the tracked flood. A variable for tests and benchmarks.
+var wsTieLookahead = 3
 
 // wsTagRoot is the tag of a marker whose value other markers share.
 const wsTagRoot = 0x2545f491

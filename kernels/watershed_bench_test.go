@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -96,6 +97,100 @@ func BenchmarkWatershed(b *testing.B) {
 					}
 				}
 				reportLabelRate(b, s, cpu0)
+			})
+		}
+	}
+}
+
+// wsContestInput is a stack on which tied seeds contest many times: a
+// 9-wide running mean of uniform noise along each axis, stretched to the
+// integers 0..255 (so that many voxels, and many seeds, share a value),
+// seeded on a grid every dz planes and every d rows and columns.
+func wsContestInput(s stack.Shape, dz, d int) (*stack.Volume[float32], *stack.Volume[uint32]) {
+	rng := rand.New(rand.NewPCG(9, uint64(s.Len())))
+	img := stack.New[float32](s)
+	for i := range img.Data {
+		img.Data[i] = rng.Float32()
+	}
+	tmp := make([]float32, max(s.X, s.Y, s.Z))
+	out := make([]float32, len(tmp))
+	strides := []int{s.Y * s.X, s.X, 1}
+	for axis, n := range s.Dims() {
+		if n == 1 {
+			continue
+		}
+		stride := strides[axis]
+		for i := range img.Data {
+			if (i/stride)%n != 0 {
+				continue
+			}
+			for j := range n {
+				tmp[j] = img.Data[i+j*stride]
+			}
+			boxLine(out[:n], tmp[:n], 4)
+			for j := range n {
+				img.Data[i+j*stride] = out[j]
+			}
+		}
+	}
+	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+	for _, v := range img.Data {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	for i, v := range img.Data {
+		img.Data[i] = float32(math.Floor(float64((v - lo) / (hi - lo) * 255)))
+	}
+	mk := stack.New[uint32](s)
+	n := uint32(0)
+	for z := dz / 2; z < s.Z; z += dz {
+		for y := d / 2; y < s.Y; y += d {
+			for x := d / 2; x < s.X; x += d {
+				n++
+				mk.Data[(z*s.Y+y)*s.X+x] = n
+			}
+		}
+	}
+	return img, mk
+}
+
+// BenchmarkWatershedContests floods 32×512² stacks on which the tracked
+// flood meets contests (wsContestInput, connectivity 26), with the flood's
+// rule after a contest (back: go back to the kept state, up to
+// wsMaxContests times) beside running the heap to the end at the first
+// (heap), in the same run. With seeds every 16 columns (4096 seeds) three
+// contests come early and going back saves; with seeds every 8 columns and
+// 4 planes (32768) contests keep coming, and wsMaxContests bounds what
+// going back loses. It reports the contests of one call.
+func BenchmarkWatershedContests(b *testing.B) {
+	s := stack.Shape{Z: 32, Y: 512, X: 512}
+	for _, g := range []struct {
+		name  string
+		dz, d int
+	}{{"seeds=4096", 8, 16}, {"seeds=32768", 4, 8}} {
+		img, mk := wsContestInput(s, g.dz, g.d)
+		for _, rule := range []struct {
+			name string
+			max  int
+		}{{"back", wsMaxContests}, {"heap", 1}} {
+			b.Run(g.name+"/"+rule.name, func(b *testing.B) {
+				defer func(n int) { wsMaxContests = n }(wsMaxContests)
+				wsMaxContests = rule.max
+				dst := stack.New[uint32](s)
+				ctx := context.Background()
+				c0 := wsContests.Load()
+				if err := Watershed(ctx, dst, img, mk, nil, Conn26); err != nil {
+					b.Fatal(err)
+				}
+				contests := wsContests.Load() - c0
+				runtime.GC()
+				cpu0 := processCPU()
+				for b.Loop() {
+					if err := Watershed(ctx, dst, img, mk, nil, Conn26); err != nil {
+						b.Fatal(err)
+					}
+				}
+				reportLabelRate(b, s, cpu0)
+				b.ReportMetric(float64(contests), "contests")
 			})
 		}
 	}

@@ -184,44 +184,52 @@ func TestWatershedBruteForce(t *testing.T) {
 // It runs alone (not in parallel), so that wsContests counts its floods.
 func TestWatershedTiedPaths(t *testing.T) {
 	ctx := context.Background()
-	r := rand.New(rand.NewPCG(23, 8))
-	var byContests [3]int // floods with tied markers by their contests: 0, 1, 2 or more
-	for i := range 4000 {
-		planar := i%2 == 0
-		img, mk, mask := randWatershedCase(r, planar)
-		conn := []Connectivity{Conn4, Conn8}[i%4/2]
-		if !planar {
-			conn = []Connectivity{Conn6, Conn18, Conn26}[i%3]
-		}
-		seen := map[float32]bool{}
-		hasTie := false
-		for j, l := range mk.Data {
-			if l != 0 && (mask == nil || mask.Data[j] != 0) {
-				v := img.Data[j] + 0 // -0 ties with +0
-				hasTie = hasTie || seen[v]
-				seen[v] = true
+	defer func(d int) { wsTieLookahead = d }(wsTieLookahead)
+	// With the heap run through tied values past each contest (the
+	// default), and without (each further contest then comes from a tie
+	// the heap has not reached, which exercises going back).
+	for _, look := range []int{wsTieLookahead, 0} {
+		wsTieLookahead = look
+		r := rand.New(rand.NewPCG(23, 8))
+		var byContests [3]int // floods with tied markers by their contests: 0, 1, 2 or more
+		for i := range 4000 {
+			planar := i%2 == 0
+			img, mk, mask := randWatershedCase(r, planar)
+			conn := []Connectivity{Conn4, Conn8}[i%4/2]
+			if !planar {
+				conn = []Connectivity{Conn6, Conn18, Conn26}[i%3]
+			}
+			seen := map[float32]bool{}
+			hasTie := false
+			for j, l := range mk.Data {
+				if l != 0 && (mask == nil || mask.Data[j] != 0) {
+					v := img.Data[j] + 0 // -0 ties with +0
+					hasTie = hasTie || seen[v]
+					seen[v] = true
+				}
+			}
+			before := wsContests.Load()
+			dst := stack.New[uint32](img.Shape)
+			require.NoError(t, Watershed(ctx, dst, img, mk, mask, conn))
+			require.Equal(t, refWatershed(img, mk, mask, conn), dst.Data, "lookahead %d case %d shape %v conn %d\nimg %v\nmarkers %v\nmask %v", look, i, img.Shape, conn, img.Data, mk.Data, mask)
+			c := int(wsContests.Load() - before)
+			require.True(t, c == 0 || hasTie, "case %d: a contest without tied markers", i)
+			if hasTie {
+				byContests[min(c, 2)]++
 			}
 		}
-		before := wsContests.Load()
-		dst := stack.New[uint32](img.Shape)
-		require.NoError(t, Watershed(ctx, dst, img, mk, mask, conn))
-		require.Equal(t, refWatershed(img, mk, mask, conn), dst.Data, "case %d shape %v conn %d\nimg %v\nmarkers %v\nmask %v", i, img.Shape, conn, img.Data, mk.Data, mask)
-		c := int(wsContests.Load() - before)
-		require.True(t, c == 0 || hasTie, "case %d: a contest without tied markers", i)
-		if hasTie {
-			byContests[min(c, 2)]++
+		t.Logf("lookahead %d: floods with tied markers: %d without a contest, %d with one, %d with two or more", look, byContests[0], byContests[1], byContests[2])
+		require.Greater(t, byContests[0], 100)
+		require.Greater(t, byContests[1], 100)
+		if look == 0 {
+			require.Greater(t, byContests[2], 5)
 		}
 	}
-	t.Logf("floods with tied markers: %d without a contest, %d with one, %d with two or more", byContests[0], byContests[1], byContests[2])
-	require.Greater(t, byContests[0], 100)
-	require.Greater(t, byContests[1], 100)
-	require.Greater(t, byContests[2], 5)
-
 	// An image too large to keep a copy of runs its heap to the end after
 	// its first contest.
 	defer func(n int) { wsSaveMaxPixels = n }(wsSaveMaxPixels)
 	wsSaveMaxPixels = 0
-	r = rand.New(rand.NewPCG(23, 8))
+	r := rand.New(rand.NewPCG(23, 8))
 	for i := range 1000 {
 		img, mk, mask := randWatershedCase(r, i%2 == 0)
 		conn := Conn8
@@ -357,4 +365,50 @@ func TestWatershedErrors(t *testing.T) {
 	img3, mk3, dst3 := stack.New[float32](s3), stack.New[uint32](s3), stack.New[uint32](s3)
 	img3.Data[2*9+4] = float32(math.NaN())
 	require.ErrorContains(t, WatershedPlanes(ctx, dst3, img3, mk3, nil, Conn8, 1), "NaN at (2, 1, 1)")
+}
+
+// TestWatershedContestRuns floods small stacks whose tied seeds contest
+// over runs of neighbouring values (wsContestInput), with the default
+// lookahead past each contest: floods that still meet further contests go
+// back to the kept state, and every label must be the reference's.
+func TestWatershedContestRuns(t *testing.T) {
+	ctx := context.Background()
+	most := int64(0)
+	for _, g := range []struct{ z, y, dz, d int }{{8, 96, 4, 8}, {16, 64, 2, 4}, {12, 80, 4, 6}, {1, 256, 1, 4}} {
+		s := stack.Shape{Z: g.z, Y: g.y, X: g.y}
+		img, mk := wsContestInput(s, g.dz, g.d)
+		conn := Conn26
+		if s.Z == 1 {
+			conn = Conn8
+		}
+		before := wsContests.Load()
+		dst := stack.New[uint32](s)
+		require.NoError(t, Watershed(ctx, dst, img, mk, nil, conn))
+		require.Equal(t, refWatershed(img, mk, nil, conn), dst.Data, "shape %v", s)
+		c := wsContests.Load() - before
+		t.Logf("%v, seeds every %d planes and %d pixels: %d contests", s, g.dz, g.d, c)
+		most = max(most, c)
+	}
+	require.GreaterOrEqual(t, most, int64(3), "no flood went back twice")
+}
+
+func TestTieAbove(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	for range 2000 {
+		ws := &wsScratch{}
+		for v := uint32(0); v < 40; v++ {
+			if r.IntN(3) == 0 {
+				ws.tieVals = append(ws.tieVals, v)
+			}
+		}
+		v, d := uint32(r.IntN(45)), r.IntN(5)
+		want := v
+		n := 0
+		for _, u := range ws.tieVals {
+			if u > v && n < d {
+				want, n = u, n+1
+			}
+		}
+		require.Equal(t, want, ws.tieAbove(v, d), "ties %v, %d above %d", ws.tieVals, d, v)
+	}
 }
