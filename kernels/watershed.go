@@ -974,9 +974,14 @@ var errWsContest = errors.New("kernels: watershed: tied markers contest a pixel"
 // through have left.
 var errWsUpTo = errors.New("kernels: watershed: the ties up to the level asked have left the heap")
 
-// wsMaxContests is how many contests a flood goes back for before its heap
-// runs until no tie is left. A variable for benchmarks.
-var wsMaxContests = 8
+// wsMaxContests bounds the contests a flood goes back for: at the last,
+// its heap runs until no tie is left. Where contests keep coming, going
+// back only adds tracked floods thrown away to the heap that runs at the
+// end anyway (BenchmarkWatershedContests, 32768 seeds). With the heap run
+// through wsTieLookahead tied values past each contest, five cover the
+// runs of contests met on the benchmarks' stacks. A variable for
+// benchmarks.
+var wsMaxContests = 5
 
 // wsSaveMaxPixels is the largest padded image whose state a flood keeps to
 // go back to (save doubles the flood's memory); a larger one runs its heap
