@@ -429,39 +429,64 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 			// Flood again, popping the markers in the order of
 			// scikit-image's binary heap, step for step, until the ties
 			// up to the contest's level, and the next wsTieLookahead tied
-			// values above it, have left; keep that state and go on with
-			// floodTracked. At a further contest (from a tie
-			// above, so at a higher level), go back to the kept state and
-			// run the heap further. After wsMaxContests, or when the
-			// image is too large to keep a copy of (wsSaveMaxPixels), the
-			// heap runs until no tie is left.
+			// values above it, have left; go on with floodTracked. At a
+			// further contest (from a tie above, so at a higher level),
+			// flood again from the start, this time keeping the state
+			// where the heap stops; at later contests go back to it and
+			// run the heap further. After wsMaxContests the heap runs
+			// until no tie is left; an image too large to keep a copy of
+			// (wsSaveMaxPixels) runs it so from its second contest.
 			wsContests.Add(1)
-			if err := fill(); err != nil {
+			// start fills the padded image again and puts the markers in
+			// the heap, as scikit-image does.
+			start := func() error {
+				if err := fill(); err != nil {
+					return err
+				}
+				ws.countTies()
+				ws.queue.reset()
+				h := &ws.heap
+				h.reset()
+				for _, it := range ws.marks {
+					h.push(it.key, it.p)
+				}
+				ws.x = wsExact{age: 1, tied: tied}
+				return nil
+			}
+			if err := start(); err != nil {
 				return 0, err
 			}
-			ws.queue.reset()
-			h := &ws.heap
-			h.reset()
-			for _, it := range ws.marks {
-				h.push(it.key, it.p)
-			}
-			ws.x = wsExact{age: 1, tied: tied}
 			for tries := 1; ; tries++ {
 				lim := ws.tieAbove(ws.contestAt, wsTieLookahead)
 				upTo := &lim
-				if tries >= wsMaxContests || len(ws.px) > wsSaveMaxPixels {
+				if tries >= wsMaxContests {
 					upTo = nil
 				}
 				if err = ws.floodExact(ctx, offs, upTo); err != errWsUpTo {
 					break
 				}
-				ws.save()
+				// Most floods meet no further contest: the state is kept
+				// (a copy of the padded image) only from the second try.
+				kept := tries > 1 && len(ws.px) <= wsSaveMaxPixels
+				if kept {
+					ws.save()
+				}
 				ws.handOver(true)
 				if err = ws.floodTracked(ctx, offs); err != errWsContest {
 					break
 				}
 				wsContests.Add(1)
-				ws.restore()
+				if kept {
+					ws.restore()
+					continue
+				}
+				// Nothing to go back to: flood again from the start.
+				if err = start(); err != nil {
+					return 0, err
+				}
+				if len(ws.px) > wsSaveMaxPixels {
+					tries = wsMaxContests - 1
+				}
 			}
 			if cap(ws.saved.px) > wsKeepSaved {
 				// Do not hold a large copy in the pool between calls.
@@ -984,8 +1009,9 @@ var errWsUpTo = errors.New("kernels: watershed: the ties up to the level asked h
 var wsMaxContests = 5
 
 // wsSaveMaxPixels is the largest padded image whose state a flood keeps to
-// go back to (save doubles the flood's memory); a larger one runs its heap
-// until no tie is left after its first contest. A variable for tests.
+// go back to (save doubles the flood's memory); a larger one, at its
+// second contest, floods again from the start with the heap until no tie
+// is left. A variable for tests.
 var wsSaveMaxPixels = 1 << 28
 
 // wsKeepSaved is the largest copy of a padded image (in pixels) that a

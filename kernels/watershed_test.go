@@ -225,11 +225,15 @@ func TestWatershedTiedPaths(t *testing.T) {
 			require.Greater(t, byContests[2], 5)
 		}
 	}
-	// An image too large to keep a copy of runs its heap to the end after
-	// its first contest.
+	// An image too large to keep a copy of cannot go back: after the
+	// tracked flood that follows its first heap run meets a contest, it
+	// floods again from the start with the heap to the end. Without the
+	// lookahead, such second contests are common.
 	defer func(n int) { wsSaveMaxPixels = n }(wsSaveMaxPixels)
 	wsSaveMaxPixels = 0
+	wsTieLookahead = 0
 	r := rand.New(rand.NewPCG(23, 8))
+	again := 0
 	for i := range 1000 {
 		img, mk, mask := randWatershedCase(r, i%2 == 0)
 		conn := Conn8
@@ -240,8 +244,14 @@ func TestWatershedTiedPaths(t *testing.T) {
 		dst := stack.New[uint32](img.Shape)
 		require.NoError(t, Watershed(ctx, dst, img, mk, mask, conn))
 		require.Equal(t, refWatershed(img, mk, mask, conn), dst.Data, "without a kept state: case %d", i)
-		require.LessOrEqual(t, wsContests.Load()-before, int64(1), "without a kept state: case %d", i)
+		c := wsContests.Load() - before
+		require.LessOrEqual(t, c, int64(2), "without a kept state: case %d", i)
+		if c == 2 {
+			again++
+		}
 	}
+	t.Logf("without a kept state: %d floods started again", again)
+	require.Greater(t, again, 3)
 }
 
 func TestWatershedLargeRandom(t *testing.T) {
