@@ -40,39 +40,43 @@ func blobField(s stack.Shape) *stack.Volume[float32] {
 	if v, ok := benchInputs[s]; ok {
 		return v
 	}
-	rng := rand.New(rand.NewPCG(2024, uint64(s.Len())))
+	v := blurredNoise(s, 2024, 2, benchBlurRadius)
+	benchInputs[s] = v
+	return v
+}
+
+// blurredNoise is uniform noise in [0, 1) (PCG seeded with seed and the
+// volume's size) smoothed by passes of a running mean of radius r along
+// each axis in turn.
+func blurredNoise(s stack.Shape, seed uint64, passes, r int) *stack.Volume[float32] {
+	rng := rand.New(rand.NewPCG(seed, uint64(s.Len())))
 	v := stack.New[float32](s)
 	for i := range v.Data {
 		v.Data[i] = rng.Float32()
 	}
 	tmp := make([]float32, max(s.X, s.Y, s.Z))
 	out := make([]float32, len(tmp))
-	for pass := 0; pass < 2; pass++ {
+	strides := []int{s.Y * s.X, s.X, 1}
+	for range passes {
 		for axis, n := range s.Dims() {
 			if n == 1 {
 				continue
 			}
-			stride := []int{s.Y * s.X, s.X, 1}[axis]
-			for z := range s.Z {
-				for y := range s.Y {
-					for x := range s.X {
-						if []int{z, y, x}[axis] != 0 {
-							continue
-						}
-						base := (z*s.Y+y)*s.X + x
-						for i := range n {
-							tmp[i] = v.Data[base+i*stride]
-						}
-						boxLine(out[:n], tmp[:n], benchBlurRadius)
-						for i := range n {
-							v.Data[base+i*stride] = out[i]
-						}
-					}
+			stride := strides[axis]
+			for i := range v.Data {
+				if (i/stride)%n != 0 {
+					continue // not the start of a line along axis
+				}
+				for j := range n {
+					tmp[j] = v.Data[i+j*stride]
+				}
+				boxLine(out[:n], tmp[:n], r)
+				for j := range n {
+					v.Data[i+j*stride] = out[j]
 				}
 			}
 		}
 	}
-	benchInputs[s] = v
 	return v
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -107,32 +106,7 @@ func BenchmarkWatershed(b *testing.B) {
 // integers 0..255 (so that many voxels, and many seeds, share a value),
 // seeded on a grid every dz planes and every d rows and columns.
 func wsContestInput(s stack.Shape, dz, d int) (*stack.Volume[float32], *stack.Volume[uint32]) {
-	rng := rand.New(rand.NewPCG(9, uint64(s.Len())))
-	img := stack.New[float32](s)
-	for i := range img.Data {
-		img.Data[i] = rng.Float32()
-	}
-	tmp := make([]float32, max(s.X, s.Y, s.Z))
-	out := make([]float32, len(tmp))
-	strides := []int{s.Y * s.X, s.X, 1}
-	for axis, n := range s.Dims() {
-		if n == 1 {
-			continue
-		}
-		stride := strides[axis]
-		for i := range img.Data {
-			if (i/stride)%n != 0 {
-				continue
-			}
-			for j := range n {
-				tmp[j] = img.Data[i+j*stride]
-			}
-			boxLine(out[:n], tmp[:n], 4)
-			for j := range n {
-				img.Data[i+j*stride] = out[j]
-			}
-		}
-	}
+	img := blurredNoise(s, 9, 1, 4)
 	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
 	for _, v := range img.Data {
 		lo, hi = min(lo, v), max(hi, v)
