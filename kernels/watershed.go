@@ -880,7 +880,7 @@ func (ws *wsScratch) floodQueue(ctx context.Context, offs []int, track bool) err
 	q := ws.queue
 	sized, size, first := ws.sized, ws.size, ws.first
 	pf := ws.pf
-	eight := len(offs) == 8 && !sized && !track
+	eight := len(offs) == 8 && !sized
 	var o8 [8]int
 	copy(o8[:], offs)
 	for n := 0; q.n > 0; n++ {
@@ -902,14 +902,17 @@ func (ws *wsScratch) floodQueue(ctx context.Context, offs []int, track bool) err
 		if track {
 			w = wsMix(px[p].key, cur)
 		}
-		if eight {
-			// 2-D, connectivity 8, no sizes: the eight visits written out,
-			// without the loop's own work.
+		if eight && w == 0 {
+			// 2-D, connectivity 8, no sizes, no window to watch: the
+			// eight visits written out, without the loop's own work. The
+			// pixels it labels get the tag 0, no window (a flood that
+			// does not track never reads a labelled pixel's key).
 			visit := func(o int) {
 				nb := uint32(int(p) + o)
 				if c := &px[nb]; c.lab == 0 {
-					c.lab = l
-					q.push(max(c.key, cur), nb)
+					k := max(c.key, cur)
+					*c = wsPixel{l, 0}
+					q.push(k, nb)
 				}
 			}
 			visit(o8[0])
@@ -926,20 +929,23 @@ func (ws *wsScratch) floodQueue(ctx context.Context, offs []int, track bool) err
 			nb := uint32(int(p) + o)
 			c := &px[nb]
 			if c.lab != 0 {
-				if track && c.lab != l && w != 0 && c.key == w && c.lab != wsBlocked {
+				// w is 0 but in a tracked flood's windows (most of its
+				// pops), so the test costs those pops one branch taken
+				// the same way every time.
+				if w != 0 && c.key == w && c.lab != l && c.lab != wsBlocked {
 					ws.contestAt = cur
 					return errWsContest
 				}
 				continue
 			}
-			c.lab = l
+			// The pixel's tag: its window's, 0 without one or without
+			// tracking (a flood that does not track never reads a
+			// labelled pixel's key).
+			k := max(c.key, cur)
+			*c = wsPixel{l, w}
 			if sized {
 				size[l]++
 				first[l] = min(first[l], nb)
-			}
-			k := max(c.key, cur)
-			if track {
-				c.key = w
 			}
 			q.push(k, nb)
 		}
