@@ -226,11 +226,13 @@ type wsScratch struct {
 	px    []wsPixel
 	heap  binHeap
 	queue *keyQueue
-	ties  map[uint32]int
 	marks []wsItem
 	vals  []uint32
-	// tieVals lists in increasing order the values that ws.ties counts.
+	// tieVals lists in increasing order the values that several markers
+	// share, and tieLeft how many markers of each are still to leave the
+	// heap (countTies, tieAt).
 	tieVals []uint32
+	tieLeft []int
 	byAge   []uint32
 	// The exact flood's state between calls of floodExact, the state kept
 	// to go back to, and the key at which floodTracked met its contest.
@@ -418,7 +420,7 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 		for _, it := range marks {
 			v := uint32(it.key >> 32)
 			tag := uint32(0)
-			if _, ok := ws.ties[v]; ok {
+			if _, ok := ws.tieAt(v); ok {
 				tag = wsTagRoot
 			}
 			px[it.p].key = tag
@@ -443,7 +445,7 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 				if err := fill(); err != nil {
 					return err
 				}
-				ws.countTies()
+				tied := ws.countTies()
 				ws.queue.reset()
 				h := &ws.heap
 				h.reset()
@@ -694,7 +696,7 @@ func (ws *wsScratch) copyOut(dst []uint32, s stack.Shape, xp, pp, z0 int, lut []
 const wsCheckEvery = 1 << 16
 
 // floodExact runs scikit-image's binary heap, from the state in ws.heap,
-// ws.ties and ws.x, while markers of equal value remain in it, then hands
+// ws.tieLeft and ws.x, while markers of equal value remain in it, then hands
 // the rest to floodBuckets. With upTo (track), it stops instead, returning
 // errWsUpTo with the heap as it is, as soon as no tie of value at most
 // *upTo is left: the caller may then go on with floodTracked.
@@ -706,8 +708,8 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, upTo *uint32) e
 	// The values up to *upTo that several markers still share.
 	low := 0
 	if upTo != nil {
-		for v, c := range ws.ties {
-			if c > 1 && v <= *upTo {
+		for i, v := range ws.tieVals {
+			if ws.tieLeft[i] > 1 && v <= *upTo {
 				low++
 			}
 		}
@@ -730,14 +732,14 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, upTo *uint32) e
 		v := uint32(key >> 32)
 		x.cur = v
 		if uint32(key) == 0 {
-			if c, ok := ws.ties[v]; ok {
-				if c == 2 {
+			if i, ok := ws.tieAt(v); ok {
+				if ws.tieLeft[i] == 2 {
 					x.tied--
 					if upTo != nil && v <= *upTo {
 						low--
 					}
 				}
-				ws.ties[v] = c - 1
+				ws.tieLeft[i]--
 			}
 		}
 		l := px[p].lab
@@ -797,8 +799,10 @@ func (ws *wsScratch) handOver(track bool) {
 		}
 		if track {
 			t := uint32(0)
-			if a == 0 && ws.ties[uint32(keys[i]>>32)] > 1 {
-				t = wsTagRoot
+			if a == 0 {
+				if j, ok := ws.tieAt(uint32(keys[i] >> 32)); ok && ws.tieLeft[j] > 1 {
+					t = wsTagRoot
+				}
 			}
 			ws.px[pix[i]].key = t
 		}
@@ -825,7 +829,7 @@ type wsSaved struct {
 	keys        []uint64
 	pix         []uint32
 	n           int
-	ties        map[uint32]int
+	tieLeft     []int
 	size, first []uint32
 }
 
@@ -836,13 +840,7 @@ func (ws *wsScratch) save() {
 	sv.keys = append(sv.keys[:0], h.keys[:h.n+2]...)
 	sv.pix = append(sv.pix[:0], h.pix[:h.n+2]...)
 	sv.n = h.n
-	if sv.ties == nil {
-		sv.ties = make(map[uint32]int)
-	}
-	clear(sv.ties)
-	for v, c := range ws.ties {
-		sv.ties[v] = c
-	}
+	sv.tieLeft = append(sv.tieLeft[:0], ws.tieLeft...)
 	if ws.sized {
 		sv.size = append(sv.size[:0], ws.size...)
 		sv.first = append(sv.first[:0], ws.first...)
@@ -857,10 +855,7 @@ func (ws *wsScratch) restore() {
 	h.pix = append(h.pix[:0], sv.pix...)
 	h.n = sv.n
 	// ws.x is as save found it: floodTracked and handOver read it only.
-	clear(ws.ties)
-	for v, c := range sv.ties {
-		ws.ties[v] = c
-	}
+	copy(ws.tieLeft, sv.tieLeft)
 	if ws.sized {
 		copy(ws.size, sv.size)
 		copy(ws.first, sv.first)
@@ -953,9 +948,9 @@ func (ws *wsScratch) floodQueue(ctx context.Context, offs []int, track bool) err
 	return nil
 }
 
-// countTies counts in ws.ties, for every value that several of the
-// markers in ws.marks share, how many share it, and returns the number of
-// such values.
+// countTies lists in ws.tieVals the values that several of the markers in
+// ws.marks share, and in ws.tieLeft how many share each, and returns the
+// number of such values.
 func (ws *wsScratch) countTies() int {
 	ws.vals = ws.vals[:0]
 	for _, it := range ws.marks {
@@ -963,25 +958,24 @@ func (ws *wsScratch) countTies() int {
 	}
 	vals := ws.vals
 	slices.Sort(vals)
-	clear(ws.ties)
-	ws.tieVals = ws.tieVals[:0]
-	tied := 0
+	ws.tieVals, ws.tieLeft = ws.tieVals[:0], ws.tieLeft[:0]
 	for i := 0; i < len(vals); {
 		j := i + 1
 		for j < len(vals) && vals[j] == vals[i] {
 			j++
 		}
 		if j-i > 1 {
-			if ws.ties == nil {
-				ws.ties = make(map[uint32]int)
-			}
-			ws.ties[vals[i]] = j - i
 			ws.tieVals = append(ws.tieVals, vals[i])
-			tied++
+			ws.tieLeft = append(ws.tieLeft, j-i)
 		}
 		i = j
 	}
-	return tied
+	return len(ws.tieVals)
+}
+
+// tieAt is the index of v in ws.tieVals, if several markers share v.
+func (ws *wsScratch) tieAt(v uint32) (int, bool) {
+	return slices.BinarySearch(ws.tieVals, v)
 }
 
 // tieAbove is the d-th of the tied values (ws.tieVals) above v, or the

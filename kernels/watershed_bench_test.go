@@ -78,27 +78,35 @@ func BenchmarkWatershed(b *testing.B) {
 		for _, kind := range wsBenchKinds {
 			b.Run(fmt.Sprintf("%s/conn=%d/%s", kind, conn, name), func(b *testing.B) {
 				img, mk, mask := wsBenchInput(kind, s)
-				dst := stack.New[uint32](s)
-				ctx := context.Background()
 				b.SetBytes(int64(4 * s.Len()))
-				// One call before timing, as the scikit-image anchor
-				// makes one (its check of the labels): the timed calls
-				// then find the flood's buffers allocated, as every call
-				// but the first of a run of planes does.
-				if err := Watershed(ctx, dst, img, mk, mask, conn); err != nil {
-					b.Fatal(err)
-				}
-				runtime.GC()
-				cpu0 := processCPU()
-				for b.Loop() {
-					if err := Watershed(ctx, dst, img, mk, mask, conn); err != nil {
-						b.Fatal(err)
-					}
-				}
-				reportLabelRate(b, s, cpu0)
+				benchFloods(b, img, mk, mask, conn)
 			})
 		}
 	}
+}
+
+// benchFloods times Watershed on one input. It makes one call before
+// timing, as the scikit-image anchor makes one (its check of the labels):
+// the timed calls then find the flood's buffers allocated, as every call
+// but the first of a run of planes does. It returns the contests of one
+// call.
+func benchFloods(b *testing.B, img *stack.Volume[float32], mk *stack.Volume[uint32], mask *stack.Volume[uint8], conn Connectivity) int64 {
+	dst := stack.New[uint32](img.Shape)
+	ctx := context.Background()
+	c0 := wsContests.Load()
+	if err := Watershed(ctx, dst, img, mk, mask, conn); err != nil {
+		b.Fatal(err)
+	}
+	contests := wsContests.Load() - c0
+	runtime.GC()
+	cpu0 := processCPU()
+	for b.Loop() {
+		if err := Watershed(ctx, dst, img, mk, mask, conn); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportLabelRate(b, img.Shape, cpu0)
+	return contests
 }
 
 // wsContestInput is a stack on which tied seeds contest many times: a
@@ -149,22 +157,7 @@ func BenchmarkWatershedContests(b *testing.B) {
 			b.Run(g.name+"/"+rule.name, func(b *testing.B) {
 				defer func(n int) { wsMaxContests = n }(wsMaxContests)
 				wsMaxContests = rule.max
-				dst := stack.New[uint32](s)
-				ctx := context.Background()
-				c0 := wsContests.Load()
-				if err := Watershed(ctx, dst, img, mk, nil, Conn26); err != nil {
-					b.Fatal(err)
-				}
-				contests := wsContests.Load() - c0
-				runtime.GC()
-				cpu0 := processCPU()
-				for b.Loop() {
-					if err := Watershed(ctx, dst, img, mk, nil, Conn26); err != nil {
-						b.Fatal(err)
-					}
-				}
-				reportLabelRate(b, s, cpu0)
-				b.ReportMetric(float64(contests), "contests")
+				b.ReportMetric(float64(benchFloods(b, img, mk, nil, Conn26)), "contests")
 			})
 		}
 	}
