@@ -280,3 +280,14 @@ func (q *keyQueue) peekAt(k int) (p uint32, ok bool) {
 		f = uint32(g)
 	}
 }
+
+// peekNear returns the pixel k pops ahead in the current fine list, the
+// entries of the key last popped, if it holds that many: entries pushed
+// from now on go behind them.
+func (q *keyQueue) peekNear(k int) (p uint32, ok bool) {
+	l := q.fine[q.cf]
+	if i := q.pos[q.cf] + k; i < len(l) {
+		return l[i], true
+	}
+	return 0, false
+}
