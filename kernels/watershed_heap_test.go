@@ -109,10 +109,12 @@ func TestBinHeapAgainstReference(t *testing.T) {
 	}
 }
 
-// TestKeyQueuePeekAt checks the bucket queue's look-ahead against its own
-// pops: with nothing pushed in between, peekAt(k) names the pixel the pop
-// k pops later returns whenever it answers; it answers at least for the
-// entries of the current fine list, and mostly when the keys are close.
+// TestKeyQueuePeekAt checks the bucket queue's look-aheads against its own
+// pops: with nothing pushed in between, peekAt(k) and peekNear(k) name the
+// pixel the pop k pops later returns whenever they answer; peekAt answers
+// at least for the entries of the current fine list, and mostly when the
+// keys are close; peekNear answers exactly for the entries left in the
+// current fine list.
 func TestKeyQueuePeekAt(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 3))
 	var q keyQueue
@@ -126,12 +128,22 @@ func TestKeyQueuePeekAt(t *testing.T) {
 		}
 		var popped []uint32
 		var peeks [][3]uint32 // pop index, k, pixel
+		near := 0
 		for q.n > 0 {
 			for k := range 4 {
 				if p, ok := q.peekAt(k); ok {
 					peeks = append(peeks, [3]uint32{uint32(len(popped) + k), uint32(k), p})
 				} else if k == 0 && len(q.fine[q.cf]) > q.pos[q.cf] {
 					t.Fatalf("round %d: peekAt(0) gave nothing with %d entries left in the current list", round, len(q.fine[q.cf])-q.pos[q.cf])
+				}
+			}
+			for _, k := range []int{1, 8} {
+				p, ok := q.peekNear(k)
+				left := len(q.fine[q.cf]) - q.pos[q.cf]
+				require.Equal(t, k < left, ok, "round %d: peekNear(%d) with %d entries left in the current list", round, k, left)
+				if ok {
+					peeks = append(peeks, [3]uint32{uint32(len(popped) + k), uint32(k), p})
+					near++
 				}
 			}
 			p, _ := q.pop()
@@ -142,6 +154,10 @@ func TestKeyQueuePeekAt(t *testing.T) {
 		for _, pk := range peeks {
 			require.Equal(t, popped[pk[0]], pk[2], "round %d: peekAt(%d) before pop %d", round, pk[1], int(pk[0])-int(pk[1]))
 			answered++
+		}
+		if spread == 4 {
+			// One mid bucket, few keys: long fine lists.
+			require.Greater(t, near, n/2, "round %d: peekNear answered too rarely", round)
 		}
 		if spread <= 1<<12 {
 			// At most five mid buckets: nearly every look-ahead lands
