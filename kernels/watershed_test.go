@@ -402,23 +402,73 @@ func TestWatershedContestRuns(t *testing.T) {
 	require.GreaterOrEqual(t, most, int64(3), "no flood went back twice")
 }
 
-func TestTieAbove(t *testing.T) {
+// TestWatershedLookahead checks the level the heap runs to after a
+// contest (lookahead) against a direct count on small random images, whose
+// pixels it counts all: the d-th tied value above the contest's, or the
+// last one before the pixels at the tied values past it add up to more
+// than the budget times those at values up to it, inside the mask, of the
+// negated image when negated.
+func TestWatershedLookahead(t *testing.T) {
+	defer func(d int, b float64) { wsTieLookahead, wsLookaheadBudget = d, b }(wsTieLookahead, wsLookaheadBudget)
 	r := rand.New(rand.NewPCG(4, 4))
-	for range 2000 {
+	stopped := 0
+	for i := range 3000 {
 		ws := &wsScratch{}
-		for v := uint32(0); v < 40; v++ {
+		img := make([]float32, 1+r.IntN(400))
+		for j := range img {
+			img[j] = float32(r.IntN(40))
+		}
+		var mask []uint8
+		if i%3 == 0 {
+			mask = make([]uint8, len(img))
+			for j := range mask {
+				mask[j] = uint8(r.IntN(2))
+			}
+		}
+		neg := i%5 == 0
+		key := func(x float32) uint32 {
+			if neg {
+				x = -x
+			}
+			return orderedKey(x)
+		}
+		var vals []float32
+		for x := float32(0); x < 40; x++ {
 			if r.IntN(3) == 0 {
-				ws.tieVals = append(ws.tieVals, v)
+				vals = append(vals, x)
 			}
 		}
-		v, d := uint32(r.IntN(45)), r.IntN(5)
-		want := v
-		n := 0
+		for _, x := range vals {
+			ws.tieVals = append(ws.tieVals, key(x))
+		}
+		slices.Sort(ws.tieVals)
+		v := key(float32(r.IntN(45)))
+		wsTieLookahead = r.IntN(5)
+		wsLookaheadBudget = []float64{math.Inf(1), 0.5, 1, 2.5}[i%4]
+		below, sum := 0, 0
+		for j, x := range img {
+			if (mask == nil || mask[j] != 0) && key(x) <= v {
+				below++
+			}
+		}
+		want, n := v, 0
 		for _, u := range ws.tieVals {
-			if u > v && n < d {
-				want, n = u, n+1
+			if u <= v || n == wsTieLookahead {
+				continue
 			}
+			n++
+			for j, x := range img {
+				if (mask == nil || mask[j] != 0) && key(x) == u {
+					sum++
+				}
+			}
+			if float64(sum) > wsLookaheadBudget*float64(below) {
+				stopped++
+				break
+			}
+			want = u
 		}
-		require.Equal(t, want, ws.tieAbove(v, d), "ties %v, %d above %d", ws.tieVals, d, v)
+		require.Equal(t, want, ws.lookahead(v, img, mask, wsSeeds{}, neg), "case %d: ties %v, %d above %d, budget %v", i, ws.tieVals, wsTieLookahead, v, wsLookaheadBudget)
 	}
+	require.Greater(t, stopped, 100, "the budget stopped too few look-aheads to be tested")
 }
