@@ -109,6 +109,61 @@ func TestBinHeapAgainstReference(t *testing.T) {
 	}
 }
 
+// TestBinHeapTieOrderNeedsEveryEntry pins down how much of scikit-image's
+// heap a flood must keep to learn the order of markers of one value (age 0,
+// equal keys) up to a level L. Replacing every key above L by one constant
+// above them all leaves every entry at or below L where it was, so the
+// ties leave in the same order. Dropping those entries instead (a heap of
+// only the entries up to L, the rest kept elsewhere) moves the ties: their
+// order depends on where the larger entries sit, not only on their keys.
+func TestBinHeapTieOrderNeedsEveryEntry(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 1))
+	moved := 0
+	for trial := range 4000 {
+		var full, capped, only binHeap
+		full.reset()
+		capped.reset()
+		only.reset()
+		const above = uint64(1) << 62
+		limit := uint64(2 + r.IntN(6))
+		levels := limit + 4
+		age, id := uint64(0), uint32(0)
+		push := func(v uint64) {
+			k := v<<32 | age
+			id++
+			full.push(k, id)
+			if v <= limit {
+				capped.push(k, id)
+				only.push(k, id)
+			} else {
+				capped.push(above, id)
+			}
+		}
+		for range 2 + r.IntN(12) {
+			push(uint64(r.IntN(int(levels)))) // markers, age 0
+		}
+		differs := false
+		for pops := 0; only.len() > 0 && pops < 100; pops++ {
+			k, p := full.pop()
+			ck, cp := capped.pop()
+			require.Equal(t, [2]uint64{k, uint64(p)}, [2]uint64{ck, uint64(cp)}, "trial %d: the heap with its larger keys made one constant", trial)
+			if ok, op := only.pop(); ok != k || op != p {
+				require.Equal(t, k, ok, "trial %d: keys at or below the limit leave in order", trial)
+				differs = true
+				break
+			}
+			for range r.IntN(4) {
+				age++
+				push(max(k>>32, uint64(r.IntN(int(levels)))))
+			}
+		}
+		if differs {
+			moved++
+		}
+	}
+	require.Greater(t, moved, 400, "dropping the entries above the limit should move ties")
+}
+
 // TestKeyQueuePeekAt checks the bucket queue's look-aheads against its own
 // pops: with nothing pushed in between, peekAt(k) and peekNear(k) name the
 // pixel the pop k pops later returns whenever they answer; peekAt answers
