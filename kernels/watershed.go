@@ -717,7 +717,6 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, upTo *uint32) e
 			return errWsUpTo
 		}
 	}
-	o26, unrolled := unrolledOffsets(offs, ws.sized)
 	for n := 0; h.len() > 0; n++ {
 		if n%wsCheckEvery == 0 {
 			if err := ctx.Err(); err != nil {
@@ -744,74 +743,22 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, upTo *uint32) e
 			}
 		}
 		l := px[p].lab
-		if unrolled {
-			// No sizes to count: the visits written out
-			// (unrolledOffsets).
-			age := x.age
-			visit := func(o int) {
-				q := uint32(int(p) + o)
-				if c := &px[q]; c.lab == 0 {
-					age++
-					c.lab = l
-					h.push(uint64(max(c.key, v))<<32|uint64(age), q)
+		for _, o := range offs {
+			q := uint32(int(p) + o)
+			c := &px[q]
+			if c.lab != 0 {
+				continue
+			}
+			x.age++
+			kv := max(c.key, v)
+			c.lab = l
+			if ws.sized {
+				ws.size[l]++
+				if q < ws.first[l] {
+					ws.first[l] = q
 				}
 			}
-			if len(offs) == 8 {
-				visit(o26[0])
-				visit(o26[1])
-				visit(o26[2])
-				visit(o26[3])
-				visit(o26[4])
-				visit(o26[5])
-				visit(o26[6])
-				visit(o26[7])
-			} else {
-				visit(o26[0])
-				visit(o26[1])
-				visit(o26[2])
-				visit(o26[3])
-				visit(o26[4])
-				visit(o26[5])
-				visit(o26[6])
-				visit(o26[7])
-				visit(o26[8])
-				visit(o26[9])
-				visit(o26[10])
-				visit(o26[11])
-				visit(o26[12])
-				visit(o26[13])
-				visit(o26[14])
-				visit(o26[15])
-				visit(o26[16])
-				visit(o26[17])
-				visit(o26[18])
-				visit(o26[19])
-				visit(o26[20])
-				visit(o26[21])
-				visit(o26[22])
-				visit(o26[23])
-				visit(o26[24])
-				visit(o26[25])
-			}
-			x.age = age
-		} else {
-			for _, o := range offs {
-				q := uint32(int(p) + o)
-				c := &px[q]
-				if c.lab != 0 {
-					continue
-				}
-				x.age++
-				kv := max(c.key, v)
-				c.lab = l
-				if ws.sized {
-					ws.size[l]++
-					if q < ws.first[l] {
-						ws.first[l] = q
-					}
-				}
-				h.push(uint64(kv)<<32|uint64(x.age), q)
-			}
+			h.push(uint64(kv)<<32|uint64(x.age), q)
 		}
 		if x.tied == 0 {
 			ws.handOver(false)
@@ -966,24 +913,15 @@ func (ws *wsScratch) floodQueue(ctx context.Context, offs []int, track bool) err
 					q.push(k, nb)
 				}
 			}
-			if len(offs) == 8 {
-				visit(o26[0])
-				visit(o26[1])
-				visit(o26[2])
-				visit(o26[3])
-				visit(o26[4])
-				visit(o26[5])
-				visit(o26[6])
-				visit(o26[7])
-			} else {
-				visit(o26[0])
-				visit(o26[1])
-				visit(o26[2])
-				visit(o26[3])
-				visit(o26[4])
-				visit(o26[5])
-				visit(o26[6])
-				visit(o26[7])
+			visit(o26[0])
+			visit(o26[1])
+			visit(o26[2])
+			visit(o26[3])
+			visit(o26[4])
+			visit(o26[5])
+			visit(o26[6])
+			visit(o26[7])
+			if len(offs) == 26 {
 				visit(o26[8])
 				visit(o26[9])
 				visit(o26[10])
