@@ -1099,12 +1099,12 @@ func (ws *wsScratch) floodTracked(ctx context.Context, offs []int) error {
 // entries), so their lines are asked for while the current pixel's
 // neighbours are visited. In 3-D the bucket queue looks at the entry after
 // next, wherever it lies. In 2-D it looks only within the list of the
-// current key, wsPlaneAhead entries ahead, where the look costs nothing
-// when the list is shorter: nearer entries, or the next lists' on an image
-// with few equal values, measured no faster (the plain look at the entry
-// after next, slower), while on an image of integer values, whose levels
-// are long lists, the flood took 13% less time (BenchmarkWatershed, uint8
-// 1024²).
+// current key, wsPlaneAhead entries ahead, a look that costs nothing when
+// the list is shorter. Looking through the next lists instead (peekAt)
+// cost more than it saved on images with few equal values, whose lists
+// hold about one entry each; on an image of integer values, whose levels
+// are long lists, the look within the list took 13% off the flood
+// (BenchmarkWatershed, uint8 1024²).
 func wsPrefetchOffsets(out []int, xp, pp int, planar bool) []int {
 	sz := int(unsafe.Sizeof(wsPixel{}))
 	zr := 1

@@ -426,6 +426,11 @@ func TestWatershedLookahead(t *testing.T) {
 			}
 		}
 		neg := i%5 == 0
+		// A mask of image > t, as WatershedSplit's, in some cases.
+		seeds := wsSeeds{above: i%7 == 0, t: float32(r.IntN(40))}
+		in := func(j int) bool {
+			return (mask == nil || mask[j] != 0) && (!seeds.above || img[j] > seeds.t)
+		}
 		key := func(x float32) uint32 {
 			if neg {
 				x = -x
@@ -447,7 +452,7 @@ func TestWatershedLookahead(t *testing.T) {
 		wsLookaheadBudget = []float64{math.Inf(1), 0.5, 1, 2.5}[i%4]
 		below, sum := 0, 0
 		for j, x := range img {
-			if (mask == nil || mask[j] != 0) && key(x) <= v {
+			if in(j) && key(x) <= v {
 				below++
 			}
 		}
@@ -458,7 +463,7 @@ func TestWatershedLookahead(t *testing.T) {
 			}
 			n++
 			for j, x := range img {
-				if (mask == nil || mask[j] != 0) && key(x) == u {
+				if in(j) && key(x) == u {
 					sum++
 				}
 			}
@@ -468,7 +473,29 @@ func TestWatershedLookahead(t *testing.T) {
 			}
 			want = u
 		}
-		require.Equal(t, want, ws.lookahead(v, img, mask, wsSeeds{}, neg), "case %d: ties %v, %d above %d, budget %v", i, ws.tieVals, wsTieLookahead, v, wsLookaheadBudget)
+		require.Equal(t, want, ws.lookahead(v, img, mask, seeds, neg), "case %d: ties %v, %d above %d, budget %v", i, ws.tieVals, wsTieLookahead, v, wsLookaheadBudget)
 	}
 	require.Greater(t, stopped, 100, "the budget stopped too few look-aheads to be tested")
+	// A large image is counted on a sample: 2^20 pixels, 30% of them at
+	// values up to the contest's (1), the tied values past it holding 10%,
+	// 10% and 50% (together 0.33, 0.67 and 2.33 times those up to it).
+	ws := &wsScratch{tieVals: []uint32{orderedKey(2), orderedKey(3), orderedKey(4)}}
+	wsTieLookahead = 3
+	img := make([]float32, 1<<20)
+	for j := range img {
+		switch h := uint32(j) * 2654435761 % 100; {
+		case h < 30:
+			img[j] = 1
+		case h < 40:
+			img[j] = 2
+		case h < 50:
+			img[j] = 3
+		case h < 100:
+			img[j] = 4
+		}
+	}
+	for budget, want := range map[float64]float32{0.2: 1, 0.5: 2, 2: 3, 2.5: 4} {
+		wsLookaheadBudget = budget
+		require.Equal(t, orderedKey(want), ws.lookahead(orderedKey(1), img, nil, wsSeeds{}, false), "budget %v", budget)
+	}
 }
