@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -234,7 +235,11 @@ type wsScratch struct {
 	tieVals []uint32
 	tieLeft []int
 	lookAt  []int // lookahead's counts
-	byAge   []uint32
+	// The bits of the keys of the pixels that may be flooded.
+	keyBits keyBits
+	// rowMarks marks a row's markers (fillRow).
+	rowMarks []uint64
+	byAge    []uint32
 	// The exact flood's state between calls of floodExact, the state kept
 	// to go back to, and the key at which floodTracked met its contest.
 	x         wsExact
@@ -251,26 +256,46 @@ type wsScratch struct {
 }
 
 // fillRow fills one padded row of a flood seeded by a marker image, with
-// no threshold for a mask, as flood's general loop does, with no branch per
-// pixel but for the mask and the markers: it stores each pixel's label
-// (wsBlocked outside the mask) and, inside it, its ordered key (of -row[x]
-// with neg), and appends the markers, at padded index p0 + x, to marks. It reports false, with the
+// no threshold for a mask, as flood's general loop does: it stores each
+// pixel's label (wsBlocked outside the mask) and, inside it, its ordered
+// key (of -row[x] with neg), folds the keys into kb, and appends the
+// markers, at padded index p0 + x, to marks. Without a mask one vector
+// pass (simd.KeyPairs) does the row, marking the markers in bm, a
+// bitmap of at least (len(row)+63)/64 words. It reports false, with the
 // row to be filled again by the general loop, when the row holds NaN or,
 // inside the mask, the reserved label.
-func fillRow(prow []wsPixel, row []float32, mrow []uint32, mk []uint8, neg bool, marks *[]wsItem, p0 uint32) bool {
-	var flip, bad uint32
+func fillRow(prow []wsPixel, row []float32, mrow []uint32, mk []uint8, neg bool, marks *[]wsItem, p0 uint32, kb *keyBits, bm []uint64) bool {
+	var flip uint32
 	if neg {
 		flip = 1 << 31
 	}
 	prow, mrow = prow[:len(row)], mrow[:len(row)]
-	if mk != nil {
-		mk = mk[:len(row)]
+	if len(row) == 0 {
+		return true
 	}
+	if mk == nil {
+		pairs := unsafe.Slice(&prow[0].lab, 2*len(row))
+		or, and, bad := simd.KeyPairs(pairs, row, mrow, flip, bm)
+		if bad {
+			return false
+		}
+		kb.or, kb.and = kb.or|or, kb.and&and
+		for w, m := range bm[:(len(row)+63)/64] {
+			for ; m != 0; m &= m - 1 {
+				x := w<<6 + bits.TrailingZeros64(m)
+				*marks = append(*marks, wsItem{key: uint64(prow[x].key) << 32, p: p0 + uint32(x)})
+			}
+		}
+		return true
+	}
+	var bad uint32
+	or, and := kb.or, kb.and
+	mk = mk[:len(row)]
 	for x, v := range row {
 		b := math.Float32bits(v) ^ flip
 		// NaN: the bits without the sign above the infinity's.
 		bad |= (0x7f800000 - b&0x7fffffff) >> 31
-		if mk != nil && mk[x] == 0 {
+		if mk[x] == 0 {
 			// Outside the mask only the label is ever read.
 			prow[x].lab = wsBlocked
 			continue
@@ -278,21 +303,27 @@ func fillRow(prow []wsPixel, row []float32, mrow []uint32, mk []uint8, neg bool,
 		l := mrow[x]
 		// The reserved label inside the mask: ^l is 0 only for it.
 		bad |= uint32((uint64(^l) - 1) >> 63)
-		k := orderedKeyBits(b)
+		k := simd.OrderedKey(b)
+		or |= k
+		and &= k
 		prow[x] = wsPixel{l, k}
 		if l-1 < wsBlocked-1 { // a marker: neither 0 nor wsBlocked
 			*marks = append(*marks, wsItem{key: uint64(k) << 32, p: p0 + uint32(x)})
 		}
 	}
+	kb.or, kb.and = or, and
 	return bad == 0
 }
 
-// orderedKeyBits is orderedKey of the float32 with bits b, without a branch.
-func orderedKeyBits(b uint32) uint32 {
-	if b == 1<<31 {
-		b = 0 // -0 is +0
-	}
-	return b ^ (uint32(int32(b)>>31) | 1<<31)
+// keyBits holds the OR and the AND of a flood's keys.
+type keyBits struct{ or, and uint32 }
+
+// shift is how many low bits all the keys share, and those bits: every key
+// the flood's queue is given is some pixel's, so the queue may drop them
+// (keyQueue.setShift).
+func (kb keyBits) shift() (sh, lo uint32) {
+	sh = uint32(min(bits.TrailingZeros32(kb.or^kb.and), 31))
+	return sh, kb.and & (1<<sh - 1)
 }
 
 // orderedKey maps a float32 to a uint32 whose unsigned order is the order of
@@ -410,7 +441,9 @@ func (ws *wsScratch) flood(ctx context.Context, dst []uint32, img []float32, see
 	}
 	marks := ws.marks
 	tied := ws.countTies()
-	ws.queue.reset()
+	// Every key the queue is given is some pixel's: the low bits they
+	// all share may go (setShift).
+	ws.queue.setShift(ws.keyBits.shift())
 	var err error
 	if tied > 0 {
 		// First flood with tied markers in raster order, watching for a
@@ -529,6 +562,8 @@ func (ws *wsScratch) fill(img []float32, seeds wsSeeds, mask []uint8, s stack.Sh
 	// Fill the padded labels, collect the pixels that can be flooded with
 	// their ordered values, and find the markers in raster order.
 	ws.marks = ws.marks[:0]
+	ws.keyBits = keyBits{0, math.MaxUint32}
+	ws.rowMarks = grow(ws.rowMarks, (s.X+63)/64)
 	for z := range s.Z {
 		// The frame's rows of this plane, and its columns below.
 		pz := (z + z0) * pp
@@ -550,7 +585,7 @@ func (ws *wsScratch) fill(img []float32, seeds wsSeeds, mask []uint8, s stack.Sh
 			if mask != nil {
 				mk = mask[src : src+s.X]
 			}
-			if !sized && !seeds.above && fillRow(prow, row, mrow, mk, neg, &ws.marks, uint32(p0)) {
+			if !sized && !seeds.above && fillRow(prow, row, mrow, mk, neg, &ws.marks, uint32(p0), &ws.keyBits, ws.rowMarks) {
 				continue
 			}
 			// The general loop: seeds from peaks, a threshold for a
@@ -568,6 +603,8 @@ func (ws *wsScratch) fill(img []float32, seeds wsSeeds, mask []uint8, s stack.Sh
 					v = -v
 				}
 				k := orderedKey(v)
+				ws.keyBits.or |= k
+				ws.keyBits.and &= k
 				if sized {
 					prow[x] = wsPixel{0, k}
 					continue
@@ -705,6 +742,7 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, upTo *uint32) e
 	h := &ws.heap
 	x := &ws.x
 	pf := ws.pf
+	sized := ws.sized
 	// The values up to *upTo that several markers still share.
 	low := 0
 	if upTo != nil {
@@ -751,8 +789,10 @@ func (ws *wsScratch) floodExact(ctx context.Context, offs []int, upTo *uint32) e
 			}
 			x.age++
 			kv := max(c.key, v)
-			c.lab = l
-			if ws.sized {
+			// Labelled, the pixel's key is not needed again: its tag for
+			// a tracked flood after this one is 0 (handOver).
+			*c = wsPixel{l, 0}
+			if sized {
 				ws.size[l]++
 				if q < ws.first[l] {
 					ws.first[l] = q
@@ -797,12 +837,12 @@ func (ws *wsScratch) handOver(track bool) {
 		} else {
 			byAge[a] = uint32(i)
 		}
-		if track {
+		if track && a == 0 {
+			// A marker: every other entry's pixel got the tag 0 when it
+			// was labelled (floodExact).
 			t := uint32(0)
-			if a == 0 {
-				if j, ok := ws.tieAt(uint32(keys[i] >> 32)); ok && ws.tieLeft[j] > 1 {
-					t = wsTagRoot
-				}
+			if j, ok := ws.tieAt(uint32(keys[i] >> 32)); ok && ws.tieLeft[j] > 1 {
+				t = wsTagRoot
 			}
 			ws.px[pix[i]].key = t
 		}

@@ -222,3 +222,45 @@ func TestKeyQueuePeekAt(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyQueueShift fills a queue told that every key ends in the same
+// low bits (setShift) and a plain one with the same keys, pushing as a
+// flood does (never below the last key popped), and requires the same
+// pops, keys included: dropping the shared bits keeps the keys' order and
+// gives them back whole.
+func TestKeyQueueShift(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 5))
+	var plain, shifted keyQueue
+	for round := range 40 {
+		sh := uint32(r.IntN(17))
+		lo := r.Uint32() & (1<<sh - 1)
+		plain.setShift(0, 0)
+		shifted.setShift(sh, lo)
+		// At most about 1500 pushes, each at most 3 above the last pop:
+		// the values stay below 2^(32-sh).
+		base := r.Uint32N(1 << (31 - sh))
+		key := func(v uint32) uint32 { return v<<sh | lo }
+		last := base
+		n := 0
+		for range 1 + r.IntN(500) {
+			v := base + r.Uint32N(64)
+			plain.push(key(v), uint32(n))
+			shifted.push(key(v), uint32(n))
+			n++
+		}
+		for plain.n > 0 {
+			p, k := plain.pop()
+			sp, sk := shifted.pop()
+			require.Equal(t, [2]uint32{p, k}, [2]uint32{sp, sk}, "round %d (shift %d)", round, sh)
+			require.GreaterOrEqual(t, k, key(last))
+			last = k >> sh
+			for range r.IntN(2) * r.IntN(3) { // 0.5 on average: the queue drains
+				v := last + r.Uint32N(4)
+				plain.push(key(v), uint32(n))
+				shifted.push(key(v), uint32(n))
+				n++
+			}
+		}
+		require.Zero(t, shifted.n, "round %d", round)
+	}
+}

@@ -163,6 +163,20 @@ type keyQueue struct {
 	ct, cm   uint32 // current top and mid bucket
 	cf       uint32 // lowest fine list that may hold entries
 	n        int
+	// sh and lo: every key the queue is given ends in the sh bits lo
+	// (setShift), which it drops.
+	sh, lo uint32
+}
+
+// setShift tells the queue that every key it is given, until the next
+// setShift, ends in the sh bits lo, and leaves its buckets empty. The
+// queue drops those bits: keys that differ only in their high bits, such
+// as those of an image of small integers, then spread over the fine lists
+// of few mid buckets, where they are pushed straight into their lists,
+// rather than waiting in top and mid buckets to be moved down.
+func (q *keyQueue) setShift(sh, lo uint32) {
+	q.reset()
+	q.sh, q.lo = sh, lo
 }
 
 func (q *keyQueue) reset() {
@@ -182,10 +196,12 @@ func (q *keyQueue) reset() {
 
 // start sets the current key, before any push, to k.
 func (q *keyQueue) start(k uint32) {
+	k >>= q.sh
 	q.ct, q.cm, q.cf = k>>21, k>>10&(1<<11-1), k&(1<<10-1)
 }
 
 func (q *keyQueue) push(k, p uint32) {
+	k >>= q.sh
 	q.n++
 	if t := k >> 21; t != q.ct {
 		q.top[t] = append(q.top[t], uint64(k)<<32|uint64(p))
@@ -236,7 +252,7 @@ func (q *keyQueue) pop() (p, k uint32) {
 				q.pos[f] = i + 1
 			}
 			q.n--
-			return p, q.ct<<21 | q.cm<<10 | uint32(f)
+			return p, (q.ct<<21|q.cm<<10|uint32(f))<<q.sh | q.lo
 		}
 		m := nextBit(q.midBits[:], q.cm+1)
 		if m < 0 {

@@ -55,6 +55,7 @@ type impl struct {
 	greaterMask func(dst []uint8, src []float32, t float32)
 	u8ToF32     func(dst []float32, src []uint8)
 	u16ToF32    func(dst []float32, src []uint16)
+	keyPairs    func(dst []uint32, src []float32, labels []uint32, flip uint32, marks []uint64) (or, and uint32, bad bool)
 
 	// convColsNNoMax is convColsN for a caller that does not use the
 	// maximum, which the path may then skip.
@@ -83,6 +84,7 @@ var goImpl = &impl{
 	copyMax:     copyMaxGo,
 	greaterMask: greaterMaskGo,
 	u8ToF32:     u8ToF32Go,
+	keyPairs:    keyPairsGo,
 	u16ToF32:    u16ToF32Go,
 
 	convColsNNoMax: func(dst, rows [][]float32, w []float32, mode colsMode) { convColsNGo(dst, rows, w, mode) },

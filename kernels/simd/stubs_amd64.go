@@ -3,6 +3,7 @@
 package simd
 
 import (
+	"math"
 	"unsafe"
 
 	"github.com/klauspost/cpuid/v2"
@@ -87,6 +88,12 @@ func u8ToF32AVX2(dst *float32, src *uint8, n int)
 //go:noescape
 func u16ToF32AVX2(dst *float32, src *uint16, n int)
 
+//go:noescape
+func keyPairsAVX512(dst *uint32, src *float32, labels *uint32, n int, flip uint32, marks *uint64) (or, and, bad uint32)
+
+//go:noescape
+func keyPairsAVX2(dst *uint32, src *float32, labels *uint32, n int, flip uint32, marks *uint64) (or, and, bad uint32)
+
 var (
 	hasAVX512 = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL)
 	hasAVX2   = cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3)
@@ -123,6 +130,9 @@ var avx512Impl = &impl{
 	sum:       func(x []float32) float64 { return sumAsm(x, sumAVX512) },
 	copyMax: func(dst, src []float32) float32 {
 		return copyMaxAsm(dst, src, block512, copyMaxAVX512)
+	},
+	keyPairs: func(dst []uint32, src []float32, labels []uint32, flip uint32, marks []uint64) (uint32, uint32, bool) {
+		return keyPairsAsm(dst, src, labels, flip, marks, block512, keyPairsAVX512)
 	},
 	greaterMask: func(dst []uint8, src []float32, t float32) {
 		greaterMaskAsm(dst, src, t, block512, greaterMaskAVX512)
@@ -167,6 +177,9 @@ var avx2Impl = &impl{
 	},
 	greaterMask: func(dst []uint8, src []float32, t float32) {
 		greaterMaskAsm(dst, src, t, block2, greaterMaskAVX2)
+	},
+	keyPairs: func(dst []uint32, src []float32, labels []uint32, flip uint32, marks []uint64) (uint32, uint32, bool) {
+		return keyPairsAsm(dst, src, labels, flip, marks, block2, keyPairsAVX2)
 	},
 	u8ToF32: func(dst []float32, src []uint8) {
 		n := len(src) &^ (block2 - 1)
@@ -299,6 +312,15 @@ func copyMaxAsm(dst, src []float32, block int, f func(*float32, *float32, int) f
 		m = f(&dst[0], &src[0], n)
 	}
 	return maxOf(m, copyMaxGo(dst[n:], src[n:]))
+}
+
+func keyPairsAsm(dst []uint32, src []float32, labels []uint32, flip uint32, marks []uint64, block int, f func(*uint32, *float32, *uint32, int, uint32, *uint64) (uint32, uint32, uint32)) (uint32, uint32, bool) {
+	n := len(src) &^ (block - 1)
+	or, and, bad := uint32(0), uint32(math.MaxUint32), uint32(0)
+	if n > 0 {
+		or, and, bad = f(&dst[0], &src[0], &labels[0], n, flip, &marks[0])
+	}
+	return keyPairsFrom(dst, src, labels, flip, marks, n, or, and, bad != 0)
 }
 
 func greaterMaskAsm(dst []uint8, src []float32, t float32, block int, f func(*uint8, *float32, int, float32)) {
