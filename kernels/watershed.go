@@ -923,7 +923,17 @@ func (ws *wsScratch) floodQueue(ctx context.Context, offs []int, track bool) err
 				return err
 			}
 		}
-		p, cur := q.pop()
+		// q.pop, its common case written out: the next entry of the
+		// current list, not its last.
+		var p, cur uint32
+		if f := q.cf & (1<<10 - 1); q.pos[f]+1 < len(q.fine[f]) {
+			i := q.pos[f]
+			p, cur = q.fine[f][i], q.key
+			q.pos[f] = i + 1
+			q.n--
+		} else {
+			p, cur = q.popNext()
+		}
 		if planar {
 			// wsPlaneAhead pops ahead in this key's list (see
 			// wsPrefetchOffsets).

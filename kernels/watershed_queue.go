@@ -166,6 +166,7 @@ type keyQueue struct {
 	// sh and lo: every key the queue is given ends in the sh bits lo
 	// (setShift), which it drops.
 	sh, lo uint32
+	key    uint32 // the key of the current fine list, cf
 }
 
 // setShift tells the queue that every key it is given, until the next
@@ -175,8 +176,8 @@ type keyQueue struct {
 // of few mid buckets, where they are pushed straight into their lists,
 // rather than waiting in top and mid buckets to be moved down.
 func (q *keyQueue) setShift(sh, lo uint32) {
-	q.reset()
 	q.sh, q.lo = sh, lo
+	q.reset()
 }
 
 func (q *keyQueue) reset() {
@@ -192,10 +193,12 @@ func (q *keyQueue) reset() {
 	clear(q.midBits[:])
 	clear(q.fineBits[:])
 	q.ct, q.cm, q.cf, q.n = 0, 0, 0, 0
+	q.key = q.lo
 }
 
 // start sets the current key, before any push, to k.
 func (q *keyQueue) start(k uint32) {
+	q.key = k
 	k >>= q.sh
 	q.ct, q.cm, q.cf = k>>21, k>>10&(1<<11-1), k&(1<<10-1)
 }
@@ -238,6 +241,18 @@ func nextBit(bits []uint64, from uint32) int {
 // pop returns the oldest pixel of the lowest key and that key; the queue
 // must not be empty.
 func (q *keyQueue) pop() (p, k uint32) {
+	// Most pops take the next entry of the current list, not its last.
+	f := q.cf & (1<<10 - 1)
+	if i := q.pos[f]; i+1 < len(q.fine[f]) {
+		q.pos[f] = i + 1
+		q.n--
+		return q.fine[f][i], q.key
+	}
+	return q.popNext()
+}
+
+// popNext is pop where the current list holds one entry or none.
+func (q *keyQueue) popNext() (p, k uint32) {
 	for {
 		if f := nextBit(q.fineBits[:], q.cf); f >= 0 {
 			q.cf = uint32(f)
@@ -252,7 +267,8 @@ func (q *keyQueue) pop() (p, k uint32) {
 				q.pos[f] = i + 1
 			}
 			q.n--
-			return p, (q.ct<<21|q.cm<<10|uint32(f))<<q.sh | q.lo
+			q.key = (q.ct<<21|q.cm<<10|uint32(f))<<q.sh | q.lo
+			return p, q.key
 		}
 		m := nextBit(q.midBits[:], q.cm+1)
 		if m < 0 {
