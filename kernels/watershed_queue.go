@@ -65,14 +65,15 @@ func (h *binHeap) push(key uint64, p uint32) {
 	keys[c], pix[c] = key, p
 }
 
-// pop removes the root. scikit-image moves the last entry to the root and
+// popGo is pop (binheap_amd64.go) in Go. It removes the root.
+// scikit-image moves the last entry to the root and
 // sinks it while a child is strictly smaller, to the left child unless the
 // right one is strictly smaller than it. This does the same in Floyd's
 // order: the hole goes down the path of smaller children (left on equal
 // keys) to a leaf, then the last entry climbs back while its parent is not
 // smaller; since the keys along that path never decrease, it stops where
 // scikit-image's sift-down stops, and every entry ends where it ends there.
-func (h *binHeap) pop() (uint64, uint32) {
+func (h *binHeap) popGo() (uint64, uint32) {
 	keys, pix := h.keys, h.pix
 	topK, topP := keys[1], pix[1]
 	n := h.n - 1
