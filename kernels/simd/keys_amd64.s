@@ -4,6 +4,28 @@
 
 // keyPairs kernels (KeyPairs): n is a multiple of 16 (AVX-512) or 8 (AVX2).
 
+// FOLD_Y0 folds the eight lanes of Y0 with op into X0's low lane.
+#define FOLD_Y0(op) \
+	VEXTRACTI128 $1, Y0, X1; \
+	op           X1, X0, X0; \
+	VPSHUFD      $0x4e, X0, X1; \
+	op           X1, X0, X0; \
+	VPSHUFD      $0xb1, X0, X1; \
+	op           X1, X0, X0
+
+// BAD_RESULT sets the result bad from AX, the largest bits of a value
+// without its sign (NaN above the infinity's), and BX, the largest label
+// (the reserved one is 0xffffffff).
+#define BAD_RESULT \
+	XORL  R9, R9; \
+	CMPL  AX, $0x7f800000; \
+	SETHI R9B; \
+	XORL  R10, R10; \
+	CMPL  BX, $0xffffffff; \
+	SETEQ R10B; \
+	ORL   R10, R9; \
+	MOVL  R9, bad+56(FP)
+
 // The dword indices that interleave labels (0..15) and keys (16..31) into
 // the pairs of the first and the last eight elements of a block of 16.
 DATA pairsLo<>+0(SB)/4, $0
@@ -99,50 +121,23 @@ kp512loop:
 kp512done:
 	VEXTRACTI64X4 $1, Z23, Y0
 	VPORD         Y0, Y23, Y0
-	VEXTRACTI128  $1, Y0, X1
-	VPOR          X1, X0, X0
-	VPSHUFD       $0x4e, X0, X1
-	VPOR          X1, X0, X0
-	VPSHUFD       $0xb1, X0, X1
-	VPOR          X1, X0, X0
+	FOLD_Y0(VPOR)
 	VMOVD         X0, R11
 	MOVL          R11, or+48(FP)
 	VEXTRACTI64X4 $1, Z24, Y0
 	VPANDD        Y0, Y24, Y0
-	VEXTRACTI128  $1, Y0, X1
-	VPAND         X1, X0, X0
-	VPSHUFD       $0x4e, X0, X1
-	VPAND         X1, X0, X0
-	VPSHUFD       $0xb1, X0, X1
-	VPAND         X1, X0, X0
+	FOLD_Y0(VPAND)
 	VMOVD         X0, R11
 	MOVL          R11, and+52(FP)
 	VEXTRACTI64X4 $1, Z25, Y0
 	VPMAXUD       Y0, Y25, Y0
-	VEXTRACTI128  $1, Y0, X1
-	VPMAXUD       X1, X0, X0
-	VPSHUFD       $0x4e, X0, X1
-	VPMAXUD       X1, X0, X0
-	VPSHUFD       $0xb1, X0, X1
-	VPMAXUD       X1, X0, X0
+	FOLD_Y0(VPMAXUD)
 	VMOVD         X0, AX
 	VEXTRACTI64X4 $1, Z26, Y0
 	VPMAXUD       Y0, Y26, Y0
-	VEXTRACTI128  $1, Y0, X1
-	VPMAXUD       X1, X0, X0
-	VPSHUFD       $0x4e, X0, X1
-	VPMAXUD       X1, X0, X0
-	VPSHUFD       $0xb1, X0, X1
-	VPMAXUD       X1, X0, X0
+	FOLD_Y0(VPMAXUD)
 	VMOVD         X0, BX
-	XORL          R9, R9
-	CMPL          AX, $0x7f800000
-	SETHI         R9B
-	XORL          R10, R10
-	CMPL          BX, $0xffffffff
-	SETEQ         R10B
-	ORL           R10, R9
-	MOVL          R9, bad+56(FP)
+	BAD_RESULT
 	VZEROUPPER
 	RET
 
@@ -204,43 +199,20 @@ kp2loop:
 	JNZ         kp2loop
 
 kp2done:
-	VEXTRACTI128 $1, Y13, X0
-	VPOR         X0, X13, X0
-	VPSHUFD      $0x4e, X0, X1
-	VPOR         X1, X0, X0
-	VPSHUFD      $0xb1, X0, X1
-	VPOR         X1, X0, X0
+	VMOVDQU      Y13, Y0
+	FOLD_Y0(VPOR)
 	VMOVD        X0, R11
 	MOVL         R11, or+48(FP)
-	VEXTRACTI128 $1, Y14, X0
-	VPAND        X0, X14, X0
-	VPSHUFD      $0x4e, X0, X1
-	VPAND        X1, X0, X0
-	VPSHUFD      $0xb1, X0, X1
-	VPAND        X1, X0, X0
+	VMOVDQU      Y14, Y0
+	FOLD_Y0(VPAND)
 	VMOVD        X0, R11
 	MOVL         R11, and+52(FP)
-	VEXTRACTI128 $1, Y15, X0
-	VPMAXUD      X0, X15, X0
-	VPSHUFD      $0x4e, X0, X1
-	VPMAXUD      X1, X0, X0
-	VPSHUFD      $0xb1, X0, X1
-	VPMAXUD      X1, X0, X0
+	VMOVDQU      Y15, Y0
+	FOLD_Y0(VPMAXUD)
 	VMOVD        X0, AX
-	VEXTRACTI128 $1, Y9, X0
-	VPMAXUD      X0, X9, X0
-	VPSHUFD      $0x4e, X0, X1
-	VPMAXUD      X1, X0, X0
-	VPSHUFD      $0xb1, X0, X1
-	VPMAXUD      X1, X0, X0
+	VMOVDQU      Y9, Y0
+	FOLD_Y0(VPMAXUD)
 	VMOVD        X0, BX
-	XORL         R9, R9
-	CMPL         AX, $0x7f800000
-	SETHI        R9B
-	XORL         R10, R10
-	CMPL         BX, $0xffffffff
-	SETEQ        R10B
-	ORL          R10, R9
-	MOVL         R9, bad+56(FP)
+	BAD_RESULT
 	VZEROUPPER
 	RET
