@@ -256,63 +256,34 @@ type wsScratch struct {
 }
 
 // fillRow fills one padded row of a flood seeded by a marker image, with
-// no threshold for a mask, as flood's general loop does: it stores each
-// pixel's label (wsBlocked outside the mask) and, inside it, its ordered
-// key (of -row[x] with neg), folds the keys into kb, and appends the
-// markers, at padded index p0 + x, to marks. Without a mask one vector
-// pass (simd.KeyPairs) does the row, marking the markers in bm, a
-// bitmap of at least (len(row)+63)/64 words. It reports false, with the
-// row to be filled again by the general loop, when the row holds NaN or,
-// inside the mask, the reserved label.
+// no threshold for a mask, as flood's general loop does, in one vector
+// pass (simd.KeyPairs): it stores each pixel's label (wsBlocked outside
+// the mask) and its ordered key (of -row[x] with neg), folds the keys
+// inside the mask into kb, and appends the markers, at padded index p0 +
+// x, to marks, finding them in bm, a bitmap of at least (len(row)+63)/64
+// words. It reports false, with the row to be filled again by the general
+// loop, when the row holds NaN or, inside the mask, the reserved label.
 func fillRow(prow []wsPixel, row []float32, mrow []uint32, mk []uint8, neg bool, marks *[]wsItem, p0 uint32, kb *keyBits, bm []uint64) bool {
+	if len(row) == 0 {
+		return true
+	}
 	var flip uint32
 	if neg {
 		flip = 1 << 31
 	}
-	prow, mrow = prow[:len(row)], mrow[:len(row)]
-	if len(row) == 0 {
-		return true
+	pairs := unsafe.Slice(&prow[0].lab, 2*len(row))
+	or, and, bad := simd.KeyPairs(pairs, row, mrow, mk, flip, bm)
+	if bad {
+		return false
 	}
-	if mk == nil {
-		pairs := unsafe.Slice(&prow[0].lab, 2*len(row))
-		or, and, bad := simd.KeyPairs(pairs, row, mrow, flip, bm)
-		if bad {
-			return false
-		}
-		kb.or, kb.and = kb.or|or, kb.and&and
-		for w, m := range bm[:(len(row)+63)/64] {
-			for ; m != 0; m &= m - 1 {
-				x := w<<6 + bits.TrailingZeros64(m)
-				*marks = append(*marks, wsItem{key: uint64(prow[x].key) << 32, p: p0 + uint32(x)})
-			}
-		}
-		return true
-	}
-	var bad uint32
-	or, and := kb.or, kb.and
-	mk = mk[:len(row)]
-	for x, v := range row {
-		b := math.Float32bits(v) ^ flip
-		// NaN: the bits without the sign above the infinity's.
-		bad |= (0x7f800000 - b&0x7fffffff) >> 31
-		if mk[x] == 0 {
-			// Outside the mask only the label is ever read.
-			prow[x].lab = wsBlocked
-			continue
-		}
-		l := mrow[x]
-		// The reserved label inside the mask: ^l is 0 only for it.
-		bad |= uint32((uint64(^l) - 1) >> 63)
-		k := simd.OrderedKey(b)
-		or |= k
-		and &= k
-		prow[x] = wsPixel{l, k}
-		if l-1 < wsBlocked-1 { // a marker: neither 0 nor wsBlocked
-			*marks = append(*marks, wsItem{key: uint64(k) << 32, p: p0 + uint32(x)})
+	kb.or, kb.and = kb.or|or, kb.and&and
+	for w, m := range bm[:(len(row)+63)/64] {
+		for ; m != 0; m &= m - 1 {
+			x := w<<6 + bits.TrailingZeros64(m)
+			*marks = append(*marks, wsItem{key: uint64(prow[x].key) << 32, p: p0 + uint32(x)})
 		}
 	}
-	kb.or, kb.and = or, and
-	return bad == 0
+	return true
 }
 
 // keyBits holds the OR and the AND of a flood's keys.

@@ -2,7 +2,8 @@
 
 #include "textflag.h"
 
-// keyPairs kernels (KeyPairs): n is a multiple of 16 (AVX-512) or 8 (AVX2).
+// keyPairs kernels (KeyPairs): n is a multiple of 16 (AVX-512) or 8 (AVX2);
+// mask may be nil.
 
 // FOLD_Y0 folds the eight lanes of Y0 with op into X0's low lane.
 #define FOLD_Y0(op) \
@@ -24,7 +25,7 @@
 	CMPL  BX, $0xffffffff; \
 	SETEQ R10B; \
 	ORL   R10, R9; \
-	MOVL  R9, bad+56(FP)
+	MOVL  R9, bad+64(FP)
 
 // The dword indices that interleave labels (0..15) and keys (16..31) into
 // the pairs of the first and the last eight elements of a block of 16.
@@ -64,14 +65,15 @@ DATA pairsHi<>+56(SB)/4, $15
 DATA pairsHi<>+60(SB)/4, $31
 GLOBL pairsHi<>(SB), RODATA|NOPTR, $64
 
-// func keyPairsAVX512(dst *uint32, src *float32, labels *uint32, n int, flip uint32, marks *uint64) (or, and, bad uint32)
-TEXT ·keyPairsAVX512(SB), NOSPLIT, $0-60
+// func keyPairsAVX512(dst *uint32, src *float32, labels *uint32, mask *uint8, n int, flip uint32, marks *uint64) (or, and, bad uint32)
+TEXT ·keyPairsAVX512(SB), NOSPLIT, $0-68
 	MOVQ         dst+0(FP), DI
 	MOVQ         src+8(FP), SI
 	MOVQ         labels+16(FP), DX
-	MOVQ         n+24(FP), CX
-	MOVL         flip+32(FP), AX
-	MOVQ         marks+40(FP), R8
+	MOVQ         mask+24(FP), R9
+	MOVQ         n+32(FP), CX
+	MOVL         flip+40(FP), AX
+	MOVQ         marks+48(FP), R8
 	VPBROADCASTD AX, Z20
 	MOVL         $0x80000000, AX
 	VPBROADCASTD AX, Z21
@@ -90,18 +92,27 @@ TEXT ·keyPairsAVX512(SB), NOSPLIT, $0-60
 	JZ           kp512done
 
 kp512loop:
+	KXNORW     K3, K3, K3                     // inside the mask
+	TESTQ      R9, R9
+	JZ         kp512in
+	VPMOVZXBD  (R9), Z7
+	VPTESTMD   Z7, Z7, K3
+	ADDQ       $16, R9
+
+kp512in:
 	VPXORD     (SI), Z20, Z0
 	VPANDD     Z22, Z0, Z1
 	VPMAXUD    Z1, Z25, Z25
 	VMOVDQU32  (DX), Z2
-	VPMAXUD    Z2, Z26, Z26
+	VPMAXUD    Z2, Z26, K3, Z26
+	VPBLENDMD  Z2, Z27, K3, Z2                // outside: 0xffffffff
 	VPCMPEQD   Z21, Z0, K1
 	VPXORD     Z0, Z0, K1, Z0                 // -0 is +0
 	VPSRAD     $31, Z0, Z3
 	VPORD      Z21, Z3, Z3
 	VPXORD     Z0, Z3, Z3                     // the keys
-	VPORD      Z3, Z23, Z23
-	VPANDD     Z3, Z24, Z24
+	VPORD      Z3, Z23, K3, Z23
+	VPANDD     Z3, Z24, K3, Z24
 	VPADDD     Z27, Z2, Z4
 	VPCMPUD    $1, Z30, Z4, K2                // label-1 < 0xfffffffe
 	KMOVW      K2, (R8)
@@ -123,12 +134,12 @@ kp512done:
 	VPORD         Y0, Y23, Y0
 	FOLD_Y0(VPOR)
 	VMOVD         X0, R11
-	MOVL          R11, or+48(FP)
+	MOVL          R11, or+56(FP)
 	VEXTRACTI64X4 $1, Z24, Y0
 	VPANDD        Y0, Y24, Y0
 	FOLD_Y0(VPAND)
 	VMOVD         X0, R11
-	MOVL          R11, and+52(FP)
+	MOVL          R11, and+60(FP)
 	VEXTRACTI64X4 $1, Z25, Y0
 	VPMAXUD       Y0, Y25, Y0
 	FOLD_Y0(VPMAXUD)
@@ -141,14 +152,15 @@ kp512done:
 	VZEROUPPER
 	RET
 
-// func keyPairsAVX2(dst *uint32, src *float32, labels *uint32, n int, flip uint32, marks *uint64) (or, and, bad uint32)
-TEXT ·keyPairsAVX2(SB), NOSPLIT, $0-60
+// func keyPairsAVX2(dst *uint32, src *float32, labels *uint32, mask *uint8, n int, flip uint32, marks *uint64) (or, and, bad uint32)
+TEXT ·keyPairsAVX2(SB), NOSPLIT, $0-68
 	MOVQ         dst+0(FP), DI
 	MOVQ         src+8(FP), SI
 	MOVQ         labels+16(FP), DX
-	MOVQ         n+24(FP), CX
-	MOVQ         marks+40(FP), R8
-	MOVL         flip+32(FP), AX
+	MOVQ         mask+24(FP), R9
+	MOVQ         n+32(FP), CX
+	MOVQ         marks+48(FP), R8
+	MOVL         flip+40(FP), AX
 	MOVL         AX, X10
 	VPBROADCASTD X10, Y10
 	MOVL         $0x80000000, AX
@@ -166,18 +178,30 @@ TEXT ·keyPairsAVX2(SB), NOSPLIT, $0-60
 	JZ           kp2done
 
 kp2loop:
+	VPXOR       Y7, Y7, Y7                    // outside the mask: none
+	TESTQ       R9, R9
+	JZ          kp2in
+	VPMOVZXBD   (R9), Y7
+	VPCMPEQD    Y8, Y7, Y7                    // outside: mask byte 0
+	ADDQ        $8, R9
+
+kp2in:
 	VPXOR       (SI), Y10, Y0
 	VPAND       Y12, Y0, Y1
 	VPMAXUD     Y1, Y15, Y15
 	VMOVDQU     (DX), Y2
-	VPMAXUD     Y2, Y9, Y9
+	VPANDN      Y2, Y7, Y6                    // the labels inside
+	VPMAXUD     Y6, Y9, Y9
+	VPOR        Y7, Y2, Y2                    // outside: 0xffffffff
 	VPCMPEQD    Y11, Y0, Y3
 	VPANDN      Y0, Y3, Y0                    // -0 is +0
 	VPSRAD      $31, Y0, Y4
 	VPOR        Y11, Y4, Y4
 	VPXOR       Y0, Y4, Y4                    // the keys
-	VPOR        Y4, Y13, Y13
-	VPAND       Y4, Y14, Y14
+	VPANDN      Y4, Y7, Y6
+	VPOR        Y6, Y13, Y13                  // the keys inside
+	VPOR        Y4, Y7, Y6
+	VPAND       Y6, Y14, Y14
 	VPCMPEQD    Y8, Y2, Y5                    // label 0
 	VPCMPEQD    Y2, Y2, Y6
 	VPCMPEQD    Y6, Y2, Y6                    // label 0xffffffff
@@ -202,11 +226,11 @@ kp2done:
 	VMOVDQU      Y13, Y0
 	FOLD_Y0(VPOR)
 	VMOVD        X0, R11
-	MOVL         R11, or+48(FP)
+	MOVL         R11, or+56(FP)
 	VMOVDQU      Y14, Y0
 	FOLD_Y0(VPAND)
 	VMOVD        X0, R11
-	MOVL         R11, and+52(FP)
+	MOVL         R11, and+60(FP)
 	VMOVDQU      Y15, Y0
 	FOLD_Y0(VPMAXUD)
 	VMOVD        X0, AX

@@ -32,17 +32,25 @@ func TestOrderedKeyOrder(t *testing.T) {
 // a plain loop written here from KeyPairs's contract (and against the Go
 // twin), on rows of every length up to 150 at three alignments, with
 // NaN, both zeros, infinities, the reserved label and markers placed at
-// random, both flips, and guard bands around dst and marks.
+// random, with and without a mask, both flips, and guard bands around dst
+// and marks.
 func TestKeyPairsPathsMatchGo(t *testing.T) {
 	rng := rand.New(rand.NewPCG(23, 24))
 	special := []float32{float32(math.NaN()), float32(math.Copysign(0, -1)), 0, float32(math.Inf(1)), float32(math.Inf(-1)), -1, 1}
 	for _, p := range underTest(t, true) {
 		for n := 0; n <= 150; n++ {
-			for round := range 6 {
+			for round := range 8 {
 				off := (n + round) % 3
 				src := make([]float32, n+off)[off:]
 				labels := make([]uint32, n+off)[off:]
+				var mask []uint8
+				if round%4 >= 2 {
+					mask = make([]uint8, n+off)[off:]
+				}
 				for i := range src {
+					if mask != nil && rng.IntN(3) != 0 {
+						mask[i] = uint8(1 + rng.IntN(255))
+					}
 					switch rng.IntN(8) {
 					case 0:
 						src[i] = special[rng.IntN(len(special))]
@@ -62,7 +70,7 @@ func TestKeyPairsPathsMatchGo(t *testing.T) {
 					}
 				}
 				flip := uint32(0)
-				if round >= 3 {
+				if round >= 4 {
 					flip = 1 << 31
 				}
 				// The contract, written plainly.
@@ -83,19 +91,25 @@ func TestKeyPairsPathsMatchGo(t *testing.T) {
 					default:
 						k = ^math.Float32bits(f)
 					}
-					if labels[i] == math.MaxUint32 {
+					l := labels[i]
+					if mask != nil && mask[i] == 0 {
+						// Outside: the blocked label, counted nowhere.
+						wantDst[2*i], wantDst[2*i+1] = math.MaxUint32, k
+						continue
+					}
+					if l == math.MaxUint32 {
 						wantBad = true
 					}
-					wantDst[2*i], wantDst[2*i+1] = labels[i], k
+					wantDst[2*i], wantDst[2*i+1] = l, k
 					wantOr |= k
 					wantAnd &= k
-					if labels[i] != 0 && labels[i] != math.MaxUint32 {
+					if l != 0 && l != math.MaxUint32 {
 						wantMarks[i/64] |= 1 << (i % 64)
 					}
 				}
 				g := newGuarded(2*n, off, uint32(0xa5a5a5a5), 7)
 				gm := newGuarded((n+63)/64, off, sentinelU64, math.MaxUint64)
-				or, and, bad := p.keyPairs(g.data(), src, labels, flip, gm.data())
+				or, and, bad := p.keyPairs(g.data(), src, labels, mask, flip, gm.data())
 				require.Equal(t, wantBad, bad, "path %s n=%d round %d: bad", p.name, n, round)
 				require.Equal(t, wantOr, or, "path %s n=%d round %d: or", p.name, n, round)
 				require.Equal(t, wantAnd, and, "path %s n=%d round %d: and", p.name, n, round)

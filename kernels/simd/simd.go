@@ -55,7 +55,7 @@ type impl struct {
 	greaterMask func(dst []uint8, src []float32, t float32)
 	u8ToF32     func(dst []float32, src []uint8)
 	u16ToF32    func(dst []float32, src []uint16)
-	keyPairs    func(dst []uint32, src []float32, labels []uint32, flip uint32, marks []uint64) (or, and uint32, bad bool)
+	keyPairs    func(dst []uint32, src []float32, labels []uint32, mask []uint8, flip uint32, marks []uint64) (or, and uint32, bad bool)
 
 	// convColsNNoMax is convColsN for a caller that does not use the
 	// maximum, which the path may then skip.

@@ -89,10 +89,10 @@ func u8ToF32AVX2(dst *float32, src *uint8, n int)
 func u16ToF32AVX2(dst *float32, src *uint16, n int)
 
 //go:noescape
-func keyPairsAVX512(dst *uint32, src *float32, labels *uint32, n int, flip uint32, marks *uint64) (or, and, bad uint32)
+func keyPairsAVX512(dst *uint32, src *float32, labels *uint32, mask *uint8, n int, flip uint32, marks *uint64) (or, and, bad uint32)
 
 //go:noescape
-func keyPairsAVX2(dst *uint32, src *float32, labels *uint32, n int, flip uint32, marks *uint64) (or, and, bad uint32)
+func keyPairsAVX2(dst *uint32, src *float32, labels *uint32, mask *uint8, n int, flip uint32, marks *uint64) (or, and, bad uint32)
 
 var (
 	hasAVX512 = cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512BW, cpuid.AVX512VL)
@@ -131,8 +131,8 @@ var avx512Impl = &impl{
 	copyMax: func(dst, src []float32) float32 {
 		return copyMaxAsm(dst, src, block512, copyMaxAVX512)
 	},
-	keyPairs: func(dst []uint32, src []float32, labels []uint32, flip uint32, marks []uint64) (uint32, uint32, bool) {
-		return keyPairsAsm(dst, src, labels, flip, marks, block512, keyPairsAVX512)
+	keyPairs: func(dst []uint32, src []float32, labels []uint32, mask []uint8, flip uint32, marks []uint64) (uint32, uint32, bool) {
+		return keyPairsAsm(dst, src, labels, mask, flip, marks, block512, keyPairsAVX512)
 	},
 	greaterMask: func(dst []uint8, src []float32, t float32) {
 		greaterMaskAsm(dst, src, t, block512, greaterMaskAVX512)
@@ -178,8 +178,8 @@ var avx2Impl = &impl{
 	greaterMask: func(dst []uint8, src []float32, t float32) {
 		greaterMaskAsm(dst, src, t, block2, greaterMaskAVX2)
 	},
-	keyPairs: func(dst []uint32, src []float32, labels []uint32, flip uint32, marks []uint64) (uint32, uint32, bool) {
-		return keyPairsAsm(dst, src, labels, flip, marks, block2, keyPairsAVX2)
+	keyPairs: func(dst []uint32, src []float32, labels []uint32, mask []uint8, flip uint32, marks []uint64) (uint32, uint32, bool) {
+		return keyPairsAsm(dst, src, labels, mask, flip, marks, block2, keyPairsAVX2)
 	},
 	u8ToF32: func(dst []float32, src []uint8) {
 		n := len(src) &^ (block2 - 1)
@@ -314,13 +314,17 @@ func copyMaxAsm(dst, src []float32, block int, f func(*float32, *float32, int) f
 	return maxOf(m, copyMaxGo(dst[n:], src[n:]))
 }
 
-func keyPairsAsm(dst []uint32, src []float32, labels []uint32, flip uint32, marks []uint64, block int, f func(*uint32, *float32, *uint32, int, uint32, *uint64) (uint32, uint32, uint32)) (uint32, uint32, bool) {
+func keyPairsAsm(dst []uint32, src []float32, labels []uint32, mask []uint8, flip uint32, marks []uint64, block int, f func(*uint32, *float32, *uint32, *uint8, int, uint32, *uint64) (uint32, uint32, uint32)) (uint32, uint32, bool) {
 	n := len(src) &^ (block - 1)
 	or, and, bad := uint32(0), uint32(math.MaxUint32), uint32(0)
 	if n > 0 {
-		or, and, bad = f(&dst[0], &src[0], &labels[0], n, flip, &marks[0])
+		var m *uint8
+		if mask != nil {
+			m = &mask[0]
+		}
+		or, and, bad = f(&dst[0], &src[0], &labels[0], m, n, flip, &marks[0])
 	}
-	return keyPairsFrom(dst, src, labels, flip, marks, n, or, and, bad != 0)
+	return keyPairsFrom(dst, src, labels, mask, flip, marks, n, or, and, bad != 0)
 }
 
 func greaterMaskAsm(dst []uint8, src []float32, t float32, block int, f func(*uint8, *float32, int, float32)) {
