@@ -60,8 +60,19 @@ func (h *refBinHeap) pop() (uint64, uint32) {
 // keys, told apart only by their pixels) and later entries of few values,
 // and requires the same pops, pixels included: equal keys leave in the
 // reference's order. Some rounds grow the heap past heapStepMax, where pop
-// descends one level at a time, and shrink it back below.
+// descends one level at a time, and shrink it back below. It runs pop
+// (the assembly one on amd64) and popGo, the Go one that other
+// architectures use.
 func TestBinHeapAgainstReference(t *testing.T) {
+	for _, pop := range []struct {
+		name string
+		f    func(*binHeap) (uint64, uint32)
+	}{{"pop", (*binHeap).pop}, {"popGo", (*binHeap).popGo}} {
+		t.Run(pop.name, func(t *testing.T) { testBinHeapAgainstReference(t, pop.f) })
+	}
+}
+
+func testBinHeapAgainstReference(t *testing.T, popFn func(*binHeap) (uint64, uint32)) {
 	r := rand.New(rand.NewPCG(6, 12))
 	var h binHeap
 	for round := range 60 {
@@ -82,7 +93,7 @@ func TestBinHeapAgainstReference(t *testing.T) {
 		age, low := uint64(1), uint64(0)
 		check := func(pop int) {
 			k, p := ref.pop()
-			gk, gp := h.pop()
+			gk, gp := popFn(&h)
 			if k != gk || p != gp {
 				require.Equal(t, [2]uint64{k, uint64(p)}, [2]uint64{gk, uint64(gp)}, "round %d pop %d (size %d)", round, pop, h.len()+1)
 			}
