@@ -2,6 +2,14 @@
 
 #include "textflag.h"
 
+// MOVE_TO_HOLE moves the entry at index R11, whose key is in R12, into the
+// hole at index DX, and makes its place the hole.
+#define MOVE_TO_HOLE \
+	MOVQ R12, (DI)(DX*8); \
+	MOVL (SI)(R11*4), R10; \
+	MOVL R10, (SI)(DX*4); \
+	MOVQ R11, DX
+
 // func binHeapPop(keys *uint64, pix *uint32, n int) (key uint64, p uint32)
 //
 // Floyd's order, as popGo: the hole goes from the root down the path of
@@ -54,10 +62,7 @@ bhbranch:
 	INCQ       R11
 
 bhmove:
-	MOVQ       R12, (DI)(DX*8)
-	MOVL       (SI)(R11*4), R10
-	MOVL       R10, (SI)(DX*4)
-	MOVQ       R11, DX
+	MOVE_TO_HOLE
 	JMP        bhdown
 
 bhup:
@@ -68,10 +73,7 @@ bhup:
 	MOVQ (DI)(R11*8), R12        // the parent's key
 	CMPQ R12, R8
 	JCS  bhplace                 // smaller than the last entry: stop
-	MOVQ R12, (DI)(DX*8)
-	MOVL (SI)(R11*4), R10
-	MOVL R10, (SI)(DX*4)
-	MOVQ R11, DX
+	MOVE_TO_HOLE
 	JMP  bhup
 
 bhplace:

@@ -299,16 +299,7 @@ func (kb keyBits) shift() (sh, lo uint32) {
 
 // orderedKey maps a float32 to a uint32 whose unsigned order is the order of
 // the values; -0 and +0 map to the same key, as they compare equal.
-func orderedKey(v float32) uint32 {
-	if v == 0 {
-		return 0x80000000
-	}
-	b := math.Float32bits(v)
-	if b&0x80000000 != 0 {
-		return ^b
-	}
-	return b | 0x80000000
-}
+func orderedKey(v float32) uint32 { return simd.OrderedKey(math.Float32bits(v)) }
 
 // wsOffsets gives the neighbour offsets in a padded buffer of row length xp
 // and plane length pp, in scikit-image's order: the structure's pixels in
@@ -562,6 +553,7 @@ func (ws *wsScratch) fill(img []float32, seeds wsSeeds, mask []uint8, s stack.Sh
 			// The general loop: seeds from peaks, a threshold for a
 			// mask, or a row that holds an error to report.
 			above, t := seeds.above, seeds.t
+			or, and := ws.keyBits.or, ws.keyBits.and
 			for x, v := range row {
 				if v != v {
 					return fmt.Errorf("%w: the image holds NaN at (%d, %d, %d)", ErrWatershedInput, seeds.z0+z, y, x)
@@ -574,8 +566,8 @@ func (ws *wsScratch) fill(img []float32, seeds wsSeeds, mask []uint8, s stack.Sh
 					v = -v
 				}
 				k := orderedKey(v)
-				ws.keyBits.or |= k
-				ws.keyBits.and &= k
+				or |= k
+				and &= k
 				if sized {
 					prow[x] = wsPixel{0, k}
 					continue
@@ -589,6 +581,7 @@ func (ws *wsScratch) fill(img []float32, seeds wsSeeds, mask []uint8, s stack.Sh
 					ws.marks = append(ws.marks, wsItem{key: uint64(k) << 32, p: uint32(p0 + x)})
 				}
 			}
+			ws.keyBits = keyBits{or, and}
 		}
 	}
 	if sized {
@@ -903,7 +896,7 @@ func (ws *wsScratch) floodQueue(ctx context.Context, offs []int, track bool) err
 			q.pos[f] = i + 1
 			q.n--
 		} else {
-			p, cur = q.popNext()
+			p, cur = q.pop()
 		}
 		if planar {
 			// wsPlaneAhead pops ahead in this key's list (see

@@ -240,20 +240,9 @@ func nextBit(bits []uint64, from uint32) int {
 }
 
 // pop returns the oldest pixel of the lowest key and that key; the queue
-// must not be empty.
+// must not be empty. The flood writes out its common case (the next entry
+// of the current list, q.key's, not its last) and calls it for the rest.
 func (q *keyQueue) pop() (p, k uint32) {
-	// Most pops take the next entry of the current list, not its last.
-	f := q.cf & (1<<10 - 1)
-	if i := q.pos[f]; i+1 < len(q.fine[f]) {
-		q.pos[f] = i + 1
-		q.n--
-		return q.fine[f][i], q.key
-	}
-	return q.popNext()
-}
-
-// popNext is pop where the current list holds one entry or none.
-func (q *keyQueue) popNext() (p, k uint32) {
 	for {
 		if f := nextBit(q.fineBits[:], q.cf); f >= 0 {
 			q.cf = uint32(f)
